@@ -1,0 +1,189 @@
+"""Command line: `python -m analysis COMMAND ...` (DESIGN.md, "CLI").
+
+Exit 0 on success; otherwise a one-line reason on stderr and exit 1 (2 for a malformed command).
+`--json` prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analysis.importer.layouts import NotRecognised
+from analysis.importer.pipeline import ImportConflict, ImportFailed, import_file, list_imports, rollback
+from analysis.store import StoreError, default_db_path, open_db
+
+
+class CliError(Exception):
+    """A failure reported as one line on stderr."""
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else default_db_path()
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from analysis.demo import build_demo
+
+    if args.students < 100:
+        raise CliError("--students must be at least 100")
+    summary = build_demo(_db(args), students=args.students, seed=args.seed)
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"demo database written to {_db(args)}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    return 0
+
+
+def _human_summary(s: dict) -> str:
+    lines = [f"{s['source_name']}: {s.get('status')} (import {s.get('import_id')})",
+             f"  recognised as: {s.get('recognized_as')} — {s.get('layout')}",
+             f"  rows read {s.get('rows_read')}, loaded {s.get('rows_loaded')}, rejected {s.get('rows_rejected')}"
+             + (f", total rows kept out {s['rows_excluded_totals']}" if s.get("rows_excluded_totals") else "")]
+    if "observations" in s:
+        lines.append(f"  observations {s.get('observations_loaded', s['observations'])}, duplicates skipped "
+                     f"{s.get('duplicates_skipped', 0)}, conflicts {s.get('conflicts', 0)}")
+        lines.append(f"  indicators: {', '.join(s.get('indicators', [])) or '-'}")
+        years = s.get("years") or []
+        lines.append(f"  years: {years[0]}–{years[-1]} ({len(years)})" if years else "  years: -")
+        if s.get("waves"):
+            lines.append(f"  waves: {', '.join(s['waves'])}; students {s.get('students')}")
+    if "assignments" in s:
+        lines.append(f"  assignments {s['assignments']}: {', '.join(s.get('programs', []))}")
+    lines.append(f"  units in file: {s.get('units_in_file')}")
+    for note in s.get("notes", []):
+        lines.append(f"  note: {note}")
+    if s.get("rows_rejected"):
+        lines.append(f"  rejected rows: python -m analysis rejects {s.get('import_id')} --out rejects.csv")
+    return "\n".join(lines)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    summaries = []
+    for path in args.paths:
+        try:
+            summary = import_file(path, _db(args), mapping=args.mapping, on_conflict=args.on_conflict)
+        except NotRecognised as exc:
+            if args.json:
+                _print_json({"error": str(exc), "unplaced_columns": exc.unplaced,
+                             "suggested_mapping": exc.suggestion, "imported": summaries})
+            else:
+                print(f"Suggested mapping file (save as mapping.toml, edit, then use --mapping mapping.toml):\n"
+                      f"{exc.suggestion}", file=sys.stderr)
+            raise CliError(str(exc)) from exc
+        except ImportConflict as exc:
+            if args.conflict_report:
+                exc.conflicts.to_csv(args.conflict_report, index=False, encoding="utf-8-sig")
+            elif not args.json:
+                print(exc.conflicts.head(20).to_string(index=False), file=sys.stderr)
+            raise CliError(str(exc)) from exc
+        except ImportFailed as exc:
+            raise CliError(str(exc)) from exc
+        summaries.append(summary)
+        if not args.json:
+            print(_human_summary(summary))
+    if args.json:
+        _print_json(summaries[0] if len(summaries) == 1 else {"imports": summaries})
+    return 0
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    frame = list_imports(_db(args))
+    if args.json:
+        _print_json({"imports": json.loads(frame.to_json(orient="records", date_format="iso"))})
+    elif frame.empty:
+        print("no imports yet")
+    else:
+        print(frame.drop(columns=["sha256"]).to_string(index=False))
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    try:
+        result = rollback(_db(args), args.import_id)
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"import {result['import_id']} rolled back: {result['observations_removed']} observations removed, "
+              f"{result['observations_restored']} restored")
+    return 0
+
+
+def cmd_rejects(args: argparse.Namespace) -> int:
+    con = open_db(_db(args))
+    try:
+        frame = con.execute("SELECT row_number, column_name, raw_value, reason FROM rejects WHERE import_id = ? "
+                            "ORDER BY row_number, column_name", [args.import_id]).df()
+    finally:
+        con.close()
+    if args.out:
+        from analysis.safe_export import neutralise_frame
+
+        neutralise_frame(frame).to_csv(args.out, index=False, encoding="utf-8-sig")
+        print(f"{len(frame)} rejected value(s) written to {args.out}")
+    elif args.json:
+        _print_json({"import_id": args.import_id, "rejects": json.loads(frame.to_json(orient="records"))})
+    else:
+        print(frame.to_string(index=False) if len(frame) else "no rejected rows")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description="LabLens data and analysis tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="published database file (default $LABLENS_DB or data/lablens.duckdb)")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("demo", help="build the synthetic demo database")
+    common(p)
+    p.add_argument("--students", type=int, default=20_000)
+    p.add_argument("--seed", type=int, default=20240601)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help="import files (CSV/TSV/TXT, XLSX, Parquet, JSON)")
+    common(p)
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--mapping", help="TOML mapping file for layouts LabLens does not recognise")
+    p.add_argument("--on-conflict", choices=["abort", "supersede", "keep"], default="abort",
+                   help="when values differ from data already loaded (default: abort)")
+    p.add_argument("--conflict-report", help="write the differing values to this CSV file")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("imports", help="list imports")
+    common(p)
+    p.set_defaults(func=cmd_imports)
+
+    p = sub.add_parser("rollback", help="remove one import completely")
+    common(p)
+    p.add_argument("import_id", type=int)
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("rejects", help="show or save the rejected rows of an import")
+    common(p)
+    p.add_argument("import_id", type=int)
+    p.add_argument("--out", help="CSV file to write")
+    p.set_defaults(func=cmd_rejects)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, StoreError, ImportFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the published database is unchanged", file=sys.stderr)
+        return 130

@@ -1,0 +1,165 @@
+"""Mapping files (TOML) for layouts LabLens does not recognise. Example (README.md has the full guide):
+
+    [source]
+    country = "GT"              # CO or GT; or map a column to "country"
+    unit_type = "school"        # school | municipality | department
+    year = 2024                 # when the file has no year column
+    target = "observations"     # observations (default) | roster | units
+    decimal = ","               # optional: force the decimal mark
+
+    [columns]
+    "Código establecimiento" = "unit_code"
+    "Ciclo" = "year"
+    "Alumno" = "student_id"
+    "Nota matemática" = { indicator = "score_math" }
+    "Deserción primaria" = { indicator = "dropout_rate", level = "primary" }
+    "Observaciones" = "ignore"
+
+    [indicators.reading_fluency]  # a new indicator (codes are never renamed later)
+    domain = "learning"
+    kind = "score"
+    unit = "words per minute"
+    min_value = 0
+    max_value = 300
+    label_es = "Fluidez lectora"
+    label_en = "Reading fluency"
+
+Column names match the file's headers accent- and case-insensitively; for a file without a header
+use column_1, column_2, ...
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.catalog import INDICATOR_BY_CODE, LEVELS
+from analysis.importer.layouts import Layout, ValueSpec, fold
+from analysis.importer.readers import SourceTable
+from analysis.privacy import is_personal_column
+
+ROLES = {
+    "unit_code": "code_cols", "student_id": "student_col", "country": "country_col",
+    "unit_type": "unit_type_col", "year": "year_col", "wave": "wave_col", "sex": "sex_col",
+    "grade": "grade_col", "level": "level_col", "n": "n_col", "name": "name_col",
+    "department": "department_col", "municipality": "municipality_col", "zone": "zone_col",
+    "authority": "authority_col", "program": "program_col", "lab_type": "lab_type_col",
+    "start_year": "start_year_col",
+}
+INDICATOR_FIELDS = {"domain", "kind", "unit", "higher_is_better", "min_value", "max_value", "scale",
+                    "reverse_coded", "label_es", "label_en"}
+DOMAINS = {"learning", "motivation", "retention", "context"}
+KINDS = {"score", "rate", "binary", "likert", "count", "sd", "index"}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used, with a one-line reason."""
+
+
+def load_mapping(path: str | Path) -> dict:
+    """Parse and check a TOML mapping file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"cannot read mapping file {path}: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"mapping file {path} is not valid TOML: {exc}") from exc
+    if not isinstance(data.get("columns"), dict) or not data["columns"]:
+        raise MappingError(f"mapping file {path} needs a [columns] table")
+    return data
+
+
+def indicator_definitions(mapping: dict) -> pd.DataFrame:
+    """New indicators declared in [indicators.CODE] tables, checked, as `indicators` rows."""
+    rows = []
+    for code, spec in (mapping.get("indicators") or {}).items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,62}", code):
+            raise MappingError(f"indicator code '{code}' must be lower-case letters, digits and _")
+        if code in INDICATOR_BY_CODE:
+            raise MappingError(f"indicator '{code}' already exists in the catalogue; use it without redefining")
+        unknown = set(spec) - INDICATOR_FIELDS
+        if unknown:
+            raise MappingError(f"indicator '{code}': unknown field(s) {', '.join(sorted(unknown))}")
+        if spec.get("domain") not in DOMAINS or spec.get("kind") not in KINDS:
+            raise MappingError(f"indicator '{code}': domain must be one of {sorted(DOMAINS)} and kind one of "
+                               f"{sorted(KINDS)}")
+        rows.append({"code": code, "domain": spec["domain"], "kind": spec["kind"], "unit": spec.get("unit"),
+                     "higher_is_better": spec.get("higher_is_better"), "min_value": spec.get("min_value"),
+                     "max_value": spec.get("max_value"), "scale": spec.get("scale"),
+                     "reverse_coded": bool(spec.get("reverse_coded", False)),
+                     "label_es": spec.get("label_es", code), "label_en": spec.get("label_en", code)})
+    return pd.DataFrame(rows, columns=["code", "domain", "kind", "unit", "higher_is_better", "min_value",
+                                       "max_value", "scale", "reverse_coded", "label_es", "label_en"])
+
+
+def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: set[str]) -> Layout:
+    """Build a Layout for `source` from a parsed mapping file."""
+    src = mapping.get("source") or {}
+    target = src.get("target", "observations")
+    if target not in ("observations", "roster", "units"):
+        raise MappingError("source.target must be observations, roster or units")
+    country = src.get("country")
+    if country is not None and country not in ("CO", "GT"):
+        raise MappingError("source.country must be \"CO\" or \"GT\"")
+    unit_type = src.get("unit_type", "school" if target == "observations" else None)
+    if unit_type is not None and unit_type not in ("school", "municipality", "department"):
+        raise MappingError("source.unit_type must be school, municipality or department")
+    layout = Layout("mapping", f"mapping file ({target})", target=target, country=country, unit_type=unit_type,
+                    decimal=src.get("decimal"))
+    if src.get("year") is not None:
+        try:
+            layout.year_const = int(src["year"])
+        except (TypeError, ValueError) as exc:
+            raise MappingError("source.year must be a year such as 2024") from exc
+    folded = {fold(h): i for i, h in enumerate(source.headers)}
+    declared = known_indicators | set(indicator_definitions(mapping)["code"])
+    placed: set[int] = set()
+    for header, role in mapping["columns"].items():
+        idx = folded.get(fold(header))
+        if idx is None:
+            raise MappingError(f"the mapping names column '{header}', which the file does not have "
+                               f"(it has: {', '.join(source.headers[:15])})")
+        placed.add(idx)
+        if role == "ignore":
+            layout.ignored.append(source.headers[idx])
+        elif isinstance(role, dict):
+            indicator = role.get("indicator")
+            level = role.get("level", "all")
+            if indicator not in declared:
+                raise MappingError(f"column '{header}': unknown indicator '{indicator}' (define it under "
+                                   "[indicators.CODE] or use a catalogue code)")
+            if level not in LEVELS:
+                raise MappingError(f"column '{header}': level must be one of {', '.join(LEVELS)}")
+            layout.values.append(ValueSpec(idx, indicator, level))
+        elif role == "attribute":
+            layout.attribute_cols[idx] = fold(source.headers[idx])
+        elif role in ROLES:
+            attr = ROLES[role]
+            if attr == "code_cols":
+                layout.code_cols = [idx]
+            else:
+                setattr(layout, attr, idx)
+        else:
+            raise MappingError(f"column '{header}': unknown role '{role}' (one of {', '.join(ROLES)}, "
+                               "attribute, ignore, or {{ indicator = ... }})")
+    if not layout.code_cols:
+        raise MappingError("the mapping must name the unit code column (= \"unit_code\")")
+    if target == "observations":
+        if not layout.values:
+            raise MappingError("the mapping names no indicator column ({ indicator = \"...\" })")
+        if layout.year_col is None and layout.year_const is None and layout.wave_col is None:
+            raise MappingError("the mapping needs a year or wave column, or source.year")
+    if target == "roster" and layout.program_col is None:
+        raise MappingError("a roster mapping needs a program column")
+    for i, h in enumerate(source.headers):
+        if i not in placed:
+            if is_personal_column(h):
+                layout.dropped.append(h)
+            else:
+                layout.ignored.append(h)
+    return layout

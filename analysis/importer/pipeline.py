@@ -1,0 +1,713 @@
+"""The import pipeline: read -> recognise -> stage and validate (in memory) -> commit a snapshot.
+
+Staging happens in a private in-memory DuckDB, so a preview touches nothing. Commit copies the
+published database, writes everything in one transaction, checkpoints, verifies and publishes it
+atomically (`store.writable_snapshot`): an import lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
+from analysis.importer import normalise as nz
+from analysis.importer.layouts import Layout, NotRecognised, recognise
+from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
+from analysis.importer.readers import ReadError, SourceTable, read_into
+from analysis.privacy import hmac_sql, key_fingerprint, load_key
+from analysis.sqlutil import run, scalar
+from analysis.store import OBS_KEY, StoreError, writable_snapshot
+
+MISSING_MARKERS = ("", "na", "n/a", "n.a.", "nd", "n.d.", "s.d.", "sd", "-", "--", ".", "null", "nan",
+                   "#n/a", "#num!", "#div/0!", "#value!", "#ref!", "sin dato", "sin datos")
+CONFLICT_POLICIES = ("abort", "supersede", "keep")
+
+
+class ImportFailed(RuntimeError):
+    """An import that could not be done; the message is one line, the database is unchanged."""
+
+
+class ImportConflict(ImportFailed):
+    """Values differ from data already loaded; nothing was written."""
+
+    def __init__(self, message: str, conflicts: pd.DataFrame):
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+@dataclass
+class Staged:
+    """A validated file waiting in memory to be committed."""
+
+    con: duckdb.DuckDBPyConnection
+    source: SourceTable
+    layout: Layout
+    sha256: str
+    summary: dict = field(default_factory=dict)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- staging ---------------------------------------------------------------------------------------------
+
+def stage(path: str | Path, name: str | None = None, layout: Layout | None = None,
+          extra_indicators: pd.DataFrame | None = None,
+          mapping_builder=None) -> Staged:
+    """Read and validate a file into a fresh in-memory database (nothing is written anywhere)."""
+    path = Path(path)
+    name = name or path.name
+    con = duckdb.connect()
+    run(con, "SET preserve_insertion_order = true")
+    try:
+        source = read_into(con, path, name)
+    except ReadError as exc:
+        con.close()
+        raise ImportFailed(str(exc)) from exc
+    if source.n_rows == 0:
+        con.close()
+        raise ImportFailed(f"{name}: the file has a header but no data rows")
+    extra = extra_indicators if extra_indicators is not None else pd.DataFrame()
+    extra_codes = set(extra["code"]) if len(extra) else set()
+    try:
+        if mapping_builder is not None:
+            layout = mapping_builder(source)
+        if layout is None:
+            layout = recognise(source.headers, name, source.has_header, source.json_shape, extra_codes)
+    except NotRecognised:
+        con.close()
+        raise
+    staged = Staged(con, source, layout, file_sha256(path))
+    _register_indicators(con, extra)
+    try:
+        _stage_rows(staged)
+        if layout.target == "observations":
+            _stage_observations(staged)
+        elif layout.target == "roster":
+            _stage_roster(staged)
+        _finish_summary(staged)
+    except duckdb.Error as exc:
+        con.close()
+        raise ImportFailed(f"{name}: could not be staged: {str(exc).splitlines()[0]}") from exc
+    return staged
+
+
+def _register_indicators(con: duckdb.DuckDBPyConnection, extra: pd.DataFrame) -> None:
+    rows = [(i.code, i.kind, i.min_value, i.max_value) for i in INDICATOR_BY_CODE.values()]
+    if len(extra):
+        rows += [tuple(r) for r in extra[["code", "kind", "min_value", "max_value"]].itertuples(index=False)]
+    frame = pd.DataFrame(rows, columns=["code", "kind", "min_value", "max_value"]).drop_duplicates("code")
+    con.register("_ind", frame)
+    run(con, "CREATE OR REPLACE TABLE ind AS SELECT code, kind, min_value::DOUBLE AS min_value, "
+             "max_value::DOUBLE AS max_value FROM _ind")
+    con.unregister("_ind")
+
+
+def _col(i: int | None) -> str:
+    return f"c{i}" if i is not None else "NULL::VARCHAR"
+
+
+def _header(staged: Staged, i: int | None) -> str | None:
+    return staged.source.headers[i] if i is not None else None
+
+
+def _stage_rows(staged: Staged) -> None:
+    """One row per source record with its unit resolved and row-level problems named."""
+    con, lay = staged.con, staged.layout
+    key_cols = list(lay.code_cols)
+    extras = [lay.country_col, lay.unit_type_col, lay.municipality_code_col]
+    key_sql = [f"coalesce({_col(i)}, '') AS k{j}" for j, i in enumerate(key_cols)]
+    key_sql += [f"coalesce({_col(i)}, '') AS x{j}" for j, i in enumerate(extras)]
+    key_names = [f"k{j}" for j in range(len(key_cols))] + [f"x{j}" for j in range(len(extras))]
+    desc = {"name": lay.name_col, "department": lay.department_col, "municipality": lay.municipality_col,
+            "zone": lay.zone_col, "authority": lay.authority_col}
+    year_expr = (year_sql(_col(lay.year_col)) if lay.year_col is not None
+                 else (str(int(lay.year_const)) if lay.year_const is not None else "NULL"))
+    run(con, f"""CREATE OR REPLACE TABLE rows AS SELECT _row, {', '.join(key_sql)},
+        {', '.join(f'{_col(i)} AS d_{k}' for k, i in desc.items())},
+        ({year_expr})::INTEGER AS year, {_col(lay.year_col)} AS year_raw,
+        {_col(lay.wave_col)} AS wave_raw, {_col(lay.sex_col)} AS sex_raw,
+        {_col(lay.grade_col)} AS grade_raw, {_col(lay.level_col)} AS level_raw,
+        {_col(lay.student_col)} AS student_raw, {_col(lay.n_col)} AS n_raw,
+        {_col(lay.program_col)} AS program_raw, {_col(lay.lab_type_col)} AS lab_type_raw,
+        {_col(lay.start_year_col)} AS start_year_raw
+        FROM raw""")
+    distinct = con.execute(
+        f"SELECT {', '.join(key_names)}, "
+        + ", ".join(f"arg_max(d_{k}, coalesce(year, 0)) AS d_{k}" for k in desc)
+        + " FROM rows GROUP BY ALL").df()
+    keymap, units = _resolve_units(lay, distinct, key_names)
+    con.register("_keymap", keymap)
+    run(con, "CREATE OR REPLACE TABLE keymap AS SELECT * FROM _keymap")
+    con.unregister("_keymap")
+    staged.summary["_units"] = units
+    # categorical columns: distinct raw values -> canonical codes
+    for column, fn in (("wave", nz.wave_code), ("sex", nz.sex_code), ("level", nz.level_code),
+                       ("grade", nz.grade_code)):
+        values = [r[0] for r in con.execute(f"SELECT DISTINCT {column}_raw FROM rows").fetchall()]
+        frame = pd.DataFrame({"raw": pd.Series(values, dtype="string"),
+                              "val": pd.Series([fn(v) if v is not None and str(v).strip() else None
+                                                for v in values], dtype="string")})
+        con.register("_cat", frame)
+        run(con, f"CREATE OR REPLACE TABLE map_{column} AS SELECT raw, val FROM _cat")
+        con.unregister("_cat")
+    student_key = "NULL::VARCHAR"
+    if lay.student_col is not None:
+        key = load_key()
+        staged.summary["key_fingerprint"] = key_fingerprint(key)
+        student_key = (f"CASE WHEN coalesce(trim(r.student_raw), '') <> '' THEN "
+                       f"{hmac_sql(key, 'r.student_raw')} END")
+    join = " AND ".join(f"r.{k} = km.{k}" for k in key_names)
+    n_expr = number_sql("r.n_raw", ".") if lay.n_col is not None else "NULL"
+    h = {k: _header(staged, getattr(lay, f"{k}_col")) for k in ("year", "wave", "sex", "level", "student")}
+    code_header = _header(staged, lay.code_cols[0]) if lay.code_cols else None
+    no_year = "r.year IS NULL" if lay.year_col is not None else "false"
+    bad_wave = "mw.val IS NULL" if lay.wave_col is not None else "false"
+    no_time = "mw.val IS NULL AND r.year IS NULL" if lay.wave_col is not None else "false"
+    no_student = "coalesce(trim(r.student_raw), '') = ''" if lay.student_col is not None else "false"
+    bad_level = ("ml.val IS NULL AND coalesce(trim(r.level_raw), '') <> ''" if lay.level_col is not None
+                 else "false")
+    run(con, f"""CREATE OR REPLACE TABLE rows2 AS SELECT r._row, km.unit_id, km.problem AS unit_problem,
+        km.raw_code, r.year, r.year_raw, mw.val AS wave, r.wave_raw, ms.val AS sex, r.sex_raw,
+        mg.val AS grade, coalesce(ml.val, 'all') AS level, r.level_raw, {student_key} AS student_key,
+        r.student_raw, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw, r.start_year_raw,
+        CASE
+          WHEN km.problem IS NOT NULL THEN km.problem
+          WHEN {no_year} THEN
+               CASE WHEN coalesce(trim(r.year_raw), '') = '' THEN 'no year' ELSE 'not a year' END
+          WHEN {bad_wave} AND coalesce(trim(r.wave_raw), '') <> ''
+               THEN 'unknown wave (expected pre, post, baseline or endline)'
+          WHEN {no_time} THEN 'neither a year nor a wave'
+          WHEN {no_student} THEN 'no student ID'
+          WHEN {bad_level} THEN 'unknown level (expected ' || ? || ')'
+        END AS row_problem,
+        CASE
+          WHEN km.problem IS NOT NULL THEN ?
+          WHEN {no_year} THEN ?
+          WHEN {bad_wave} THEN ?
+          WHEN {no_student} THEN ?
+          ELSE ?
+        END AS problem_column,
+        CASE
+          WHEN km.problem IS NOT NULL THEN km.raw_code
+          WHEN {no_year} THEN r.year_raw
+          WHEN {bad_wave} THEN r.wave_raw
+          ELSE r.level_raw
+        END AS problem_value
+        FROM rows r JOIN keymap km ON {join}
+        LEFT JOIN map_wave mw ON mw.raw IS NOT DISTINCT FROM r.wave_raw
+        LEFT JOIN map_sex ms ON ms.raw IS NOT DISTINCT FROM r.sex_raw
+        LEFT JOIN map_grade mg ON mg.raw IS NOT DISTINCT FROM r.grade_raw
+        LEFT JOIN map_level ml ON ml.raw IS NOT DISTINCT FROM r.level_raw""",
+        [", ".join(LEVELS), code_header, h["year"], h["wave"], h["student"], h["level"]])
+    run(con, "CREATE OR REPLACE TABLE rejects AS SELECT _row AS row_number, problem_column AS column_name, "
+             "problem_value AS raw_value, row_problem AS reason FROM rows2 "
+             "WHERE row_problem IS NOT NULL AND row_problem <> 'total'")
+    # unknown sex values: the row loads without a sex, the cell is reported
+    if lay.sex_col is not None:
+        run(con, "INSERT INTO rejects SELECT _row, ?, sex_raw, 'unknown sex (expected F or M); loaded "
+                 "without sex' FROM rows2 WHERE row_problem IS NULL AND sex IS NULL "
+                 "AND coalesce(trim(sex_raw), '') <> ''", [h["sex"]])
+    if lay.n_col is not None:
+        run(con, "INSERT INTO rejects SELECT _row, ?, n_raw, 'count is not a number; loaded without n' "
+                 "FROM rows2 WHERE row_problem IS NULL AND n IS NULL AND coalesce(trim(n_raw), '') <> ''",
+            [_header(staged, lay.n_col)])
+    staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem = 'total'")
+
+
+def _resolve_units(lay: Layout, distinct: pd.DataFrame, key_names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map each distinct key of the file to a unit_id (or a problem) and build the unit rows."""
+    out_keys = []
+    units: dict[str, dict] = {}
+    nk = len(lay.code_cols)
+    for rec in distinct.itertuples(index=False):
+        rec = rec._asdict()
+        parts = [rec[f"k{j}"] or None for j in range(nk)]
+        raw_country, raw_type, raw_muni = rec["x0"] or None, rec["x1"] or None, rec["x2"] or None
+        d = {k: (rec[f"d_{k}"] if isinstance(rec[f"d_{k}"], str) and rec[f"d_{k}"].strip() else None)
+             for k in ("name", "department", "municipality", "zone", "authority")}
+        country = lay.country or nz.country_code(raw_country)
+        problem = None
+        if lay.country_col is not None and raw_country and country is None:
+            problem = f"unknown country '{raw_country}' (expected CO or GT)"
+        unit_type = lay.unit_type or nz.unit_type_code(raw_type)
+        if lay.unit_type_col is not None and raw_type and unit_type is None:
+            problem = problem or f"unknown unit type '{raw_type}' (school, municipality or department)"
+        raw_code = " / ".join(p for p in parts if p) or None
+        name = d["name"]
+        parent_code = None
+        code = None
+        if problem is None:
+            if lay.code_kind == "saber2013":
+                base = (parts[0] or "").strip()
+                if not base:
+                    problem = "no unit code"
+                else:
+                    shift = nz.slug(parts[1]) if nk > 1 and parts[1] else ""
+                    code = f"{base}-{shift}" if shift else base
+                    # flexible-calendar (F) programmes test two cohorts a year, one per sitting
+                    if nk > 3 and nz.slug(parts[2]).startswith("F") and parts[3]:
+                        code += f"-S{parts[3].strip()[-1]}"
+                    country, unit_type = "CO", "school"
+                    m = nz.digits(raw_muni)
+                    parent_code = m.zfill(5) if m else None
+                    name = f"{name} ({parts[1].strip().title()})" if name and nk > 1 and parts[1] else name
+            elif lay.code_kind in ("name_municipality", "name_department"):
+                dept_code = nz.co_department_code(parts[-1])
+                country, unit_type = "CO", lay.unit_type
+                if lay.code_kind == "name_department":
+                    code = dept_code
+                    problem = None if code else f"department '{parts[-1]}' is not a Colombian department name"
+                else:
+                    code = nz.co_municipality_code(parts[0], dept_code)
+                    name = nz.co_municipality_name(code) if code else None
+                    problem = None if code else (f"municipality '{parts[0]}' of '{parts[-1]}' is not in "
+                                                 "DANE's list of municipalities")
+            elif lay.code_kind == "saber_name":
+                if not any(parts):
+                    problem = "no unit code"
+                else:
+                    composite = "|".join(nz.slug(p) for p in parts)
+                    code = "S11-" + hashlib.md5(composite.encode()).hexdigest()[:12]
+                    country, unit_type = "CO", "school"
+                    shift = parts[3] if nk > 3 else None
+                    name = f"{name} ({shift.strip()})" if name and shift else name
+            else:
+                code, country, unit_type, problem = nz.normalise_unit(parts[0], country, unit_type)
+        if problem:
+            out_keys.append({**{k: rec[k] for k in key_names}, "unit_id": None, "problem": problem,
+                             "raw_code": raw_code})
+            continue
+        rows = nz.unit_rows(code, country, unit_type, name=name, department=d["department"],
+                            municipality=d["municipality"], authority=d["authority"],
+                            zone=nz.zone_code(d["zone"]), parent_code=parent_code)
+        for urow in rows:
+            units.setdefault(urow["unit_id"], urow)
+        out_keys.append({**{k: rec[k] for k in key_names}, "unit_id": unit_id(country, code), "problem": None,
+                         "raw_code": raw_code})
+    keymap = pd.DataFrame(out_keys, columns=[*key_names, "unit_id", "problem", "raw_code"])
+    for c in keymap.columns:
+        keymap[c] = keymap[c].astype("string")
+    unit_frame = pd.DataFrame(list(units.values()),
+                              columns=["unit_id", "country", "unit_type", "code", "name", "parent_id",
+                                       "department", "municipality", "authority", "zone"])
+    return keymap, unit_frame
+
+
+def _stage_observations(staged: Staged) -> None:
+    """Unpivot indicator columns into long observations; reject bad values cell by cell."""
+    con, lay = staged.con, staged.layout
+    if not lay.values:
+        raise ImportFailed(f"{staged.source.name}: no indicator columns to load")
+    cols = sorted({v.column for v in lay.values})
+    sample = {c: [r[0] for r in con.execute(
+        f"SELECT c{c} FROM raw WHERE c{c} IS NOT NULL AND (c{c} LIKE '%,%' OR c{c} LIKE '%.%') "
+        "LIMIT 2000").fetchall()] for c in cols}
+    marks = decide(sample, staged.source.delimiter, lay.decimal)
+    vm = pd.DataFrame([(f"c{v.column}", v.indicator, v.level, staged.source.headers[v.column],
+                        marks[v.column]) for v in lay.values],
+                      columns=["col", "indicator", "level", "header", "mark"])
+    unknown = sorted(set(vm["indicator"]) - {r[0] for r in con.execute("SELECT code FROM ind").fetchall()})
+    if unknown:
+        raise ImportFailed(f"{staged.source.name}: unknown indicator code(s) {', '.join(unknown)}; define "
+                           "them in the mapping file's [indicators] table")
+    con.register("_vm", vm)
+    run(con, "CREATE OR REPLACE TABLE value_map AS SELECT * FROM _vm")
+    con.unregister("_vm")
+    on = ", ".join(f"c{c}" for c in cols)
+    run(con, f"""CREATE OR REPLACE TABLE long AS
+        WITH u AS (UNPIVOT (SELECT _row, {on} FROM raw) ON {on} INTO NAME col VALUE txt)
+        SELECT r._row, r.unit_id, r.student_key, vm.indicator, r.year, r.wave,
+               CASE WHEN vm.level <> 'all' THEN vm.level ELSE r.level END AS level,
+               r.sex, r.grade, r.n, vm.header, u.txt,
+               CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END
+                 AS value, i.kind, i.min_value, i.max_value
+        FROM u JOIN value_map vm ON vm.col = u.col
+        JOIN rows2 r ON r._row = u._row AND r.row_problem IS NULL
+        JOIN ind i ON i.code = vm.indicator
+        WHERE lower(trim(u.txt)) NOT IN ({', '.join('?' for _ in MISSING_MARKERS)})""",
+        list(MISSING_MARKERS))
+    run(con, """INSERT INTO rejects SELECT _row, header, txt,
+        CASE WHEN value IS NULL THEN 'not a number'
+             WHEN min_value IS NOT NULL AND value < min_value OR max_value IS NOT NULL AND value > max_value
+               THEN 'outside the valid range of ' || indicator || ' [' || coalesce(min_value::VARCHAR, '')
+                    || ', ' || coalesce(max_value::VARCHAR, '') || ']'
+             WHEN kind = 'binary' AND value NOT IN (0, 1) THEN 'not 0 or 1'
+             WHEN kind = 'likert' AND value <> trunc(value) THEN 'not a whole scale point'
+        END
+        FROM long WHERE value IS NULL
+           OR (min_value IS NOT NULL AND value < min_value) OR (max_value IS NOT NULL AND value > max_value)
+           OR (kind = 'binary' AND value NOT IN (0, 1)) OR (kind = 'likert' AND value <> trunc(value))""")
+    run(con, """CREATE OR REPLACE TABLE obs AS SELECT * FROM long WHERE value IS NOT NULL
+        AND NOT (min_value IS NOT NULL AND value < min_value) AND NOT (max_value IS NOT NULL AND value > max_value)
+        AND NOT (kind = 'binary' AND value NOT IN (0, 1)) AND NOT (kind = 'likert' AND value <> trunc(value))""")
+    # duplicates inside the file: the first occurrence loads, later ones are rejected
+    key = ", ".join(OBS_KEY)
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT *, first_value(_row) OVER w AS first_row,
+        row_number() OVER w AS occurrence FROM obs WINDOW w AS (PARTITION BY {key} ORDER BY _row)""")
+    run(con, """INSERT INTO rejects SELECT _row, header, txt,
+        'duplicate of row ' || first_row || ' (same unit, indicator, year, wave, level, subgroup and student)'
+        FROM obs WHERE occurrence > 1""")
+    run(con, "DELETE FROM obs WHERE occurrence > 1")
+    if lay.attribute_cols and lay.student_col is not None:
+        parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
+                 f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
+                 for i in lay.attribute_cols]
+        run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
+            list(lay.attribute_cols.values()))
+
+
+def _stage_roster(staged: Staged) -> None:
+    """Programme assignments: one per unit and programme; blank lab type and start year allowed."""
+    con = staged.con
+    h_program = _header(staged, staged.layout.program_col)
+    h_start = _header(staged, staged.layout.start_year_col)
+    run(con, f"""CREATE OR REPLACE TABLE roster AS SELECT _row, unit_id, trim(program_raw) AS program,
+        nullif(trim(lab_type_raw), '') AS lab_type, ({integer_sql('start_year_raw')})::INTEGER AS start_year,
+        start_year_raw FROM rows2 WHERE row_problem IS NULL""")
+    run(con, "INSERT INTO rejects SELECT _row, ?, program_raw, 'no programme name' FROM roster "
+             "WHERE coalesce(program, '') = ''", [h_program])
+    run(con, "INSERT INTO rejects SELECT _row, ?, start_year_raw, 'start year is not a year between 1990 and "
+             "2100' FROM roster WHERE coalesce(trim(start_year_raw), '') <> '' AND "
+             "(start_year IS NULL OR start_year NOT BETWEEN 1990 AND 2100)", [h_start])
+    run(con, "DELETE FROM roster WHERE coalesce(program, '') = '' OR (coalesce(trim(start_year_raw), '') <> '' "
+             "AND (start_year IS NULL OR start_year NOT BETWEEN 1990 AND 2100))")
+    run(con, "UPDATE roster SET program = 'comparison' WHERE lower(program) IN ('comparison', 'comparacion', "
+             "'comparación', 'control', 'grupo de comparacion', 'grupo de comparación', 'grupo control')")
+    run(con, """CREATE OR REPLACE TABLE roster AS SELECT *, row_number() OVER (PARTITION BY unit_id, program
+        ORDER BY _row) AS occurrence, first_value(_row) OVER (PARTITION BY unit_id, program ORDER BY _row)
+        AS first_row FROM roster""")
+    run(con, "INSERT INTO rejects SELECT _row, ?, program, 'duplicate of row ' || first_row || "
+             "' (same unit and programme)' FROM roster WHERE occurrence > 1", [h_program])
+    run(con, "DELETE FROM roster WHERE occurrence > 1")
+
+
+def _finish_summary(staged: Staged) -> None:
+    con, lay, s = staged.con, staged.layout, staged.summary
+    s.update({
+        "source_name": staged.source.name, "sha256": staged.sha256, "recognized_as": lay.name,
+        "layout": lay.description, "format": staged.source.file_format,
+        "encoding": staged.source.encoding, "delimiter": staged.source.delimiter,
+        "rows_read": staged.source.n_rows,
+        "rows_rejected": scalar(con, "SELECT count(DISTINCT row_number) FROM rejects"),
+        "values_rejected": scalar(con, "SELECT count(*) FROM rejects"),
+        "notes": list(staged.source.notes) + list(lay.notes),
+        "dropped_columns": list(lay.dropped), "ignored_columns": list(lay.ignored),
+        "units_in_file": len(s["_units"]),
+    })
+    if lay.dropped:
+        s["notes"].append("columns naming, locating or contacting people were dropped and not stored: "
+                          + ", ".join(lay.dropped))
+    if lay.target == "observations":
+        s["observations"] = scalar(con, "SELECT count(*) FROM obs")
+        s["rows_loaded"] = scalar(con, "SELECT count(DISTINCT _row) FROM obs")
+        s["indicators"] = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM obs ORDER BY 1").fetchall()]
+        s["levels"] = [r[0] for r in con.execute("SELECT DISTINCT level FROM obs ORDER BY 1").fetchall()]
+        s["years"] = [r[0] for r in con.execute(
+            "SELECT DISTINCT year FROM obs WHERE year IS NOT NULL ORDER BY 1").fetchall()]
+        s["waves"] = [r[0] for r in con.execute(
+            "SELECT DISTINCT wave FROM obs WHERE wave IS NOT NULL ORDER BY 1").fetchall()]
+        s["students"] = scalar(con, "SELECT count(DISTINCT student_key) FROM obs")
+    elif lay.target == "roster":
+        s["assignments"] = scalar(con, "SELECT count(*) FROM roster")
+        s["rows_loaded"] = s["assignments"]
+        s["programs"] = [r[0] for r in con.execute("SELECT DISTINCT program FROM roster ORDER BY 1").fetchall()]
+    else:
+        s["rows_loaded"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem IS NULL")
+
+
+def rejects_frame(staged: Staged) -> pd.DataFrame:
+    """The rejected cells and rows of a staged file (row, column, value, reason), in file order."""
+    return staged.con.execute("SELECT * FROM rejects ORDER BY row_number, column_name").df()
+
+
+# --- commit ---------------------------------------------------------------------------------------------
+
+def commit(staged: Staged, db_path: str | Path, on_conflict: str = "abort") -> dict:
+    """Write a staged file into a new snapshot of the database and publish it (all or nothing)."""
+    if on_conflict not in CONFLICT_POLICIES:
+        raise ImportFailed(f"unknown conflict policy '{on_conflict}' (abort, supersede or keep)")
+    con, s = staged.con, dict(staged.summary)
+    units = s.pop("_units")
+    new_indicators = s.pop("_new_indicators", pd.DataFrame())
+    try:
+        with writable_snapshot(db_path, con=con) as w:
+            previous = w.execute("SELECT import_id FROM target.imports WHERE sha256 = ? AND status = 'active'",
+                                 [staged.sha256]).fetchall()
+            if previous:
+                raise _AlreadyImported(previous[0][0])
+            _check_key(w, s.get("key_fingerprint"))
+            import_id = scalar(w, "SELECT coalesce(max(import_id), 0) + 1 FROM target.imports")
+            s["import_id"] = import_id
+            # No explicit transaction: the whole snapshot is published or discarded as one piece
+            # (and DuckDB lets one transaction write to only one attached database).
+            if len(new_indicators):
+                w.register("_new_ind", new_indicators)
+                run(w, "INSERT INTO target.indicators SELECT * FROM _new_ind ON CONFLICT (code) DO NOTHING")
+                w.unregister("_new_ind")
+            _write_units(w, units, import_id, staged)
+            if staged.layout.target == "observations":
+                _write_observations(w, import_id, on_conflict, s)
+            elif staged.layout.target == "roster":
+                _write_roster(w, import_id, on_conflict, s)
+            run(w, "INSERT INTO target.rejects SELECT ?, row_number, column_name, raw_value, reason FROM rejects",
+                [import_id])
+            s["rows_rejected"] = scalar(w, "SELECT count(DISTINCT row_number) FROM rejects")
+            s["status"] = "active"
+            s["imported_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+            run(w, "INSERT INTO target.imports VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, 'active', ?)",
+                [import_id, staged.source.name, staged.sha256, staged.layout.name, s["rows_read"],
+                 s.get("rows_loaded", 0), s["rows_rejected"], json.dumps(_jsonable(s), ensure_ascii=False)])
+    except _AlreadyImported as done:
+        s.update(status="already_imported", import_id=done.import_id, rows_loaded=0)
+        s["notes"] = [*s.get("notes", []), f"this exact file (same sha256) is import {done.import_id}; "
+                      "nothing changed"]
+    return _jsonable(s)
+
+
+class _AlreadyImported(Exception):
+    def __init__(self, import_id: int):
+        super().__init__(import_id)
+        self.import_id = import_id
+
+
+def _check_key(w: duckdb.DuckDBPyConnection, fingerprint: str | None) -> None:
+    """Refuse to mix pseudonyms made with two different keys (students would not link)."""
+    if fingerprint is None:
+        return
+    stored = scalar(w, "SELECT value FROM target.meta WHERE key = 'key_fingerprint'")
+    if stored is None:
+        run(w, "INSERT INTO target.meta VALUES ('key_fingerprint', ?)", [fingerprint])
+    elif stored != fingerprint:
+        raise ImportFailed("the pseudonymisation key on this machine is not the one this database was built "
+                           "with: students would not link across waves. Restore the original key file "
+                           "(see README, 'Student IDs') and import again")
+
+
+def _write_units(w: duckdb.DuckDBPyConnection, units: pd.DataFrame, import_id: int, staged: Staged) -> None:
+    if not len(units):
+        return
+    frame = units.copy()
+    for c in frame.columns:
+        frame[c] = frame[c].astype("string")
+    w.register("_units", frame)
+    # New units are added; known units only gain missing fields (a directory fills in names and zones).
+    run(w, """INSERT INTO target.units SELECT unit_id, country, unit_type, code, name, parent_id, department,
+        municipality, authority, zone, NULL, NULL, ? FROM _units u
+        WHERE NOT EXISTS (SELECT 1 FROM target.units t WHERE t.unit_id = u.unit_id)""", [import_id])
+    run(w, """UPDATE target.units t SET name = coalesce(t.name, u.name), parent_id = coalesce(t.parent_id, u.parent_id),
+        department = coalesce(t.department, u.department), municipality = coalesce(t.municipality, u.municipality),
+        authority = coalesce(t.authority, u.authority), zone = coalesce(t.zone, u.zone)
+        FROM _units u WHERE t.unit_id = u.unit_id""")
+    w.unregister("_units")
+    lay = staged.layout
+    if lay.unit_attribute_cols:
+        join = " AND ".join(f"r.k{j} = km.k{j}" for j in range(len(lay.code_cols)))
+        parts = [f"""SELECT DISTINCT km.unit_id, ? AS name, trim(raw.c{i}) AS value FROM rows r
+                     JOIN raw USING (_row) JOIN keymap km ON {join} AND r.x0 = km.x0 AND r.x1 = km.x1
+                     AND r.x2 = km.x2 WHERE km.unit_id IS NOT NULL AND coalesce(trim(raw.c{i}), '') <> ''"""
+                 for i in lay.unit_attribute_cols]
+        run(w, "INSERT INTO target.unit_attributes SELECT DISTINCT *, ? FROM (" + " UNION ALL ".join(parts) + ")",
+            [import_id, *lay.unit_attribute_cols.values()])
+        if lay.target == "units":
+            # a newer directory replaces the attributes an older import gave the same units
+            run(w, """DELETE FROM target.unit_attributes a WHERE a.import_id <> ? AND EXISTS (
+                SELECT 1 FROM target.unit_attributes b WHERE b.import_id = ? AND b.unit_id = a.unit_id
+                AND b.name = a.name)""", [import_id, import_id])
+
+
+_KEY_JOIN = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in OBS_KEY)
+
+
+def _write_observations(w: duckdb.DuckDBPyConnection, import_id: int, on_conflict: str, s: dict) -> None:
+    run(w, f"""CREATE OR REPLACE TEMP TABLE cmp AS SELECT s.*, o.value AS old_value, o.import_id AS old_import
+        FROM obs s LEFT JOIN target.observations o ON {_KEY_JOIN}""")
+    conflicts = scalar(w, "SELECT count(*) FROM cmp WHERE old_import IS NOT NULL AND old_value <> value")
+    s["duplicates_skipped"] = scalar(w, "SELECT count(*) FROM cmp WHERE old_import IS NOT NULL "
+                                        "AND old_value = value")
+    s["conflicts"] = conflicts
+    if conflicts and on_conflict == "abort":
+        frame = w.execute("""SELECT _row AS row_number, unit_id, indicator, year, wave, level, sex, grade,
+            old_value, value AS new_value, old_import FROM cmp WHERE old_import IS NOT NULL AND old_value <> value
+            ORDER BY _row, indicator""").df()
+        first = frame.iloc[0]
+        raise ImportConflict(
+            f"{s['source_name']}: {conflicts} value(s) differ from data already loaded (e.g. {first.unit_id} "
+            f"{first.indicator} {'' if pd.isna(first.year) else int(first.year)} {first.level}: "
+            f"{first.old_value:g} in import {first.old_import}, {first.new_value:g} here). Nothing was "
+            "imported. Re-run with --on-conflict supersede (replace the old values, undone by rollback) or "
+            "--on-conflict keep (keep the old values).", frame)
+    cols = "unit_id, student_key, indicator, year, wave, level, sex, grade, value, n"
+    run(w, f"INSERT INTO target.duplicate_observations SELECT ?, {cols} FROM cmp "
+           "WHERE old_import IS NOT NULL AND old_value = value", [import_id])
+    if conflicts and on_conflict == "supersede":
+        run(w, f"""INSERT INTO target.superseded_observations SELECT ?, o.* FROM target.observations o
+            WHERE EXISTS (SELECT 1 FROM cmp s WHERE s.old_import IS NOT NULL AND s.old_value <> s.value
+            AND {_KEY_JOIN})""", [import_id])
+        run(w, f"""DELETE FROM target.observations o WHERE EXISTS (SELECT 1 FROM cmp s WHERE s.old_import IS NOT
+            NULL AND s.old_value <> s.value AND {_KEY_JOIN})""")
+        run(w, f"INSERT INTO target.observations SELECT ?, {cols} FROM cmp "
+               "WHERE old_import IS NULL OR old_value <> value", [import_id])
+        s["superseded"] = conflicts
+    else:
+        run(w, f"INSERT INTO target.observations SELECT ?, {cols} FROM cmp WHERE old_import IS NULL",
+            [import_id])
+        if conflicts:
+            run(w, """INSERT INTO rejects SELECT _row, header, txt, 'conflict: kept the value ' || old_value ||
+                ' already loaded by import ' || old_import FROM cmp WHERE old_import IS NOT NULL
+                AND old_value <> value""")
+            s["kept_existing"] = conflicts
+    s["observations_loaded"] = scalar(w, "SELECT count(*) FROM target.observations WHERE import_id = ?",
+                                      [import_id])
+    if scalar(w, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'attrs' "
+                 "AND table_catalog = 'memory'"):
+        run(w, "INSERT INTO target.student_attributes SELECT ?, student_key, name, value FROM attrs",
+            [import_id])
+
+
+def _write_roster(w: duckdb.DuckDBPyConnection, import_id: int, on_conflict: str, s: dict) -> None:
+    run(w, """CREATE OR REPLACE TEMP TABLE rcmp AS SELECT r.*, a.lab_type AS old_lab_type,
+        a.start_year AS old_start_year, a.import_id AS old_import FROM roster r
+        LEFT JOIN target.assignments a ON a.unit_id = r.unit_id AND a.program = r.program""")
+    differ = ("old_import IS NOT NULL AND (old_lab_type IS DISTINCT FROM lab_type OR "
+              "old_start_year IS DISTINCT FROM start_year)")
+    conflicts = scalar(w, f"SELECT count(*) FROM rcmp WHERE {differ}")
+    s["duplicates_skipped"] = scalar(w, f"SELECT count(*) FROM rcmp WHERE old_import IS NOT NULL AND NOT ({differ})")
+    s["conflicts"] = conflicts
+    if conflicts and on_conflict == "abort":
+        frame = w.execute(f"SELECT _row AS row_number, unit_id, program, old_lab_type, lab_type, old_start_year, "
+                          f"start_year, old_import FROM rcmp WHERE {differ} ORDER BY _row").df()
+        raise ImportConflict(f"{s['source_name']}: {conflicts} assignment(s) differ from the roster already "
+                             "loaded. Nothing was imported. Re-run with --on-conflict supersede or keep.", frame)
+    if conflicts and on_conflict == "supersede":
+        run(w, f"""DELETE FROM target.assignments a WHERE EXISTS (SELECT 1 FROM rcmp r WHERE r.unit_id = a.unit_id
+            AND r.program = a.program AND {differ.replace('old_import', 'r.old_import')})""")
+        run(w, f"INSERT INTO target.assignments SELECT unit_id, program, lab_type, start_year, ? FROM rcmp "
+               f"WHERE old_import IS NULL OR ({differ})", [import_id])
+    else:
+        run(w, "INSERT INTO target.assignments SELECT unit_id, program, lab_type, start_year, ? FROM rcmp "
+               "WHERE old_import IS NULL", [import_id])
+    s["assignments_loaded"] = scalar(w, "SELECT count(*) FROM target.assignments WHERE import_id = ?", [import_id])
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+# --- history and undo -----------------------------------------------------------------------------------
+
+def list_imports(db_path: str | Path) -> pd.DataFrame:
+    """The import history, newest first."""
+    from analysis.store import open_db
+
+    con = open_db(db_path)
+    try:
+        return con.execute("SELECT import_id, source_name, recognized_as, rows_read, rows_loaded, rows_rejected, "
+                           "imported_at, status, sha256 FROM imports ORDER BY import_id DESC").df()
+    finally:
+        con.close()
+
+
+def rollback(db_path: str | Path, import_id: int) -> dict:
+    """Remove one import completely, restoring what it superseded and what it had deduplicated."""
+    with writable_snapshot(db_path) as w:
+        status = scalar(w, "SELECT status FROM target.imports WHERE import_id = ?", [import_id])
+        if status is None:
+            raise ImportFailed(f"there is no import {import_id}")
+        if status != "active":
+            raise ImportFailed(f"import {import_id} is already {status.replace('_', ' ')}")
+        removed = scalar(w, "SELECT count(*) FROM target.observations WHERE import_id = ?", [import_id])
+        run(w, "DELETE FROM target.observations WHERE import_id = ?", [import_id])
+        cols = "import_id, unit_id, student_key, indicator, year, wave, level, sex, grade, value, n"
+        restored = scalar(w, "SELECT count(*) FROM target.superseded_observations WHERE superseded_by = ?",
+                          [import_id])
+        run(w, f"INSERT INTO target.observations SELECT {cols} FROM target.superseded_observations "
+               "WHERE superseded_by = ?", [import_id])
+        run(w, "DELETE FROM target.superseded_observations WHERE superseded_by = ? OR import_id = ?",
+            [import_id, import_id])
+        # rows another import also supplied (identical) come back under that import
+        key_join = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
+        run(w, f"""CREATE OR REPLACE TEMP TABLE promote AS SELECT * FROM (SELECT d.*, row_number() OVER (
+            PARTITION BY {', '.join('d.' + k for k in OBS_KEY)} ORDER BY d.import_id) AS rk
+            FROM target.duplicate_observations d WHERE d.import_id <> ?
+            AND NOT EXISTS (SELECT 1 FROM target.observations o WHERE {key_join})) WHERE rk = 1""", [import_id])
+        promoted = scalar(w, "SELECT count(*) FROM promote")
+        run(w, f"INSERT INTO target.observations SELECT {cols} FROM promote")
+        run(w, f"""DELETE FROM target.duplicate_observations d WHERE EXISTS (SELECT 1 FROM promote p WHERE
+            p.import_id = d.import_id AND {key_join.replace('o.', 'p.')})""")
+        run(w, "DELETE FROM target.duplicate_observations WHERE import_id = ?", [import_id])
+        for table in ("assignments", "unit_attributes", "student_attributes", "boundaries"):
+            run(w, f"DELETE FROM target.{table} WHERE import_id = ?", [import_id])
+        run(w, """DELETE FROM target.units u WHERE u.import_id = ?
+            AND NOT EXISTS (SELECT 1 FROM target.observations o WHERE o.unit_id = u.unit_id)
+            AND NOT EXISTS (SELECT 1 FROM target.assignments a WHERE a.unit_id = u.unit_id)
+            AND NOT EXISTS (SELECT 1 FROM target.units c WHERE c.parent_id = u.unit_id AND c.import_id <> ?)""",
+            [import_id, import_id])
+        run(w, "UPDATE target.imports SET status = 'rolled_back' WHERE import_id = ?", [import_id])
+    return {"import_id": import_id, "status": "rolled_back", "observations_removed": removed,
+            "observations_restored": restored + promoted}
+
+
+def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dict | None = None,
+                on_conflict: str = "abort", layout: Layout | None = None) -> dict:
+    """Stage and commit one file; the summary dict is what the CLI prints."""
+    from analysis.importer.mapping import MappingError, indicator_definitions, layout_from_mapping, load_mapping
+
+    extra = _extra_indicators(db_path)
+    builder = None
+    new_indicators = pd.DataFrame()
+    if mapping is not None:
+        try:
+            spec = mapping if isinstance(mapping, dict) else load_mapping(mapping)
+            new_indicators = indicator_definitions(spec)
+        except MappingError as exc:
+            raise ImportFailed(str(exc)) from exc
+        known = set(INDICATOR_BY_CODE) | (set(extra["code"]) if len(extra) else set())
+        if len(new_indicators):
+            extra = pd.concat([extra, new_indicators[["code", "kind", "min_value", "max_value"]]])
+
+        def builder(source: SourceTable) -> Layout:
+            try:
+                return layout_from_mapping(spec, source, known)
+            except MappingError as exc:
+                raise ImportFailed(f"{source.name}: {exc}") from exc
+
+    staged = stage(path, layout=layout, extra_indicators=extra, mapping_builder=builder)
+    staged.summary["_new_indicators"] = new_indicators
+    try:
+        return commit(staged, db_path, on_conflict)
+    except StoreError as exc:
+        raise ImportFailed(str(exc)) from exc
+    finally:
+        staged.con.close()
+
+
+def _extra_indicators(db_path: str | Path) -> pd.DataFrame:
+    """Indicators defined by earlier mapping imports (beyond the shipped catalogue)."""
+    from analysis.store import open_db
+
+    if not Path(db_path).exists():
+        return pd.DataFrame()
+    con = open_db(db_path)
+    try:
+        return con.execute("SELECT code, kind, min_value, max_value FROM indicators").df()
+    finally:
+        con.close()
