@@ -1,0 +1,35 @@
+"""Shared helpers for the statistics package (private)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def as_float(x: Any) -> FloatArray:
+    """Return ``x`` as a float64 ndarray (pandas objects lose their index)."""
+    return np.asarray(x, dtype=np.float64)
+
+
+def scalar_or_array(x: FloatArray, *inputs: Any) -> float | FloatArray:
+    """Return a Python float when every input was a scalar, else the array."""
+    if all(np.ndim(i) == 0 for i in inputs) and np.ndim(x) == 0:
+        return float(x)
+    return x
+
+
+def z_crit(level: float) -> float:
+    """Two-sided standard-normal critical value for a ``level`` interval."""
+    check_level(level)
+    return float(special.ndtri(0.5 + 0.5 * level))
+
+
+def check_level(level: float) -> None:
+    """Raise ``ValueError`` unless ``0 < level < 1``."""
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must be strictly between 0 and 1, got {level!r}")

@@ -1,0 +1,160 @@
+"""Group-level paired and Welch tests from sufficient statistics against scipy on raw data."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.stats import (
+    paired_from_stats,
+    prepost_table,
+    welch_from_stats,
+    wilcoxon_signed_rank,
+)
+from analysis.stats.prepost import RESULT_COLUMNS
+
+TOL = 1e-9
+
+
+def _linked(seed: int = 0, groups: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(2, 60, groups)
+    school = np.repeat(np.arange(groups), sizes)
+    pre = rng.normal(50, 10, school.size)
+    post = 0.6 * pre + rng.normal(25, 6, school.size) + rng.normal(0, 2, groups)[school]
+    return pd.DataFrame({"school": school, "pre": pre, "post": post})
+
+
+def _paired_stats(raw: pd.DataFrame) -> pd.DataFrame:
+    # what DuckDB would aggregate: count, mean/sd of differences, mean/sd per wave (ddof = 1)
+    raw = raw.assign(diff=raw["post"] - raw["pre"])
+    agg = raw.groupby("school").agg(
+        n=("diff", "size"),
+        mean_diff=("diff", "mean"),
+        sd_diff=("diff", "std"),
+        mean_pre=("pre", "mean"),
+        sd_pre=("pre", "std"),
+        mean_post=("post", "mean"),
+        sd_post=("post", "std"),
+    )
+    return agg.reset_index()
+
+
+def test_paired_matches_scipy_ttest_rel() -> None:
+    # Reference: scipy.stats.ttest_rel(post, pre) and its confidence_interval(), per school.
+    raw = _linked()
+    agg = _paired_stats(raw)
+    res = paired_from_stats(*(agg[c] for c in agg.columns[1:]))
+    for i, (_, grp) in enumerate(raw.groupby("school")):
+        ref = stats.ttest_rel(grp["post"], grp["pre"])
+        ci = ref.confidence_interval()
+        assert res.loc[i, "t"] == pytest.approx(ref.statistic, abs=TOL)
+        assert res.loc[i, "p_value"] == pytest.approx(ref.pvalue, abs=TOL)
+        assert res.loc[i, "df"] == ref.df
+        assert res.loc[i, "diff_ci_low"] == pytest.approx(ci.low, abs=TOL)
+        assert res.loc[i, "diff_ci_high"] == pytest.approx(ci.high, abs=TOL)
+        # r derived from the three SDs equals the Pearson correlation of the raw pairs
+        if len(grp) > 2:
+            r = np.corrcoef(grp["pre"], grp["post"])[0, 1]
+            assert res.loc[i, "r"] == pytest.approx(r, abs=1e-8)
+
+
+def test_paired_effect_size_pooled_over_waves() -> None:
+    raw = _linked(1, groups=3)
+    agg = _paired_stats(raw)
+    res = paired_from_stats(*(agg[c] for c in agg.columns[1:]), deff=2.0)
+    g0 = raw[raw["school"] == 0]
+    n = len(g0)
+    sd = np.sqrt((g0["pre"].var() + g0["post"].var()) / 2)
+    g = (1 - 3 / (4 * 2 * n - 9)) * (g0["post"].mean() - g0["pre"].mean()) / sd
+    r = np.corrcoef(g0["pre"], g0["post"])[0, 1]
+    # Becker (1988) variance times the design effect 2
+    var = 2 * (2 * (1 - r) / n + g**2 / (2 * n))
+    assert res.loc[0, "effect_size"] == pytest.approx(g, abs=TOL)
+    assert res.loc[0, "es_var"] == pytest.approx(var, abs=1e-8)
+    z = stats.norm.ppf(0.975)
+    assert res.loc[0, "es_ci_low"] == pytest.approx(g - z * np.sqrt(var), abs=1e-8)
+
+
+def test_welch_matches_scipy_ttest_ind() -> None:
+    # Reference: scipy.stats.ttest_ind(a, b, equal_var=False) and confidence_interval().
+    rng = np.random.default_rng(2)
+    rows, refs = [], []
+    for _ in range(40):
+        a = rng.normal(52, rng.uniform(5, 15), rng.integers(2, 80))
+        b = rng.normal(50, rng.uniform(5, 15), rng.integers(2, 80))
+        rows.append((a.size, a.mean(), a.std(ddof=1), b.size, b.mean(), b.std(ddof=1)))
+        refs.append(stats.ttest_ind(a, b, equal_var=False))
+    arr = np.array(rows)
+    res = welch_from_stats(*arr.T, level=0.9)
+    for i, ref in enumerate(refs):
+        ci = ref.confidence_interval(0.9)
+        assert res.loc[i, "t"] == pytest.approx(ref.statistic, abs=TOL)
+        assert res.loc[i, "p_value"] == pytest.approx(ref.pvalue, abs=TOL)
+        assert res.loc[i, "df"] == pytest.approx(ref.df, abs=TOL)
+        assert res.loc[i, "diff_ci_low"] == pytest.approx(ci.low, abs=TOL)
+        assert res.loc[i, "diff_ci_high"] == pytest.approx(ci.high, abs=TOL)
+
+
+def test_prepost_table_paired_and_welch_columns() -> None:
+    agg = _paired_stats(_linked(3, groups=5))
+    out = prepost_table(agg, "paired")
+    assert list(out.columns) == ["school", *RESULT_COLUMNS]
+    assert (out["test"] == "paired_t").all() and (out["n_pre"] == out["n_post"]).all()
+    unlinked = agg.rename(columns={"n": "n_pre"}).assign(n_post=agg["n"] + 3)
+    out_w = prepost_table(unlinked.drop(columns=["mean_diff", "sd_diff"]), "welch", keys=["school"])
+    assert list(out_w.columns) == ["school", *RESULT_COLUMNS]
+    cols = ["mean_post", "sd_post", "n_post", "mean_pre", "sd_pre", "n_pre"]
+    ref = stats.ttest_ind_from_stats(*(unlinked[c].to_numpy(float) for c in cols), equal_var=False)
+    np.testing.assert_allclose(out_w["t"], ref.statistic, atol=TOL)
+    np.testing.assert_allclose(out_w["diff"], unlinked["mean_post"] - unlinked["mean_pre"], atol=TOL)
+    with pytest.raises(KeyError):
+        prepost_table(agg.drop(columns="sd_diff"), "paired")
+    with pytest.raises(ValueError):
+        prepost_table(agg, "anova")  # type: ignore[arg-type]
+
+
+def test_too_small_groups_are_nan() -> None:
+    res = paired_from_stats(1, 2.0, np.nan, 1.0, np.nan, 3.0, np.nan)
+    assert res[["t", "p_value", "diff_ci_low", "effect_size"]].isna().all(axis=None)
+    res_w = welch_from_stats(1, 2.0, np.nan, 10, 1.0, 1.0)
+    assert res_w[["t", "p_value", "effect_size"]].isna().all(axis=None)
+
+
+def test_vectorised_over_40000_groups_is_fast() -> None:
+    rng = np.random.default_rng(4)
+    k = 40_000
+    n = rng.integers(2, 80, k).astype(float)
+    sd_pre, sd_post = rng.uniform(5, 15, k), rng.uniform(5, 15, k)
+    start = time.perf_counter()
+    res = paired_from_stats(
+        n,
+        rng.normal(2, 1, k),
+        rng.uniform(3, 8, k),
+        rng.normal(50, 5, k),
+        sd_pre,
+        rng.normal(52, 5, k),
+        sd_post,
+    )
+    welch_from_stats(n, rng.normal(52, 5, k), sd_post, n + 1, rng.normal(50, 5, k), sd_pre)
+    assert len(res) == k
+    # about 0.05 s here; the bound is loose for slow CI machines
+    assert time.perf_counter() - start < 2.0
+
+
+def test_wilcoxon_matches_scipy() -> None:
+    rng = np.random.default_rng(6)
+    pre = rng.normal(size=40)
+    post = pre + rng.normal(0.3, 1, 40)
+    post[5] = np.nan
+    out = wilcoxon_signed_rank(pre, post)
+    keep = ~np.isnan(post)
+    ref = stats.wilcoxon(post[keep] - pre[keep])
+    assert out["statistic"] == ref.statistic and out["p_value"] == pytest.approx(ref.pvalue, abs=TOL)
+    assert out["n_pairs"] == 39
+    same = wilcoxon_signed_rank([1, 2, 3], [1, 2, 3])
+    assert np.isnan(same["p_value"]) and same["n_nonzero"] == 0
