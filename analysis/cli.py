@@ -136,6 +136,51 @@ def cmd_rejects(args: argparse.Namespace) -> int:
     return 0
 
 
+def compare_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by compare and export."""
+    p.add_argument("--indicator", required=True, help="indicator code, e.g. score_math or dropout_rate")
+    p.add_argument("--design", choices=["prepost", "did"], default="prepost")
+    p.add_argument("--by", action="append", default=[],
+                   help="group by a field (repeat or comma-separate): program, lab_type, country, department, "
+                        "municipality, authority, school, zone, sex, grade, level, start_year, or a student attribute")
+    p.add_argument("--program", help="one programme (default: every programme, never pooled)")
+    p.add_argument("--pre", help="pre window: 2016-2019, a year, or a wave (pre, baseline)")
+    p.add_argument("--post", help="post window: 2020-2022, a year, or a wave (post, endline)")
+    p.add_argument("--level", default="all", help="school level (default: all = total rows only)")
+    p.add_argument("--min-cell", type=int, default=10, help="minimum students per shown cell (default 10)")
+    p.add_argument("--weighted", action="store_true", help="weight unit rates by their n")
+    p.add_argument("--icc", type=float, help="ICC for the WWC clustering correction (default 0.20 / 0.10)")
+
+
+def _compare_frame(args: argparse.Namespace):
+    from analysis.compare import CompareError, compare
+
+    by = [b.strip() for item in args.by for b in item.split(",") if b.strip()]
+    try:
+        return compare(_db(args), args.indicator, design=args.design, by=by or None, program=args.program,
+                       pre=args.pre, post=args.post, level=args.level, min_cell=args.min_cell,
+                       weighted=args.weighted, icc=args.icc)
+    except CompareError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    frame = _compare_frame(args)
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
+        print(frame.to_json(orient="records", force_ascii=False, indent=2))
+    elif fmt == "csv":
+        from analysis.safe_export import neutralise_frame
+
+        sys.stdout.write(neutralise_frame(frame).to_csv(index=False))
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_columns", None, "display.width", 200):
+            print(frame.T.to_string(header=False) if len(frame) == 1 else frame.to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="LabLens data and analysis tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("import_id", type=int)
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("compare", help="pre/post or difference-in-differences results, one row per group")
+    common(p)
+    compare_options(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("rejects", help="show or save the rejected rows of an import")
     common(p)

@@ -1,0 +1,797 @@
+"""compare(): pre/post and difference-in-differences results for any indicator, one row per group.
+
+All heavy work is aggregation in DuckDB (sufficient statistics per group, per unit, per period);
+pandas only sees the small results, which the vectorised functions of `analysis.stats` turn into
+tests, intervals and effect sizes (METHODS.md is the specification).
+
+Output columns (stable; documented in `PREPOST_COLUMNS` / `DID_COLUMNS`):
+- keys: ``program``, ``country`` (programmes and countries are never pooled), then the ``by`` fields;
+- prepost: design, test, n_units, n_pre, n_post, n_linked, attrition, mean_pre, mean_post, diff,
+  diff_ci_low, diff_ci_high, p_value, q_value, effect_size, effect_size_kind, es_ci_low,
+  es_ci_high, improvement_index, months_progress, icc, design_effect, reliability, flags,
+  evidence, evidence_reasons, pre_window, post_window.
+  n_pre / n_post / mean_pre / mean_post describe everybody observed in each window; with linked
+  students, diff, its interval, the test and the effect size use the linked students only
+  (n_linked), and attrition is the share of pre students missing at post.
+- did: estimate, se, ci_low, ci_high, p_value, q_value, wild_p_value, n_clusters, n_treated,
+  n_comparison, mean_treated_pre, mean_treated_post, mean_comparison_pre, mean_comparison_post,
+  inference_reliable, effect_size, effect_size_kind, es_ci_low, es_ci_high, p_value_naive,
+  p_value_icc_corrected, icc, pretrend_diff, pretrend_ci_low, pretrend_ci_high, pretrend_p,
+  pretrend_significant, baseline_g, baseline_equivalence, attrition, differential_attrition,
+  attrition_rating, reliability, flags, evidence, evidence_reasons, pre_window, post_window, note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import stats
+from analysis.disclosure import MIN_CELL
+from analysis.store import open_db
+
+DESIGNS = ("prepost", "did")
+GROUP_FIELDS = {
+    "program": "up.program", "lab_type": "up.lab_type", "country": "u.country",
+    "department": "u.department", "municipality": "u.municipality", "authority": "u.authority",
+    "school": "o.unit_id", "unit": "o.unit_id", "zone": "u.zone", "sex": "o.sex", "grade": "o.grade",
+    "level": "o.level", "start_year": "up.start_year",
+}
+PRE_WAVES = ("pre", "baseline")
+POST_WAVES = ("post", "endline")
+MIN_UNITS = 5
+MIN_STUDENTS_RELIABLE = 30
+PANDEMIC_YEARS = (2020, 2021)
+SABER_SCALE_CHANGE = 2014  # second half of 2014: new Saber 11 scale (METHODS.md, "Context flags")
+COMPOSITION_CHANGE = 0.20
+
+PREPOST_COLUMNS = (
+    "design", "test", "n_units", "n_pre", "n_post", "n_linked", "attrition", "mean_pre", "mean_post", "diff",
+    "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size", "effect_size_kind", "es_ci_low",
+    "es_ci_high", "improvement_index", "months_progress", "icc", "design_effect", "reliability", "flags",
+    "evidence", "evidence_reasons", "pre_window", "post_window",
+)
+DID_COLUMNS = (
+    "design", "estimate", "se", "ci_low", "ci_high", "p_value", "q_value", "wild_p_value", "n_clusters",
+    "n_treated", "n_comparison", "mean_treated_pre", "mean_treated_post", "mean_comparison_pre",
+    "mean_comparison_post", "inference_reliable", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
+    "improvement_index", "months_progress", "p_value_naive", "p_value_icc_corrected", "icc", "pretrend_diff",
+    "pretrend_ci_low", "pretrend_ci_high", "pretrend_p", "pretrend_significant", "baseline_g",
+    "baseline_equivalence", "attrition", "differential_attrition", "attrition_rating", "reliability", "flags",
+    "evidence", "evidence_reasons", "pre_window", "post_window", "note",
+)
+VALUE_COLUMNS_SUPPRESSED = (
+    "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size",
+    "es_ci_low", "es_ci_high", "improvement_index", "months_progress", "n_pre", "n_post", "n_linked",
+    "attrition", "estimate", "se", "ci_low", "ci_high", "wild_p_value", "mean_treated_pre", "mean_treated_post",
+    "mean_comparison_pre", "mean_comparison_post", "p_value_naive", "p_value_icc_corrected", "baseline_g",
+)
+
+
+class CompareError(ValueError):
+    """A request compare() cannot answer, with a one-line reason naming what exists."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A pre or post window: a year range, a set of waves, or 'start_year' (from the roster)."""
+
+    kind: str  # years | waves | start_year
+    years: tuple[int, int] | None = None
+    waves: tuple[str, ...] | None = None
+
+    def label(self) -> str:
+        if self.kind == "years":
+            a, b = self.years
+            return str(a) if a == b else f"{a}-{b}"
+        if self.kind == "waves":
+            return "+".join(self.waves)
+        return "start_year"
+
+
+def parse_window(value: object, side: str) -> Window | None:
+    """'2016-2019', '2016', 2016, (2016, 2019) or a wave name ('pre', 'baseline') -> Window."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Window):
+        return value
+    if isinstance(value, int):
+        return Window("years", (value, value))
+    if isinstance(value, tuple | list) and len(value) == 2:
+        a, b = int(value[0]), int(value[1])
+        return Window("years", (min(a, b), max(a, b)))
+    text = str(value).strip().lower()
+    m = re.fullmatch(r"(\d{4})\s*(?:-|–|:|\.\.)\s*(\d{4})", text)
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        if a > b:
+            raise CompareError(f"--{side} {value}: the first year must not be after the last")
+        return Window("years", (a, b))
+    if re.fullmatch(r"\d{4}", text):
+        return Window("years", (int(text), int(text)))
+    waves = tuple(w.strip() for w in text.split("+"))
+    if all(w in PRE_WAVES + POST_WAVES for w in waves):
+        return Window("waves", waves=waves)
+    raise CompareError(f"--{side} {value!r} is not a year range (2016-2019), a year or a wave "
+                       "(pre, post, baseline, endline)")
+
+
+def _connect(db: duckdb.DuckDBPyConnection | str | Path | None) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        cur = db.cursor()
+        # a cursor does not inherit USE: point it at the published catalog when there is one
+        catalogs = {r[0] for r in cur.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+        if "lablens" in catalogs:
+            cur.execute("USE lablens").fetchall()
+        return cur, True
+    return open_db(db), True
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+# --- request checking ---------------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    """A validated compare() request."""
+
+    indicator: str
+    kind: str
+    domain: str
+    design: str
+    by: list[str]
+    attributes: list[str]
+    program: str | None
+    pre: Window | None
+    post: Window | None
+    level: str
+    student_level: bool
+    uses_waves: bool
+    min_cell: int
+    weighted: bool
+    conf_level: float
+
+
+def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, program, pre, post, level,
+           min_cell: int, weighted: bool, conf_level: float) -> Request:
+    if design not in DESIGNS:
+        raise CompareError(f"design must be one of {', '.join(DESIGNS)}, not '{design}'")
+    info = con.execute("SELECT kind, domain FROM indicators WHERE code = ?", [indicator]).fetchall()
+    present = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM observations ORDER BY 1").fetchall()]
+    if not info or indicator not in present:
+        raise CompareError(f"no data for indicator '{indicator}'; the database has: {', '.join(present) or 'none'}")
+    kind, domain = info[0]
+    by_list = [b for b in ([by] if isinstance(by, str) else list(by or [])) if b]
+    attributes = [r[0] for r in con.execute("SELECT DISTINCT name FROM student_attributes ORDER BY 1").fetchall()]
+    unknown = [b for b in by_list if b not in GROUP_FIELDS and b not in attributes]
+    if unknown:
+        raise CompareError(f"cannot group by {', '.join(unknown)}; choose from {', '.join(GROUP_FIELDS)}"
+                           + (f" or a student attribute ({', '.join(attributes)})" if attributes else ""))
+    by_list = ["school" if b == "unit" else b for b in by_list]
+    by_list = [b for b in dict.fromkeys(by_list) if b not in ("program", "country")]
+    level = "all" if level is None else level
+    levels = [r[0] for r in con.execute("SELECT DISTINCT level FROM observations WHERE indicator = ? ORDER BY 1",
+                                        [indicator]).fetchall()]
+    if "level" not in by_list and level not in levels:
+        raise CompareError(f"indicator '{indicator}' has no level '{level}'; it has: {', '.join(levels)}")
+    if program is not None:
+        programs = [r[0] for r in con.execute("SELECT DISTINCT program FROM assignments ORDER BY 1").fetchall()]
+        if program not in programs:
+            raise CompareError(f"no programme '{program}'; the roster has: {', '.join(programs) or 'none'}")
+        if program == "comparison":
+            raise CompareError("'comparison' is the comparison group, not a programme")
+    student_level = bool(con.execute("SELECT count(*) FROM observations WHERE indicator = ? AND student_key IS NOT "
+                                     "NULL LIMIT 1", [indicator]).fetchall()[0][0])
+    uses_waves = bool(con.execute("SELECT count(*) FROM observations WHERE indicator = ? AND wave IS NOT NULL",
+                                  [indicator]).fetchall()[0][0])
+    pre_w, post_w = parse_window(pre, "pre"), parse_window(post, "post")
+    if (pre_w is None) != (post_w is None):
+        raise CompareError("give both --pre and --post, or neither (then windows come from waves or each "
+                           "unit's start year)")
+    if pre_w and pre_w.kind == "years" and post_w.kind == "years" and not (pre_w.years[1] < post_w.years[0]):
+        raise CompareError(f"the pre window {pre_w.label()} must end before the post window {post_w.label()} starts")
+    if bad := [b for b in by_list if b in attributes and not student_level]:
+        raise CompareError(f"{', '.join(bad)} is a student attribute, but '{indicator}' has no student rows")
+    if not 0 < conf_level < 1:
+        raise CompareError("the confidence level must be between 0 and 1")
+    return Request(indicator, kind, domain, design, by_list, [b for b in by_list if b in attributes], program,
+                   pre_w, post_w, level, student_level, uses_waves, int(min_cell), weighted, conf_level)
+
+
+# --- SQL builders (plain functions: tested without a database) ----------------------------------------------
+
+UNIT_PROGRAM_CTE = """up AS (
+    SELECT u.unit_id, coalesce(a.program, pa.program, 'unassigned') AS program,
+           coalesce(a.lab_type, pa.lab_type) AS lab_type, coalesce(a.start_year, pa.start_year) AS start_year
+    FROM units u
+    LEFT JOIN assignments a ON a.unit_id = u.unit_id
+    LEFT JOIN assignments pa ON pa.unit_id = u.parent_id AND a.unit_id IS NULL)"""
+
+
+def period_sql(pre: Window | None, post: Window | None, uses_waves: bool) -> tuple[str, list]:
+    """SQL CASE giving 'pre'/'post'/NULL for an observation, and its bound parameters."""
+    if pre is None:
+        if uses_waves:
+            return ("CASE WHEN o.wave IN ('pre', 'baseline') THEN 'pre' "
+                    "WHEN o.wave IN ('post', 'endline') THEN 'post' END"), []
+        return ("CASE WHEN o.year < up.start_year THEN 'pre' WHEN o.year >= up.start_year THEN 'post' END"), []
+    parts, params = [], []
+    for label, w in (("pre", pre), ("post", post)):
+        if w.kind == "years":
+            parts.append(f"WHEN o.year BETWEEN ? AND ? THEN '{label}'")
+            params += list(w.years)
+        else:
+            parts.append(f"WHEN o.wave IN ({', '.join('?' for _ in w.waves)}) THEN '{label}'")
+            params += list(w.waves)
+    return "CASE " + " ".join(parts) + " END", params
+
+
+def observations_sql(req: Request, country_cohort: int | None = None) -> tuple[str, list, list[str]]:
+    """The filtered observations with period and group columns g0..gk; returns (sql, params, group names).
+
+    Aggregate rows keep only totals (sex and grade NULL) unless grouped by them, so subgroup rows are
+    never pooled with totals; level 'all' means the total rows only.
+    """
+    period, params = period_sql(req.pre, req.post, req.uses_waves)
+    select_groups, names, joins, jparams = [], [], [], []
+    for i, field in enumerate(req.by):
+        if field in req.attributes:
+            joins.append(f"LEFT JOIN (SELECT student_key, any_value(value) AS value FROM student_attributes WHERE name = ? "
+                         f"GROUP BY student_key) sa{i} ON sa{i}.student_key = o.student_key")
+            jparams.append(field)
+            select_groups.append(f"sa{i}.value AS g{i}")
+        else:
+            select_groups.append(f"{GROUP_FIELDS[field]} AS g{i}")
+        names.append(field)
+    where = ["o.indicator = ?"]
+    wparams: list = [req.indicator]
+    if "level" in req.by:
+        where.append("o.level <> 'all'")
+    else:
+        where.append("o.level = ?")
+        wparams.append(req.level)
+    if not req.student_level:
+        if "sex" not in req.by:
+            where.append("o.sex IS NULL")
+        else:
+            where.append("o.sex IS NOT NULL")
+        if "grade" not in req.by:
+            where.append("o.grade IS NULL")
+        else:
+            where.append("o.grade IS NOT NULL")
+    if req.program is not None:
+        if req.design == "did":
+            where.append("up.program IN (?, 'comparison')")
+        else:
+            where.append("up.program = ?")
+        wparams.append(req.program)
+    sql = f"""WITH {UNIT_PROGRAM_CTE}
+SELECT o.unit_id, o.student_key, o.year, o.value, o.n, up.program, u.country, up.start_year,
+       {period} AS period{''.join(', ' + g for g in select_groups)}
+FROM observations o
+JOIN units u ON u.unit_id = o.unit_id
+JOIN up ON up.unit_id = o.unit_id
+{' '.join(joins)}
+WHERE {' AND '.join(where)}"""
+    return sql, params + jparams + wparams, names
+
+
+# --- public entry point -------------------------------------------------------------------------------------
+
+def compare(db, indicator: str, design: str = "prepost", by=None, program: str | None = None, pre=None,
+            post=None, level: str | None = "all", *, min_cell: int = MIN_CELL, weighted: bool = False,
+            conf_level: float = 0.95, icc: float | None = None) -> pd.DataFrame:
+    """Pre/post or difference-in-differences results for `indicator`, one row per programme x group.
+
+    ``db`` is a connection or a database path (opened read-only). See the module docstring for the
+    columns. Raises CompareError with a one-line reason for unknown indicators, programmes, groups or
+    empty windows.
+    """
+    con, _ = _connect(db)
+    try:
+        req = _check(con, indicator, design, by, program, pre, post, level, min_cell, weighted, conf_level)
+        if design == "prepost":
+            result = _prepost(con, req)
+        else:
+            result = _did(con, req, icc)
+    finally:
+        con.close()
+    return result
+
+
+def _keys(req: Request) -> list[str]:
+    return ["program", "country", *req.by]
+
+
+def _group_cols(names: list[str]) -> list[str]:
+    return [f"g{i}" for i in range(len(names))]
+
+
+def _rename_groups(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    return frame.rename(columns={f"g{i}": n for i, n in enumerate(names)})
+
+
+# --- pre/post ---------------------------------------------------------------------------------------------------
+
+def _prepost(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
+    base, params, names = observations_sql(req)
+    gcols = _group_cols(names)
+    keys = ["program", "country", *gcols]
+    kl = ", ".join(keys)
+    if req.student_level:
+        frame = _prepost_students(con, req, base, params, keys, kl)
+    else:
+        frame = _prepost_units(con, req, base, params, keys, kl)
+    if frame.empty:
+        raise CompareError(_empty_reason(con, req))
+    frame = _rename_groups(frame, names)
+    frame["pre_window"] = req.pre.label() if req.pre else ("waves" if req.uses_waves else "before start_year")
+    frame["post_window"] = req.post.label() if req.post else ("waves" if req.uses_waves else "from start_year")
+    frame = _finish(frame, req, _keys(req))
+    return frame[[*_keys(req), *PREPOST_COLUMNS, "pre_years", "post_years"]].reset_index(drop=True)
+
+
+def _prepost_students(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
+    """Linked students: paired t on within-student differences; clustering by school in the effect size."""
+    group_any = ", ".join(f"any_value({k}) AS {k}" for k in keys)
+    per_student = f"""WITH b AS ({base}), s AS (
+        SELECT unit_id, student_key, {group_any},
+               avg(value) FILTER (WHERE period = 'pre') AS v_pre, avg(value) FILTER (WHERE period = 'post') AS v_post,
+               list_distinct(list(year) FILTER (WHERE period = 'pre')) AS y_pre,
+               list_distinct(list(year) FILTER (WHERE period = 'post')) AS y_post
+        FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)"""
+    linked = "v_pre IS NOT NULL AND v_post IS NOT NULL"
+    groups = _fetch(con, f"""{per_student}
+        SELECT {kl}, count(DISTINCT unit_id) AS n_units, count(v_pre) AS n_pre, count(v_post) AS n_post,
+               count(*) FILTER (WHERE {linked}) AS n_linked,
+               avg(v_pre) AS mean_pre, avg(v_post) AS mean_post, stddev_samp(v_pre) AS sd_pre_all,
+               stddev_samp(v_post) AS sd_post_all,
+               avg(v_pre) FILTER (WHERE {linked}) AS lmean_pre, avg(v_post) FILTER (WHERE {linked}) AS lmean_post,
+               stddev_samp(v_pre) FILTER (WHERE {linked}) AS lsd_pre,
+               stddev_samp(v_post) FILTER (WHERE {linked}) AS lsd_post,
+               avg(v_post - v_pre) AS mean_diff, stddev_samp(v_post - v_pre) AS sd_diff,
+               corr(v_pre, v_post) AS r,
+               list_sort(list_distinct(flatten(list(y_pre)))) AS pre_years,
+               list_sort(list_distinct(flatten(list(y_post)))) AS post_years
+        FROM s GROUP BY {kl} ORDER BY {kl}""", params)
+    if groups.empty:
+        return groups
+    clusters = _fetch(con, f"""{per_student}
+        SELECT {kl}, unit_id, count(*) AS n_j, avg(v_post - v_pre) AS mean_j, var_samp(v_post - v_pre) AS var_j
+        FROM s WHERE {linked} GROUP BY {kl}, unit_id""", params)
+    icc_vals, deffs = _cluster_design(groups, clusters, keys)
+    groups["icc"], groups["design_effect"] = icc_vals, deffs
+    if req.kind == "binary":
+        return _binary_prepost(groups)
+    res = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
+                                  groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
+                                  deff=groups["design_effect"], level=req.conf_level)
+    out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
+                  "pre_years", "post_years"]].copy()
+    for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):
+        out[c] = res[c].to_numpy()
+    out["effect_size_kind"] = "hedges_g"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["attrition"] = np.where(out["n_pre"] > 0, 1 - out["n_linked"] / out["n_pre"], np.nan)
+    out["design"] = "prepost"
+    return out
+
+
+def _cluster_design(groups: pd.DataFrame, clusters: pd.DataFrame, keys: list[str]) -> tuple[list, list]:
+    """Per group: ICC of the within-student differences across schools and the design effect."""
+    iccs, deffs = [], []
+    grouped = {k: g for k, g in clusters.groupby(keys, dropna=False, sort=False)} if len(clusters) else {}
+    for row in groups[keys].itertuples(index=False, name=None):
+        part = grouped.get(tuple(row))
+        if part is None or len(part) < 2:
+            iccs.append(np.nan)
+            deffs.append(1.0)
+            continue
+        rho = stats.icc_from_summary(part["n_j"], part["mean_j"], part["var_j"])
+        n = part["n_j"].to_numpy(dtype=float)
+        m = float((n ** 2).sum() / n.sum())  # size-weighted mean cluster size
+        iccs.append(rho)
+        deffs.append(float(stats.design_effect(m, rho)) if np.isfinite(rho) else 1.0)
+    return iccs, deffs
+
+
+def _binary_prepost(groups: pd.DataFrame) -> pd.DataFrame:
+    """Binary outcomes: proportions per window, difference in points (Newcombe), Cox index (independent)."""
+    out = groups.copy()
+    k_pre = (out["mean_pre"] * out["n_pre"]).round()
+    k_post = (out["mean_post"] * out["n_post"]).round()
+    diff = stats.proportion_diff(k_post, out["n_post"], k_pre, out["n_pre"])
+    cox = stats.cox_index(k_post, out["n_post"], k_pre, out["n_pre"])
+    out["test"] = "newcombe"
+    out["diff"] = diff["diff_pp"].to_numpy()
+    out["diff_ci_low"], out["diff_ci_high"] = diff["diff_ci_low"].to_numpy(), diff["diff_ci_high"].to_numpy()
+    out["p_value"] = np.nan
+    out["effect_size"] = cox["cox_index"].to_numpy()
+    out["es_ci_low"], out["es_ci_high"] = cox["cox_ci_low"].to_numpy(), cox["cox_ci_high"].to_numpy()
+    out["effect_size_kind"] = "cox"
+    out["attrition"] = np.nan
+    out["design"] = "prepost"
+    return out
+
+
+def _prepost_units(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
+    """Aggregate rates per unit: each unit-window mean is one observation (METHODS.md, Designs 1)."""
+    def mean_in(period: str) -> str:
+        if req.weighted:
+            return (f"sum(value * coalesce(n, 0)) FILTER (WHERE period = '{period}') / "
+                    f"nullif(sum(coalesce(n, 0)) FILTER (WHERE period = '{period}'), 0)")
+        return f"avg(value) FILTER (WHERE period = '{period}')"
+
+    per_unit = f"""WITH b AS ({base}), s AS (
+        SELECT unit_id, {', '.join(f'any_value({k}) AS {k}' for k in keys)},
+               {mean_in('pre')} AS v_pre, {mean_in('post')} AS v_post,
+               list_distinct(list(year) FILTER (WHERE period = 'pre')) AS y_pre,
+               list_distinct(list(year) FILTER (WHERE period = 'post')) AS y_post,
+               sum(n) FILTER (WHERE period = 'pre') AS n_pre_students,
+               sum(n) FILTER (WHERE period = 'post') AS n_post_students
+        FROM b WHERE period IS NOT NULL GROUP BY unit_id)"""
+    both = "v_pre IS NOT NULL AND v_post IS NOT NULL"
+    groups = _fetch(con, f"""{per_unit}
+        SELECT {kl}, count(*) AS n_units, count(v_pre) AS n_pre, count(v_post) AS n_post,
+               count(*) FILTER (WHERE {both}) AS n_linked,
+               avg(v_pre) AS mean_pre, avg(v_post) AS mean_post, stddev_samp(v_pre) AS sd_pre,
+               stddev_samp(v_post) AS sd_post,
+               avg(v_pre) FILTER (WHERE {both}) AS lmean_pre, avg(v_post) FILTER (WHERE {both}) AS lmean_post,
+               stddev_samp(v_pre) FILTER (WHERE {both}) AS lsd_pre, stddev_samp(v_post) FILTER (WHERE {both}) AS lsd_post,
+               avg(v_post - v_pre) AS mean_diff, stddev_samp(v_post - v_pre) AS sd_diff, corr(v_pre, v_post) AS r,
+               sum(n_pre_students) AS students_pre, sum(n_post_students) AS students_post,
+               list_sort(list_distinct(flatten(list(y_pre)))) AS pre_years,
+               list_sort(list_distinct(flatten(list(y_post)))) AS post_years
+        FROM s GROUP BY {kl} ORDER BY {kl}""", params)
+    if groups.empty:
+        return groups
+    paired_rows = groups["n_linked"] >= 2
+    paired = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
+                                     groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
+                                     level=req.conf_level)
+    welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post"], groups["n_pre"],
+                                   groups["mean_pre"], groups["sd_pre"], level=req.conf_level)
+    out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "students_pre",
+                  "students_post", "pre_years", "post_years"]].copy()
+    for c in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
+        out[c] = np.where(paired_rows, paired[c], welch[c])
+    out["test"] = np.where(paired_rows, "paired_t_units", "welch_t_units")
+    if req.kind == "rate":
+        out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["diff"], out["diff_ci_low"], out["diff_ci_high"]
+        out["effect_size_kind"] = "pp"
+    else:  # unit means of scores: no student-level SD, so no standardised effect
+        out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["diff"], out["diff_ci_low"], out["diff_ci_high"]
+        out["effect_size_kind"] = "points"
+    out["icc"], out["design_effect"], out["attrition"] = np.nan, np.nan, np.nan
+    out["design"] = "prepost"
+    return out
+
+
+def _empty_reason(con, req: Request) -> str:
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM observations WHERE indicator = ? AND year IS NOT "
+                                       "NULL ORDER BY 1", [req.indicator]).fetchall()]
+    waves = [r[0] for r in con.execute("SELECT DISTINCT wave FROM observations WHERE indicator = ? AND wave IS NOT "
+                                       "NULL ORDER BY 1", [req.indicator]).fetchall()]
+    span = f"years {years[0]}-{years[-1]}" if years else "no years"
+    extra = f", waves {', '.join(waves)}" if waves else ""
+    hint = "" if req.pre else " (no window given: units need a start year in the roster, or pass --pre/--post)"
+    return f"no observations of '{req.indicator}' fall in the pre and post windows{hint}; it has {span}{extra}"
+
+
+# --- difference-in-differences -------------------------------------------------------------------------------
+
+def _did(con, req: Request, icc_override: float | None) -> pd.DataFrame:
+    programs = _fetch(con, """SELECT DISTINCT a.program, u.country, a.start_year FROM assignments a
+        JOIN units u USING (unit_id) WHERE a.program <> 'comparison'""", [])
+    if req.program is not None:
+        programs = programs[programs["program"] == req.program]
+    if programs.empty:
+        raise CompareError("no programme units in the roster: import a roster with programme and comparison units")
+    comparison_countries = set(_fetch(con, """SELECT DISTINCT u.country FROM assignments a JOIN units u USING (unit_id)
+        WHERE a.program = 'comparison'""", [])["country"])
+    rows = []
+    for (prog, country), part in programs.groupby(["program", "country"], sort=True):
+        if country not in comparison_countries:
+            rows.append({"program": prog, "country": country, "design": "did",
+                         "note": "no comparison units in this country"})
+            continue
+        starts = sorted({int(s) for s in part["start_year"].dropna()})
+        if req.pre is not None or req.uses_waves or len(starts) <= 1:
+            cohorts = [None]
+        else:
+            cohorts = starts  # staggered adoption: each start-year cohort separately
+        for cohort in cohorts:
+            rows.extend(_did_one(con, req, prog, country, cohort, starts, icc_override))
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        raise CompareError(_empty_reason(con, req))
+    frame = _finish(frame, req, [*_keys(req), *(["start_year_cohort"] if "start_year_cohort" in frame else [])])
+    cols = [*_keys(req), *(["start_year_cohort"] if "start_year_cohort" in frame else []), *DID_COLUMNS,
+            "pre_years", "post_years"]
+    for c in cols:
+        if c not in frame:
+            frame[c] = np.nan
+    return frame[cols].reset_index(drop=True)
+
+
+def _did_windows(req: Request, cohort: int | None, starts: list[int]) -> tuple[Window | None, Window | None, str]:
+    if req.pre is not None:
+        return req.pre, req.post, ""
+    if req.uses_waves:
+        return None, None, ""
+    start = cohort if cohort is not None else (starts[0] if starts else None)
+    if start is None:
+        raise CompareError("the programme units have no start year: pass --pre and --post windows")
+    note = f"windows aligned on start year {start}: pre < {start} <= post"
+    if cohort is not None:
+        note = f"staggered adoption: start-year cohort {cohort} compared separately; " + note
+    return Window("years", (1900, start - 1)), Window("years", (start, 2100)), note
+
+
+def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, starts: list[int],
+             icc_override: float | None) -> list[dict]:
+    pre_w, post_w, note = _did_windows(req, cohort, starts)
+    sub = Request(**{**req.__dict__, "pre": pre_w, "post": post_w, "program": prog, "design": "did"})
+    base, params, names = observations_sql(sub)
+    gcols = _group_cols(names)
+    cohort_filter = ""
+    cparams: list = []
+    if cohort is not None:
+        cohort_filter = " AND (program = 'comparison' OR start_year = ?)"
+        cparams = [cohort]
+    value = ("sum(value * coalesce(n, 0)) / nullif(sum(coalesce(n, 0)), 0)" if (req.weighted and not req.student_level)
+             else "avg(value)")
+    weight = "count(*)" if req.student_level else "sum(n)"
+    cells = _fetch(con, f"""WITH b AS ({base})
+        SELECT unit_id, {', '.join(f'any_value({g}) AS {g}' for g in gcols) + ',' if gcols else ''}
+               (program <> 'comparison')::INTEGER AS treated, (period = 'post')::INTEGER AS post, year,
+               {value} AS y, {weight} AS w, var_samp(value) AS v, count(DISTINCT student_key) AS students
+        FROM b WHERE period IS NOT NULL AND country = ? {cohort_filter}
+        GROUP BY unit_id, {', '.join(gcols) + ',' if gcols else ''} treated, post, year""",
+                   params + [country] + cparams)
+    out = []
+    if cells.empty:
+        return out
+    groups = cells.groupby(gcols, dropna=False, sort=True) if gcols else [((), cells)]
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        row = {"program": prog, "country": country, "design": "did", "note": note}
+        if cohort is not None:
+            row["start_year_cohort"] = cohort
+        row.update({g: k for g, k in zip(gcols, key, strict=False)})
+        row.update(_did_stats(part, req, icc_override))
+        out.append(row)
+    return [_rename_groups(pd.DataFrame([r]), names).iloc[0].to_dict() for r in out]
+
+
+def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) -> dict:
+    """DiD on unit-period means (student data: weighted by students, which reproduces the student-level
+    estimate and its cluster-robust score), pre-trends on unit-year means, baseline and attrition checks."""
+    period = (cells.groupby(["unit_id", "treated", "post"], as_index=False)
+              .apply(lambda g: pd.Series({"y": np.average(g["y"], weights=g["w"].fillna(0)) if g["w"].fillna(0).sum() > 0
+                                          else g["y"].mean(), "w": g["w"].fillna(0).sum(), "students": g["students"].sum(),
+                                          "v": g["v"].mean()}), include_groups=False)
+              .reset_index(drop=True))
+    use_weights = req.student_level or req.weighted
+    res = stats.did_ols(period, "y", "treated", "post", "unit_id", "w" if use_weights else None,
+                        level=req.conf_level)
+    d = res.as_dict()
+    out = {k: d[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value", "wild_p_value", "n_clusters",
+                             "mean_treated_pre", "mean_treated_post", "mean_comparison_pre", "mean_comparison_post",
+                             "inference_reliable")}
+    out["n_treated"], out["n_comparison"] = d["n_treated_clusters"], d["n_comparison_clusters"]
+    if d.get("reason") == "too_few_clusters":
+        out["note_inference"] = "inference_not_reliable"
+    pre_years = sorted({int(y) for y in cells.loc[cells["post"] == 0, "year"].dropna()})
+    post_years = sorted({int(y) for y in cells.loc[cells["post"] == 1, "year"].dropna()})
+    out["pre_years"], out["post_years"] = pre_years, post_years
+    out["pre_window"] = f"{pre_years[0]}-{pre_years[-1]}" if pre_years else ""
+    out["post_window"] = f"{post_years[0]}-{post_years[-1]}" if post_years else ""
+    # pre-trends on unit-year means of the pre period
+    pre = cells[cells["post"] == 0]
+    if len(pre_years) >= 2:
+        pt = stats.pretrend_check(pre, "y", "treated", "year", "unit_id", "w" if use_weights else None,
+                                  level=req.conf_level).as_dict()
+        out.update(pretrend_diff=pt["slope_diff"], pretrend_ci_low=pt["ci_low"], pretrend_ci_high=pt["ci_high"],
+                   pretrend_p=pt["p_value"], pretrend_significant=pt["significant"])
+    else:
+        out.update(pretrend_diff=np.nan, pretrend_ci_low=np.nan, pretrend_ci_high=np.nan, pretrend_p=np.nan,
+                   pretrend_significant=None)
+    n_pre_students = period.loc[(period["treated"] == 1) & (period["post"] == 0), "students"].sum()
+    out["n_students"] = int(period["students"].sum()) if req.student_level else np.nan
+    if req.student_level and req.kind != "binary":
+        # standardise by the student SD pooled over the four cells (WWC): within-unit variance + between
+        pooled_var = _pooled_student_var(cells)
+        sd = float(np.sqrt(pooled_var)) if pooled_var > 0 else np.nan
+        n_t = period.loc[period["treated"] == 1, "students"].sum() / 2
+        n_c = period.loc[period["treated"] == 0, "students"].sum() / 2
+        omega = float(stats.small_sample_correction(n_t + n_c))
+        g = omega * out["estimate"] / sd if sd == sd else np.nan
+        out["effect_size"] = g
+        out["effect_size_kind"] = "hedges_g"
+        scale = omega / sd if sd == sd else np.nan
+        out["es_ci_low"] = out["ci_low"] * scale
+        out["es_ci_high"] = out["ci_high"] * scale
+        # baseline equivalence at pre: g of treated vs comparison
+        tp = period[(period["post"] == 0)]
+        mt = np.average(tp.loc[tp["treated"] == 1, "y"], weights=tp.loc[tp["treated"] == 1, "w"]) if (tp["treated"] == 1).any() else np.nan
+        mc = np.average(tp.loc[tp["treated"] == 0, "y"], weights=tp.loc[tp["treated"] == 0, "w"]) if (tp["treated"] == 0).any() else np.nan
+        out["baseline_g"] = omega * (mt - mc) / sd if sd == sd else np.nan
+        out["baseline_equivalence"] = stats.baseline_equivalence(out["baseline_g"]) if out["baseline_g"] == out["baseline_g"] else None
+        # WWC clustering correction of the naive student-level t (two-arm comparison)
+        m = n_t * 2 / max(out["n_treated"], 1) if out["n_treated"] else np.nan
+        rho = icc_override if icc_override is not None else (
+            stats.ICC_ACHIEVEMENT if req.domain == "learning" else stats.ICC_OTHER)
+        t_naive = float(stats.t_from_g(g, n_t, n_c)) if g == g else np.nan
+        corr = stats.wwc_cluster_correction(t_naive, n_t + n_c, m, rho)
+        corr_row = corr.iloc[0] if isinstance(corr, pd.DataFrame) else corr
+        out["p_value_naive"] = float(corr_row["p_value"])
+        out["p_value_icc_corrected"] = float(corr_row["p_value_adjusted"])
+        out["icc"] = rho
+        # attrition: share of pre students missing at post, per arm
+        att = {}
+        for arm in (0, 1):
+            n0 = period.loc[(period["treated"] == arm) & (period["post"] == 0), "students"].sum()
+            n1 = period.loc[(period["treated"] == arm) & (period["post"] == 1), "students"].sum()
+            att[arm] = max(0.0, 1 - n1 / n0) if n0 else np.nan
+        overall_n0 = n_pre_students + period.loc[(period["treated"] == 0) & (period["post"] == 0), "students"].sum()
+        overall_n1 = period.loc[period["post"] == 1, "students"].sum()
+        overall = max(0.0, 1 - overall_n1 / overall_n0) if overall_n0 else np.nan
+        out["attrition"] = overall
+        out["differential_attrition"] = abs(att[1] - att[0]) if att[0] == att[0] and att[1] == att[1] else np.nan
+        out["attrition_rating"] = (stats.attrition_rating(overall * 100, out["differential_attrition"] * 100)
+                                   if overall == overall else None)
+    elif req.kind == "rate":
+        out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["estimate"], out["ci_low"], out["ci_high"]
+        out["effect_size_kind"] = "pp"
+        out["attrition_rating"] = "not_applicable"
+    elif req.kind == "binary":
+        out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["estimate"] * 100, out["ci_low"] * 100, out["ci_high"] * 100
+        out["effect_size_kind"] = "pp"
+    else:
+        out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["estimate"], out["ci_low"], out["ci_high"]
+        out["effect_size_kind"] = "points"
+    return out
+
+
+def _pooled_student_var(cells: pd.DataFrame) -> float:
+    """Student-level variance pooled over the four treatment x period cells (within + between units)."""
+    total = 0.0
+    dof = 0.0
+    for _, c in cells.groupby(["treated", "post"]):
+        n = c["w"].fillna(0).to_numpy(dtype=float)
+        y = c["y"].to_numpy(dtype=float)
+        v = np.nan_to_num(c["v"].to_numpy(dtype=float))
+        big_n = n.sum()
+        if big_n < 2:
+            continue
+        mean = np.sum(n * y) / big_n
+        ss = np.sum((n - 1).clip(min=0) * v) + np.sum(n * (y - mean) ** 2)
+        total += ss
+        dof += big_n - 1
+    return total / dof if dof > 0 else np.nan
+
+
+# --- shared finishing: plain-language numbers, flags, evidence, suppression, q-values ------------------
+
+def _finish(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    g = frame["effect_size"].where(frame["effect_size_kind"] == "hedges_g") if "effect_size" in frame else None
+    if g is not None:
+        frame["improvement_index"] = stats.improvement_index(g.to_numpy(dtype=float))
+        frame["months_progress"] = stats.eef_months(g.to_numpy(dtype=float))
+    frame["flags"] = [_flags(row, req) for row in frame.to_dict("records")]
+    # Saber 11 scale change: never difference scores across the 2014 change
+    scale_break = frame["flags"].map(lambda f: "saber_scale_change" in f)
+    for c in ("diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high",
+              "improvement_index", "months_progress", "estimate", "ci_low", "ci_high", "se", "wild_p_value"):
+        if c in frame:
+            frame.loc[scale_break, c] = np.nan
+    badges = [_badge(row, req) for row in frame.to_dict("records")]
+    frame["evidence"] = [b[0] for b in badges]
+    frame["evidence_reasons"] = [", ".join(b[1]) for b in badges]
+    frame["reliability"] = [_reliability(row, req) for row in frame.to_dict("records")]
+    frame = _suppress(frame, req, keys)
+    frame["q_value"] = stats.bh_qvalues(frame["p_value"].to_numpy(dtype=float)) if "p_value" in frame else np.nan
+    for c in ("n_units", "n_pre", "n_post", "n_linked", "n_clusters", "n_treated", "n_comparison"):
+        if c in frame:
+            frame[c] = pd.to_numeric(frame[c], errors="coerce").round().astype("Int64")
+    return frame
+
+
+def _flags(row: dict, req: Request) -> str:
+    flags = []
+    years = list(row.get("pre_years") or []) + list(row.get("post_years") or [])
+    if any(y in PANDEMIC_YEARS for y in years):
+        flags.append("pandemic_years")
+    if (row.get("country") == "CO" and req.indicator.startswith("score_") and row.get("pre_years") is not None
+            and row.get("post_years") is not None and len(row["pre_years"]) and len(row["post_years"])
+            and min(row["pre_years"]) <= SABER_SCALE_CHANGE < max(row["post_years"])
+            and not req.student_level):
+        flags.append("saber_scale_change")
+    n_pre = row.get("students_pre", row.get("n_pre"))
+    n_post = row.get("students_post", row.get("n_post"))
+    if n_pre and n_post and n_pre == n_pre and n_post == n_post and abs(n_post - n_pre) / n_pre > COMPOSITION_CHANGE:
+        flags.append("composition_change")
+    if row.get("design") == "did" and row.get("baseline_g") is not None and row.get("baseline_g") == row.get("baseline_g") \
+            and row["baseline_g"] < -0.05:
+        flags.append("selection_low_baseline")
+    if row.get("design") == "did" and row.get("pretrend_significant"):
+        flags.append("pretrends_differ")
+    if row.get("note_inference") == "inference_not_reliable" or (row.get("design") == "did"
+                                                                 and row.get("inference_reliable") is False):
+        flags.append("inference_not_reliable")
+    return ", ".join(flags)
+
+
+def _badge(row: dict, req: Request) -> tuple[str, list[str]]:
+    if row.get("design") == "did":
+        if row.get("estimate") is None or row.get("estimate") != row.get("estimate"):
+            return "insufficient", ["no_estimate"]
+        facts = stats.EvidenceFacts(
+            design="did", n_treated_clusters=_int(row.get("n_treated")), n_comparison_clusters=_int(row.get("n_comparison")),
+            attrition=row.get("attrition_rating") if isinstance(row.get("attrition_rating"), str) else None,
+            baseline=row.get("baseline_equivalence") if isinstance(row.get("baseline_equivalence"), str) else None,
+            baseline_adjusted=None, clustering_handled=True,
+            pretrends_ok=None if row.get("pretrend_significant") is None else not row.get("pretrend_significant"))
+    else:
+        att = row.get("attrition")
+        rating = None
+        if req.student_level and att == att and att is not None:
+            rating = "low" if att * 100 <= 20 else "high"  # single arm: overall attrition only
+        elif not req.student_level:
+            rating = "not_applicable"
+        facts = stats.EvidenceFacts(design="prepost", n_treated_clusters=_int(row.get("n_units")),
+                                    attrition=rating, clustering_handled=True)
+    return stats.evidence_badge(facts)
+
+
+def _int(value) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+def _reliability(row: dict, req: Request) -> str:
+    units = row.get("n_units", row.get("n_clusters"))
+    if req.student_level:
+        students = row.get("n_linked") if row.get("design") == "prepost" else row.get("n_students")
+        if students is not None and students == students and students < MIN_STUDENTS_RELIABLE:
+            return "low"
+    if units is not None and units == units and units < MIN_UNITS:
+        return "low"
+    return "ok"
+
+
+def _suppress(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame:
+    """Student cells under min_cell show no values; complementary suppression among siblings."""
+    if not req.student_level or frame.empty:
+        return frame
+    count_col = "n_linked" if "n_linked" in frame else "n_students"
+    counts = frame[count_col].astype(float)
+    small = counts < req.min_cell
+    if req.design == "prepost":
+        small |= (frame["n_pre"].astype(float) < req.min_cell) | (frame["n_post"].astype(float) < req.min_cell)
+    suppressed = small.copy()
+    # complementary: within each set of siblings (same keys but the last by-field), a single suppressed
+    # cell could be recovered from the total, so the next smallest sibling is suppressed too
+    for field in req.by:
+        others = [k for k in keys if k != field]
+        for _, idx in frame.groupby(others, dropna=False).groups.items():
+            idx = list(idx)
+            if len(idx) >= 2 and suppressed[idx].sum() == 1:
+                candidates = counts[idx][~suppressed[idx]].sort_values()
+                if len(candidates):
+                    suppressed[candidates.index[0]] = True
+    frame = frame.copy()
+    for c in VALUE_COLUMNS_SUPPRESSED:
+        if c in frame:
+            frame[c] = frame[c].astype(float)
+            frame.loc[suppressed, c] = np.nan
+    frame.loc[suppressed, "reliability"] = "suppressed"
+    return frame

@@ -1,0 +1,63 @@
+"""One read-only DuckDB handle per process, reopened when a new snapshot is published.
+
+Streamlit serves many sessions from threads; a DuckDB connection is not thread-safe, so every query
+runs on its own `cursor()` that is closed once its result is fully fetched (STACK_NOTES.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analysis.store import default_db_path, open_db, snapshot_signature
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(path: str, signature: tuple[int, int] | None) -> duckdb.DuckDBPyConnection:
+    """Open the snapshot identified by `signature`; a new publication yields a new cache key."""
+    return open_db(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_demo(path: str) -> dict | None:
+    """Build the synthetic demo database once when no database exists (DESIGN.md, "Demo data")."""
+    if Path(path).exists():
+        return None
+    from analysis.demo import build_demo
+
+    return build_demo(path)
+
+
+def db_path() -> Path:
+    """The published database this process serves ($LABLENS_DB or data/lablens.duckdb)."""
+    return default_db_path()
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The current snapshot's connection (building the demo first if there is no database)."""
+    path = db_path()
+    if not path.exists():
+        from ui.i18n import t
+
+        with st.spinner(t("db.building_demo")):
+            _ensure_demo(str(path))
+    return _connection(str(path), snapshot_signature(path))
+
+
+def query(sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one bound query on a fresh cursor and return all rows as a DataFrame."""
+    cur = connection().cursor()
+    try:
+        cur.execute("USE lablens")
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def is_demo() -> bool:
+    """True when the published database is the synthetic demo."""
+    frame = query("SELECT value FROM meta WHERE key = 'demo'")
+    return bool(len(frame)) and frame.iloc[0, 0] == "true"

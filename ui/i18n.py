@@ -1,0 +1,55 @@
+"""Translation helper: every user-visible string goes through `t(key, **fmt)`.
+
+Catalogues live in ui/locales/{es,en}.json (Spanish is the default). The language is part of the
+URL (`?lang=en`) so a shared link opens in the same language; without it, the browser's locale
+decides (STACK_NOTES.md, "i18n").
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+LOCALES = Path(__file__).resolve().parent / "locales"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The flat key -> text catalogue of one language."""
+    with open(LOCALES / f"{lang}.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def current_language() -> str:
+    """The language of this session: ?lang=, else the browser's locale, else Spanish."""
+    lang = st.query_params.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    try:
+        locale = (st.context.locale or "").lower()
+    except Exception:  # outside a browser session (AppTest) there is no locale
+        locale = ""
+    return "en" if locale.startswith("en") else DEFAULT_LANGUAGE
+
+
+def t(key: str, **fmt: object) -> str:
+    """Translate `key` into the session's language; a missing key shows as ⟦key⟧ (tests catch it)."""
+    text = catalogue(current_language()).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANGUAGE).get(key, f"⟦{key}⟧")
+    return text.format(**fmt) if fmt else text
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """A number in the session's convention: 1.234,5 in Spanish, 1,234.5 in English."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if current_language() == "es":
+        text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    return text
