@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from ui.i18n import LANGUAGES, current_language, t
+from ui.i18n import LANGUAGES, browser_language, t
 
 st.set_page_config(page_title="LabLens", page_icon="🔬", layout="wide")
 
 with st.sidebar:
-    st.selectbox(t("nav.language"), LANGUAGES, index=LANGUAGES.index(current_language()), key="lang",
+    st.selectbox(t("nav.language"), LANGUAGES, index=LANGUAGES.index(browser_language()), key="lang",
                  bind="query-params")
 
 pages = [

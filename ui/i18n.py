@@ -25,16 +25,21 @@ def catalogue(lang: str) -> dict[str, str]:
         return json.load(handle)
 
 
-def current_language() -> str:
-    """The language of this session: ?lang=, else the browser's locale, else Spanish."""
-    lang = st.query_params.get("lang")
-    if lang in LANGUAGES:
-        return lang
+def browser_language() -> str:
+    """The browser's language when it is English, else Spanish (the default)."""
     try:
         locale = (st.context.locale or "").lower()
     except Exception:  # outside a browser session (AppTest) there is no locale
         locale = ""
     return "en" if locale.startswith("en") else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of this session: the language selector (bound to ?lang=), else the browser's."""
+    for value in (st.session_state.get("lang"), st.query_params.get("lang")):
+        if value in LANGUAGES:
+            return value
+    return browser_language()
 
 
 def t(key: str, **fmt: object) -> str:

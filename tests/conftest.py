@@ -1,0 +1,41 @@
+"""Shared test helpers: where the real data lives, and skips that CI turns into failures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_DATA = (ROOT.parent / "shared" / "data" / "real").resolve()
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _skip_or_fail(reason: str, env: str) -> None:
+    if os.environ.get(env) == "1":
+        pytest.fail(f"{reason} ({env}=1 makes this a failure)")
+    pytest.skip(reason)
+
+
+def require_real_data() -> Path:
+    """The folder of real public files, or skip (fail in CI) when it is absent."""
+    if not REAL_DATA.is_dir():
+        _skip_or_fail(f"real data not found at {REAL_DATA}", "LABLENS_REQUIRE_REAL_DATA")
+    return REAL_DATA
+
+
+def require_chromium() -> Path:
+    """Debian's Chromium, or skip (fail in CI) when it is absent."""
+    if not CHROMIUM.exists() and not shutil.which("chromium"):
+        _skip_or_fail("Chromium is not installed (apt-get install chromium)", "LABLENS_REQUIRE_BROWSER")
+    return CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def _private_key_file(tmp_path_factory, monkeypatch):
+    """Tests never touch the user's pseudonymisation key."""
+    if "LABLENS_KEY_FILE" not in os.environ or not os.environ["LABLENS_KEY_FILE"].startswith(
+            str(tmp_path_factory.getbasetemp())):
+        monkeypatch.setenv("LABLENS_KEY_FILE", str(tmp_path_factory.getbasetemp() / "student_key.bin"))
