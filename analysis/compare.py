@@ -192,6 +192,17 @@ def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, prog
     uses_waves = bool(con.execute("SELECT count(*) FROM observations WHERE indicator = ? AND wave IS NOT NULL",
                                   [indicator]).fetchall()[0][0])
     pre_w, post_w = parse_window(pre, "pre"), parse_window(post, "post")
+    if pre_w is None and uses_waves:
+        waves = {r[0] for r in con.execute("SELECT DISTINCT wave FROM observations WHERE indicator = ? AND wave IS "
+                                           "NOT NULL", [indicator]).fetchall()}
+        if not waves & set(PRE_WAVES):
+            observed = ", ".join(sorted(waves))
+            raise CompareError(f"'{indicator}' is only observed after the programme (waves: {observed}); "
+                               "before/after and DiD need pre observations — compare programme and comparison "
+                               "schools with rates and Wilson intervals (analysis.descriptive.proportions)")
+    if design == "did" and "school" in by_list:
+        raise CompareError("a DiD by school puts one programme school against the comparison group: no reliable "
+                           "inference is possible; use design prepost by school, or DiD by lab_type or department")
     if (pre_w is None) != (post_w is None):
         raise CompareError("give both --pre and --post, or neither (then windows come from waves or each "
                            "unit's start year)")
@@ -243,8 +254,8 @@ def observations_sql(req: Request, country_cohort: int | None = None) -> tuple[s
     select_groups, names, joins, jparams = [], [], [], []
     for i, field in enumerate(req.by):
         if field in req.attributes:
-            joins.append(f"LEFT JOIN (SELECT student_key, any_value(value) AS value FROM student_attributes WHERE name = ? "
-                         f"GROUP BY student_key) sa{i} ON sa{i}.student_key = o.student_key")
+            joins.append(f"LEFT JOIN (SELECT student_key, any_value(value) AS value FROM student_attributes "
+                         f"WHERE name = ? GROUP BY student_key) sa{i} ON sa{i}.student_key = o.student_key")
             jparams.append(field)
             select_groups.append(f"sa{i}.value AS g{i}")
         else:
@@ -363,23 +374,38 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
         FROM s GROUP BY {kl} ORDER BY {kl}""", params)
     if groups.empty:
         return groups
+    # per school: linked differences (ICC) and students tested per year of each window (composition)
     clusters = _fetch(con, f"""{per_student}
-        SELECT {kl}, unit_id, count(*) AS n_j, avg(v_post - v_pre) AS mean_j, var_samp(v_post - v_pre) AS var_j
-        FROM s WHERE {linked} GROUP BY {kl}, unit_id""", params)
-    icc_vals, deffs = _cluster_design(groups, clusters, keys)
+        SELECT {kl}, unit_id, count(*) FILTER (WHERE {linked}) AS n_j, avg(v_post - v_pre) AS mean_j,
+               var_samp(v_post - v_pre) AS var_j,
+               sum(len(y_pre)) / nullif(len(list_distinct(flatten(list(y_pre)))), 0) AS tested_pre,
+               sum(len(y_post)) / nullif(len(list_distinct(flatten(list(y_post)))), 0) AS tested_post
+        FROM s GROUP BY {kl}, unit_id""", params)
+    tested = clusters.groupby(keys, dropna=False, sort=False)[["tested_pre", "tested_post"]].sum(min_count=1)
+    tested = {k if isinstance(k, tuple) else (k,): v for k, v in zip(tested.index, tested.to_numpy(), strict=True)}
+    per_year = np.array([tested.get(tuple(r), (np.nan, np.nan)) for r in groups[keys].itertuples(index=False,
+                                                                                                 name=None)])
+    groups["students_pre"] = np.where(np.isnan(per_year[:, 0]), groups["n_pre"], per_year[:, 0])
+    groups["students_post"] = np.where(np.isnan(per_year[:, 1]), groups["n_post"], per_year[:, 1])
+    icc_vals, deffs = _cluster_design(groups, clusters[clusters["n_j"] > 0], keys)
     groups["icc"], groups["design_effect"] = icc_vals, deffs
     if req.kind == "binary":
         return _binary_prepost(groups)
     res = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
                                   groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
                                   deff=groups["design_effect"], level=req.conf_level)
+    # unlinked cohorts (no student observed in both windows): independent groups, Welch (METHODS.md, Designs 1)
+    welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post_all"], groups["n_pre"],
+                                   groups["mean_pre"], groups["sd_pre_all"], deff=groups["design_effect"],
+                                   level=req.conf_level)
+    paired_rows = (groups["n_linked"] >= 2).to_numpy()
     out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
-                  "pre_years", "post_years"]].copy()
+                  "pre_years", "post_years", "students_pre", "students_post"]].copy()
     for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):
-        out[c] = res[c].to_numpy()
+        out[c] = np.where(paired_rows, res[c].to_numpy(), welch[c].to_numpy())
     out["effect_size_kind"] = "hedges_g"
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["attrition"] = np.where(out["n_pre"] > 0, 1 - out["n_linked"] / out["n_pre"], np.nan)
+        out["attrition"] = np.where(paired_rows & (out["n_pre"] > 0), 1 - out["n_linked"] / out["n_pre"], np.nan)
     out["design"] = "prepost"
     return out
 
@@ -430,13 +456,15 @@ def _prepost_units(con, req: Request, base: str, params: list, keys: list[str], 
         return f"avg(value) FILTER (WHERE period = '{period}')"
 
     per_unit = f"""WITH b AS ({base}), s AS (
-        SELECT unit_id, {', '.join(f'any_value({k}) AS {k}' for k in keys)},
+        SELECT unit_id, {kl},
                {mean_in('pre')} AS v_pre, {mean_in('post')} AS v_post,
                list_distinct(list(year) FILTER (WHERE period = 'pre')) AS y_pre,
                list_distinct(list(year) FILTER (WHERE period = 'post')) AS y_post,
-               sum(n) FILTER (WHERE period = 'pre') AS n_pre_students,
-               sum(n) FILTER (WHERE period = 'post') AS n_post_students
-        FROM b WHERE period IS NOT NULL GROUP BY unit_id)"""
+               sum(n) FILTER (WHERE period = 'pre')
+                 / nullif(count(DISTINCT year) FILTER (WHERE period = 'pre' AND n IS NOT NULL), 0) AS n_pre_students,
+               sum(n) FILTER (WHERE period = 'post')
+                 / nullif(count(DISTINCT year) FILTER (WHERE period = 'post' AND n IS NOT NULL), 0) AS n_post_students
+        FROM b WHERE period IS NOT NULL GROUP BY unit_id, {kl})"""
     both = "v_pre IS NOT NULL AND v_post IS NOT NULL"
     groups = _fetch(con, f"""{per_unit}
         SELECT {kl}, count(*) AS n_units, count(v_pre) AS n_pre, count(v_post) AS n_post,
@@ -444,7 +472,8 @@ def _prepost_units(con, req: Request, base: str, params: list, keys: list[str], 
                avg(v_pre) AS mean_pre, avg(v_post) AS mean_post, stddev_samp(v_pre) AS sd_pre,
                stddev_samp(v_post) AS sd_post,
                avg(v_pre) FILTER (WHERE {both}) AS lmean_pre, avg(v_post) FILTER (WHERE {both}) AS lmean_post,
-               stddev_samp(v_pre) FILTER (WHERE {both}) AS lsd_pre, stddev_samp(v_post) FILTER (WHERE {both}) AS lsd_post,
+               stddev_samp(v_pre) FILTER (WHERE {both}) AS lsd_pre,
+               stddev_samp(v_post) FILTER (WHERE {both}) AS lsd_post,
                avg(v_post - v_pre) AS mean_diff, stddev_samp(v_post - v_pre) AS sd_diff, corr(v_pre, v_post) AS r,
                sum(n_pre_students) AS students_pre, sum(n_post_students) AS students_post,
                list_sort(list_distinct(flatten(list(y_pre)))) AS pre_years,
@@ -555,10 +584,18 @@ def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, sta
                {value} AS y, {weight} AS w, var_samp(value) AS v, count(DISTINCT student_key) AS students
         FROM b WHERE period IS NOT NULL AND country = ? {cohort_filter}
         GROUP BY unit_id, {', '.join(gcols) + ',' if gcols else ''} treated, post, year""",
-                   params + [country] + cparams)
+                   [*params, country, *cparams])
     out = []
     if cells.empty:
         return out
+    # programme attributes (lab type, start year) describe programme units only: each of their groups is
+    # compared with all the comparison units, which have none
+    prog_fields = [g for g, name in zip(gcols, names, strict=True) if name in ("lab_type", "start_year")]
+    if prog_fields:
+        treated_cells = cells[cells["treated"] == 1]
+        combos = treated_cells[prog_fields].drop_duplicates()
+        comparison = cells[cells["treated"] == 0].drop(columns=prog_fields).merge(combos, how="cross")
+        cells = pd.concat([treated_cells, comparison[cells.columns]], ignore_index=True)
     groups = cells.groupby(gcols, dropna=False, sort=True) if gcols else [((), cells)]
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
@@ -574,11 +611,15 @@ def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, sta
 def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) -> dict:
     """DiD on unit-period means (student data: weighted by students, which reproduces the student-level
     estimate and its cluster-robust score), pre-trends on unit-year means, baseline and attrition checks."""
-    period = (cells.groupby(["unit_id", "treated", "post"], as_index=False)
-              .apply(lambda g: pd.Series({"y": np.average(g["y"], weights=g["w"].fillna(0)) if g["w"].fillna(0).sum() > 0
-                                          else g["y"].mean(), "w": g["w"].fillna(0).sum(), "students": g["students"].sum(),
-                                          "v": g["v"].mean()}), include_groups=False)
-              .reset_index(drop=True))
+    # vectorised (a Python function per unit-period made this the slowest step: ~4 ms per unit)
+    w0 = cells["w"].fillna(0).astype(float)
+    period = (cells.assign(_w=w0, _wy=w0 * cells["y"])
+              .groupby(["unit_id", "treated", "post"], as_index=False)
+              .agg(_wy=("_wy", "sum"), w=("_w", "sum"), _ymean=("y", "mean"), students=("students", "sum"),
+                   v=("v", "mean")))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        period.insert(3, "y", np.where(period["w"] > 0, period["_wy"] / period["w"], period["_ymean"]))
+    period = period.drop(columns=["_wy", "_ymean"])
     use_weights = req.student_level or req.weighted
     res = stats.did_ols(period, "y", "treated", "post", "unit_id", "w" if use_weights else None,
                         level=req.conf_level)
@@ -606,6 +647,9 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
                    pretrend_significant=None)
     n_pre_students = period.loc[(period["treated"] == 1) & (period["post"] == 0), "students"].sum()
     out["n_students"] = int(period["students"].sum()) if req.student_level else np.nan
+    cell_students = period.groupby(["treated", "post"])["students"].sum().reindex(
+        pd.MultiIndex.from_product([[0, 1], [0, 1]]), fill_value=0)
+    out["min_cell_students"] = int(cell_students.min()) if req.student_level else np.nan
     if req.student_level and req.kind != "binary":
         # standardise by the student SD pooled over the four cells (WWC): within-unit variance + between
         pooled_var = _pooled_student_var(cells)
@@ -621,10 +665,12 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
         out["es_ci_high"] = out["ci_high"] * scale
         # baseline equivalence at pre: g of treated vs comparison
         tp = period[(period["post"] == 0)]
-        mt = np.average(tp.loc[tp["treated"] == 1, "y"], weights=tp.loc[tp["treated"] == 1, "w"]) if (tp["treated"] == 1).any() else np.nan
-        mc = np.average(tp.loc[tp["treated"] == 0, "y"], weights=tp.loc[tp["treated"] == 0, "w"]) if (tp["treated"] == 0).any() else np.nan
+        t1, t0 = tp["treated"] == 1, tp["treated"] == 0
+        mt = np.average(tp.loc[t1, "y"], weights=tp.loc[t1, "w"]) if t1.any() else np.nan
+        mc = np.average(tp.loc[t0, "y"], weights=tp.loc[t0, "w"]) if t0.any() else np.nan
         out["baseline_g"] = omega * (mt - mc) / sd if sd == sd else np.nan
-        out["baseline_equivalence"] = stats.baseline_equivalence(out["baseline_g"]) if out["baseline_g"] == out["baseline_g"] else None
+        out["baseline_equivalence"] = (stats.baseline_equivalence(out["baseline_g"])
+                                       if out["baseline_g"] == out["baseline_g"] else None)
         # WWC clustering correction of the naive student-level t (two-arm comparison)
         m = n_t * 2 / max(out["n_treated"], 1) if out["n_treated"] else np.nan
         rho = icc_override if icc_override is not None else (
@@ -653,7 +699,8 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
         out["effect_size_kind"] = "pp"
         out["attrition_rating"] = "not_applicable"
     elif req.kind == "binary":
-        out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["estimate"] * 100, out["ci_low"] * 100, out["ci_high"] * 100
+        out["effect_size"] = out["estimate"] * 100
+        out["es_ci_low"], out["es_ci_high"] = out["ci_low"] * 100, out["ci_high"] * 100
         out["effect_size_kind"] = "pp"
     else:
         out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["estimate"], out["ci_low"], out["ci_high"]
@@ -708,22 +755,23 @@ def _finish(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame:
 
 def _flags(row: dict, req: Request) -> str:
     flags = []
-    years = list(row.get("pre_years") or []) + list(row.get("post_years") or [])
-    if any(y in PANDEMIC_YEARS for y in years):
+    pre_years, post_years = _years(row.get("pre_years")), _years(row.get("post_years"))
+    if any(y in PANDEMIC_YEARS for y in pre_years + post_years):
         flags.append("pandemic_years")
-    if (row.get("country") == "CO" and req.indicator.startswith("score_") and row.get("pre_years") is not None
-            and row.get("post_years") is not None and len(row["pre_years"]) and len(row["post_years"])
-            and min(row["pre_years"]) <= SABER_SCALE_CHANGE < max(row["post_years"])
+    # 2014 itself straddles the change (first-half sittings old scale, second-half new scale)
+    if (row.get("country") == "CO" and req.indicator.startswith("score_") and pre_years and post_years
+            and min(pre_years) <= SABER_SCALE_CHANGE <= max(post_years)
             and not req.student_level):
         flags.append("saber_scale_change")
     n_pre = row.get("students_pre", row.get("n_pre"))
     n_post = row.get("students_post", row.get("n_post"))
     if n_pre and n_post and n_pre == n_pre and n_post == n_post and abs(n_post - n_pre) / n_pre > COMPOSITION_CHANGE:
         flags.append("composition_change")
-    if row.get("design") == "did" and row.get("baseline_g") is not None and row.get("baseline_g") == row.get("baseline_g") \
-            and row["baseline_g"] < -0.05:
+    if row.get("design") == "did" and row.get("baseline_g") is not None \
+            and row.get("baseline_g") == row.get("baseline_g") and row["baseline_g"] < -0.05:
         flags.append("selection_low_baseline")
-    if row.get("design") == "did" and row.get("pretrend_significant"):
+    significant = row.get("pretrend_significant")  # NaN (truthy) where no pre-trend was computed
+    if row.get("design") == "did" and significant is not None and significant == significant and bool(significant):
         flags.append("pretrends_differ")
     if row.get("note_inference") == "inference_not_reliable" or (row.get("design") == "did"
                                                                  and row.get("inference_reliable") is False):
@@ -731,12 +779,20 @@ def _flags(row: dict, req: Request) -> str:
     return ", ".join(flags)
 
 
+def _years(value) -> list[int]:
+    """A window's years as ints: DuckDB lists arrive as numpy arrays (truth value ambiguous), DiD rows as lists."""
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    return [int(y) for y in value if y is not None and y == y]
+
+
 def _badge(row: dict, req: Request) -> tuple[str, list[str]]:
     if row.get("design") == "did":
         if row.get("estimate") is None or row.get("estimate") != row.get("estimate"):
             return "insufficient", ["no_estimate"]
         facts = stats.EvidenceFacts(
-            design="did", n_treated_clusters=_int(row.get("n_treated")), n_comparison_clusters=_int(row.get("n_comparison")),
+            design="did", n_treated_clusters=_int(row.get("n_treated")),
+            n_comparison_clusters=_int(row.get("n_comparison")),
             attrition=row.get("attrition_rating") if isinstance(row.get("attrition_rating"), str) else None,
             baseline=row.get("baseline_equivalence") if isinstance(row.get("baseline_equivalence"), str) else None,
             baseline_adjusted=None, clustering_handled=True,
@@ -758,9 +814,14 @@ def _int(value) -> int | None:
 
 
 def _reliability(row: dict, req: Request) -> str:
-    units = row.get("n_units", row.get("n_clusters"))
+    units = row.get("n_units")
+    if row.get("design") == "did":  # the smaller side of a DiD decides (one treated department is one unit)
+        sides = [v for v in (row.get("n_treated"), row.get("n_comparison")) if v is not None and v == v]
+        units = min(sides) if sides else None
     if req.student_level:
         students = row.get("n_linked") if row.get("design") == "prepost" else row.get("n_students")
+        if row.get("test") == "welch_t":  # unlinked cohorts: nobody is linked by design
+            students = min(row.get("n_pre"), row.get("n_post"))
         if students is not None and students == students and students < MIN_STUDENTS_RELIABLE:
             return "low"
     if units is not None and units == units and units < MIN_UNITS:
@@ -772,22 +833,30 @@ def _suppress(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFram
     """Student cells under min_cell show no values; complementary suppression among siblings."""
     if not req.student_level or frame.empty:
         return frame
-    count_col = "n_linked" if "n_linked" in frame else "n_students"
-    counts = frame[count_col].astype(float)
-    small = counts < req.min_cell
     if req.design == "prepost":
-        small |= (frame["n_pre"].astype(float) < req.min_cell) | (frame["n_post"].astype(float) < req.min_cell)
+        # the smallest count shown: everybody at pre, at post, and the linked students a paired test uses
+        linked = frame["n_linked"].astype(float).where(frame["test"] != "welch_t")
+        counts = pd.concat([frame["n_pre"].astype(float), frame["n_post"].astype(float), linked], axis=1).min(axis=1)
+    else:  # DiD shows the mean of each treatment x period cell: the smallest cell counts
+        counts = frame["min_cell_students"].astype(float) if "min_cell_students" in frame else \
+            frame["n_students"].astype(float)
+    small = counts < req.min_cell
     suppressed = small.copy()
-    # complementary: within each set of siblings (same keys but the last by-field), a single suppressed
-    # cell could be recovered from the total, so the next smallest sibling is suppressed too
-    for field in req.by:
-        others = [k for k in keys if k != field]
-        for _, idx in frame.groupby(others, dropna=False).groups.items():
-            idx = list(idx)
-            if len(idx) >= 2 and suppressed[idx].sum() == 1:
-                candidates = counts[idx][~suppressed[idx]].sort_values()
-                if len(candidates):
-                    suppressed[candidates.index[0]] = True
+    # complementary: within each set of siblings (same keys but one by-field), a single suppressed
+    # cell could be recovered from the total, so the next smallest sibling is suppressed too; repeat
+    # until no set of siblings has exactly one suppressed cell (two-way tables need several passes)
+    changed = True
+    while changed:
+        changed = False
+        for field in req.by:
+            others = [k for k in keys if k != field]
+            for _, idx in frame.groupby(others, dropna=False).groups.items():
+                idx = list(idx)
+                if len(idx) >= 2 and suppressed[idx].sum() == 1:
+                    candidates = counts[idx][~suppressed[idx]].sort_values()
+                    if len(candidates):
+                        suppressed[candidates.index[0]] = True
+                        changed = True
     frame = frame.copy()
     for c in VALUE_COLUMNS_SUPPRESSED:
         if c in frame:

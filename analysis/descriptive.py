@@ -104,7 +104,8 @@ def scale_reliability(db, scale: str = "motivation", min_cell: int = MIN_CELL,
                 FROM answers a JOIN complete c USING (student_key, unit_id, wave) JOIN units u ON u.unit_id = c.unit_id
                 GROUP BY ALL)
             SELECT u.country, c.wave, count(*) AS n, var_samp(c.total) AS total_var,
-                   (SELECT sum(var_i) FROM item_var iv WHERE iv.country = u.country AND iv.wave = c.wave) AS sum_item_var
+                   (SELECT sum(var_i) FROM item_var iv
+                    WHERE iv.country = u.country AND iv.wave = c.wave) AS sum_item_var
             FROM complete c JOIN units u ON u.unit_id = c.unit_id GROUP BY u.country, c.wave
             ORDER BY u.country, c.wave""").df()
         con.unregister("_items")

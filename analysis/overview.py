@@ -21,3 +21,232 @@ JOIN indicators i ON i.code = o.indicator
 GROUP BY ALL
 ORDER BY u.country, i.domain, o.indicator
 """
+
+# --- dashboard queries (pages Comparar, Regiones, Escuelas, Datos); values always bound, never pasted ---
+
+INDICATORS_PRESENT_SQL = """
+SELECT i.code, i.domain, i.kind, i.unit, i.higher_is_better, i.label_es, i.label_en,
+       bool_or(o.student_key IS NOT NULL) AS student_level, bool_or(o.wave IS NOT NULL) AS uses_waves,
+       count(*) AS observations, min(o.year) AS first_year, max(o.year) AS last_year
+FROM observations o JOIN indicators i ON i.code = o.indicator
+WHERE o.level = 'all'
+GROUP BY ALL
+ORDER BY i.domain, i.code
+"""
+
+PROGRAMME_STARTS_SQL = """
+SELECT a.program, u.country, min(a.start_year) AS first_start, max(a.start_year) AS last_start,
+       count(DISTINCT a.unit_id) AS units
+FROM assignments a JOIN units u USING (unit_id)
+WHERE a.program <> 'comparison'
+GROUP BY ALL ORDER BY a.program, u.country
+"""
+
+INDICATOR_YEARS_SQL = """
+SELECT u.country, min(o.year) AS first_year, max(o.year) AS last_year
+FROM observations o JOIN units u USING (unit_id)
+WHERE o.indicator = ? AND o.level = 'all'
+GROUP BY u.country
+"""
+
+GROUP_VALUES_SQL = {
+    # whitelisted grouping fields -> the SQL giving their distinct values for one indicator
+    "sex": "SELECT DISTINCT o.sex AS value FROM observations o WHERE o.indicator = ? AND o.sex IS NOT NULL",
+    "grade": "SELECT DISTINCT o.grade AS value FROM observations o WHERE o.indicator = ? AND o.grade IS NOT NULL",
+    "zone": """SELECT DISTINCT u.zone AS value FROM observations o JOIN units u USING (unit_id)
+               WHERE o.indicator = ? AND u.zone IS NOT NULL""",
+    "lab_type": """SELECT DISTINCT a.lab_type AS value FROM observations o JOIN assignments a USING (unit_id)
+                   WHERE o.indicator = ? AND a.lab_type IS NOT NULL""",
+    "department": """SELECT DISTINCT u.department AS value FROM observations o JOIN units u USING (unit_id)
+                     WHERE o.indicator = ? AND u.department IS NOT NULL""",
+}
+
+STUDENT_ATTRIBUTE_NAMES_SQL = "SELECT DISTINCT name FROM student_attributes ORDER BY 1"
+
+_UNIT_PROGRAM = """up AS (
+    SELECT u.unit_id, coalesce(a.program, pa.program, 'unassigned') AS program,
+           coalesce(a.lab_type, pa.lab_type) AS lab_type, coalesce(a.start_year, pa.start_year) AS start_year
+    FROM units u
+    LEFT JOIN assignments a ON a.unit_id = u.unit_id
+    LEFT JOIN assignments pa ON pa.unit_id = u.parent_id AND a.unit_id IS NULL)"""
+
+# field -> SQL expression for a one-value filter (a fixed whitelist: the field name never reaches SQL text).
+# Comparison units have no lab type: a lab type's schools are compared with all of them, so they stay.
+FILTER_FIELDS = {
+    "sex": "o.sex", "grade": "o.grade", "zone": "u.zone",
+    "lab_type": "CASE WHEN up.program = 'comparison' THEN ? ELSE up.lab_type END",
+    "department": "u.department", "municipality": "u.municipality", "authority": "u.authority",
+}
+
+
+def _period_filter(field: str | None) -> tuple[str, str, str]:
+    """SQL pieces for an optional one-value subgroup filter: (join, where, attribute join)."""
+    if field is None:
+        return "", "", ""
+    if field in FILTER_FIELDS:
+        return "", f" AND {FILTER_FIELDS[field]} = ?", ""
+    # a student attribute (ethnicity, shift, ...): its name and value are both bound parameters
+    return ("", " AND sa.value = ?",
+            " JOIN (SELECT student_key, any_value(value) AS value FROM student_attributes WHERE name = ? "
+            "GROUP BY student_key) sa ON sa.student_key = o.student_key")
+
+
+def unit_period_sql(waves: bool, field: str | None = None) -> str:
+    """Per unit and period (pre/post): n, mean and SD of an indicator in one country.
+
+    Parameters, in order (use :func:`unit_period_params`): the windows pre_first, pre_last,
+    post_first, post_last (year windows only), the attribute name (when ``field`` is a student
+    attribute), indicator, country, then the filter value when ``field`` is given. Student rows
+    count students; unit rows count unit-years.
+    Aggregate rows keep totals only (sex and grade NULL) so subgroups are never pooled with totals.
+    """
+    _, where, attr = _period_filter(field)
+    if waves:
+        period = ("CASE WHEN o.wave IN ('pre', 'baseline') THEN 'pre' "
+                  "WHEN o.wave IN ('post', 'endline') THEN 'post' END")
+    else:
+        period = "CASE WHEN o.year BETWEEN ? AND ? THEN 'pre' WHEN o.year BETWEEN ? AND ? THEN 'post' END"
+    totals = "" if field in ("sex", "grade") else (
+        " AND (o.student_key IS NOT NULL OR (o.sex IS NULL AND o.grade IS NULL))")
+    return f"""WITH {_UNIT_PROGRAM}, b AS (
+    SELECT o.unit_id, u.name, up.program, u.country, up.lab_type, up.start_year, o.value,
+           {period} AS period
+    FROM observations o JOIN units u ON u.unit_id = o.unit_id JOIN up ON up.unit_id = o.unit_id{attr}
+    WHERE o.indicator = ? AND o.level = 'all' AND u.country = ?{totals}{{filter}})
+SELECT unit_id, any_value(name) AS name, any_value(program) AS program, any_value(country) AS country,
+       any_value(lab_type) AS lab_type, any_value(start_year) AS start_year, period,
+       count(*) AS n, avg(value) AS mean, stddev_samp(value) AS sd
+FROM b WHERE period IS NOT NULL
+GROUP BY unit_id, period
+ORDER BY unit_id, period""".replace("{filter}", where)
+
+
+def unit_period_params(indicator: str, country: str, windows: tuple[int, int, int, int] | None,
+                       field: str | None = None, value: str | None = None) -> list:
+    """Bound parameters for :func:`unit_period_sql` in its documented order."""
+    params: list = list(windows) if windows is not None else []
+    if field is not None and field not in FILTER_FIELDS:
+        params.append(field)
+    params += [indicator, country]
+    if field == "lab_type":
+        params.append(value)  # the comparison units' stand-in (see FILTER_FIELDS)
+    if field is not None:
+        params.append(value)
+    return params
+
+
+def histogram_sql(waves: bool, field: str | None = None, bins: int = 20) -> str:
+    """Counts of values in equal-width bins per programme and period in one country (DuckDB does the binning).
+
+    Same parameters as :func:`unit_period_sql`. Columns: program, period, bin, lo, hi, count.
+    Student indicators count students; unit indicators count unit-years.
+    """
+    inner = unit_period_sql(waves, field)
+    # reuse the filtered rows `b` of unit_period_sql, then bin them on the country's range
+    head, _, _ = inner.partition("\nSELECT unit_id, any_value(name)")
+    return f"""{head}, r AS (SELECT min(value) AS lo, max(value) AS hi FROM b WHERE period IS NOT NULL),
+k AS (SELECT b.program, b.period, b.value, r.lo, r.hi,
+             least(CAST(floor((b.value - r.lo) / nullif((r.hi - r.lo) / {int(bins)}, 0)) AS INTEGER), {int(bins) - 1})
+             AS bin
+      FROM b, r WHERE b.period IS NOT NULL)
+SELECT program, period, coalesce(bin, 0) AS bin,
+       any_value(lo) + coalesce(bin, 0) * (any_value(hi) - any_value(lo)) / {int(bins)} AS lo,
+       any_value(lo) + (coalesce(bin, 0) + 1) * (any_value(hi) - any_value(lo)) / {int(bins)} AS hi,
+       count(*) AS count
+FROM k GROUP BY program, period, coalesce(bin, 0) ORDER BY program, period, bin"""
+
+
+SCHOOLS_SQL = f"""
+WITH {_UNIT_PROGRAM}
+SELECT u.unit_id, u.code, u.name, u.country, u.department, u.municipality, u.authority, u.zone,
+       up.program, up.lab_type, up.start_year
+FROM units u JOIN up USING (unit_id)
+WHERE u.unit_type = 'school'
+ORDER BY u.country, up.program, u.unit_id
+"""
+
+SCHOOL_STUDENTS_SQL = """
+SELECT coalesce(o.wave, CAST(o.year AS VARCHAR)) AS wave, min(o.year) AS year,
+       count(DISTINCT o.student_key) AS students
+FROM observations o WHERE o.unit_id = ? AND o.student_key IS NOT NULL
+GROUP BY 1 ORDER BY 2, 1
+"""
+
+SCHOOL_RATE_SERIES_SQL = f"""
+WITH {_UNIT_PROGRAM}, me AS (SELECT u.country, up.program FROM units u JOIN up USING (unit_id) WHERE u.unit_id = ?)
+SELECT o.year, CASE WHEN o.unit_id = ? THEN 'school' ELSE up.program END AS series,
+       avg(o.value) AS value, count(DISTINCT o.unit_id) AS units
+FROM observations o JOIN units u USING (unit_id) JOIN up USING (unit_id), me
+WHERE o.indicator = ? AND o.level = 'all' AND o.sex IS NULL AND o.grade IS NULL AND o.student_key IS NULL
+  AND u.unit_type = 'school' AND u.country = me.country
+  AND (o.unit_id = ? OR up.program IN (me.program, 'comparison'))
+GROUP BY ALL ORDER BY series, o.year
+"""
+
+IMPORTS_SQL = """
+SELECT import_id, source_name, recognized_as, rows_read, rows_loaded, rows_rejected, imported_at, status
+FROM imports ORDER BY import_id DESC
+"""
+
+DICTIONARY_SQL = """
+SELECT i.code, i.domain, i.kind, i.unit, i.min_value, i.max_value, i.higher_is_better, i.scale,
+       i.reverse_coded, i.label_es, i.label_en, count(o.indicator) AS observations
+FROM indicators i LEFT JOIN observations o ON o.indicator = i.code
+GROUP BY ALL ORDER BY i.domain, i.code
+"""
+
+COVERAGE_BY_YEAR_SQL = """
+SELECT u.country, o.indicator, o.year, count(DISTINCT o.unit_id) AS units, count(*) AS observations
+FROM observations o JOIN units u USING (unit_id)
+WHERE o.year IS NOT NULL
+GROUP BY ALL ORDER BY u.country, o.indicator, o.year
+"""
+
+MISSING_UNITS_SQL = f"""
+WITH {_UNIT_PROGRAM},
+roster AS (SELECT a.unit_id, a.program, u.country FROM assignments a JOIN units u USING (unit_id)),
+present AS (SELECT DISTINCT o.indicator, o.unit_id FROM observations o),
+inds AS (SELECT DISTINCT o.indicator, u.country FROM observations o JOIN units u USING (unit_id))
+SELECT r.program, r.country, i.indicator, count(DISTINCT r.unit_id) AS units_in_roster,
+       count(DISTINCT r.unit_id) FILTER (WHERE p.unit_id IS NULL) AS units_without_data
+FROM roster r JOIN inds i ON i.country = r.country
+LEFT JOIN present p ON p.unit_id = r.unit_id AND p.indicator = i.indicator
+GROUP BY ALL ORDER BY r.program, r.country, i.indicator
+"""
+
+MISSING_AT_POST_SQL = f"""
+WITH {_UNIT_PROGRAM}, s AS (
+    SELECT o.indicator, up.program, u.country, o.student_key,
+           bool_or(o.wave IN ('pre', 'baseline')) AS has_pre, bool_or(o.wave IN ('post', 'endline')) AS has_post
+    FROM observations o JOIN units u USING (unit_id) JOIN up USING (unit_id)
+    WHERE o.student_key IS NOT NULL AND o.wave IS NOT NULL
+    GROUP BY ALL)
+SELECT indicator, program, country, count(*) FILTER (WHERE has_pre) AS students_pre,
+       count(*) FILTER (WHERE has_pre AND NOT has_post) AS missing_at_post
+FROM s GROUP BY ALL HAVING count(*) FILTER (WHERE has_pre) > 0 ORDER BY indicator, program, country
+"""
+
+SMALL_CELLS_SQL = """
+WITH cells AS (
+    SELECT 'school_wave' AS cell, '' AS detail, o.unit_id AS grp, coalesce(o.wave, CAST(o.year AS VARCHAR)) AS period,
+           count(DISTINCT o.student_key) AS students
+    FROM observations o WHERE o.student_key IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT 'school_wave_sex', '', o.unit_id || '|' || coalesce(o.sex, '?'), coalesce(o.wave, CAST(o.year AS VARCHAR)),
+           count(DISTINCT o.student_key)
+    FROM observations o WHERE o.student_key IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT 'country_wave_attribute', u.country || ': ' || sa.name || ' = ' || sa.value, u.country,
+           coalesce(o.wave, CAST(o.year AS VARCHAR)), count(DISTINCT o.student_key)
+    FROM observations o JOIN student_attributes sa USING (student_key) JOIN units u ON u.unit_id = o.unit_id
+    GROUP BY ALL)
+SELECT cell, detail, count(*) AS cells, count(*) FILTER (WHERE students < ?) AS suppressed_cells,
+       min(students) AS smallest
+FROM cells GROUP BY cell, detail ORDER BY cell DESC, detail
+"""
+
+BOUNDARIES_SQL = "SELECT country, unit_type, name, geojson FROM boundaries ORDER BY country, unit_type, name"
+
+ATTRIBUTE_VALUES_SQL = "SELECT DISTINCT value FROM student_attributes WHERE name = ? AND value IS NOT NULL"
+
+PROVENANCE_IMPORTS_SQL = "SELECT import_id, source_name, sha256, status FROM imports ORDER BY import_id"

@@ -106,10 +106,14 @@ def open_db(path: str | os.PathLike | None = None, read_only: bool = True) -> du
         )
     try:
         if not read_only:
-            return duckdb.connect(str(db))
+            con = duckdb.connect(str(db))
+            con.execute("SET enable_progress_bar = false")
+            return con
         # ATTACH rather than connect(path): the Python client caches database instances by path,
         # so a second connect() in this process would keep serving the replaced (old) snapshot.
         con = duckdb.connect()
+        # no progress bar on stdout: it would corrupt the CLI's --json and CSV output
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH '{_sql_path(db)}' AS lablens (READ_ONLY)")
         con.execute("USE lablens")
         return con
@@ -161,6 +165,8 @@ def writable_snapshot(path: str | os.PathLike | None = None,
             shutil.copyfile(db, tmp)
         own = con is None
         work = duckdb.connect() if own else con
+        if own:
+            work.execute("SET enable_progress_bar = false")
         attached = False
         try:
             work.execute(f"ATTACH '{_sql_path(tmp)}' AS {alias}")

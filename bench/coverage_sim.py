@@ -20,7 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import stats  # noqa: E402
+from analysis import stats
 
 
 def linked_prepost(rng: np.random.Generator, reps: int) -> dict:

@@ -1,30 +1,47 @@
-"""Inicio: what the database holds, per programme and country."""
+"""Inicio: headline results per programme, then what the database holds per programme and country."""
 
 import pandas as pd
 import streamlit as st
 
 from analysis.disclosure import MIN_CELL, suppress_counts
+from analysis.figures import programme_order
+from ui import format as fmt
+from ui.headline import headline_results, render_card
 from ui.i18n import number, t
 from ui.layout import page_header
+from ui.loaders import programmes
 from ui.queries import coverage, programme_overview
 
 page_header("page.home", "home.intro")
 
+progs = programmes()
+progs = progs.assign(_o=progs["program"].map({p: i for i, p in enumerate(programme_order(progs["program"]))}))
+progs = progs.sort_values(["_o", "country"])
+if not progs.empty:
+    st.subheader(t("home.headline.title"))
+    st.caption(t("home.headline.intro"))
+    with st.spinner(t("loading")):
+        results = headline_results()
+    columns = st.columns(min(len(progs), 3))
+    for i, row in enumerate(progs.itertuples(index=False)):
+        with columns[i % len(columns)]:
+            render_card(row.program, row.country, results)
+    st.caption(t("home.headline.caveat"))
+    st.page_link("pages/logros.py", label=t("home.link_achievements"), icon=":material/checklist:")
 
-def programme_name(program: str) -> str:
-    return t("home.comparison_group") if program == "comparison" else (
-        t("home.unassigned") if program == "unassigned" else program)
-
-
+st.subheader(t("home.overview_title"))
 overview = programme_overview()
+overview = overview.assign(_o=overview["program"].map(
+    {p: i for i, p in enumerate(programme_order(overview["program"]))})).sort_values(["_o", "country"])
+overview = overview.drop(columns="_o").reset_index(drop=True)
 if overview.empty:
     st.info(t("home.no_programmes"))
 else:
     columns = st.columns(min(len(overview), 4))
     for i, row in enumerate(overview.itertuples(index=False)):
         with columns[i % len(columns)], st.container(border=True):
-            st.markdown(f"#### {programme_name(row.program)}")
-            st.caption(t(f"country.{row.country}"))
+            st.markdown(f"##### {fmt.programme(row.program)}")
+            st.caption(fmt.country(row.country))
             st.metric(t("home.units"), number(row.units))
             students = int(row.students)
             st.metric(t("home.students"), f"<{MIN_CELL}" if 0 < students < MIN_CELL else number(students))
@@ -32,8 +49,10 @@ else:
             st.caption(t("home.lab_types", types=lab_types))
     st.caption(t("home.overview_caption"))
     shown = suppress_counts(overview, ["students"])
-    shown["program"] = shown["program"].map(programme_name)
-    shown["country"] = shown["country"].map(lambda c: t(f"country.{c}"))
+    shown["students"] = [v if isinstance(v, str) else number(v) for v in shown["students"]]
+    shown["first_start_year"] = ["" if fmt.is_missing(v) else str(int(v)) for v in shown["first_start_year"]]
+    shown["program"] = shown["program"].map(fmt.programme)
+    shown["country"] = shown["country"].map(fmt.country)
     shown = shown.astype(object).where(pd.notna(shown), "")
     st.dataframe(shown.rename(columns=lambda c: t(f"col.{c}")), hide_index=True, width="stretch")
 
@@ -42,6 +61,6 @@ cov = coverage()
 if cov.empty:
     st.info(t("home.no_data"))
 else:
-    cov["country"] = cov["country"].map(lambda c: t(f"country.{c}"))
+    cov["country"] = cov["country"].map(fmt.country)
     cov["domain"] = cov["domain"].map(lambda d: t(f"domain.{d}"))
     st.dataframe(cov.rename(columns=lambda c: t(f"col.{c}")), hide_index=True, width="stretch")

@@ -409,13 +409,16 @@ def recognise_canonical(headers: list[str], extra_indicators: set[str] | None = 
     if code is None or (year is None and wave is None) or not values:
         return None
     student = _aliased(f, "student_id")
+    # a unit_type column (school | municipality | department) decides per row; else units are schools
+    unit_type_col = _aliased(f, "unit_type")
     layout = Layout("lablens_students" if student is not None else "lablens_units",
                     "LabLens canonical layout (" + ("students" if student is not None else "units") + ")",
-                    country_col=_aliased(f, "country"), unit_type="school", code_cols=[code],
+                    country_col=_aliased(f, "country"), unit_type_col=unit_type_col,
+                    unit_type="school" if unit_type_col is None else None, code_cols=[code],
                     year_col=year, wave_col=wave, sex_col=_aliased(f, "sex"), grade_col=_aliased(f, "grade"),
                     level_col=_aliased(f, "level"), n_col=_aliased(f, "n") if student is None else None,
                     student_col=student, values=values, zone_col=_aliased(f, "zone"))
-    used = {code, year, wave, student, layout.country_col, layout.sex_col, layout.grade_col,
+    used = {code, year, wave, student, layout.country_col, unit_type_col, layout.sex_col, layout.grade_col,
             layout.level_col, layout.n_col, layout.zone_col, *taken}
     for i, h in enumerate(headers):
         if i in used:

@@ -147,6 +147,8 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
         else:
             raise MappingError(f"column '{header}': unknown role '{role}' (one of {', '.join(ROLES)}, "
                                "attribute, ignore, or {{ indicator = ... }})")
+    if layout.unit_type_col is not None and "unit_type" not in src:
+        layout.unit_type = None  # a unit_type column decides per row, unless source.unit_type forces one
     if not layout.code_cols:
         raise MappingError("the mapping must name the unit code column (= \"unit_code\")")
     if target == "observations":

@@ -71,6 +71,8 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     name = name or path.name
     con = duckdb.connect()
     run(con, "SET preserve_insertion_order = true")
+    # DuckDB draws a progress bar on stdout for queries over 2 s, which corrupts `import --json`.
+    run(con, "SET enable_progress_bar = false")
     try:
         source = read_into(con, path, name)
     except ReadError as exc:
@@ -170,7 +172,9 @@ def _stage_rows(staged: Staged) -> None:
         student_key = (f"CASE WHEN coalesce(trim(r.student_raw), '') <> '' THEN "
                        f"{hmac_sql(key, 'r.student_raw')} END")
     join = " AND ".join(f"r.{k} = km.{k}" for k in key_names)
-    n_expr = number_sql("r.n_raw", ".") if lay.n_col is not None else "NULL"
+    # n is a count: '1.234' (decimal-comma files) and '1,097' (ICFES) are thousands, not fractions
+    n_expr = (f"coalesce({integer_sql('r.n_raw')}, {number_sql('r.n_raw', '.')})" if lay.n_col is not None
+              else "NULL")
     h = {k: _header(staged, getattr(lay, f"{k}_col")) for k in ("year", "wave", "sex", "level", "student")}
     code_header = _header(staged, lay.code_cols[0]) if lay.code_cols else None
     no_year = "r.year IS NULL" if lay.year_col is not None else "false"
@@ -377,7 +381,7 @@ def _stage_roster(staged: Staged) -> None:
     run(con, f"""CREATE OR REPLACE TABLE roster AS SELECT _row, unit_id, trim(program_raw) AS program,
         nullif(trim(lab_type_raw), '') AS lab_type, ({integer_sql('start_year_raw')})::INTEGER AS start_year,
         start_year_raw FROM rows2 WHERE row_problem IS NULL""")
-    run(con, "INSERT INTO rejects SELECT _row, ?, program_raw, 'no programme name' FROM roster "
+    run(con, "INSERT INTO rejects SELECT _row, ?, program, 'no programme name' FROM roster "
              "WHERE coalesce(program, '') = ''", [h_program])
     run(con, "INSERT INTO rejects SELECT _row, ?, start_year_raw, 'start year is not a year between 1990 and "
              "2100' FROM roster WHERE coalesce(trim(start_year_raw), '') <> '' AND "

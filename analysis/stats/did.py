@@ -436,11 +436,12 @@ def did_ols(
             **no_wild,
             **base,
         )
-    est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
     reliable = min(p.n_treated_clusters, p.n_comparison_clusters) > MIN_CLUSTERS_FOR_INFERENCE
     if not reliable:
+        # Saturated 2x2: the estimate is the difference of the (weighted) cell means; no cluster fit,
+        # which would divide by zero with a single cluster on a side.
         return DidResult(
-            estimate=est,
+            estimate=(means[1] - means[0]) - (means[3] - means[2]),
             se=nan,
             ci_low=nan,
             ci_high=nan,
@@ -451,6 +452,7 @@ def did_ols(
             **no_wild,
             **base,
         )
+    est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
     run_wild = (
         min(p.n_treated_clusters, p.n_comparison_clusters) < WILD_BOOTSTRAP_BELOW
         if wild_bootstrap is None

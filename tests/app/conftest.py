@@ -16,12 +16,45 @@ def demo_db(tmp_path_factory) -> str:
     return str(path)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches(demo_db, monkeypatch):
-    """Caches are process-global across AppTest runs: clear them, and point the app at the test DB."""
-    monkeypatch.setenv("LABLENS_DB", demo_db)
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_data_cache():
+    """Results cached by another test session (or process state) never leak in: clear at start and end."""
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(demo_db, monkeypatch):
+    """Caches are process-global across AppTest runs: point the app at the test DB and reopen it.
+
+    Connections are cleared before every test. Results (st.cache_data) are kept between tests on purpose:
+    every loader is keyed by the database's snapshot signature (inode, mtime) and all its arguments, so
+    a test on another file (the rollback and upload copies) or after an import gets its own entries,
+    and the suite does not recompute the same compare() calls 20 times.
+    """
+    monkeypatch.setenv("LABLENS_DB", demo_db)
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def router_active(monkeypatch):
+    """Run AppTest as a long-running server does once st.navigation has been called.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before every run, so with a ``pages/`` folder
+    each rerun first goes through ui.layout.ensure_router's one-off rerun (the deep-link fix), which
+    drops the trigger of a clicked button. Tests that click buttons use this fixture.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    class RouterPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_test, "PagesManager", RouterPagesManager)

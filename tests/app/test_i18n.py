@@ -31,3 +31,26 @@ def test_every_key_used_in_code_exists():
         used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
     assert used, "no t() calls found: the scan is broken"
     assert used <= keys, sorted(used - keys)
+
+
+def test_codes_translated_dynamically_exist():
+    """Keys built at run time (flags, evidence reasons, statuses, units...) exist in both languages."""
+    from analysis.stats.evidence import BADGE_LEVELS
+
+    evidence_src = (ROOT / "analysis" / "stats" / "evidence.py").read_text(encoding="utf-8")
+    compare_src = (ROOT / "analysis" / "compare.py").read_text(encoding="utf-8")
+    reasons = set(re.findall(r'cap\("\w+", "(\w+)"\)', evidence_src)) | {"all_checks_passed", "no_estimate"}
+    flags = set(re.findall(r'flags\.append\("(\w+)"\)', compare_src))
+    assert len(reasons) >= 10 and len(flags) >= 5, "the scan is broken"
+    needed = ({f"reason.{r}" for r in reasons} | {f"flag.{f}" for f in flags}
+              | {f"evidence.{b}" for b in BADGE_LEVELS}
+              | {f"unit.{k}" for k in ("hedges_g", "pp", "points", "cox")}
+              | {f"compare.axis.{k}" for k in ("hedges_g", "pp", "points", "cox")}
+              | {f"achievements.{p}.{s}" for p in ("status", "title", "explain")
+                 for s in ("achieved", "not_achieved", "not_enough")}
+              | {f"plain.reason.{r}" for r in ("wide", "no_interval", "low", "insufficient", "no_direction")}
+              | {f"eef.{e}" for e in ("none", "low", "moderate", "high", "very_high")}
+              | {f"field.{f}" for f in ("lab_type", "sex", "grade", "zone", "department", "municipality",
+                                        "authority", "school", "shift", "ethnicity")})
+    for lang in ("es", "en"):
+        assert needed <= set(_catalogue(lang)), sorted(needed - set(_catalogue(lang)))

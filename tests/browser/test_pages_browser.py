@@ -1,34 +1,60 @@
-"""Every page loads in a real Chromium with no Streamlit exception; a screenshot is written."""
+"""Every page loads in a real Chromium with no Streamlit exception; a screenshot is written; URLs keep filters."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, wait_for_app
 
-PAGES = [("inicio", "Inicio", "Home")]
+CHART = "[data-testid=stPlotlyChart]"
+# slug, Spanish title, English title, the element that shows the page has its content
+PAGES = [
+    ("inicio", "Inicio", "Home", "[data-testid=stDataFrame]"),
+    ("comparar", "Comparar programas", "Compare programmes", CHART),
+    ("regiones", "Regiones", "Regions", CHART),
+    ("escuelas", "Escuelas", "Schools", CHART),
+    ("logros", "Logros y pendientes", "Achievements and gaps", "[data-testid=stMetric]"),
+    ("evidencia", "Evidencia", "Evidence", "[data-testid=stDownloadButton]"),
+    ("datos", "Datos", "Data", "[data-testid=stDataFrame]"),
+    ("metodos", "Métodos", "Methods", "[data-testid=stTable]"),
+]
 
 
-@pytest.mark.parametrize(("slug", "title_es", "title_en"), PAGES)
-@pytest.mark.parametrize("lang", ["es", "en"])
-def test_page_loads_without_exception(browser, app_url, slug, title_es, title_en, lang):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def _screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to the content first."""
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 9000))})
+    page.wait_for_timeout(300)  # charts re-layout to the new size
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("slug", "title_es", "title_en", "ready"), PAGES)
+def test_page_loads_without_exception(browser, app_url, slug, title_es, title_en, ready):
+    """The page in Spanish and in English (two sessions at once, as two users would), each screenshotted."""
+    tabs = {lang: browser.new_page(viewport={"width": 1400, "height": 1000}) for lang in ("es", "en")}
     try:
-        page.goto(f"{app_url}/{slug}?lang={lang}")
-        wait_for_app(page)
-        heading = title_es if lang == "es" else title_en
-        page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
-        page.wait_for_selector("[data-testid=stDataFrame]", timeout=30_000)
-        assert page.locator("[data-testid=stException]").count() == 0
-        # the router ran (language selector in the sidebar), not the page script alone
-        assert page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").count() == 1
-        assert "dashboard" not in page.inner_text("[data-testid=stSidebar]").lower()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / f"{slug}-{lang}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        assert shot.stat().st_size > 10_000
+        for lang, page in tabs.items():
+            page.goto(f"{app_url}/{slug}?lang={lang}", wait_until="domcontentloaded")
+        for lang, page in tabs.items():
+            wait_for_app(page)
+            heading = title_es if lang == "es" else title_en
+            page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+            page.wait_for_selector(ready, timeout=60_000)
+            assert page.locator("[data-testid=stException]").count() == 0
+            # the router ran (language selector in the sidebar), not the page script alone
+            assert page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").count() == 1
+            assert "dashboard" not in page.inner_text("[data-testid=stSidebar]").lower()
+            main = page.inner_text("[data-testid=stMain]")
+            assert "⟦" not in main
+            assert ("Datos sintéticos" if lang == "es" else "Synthetic demo data") in main
+            _screenshot(page, f"{slug}-{lang}")
     finally:
-        page.close()
+        for page in tabs.values():
+            page.close()
 
 
 def test_language_lives_in_the_url(browser, app_url):
@@ -39,5 +65,47 @@ def test_language_lives_in_the_url(browser, app_url):
         wait_for_app(page)
         page.get_by_role("heading", name="Home").first.wait_for(timeout=30_000)
         assert "LabLens brings together" in page.inner_text("[data-testid=stMain]")
+    finally:
+        page.close()
+
+
+def _selected(page, label: str) -> str:
+    """The value a selectbox shows, found by its label."""
+    box = page.locator("[data-testid=stSelectbox]").filter(has_text=label).first
+    return box.locator("input").first.input_value() or box.inner_text()
+
+
+def test_a_url_with_filters_reproduces_the_view(browser, app_url):
+    """?indicador=dropout_rate&agrupar=zone&grupo=rural opens Comparar with those filters applied."""
+    url = f"{app_url}/comparar?lang=en&indicador=dropout_rate&agrupar=zone&grupo=rural"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(url)
+        wait_for_app(page)
+        page.wait_for_selector(CHART, timeout=60_000)
+        main = page.inner_text("[data-testid=stMain]")
+        assert "Intra-annual dropout rate" in main  # the indicator from the URL
+        assert "Subgroup: zone = rural." in main  # the subgroup from the URL restricts the detail charts
+        for label, value in (("Indicator (code)", "dropout_rate"), ("Subgroups (field)", "zone"),
+                             ("Subgroup for the detail charts", "rural")):
+            assert value in _selected(page, label)
+        assert "indicador=dropout_rate" in page.url and "agrupar=zone" in page.url and "grupo=rural" in page.url
+        assert page.locator("[data-testid=stException]").count() == 0
+        _screenshot(page, "comparar-filters-en")
+    finally:
+        page.close()
+
+
+def test_a_school_link_opens_its_profile(browser, app_url, browser_db):
+    with duckdb.connect(str(browser_db), read_only=True) as con:
+        school, name = con.execute("SELECT a.unit_id, u.name FROM assignments a JOIN units u USING (unit_id) "
+                                   "WHERE a.program = 'MiLab' ORDER BY 1 LIMIT 1").fetchone()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/escuelas?lang=es&escuela={school}")
+        wait_for_app(page)
+        page.get_by_role("heading", name=name).first.wait_for(timeout=60_000)
+        page.locator("[data-testid=stMetric]").filter(has_text="MiLab").first.wait_for(timeout=30_000)
+        assert page.locator("[data-testid=stException]").count() == 0
     finally:
         page.close()

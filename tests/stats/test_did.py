@@ -316,3 +316,15 @@ def test_wild_bootstrap_many_clusters_agrees_with_t_and_stays_small() -> None:
     df = pd.DataFrame({"y": y, "treated": treated, "post": post, "unit": codes})
     res = did_ols(df, "y", "treated", "post", "unit", wild_bootstrap=True, reps=1999)
     assert abs(res.wild_p_value - res.p_value) < 0.03
+
+
+def test_single_cluster_per_side_gives_cell_mean_difference_without_error():
+    """One programme and one comparison school: no fit (it would divide by zero), estimate = cell means."""
+    import pandas as pd
+
+    from analysis.stats import did_ols
+
+    df = pd.DataFrame({"u": [1, 1, 2, 2], "t": [1, 1, 0, 0], "p": [0, 1, 0, 1], "y": [10.0, 14.0, 9.0, 10.5]})
+    res = did_ols(df, "y", "t", "p", "u")
+    assert res.estimate == pytest.approx((14 - 10) - (10.5 - 9), abs=1e-12)
+    assert res.reason == "too_few_clusters" and np.isnan(res.p_value) and np.isnan(res.se)

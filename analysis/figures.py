@@ -1,0 +1,526 @@
+"""Plotly figure builders for the dashboard: pure functions of tidy frames, no Streamlit (testable).
+
+Every builder takes the data it draws and a ``texts`` mapping of already translated strings (axis
+titles, legend names, marks), so this module never needs the session's language; ``lang`` only sets
+the decimal separator (``layout.separators=",."`` in Spanish). Programme colours are fixed and
+colour-blind safe (Okabe–Ito): ValleLabs #0072B2, MiLab #E69F00, the comparison group #999999; any
+further programme takes the next Okabe–Ito colour in name order.
+
+Marks used everywhere: a filled circle is a result with adequate reliability, an open circle a
+low-reliability one (fewer than 30 students or 5 units), and a suppressed cell (fewer than 10 students)
+has no point, only the word in ``texts["suppressed"]``.
+
+Also here: :func:`cluster_means`, the data preparation behind the pre/post means chart (a mean with a
+cluster-robust interval, schools as clusters), and :func:`binned_shares` for the distribution chart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from scipy import stats as sps
+
+PROGRAMME_COLORS: dict[str, str] = {"ValleLabs": "#0072B2", "MiLab": "#E69F00", "comparison": "#999999"}
+EXTRA_COLORS = ("#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+SCHOOL_COLOR = "#000000"
+PREFERRED_ORDER = ("ValleLabs", "MiLab")
+MARK_OK, MARK_LOW = "circle", "circle-open"
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+
+# --- colours and shared style ---------------------------------------------------------------------------
+
+def programme_order(programmes: Iterable[str]) -> list[str]:
+    """ValleLabs, MiLab, then other programmes by name, the comparison group last."""
+    names = list(dict.fromkeys(p for p in programmes if isinstance(p, str)))
+    first = [p for p in PREFERRED_ORDER if p in names]
+    rest = sorted(p for p in names if p not in PREFERRED_ORDER and p != "comparison")
+    return first + rest + (["comparison"] if "comparison" in names else [])
+
+
+def color_map(programmes: Iterable[str]) -> dict[str, str]:
+    """The colour of every programme: fixed for ValleLabs, MiLab and comparison, Okabe–Ito for others."""
+    out = dict(PROGRAMME_COLORS)
+    extra = [p for p in programme_order(programmes) if p not in out]
+    for i, name in enumerate(extra):
+        out[name] = EXTRA_COLORS[i % len(EXTRA_COLORS)]
+    return out
+
+
+def style(fig: go.Figure, lang: str, *, height: int | None = None, title: str | None = None) -> go.Figure:
+    """Shared look: white template, decimal comma in Spanish, legend on top, room for long labels."""
+    fig.update_layout(
+        template="plotly_white",
+        separators=",." if lang == "es" else ".,",
+        font={"family": FONT, "size": 13},
+        # the legend sits at the top of the whole figure, above the subplot titles (never over them)
+        legend={"orientation": "h", "yref": "container", "y": 0.995, "yanchor": "top", "xanchor": "left", "x": 0,
+                "title": {"text": ""}},
+        margin={"l": 10, "r": 10, "t": 110 if title else 80, "b": 10},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    if title:
+        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"})
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def _symbols(reliability: pd.Series) -> list[str]:
+    return [MARK_LOW if r == "low" else MARK_OK for r in reliability.fillna("ok")]
+
+
+def _legend_marks(fig: go.Figure, texts: Mapping[str, str], row: int | None = None, col: int | None = None) -> None:
+    """Legend-only entries explaining the open circle (low reliability)."""
+    kw = {"row": row, "col": col} if row else {}
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=texts.get("low", "low reliability"),
+                             marker={"symbol": MARK_LOW, "color": "#555555", "size": 10},
+                             hoverinfo="skip", showlegend=True), **kw)
+
+
+def _has_low(data: pd.DataFrame) -> bool:
+    """Whether a visible point carries the low-reliability mark (the legend entry is only added then)."""
+    effect = pd.to_numeric(data["effect"], errors="coerce")
+    return bool(((data["reliability"] == "low") & effect.notna()).any())
+
+
+def _text_rows(fig: go.Figure, part: pd.DataFrame, ycol: str, texts: Mapping[str, str], col: int) -> None:
+    """Rows without a point say why at zero: suppressed (fewer than 10 students) or no estimate."""
+    effect = pd.to_numeric(part["effect"], errors="coerce")
+    suppressed = part["reliability"] == "suppressed"
+    missing = effect.isna() & ~suppressed
+    for mask, word in ((suppressed, texts.get("suppressed", "suppressed")),
+                       (missing, texts.get("no_estimate", "no estimate"))):
+        rows = part[mask]
+        if len(rows):
+            fig.add_trace(go.Scatter(x=[0] * len(rows), y=rows[ycol], mode="text", text=[word] * len(rows),
+                                     textposition="middle left", textfont={"color": "#555555"},
+                                     showlegend=False, hoverinfo="skip", name=word), row=1, col=col)
+
+
+def _finite(values) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+
+
+# --- data preparation -----------------------------------------------------------------------------------
+
+def cluster_means(unit_period: pd.DataFrame, keys: list[str], weighted: bool = True,
+                  conf_level: float = 0.95) -> pd.DataFrame:
+    """Means per ``keys`` group from per-unit means, with a cluster-robust interval (units as clusters).
+
+    ``unit_period`` has one row per unit and group with ``n`` (students or unit-years) and ``mean``.
+    Weighted (student data): the mean is Σ n_j ȳ_j / Σ n_j, the student mean; its variance is the
+    CRV1 sandwich of a ratio estimator, G/(G−1) · Σ n_j²(ȳ_j − ȳ)² / (Σ n_j)², and the interval uses t
+    with G − 1 degrees of freedom (G units). Unweighted (unit rates): each unit mean counts once, and
+    the interval is the ordinary t interval over units. Groups of one unit get no interval.
+    Columns: keys..., mean, ci_low, ci_high, units, n.
+    """
+    rows = []
+    for key, part in unit_period.groupby(keys, dropna=False, sort=False):  # keep the caller's order
+        key = key if isinstance(key, tuple) else (key,)
+        y = part["mean"].to_numpy(dtype=float)
+        n = part["n"].to_numpy(dtype=float) if weighted else np.ones(len(part))
+        ok = np.isfinite(y) & (n > 0)
+        y, n = y[ok], n[ok]
+        g = len(y)
+        mean = float(np.sum(n * y) / np.sum(n)) if g else np.nan
+        low = high = np.nan
+        if g >= 2:
+            var = g / (g - 1) * np.sum((n * (y - mean)) ** 2) / np.sum(n) ** 2
+            half = float(sps.t.ppf(0.5 + conf_level / 2, g - 1) * np.sqrt(var))
+            low, high = mean - half, mean + half
+        rows.append({**dict(zip(keys, key, strict=True)), "mean": mean, "ci_low": low, "ci_high": high,
+                     "units": g, "n": float(part["n"].sum())})
+    return pd.DataFrame(rows, columns=[*keys, "mean", "ci_low", "ci_high", "units", "n"])
+
+
+def _fill_bins(hist: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Empty bins (no value fell in them) become rows with count 0, so a histogram line drops to zero."""
+    if hist.empty:
+        return hist.copy()
+    width = float((hist["hi"] - hist["lo"]).median())
+    origin = float((hist["lo"] - hist["bin"] * width).median())
+    bins = np.arange(int(hist["bin"].min()), int(hist["bin"].max()) + 1)
+    frames = []
+    for key, part in hist.groupby(keys, dropna=False, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        full = pd.DataFrame({"bin": bins})
+        full = full.merge(part.drop(columns=keys), on="bin", how="left")
+        for k, v in zip(keys, key, strict=True):
+            full[k] = v
+        full["count"] = full["count"].fillna(0)
+        full["lo"] = origin + full["bin"] * width
+        full["hi"] = full["lo"] + width
+        frames.append(full[[*keys, "bin", "lo", "hi", "count"]])
+    return pd.concat(frames, ignore_index=True)
+
+
+def binned_shares(hist: pd.DataFrame, keys: list[str], min_cell: int | None) -> pd.DataFrame:
+    """Percent of each group's values per bin; bins under ``min_cell`` (students) are suppressed.
+
+    ``hist`` has keys..., bin, lo, hi, count. A suppressed bin keeps its row with share NaN and
+    ``suppressed`` True, so the gap is visible and explained; the group's total still uses its count
+    (the share of the other bins is not distorted). ``min_cell=None`` (unit-years) suppresses nothing.
+    """
+    out = _fill_bins(hist, keys)
+    total = out.groupby(keys, dropna=False)["count"].transform("sum")
+    out["share"] = 100 * out["count"] / total
+    out["suppressed"] = False
+    if min_cell:
+        small = (out["count"] > 0) & (out["count"] < min_cell)
+        out.loc[small, "share"] = np.nan
+        out["suppressed"] = small
+        out["count"] = out["count"].astype(float).where(~small)
+    out["mid"] = (out["lo"] + out["hi"]) / 2
+    return out
+
+
+# --- Comparar programas ---------------------------------------------------------------------------------
+
+def effect_panels(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
+    """Effects with intervals, one panel per programme side by side on a shared effect axis.
+
+    ``data``: program, group (text shown on the y axis), effect, low, high, reliability
+    (ok | low | suppressed) and optional ``hover``. One trace per programme, named by the programme,
+    coloured by :func:`color_map`; open circles mark low reliability; suppressed rows show
+    ``texts["suppressed"]`` at zero, without a point, and rows without an estimate
+    ``texts["no_estimate"]``. ``texts``: x_title, suppressed, no_estimate, low.
+    """
+    programmes = programme_order(data["program"])
+    colors = color_map(programmes)
+    groups = list(dict.fromkeys(data["group"]))
+    fig = make_subplots(rows=1, cols=max(len(programmes), 1), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=programmes)
+    for i, prog in enumerate(programmes, start=1):
+        part = data[data["program"] == prog]
+        shown = part[(part["reliability"] != "suppressed") & pd.to_numeric(part["effect"], errors="coerce").notna()]
+        effect, low, high = _finite(shown["effect"]), _finite(shown["low"]), _finite(shown["high"])
+        hover = shown["hover"] if "hover" in shown else shown["group"]
+        fig.add_trace(go.Scatter(
+            x=effect, y=shown["group"], mode="markers", name=prog, legendgroup=prog,
+            marker={"color": colors[prog], "size": 12, "symbol": _symbols(shown["reliability"]),
+                    "line": {"width": 2, "color": colors[prog]}},
+            error_x={"type": "data", "symmetric": False, "array": high - effect, "arrayminus": effect - low,
+                     "color": colors[prog], "thickness": 2, "width": 6},
+            customdata=np.asarray(hover, dtype=object), hovertemplate="%{customdata}<extra></extra>",
+        ), row=1, col=i)
+        _text_rows(fig, part, "group", texts, i)
+        fig.add_vline(x=0, line={"color": "#444444", "width": 1}, row=1, col=i)
+    if _has_low(data):
+        _legend_marks(fig, texts, 1, 1)
+    fig.update_xaxes(title_text=texts.get("x_title", ""), zeroline=False, matches="x")
+    fig.update_yaxes(categoryorder="array", categoryarray=groups[::-1], automargin=True)
+    return style(fig, lang, height=max(260, 120 + 44 * len(groups)))
+
+
+def prepost_means(means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
+    """Pre and post means with intervals per programme and its comparison group, one panel per country.
+
+    ``means``: panel (country label), program, period (pre | post), mean, ci_low, ci_high, units.
+    Each panel has its own y axis: countries use different tests and scales, which are never compared
+    raw. When a panel holds a programme and the comparison group, a dashed line shows the programme's
+    path had it changed like the comparison group (``texts["counterfactual"]``): the gap at post is
+    the difference-in-differences. ``texts``: pre, post, y_title, counterfactual, comparison.
+    """
+    panels = list(dict.fromkeys(means["panel"]))
+    colors = color_map(means["program"])
+    fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
+    shown_legend: set[str] = set()
+    for i, panel in enumerate(panels, start=1):
+        part = means[means["panel"] == panel]
+        order = programme_order(part["program"])
+        for j, prog in enumerate(order):
+            rows = part[part["program"] == prog].set_index("period").reindex(["pre", "post"])
+            mean = _finite(rows["mean"])
+            name = texts.get("comparison", prog) if prog == "comparison" else prog
+            offset = 0.04 * (j - (len(order) - 1) / 2)  # side by side, so the intervals do not hide each other
+            fig.add_trace(go.Scatter(
+                x=[0 + offset, 1 + offset], y=mean, mode="lines+markers", name=name,
+                legendgroup=prog, showlegend=prog not in shown_legend,
+                line={"color": colors[prog], "width": 3}, marker={"size": 10, "color": colors[prog]},
+                error_y={"type": "data", "symmetric": False, "array": _finite(rows["ci_high"]) - mean,
+                         "arrayminus": mean - _finite(rows["ci_low"]), "color": colors[prog], "width": 6},
+                customdata=rows["units"].to_numpy(dtype=object),
+                hovertemplate=f"{name}: %{{y:.2f}}<extra></extra>",
+            ), row=1, col=i)
+            shown_legend.add(prog)
+        comp = part[part["program"] == "comparison"].set_index("period").reindex(["pre", "post"])
+        for prog in [p for p in programme_order(part["program"]) if p != "comparison"]:
+            rows = part[part["program"] == prog].set_index("period").reindex(["pre", "post"])
+            if comp["mean"].isna().any() or rows["mean"].isna().any():
+                continue
+            counterfactual = float(rows["mean"]["pre"] + comp["mean"]["post"] - comp["mean"]["pre"])
+            key = f"cf-{prog}"
+            fig.add_trace(go.Scatter(
+                x=[0, 1], y=[float(rows["mean"]["pre"]), counterfactual],
+                mode="lines", name=texts.get("counterfactual", "counterfactual"), legendgroup="cf",
+                showlegend=key not in shown_legend and "cf" not in shown_legend,
+                line={"color": colors[prog], "width": 2, "dash": "dash"},
+                hovertemplate=f"{texts.get('counterfactual', '')} ({prog}): %{{y:.2f}}<extra></extra>",
+            ), row=1, col=i)
+            shown_legend.update({key, "cf"})
+    fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
+    fig.update_xaxes(tickvals=[0, 1], ticktext=[texts.get("pre", "pre"), texts.get("post", "post")],
+                     range=[-0.25, 1.25], showgrid=False)
+    return style(fig, lang, height=440)
+
+
+def distribution(shares: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
+    """Distribution of values per programme and period (percent per bin), one panel per country.
+
+    ``shares`` comes from :func:`binned_shares` plus a ``panel`` column. Pre is dashed, post solid,
+    in the programme's colour; suppressed bins are gaps (hover says so through ``texts["suppressed"]``).
+    ``texts``: pre, post, x_title, y_title, comparison.
+    """
+    panels = list(dict.fromkeys(shares["panel"]))
+    colors = color_map(shares["program"])
+    fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
+    seen: set[str] = set()
+    for i, panel in enumerate(panels, start=1):
+        part = shares[shares["panel"] == panel]
+        for prog in programme_order(part["program"]):
+            for period, dash in (("pre", "dot"), ("post", "solid")):
+                rows = part[(part["program"] == prog) & (part["period"] == period)].sort_values("mid")
+                if rows.empty:
+                    continue
+                name = texts.get("comparison", prog) if prog == "comparison" else prog
+                label = f"{name} · {texts.get(period, period)}"
+                share = _finite(rows["share"])
+                note = np.where(rows["suppressed"], texts.get("suppressed", "suppressed"), "")
+                fig.add_trace(go.Scatter(
+                    x=rows["mid"], y=share, mode="lines", name=label, legendgroup=label, showlegend=label not in seen,
+                    line={"color": colors[prog], "dash": dash, "width": 2.5 if period == "post" else 2,
+                          "shape": "hvh"},
+                    connectgaps=False, customdata=note,
+                    hovertemplate=f"{label}<br>%{{x:.1f}}: %{{y:.1f}} %%{{customdata}}<extra></extra>",
+                ), row=1, col=i)
+                seen.add(label)
+    fig.update_xaxes(title_text=texts.get("x_title", ""))
+    fig.update_yaxes(title_text=texts.get("y_title", ""), col=1, rangemode="tozero")
+    return style(fig, lang, height=400)
+
+
+def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
+    """One line per school from its pre mean to its post mean, one panel per country.
+
+    ``unit_means``: panel, program, unit_id, pre, post (units with a suppressed period are left out
+    by the caller). One trace per programme and panel (lines separated by gaps, so thousands of
+    schools stay light), programme colours, the comparison group grey and behind.
+    ``texts``: pre, post, y_title, comparison.
+    """
+    panels = list(dict.fromkeys(unit_means["panel"]))
+    colors = color_map(unit_means["program"])
+    fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
+    pre, post = texts.get("pre", "pre"), texts.get("post", "post")
+    seen: set[str] = set()
+    for i, panel in enumerate(panels, start=1):
+        part = unit_means[unit_means["panel"] == panel]
+        order = programme_order(part["program"])
+        for prog in ["comparison", *[p for p in order if p != "comparison"]]:
+            rows = part[part["program"] == prog]
+            if rows.empty:
+                continue
+            xs, ys, ids = [], [], []
+            for r in rows.itertuples(index=False):
+                xs += [pre, post, None]
+                ys += [r.pre, r.post, None]
+                ids += [r.unit_id, r.unit_id, None]
+            name = texts.get("comparison", prog) if prog == "comparison" else prog
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog, showlegend=prog not in seen,
+                line={"color": colors[prog], "width": 1.2}, marker={"size": 4, "color": colors[prog]},
+                opacity=0.4 if prog == "comparison" else 0.6, customdata=ids,
+                hovertemplate=f"{name} · %{{customdata}}<br>%{{x}}: %{{y:.2f}}<extra></extra>",
+            ), row=1, col=i)
+            seen.add(prog)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[pre, post])
+    fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
+    return style(fig, lang, height=460)
+
+
+# --- Regiones ---------------------------------------------------------------------------------------------
+
+def ranked(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
+    """Territories ranked by their effect with intervals, one panel per programme.
+
+    ``data``: program, label, effect, low, high, reliability and optional hover. Within a panel rows
+    are sorted by effect (largest on top), suppressed rows last. Panels have their own territories
+    (countries differ) but share the effect axis. ``texts``: x_title, suppressed, no_estimate, low.
+    """
+    programmes = programme_order(data["program"])
+    colors = color_map(programmes)
+    n_rows = max((int((data["program"] == p).sum()) for p in programmes), default=1)
+    fig = make_subplots(rows=1, cols=max(len(programmes), 1), subplot_titles=programmes, horizontal_spacing=0.22)
+    for i, prog in enumerate(programmes, start=1):
+        part = data[data["program"] == prog].copy()
+        part["_key"] = pd.to_numeric(part["effect"], errors="coerce")
+        part = part.sort_values("_key", ascending=True, na_position="first")
+        shown = part[(part["reliability"] != "suppressed") & part["_key"].notna()]
+        effect = _finite(shown["effect"])
+        fig.add_trace(go.Scatter(
+            x=effect, y=shown["label"], mode="markers", name=prog, legendgroup=prog,
+            marker={"color": colors[prog], "size": 11, "symbol": _symbols(shown["reliability"]),
+                    "line": {"width": 2, "color": colors[prog]}},
+            error_x={"type": "data", "symmetric": False, "array": _finite(shown["high"]) - effect,
+                     "arrayminus": effect - _finite(shown["low"]), "color": colors[prog], "width": 5},
+            customdata=np.asarray(shown["hover"] if "hover" in shown else shown["label"], dtype=object),
+            hovertemplate="%{customdata}<extra></extra>",
+        ), row=1, col=i)
+        _text_rows(fig, part, "label", texts, i)
+        fig.update_yaxes(categoryorder="array", categoryarray=list(part["label"]), row=1, col=i, automargin=True)
+        fig.add_vline(x=0, line={"color": "#444444", "width": 1}, row=1, col=i)
+    if _has_low(data):
+        _legend_marks(fig, texts, 1, 1)
+    fig.update_xaxes(title_text=texts.get("x_title", ""), matches="x", zeroline=False)
+    return style(fig, lang, height=max(300, 110 + 28 * n_rows))
+
+
+def territory_map(boundaries: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str, str],
+                  lang: str) -> go.Figure | None:
+    """Choropleth of effects on imported boundaries; None when no boundary matches a territory.
+
+    ``boundaries``: name, geojson (a Feature, a Geometry or a FeatureCollection of one feature);
+    ``values``: label, effect, hover. Matching is on the territory name. A diverging, colour-blind
+    safe scale (purple–orange) centred on zero. ``texts``: colorbar.
+    """
+    features = []
+    for row in boundaries.itertuples(index=False):
+        try:
+            shape = json.loads(row.geojson)
+        except (TypeError, ValueError):
+            continue
+        if shape.get("type") == "FeatureCollection":
+            shape = (shape.get("features") or [None])[0]
+            if shape is None:
+                continue
+        if shape.get("type") != "Feature":
+            shape = {"type": "Feature", "geometry": shape}
+        shape["properties"] = {**(shape.get("properties") or {}), "name": row.name}
+        features.append(shape)
+    names = {f["properties"]["name"] for f in features}
+    data = values[values["label"].isin(names)]
+    if data.empty:
+        return None
+    effect = _finite(data["effect"])
+    bound = float(np.nanmax(np.abs(effect))) if np.isfinite(effect).any() else 1.0
+    fig = go.Figure(go.Choropleth(
+        geojson={"type": "FeatureCollection", "features": features}, locations=data["label"],
+        featureidkey="properties.name", z=effect, zmin=-bound, zmax=bound, colorscale="PuOr",
+        marker={"line": {"color": "#ffffff", "width": 0.5}},
+        colorbar={"title": {"text": texts.get("colorbar", "")}},
+        customdata=np.asarray(data["hover"] if "hover" in data else data["label"], dtype=object),
+        hovertemplate="%{customdata}<extra></extra>",
+    ))
+    fig.update_geos(fitbounds="locations", visible=False)
+    return style(fig, lang, height=520)
+
+
+# --- Escuelas ----------------------------------------------------------------------------------------------
+
+def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
+                reference: Mapping[str, float] | None = None) -> go.Figure:
+    """School effects sorted within each programme with intervals (a caterpillar plot).
+
+    ``data``: program, unit_id, effect, low, high, q_value, reliability, optional hover. Filled markers
+    have q < 0.05 (Benjamini–Hochberg over all schools shown), open markers do not. ``reference``
+    maps a programme to a horizontal dashed line (e.g. the comparison schools' average change in the
+    same country, the change a school would show without the programme). Suppressed schools are left
+    out by the caller. ``texts``: y_title, x_title, significant, not_significant, reference.
+    """
+    programmes = [p for p in programme_order(data["program"]) if p != "comparison"] or ["comparison"]
+    colors = color_map(data["program"])
+    fig = make_subplots(rows=1, cols=max(len(programmes), 1), subplot_titles=programmes, horizontal_spacing=0.06)
+    legend_done: set[str] = set()
+    for i, prog in enumerate(programmes, start=1):
+        part = data[data["program"] == prog].copy()
+        part["_e"] = pd.to_numeric(part["effect"], errors="coerce")
+        part = part.dropna(subset=["_e"]).sort_values("_e").reset_index(drop=True)
+        part["rank"] = np.arange(1, len(part) + 1)
+        for significant in (True, False):
+            q = pd.to_numeric(part["q_value"], errors="coerce")
+            rows = part[(q < 0.05) == significant]
+            if rows.empty:
+                continue
+            effect = _finite(rows["effect"])
+            label = texts.get("significant" if significant else "not_significant", "")
+            trace_cls = go.Scattergl if len(part) > 2000 else go.Scatter
+            fig.add_trace(trace_cls(
+                x=rows["rank"], y=effect, mode="markers", name=f"{prog} · {label}", legendgroup=f"{prog}{significant}",
+                marker={"color": colors[prog], "size": 7, "symbol": MARK_OK if significant else MARK_LOW,
+                        "line": {"width": 1.5, "color": colors[prog]}},
+                error_y={"type": "data", "symmetric": False, "array": _finite(rows["high"]) - effect,
+                         "arrayminus": effect - _finite(rows["low"]), "color": colors[prog], "thickness": 1,
+                         "width": 0},
+                customdata=np.asarray(rows["hover"] if "hover" in rows else rows["unit_id"], dtype=object),
+                hovertemplate="%{customdata}<extra></extra>",
+            ), row=1, col=i)
+        ref = (reference or {}).get(prog)
+        if ref is not None and np.isfinite(ref):
+            fig.add_hline(y=ref, line={"color": PROGRAMME_COLORS["comparison"], "dash": "dash", "width": 2},
+                          row=1, col=i)
+            if "ref" not in legend_done:
+                fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=texts.get("reference", ""),
+                                         line={"color": PROGRAMME_COLORS["comparison"], "dash": "dash"}),
+                              row=1, col=i)
+                legend_done.add("ref")
+        fig.add_hline(y=0, line={"color": "#444444", "width": 1}, row=1, col=i)
+    fig.update_xaxes(title_text=texts.get("x_title", ""), showticklabels=False)
+    fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
+    return style(fig, lang, height=460)
+
+
+def school_series(series: pd.DataFrame, texts: Mapping[str, str], lang: str,
+                  start_year: int | None = None) -> go.Figure:
+    """One school's yearly rate beside its programme's and the comparison schools' averages.
+
+    ``series``: year, series ('school' | programme | 'comparison'), value. The school is black and
+    thick; a dotted vertical line marks the lab's start year. ``texts``: school, comparison, y_title,
+    start.
+    """
+    colors = color_map(s for s in series["series"] if s != "school")
+    fig = go.Figure()
+    for name in [*programme_order(s for s in series["series"] if s != "school"), "school"]:
+        rows = series[series["series"] == name].sort_values("year")
+        if rows.empty:
+            continue
+        label = texts.get(name, name)
+        color = SCHOOL_COLOR if name == "school" else colors[name]
+        fig.add_trace(go.Scatter(x=rows["year"], y=rows["value"], mode="lines+markers", name=label,
+                                 line={"color": color, "width": 3.5 if name == "school" else 2,
+                                       "dash": "solid" if name != "comparison" else "dash"},
+                                 hovertemplate=f"{label}<br>%{{x}}: %{{y:.2f}}<extra></extra>"))
+    if start_year:
+        fig.add_vline(x=start_year - 0.5, line={"color": "#444444", "dash": "dot"},
+                      annotation_text=texts.get("start", ""), annotation_position="top")
+    fig.update_xaxes(dtick=1)
+    fig.update_yaxes(title_text=texts.get("y_title", ""))
+    return style(fig, lang, height=380)
+
+
+# --- Datos -------------------------------------------------------------------------------------------------
+
+def coverage_heatmap(coverage: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
+    """Units with data per indicator and year, one panel per country (a colour-blind safe scale).
+
+    ``coverage``: panel, indicator, year, units. ``texts``: colorbar.
+    """
+    panels = list(dict.fromkeys(coverage["panel"]))
+    fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.18)
+    zmax = float(coverage["units"].max()) if len(coverage) else 1.0
+    for i, panel in enumerate(panels, start=1):
+        part = coverage[coverage["panel"] == panel]
+        grid = part.pivot_table(index="indicator", columns="year", values="units", aggfunc="sum")
+        fig.add_trace(go.Heatmap(
+            z=grid.to_numpy(dtype=float), x=[str(c) for c in grid.columns], y=list(grid.index),
+            colorscale="Cividis", zmin=0, zmax=zmax, showscale=i == 1,
+            colorbar={"title": {"text": texts.get("colorbar", "")}},
+            hovertemplate="%{y} · %{x}: %{z}<extra></extra>",
+        ), row=1, col=i)
+    fig.update_xaxes(type="category")
+    n = coverage["indicator"].nunique() if len(coverage) else 1
+    return style(fig, lang, height=max(300, 90 + 22 * n))

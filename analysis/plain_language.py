@@ -1,0 +1,133 @@
+"""Plain-language findings from compare() rows: achieved, not achieved, or evidence not yet enough.
+
+Pure functions (no Streamlit): the sentence templates and the number formatter come from the caller,
+so the same rules serve Spanish, English and tests. METHODS.md ("Plain language") is the reference.
+
+Classification of one result (an effect with its 95% interval, turned so that positive = better by
+the indicator's ``higher_is_better``):
+
+- **not enough evidence** (``not_enough``) when the cell is suppressed (fewer than 10 students), has no
+  estimate or no interval (e.g. 3 or fewer schools on a side: no reliable inference), carries a
+  low-reliability mark (fewer than 30 students or 5 units), the evidence badge is "insufficient",
+  or the interval is too wide to tell a meaningful improvement from none;
+- **achieved** when the whole interval lies on the better side of zero;
+- **not achieved** when the whole interval lies on the worse side (it got worse), or when the interval
+  rules out any meaningful improvement: its better end is below ``NEGLIGIBLE`` (0.10 SD — about two
+  EEF months — for standardised effects, 1 percentage point for rates).
+
+An indicator without a direction (``higher_is_better`` None) is described, never judged: not_enough.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+STATUSES = ("achieved", "not_achieved", "not_enough")
+#: smallest improvement worth the name, per effect kind (see module docstring)
+NEGLIGIBLE: dict[str, float] = {"hedges_g": 0.10, "cox": 0.10, "pp": 1.0}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result judged and ready to be put in words."""
+
+    program: str
+    country: str
+    indicator: str
+    status: str  # achieved | not_achieved | not_enough
+    # better | worse | negligible | wide | suppressed | no_estimate | no_interval | low | insufficient | no_direction
+    reason: str
+    effect: float
+    low: float
+    high: float
+    kind: str  # hedges_g | pp | points | cox
+    months: float
+    evidence: str
+    reliability: str
+    group: str | None = None
+
+
+def _num(value) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return out
+
+
+def classify(effect: float, low: float, high: float, kind: str, higher_is_better: bool | None,
+             reliability: str = "ok", evidence: str | None = None) -> tuple[str, str]:
+    """(status, reason) for one effect and its interval (see the module docstring for the rules)."""
+    if reliability == "suppressed":
+        return "not_enough", "suppressed"
+    if math.isnan(effect):
+        return "not_enough", "no_estimate"
+    if math.isnan(low) or math.isnan(high):
+        return "not_enough", "no_interval"
+    if reliability == "low":
+        return "not_enough", "low"
+    if evidence == "insufficient":
+        return "not_enough", "insufficient"
+    if higher_is_better is None:
+        return "not_enough", "no_direction"
+    sign = 1.0 if higher_is_better else -1.0
+    better_low, better_high = sorted((sign * low, sign * high))
+    if better_low > 0:
+        return "achieved", "better"
+    if better_high < 0:
+        return "not_achieved", "worse"
+    threshold = NEGLIGIBLE.get(kind)
+    if threshold is not None and better_high < threshold:
+        return "not_achieved", "negligible"
+    return "not_enough", "wide"
+
+
+def finding(row: Mapping, indicator: str, higher_is_better: bool | None, group: str | None = None) -> Finding:
+    """A :class:`Finding` from one compare() row (prepost or did: both carry effect_size and es_ci_*)."""
+    effect, low, high = _num(row.get("effect_size")), _num(row.get("es_ci_low")), _num(row.get("es_ci_high"))
+    kind = str(row.get("effect_size_kind") or "")
+    reliability = str(row.get("reliability") or "ok")
+    evidence = row.get("evidence") if isinstance(row.get("evidence"), str) else None
+    status, reason = classify(effect, low, high, kind, higher_is_better, reliability, evidence)
+    return Finding(program=str(row.get("program")), country=str(row.get("country")), indicator=indicator,
+                   status=status, reason=reason, effect=effect, low=low, high=high, kind=kind,
+                   months=_num(row.get("months_progress")), evidence=evidence or "insufficient",
+                   reliability=reliability, group=group)
+
+
+def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, int], str],
+             names: Mapping[str, str]) -> str:
+    """The finding in one sentence, with its number, its 95% interval and what it means.
+
+    ``templates`` is a catalogue holding the ``plain.*`` keys (ui/locales); ``number(value, decimals)``
+    formats in the reader's convention; ``names`` gives the indicator label (``indicator``), the
+    programme name (``program``) and the subgroup (``group``, optional).
+    """
+    decimals = 2 if f.kind in ("hedges_g", "cox", "pp") else 1  # rates are published with 2 decimals
+    unit = templates.get(f"plain.unit.{f.kind}", "")
+    who = names.get("program", f.program)
+    if names.get("group"):
+        who = templates["plain.who_group"].format(program=who, group=names["group"])
+    what = names.get("indicator", f.indicator)
+    if f.reason == "suppressed":
+        return templates["plain.suppressed"].format(who=who, what=what)
+    if f.reason == "no_estimate":
+        return templates["plain.no_estimate"].format(who=who, what=what)
+    value = number(abs(f.effect), decimals)
+    direction = templates["plain.up"] if f.effect >= 0 else templates["plain.down"]
+    interval = (templates["plain.interval"].format(low=number(f.low, decimals), high=number(f.high, decimals))
+                if not (math.isnan(f.low) or math.isnan(f.high)) else templates["plain.no_interval_text"])
+    months = ""
+    if f.kind == "hedges_g" and not math.isnan(f.months):
+        key = "plain.months_one" if abs(f.months) == 1 and "plain.months_one" in templates else "plain.months"
+        months = templates[key].format(months=number(abs(f.months), 0))
+    key = {"better": "plain.achieved", "worse": "plain.worse", "negligible": "plain.negligible"}.get(
+        f.reason, "plain.not_enough")
+    reason = templates.get(f"plain.reason.{f.reason}", "")
+    threshold = NEGLIGIBLE.get(f.kind)
+    return templates[key].format(
+        who=who, what=what, direction=direction, value=value, unit=unit, interval=interval, months=months,
+        reason=reason, threshold=number(threshold, 2 if f.kind in ("hedges_g", "cox") else 1) if threshold else "",
+    )

@@ -1,0 +1,90 @@
+"""Datos: import history with rollback, upload with preview, data dictionary, data quality, templates."""
+
+import streamlit as st
+
+from ui import data_view as view
+from ui.charts import show
+from ui.i18n import t
+from ui.layout import page_header
+from ui.templates import FILE_NAMES
+
+page_header("page.data", "data.intro")
+history_tab, upload_tab, dictionary_tab, quality_tab, templates_tab = st.tabs(
+    [t("data.tab_history"), t("data.tab_upload"), t("data.tab_dictionary"), t("data.tab_quality"),
+     t("data.tab_templates")])
+
+with history_tab:
+    imports = view.history()
+    st.dataframe(view.history_table(imports), hide_index=True, width="stretch")
+    active = [int(i) for i in imports.loc[imports["status"] == "active", "import_id"]]
+    if view.writes_allowed() and active:
+        with st.form("rollback"):
+            st.markdown(f"**{t('data.rollback_title')}**")
+            st.caption(t("data.rollback_help"))
+            chosen = st.selectbox(t("data.rollback_pick"), active, index=None, placeholder=t("filter.choose"))
+            sure = st.checkbox(t("data.rollback_confirm"))
+            submitted = st.form_submit_button(t("data.rollback_button"), icon=":material/undo:")
+            if submitted:
+                if chosen is None or not sure:
+                    st.warning(t("data.rollback_need_confirm"))
+                else:
+                    ok, message = view.do_rollback(chosen)
+                    (st.success if ok else st.error)(message)
+    elif not view.writes_allowed():
+        st.caption(t("data.read_only"))
+
+with upload_tab:
+    if not view.writes_allowed():
+        st.caption(t("data.read_only"))
+    else:
+        st.caption(t("data.upload_help"))
+        upload = st.file_uploader(t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "parquet", "json"])
+        if upload is not None:
+            staged, error = view.stage_upload(upload.name, upload.getvalue())
+            if error:
+                st.error(error)
+            else:
+                st.dataframe(view.staged_summary(staged), hide_index=True, width="stretch")
+                rejects = view.staged_rejects(staged)
+                if len(rejects):
+                    st.warning(t("data.upload_rejects", n=len(rejects)))
+                    st.dataframe(rejects.rename(columns=lambda c: t(f"col.{c}")), hide_index=True, width="stretch")
+                policy = st.radio(t("data.upload_conflicts"), ["abort", "supersede", "keep"], horizontal=True,
+                                  format_func=lambda p: t(f"data.policy.{p}"))
+                if st.button(t("data.upload_commit"), type="primary", icon=":material/upload:"):
+                    ok, message, conflicts = view.commit_staged(policy)
+                    (st.success if ok else st.error)(message)
+                    if conflicts is not None:
+                        st.dataframe(conflicts, hide_index=True, width="stretch")
+
+with dictionary_tab:
+    st.caption(t("data.dictionary_help"))
+    st.dataframe(view.dictionary(), hide_index=True, width="stretch")
+
+with quality_tab:
+    st.markdown(f"**{t('data.coverage_title')}**")
+    show(view.coverage_chart(), key="data-coverage")
+    st.markdown(f"**{t('data.missing_title')}**")
+    st.caption(t("data.missing_help"))
+    missing = view.missing_units()
+    if missing.empty:
+        st.caption(t("data.missing_none"))
+    else:
+        st.dataframe(missing, hide_index=True, width="stretch")
+    st.dataframe(view.missing_at_post(), hide_index=True, width="stretch")
+    st.markdown(f"**{t('data.small_title')}**")
+    st.caption(t("data.small_help"))
+    st.dataframe(view.small_cells(), hide_index=True, width="stretch")
+
+with templates_tab:
+    st.caption(t("data.templates_help"))
+    for kind in ("students", "roster", "motivation"):
+        with st.container(border=True):
+            st.markdown(f"**{t(f'data.template.{kind}')}**")
+            st.caption(t(f"data.template_help.{kind}"))
+            st.code(view.template_columns(kind), language=None, wrap_lines=True)
+            st.download_button(t("data.template_download", file=FILE_NAMES[kind]), data=view.template_bytes(kind),
+                               file_name=FILE_NAMES[kind], mime="text/csv", on_click="ignore",
+                               icon=":material/download:", key=f"template-{kind}")
+    st.markdown(f"**{t('data.survey_items')}**")
+    st.dataframe(view.survey_items(), hide_index=True, width="stretch")

@@ -1,0 +1,74 @@
+"""Escuelas: every school's change with its interval and q-value; one school's story."""
+
+import streamlit as st
+
+from ui import format as fmt
+from ui import schools_view as view
+from ui.charts import marks_legend, show
+from ui.filters import pick
+from ui.i18n import t
+from ui.layout import page_header
+from ui.loaders import indicators, programme_names, show_problem
+
+page_header("page.schools", "schools.intro")
+
+options = view.indicator_options()
+if not options:
+    st.info(t("home.no_data"))
+    st.stop()
+c1, c2 = st.columns(2)
+indicator = pick("filter.indicator", options, key="indicador", container=c1,
+                 default="score_math" if "score_math" in options else options[0],
+                 help_text=t("filter.indicator_help"))
+program = pick("filter.programme", programme_names(), key="programa", container=c2,
+               placeholder_key="filter.all_programmes")
+st.caption(t("compare.indicator_caption", label=fmt.indicator_label(indicator, indicators()), code=indicator))
+
+st.subheader(t("schools.caterpillar_title"))
+st.caption(t("schools.caterpillar_caption"))
+with st.spinner(t("loading")):
+    outcome = view.school_effects(indicator)
+show_problem(outcome)
+show(view.caterpillar_chart(indicator, outcome, program), key="schools-caterpillar")
+marks_legend()
+
+st.subheader(t("schools.profile_title"))
+all_schools = view.schools()
+if program:
+    all_schools = all_schools[all_schools["program"] == program]
+school = pick("filter.school", list(all_schools["unit_id"]), key="escuela", placeholder_key="filter.choose_school",
+              help_text=t("filter.school_help"))
+if school is None:
+    st.info(t("schools.pick_one"), icon=":material/school:")
+    st.stop()
+info = view.profile(school)
+st.markdown(f"#### {fmt.text(info['name'])}")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("col.program"), fmt.programme(info["program"]))
+c2.metric(t("col.lab_type"), fmt.text(info["lab_type"]))
+c3.metric(t("col.start_year"), "—" if fmt.is_missing(info["start_year"]) else str(int(info["start_year"])))
+c4.metric(t("col.zone"), "—" if fmt.is_missing(info["zone"]) else fmt.group_label("zone", info["zone"]))
+st.caption(" · ".join(fmt.text(x) for x in (school, info["municipality"], info["department"],
+                                            fmt.country(info["country"]), info["authority"])))
+left, right = st.columns([1, 2])
+with left:
+    st.markdown(f"**{t('schools.students_title')}**")
+    st.dataframe(view.students_by_wave(school).rename(columns=lambda c: t(f"col.{c}")), hide_index=True,
+                 width="stretch")
+    result = view.school_result(outcome, school)
+    if result:
+        kind = result.get("effect_size_kind")
+        st.markdown(f"**{t('schools.result_title', indicator=fmt.indicator_label(indicator, indicators()))}**")
+        if result.get("reliability") == "suppressed":
+            st.markdown(fmt.reliability("suppressed"))
+        else:
+            st.markdown(fmt.effect(result.get("effect_size"), result.get("es_ci_low"), result.get("es_ci_high"),
+                                   kind))
+            st.caption(" · ".join(x for x in (fmt.q_value(result.get("q_value")),
+                                              fmt.reliability(result.get("reliability")),
+                                              fmt.flags(result.get("flags"))) if x))
+            ref = view.reference_text(indicator, info["country"])
+            if ref:
+                st.caption(ref)
+with right:
+    show(view.rate_series_chart(school, "dropout_rate", info["start_year"]), key="schools-series")

@@ -1,0 +1,45 @@
+"""Evidencia: build a table of results (indicators x design x grouping), view it, download it."""
+
+import streamlit as st
+
+from ui import evidence_view as view
+from ui.filters import pick, pick_many
+from ui.i18n import t
+from ui.layout import page_header
+from ui.loaders import show_problem
+
+page_header("page.evidence", "evidence.intro")
+
+options = view.indicator_options()
+if not options:
+    st.info(t("home.no_data"))
+    st.stop()
+default = [c for c in ("score_math", "motivation_index", "dropout_rate") if c in options] or options[:1]
+c1, c2, c3 = st.columns([2, 1, 1])
+codes = pick_many("filter.indicators", options, key="indicadores", default=default, container=c1,
+                  help_text=t("filter.indicator_help"))
+design = pick("filter.design", view.DESIGNS, key="diseno", default="did", container=c2,
+              help_text=t("filter.design_help"))
+by = pick("filter.group_by", view.GROUPINGS, key="agrupar", placeholder_key="filter.no_grouping", container=c3,
+          help_text=t("filter.group_by_help"))
+if not codes:
+    st.info(t("evidence.pick_indicators"))
+    st.stop()
+
+with st.spinner(t("loading")):
+    table, outcome = view.build(codes, design, by)
+show_problem(outcome)
+if table.empty:
+    st.stop()
+
+st.dataframe(view.view(table, design, by), hide_index=True, width="stretch")
+st.caption(view.caption(table))
+
+stem = view.file_stem(design, by)
+d1, d2, _ = st.columns([1, 1, 2])
+d1.download_button(t("evidence.download_csv"), data=lambda: view.csv_download(table), file_name=f"{stem}.csv",
+                   mime="text/csv", on_click="ignore", icon=":material/download:")
+d2.download_button(t("evidence.download_xlsx"), data=lambda: view.xlsx_download(table, codes, design, by),
+                   file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/download:",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.caption(t("evidence.download_caption"))

@@ -1,0 +1,52 @@
+"""Logros y pendientes: what was achieved, what was not, and where the evidence is not yet enough."""
+
+import streamlit as st
+
+from ui import achievements_view as view
+from ui import format as fmt
+from ui.filters import pick
+from ui.i18n import t
+from ui.layout import page_header
+from ui.loaders import Outcome, programme_names, show_problem
+
+page_header("page.achievements", "achievements.intro")
+program = pick("filter.programme", programme_names(), key="programa", placeholder_key="filter.all_programmes")
+
+with st.spinner(t("loading")):
+    items, errors, failed = view.findings(program)
+show_problem(Outcome(None, errors, failed))
+if not items:
+    st.info(t("achievements.none"))
+    st.stop()
+
+counts = {s: sum(1 for i in items if i["finding"].status == s) for s in ("achieved", "not_achieved", "not_enough")}
+cols = st.columns(3)
+for col, status in zip(cols, counts, strict=True):
+    col.metric(t(f"achievements.status.{status}"), counts[status])
+
+for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", ":material/cancel:"),
+                     ("not_enough", ":material/hourglass_empty:")):
+    st.subheader(t(f"achievements.title.{status}"))
+    st.caption(t(f"achievements.explain.{status}"))
+    chosen = [i for i in items if i["finding"].status == status]
+    if not chosen:
+        st.caption(t("achievements.empty"))
+        continue
+    for item in chosen:
+        with st.container(border=True):
+            st.markdown(f"{icon} {item['sentence']}")
+            extra = [fmt.evidence_badge(item["evidence"])]
+            mark = fmt.reliability(item["reliability"])
+            if mark:
+                extra.append(mark)
+            st.markdown(" ".join(extra))
+            notes = [x for x in (fmt.reasons(item["reasons"], item["flags"]), fmt.flags(item["flags"])) if x]
+            pre, post = item["windows"]
+            if isinstance(pre, str) and pre[:1].isdigit():
+                notes.append(t("achievements.windows", pre=pre, post=post))
+            if notes:
+                st.caption(" · ".join(notes))
+
+with st.expander(t("chart.data")):
+    st.dataframe(view.table(items), hide_index=True, width="stretch")
+st.caption(t("achievements.rules"))

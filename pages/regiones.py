@@ -1,0 +1,55 @@
+"""Regiones: departments, municipalities and education authorities ranked with intervals; rural vs urban."""
+
+import streamlit as st
+
+from ui import format as fmt
+from ui import regions_view as view
+from ui.charts import marks_legend, show
+from ui.filters import pick
+from ui.i18n import t
+from ui.layout import page_header
+from ui.loaders import indicators, programme_names, show_problem
+
+page_header("page.regions", "regions.intro")
+
+options = view.indicator_options()
+if not options:
+    st.info(t("home.no_data"))
+    st.stop()
+c1, c2, c3, c4 = st.columns(4)
+indicator = pick("filter.indicator", options, key="indicador", container=c1,
+                 default="dropout_rate" if "dropout_rate" in options else options[0],
+                 help_text=t("filter.indicator_help"))
+level = pick("filter.territory", view.LEVELS, key="nivel", default="department", container=c2,
+             help_text=t("filter.territory_help"))
+design = pick("filter.design", view.DESIGNS, key="diseno", default="did", container=c3,
+              help_text=t("filter.design_help"))
+program = pick("filter.programme", programme_names(), key="programa", container=c4,
+               placeholder_key="filter.all_programmes")
+st.caption(t("compare.indicator_caption", label=fmt.indicator_label(indicator, indicators()), code=indicator))
+
+st.subheader(t("regions.ranked_title", level=fmt.field_label(level)))
+with st.spinner(t("loading")):
+    outcome, used, fell_back = view.results(indicator, level, design, program)
+if fell_back:
+    st.warning(t("regions.fallback"), icon=":material/warning:")
+show_problem(outcome)
+if used == "prepost":
+    st.caption(t("regions.prepost_note"))
+show(view.ranked_chart(indicator, level, used, outcome), key="regions-ranked")
+marks_legend()
+
+st.subheader(t("regions.map_title"))
+map_chart = view.map_chart(level, outcome, view.boundaries())
+if map_chart is None:
+    st.info(t("regions.no_boundaries"), icon=":material/map:")
+else:
+    show(map_chart, key="regions-map")
+
+st.subheader(t("regions.zone_title"))
+with st.spinner(t("loading")):
+    zones, zone_design, zone_fell_back = view.results(indicator, "zone", design, program)
+if zone_fell_back:
+    st.warning(t("regions.fallback"), icon=":material/warning:")
+show_problem(zones)
+show(view.zone_chart(indicator, zone_design, zones), key="regions-zone")

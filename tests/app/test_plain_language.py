@@ -1,0 +1,72 @@
+"""Plain-language findings (analysis/plain_language.py) with the real catalogues of both languages."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from analysis.plain_language import NEGLIGIBLE, classify, finding, sentence
+from ui.i18n import catalogue
+
+NAN = math.nan
+
+
+def _number(lang: str):
+    def fmt(value: float, decimals: int) -> str:
+        text = f"{value:,.{decimals}f}"
+        return text.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "es" else text
+    return fmt
+
+
+@pytest.mark.parametrize(("effect", "low", "high", "kind", "hib", "expected"), [
+    (0.16, 0.12, 0.20, "hedges_g", True, ("achieved", "better")),
+    (-0.98, -1.08, -0.89, "pp", False, ("achieved", "better")),  # dropout fell: lower is better
+    (-0.98, -1.08, -0.89, "pp", True, ("not_achieved", "worse")),
+    (0.01, -0.05, 0.06, "hedges_g", True, ("not_achieved", "negligible")),  # rules out g >= 0.10
+    (0.00, -0.5, 0.5, "pp", False, ("not_achieved", "negligible")),  # rules out a 1-point improvement
+    (0.03, -0.04, 0.10, "hedges_g", True, ("not_enough", "wide")),
+    (0.21, NAN, NAN, "hedges_g", True, ("not_enough", "no_interval")),  # 3 or fewer schools on a side
+    (NAN, NAN, NAN, "hedges_g", True, ("not_enough", "no_estimate")),
+    (0.5, 0.3, 0.7, "hedges_g", None, ("not_enough", "no_direction")),
+])
+def test_classify(effect, low, high, kind, hib, expected):
+    assert classify(effect, low, high, kind, hib) == expected
+
+
+def test_marks_and_badges_take_precedence():
+    assert classify(0.5, 0.3, 0.7, "hedges_g", True, reliability="suppressed") == ("not_enough", "suppressed")
+    assert classify(0.5, 0.3, 0.7, "hedges_g", True, reliability="low") == ("not_enough", "low")
+    assert classify(0.5, 0.3, 0.7, "hedges_g", True, evidence="insufficient") == ("not_enough", "insufficient")
+    assert NEGLIGIBLE == {"hedges_g": 0.10, "cox": 0.10, "pp": 1.0}
+
+
+ROW = {"program": "ValleLabs", "country": "CO", "effect_size": 0.1603, "es_ci_low": 0.1182, "es_ci_high": 0.2019,
+       "effect_size_kind": "hedges_g", "months_progress": 2.0, "reliability": "ok", "evidence": "moderate"}
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("es", "**ValleLabs (Colombia)** · Puntaje en matemáticas: subió 0,16 DE frente a las escuelas de comparación, "
+           "equivalente a 2 meses de progreso (escala EEF) (IC 95 %: 0,12 a 0,20)."),
+    ("en", "**ValleLabs (Colombia)** · Mathematics score: rose 0.16 SD relative to comparison schools, equivalent to "
+           "2 months of progress (EEF scale) (95% CI: 0.12 to 0.20)."),
+])
+def test_sentence_carries_number_interval_and_months(lang, expected):
+    f = finding(ROW, "score_math", True)
+    assert f.status == "achieved"
+    names = {"program": "ValleLabs (Colombia)",
+             "indicator": "Puntaje en matemáticas" if lang == "es" else "Mathematics score"}
+    assert sentence(f, catalogue(lang), _number(lang), names) == expected
+
+
+def test_rate_sentences_use_points_and_say_why_evidence_is_missing():
+    row = {**ROW, "effect_size": -0.83, "es_ci_low": -0.97, "es_ci_high": -0.69, "effect_size_kind": "pp",
+           "months_progress": NAN}
+    f = finding(row, "dropout_rate", False)
+    text = sentence(f, catalogue("es"), _number("es"), {"program": "MiLab", "indicator": "Deserción"})
+    assert "bajó 0,83 puntos porcentuales" in text and "(IC 95 %: -0,97 a -0,69)" in text and "EEF" not in text
+    wide = finding({**row, "es_ci_low": -1.9, "es_ci_high": 1.2}, "dropout_rate", False)
+    text = sentence(wide, catalogue("en"), _number("en"), {"program": "MiLab", "indicator": "Dropout"})
+    assert wide.status == "not_enough" and "cannot tell a meaningful improvement from none" in text
+    gone = finding({**row, "reliability": "suppressed", "effect_size": NAN}, "dropout_rate", False)
+    assert "fewer than 10 students" in sentence(gone, catalogue("en"), _number("en"), {"program": "MiLab"})

@@ -1,0 +1,141 @@
+"""Recovery on the demo data: every planted programme effect lies inside compare()'s 99.9% interval.
+
+METHODS.md "Checking the checks": planted effects inside their 99.9% intervals (a 95% interval misses 1 in
+20 by design). The planted values and their definitions are `analysis.demo.PLANTED_EFFECTS` (data/README.md,
+"Planted effects"): DiD for programme effects against the comparison schools, pre/post where the planted
+quantity is a pre/post change. The demo is built once (default size and seed) in a tmp directory.
+"""
+
+from __future__ import annotations
+
+import pytest
+from compare_helpers import row_of
+
+from analysis.compare import compare
+
+demo = pytest.importorskip("analysis.demo", reason="analysis/demo.py (the demo generator) is not in this tree")
+
+LEVEL = 0.999
+PROGRAMMES = (("ValleLabs", "CO"), ("MiLab", "GT"))
+SCORES = ("score_math", "score_language", "score_science")
+RATES = ("dropout_rate", "promotion_rate", "repetition_rate")
+P = demo.PLANTED_EFFECTS
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "lablens.duckdb"
+    demo.build_demo(path)  # the default size and seed
+    return path
+
+
+@pytest.fixture(scope="module")
+def results(demo_db):
+    """compare() results, computed once per request (the demo has 20,000 students)."""
+    cache: dict = {}
+
+    def get(indicator: str, design: str, **kwargs):
+        key = (indicator, design, tuple(sorted(kwargs.items())))
+        if key not in cache:
+            cache[key] = compare(demo_db, indicator, design=design, conf_level=LEVEL, **kwargs)
+        return cache[key]
+
+    return get
+
+
+def _inside(value: float, low: float, high: float, what: str) -> None:
+    assert low <= value <= high, f"{what}: planted {value} outside the {LEVEL:.1%} interval [{low:.4f}, {high:.4f}]"
+
+
+@pytest.mark.parametrize("indicator", SCORES)
+@pytest.mark.parametrize(("program", "country"), PROGRAMMES)
+def test_score_did_recovers_planted_points_and_g(results, indicator, program, country):
+    planted = P[program][indicator]
+    row = row_of(results(indicator, "did"), program=program, country=country)
+    assert bool(row["inference_reliable"])
+    _inside(planted["did_points"], row["ci_low"], row["ci_high"], f"{program} {indicator} DiD points")
+    assert row["effect_size_kind"] == "hedges_g"
+    _inside(planted["did_g"], row["es_ci_low"], row["es_ci_high"], f"{program} {indicator} DiD g")
+
+
+@pytest.mark.parametrize(("program", "country"), PROGRAMMES)
+def test_score_did_by_lab_type_recovers_each_lab_types_effect(results, program, country):
+    # mathematics only (the other subjects' lab-type effects are fixed multiples of it; suite time budget)
+    indicator = "score_math"
+    planted = P[program][indicator]
+    out = results(indicator, "did", by="lab_type")
+    assert set(out.loc[out["program"] == program, "lab_type"]) == set(planted["by_lab_type_g"])
+    for lab_type, g in planted["by_lab_type_g"].items():
+        row = row_of(out, program=program, country=country, lab_type=lab_type)
+        _inside(g * planted["sd_points"], row["ci_low"], row["ci_high"], f"{program} {lab_type} {indicator} DiD")
+        _inside(g, row["es_ci_low"], row["es_ci_high"], f"{program} {lab_type} {indicator} DiD g")
+
+
+@pytest.mark.parametrize(("program", "country"), PROGRAMMES)
+def test_motivation_did_recovers_planted_index_points(results, program, country):
+    row = row_of(results("motivation_index", "did"), program=program, country=country)
+    _inside(P[program]["motivation_index"]["did_points"], row["ci_low"], row["ci_high"], f"{program} motivation")
+
+
+@pytest.mark.parametrize("indicator", RATES)
+@pytest.mark.parametrize(("program", "country"), PROGRAMMES)
+def test_rate_did_recovers_planted_points_per_start_year_cohort(results, indicator, program, country):
+    # default windows: aligned on start year; ValleLabs' lab types start in 2019/2020/2021 (staggered
+    # adoption: one row per cohort), MiLab's all in 2024
+    planted = P[program][indicator]["did_points"]
+    out = results(indicator, "did")
+    rows = out[(out["program"] == program) & (out["country"] == country)]
+    assert len(rows) == (3 if program == "ValleLabs" else 1)
+    for row in rows.to_dict("records"):
+        assert row["effect_size_kind"] == "pp"
+        _inside(planted, row["ci_low"], row["ci_high"], f"{program} {indicator} cohort {row.get('start_year_cohort')}")
+
+
+def test_rate_did_pooled_with_explicit_windows(results):
+    # every ValleLabs lab type operates from 2021 on, so 2015-2018 vs 2021-2025 pools them at the same effect
+    row = row_of(results("dropout_rate", "did", pre="2015-2018", post="2021-2025"), program="ValleLabs")
+    _inside(P["ValleLabs"]["dropout_rate"]["did_points"], row["ci_low"], row["ci_high"], "ValleLabs dropout pooled")
+    assert row["n_treated"] == 120 and "start_year_cohort" not in row.index
+
+
+@pytest.mark.parametrize("indicator", SCORES)
+@pytest.mark.parametrize(("program", "country"), PROGRAMMES)
+def test_score_prepost_recovers_planted_prepost_g(results, indicator, program, country):
+    # pre/post g = change / SD pooled over the two waves (PLANTED_EFFECTS 'prepost_g'); compare's interval
+    # for g carries the design effect of schools (Hedges 2007)
+    planted = P[program][indicator]
+    out = results(indicator, "prepost")
+    row = row_of(out, program=program, country=country)
+    _inside(planted["prepost_g"], row["es_ci_low"], row["es_ci_high"], f"{program} {indicator} pre/post g")
+    comparison = row_of(out, program="comparison", country=country)
+    _inside(planted["comparison_prepost_g"], comparison["es_ci_low"], comparison["es_ci_high"],
+            f"{country} comparison {indicator} pre/post g")
+
+
+def _prepost_points(program: str, country: str, indicator: str) -> float:
+    planted = P["ValleLabs" if country == "CO" else "MiLab"][indicator]
+    return planted["prepost_points"] if program != "comparison" else planted["comparison_prepost_points"]
+
+
+@pytest.mark.parametrize("indicator", (*SCORES, "motivation_index"))
+@pytest.mark.parametrize(("program", "country"), (*PROGRAMMES, ("comparison", "CO"), ("comparison", "GT")))
+def test_prepost_change_in_points_inside_the_design_effect_widened_interval(results, indicator, program, country):
+    # compare's diff interval is the paired t on linked students (METHODS.md Designs 1), which ignores that
+    # growth is clustered in schools (reported disagreement); widened by compare's own design effect
+    # 1 + (ñ − 1)ρ (Hedges 2007) it must contain the planted pre/post change.
+    row = row_of(results(indicator, "prepost"), program=program, country=country)
+    planted = _prepost_points(program, country, indicator)
+    half = (row["diff_ci_high"] - row["diff_ci_low"]) / 2 * row["design_effect"] ** 0.5
+    assert row["design_effect"] >= 1
+    _inside(planted, row["diff"] - half, row["diff"] + half, f"{program} {country} {indicator} pre/post points")
+
+
+@pytest.mark.xfail(strict=True, reason="known disagreement (reported): the student pre/post diff interval is a "
+                                       "paired t that ignores clustering of growth within schools; at the default "
+                                       "seed it misses the planted change of the Colombian comparison schools "
+                                       "(math) and of ValleLabs (science)")
+@pytest.mark.parametrize(("program", "indicator"), [("comparison", "score_math"), ("ValleLabs", "score_science")])
+def test_unclustered_prepost_interval_misses_planted_change(results, program, indicator):
+    row = row_of(results(indicator, "prepost"), program=program, country="CO")
+    planted = _prepost_points(program, "CO", indicator)
+    _inside(planted, row["diff_ci_low"], row["diff_ci_high"], f"CO {program} {indicator} pre/post points")

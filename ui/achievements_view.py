@@ -1,0 +1,70 @@
+"""Logros y pendientes: every programme x indicator result (DiD) put in words and sorted by status."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import figures, plain_language
+from ui import format as fmt
+from ui.i18n import catalogue, current_language, t
+from ui.loaders import indicators, programme_results
+
+DOMAINS = ("learning", "motivation", "retention")
+
+
+def indicator_list() -> list[str]:
+    """Scores, indices and rates with a direction (higher or lower is better): the things to achieve."""
+    frame = indicators()
+    keep = frame[frame["domain"].isin(DOMAINS) & frame["kind"].isin(["score", "index", "rate"])
+                 & frame["higher_is_better"].notna()]
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    keep = keep.assign(_o=keep["domain"].map(order)).sort_values(["_o", "code"])
+    return list(keep["code"])
+
+
+def findings(program: str | None = None) -> tuple[list[dict], list[str], int]:
+    """(items, compare errors, failures): one item per programme x indicator with its sentence."""
+    info = indicators().set_index("code")
+    lang = current_language()
+    templates = {**catalogue("es"), **catalogue(lang)} if lang != "es" else catalogue("es")
+    items, errors, failed = [], [], 0
+    for code in indicator_list():
+        outcome = programme_results(code, "did")
+        errors += outcome.errors
+        failed += outcome.failed
+        if not outcome.ok:
+            continue
+        frame = outcome.frame[outcome.frame["program"] != "comparison"]
+        if program:
+            frame = frame[frame["program"] == program]
+        hib = info.loc[code, "higher_is_better"]
+        hib = None if fmt.is_missing(hib) else bool(hib)
+        label = fmt.indicator_label(code, indicators())
+        for row in frame.to_dict("records"):
+            f = plain_language.finding(row, code, hib)
+            names = {"program": f"{row['program']} ({fmt.country(row['country'])})", "indicator": label}
+            items.append({
+                "finding": f, "program": row["program"], "country": row["country"], "indicator": code,
+                "domain": info.loc[code, "domain"],
+                "sentence": plain_language.sentence(f, templates, fmt.minus, names),
+                "evidence": row.get("evidence"), "reasons": row.get("evidence_reasons"),
+                "flags": row.get("flags"), "reliability": row.get("reliability"),
+                "windows": (fmt.window(row.get("pre_window")), fmt.window(row.get("post_window"))),
+            })
+    order = {p: i for i, p in enumerate(figures.programme_order(i["program"] for i in items))}
+    items.sort(key=lambda i: (order.get(i["program"], 99), DOMAINS.index(i["domain"]), i["indicator"]))
+    return items, list(dict.fromkeys(errors)), failed
+
+
+def table(items: list[dict]) -> pd.DataFrame:
+    """The numbers behind the sentences (for the expander and the tests)."""
+    rows = []
+    for i in items:
+        f = i["finding"]
+        rows.append({"status": t(f"achievements.status.{f.status}"), "program": i["program"],
+                     "country": fmt.country(i["country"]), "indicator": i["indicator"], "effect_size": f.effect,
+                     "es_ci_low": f.low, "es_ci_high": f.high, "effect_size_kind": fmt.unit(f.kind),
+                     "months_progress": f.months, "evidence": fmt.evidence_text(i["evidence"]),
+                     "reliability": fmt.reliability(i["reliability"]) or t("rel.ok"),
+                     "sentence": i["sentence"]})
+    return pd.DataFrame(rows).rename(columns=lambda c: t(f"col.{c}"))

@@ -1,0 +1,45 @@
+"""Drawing a chart the same way everywhere: alt text, a one-sentence summary, the data behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui.i18n import current_language, t
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+@dataclass
+class Chart:
+    """A figure with what must travel with it: alt text, a one-sentence summary and its data table."""
+
+    fig: go.Figure
+    alt: str
+    summary: str
+    table: pd.DataFrame | None = None
+
+
+def lang() -> str:
+    """The session's language for the figure builders (decimal comma in Spanish)."""
+    return current_language()
+
+
+def show(c: Chart | None, *, key: str) -> None:
+    """The figure (full width, with alt text), its summary sentence and its data table in an expander."""
+    if c is None or c.fig is None:
+        st.info(t("chart.no_data"), icon=":material/info:")
+        return
+    st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=PLOTLY_CONFIG)
+    st.caption(c.summary)
+    if c.table is not None:
+        with st.expander(t("chart.data")):
+            st.dataframe(c.table, hide_index=True, width="stretch")
+
+
+def marks_legend() -> None:
+    """Explain the marks used in charts and tables."""
+    st.caption(t("chart.marks"))

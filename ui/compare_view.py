@@ -1,0 +1,230 @@
+"""Comparar programas: data preparation for each chart (the page only reads widgets and draws)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis import figures
+from analysis.disclosure import MIN_CELL
+from ui import format as fmt
+from ui.charts import Chart, lang
+from ui.i18n import t
+from ui.loaders import (
+    Outcome,
+    histogram,
+    indicator_info,
+    indicators,
+    programme_results,
+    student_attributes,
+    unit_periods,
+    window_text,
+    windows,
+)
+
+UNIT_GROUPS = ("lab_type", "zone")
+STUDENT_GROUPS = ("sex", "grade")
+EFFECT_COLUMNS = ["program", "country", "start_year_cohort", "estimate", "ci_low", "ci_high", "effect_size",
+                  "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "p_value", "wild_p_value",
+                  "q_value", "n_treated", "n_comparison", "mean_treated_pre", "mean_treated_post",
+                  "mean_comparison_pre", "mean_comparison_post", "reliability", "evidence", "evidence_reasons",
+                  "flags", "pre_window", "post_window"]
+
+
+def indicator_options() -> list[str]:
+    """Indicators worth comparing: scores, indices and rates (not single survey items or SDs)."""
+    frame = indicators()
+    keep = frame[frame["kind"].isin(["score", "index", "rate"]) & frame["domain"].isin(
+        ["learning", "motivation", "retention"])]
+    return list(keep["code"])
+
+
+def group_options(indicator: str) -> list[str]:
+    info = indicator_info(indicator) or {}
+    options = list(UNIT_GROUPS)
+    if info.get("student_level"):
+        options += [*STUDENT_GROUPS, *student_attributes()]
+    return options
+
+
+def _group_text(field_name: str | None, row: pd.Series) -> str:
+    if not field_name:
+        return t("group.all")
+    return fmt.group_label(field_name, row.get(field_name))
+
+
+def _hover(row: pd.Series, group: str) -> str:
+    kind = row.get("effect_size_kind")
+    parts = [f"<b>{row['program']}</b> · {group}",
+             fmt.effect(row.get("effect_size"), row.get("es_ci_low"), row.get("es_ci_high"), kind)]
+    if kind == "hedges_g":
+        parts.append(fmt.months(row.get("months_progress")))
+    parts.append(t("col.evidence") + ": " + fmt.evidence_text(row.get("evidence")))
+    mark = fmt.reliability(row.get("reliability"))
+    if mark:
+        parts.append(mark)
+    return "<br>".join(parts)
+
+
+def effects(indicator: str, by: str | None) -> tuple[Outcome, Chart | None]:
+    """Programme effects (DiD) side by side, per subgroup when ``by`` is given."""
+    outcome = programme_results(indicator, "did", by)
+    if not outcome.ok:
+        return outcome, None
+    frame = outcome.frame
+    frame = frame[frame["program"] != "comparison"]
+    kinds = [k for k in frame["effect_size_kind"].dropna().unique()]
+    kind = kinds[0] if kinds else None
+    rows = []
+    for _, row in frame.iterrows():
+        group = _group_text(by, row)
+        rows.append({"program": row["program"], "group": group, "effect": row.get("effect_size"),
+                     "low": row.get("es_ci_low"), "high": row.get("es_ci_high"),
+                     "reliability": row.get("reliability"), "hover": _hover(row, group)})
+    data = pd.DataFrame(rows)
+    texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
+             "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
+    fig = figures.effect_panels(data, texts, lang())
+    label = fmt.indicator_label(indicator, indicators())
+    parts = []
+    for prog in figures.programme_order(frame["program"]) if not by else []:
+        r = frame[frame["program"] == prog].iloc[0]
+        parts.append(t("compare.summary_part", program=prog,
+                       effect=fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind)))
+    if parts:
+        summary = t("compare.summary_effects", indicator=label, parts="; ".join(parts))
+    else:
+        summary = t("compare.summary_effects_groups", indicator=label, field=fmt.field_label(by),
+                    n=len(data))
+    alt = t("compare.alt_effects", indicator=label, programmes=", ".join(figures.programme_order(frame["program"])))
+    table = fmt.result_table(frame, [*EFFECT_COLUMNS[:2], *([by] if by else []), *EFFECT_COLUMNS[2:]],
+                             [by] if by else None)
+    return outcome, Chart(fig, alt, summary, table)
+
+
+def _panels(indicator: str) -> list[tuple[str, str, tuple | None, str]]:
+    """(programme, country, windows, panel title) for every programme with data."""
+    out = []
+    w_all = windows(indicator)
+    order = figures.programme_order(p for p, _ in w_all)
+    for (program, country), w in sorted(w_all.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
+        pre, post = window_text(w)
+        title = f"{program} · {fmt.country(country)}"
+        if pre:
+            title += f" ({pre} → {post})"
+        out.append((program, country, w, title))
+    return out
+
+
+def unit_data(indicator: str, field_name: str | None, value: str | None) -> pd.DataFrame:
+    """Per unit and period for every programme's country (programme and comparison units)."""
+    frames = []
+    for program, country, w, title in _panels(indicator):
+        part = unit_periods(indicator, country, w, field_name, value)
+        part = part[part["program"].isin([program, "comparison"])].copy()
+        part["panel"] = title
+        part["programme_panel"] = program
+        frames.append(part)
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def means_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
+    if units.empty:
+        return None
+    info = indicator_info(indicator) or {}
+    student = bool(info.get("student_level"))
+    means = figures.cluster_means(units, ["panel", "program", "period"], weighted=student)
+    if student:  # a group mean of fewer than 10 students is not shown (small subgroups, e.g. an ethnicity)
+        small = means["n"] < MIN_CELL
+        means.loc[small, ["mean", "ci_low", "ci_high"]] = float("nan")
+        means["n"] = means["n"].astype(object).where(~small, f"<{MIN_CELL}")
+    texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
+             "counterfactual": t("compare.counterfactual"), "comparison": t("prog.comparison")}
+    fig = figures.prepost_means(means, texts, lang())
+    label = fmt.indicator_label(indicator, indicators())
+    table = means.assign(program=means["program"].map(fmt.programme),
+                         period=means["period"].map(lambda p: t(f"period.{p}")))
+    table = table.rename(columns=lambda c: t(f"col.{c}"))
+    return Chart(fig, t("compare.alt_means", indicator=label), t("compare.summary_means"), table)
+
+
+def distribution_chart(indicator: str, field_name: str | None, value: str | None) -> Chart | None:
+    info = indicator_info(indicator) or {}
+    student = bool(info.get("student_level"))
+    frames = []
+    for program, country, w, title in _panels(indicator):
+        hist = histogram(indicator, country, w, field_name, value)
+        hist = hist[hist["program"].isin([program, "comparison"])]
+        if hist.empty:
+            continue
+        shares = figures.binned_shares(hist, ["program", "period"], MIN_CELL if student else None)
+        shares["panel"] = title
+        frames.append(shares)
+    if not frames:
+        return None
+    shares = pd.concat(frames, ignore_index=True)
+    texts = {"pre": t("period.pre"), "post": t("period.post"), "x_title": t("compare.axis.value"),
+             "y_title": t("compare.axis.share"), "comparison": t("prog.comparison"),
+             "suppressed": " · " + t("rel.suppressed_short")}
+    fig = figures.distribution(shares, texts, lang())
+    hidden = int(shares["suppressed"].sum())
+    label = fmt.indicator_label(indicator, indicators())
+    summary = (t("compare.summary_distribution", hidden=hidden, k=MIN_CELL) if student
+               else t("compare.summary_distribution_units"))
+    table = shares[["panel", "program", "period", "lo", "hi", "count", "share"]].copy()
+    table["program"] = table["program"].map(fmt.programme)
+    table["period"] = table["period"].map(lambda p: t(f"period.{p}"))
+    table["count"] = [f"<{MIN_CELL}" if fmt.is_missing(c) else fmt.num(c, 0) for c in table["count"]]
+    return Chart(fig, t("compare.alt_distribution", indicator=label), summary,
+                 table.rename(columns=lambda c: t(f"col.{c}")))
+
+
+def slope_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
+    if units.empty:
+        return None
+    info = indicator_info(indicator) or {}
+    student = bool(info.get("student_level"))
+    wide = units.pivot_table(index=["panel", "program", "unit_id"], columns="period", values="mean").reset_index()
+    counts = units.pivot_table(index=["panel", "program", "unit_id"], columns="period", values="n").reset_index()
+    if "pre" not in wide or "post" not in wide:
+        return None
+    wide = wide.dropna(subset=["pre", "post"])
+    hidden = 0
+    if student:
+        small = counts.set_index(["panel", "program", "unit_id"])[["pre", "post"]].min(axis=1) < MIN_CELL
+        keep = ~wide.set_index(["panel", "program", "unit_id"]).index.isin(small[small].index)
+        hidden = int((~keep).sum())
+        wide = wide[keep]
+    texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
+             "comparison": t("prog.comparison")}
+    fig = figures.slopes(wide, texts, lang())
+    label = fmt.indicator_label(indicator, indicators())
+    up = wide.assign(up=wide["post"] > wide["pre"]).groupby(["panel", "program"], sort=False)["up"].mean()
+    parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({panel.split(' (')[0]})",
+               share=fmt.num(100 * s, 0)) for (panel, p), s in up.items()]
+    summary = t("compare.summary_slopes", parts="; ".join(parts), hidden=hidden, k=MIN_CELL)
+    table = wide.assign(program=wide["program"].map(fmt.programme)).rename(columns=lambda c: t(f"col.{c}"))
+    return Chart(fig, t("compare.alt_slopes", indicator=label), summary, table)
+
+
+def evidence_row(outcome: Outcome, by: str | None) -> None:
+    """Under the effect chart: per programme, its evidence badge, the reasons and the context flags."""
+    if not outcome.ok:
+        return
+    frame = outcome.frame
+    frame = frame[frame["program"] != "comparison"]
+    progs = figures.programme_order(frame["program"])
+    cols = st.columns(len(progs)) if progs else []
+    for col, prog in zip(cols, progs, strict=True):
+        rows = frame[frame["program"] == prog]
+        r = rows.iloc[0]
+        with col:
+            st.markdown(f"**{prog}** {fmt.evidence_badge(r.get('evidence'))}")
+            reasons = fmt.reasons(r.get("evidence_reasons"), ",".join(str(f) for f in rows["flags"].dropna()))
+            if reasons:
+                st.caption(t("compare.checks", reasons=reasons))
+            flags = fmt.flags(",".join(str(f) for f in rows["flags"].dropna() if f))
+            flag_list = list(dict.fromkeys(x for x in flags.split(" · ") if x))
+            if flag_list:
+                st.caption(t("compare.flags", flags=" · ".join(flag_list)))

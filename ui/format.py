@@ -1,0 +1,204 @@
+"""Formatting shared by the pages: numbers with intervals, marks, badges, translated table columns."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from ui.i18n import current_language, number, t
+
+NUMERIC_COLUMNS = {
+    "estimate", "ci_low", "ci_high", "effect_size", "es_ci_low", "es_ci_high", "months_progress", "p_value",
+    "wild_p_value", "q_value", "mean_treated_pre", "mean_treated_post", "mean_comparison_pre",
+    "mean_comparison_post", "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "improvement_index",
+    "se", "icc", "design_effect", "attrition", "p_value_naive", "p_value_icc_corrected", "baseline_g",
+}
+EVIDENCE_COLORS = {"strong": "green", "moderate": "blue", "limited": "orange", "insufficient": "gray"}
+LOW_MARK, SUPPRESSED_MARK = "◐", "⊘"
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN, pd.NA or NaT (a scalar); text and lists are never missing."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return False
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def text(value: object) -> str:
+    """A stored text or '—'."""
+    return "—" if is_missing(value) or value == "" else str(value)
+
+
+def num(value: object, decimals: int = 2) -> str:
+    """A number in the session's convention, '—' when missing."""
+    return "—" if is_missing(value) else number(float(value), decimals)
+
+
+def signed(value: object, decimals: int = 2) -> str:
+    """+0,16 / −0,98 (a real minus sign)."""
+    if is_missing(value):
+        return "—"
+    v = float(value)
+    text = number(abs(v), decimals)
+    return ("+" if v > 0 else "−" if v < 0 else "") + text
+
+
+def decimals_for(kind: str | None) -> int:
+    """Standardised effects and percentage points to 2 decimals (rates are published with 2), points to 1."""
+    return 2 if kind in ("hedges_g", "cox", "index", "pp") else 1
+
+
+def minus(value: float, decimals: int) -> str:
+    """A number with a real minus sign (−0,42), for sentences."""
+    text = number(value, decimals)
+    return text.replace("-", "−") if text.startswith("-") else text
+
+
+def window(text: object) -> str:
+    """'2022-2022' -> '2022'; other window labels unchanged; missing -> ''."""
+    if not isinstance(text, str):
+        return ""
+    m = re.fullmatch(r"(\d{4})-(\d{4})", text)
+    return m.group(1) if m and m.group(1) == m.group(2) else text
+
+
+def interval(low: object, high: object, decimals: int = 2) -> str:
+    if is_missing(low) or is_missing(high):
+        return t("fmt.no_interval")
+    return t("fmt.interval", low=signed(low, decimals), high=signed(high, decimals))
+
+
+def unit(kind: str | None) -> str:
+    return t(f"unit.{kind}") if kind in ("hedges_g", "pp", "points", "cox") else ""
+
+
+def effect(value: object, low: object, high: object, kind: str | None) -> str:
+    """'+0,16 DE [+0,12 a +0,20]' — value, unit and 95% interval."""
+    d = decimals_for(kind)
+    return f"{signed(value, d)} {unit(kind)} {interval(low, high, d)}".strip()
+
+
+def programme(name: object) -> str:
+    if name == "comparison":
+        return t("prog.comparison")
+    if name == "unassigned" or is_missing(name):
+        return t("prog.unassigned")
+    return str(name)
+
+
+def country(code: object) -> str:
+    return t(f"country.{code}") if code in ("CO", "GT") else str(code)
+
+
+def reliability(rel: object) -> str:
+    """A visible mark: '' for ok, '◐ low reliability', '⊘ suppressed (<10)'."""
+    if rel == "low":
+        return f"{LOW_MARK} {t('rel.low')}"
+    if rel == "suppressed":
+        return f"{SUPPRESSED_MARK} {t('rel.suppressed')}"
+    return ""
+
+
+def evidence_badge(level: object) -> str:
+    """Markdown badge of the evidence level (LabLens checks, not a WWC rating)."""
+    level = level if level in EVIDENCE_COLORS else "insufficient"
+    return f":{EVIDENCE_COLORS[level]}-badge[{t('evidence.badge', level=t(f'evidence.{level}'))}]"
+
+
+def evidence_text(level: object) -> str:
+    level = level if level in EVIDENCE_COLORS else "insufficient"
+    return t(f"evidence.{level}")
+
+
+def _codes(text: object, prefix: str) -> list[str]:
+    if not isinstance(text, str) or not text.strip():
+        return []
+    return [t(f"{prefix}.{c.strip()}") for c in text.split(",") if c.strip()]
+
+
+def flags(text: object) -> str:
+    """Context flags (pandemic years, selection, ...) in words, separated by ' · '."""
+    return " · ".join(_codes(text, "flag"))
+
+
+def reasons(text: object, flag_text: object = None) -> str:
+    """Evidence-check reasons in words, leaving out those the context flags already say."""
+    flagged = {c.strip() for c in flag_text.split(",")} if isinstance(flag_text, str) else set()
+    if not isinstance(text, str):
+        return ""
+    codes = [c.strip() for c in text.split(",") if c.strip() and c.strip() not in flagged]
+    return " · ".join(t(f"reason.{c}") for c in codes)
+
+
+def q_value(value: object) -> str:
+    """'q < 0,001' or 'q = 0,042'."""
+    if is_missing(value):
+        return "q —"
+    return f"q < {num(0.001, 3)}" if float(value) < 0.001 else f"q = {num(value, 3)}"
+
+
+def months(value: object) -> str:
+    if is_missing(value):
+        return "—"
+    m = round(float(value))
+    return t("fmt.months_one" if abs(m) == 1 else "fmt.months", months=signed(m, 0) if m else "0")
+
+
+def indicator_label(code: str, info: pd.DataFrame | None = None) -> str:
+    """The indicator's name in the session's language (from the indicators table), else its code."""
+    if info is not None:
+        rows = info[info["code"] == code]
+        if len(rows):
+            label = rows.iloc[0]["label_en" if current_language() == "en" else "label_es"]
+            if isinstance(label, str) and label:
+                return label
+    return code
+
+
+def group_label(field_name: str | None, value: object) -> str:
+    """A subgroup value in words where it is a code (sex, zone), else as stored."""
+    if field_name in ("sex", "zone") and isinstance(value, str):
+        return t(f"{field_name}.{value}")
+    if is_missing(value):
+        return t("group.missing")
+    return str(value)
+
+
+def field_label(field_name: str | None) -> str:
+    return t(f"field.{field_name}") if field_name else t("field.none")
+
+
+def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None = None) -> pd.DataFrame:
+    """compare() rows for display: chosen columns, programme/country in words, marks, translated headers."""
+    out = frame[[c for c in columns if c in frame.columns]].copy()
+    if "program" in out:
+        out["program"] = out["program"].map(programme)
+    if "country" in out:
+        out["country"] = out["country"].map(country)
+    for f in by or []:
+        if f in out:
+            out[f] = [group_label(f, v) for v in out[f]]
+    if "reliability" in out:
+        out["reliability"] = [reliability(r) or t("rel.ok") for r in out["reliability"]]
+    if "evidence" in out:
+        out["evidence"] = out["evidence"].map(evidence_text)
+    if "flags" in out:
+        out["flags"] = out["flags"].map(flags)
+    if "evidence_reasons" in out:
+        out["evidence_reasons"] = out["evidence_reasons"].map(reasons)
+    if "effect_size_kind" in out:
+        out["effect_size_kind"] = out["effect_size_kind"].map(lambda k: unit(k) or k)
+    for c in ("pre_window", "post_window"):
+        if c in out:
+            out[c] = out[c].map(window)
+    for c in out.columns:
+        if c in NUMERIC_COLUMNS:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(4)
+    return out.rename(columns=lambda c: t(f"col.{c}"))

@@ -1,0 +1,83 @@
+"""Headline results per programme (Inicio): learning, retention and motivation against comparison units.
+
+Each domain takes the first indicator the database holds from a preference list, so an imported
+database without the demo's indicators still gets headlines. All come from compare(design="did")
+with the windows of :func:`ui.loaders.windows` (same calendar years for programme and comparison).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import format as fmt
+from ui.i18n import t
+from ui.loaders import indicators, programme_results, window_text, windows
+
+HEADLINE_INDICATORS: dict[str, tuple[str, ...]] = {
+    "learning": ("score_math", "score_global", "score_language", "score_science"),
+    "retention": ("dropout_rate", "retention_rate", "promotion_rate", "repetition_rate"),
+    "motivation": ("motivation_index",),
+}
+
+
+def headline_indicators() -> dict[str, str]:
+    """domain -> the indicator used for its headline (domains without data are left out)."""
+    present = set(indicators()["code"])
+    out = {}
+    for domain, codes in HEADLINE_INDICATORS.items():
+        for code in codes:
+            if code in present:
+                out[domain] = code
+                break
+    return out
+
+
+def headline_results() -> dict[str, tuple[str, pd.DataFrame | None]]:
+    """domain -> (indicator, DiD rows for every programme or None)."""
+    out = {}
+    for domain, code in headline_indicators().items():
+        res = programme_results(code, "did")
+        out[domain] = (code, res.frame)
+    return out
+
+
+def _row(frame: pd.DataFrame | None, program: str, country: str) -> dict | None:
+    if frame is None or frame.empty:
+        return None
+    rows = frame[(frame["program"] == program) & (frame["country"] == country)]
+    if "start_year_cohort" in rows and rows["start_year_cohort"].notna().any():
+        return None  # one row per cohort: not a single headline (windows() avoids this)
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def render_card(program: str, country: str, results: dict[str, tuple[str, pd.DataFrame | None]]) -> None:
+    """One programme's card: a metric per domain with its interval, EEF months, marks and badge."""
+    info = indicators()
+    with st.container(border=True):
+        st.markdown(f"#### {program}")
+        st.caption(fmt.country(country))
+        for domain, (code, frame) in results.items():
+            row = _row(frame, program, country)
+            label = t(f"home.headline.{domain}", indicator=fmt.indicator_label(code, info))
+            if row is None or fmt.is_missing(row.get("effect_size")):
+                st.metric(label, "—")
+                reason = fmt.reliability(row.get("reliability")) if row else ""
+                st.caption(reason or t("home.headline.none"))
+                continue
+            kind = row.get("effect_size_kind")
+            d = fmt.decimals_for(kind)
+            st.metric(label, f"{fmt.signed(row['effect_size'], d)} {fmt.unit(kind)}",
+                      help=t(f"home.headline.help.{kind}") if kind in ("hedges_g", "pp", "points") else None)
+            parts = [t("fmt.ci95", interval=fmt.interval(row.get("es_ci_low"), row.get("es_ci_high"), d))]
+            if kind == "hedges_g":
+                parts.append(t("home.headline.months", months=fmt.months(row.get("months_progress"))))
+                if domain == "motivation" and not fmt.is_missing(row.get("estimate")):
+                    parts.append(t("home.headline.index_points", value=fmt.signed(row.get("estimate"), 2)))
+            parts.append(fmt.reliability(row.get("reliability")) or f"● {t('rel.adequate')}")
+            st.caption(" · ".join(parts))
+            st.markdown(fmt.evidence_badge(row.get("evidence")))
+            w = windows(code).get((program, country))
+            pre, post = window_text(w)
+            if pre:
+                st.caption(t("home.headline.windows", pre=pre, post=post))

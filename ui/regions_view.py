@@ -1,0 +1,118 @@
+"""Regiones: territories ranked with intervals, rural vs urban, and a map when boundaries exist."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import figures, overview
+from ui import format as fmt
+from ui.charts import Chart, lang
+from ui.compare_view import indicator_options  # noqa: F401  (same indicator list as Comparar)
+from ui.i18n import t
+from ui.loaders import Outcome, indicators, programme_results, sql
+
+LEVELS = ("department", "municipality", "authority")
+DESIGNS = ("did", "prepost")
+COLUMNS = ["program", "country", "estimate", "diff", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
+           "months_progress", "q_value", "n_treated", "n_comparison", "n_units", "reliability", "evidence",
+           "evidence_reasons", "flags", "pre_window", "post_window"]
+
+
+def results(indicator: str, by: str, design: str, program: str | None) -> tuple[Outcome, str, bool]:
+    """(outcome, design used, fell back): a DiD that cannot be computed falls back to pre/post."""
+    outcome = programme_results(indicator, design, by)
+    used, fell_back = design, False
+    if design == "did" and (outcome.failed or not outcome.ok):
+        alt = programme_results(indicator, "prepost", by)
+        if alt.ok:
+            outcome, used, fell_back = alt, "prepost", True
+    if outcome.ok and program:
+        outcome = Outcome(outcome.frame[outcome.frame["program"] == program], outcome.errors, outcome.failed)
+    if outcome.ok:
+        outcome = Outcome(outcome.frame[outcome.frame["program"] != "comparison"], outcome.errors, outcome.failed)
+    return outcome, used, fell_back
+
+
+def _data(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    rows = []
+    for _, r in frame.iterrows():
+        kind = r.get("effect_size_kind")
+        label = fmt.group_label(by, r.get(by))
+        hover = "<br>".join(x for x in (
+            f"<b>{label}</b> · {r['program']}",
+            fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind),
+            t("col.evidence") + ": " + fmt.evidence_text(r.get("evidence")),
+            fmt.reliability(r.get("reliability"))) if x)
+        rows.append({"program": r["program"], "label": label, "effect": r.get("effect_size"),
+                     "low": r.get("es_ci_low"), "high": r.get("es_ci_high"), "reliability": r.get("reliability"),
+                     "hover": hover})
+    return pd.DataFrame(rows, columns=["program", "label", "effect", "low", "high", "reliability", "hover"])
+
+
+def ranked_chart(indicator: str, by: str, design: str, outcome: Outcome) -> Chart | None:
+    if not outcome.ok:
+        return None
+    frame = outcome.frame
+    data = _data(frame, by)
+    kind = next(iter(frame["effect_size_kind"].dropna()), None)
+    texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
+             "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
+    fig = figures.ranked(data, texts, lang())
+    label = fmt.indicator_label(indicator, indicators())
+    shown = data[data["reliability"] != "suppressed"].dropna(subset=["effect"])
+    parts = []
+    for prog in figures.programme_order(shown["program"]):
+        part = shown[shown["program"] == prog].sort_values("effect")
+        if len(part) == 1:
+            parts.append(t("regions.summary_one", program=prog, label=part.iloc[0]["label"],
+                           value=fmt.signed(part.iloc[0]["effect"], fmt.decimals_for(kind))))
+        elif len(part):
+            parts.append(t("regions.summary_part", program=prog, n=len(part), top=part.iloc[-1]["label"],
+                           top_value=fmt.signed(part.iloc[-1]["effect"], fmt.decimals_for(kind)),
+                           bottom=part.iloc[0]["label"],
+                           bottom_value=fmt.signed(part.iloc[0]["effect"], fmt.decimals_for(kind))))
+    low = int((data["reliability"] == "low").sum())
+    summary = t("regions.summary", parts=" ".join(parts), low=low, total=len(data))
+    alt = t("regions.alt_ranked", indicator=label, level=fmt.field_label(by), design=t(f"design.{design}"))
+    table = fmt.result_table(frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
+    return Chart(fig, alt, summary, table)
+
+
+def zone_chart(indicator: str, design: str, outcome: Outcome) -> Chart | None:
+    if not outcome.ok:
+        return None
+    frame = outcome.frame
+    data = _data(frame, "zone").rename(columns={"label": "group"})
+    kind = next(iter(frame["effect_size_kind"].dropna()), None)
+    texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
+             "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
+    fig = figures.effect_panels(data, texts, lang())
+    parts = []
+    order = {p: i for i, p in enumerate(figures.programme_order(frame["program"]))}
+    for _, r in frame.sort_values("program", key=lambda s: s.map(order)).iterrows():
+        if r.get("reliability") != "suppressed" and not fmt.is_missing(r.get("effect_size")):
+            parts.append(f"{r['program']} · {fmt.group_label('zone', r.get('zone'))}: "
+                         + fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind))
+    summary = t("regions.summary_zone", parts="; ".join(parts) or "—")
+    label = fmt.indicator_label(indicator, indicators())
+    table = fmt.result_table(frame, [*COLUMNS[:2], "zone", *COLUMNS[2:]], ["zone"])
+    return Chart(fig, t("regions.alt_zone", indicator=label, design=t(f"design.{design}")), summary, table)
+
+
+def boundaries() -> pd.DataFrame:
+    return sql(overview.BOUNDARIES_SQL)
+
+
+def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
+    """Choropleth on the imported boundaries of this level (departments or municipalities), else None."""
+    shapes = shapes[shapes["unit_type"] == by] if "unit_type" in shapes else shapes
+    if not outcome.ok or shapes.empty:
+        return None
+    data = _data(outcome.frame, by)
+    kind = next(iter(outcome.frame["effect_size_kind"].dropna()), None)
+    fig = figures.territory_map(shapes, data.dropna(subset=["effect"]),
+                                {"colorbar": t(f"compare.axis.{kind}") if kind else ""}, lang())
+    if fig is None:
+        return None
+    table = fmt.result_table(outcome.frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
+    return Chart(fig, t("regions.alt_map", level=fmt.field_label(by)), t("regions.summary_map"), table)

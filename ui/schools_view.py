@@ -1,0 +1,135 @@
+"""Escuelas: school effects (caterpillar plot with q-values) and one school's profile."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import figures, overview
+from analysis.disclosure import MIN_CELL
+from ui import format as fmt
+from ui.charts import Chart, lang
+from ui.i18n import t
+from ui.loaders import Outcome, compare_result, indicator_info, indicators, sql
+
+COLUMNS = ["school", "name", "program", "country", "lab_type", "start_year", "n_linked", "mean_pre", "mean_post",
+           "diff", "diff_ci_low", "diff_ci_high", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
+           "p_value", "q_value", "reliability", "flags"]
+
+
+def indicator_options() -> list[str]:
+    frame = indicators()
+    keep = frame[frame["kind"].isin(["score", "index", "rate"]) & frame["domain"].isin(
+        ["learning", "motivation", "retention"])]
+    return list(keep["code"])
+
+
+def schools() -> pd.DataFrame:
+    return sql(overview.SCHOOLS_SQL)
+
+
+def school_effects(indicator: str) -> Outcome:
+    """Pre/post change per school (one compare() call: q-values over all schools together)."""
+    return compare_result(indicator, "prepost", "school")
+
+
+def _reference(indicator: str) -> dict[str, float]:
+    """Programme -> the comparison schools' average change in the same country (pre/post g or points)."""
+    res = compare_result(indicator, "prepost")
+    if not res.ok:
+        return {}
+    frame = res.frame
+    comp = frame[frame["program"] == "comparison"].set_index("country")["effect_size"]
+    out = {}
+    for _, r in frame[frame["program"] != "comparison"].iterrows():
+        if r["country"] in comp.index and not fmt.is_missing(comp[r["country"]]):
+            out[r["program"]] = float(comp[r["country"]])
+    return out
+
+
+def caterpillar_chart(indicator: str, outcome: Outcome, program: str | None) -> Chart | None:
+    if not outcome.ok:
+        return None
+    frame = outcome.frame.merge(schools()[["unit_id", "name", "lab_type", "start_year"]].rename(
+        columns={"unit_id": "school"}), on="school", how="left")
+    frame = frame[frame["program"] != "comparison"]
+    if program:
+        frame = frame[frame["program"] == program]
+    if frame.empty:
+        return None
+    kind = next(iter(frame["effect_size_kind"].dropna()), None)
+    shown = frame[frame["reliability"] != "suppressed"]
+    data = pd.DataFrame({
+        "program": shown["program"], "unit_id": shown["school"], "effect": shown["effect_size"],
+        "low": shown["es_ci_low"], "high": shown["es_ci_high"], "q_value": shown["q_value"],
+        "reliability": shown["reliability"],
+        "hover": [f"<b>{r.school}</b> · {r.name}<br>{fmt.effect(r.effect_size, r.es_ci_low, r.es_ci_high, kind)}"
+                  f"<br>{fmt.q_value(r.q_value)}" for r in shown.itertuples(index=False)],
+    })
+    reference = _reference(indicator)
+    texts = {"y_title": t(f"schools.axis.{kind}") if kind else "", "x_title": t("schools.axis.rank"),
+             "significant": t("schools.significant"), "not_significant": t("schools.not_significant"),
+             "reference": t("schools.reference")}
+    fig = figures.caterpillar(data, texts, lang(), reference)
+    q = pd.to_numeric(data["q_value"], errors="coerce")
+    above = 0
+    for prog, ref in reference.items():
+        part = data[data["program"] == prog]
+        above += int((pd.to_numeric(part["low"], errors="coerce") > ref).sum())
+    summary = t("schools.summary", n=len(data), significant=int((q < 0.05).sum()), above=above,
+                hidden=int(len(frame) - len(shown)), k=MIN_CELL)
+    label = fmt.indicator_label(indicator, indicators())
+    table = fmt.result_table(frame, COLUMNS)
+    return Chart(fig, t("schools.alt_caterpillar", indicator=label), summary, table)
+
+
+def reference_text(indicator: str, country: str) -> str | None:
+    """The comparison schools' average change in the school's country, for reading its own change."""
+    res = compare_result(indicator, "prepost")
+    if not res.ok:
+        return None
+    rows = res.frame[(res.frame["program"] == "comparison") & (res.frame["country"] == country)]
+    if rows.empty or fmt.is_missing(rows.iloc[0]["effect_size"]):
+        return None
+    r = rows.iloc[0]
+    return t("schools.reference_value", value=fmt.effect(r["effect_size"], r["es_ci_low"], r["es_ci_high"],
+                                                          r["effect_size_kind"]))
+
+
+def profile(unit_id: str) -> dict | None:
+    frame = schools()
+    rows = frame[frame["unit_id"] == unit_id]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def students_by_wave(unit_id: str) -> pd.DataFrame:
+    frame = sql(overview.SCHOOL_STUDENTS_SQL, (unit_id,))
+    frame["students"] = [f"<{MIN_CELL}" if 0 < s < MIN_CELL else fmt.num(s, 0) for s in frame["students"]]
+    return frame
+
+
+def school_result(outcome: Outcome, unit_id: str) -> dict | None:
+    if not outcome.ok:
+        return None
+    rows = outcome.frame[outcome.frame["school"] == unit_id]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def rate_series_chart(unit_id: str, rate: str, start_year) -> Chart | None:
+    info = indicator_info(rate)
+    if info is None:
+        return None
+    series = sql(overview.SCHOOL_RATE_SERIES_SQL, (unit_id, unit_id, rate, unit_id))
+    if series.empty or not (series["series"] == "school").any():
+        return None
+    texts = {"school": t("schools.this_school"), "comparison": t("prog.comparison"),
+             "y_title": fmt.indicator_label(rate, indicators()) + " (%)", "start": t("schools.start")}
+    start = None if fmt.is_missing(start_year) else int(start_year)
+    fig = figures.school_series(series, texts, lang(), start)
+    mine = series[series["series"] == "school"].sort_values("year")
+    summary = t("schools.summary_series", indicator=fmt.indicator_label(rate, indicators()),
+                first=int(mine.iloc[0]["year"]), first_value=fmt.num(mine.iloc[0]["value"], 1),
+                last=int(mine.iloc[-1]["year"]), last_value=fmt.num(mine.iloc[-1]["value"], 1))
+    table = series.assign(series=series["series"].map(
+        lambda s: t("schools.this_school") if s == "school" else fmt.programme(s)))
+    return Chart(fig, t("schools.alt_series", indicator=fmt.indicator_label(rate, indicators())), summary,
+                 table.rename(columns=lambda c: t(f"col.{c}")))
