@@ -1,5 +1,7 @@
 """Descriptive queries about what the database holds (no statistics): used by Inicio and Datos."""
 
+from analysis.compare import UNIT_PROGRAM_CTE
+
 PROGRAMME_OVERVIEW_SQL = """
 SELECT a.program, u.country, count(DISTINCT a.unit_id) AS units,
        count(DISTINCT o.student_key) AS students,
@@ -63,12 +65,7 @@ GROUP_VALUES_SQL = {
 
 STUDENT_ATTRIBUTE_NAMES_SQL = "SELECT DISTINCT name FROM student_attributes ORDER BY 1"
 
-_UNIT_PROGRAM = """up AS (
-    SELECT u.unit_id, coalesce(a.program, pa.program, 'unassigned') AS program,
-           coalesce(a.lab_type, pa.lab_type) AS lab_type, coalesce(a.start_year, pa.start_year) AS start_year
-    FROM units u
-    LEFT JOIN assignments a ON a.unit_id = u.unit_id
-    LEFT JOIN assignments pa ON pa.unit_id = u.parent_id AND a.unit_id IS NULL)"""
+_UNIT_PROGRAM = UNIT_PROGRAM_CTE  # one definition of "a unit's programme" (compare.py)
 
 # field -> SQL expression for a one-value filter (a fixed whitelist: the field name never reaches SQL text).
 # Comparison units have no lab type: a lab type's schools are compared with all of them, so they stay.
