@@ -349,6 +349,19 @@ def _prepost(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
     return frame[[*_keys(req), *PREPOST_COLUMNS, "pre_years", "post_years"]].reset_index(drop=True)
 
 
+# Sufficient statistics of one group over per-student (or per-unit) window values v_pre / v_post:
+# everybody observed in each window, and the linked ones (present in both) for the paired test.
+_LINKED = "v_pre IS NOT NULL AND v_post IS NOT NULL"
+WINDOW_STATS_SQL = f"""count(*) FILTER (WHERE {_LINKED}) AS n_linked,
+               avg(v_pre) AS mean_pre, avg(v_post) AS mean_post,
+               stddev_samp(v_pre) AS sd_pre, stddev_samp(v_post) AS sd_post,
+               avg(v_pre) FILTER (WHERE {_LINKED}) AS lmean_pre, avg(v_post) FILTER (WHERE {_LINKED}) AS lmean_post,
+               stddev_samp(v_pre) FILTER (WHERE {_LINKED}) AS lsd_pre,
+               stddev_samp(v_post) FILTER (WHERE {_LINKED}) AS lsd_post,
+               avg(v_post - v_pre) AS mean_diff, stddev_samp(v_post - v_pre) AS sd_diff,
+               corr(v_pre, v_post) AS r,"""
+
+
 def _prepost_students(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
     """Linked students: paired t on within-student differences; clustering by school in the effect size."""
     group_any = ", ".join(f"any_value({k}) AS {k}" for k in keys)
@@ -358,17 +371,9 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
                list_distinct(list(year) FILTER (WHERE period = 'pre')) AS y_pre,
                list_distinct(list(year) FILTER (WHERE period = 'post')) AS y_post
         FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)"""
-    linked = "v_pre IS NOT NULL AND v_post IS NOT NULL"
     groups = _fetch(con, f"""{per_student}
         SELECT {kl}, count(DISTINCT unit_id) AS n_units, count(v_pre) AS n_pre, count(v_post) AS n_post,
-               count(*) FILTER (WHERE {linked}) AS n_linked,
-               avg(v_pre) AS mean_pre, avg(v_post) AS mean_post, stddev_samp(v_pre) AS sd_pre_all,
-               stddev_samp(v_post) AS sd_post_all,
-               avg(v_pre) FILTER (WHERE {linked}) AS lmean_pre, avg(v_post) FILTER (WHERE {linked}) AS lmean_post,
-               stddev_samp(v_pre) FILTER (WHERE {linked}) AS lsd_pre,
-               stddev_samp(v_post) FILTER (WHERE {linked}) AS lsd_post,
-               avg(v_post - v_pre) AS mean_diff, stddev_samp(v_post - v_pre) AS sd_diff,
-               corr(v_pre, v_post) AS r,
+               {WINDOW_STATS_SQL}
                list_sort(list_distinct(flatten(list(y_pre)))) AS pre_years,
                list_sort(list_distinct(flatten(list(y_post)))) AS post_years
         FROM s GROUP BY {kl} ORDER BY {kl}""", params)
@@ -376,7 +381,7 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
         return groups
     # per school: linked differences (ICC) and students tested per year of each window (composition)
     clusters = _fetch(con, f"""{per_student}
-        SELECT {kl}, unit_id, count(*) FILTER (WHERE {linked}) AS n_j, avg(v_post - v_pre) AS mean_j,
+        SELECT {kl}, unit_id, count(*) FILTER (WHERE {_LINKED}) AS n_j, avg(v_post - v_pre) AS mean_j,
                var_samp(v_post - v_pre) AS var_j,
                sum(len(y_pre)) / nullif(len(list_distinct(flatten(list(y_pre)))), 0) AS tested_pre,
                sum(len(y_post)) / nullif(len(list_distinct(flatten(list(y_post)))), 0) AS tested_post
@@ -395,8 +400,8 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
                                   groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
                                   deff=groups["design_effect"], level=req.conf_level)
     # unlinked cohorts (no student observed in both windows): independent groups, Welch (METHODS.md, Designs 1)
-    welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post_all"], groups["n_pre"],
-                                   groups["mean_pre"], groups["sd_pre_all"], deff=groups["design_effect"],
+    welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post"], groups["n_pre"],
+                                   groups["mean_pre"], groups["sd_pre"], deff=groups["design_effect"],
                                    level=req.conf_level)
     paired_rows = (groups["n_linked"] >= 2).to_numpy()
     out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
@@ -465,16 +470,9 @@ def _prepost_units(con, req: Request, base: str, params: list, keys: list[str], 
                sum(n) FILTER (WHERE period = 'post')
                  / nullif(count(DISTINCT year) FILTER (WHERE period = 'post' AND n IS NOT NULL), 0) AS n_post_students
         FROM b WHERE period IS NOT NULL GROUP BY unit_id, {kl})"""
-    both = "v_pre IS NOT NULL AND v_post IS NOT NULL"
     groups = _fetch(con, f"""{per_unit}
         SELECT {kl}, count(*) AS n_units, count(v_pre) AS n_pre, count(v_post) AS n_post,
-               count(*) FILTER (WHERE {both}) AS n_linked,
-               avg(v_pre) AS mean_pre, avg(v_post) AS mean_post, stddev_samp(v_pre) AS sd_pre,
-               stddev_samp(v_post) AS sd_post,
-               avg(v_pre) FILTER (WHERE {both}) AS lmean_pre, avg(v_post) FILTER (WHERE {both}) AS lmean_post,
-               stddev_samp(v_pre) FILTER (WHERE {both}) AS lsd_pre,
-               stddev_samp(v_post) FILTER (WHERE {both}) AS lsd_post,
-               avg(v_post - v_pre) AS mean_diff, stddev_samp(v_post - v_pre) AS sd_diff, corr(v_pre, v_post) AS r,
+               {WINDOW_STATS_SQL}
                sum(n_pre_students) AS students_pre, sum(n_post_students) AS students_post,
                list_sort(list_distinct(flatten(list(y_pre)))) AS pre_years,
                list_sort(list_distinct(flatten(list(y_post)))) AS post_years
