@@ -380,43 +380,86 @@ def ranked(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure
     return style(fig, lang, height=max(300, 110 + 28 * n_rows))
 
 
-def territory_map(boundaries: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str, str],
-                  lang: str) -> go.Figure | None:
-    """Choropleth of effects on imported boundaries; None when no boundary matches a territory.
+def _shape_centre(geometry: dict) -> tuple[float, float] | None:
+    """Centre of a geometry's bounding box (where a territory's mark is drawn)."""
+    coords = np.asarray(list(_positions(geometry.get("coordinates"))), dtype=float)
+    if coords.size == 0:
+        return None
+    return float((coords[:, 0].min() + coords[:, 0].max()) / 2), float((coords[:, 1].min() + coords[:, 1].max()) / 2)
 
-    ``boundaries``: name, geojson (a Feature, a Geometry or a FeatureCollection of one feature);
-    ``values``: label, effect, hover. Matching is on the territory name. A diverging, colour-blind
-    safe scale (purple–orange) centred on zero. ``texts``: colorbar.
+
+def _positions(value):
+    if isinstance(value, list) and value and isinstance(value[0], int | float):
+        yield value[:2]
+    elif isinstance(value, list):
+        for item in value:
+            yield from _positions(item)
+
+
+def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str, str],
+                  lang: str) -> go.Figure | None:
+    """Choropleth of effects on imported boundaries, one panel per country; None when nothing matches.
+
+    ``shapes``: location (e.g. 'CO-76001'), country, name, geojson (a GeoJSON Feature) — the
+    territories with results plus their neighbours, drawn grey for orientation; ``values``: location,
+    country, effect, reliability, hover. One diverging, colour-blind-safe scale (purple–orange, PuOr)
+    centred on zero and shared by the panels, so equal colours mean equal effects in both countries.
+    Territories without an estimate (suppressed, or no data) stay grey; low-reliability ones carry
+    an open circle. ``texts``: colorbar, no_result, low, and a panel title per country code.
     """
-    features = []
-    for row in boundaries.itertuples(index=False):
+    features: dict[str, dict] = {}
+    for row in shapes.itertuples(index=False):
         try:
             shape = json.loads(row.geojson)
         except (TypeError, ValueError):
             continue
-        if shape.get("type") == "FeatureCollection":
-            shape = (shape.get("features") or [None])[0]
-            if shape is None:
-                continue
+        if not isinstance(shape, dict):
+            continue
         if shape.get("type") != "Feature":
             shape = {"type": "Feature", "geometry": shape}
-        shape["properties"] = {**(shape.get("properties") or {}), "name": row.name}
-        features.append(shape)
-    names = {f["properties"]["name"] for f in features}
-    data = values[values["label"].isin(names)]
+        shape["id"] = row.location
+        features[row.location] = shape
+    data = values[values["location"].isin(features.keys())].copy()
+    data = data[np.isfinite(_finite(data["effect"]))]
     if data.empty:
         return None
-    effect = _finite(data["effect"])
-    bound = float(np.nanmax(np.abs(effect))) if np.isfinite(effect).any() else 1.0
-    fig = go.Figure(go.Choropleth(
-        geojson={"type": "FeatureCollection", "features": features}, locations=data["label"],
-        featureidkey="properties.name", z=effect, zmin=-bound, zmax=bound, colorscale="PuOr",
-        marker={"line": {"color": "#ffffff", "width": 0.5}},
-        colorbar={"title": {"text": texts.get("colorbar", "")}},
-        customdata=np.asarray(data["hover"] if "hover" in data else data["label"], dtype=object),
-        hovertemplate="%{customdata}<extra></extra>",
-    ))
+    countries = [c for c in ("CO", "GT") if c in set(data["country"])] + sorted(
+        set(data["country"]) - {"CO", "GT"})
+    bound = float(np.nanmax(np.abs(_finite(data["effect"])))) or 1.0
+    fig = make_subplots(rows=1, cols=len(countries), specs=[[{"type": "choropleth"}] * len(countries)],
+                        subplot_titles=[texts.get(c, c) for c in countries], horizontal_spacing=0.02)
+    low_legend = False
+    for i, country in enumerate(countries, start=1):
+        part = data[data["country"] == country]
+        # each shape is sent once: grey ones in one trace, coloured ones in the other
+        ctx = shapes[(shapes["country"] == country) & shapes["location"].isin(features.keys())
+                     & ~shapes["location"].isin(set(part["location"]))]
+        collection = {"type": "FeatureCollection", "features": [features[loc] for loc in ctx["location"]]}
+        fig.add_trace(go.Choropleth(
+            geojson=collection, locations=ctx["location"], z=np.zeros(len(ctx)), showscale=False,
+            colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]], marker={"line": {"color": "#ffffff", "width": 0.5}},
+            customdata=np.asarray([f"{n}: {texts.get('no_result', '')}" for n in ctx["name"]], dtype=object),
+            hovertemplate="%{customdata}<extra></extra>", name=texts.get("no_result", ""), showlegend=False,
+        ), row=1, col=i)
+        coloured = {"type": "FeatureCollection", "features": [features[loc] for loc in part["location"]]}
+        fig.add_trace(go.Choropleth(
+            geojson=coloured, locations=part["location"], z=_finite(part["effect"]), coloraxis="coloraxis",
+            marker={"line": {"color": "#ffffff", "width": 0.5}},
+            customdata=np.asarray(part["hover"] if "hover" in part else part["location"], dtype=object),
+            hovertemplate="%{customdata}<extra></extra>", showlegend=False,
+        ), row=1, col=i)
+        low = part[part.get("reliability", pd.Series(index=part.index, dtype=object)) == "low"]
+        centres = [_shape_centre(features[loc].get("geometry") or {}) for loc in low["location"]]
+        centres = [c for c in centres if c is not None]
+        if centres:
+            fig.add_trace(go.Scattergeo(
+                lon=[c[0] for c in centres], lat=[c[1] for c in centres], mode="markers",
+                marker={"symbol": MARK_LOW, "size": 9, "color": "#000000"}, name=texts.get("low", "low"),
+                hoverinfo="skip", showlegend=not low_legend), row=1, col=i)
+            low_legend = True
     fig.update_geos(fitbounds="locations", visible=False)
+    fig.update_layout(coloraxis={"colorscale": "PuOr", "cmin": -bound, "cmax": bound, "cmid": 0,
+                                 "colorbar": {"title": {"text": texts.get("colorbar", "")}}})
     return style(fig, lang, height=520)
 
 

@@ -1,6 +1,11 @@
 """Descriptive queries about what the database holds (no statistics): used by Inicio and Datos."""
 
+from collections.abc import Iterable
+
+import pandas as pd
+
 from analysis.compare import UNIT_PROGRAM_CTE
+from analysis.importer.layouts import fold
 
 PROGRAMME_OVERVIEW_SQL = """
 SELECT a.program, u.country, count(DISTINCT a.unit_id) AS units,
@@ -242,8 +247,52 @@ SELECT cell, detail, count(*) AS cells, count(*) FILTER (WHERE students < ?) AS 
 FROM cells GROUP BY cell, detail ORDER BY cell DESC, detail
 """
 
-BOUNDARIES_SQL = "SELECT country, unit_type, name, geojson FROM boundaries ORDER BY country, unit_type, name"
+# The shapes of one level (department | municipality), the newest import's shape per territory, named as
+# the units table names it (the file's own name otherwise).
+BOUNDARIES_SQL = """
+SELECT b.country, b.unit_type, b.code, b.country || '-' || b.code AS location,
+       coalesce(u.name, b.name, b.code) AS name, u.unit_id IS NOT NULL AS in_units, b.geojson
+FROM boundaries b
+LEFT JOIN units u ON u.country = b.country AND u.unit_type = b.unit_type AND u.code = b.code
+WHERE b.unit_type = ? AND b.code IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY b.country, b.unit_type, b.code ORDER BY b.import_id DESC) = 1
+ORDER BY b.country, b.code
+"""
 
 ATTRIBUTE_VALUES_SQL = "SELECT DISTINCT value FROM student_attributes WHERE name = ? AND value IS NOT NULL"
 
 PROVENANCE_IMPORTS_SQL = "SELECT import_id, source_name, sha256, status FROM imports ORDER BY import_id"
+
+
+def territory_locations(groups: pd.DataFrame, shapes: pd.DataFrame) -> pd.Series:
+    """The map location ('CO-76001') of each result row, from its country and territory name.
+
+    compare() groups by the territory's name, so a row is matched to the shape of the same country
+    whose name agrees accent- and case-insensitively: first among the territories the database holds
+    (``in_units``: Valle's Argelia, not Antioquia's), then among all shapes. A name still shared by two
+    territories cannot be placed and stays unmatched (None), never guessed.
+    """
+    def lookup(part: pd.DataFrame) -> dict:
+        keys = [(c, fold(n)) for c, n in zip(part["country"], part["name"], strict=True)]
+        counts = pd.Series(keys, dtype=object).value_counts()
+        return {k: loc for k, loc in zip(keys, part["location"], strict=True) if counts[k] == 1}
+
+    known = lookup(shapes[shapes["in_units"].fillna(False).astype(bool)]) if "in_units" in shapes else {}
+    anywhere = lookup(shapes)
+    out = []
+    for country, name in zip(groups["country"], groups["label"], strict=True):
+        key = (country, fold(name)) if isinstance(name, str) else None
+        out.append(known.get(key) or anywhere.get(key) if key else None)
+    return pd.Series(out, index=groups.index, dtype=object)
+
+
+def map_context(shapes: pd.DataFrame, locations: Iterable[str], unit_type: str) -> pd.DataFrame:
+    """The shapes to draw around matched territories: every department of those countries, or every
+    municipality of those departments (the first two digits of the code are the department, in both
+    DANE and MINEDUC codes)."""
+    matched = shapes[shapes["location"].isin(set(locations))]
+    if unit_type == "department":
+        return shapes[shapes["country"].isin(set(matched["country"]))]
+    departments = set(zip(matched["country"], matched["code"].str[:2], strict=True))
+    keep = [(c, code[:2]) in departments for c, code in zip(shapes["country"], shapes["code"], strict=True)]
+    return shapes[keep]

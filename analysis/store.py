@@ -64,8 +64,11 @@ CREATE TABLE IF NOT EXISTS rejects (
     import_id INTEGER NOT NULL, row_number BIGINT, column_name VARCHAR, raw_value VARCHAR,
     reason VARCHAR);
 CREATE TABLE IF NOT EXISTS boundaries (
-    country VARCHAR NOT NULL, unit_type VARCHAR NOT NULL, name VARCHAR NOT NULL,
+    country VARCHAR NOT NULL, unit_type VARCHAR NOT NULL, code VARCHAR, name VARCHAR,
     geojson VARCHAR NOT NULL, import_id INTEGER);
+-- databases made before boundaries carried territory codes
+ALTER TABLE boundaries ADD COLUMN IF NOT EXISTS code VARCHAR;
+ALTER TABLE boundaries ALTER COLUMN name DROP NOT NULL;
 """
 
 OBS_KEY = ("unit_id", "indicator", "year", "wave", "level", "sex", "grade", "student_key")

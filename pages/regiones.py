@@ -40,7 +40,7 @@ show(view.ranked_chart(indicator, level, used, outcome), key="regions-ranked")
 marks_legend()
 
 st.subheader(t("regions.map_title"))
-map_chart = view.map_chart(level, outcome, view.boundaries())
+map_chart = view.map_chart(level, outcome, view.boundaries(level))
 if map_chart is None:
     st.info(t("regions.no_boundaries"), icon=":material/map:")
 else:

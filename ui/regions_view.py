@@ -99,20 +99,35 @@ def zone_chart(indicator: str, design: str, outcome: Outcome) -> Chart | None:
     return Chart(fig, t("regions.alt_zone", indicator=label, design=t(f"design.{design}")), summary, table)
 
 
-def boundaries() -> pd.DataFrame:
-    return sql(overview.BOUNDARIES_SQL)
+def boundaries(level: str) -> pd.DataFrame:
+    """The imported shapes of one level (none for education authorities, which have no boundary files)."""
+    if level not in ("department", "municipality"):
+        return pd.DataFrame(columns=["country", "unit_type", "code", "location", "name", "department", "geojson"])
+    return sql(overview.BOUNDARIES_SQL, (level,))
 
 
 def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     """Choropleth on the imported boundaries of this level (departments or municipalities), else None."""
-    shapes = shapes[shapes["unit_type"] == by] if "unit_type" in shapes else shapes
     if not outcome.ok or shapes.empty:
         return None
-    data = _data(outcome.frame, by)
-    kind = next(iter(outcome.frame["effect_size_kind"].dropna()), None)
-    fig = figures.territory_map(shapes, data.dropna(subset=["effect"]),
-                                {"colorbar": t(f"compare.axis.{kind}") if kind else ""}, lang())
+    frame = outcome.frame
+    data = _data(frame, by)
+    data["country"] = list(frame["country"])
+    data["location"] = overview.territory_locations(data, shapes)
+    placed = data.dropna(subset=["location"])
+    if placed.empty:
+        return None
+    kind = next(iter(frame["effect_size_kind"].dropna()), None)
+    context = overview.map_context(shapes, placed["location"], by)
+    texts = {"colorbar": t(f"compare.axis.{kind}") if kind else "", "no_result": t("regions.map_no_result"),
+             "low": t("rel.low"), "CO": fmt.country("CO"), "GT": fmt.country("GT")}
+    fig = figures.territory_map(context, placed, texts, lang())
     if fig is None:
         return None
-    table = fmt.result_table(outcome.frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
-    return Chart(fig, t("regions.alt_map", level=fmt.field_label(by)), t("regions.summary_map"), table)
+    shown = placed.dropna(subset=["effect"])
+    unplaced = sorted(set(data.loc[data["location"].isna(), "label"]))
+    summary = t("regions.summary_map", shown=len(shown), level=fmt.field_label(by).lower())
+    if unplaced:
+        summary += " " + t("regions.map_unplaced", n=len(unplaced), names=", ".join(unplaced[:8]))
+    table = fmt.result_table(frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
+    return Chart(fig, t("regions.alt_map", level=fmt.field_label(by)), summary, table)

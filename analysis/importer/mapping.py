@@ -165,3 +165,67 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
             else:
                 layout.ignored.append(h)
     return layout
+
+
+# --- building a mapping interactively (the Datos page) ---------------------------------------------------
+
+ROLE_CHOICES = ("ignore", *ROLES, "attribute")
+
+
+def suggested_roles(suggestion: str, headers: list[str]) -> dict[str, str]:
+    """Each header's role in a suggestion written by ``not_recognised`` ('indicator:CODE' for values;
+    'ignore' where the suggestion could only say CHOOSE_A_CODE)."""
+    try:
+        columns = tomllib.loads(suggestion).get("columns", {})
+    except tomllib.TOMLDecodeError:
+        columns = {}
+    roles = {}
+    for header in headers:
+        role = columns.get(header, "ignore")
+        if isinstance(role, dict):
+            code = role.get("indicator")
+            role = f"indicator:{code}" if code and code != "CHOOSE_A_CODE" else "ignore"
+        roles[header] = role if role in ROLE_CHOICES or str(role).startswith("indicator:") else "ignore"
+    return roles
+
+
+def mapping_from_choices(country: str, unit_type: str, roles: dict[str, str], year: int | None = None,
+                         level: str = "all") -> dict:
+    """The mapping (same structure as a TOML file) a user built by picking each column's role."""
+    if level not in LEVELS:
+        raise MappingError(f"level must be one of {', '.join(LEVELS)}")
+    source: dict = {"country": country, "unit_type": unit_type}
+    if year is not None:
+        source["year"] = int(year)
+    columns: dict = {}
+    for header, role in roles.items():
+        if role.startswith("indicator:"):
+            columns[header] = {"indicator": role.split(":", 1)[1], "level": level}
+        elif role in ROLE_CHOICES:
+            columns[header] = role
+        else:
+            raise MappingError(f"column '{header}': unknown role '{role}'")
+    return {"source": source, "columns": columns}
+
+
+def _toml_string(text: str) -> str:
+    # A JSON string is a valid TOML basic string (same escapes, \uXXXX included).
+    import json
+
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def mapping_to_toml(mapping: dict) -> str:
+    """A mapping as a TOML file the CLI accepts (``--mapping FILE.toml``), so a choice made in the
+    dashboard can be reused for next year's file."""
+    lines = ["[source]"]
+    for key, value in mapping.get("source", {}).items():
+        lines.append(f"{key} = {value}" if isinstance(value, int) else f"{key} = {_toml_string(value)}")
+    lines += ["", "[columns]"]
+    for header, role in mapping.get("columns", {}).items():
+        if isinstance(role, dict):
+            inner = ", ".join(f"{k} = {_toml_string(v)}" for k, v in role.items())
+            lines.append(f"{_toml_string(header)} = {{ {inner} }}")
+        else:
+            lines.append(f"{_toml_string(header)} = {_toml_string(role)}")
+    return "\n".join(lines) + "\n"

@@ -673,29 +673,19 @@ def rollback(db_path: str | Path, import_id: int) -> dict:
 def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dict | None = None,
                 on_conflict: str = "abort", layout: Layout | None = None) -> dict:
     """Stage and commit one file; the summary dict is what the CLI prints."""
-    from analysis.importer.mapping import MappingError, indicator_definitions, layout_from_mapping, load_mapping
+    from analysis.importer.boundaries import import_boundaries, is_boundary_file
+    from analysis.importer.mapping import MappingError, load_mapping
 
-    extra = _extra_indicators(db_path)
-    builder = None
-    new_indicators = pd.DataFrame()
+    if mapping is None and layout is None and is_boundary_file(path):
+        return import_boundaries(path, db_path)
     if mapping is not None:
         try:
             spec = mapping if isinstance(mapping, dict) else load_mapping(mapping)
-            new_indicators = indicator_definitions(spec)
         except MappingError as exc:
             raise ImportFailed(str(exc)) from exc
-        known = set(INDICATOR_BY_CODE) | (set(extra["code"]) if len(extra) else set())
-        if len(new_indicators):
-            extra = pd.concat([extra, new_indicators[["code", "kind", "min_value", "max_value"]]])
-
-        def builder(source: SourceTable) -> Layout:
-            try:
-                return layout_from_mapping(spec, source, known)
-            except MappingError as exc:
-                raise ImportFailed(f"{source.name}: {exc}") from exc
-
-    staged = stage(path, layout=layout, extra_indicators=extra, mapping_builder=builder)
-    staged.summary["_new_indicators"] = new_indicators
+        staged = stage_with_mapping(path, spec, db_path)
+    else:
+        staged = stage(path, layout=layout, extra_indicators=_extra_indicators(db_path))
     try:
         return commit(staged, db_path, on_conflict)
     except StoreError as exc:
@@ -715,3 +705,45 @@ def _extra_indicators(db_path: str | Path) -> pd.DataFrame:
         return con.execute("SELECT code, kind, min_value, max_value FROM indicators").df()
     finally:
         con.close()
+
+
+def peek(path: str | Path, name: str | None = None, rows: int = 5) -> tuple[list[str], pd.DataFrame]:
+    """A file's headers and first rows as text (for choosing column roles); nothing is validated."""
+    con = duckdb.connect()
+    try:
+        run(con, "SET enable_progress_bar = false")
+        try:
+            source = read_into(con, path, name)
+        except ReadError as exc:
+            raise ImportFailed(str(exc)) from exc
+        cols = ", ".join(f"c{i}" for i in range(len(source.headers)))
+        frame = con.execute(f"SELECT {cols} FROM raw ORDER BY _row LIMIT ?", [rows]).df()
+        frame.columns = source.headers
+        return source.headers, frame
+    finally:
+        con.close()
+
+
+def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | None = None,
+                       name: str | None = None) -> Staged:
+    """Stage a file with a mapping given as a dict (built on the Datos page or read from TOML)."""
+    from analysis.importer.mapping import MappingError, indicator_definitions, layout_from_mapping
+
+    extra = _extra_indicators(db_path) if db_path is not None else pd.DataFrame()
+    try:
+        new_indicators = indicator_definitions(mapping)
+    except MappingError as exc:
+        raise ImportFailed(str(exc)) from exc
+    known = set(INDICATOR_BY_CODE) | (set(extra["code"]) if len(extra) else set())
+    if len(new_indicators):
+        extra = pd.concat([extra, new_indicators[["code", "kind", "min_value", "max_value"]]])
+
+    def builder(source: SourceTable) -> Layout:
+        try:
+            return layout_from_mapping(mapping, source, known)
+        except MappingError as exc:
+            raise ImportFailed(f"{source.name}: {exc}") from exc
+
+    staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder)
+    staged.summary["_new_indicators"] = new_indicators
+    return staged

@@ -142,12 +142,36 @@ def test_caterpillar_fills_points_with_small_q_and_draws_the_reference():
 
 def test_territory_map_only_when_boundaries_match():
     square = {"type": "Polygon", "coordinates": [[[-91, 15], [-90, 15], [-90, 16], [-91, 16], [-91, 15]]]}
-    shapes = pd.DataFrame({"name": ["Quiché"], "geojson": [json.dumps(square)]})
-    values = pd.DataFrame({"label": ["Quiché", "Petén"], "effect": [0.3, -0.1]})
-    fig = figures.territory_map(shapes, values, {"colorbar": "g"}, "es")
+    other = {"type": "Polygon", "coordinates": [[[-90, 15], [-89, 15], [-89, 16], [-90, 16], [-90, 15]]]}
+    shapes = pd.DataFrame({"location": ["GT-14", "GT-17"], "country": ["GT", "GT"], "name": ["Quiché", "Petén"],
+                           "geojson": [json.dumps({"type": "Feature", "geometry": g}) for g in (square, other)]})
+    values = pd.DataFrame({"location": ["GT-14", "GT-99"], "country": ["GT", "GT"], "effect": [0.3, -0.1],
+                           "reliability": ["low", None], "hover": ["Quiché", "?"]})
+    fig = figures.territory_map(shapes, values, {"colorbar": "g", "no_result": "none", "low": "low"}, "es")
     spec = json.loads(fig.to_json())
-    assert spec["data"][0]["type"] == "choropleth" and spec["data"][0]["locations"] == ["Quiché"]
+    grey, coloured, marks = spec["data"]
+    assert grey["locations"] == ["GT-17"] and [f["id"] for f in grey["geojson"]["features"]] == ["GT-17"]
+    assert coloured["locations"] == ["GT-14"] and list(fig.data[1].z) == [0.3]
+    assert spec["layout"]["coloraxis"]["cmin"] == -0.3 and spec["layout"]["coloraxis"]["cmax"] == 0.3
+    assert marks["type"] == "scattergeo" and marks["lon"] == [-90.5] and marks["lat"] == [15.5]
     assert figures.territory_map(shapes, values.iloc[1:], {}, "es") is None
+
+
+def test_territory_locations_prefer_the_units_the_database_holds():
+    from analysis.overview import map_context, territory_locations
+
+    shapes = pd.DataFrame({
+        "country": ["CO", "CO", "CO", "GT", "GT", "GT"], "code": ["76020", "05055", "05001", "12-01", "12-24", "07-19"],
+        "location": ["CO-76020", "CO-05055", "CO-05001", "GT-12-01", "GT-12-24", "GT-07-19"],
+        "name": ["Argelia", "ARGELIA", "Medellín", "San Pedro", "San Pedro", "Santiago Atitlán"],
+        "in_units": [True, False, False, False, False, True]})
+    groups = pd.DataFrame({"country": ["CO", "CO", "GT", "GT", "GT"],
+                           "label": ["argelia", "Medellin", "San Pedro", "SANTIAGO ATITLAN", None]})
+    got = territory_locations(groups, shapes)
+    assert got.tolist() == ["CO-76020", "CO-05001", None, "GT-07-19", None]
+    context = map_context(shapes, ["CO-76020"], "municipality")
+    assert context["location"].tolist() == ["CO-76020"]
+    assert map_context(shapes, ["GT-07-19"], "department")["country"].eq("GT").all()
 
 
 def test_coverage_heatmap_and_school_series():
