@@ -363,7 +363,169 @@ WINDOW_STATS_SQL = f"""count(*) FILTER (WHERE {_LINKED}) AS n_linked,
 
 
 def _prepost_students(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
-    """Linked students: paired t on within-student differences; clustering by school in the effect size."""
+    """Linked students: paired t on within-student differences; clustering by school in the effect size.
+
+    One pass over the rows: DuckDB pairs each student's pre and post values and reduces them to
+    sufficient statistics per group and school (counts, means, centred sums of squares and
+    cross-products, a bit mask of the years tested); numpy pools the schools of each group (Chan,
+    Golub & LeVeque's pairwise update, numerically stable) and computes every group's ICC at once.
+    Years travel as a 64-bit mask of ``year % 64``; student data whose years span 64 years or more
+    take the exact list-based route instead.
+    """
+    per_school = _fetch(con, _student_school_stats_sql(base, keys, kl), params)
+    if per_school.empty:
+        return per_school
+    span = (per_school["year_max"] - per_school["year_min"]).max()
+    if span == span and span >= 64:
+        return _prepost_students_lists(con, req, base, params, keys, kl)
+    groups, clusters = _combine_school_stats(per_school, keys)
+    return _prepost_students_result(groups, clusters, req, keys)
+
+
+def _student_school_stats_sql(base: str, keys: list[str], kl: str) -> str:
+    """Per group and school: moments of v_pre, v_post (everybody and linked) and of the linked differences."""
+    group_any = ", ".join(f"any_value({k}) AS {k}" for k in keys)
+    linked = f"FILTER (WHERE {_LINKED})"
+    return f"""WITH b AS ({base}), s AS (
+        SELECT unit_id, student_key, {group_any},
+               avg(value) FILTER (WHERE period = 'pre') AS v_pre, avg(value) FILTER (WHERE period = 'post') AS v_post,
+               bit_or(1::UBIGINT << (year % 64)::INTEGER) FILTER (WHERE period = 'pre') AS m_pre,
+               bit_or(1::UBIGINT << (year % 64)::INTEGER) FILTER (WHERE period = 'post') AS m_post,
+               min(year) AS year_min, max(year) AS year_max
+        FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)
+        SELECT {kl}, unit_id,
+               count(v_pre) AS n_pre, avg(v_pre) AS mean_pre, var_pop(v_pre) AS var_pre,
+               count(v_post) AS n_post, avg(v_post) AS mean_post, var_pop(v_post) AS var_post,
+               count(*) {linked} AS n_linked,
+               avg(v_pre) {linked} AS lmean_pre, var_pop(v_pre) {linked} AS lvar_pre,
+               avg(v_post) {linked} AS lmean_post, var_pop(v_post) {linked} AS lvar_post,
+               covar_pop(v_pre, v_post) {linked} AS lcov,
+               avg(v_post - v_pre) AS mean_j, var_pop(v_post - v_pre) AS dvar,
+               sum(bit_count(m_pre)) AS student_years_pre, bit_or(m_pre) AS mask_pre,
+               sum(bit_count(m_post)) AS student_years_post, bit_or(m_post) AS mask_post,
+               min(year_min) AS year_min, max(year_max) AS year_max
+        FROM s GROUP BY {kl}, unit_id ORDER BY {kl}, unit_id"""
+
+
+def _pool(codes: np.ndarray, k: int, n: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Pool per-school (n, mean, centred sum of squares) into per-group (n, mean, centred sum of squares).
+
+    M2 = sum M2_j + sum n_j (mean_j - mean)^2 (Chan, Golub & LeVeque 1979): no cancellation, unlike
+    sums of squares. Schools with n_j = 0 contribute nothing; a group with n = 0 has a NaN mean.
+    """
+    w = np.where(n > 0, n, 0.0)
+    total = np.bincount(codes, weights=w, minlength=k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gmean = np.bincount(codes, weights=w * np.nan_to_num(mean), minlength=k) / total
+    dev = np.where(w > 0, np.nan_to_num(mean) - np.nan_to_num(gmean)[codes], 0.0)
+    gm2 = np.bincount(codes, weights=np.where(w > 0, np.nan_to_num(m2), 0.0) + w * dev**2, minlength=k)
+    return total, np.where(total > 0, gmean, np.nan), gm2, dev
+
+
+def _combine_school_stats(per_school: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-group sufficient statistics (those of WINDOW_STATS_SQL) pooled from the per-school ones."""
+    codes = per_school.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    first = ~pd.Series(codes).duplicated().to_numpy()
+    k = int(first.sum())
+    # rows arrive sorted by the keys, so group codes follow that order
+
+    def col(name: str) -> np.ndarray:
+        return per_school[name].to_numpy(dtype=float, na_value=np.nan)
+
+    def sd(m2: np.ndarray, n: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n >= 2, np.sqrt(np.clip(m2, 0.0, None) / (n - 1.0)), np.nan)
+
+    n_pre, n_post, n_l = col("n_pre"), col("n_post"), col("n_linked")
+    tot_pre, mean_pre, m2_pre, _ = _pool(codes, k, n_pre, col("mean_pre"), col("var_pre") * n_pre)
+    tot_post, mean_post, m2_post, _ = _pool(codes, k, n_post, col("mean_post"), col("var_post") * n_post)
+    tot_l, lmean_pre, lm2_pre, dev_pre = _pool(codes, k, n_l, col("lmean_pre"), col("lvar_pre") * n_l)
+    _, lmean_post, lm2_post, dev_post = _pool(codes, k, n_l, col("lmean_post"), col("lvar_post") * n_l)
+    _, mean_diff, dm2, _ = _pool(codes, k, n_l, col("mean_j"), col("dvar") * n_l)
+    # cross-products of the linked pairs: C = sum C_j + sum n_j (pre_j - pre)(post_j - post)
+    w = np.where(n_l > 0, n_l, 0.0)
+    cross = np.bincount(codes, weights=np.where(w > 0, np.nan_to_num(col("lcov")) * w, 0.0) + w * dev_pre * dev_post,
+                        minlength=k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(tot_l >= 2, cross / np.sqrt(lm2_pre * lm2_post), np.nan)
+    groups = per_school.loc[first, keys].reset_index(drop=True)
+    groups["n_units"] = np.bincount(codes, minlength=k)
+    groups["n_pre"], groups["n_post"], groups["n_linked"] = tot_pre, tot_post, tot_l
+    groups["mean_pre"], groups["mean_post"] = mean_pre, mean_post
+    groups["sd_pre"], groups["sd_post"] = sd(m2_pre, tot_pre), sd(m2_post, tot_post)
+    groups["lmean_pre"], groups["lmean_post"] = lmean_pre, lmean_post
+    groups["lsd_pre"], groups["lsd_post"] = sd(lm2_pre, tot_l), sd(lm2_post, tot_l)
+    groups["mean_diff"], groups["sd_diff"], groups["r"] = mean_diff, sd(dm2, tot_l), r
+    # years: union of the school masks; composition: students tested per year, summed over schools
+    year_min = np.full(k, np.inf)
+    np.minimum.at(year_min, codes, np.nan_to_num(col("year_min"), nan=np.inf))
+    for side in ("pre", "post"):
+        mask = per_school[f"mask_{side}"].to_numpy(dtype=float, na_value=0).astype(np.uint64) \
+            if per_school[f"mask_{side}"].dtype.kind == "f" else \
+            per_school[f"mask_{side}"].fillna(0).to_numpy(dtype=np.uint64)
+        group_mask = np.zeros(k, dtype=np.uint64)
+        np.bitwise_or.at(group_mask, codes, mask)
+        years_in_school = _popcount(mask)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tested = np.where(years_in_school > 0, col(f"student_years_{side}") / years_in_school, np.nan)
+        has = np.bincount(codes, weights=(~np.isnan(tested)).astype(float), minlength=k) > 0
+        per_year = np.where(has, np.bincount(codes, weights=np.nan_to_num(tested), minlength=k), np.nan)
+        groups[f"students_{side}"] = np.where(np.isnan(per_year), groups[f"n_{side}"], per_year)
+        groups[f"{side}_years"] = _decode_years(group_mask, year_min)
+    clusters = pd.DataFrame({"code": codes, "n_j": n_l, "mean_j": col("mean_j"),
+                             "var_j": np.where(n_l >= 2, col("dvar") * n_l / np.maximum(n_l - 1.0, 1.0), np.nan)})
+    return groups, clusters
+
+
+def _popcount(mask: np.ndarray) -> np.ndarray:
+    """Number of set bits of each uint64."""
+    return np.unpackbits(np.ascontiguousarray(mask, dtype="<u8").view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+
+
+def _decode_years(masks: np.ndarray, year_min: np.ndarray) -> list[list[int]]:
+    """Years from a mask of ``year % 64`` bits and the smallest year observed (span under 64 years)."""
+    decoded: dict[tuple[int, float], list[int]] = {}
+    out = []
+    for mask, low in zip(masks.tolist(), year_min.tolist(), strict=True):
+        if (mask, low) not in decoded:
+            start = int(low) if mask and np.isfinite(low) else 0
+            decoded[(mask, low)] = [y for y in range(start, start + 64) if mask >> (y % 64) & 1] if mask else []
+        out.append(decoded[(mask, low)])
+    return out
+
+
+def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: Request,
+                             keys: list[str]) -> pd.DataFrame:
+    """Tests, intervals and effect sizes from per-group statistics (and per-school ones for the ICC)."""
+    used = clusters[clusters["n_j"] > 0]
+    icc_vals, deffs = stats.icc_design_effect_by_group(
+        used["code"].to_numpy(), len(groups), used["n_j"].to_numpy(dtype=float),
+        used["mean_j"].to_numpy(dtype=float), used["var_j"].to_numpy(dtype=float))
+    groups["icc"], groups["design_effect"] = icc_vals, deffs
+    if req.kind == "binary":
+        return _binary_prepost(groups)
+    res = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
+                                  groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
+                                  deff=groups["design_effect"], level=req.conf_level)
+    # unlinked cohorts (no student observed in both windows): independent groups, Welch (METHODS.md, Designs 1)
+    welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post"], groups["n_pre"],
+                                   groups["mean_pre"], groups["sd_pre"], deff=groups["design_effect"],
+                                   level=req.conf_level)
+    paired_rows = (groups["n_linked"] >= 2).to_numpy()
+    out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
+                  "pre_years", "post_years", "students_pre", "students_post"]].copy()
+    for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):
+        out[c] = np.where(paired_rows, res[c].to_numpy(), welch[c].to_numpy())
+    out["effect_size_kind"] = "hedges_g"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["attrition"] = np.where(paired_rows & (out["n_pre"] > 0), 1 - out["n_linked"] / out["n_pre"], np.nan)
+    out["design"] = "prepost"
+    return out
+
+
+def _prepost_students_lists(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
+    """The exact list-based computation (two passes over the students): used when years span 64 or
+    more, and by the tests as the reference for the one-pass computation."""
     group_any = ", ".join(f"any_value({k}) AS {k}" for k in keys)
     per_student = f"""WITH b AS ({base}), s AS (
         SELECT unit_id, student_key, {group_any},
@@ -392,45 +554,9 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
                                                                                                  name=None)])
     groups["students_pre"] = np.where(np.isnan(per_year[:, 0]), groups["n_pre"], per_year[:, 0])
     groups["students_post"] = np.where(np.isnan(per_year[:, 1]), groups["n_post"], per_year[:, 1])
-    icc_vals, deffs = _cluster_design(groups, clusters[clusters["n_j"] > 0], keys)
-    groups["icc"], groups["design_effect"] = icc_vals, deffs
-    if req.kind == "binary":
-        return _binary_prepost(groups)
-    res = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
-                                  groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
-                                  deff=groups["design_effect"], level=req.conf_level)
-    # unlinked cohorts (no student observed in both windows): independent groups, Welch (METHODS.md, Designs 1)
-    welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post"], groups["n_pre"],
-                                   groups["mean_pre"], groups["sd_pre"], deff=groups["design_effect"],
-                                   level=req.conf_level)
-    paired_rows = (groups["n_linked"] >= 2).to_numpy()
-    out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
-                  "pre_years", "post_years", "students_pre", "students_post"]].copy()
-    for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):
-        out[c] = np.where(paired_rows, res[c].to_numpy(), welch[c].to_numpy())
-    out["effect_size_kind"] = "hedges_g"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["attrition"] = np.where(paired_rows & (out["n_pre"] > 0), 1 - out["n_linked"] / out["n_pre"], np.nan)
-    out["design"] = "prepost"
-    return out
-
-
-def _cluster_design(groups: pd.DataFrame, clusters: pd.DataFrame, keys: list[str]) -> tuple[list, list]:
-    """Per group: ICC of the within-student differences across schools and the design effect."""
-    iccs, deffs = [], []
-    grouped = {k: g for k, g in clusters.groupby(keys, dropna=False, sort=False)} if len(clusters) else {}
-    for row in groups[keys].itertuples(index=False, name=None):
-        part = grouped.get(tuple(row))
-        if part is None or len(part) < 2:
-            iccs.append(np.nan)
-            deffs.append(1.0)
-            continue
-        rho = stats.icc_from_summary(part["n_j"], part["mean_j"], part["var_j"])
-        n = part["n_j"].to_numpy(dtype=float)
-        m = float((n ** 2).sum() / n.sum())  # size-weighted mean cluster size
-        iccs.append(rho)
-        deffs.append(float(stats.design_effect(m, rho)) if np.isfinite(rho) else 1.0)
-    return iccs, deffs
+    position = {tuple(r): i for i, r in enumerate(groups[keys].itertuples(index=False, name=None))}
+    codes = [position[tuple(r)] for r in clusters[keys].itertuples(index=False, name=None)]
+    return _prepost_students_result(groups, clusters.assign(code=codes), req, keys)
 
 
 def _binary_prepost(groups: pd.DataFrame) -> pd.DataFrame:
@@ -732,23 +858,106 @@ def _finish(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame:
     if g is not None:
         frame["improvement_index"] = stats.improvement_index(g.to_numpy(dtype=float))
         frame["months_progress"] = stats.eef_months(g.to_numpy(dtype=float))
-    frame["flags"] = [_flags(row, req) for row in frame.to_dict("records")]
+    # pre/post gives one row per school (40,000 at national scale): vectorised flags, badges and marks;
+    # DiD gives a few rows, checked one by one (tests pin the two routes to the same answers)
+    prepost = req.design == "prepost"
+    frame["flags"] = _prepost_flags(frame, req) if prepost else [_flags(row, req) for row in _records(frame)]
     # Saber 11 scale change: never difference scores across the 2014 change
-    scale_break = frame["flags"].map(lambda f: "saber_scale_change" in f)
+    scale_break = frame["flags"].str.contains("saber_scale_change", regex=False).to_numpy(dtype=bool)
     for c in ("diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high",
               "improvement_index", "months_progress", "estimate", "ci_low", "ci_high", "se", "wild_p_value"):
-        if c in frame:
+        if c in frame and scale_break.any():
             frame.loc[scale_break, c] = np.nan
-    badges = [_badge(row, req) for row in frame.to_dict("records")]
+    badges = _prepost_badges(frame, req) if prepost else [_badge(row, req) for row in _records(frame)]
     frame["evidence"] = [b[0] for b in badges]
     frame["evidence_reasons"] = [", ".join(b[1]) for b in badges]
-    frame["reliability"] = [_reliability(row, req) for row in frame.to_dict("records")]
+    frame["reliability"] = (_prepost_reliability(frame, req) if prepost
+                            else [_reliability(row, req) for row in _records(frame)])
     frame = _suppress(frame, req, keys)
     frame["q_value"] = stats.bh_qvalues(frame["p_value"].to_numpy(dtype=float)) if "p_value" in frame else np.nan
     for c in ("n_units", "n_pre", "n_post", "n_linked", "n_clusters", "n_treated", "n_comparison"):
         if c in frame:
             frame[c] = pd.to_numeric(frame[c], errors="coerce").round().astype("Int64")
     return frame
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, much faster than ``DataFrame.to_dict("records")`` on wide frames with list columns."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns),
+                                                                       strict=True)]
+
+
+def _float(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _prepost_flags(frame: pd.DataFrame, req: Request) -> pd.Series:
+    """:func:`_flags` for every pre/post row at once (pandemic years, Saber scale change, composition)."""
+    seen: dict[int, tuple] = {}  # rows often share one list object (see _decode_years): convert it once
+
+    def years(value) -> tuple:
+        if id(value) not in seen:
+            seen[id(value)] = tuple(_years(value))
+        return seen[id(value)]
+
+    pre = [years(v) for v in frame["pre_years"]] if "pre_years" in frame else [()] * len(frame)
+    post = [years(v) for v in frame["post_years"]] if "post_years" in frame else [()] * len(frame)
+    countries = frame["country"].tolist() if "country" in frame else [None] * len(frame)
+    by_years: dict[tuple, tuple[bool, bool]] = {}
+    pandemic, saber = [], []
+    for a, b, country in zip(pre, post, countries, strict=True):
+        if (a, b, country) not in by_years:
+            by_years[(a, b, country)] = (
+                any(y in PANDEMIC_YEARS for y in a + b),
+                country == "CO" and req.indicator.startswith("score_") and bool(a) and bool(b)
+                and min(a) <= SABER_SCALE_CHANGE <= max(b) and not req.student_level)
+        pandemic.append(by_years[(a, b, country)][0])
+        saber.append(by_years[(a, b, country)][1])
+    n_pre = _float(frame, "students_pre" if "students_pre" in frame else "n_pre")
+    n_post = _float(frame, "students_post" if "students_post" in frame else "n_post")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        composition = ((n_pre != 0) & (n_post != 0) & ~np.isnan(n_pre) & ~np.isnan(n_post)
+                       & (np.abs(n_post - n_pre) / n_pre > COMPOSITION_CHANGE))
+    flags = []
+    for p, s, c in zip(pandemic, saber, composition.tolist(), strict=True):
+        flags.append(", ".join(name for name, on in (("pandemic_years", p), ("saber_scale_change", s),
+                                                     ("composition_change", c)) if on))
+    return pd.Series(flags, index=frame.index, dtype=object)
+
+
+def _prepost_badges(frame: pd.DataFrame, req: Request) -> list[tuple[str, list[str]]]:
+    """:func:`_badge` for every pre/post row: it depends only on (units, attrition rating), so each
+    distinct pair is rated once."""
+    units = _float(frame, "n_units")
+    if req.student_level:
+        attrition = _float(frame, "attrition")
+        ratings = np.where(np.isnan(attrition), None, np.where(attrition * 100 <= 20, "low", "high"))
+    else:
+        ratings = np.full(len(frame), "not_applicable", dtype=object)
+    cache: dict[tuple, tuple[str, list[str]]] = {}
+    out = []
+    for u, rating in zip(units.tolist(), ratings.tolist(), strict=True):
+        key = (None if u != u else int(u), rating)
+        if key not in cache:
+            cache[key] = stats.evidence_badge(stats.EvidenceFacts(
+                design="prepost", n_treated_clusters=key[0], attrition=rating, clustering_handled=True))
+        out.append(cache[key])
+    return out
+
+
+def _prepost_reliability(frame: pd.DataFrame, req: Request) -> list[str]:
+    """:func:`_reliability` for every pre/post row: low under 30 students or 5 units, else ok."""
+    low = np.zeros(len(frame), dtype=bool)
+    if req.student_level:
+        students = _float(frame, "n_linked")
+        if "test" in frame:
+            welch = (frame["test"] == "welch_t").to_numpy(dtype=bool)
+            students = np.where(welch, np.minimum(_float(frame, "n_pre"), _float(frame, "n_post")), students)
+        low |= ~np.isnan(students) & (students < MIN_STUDENTS_RELIABLE)
+    units = _float(frame, "n_units")
+    low |= ~np.isnan(units) & (units < MIN_UNITS)
+    return np.where(low, "low", "ok").tolist()
 
 
 def _flags(row: dict, req: Request) -> str:

@@ -11,6 +11,7 @@ aggregated in DuckDB) and return arrays or tidy DataFrames with stable snake_cas
 from .clustering import (
     ICC_ACHIEVEMENT,
     ICC_OTHER,
+    icc_design_effect_by_group,
     icc_from_summary,
     icc_oneway,
     t_from_g,
@@ -96,6 +97,7 @@ __all__ = [
     "feldt_ci",
     "hedges_g",
     "hedges_g_var",
+    "icc_design_effect_by_group",
     "icc_from_summary",
     "icc_oneway",
     "improvement_index",

@@ -17,6 +17,7 @@ from ._common import FloatArray, as_float, scalar_or_array
 __all__ = [
     "ICC_ACHIEVEMENT",
     "ICC_OTHER",
+    "icc_design_effect_by_group",
     "icc_from_summary",
     "icc_oneway",
     "t_from_g",
@@ -104,6 +105,45 @@ def icc_from_summary(n_j: npt.ArrayLike, mean_j: npt.ArrayLike, var_j: npt.Array
     if not denom > 0:
         return float("nan")
     return float(max((msb - msw) / denom, 0.0))
+
+
+def icc_design_effect_by_group(
+    codes: npt.ArrayLike,
+    n_groups: int,
+    n_j: npt.ArrayLike,
+    mean_j: npt.ArrayLike,
+    var_j: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """ICC(1) and design effect of many groups at once, from their clusters' sizes, means and variances.
+
+    ``codes`` gives each cluster's group (0 .. n_groups − 1). Per group, the same estimator as
+    :func:`icc_from_summary` over that group's clusters, and the design effect 1 + (m − 1)ρ with m the
+    size-weighted mean cluster size Σn²/Σn (Hedges 2007). A group with fewer than two clusters, or
+    whose ICC is undefined, gets ICC NaN and design effect 1. Vectorised: one pass of ``np.bincount``
+    instead of a Python loop per group (40,000 schools take milliseconds).
+    """
+    g = np.asarray(codes, dtype=np.int64).ravel()
+    n = as_float(n_j).ravel()
+    mu = as_float(mean_j).ravel()
+    v = np.nan_to_num(as_float(var_j).ravel(), nan=0.0)
+    keep = n >= 1
+    g, n, mu, v = g[keep], n[keep], mu[keep], v[keep]
+
+    def total(x: np.ndarray) -> FloatArray:
+        return np.bincount(g, weights=x, minlength=n_groups).astype(float)
+
+    j = np.bincount(g, minlength=n_groups).astype(float)
+    big_n = total(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grand = total(n * mu) / big_n
+        msb = total(n * (mu - grand[g]) ** 2) / (j - 1.0)
+        msw = total((n - 1.0) * v) / (big_n - j)
+        n0 = (big_n - total(n**2) / big_n) / (j - 1.0)
+        denom = msb + (n0 - 1.0) * msw
+        rho = np.where((j >= 2) & (big_n - j >= 1) & (denom > 0), np.maximum((msb - msw) / denom, 0.0), np.nan)
+        m = total(n**2) / big_n
+    deff = np.where(np.isfinite(rho), 1.0 + (m - 1.0) * rho, 1.0)
+    return rho, deff
 
 
 def icc_oneway(values: npt.ArrayLike, groups: npt.ArrayLike) -> float:
