@@ -90,10 +90,11 @@ def create_schema(con: duckdb.DuckDBPyConnection, catalog: str | None = None) ->
     if catalog:
         con.execute(f"USE {catalog}")
     con.execute(SCHEMA_SQL)
-    con.executemany(
-        "INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (code) DO NOTHING",
-        indicator_rows(),
-    )
+    # one multi-row statement: executemany ran one statement per indicator (~0.3 s on every snapshot)
+    rows = indicator_rows()
+    placeholders = ", ".join("(" + ", ".join("?" * len(rows[0])) + ")" for _ in rows)
+    con.execute(f"INSERT INTO indicators VALUES {placeholders} ON CONFLICT (code) DO NOTHING",
+                [value for row in rows for value in row]).fetchall()
     con.execute(
         "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = ?",
         [SCHEMA_VERSION, SCHEMA_VERSION],
