@@ -296,3 +296,6 @@ def map_context(shapes: pd.DataFrame, locations: Iterable[str], unit_type: str) 
     departments = set(zip(matched["country"], matched["code"].str[:2], strict=True))
     keep = [(c, code[:2]) in departments for c, code in zip(shapes["country"], shapes["code"], strict=True)]
     return shapes[keep]
+
+
+INDICATOR_CODES_SQL = "SELECT code FROM indicators ORDER BY code"

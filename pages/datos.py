@@ -37,25 +37,39 @@ with upload_tab:
     if not view.writes_allowed():
         st.caption(t("data.read_only"))
     else:
-        st.caption(t("data.upload_help"))
-        upload = st.file_uploader(t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "parquet", "json"])
+        st.caption(t("data.upload_help", limit=view.UPLOAD_LIMIT_MB))
+        upload = st.file_uploader(t("data.upload_label"), type=view.UPLOAD_TYPES, key="datos-upload",
+                                  max_upload_size=view.UPLOAD_LIMIT_MB)
+        staged = None
         if upload is not None:
-            staged, error = view.stage_upload(upload.name, upload.getvalue())
+            staged, error = view.stage_upload(upload.file_id, upload.name, upload.getvalue())
             if error:
                 st.error(error)
-            else:
-                st.dataframe(view.staged_summary(staged), hide_index=True, width="stretch")
-                rejects = view.staged_rejects(staged)
-                if len(rejects):
-                    st.warning(t("data.upload_rejects", n=len(rejects)))
-                    st.dataframe(rejects.rename(columns=lambda c: t(f"col.{c}")), hide_index=True, width="stretch")
-                policy = st.radio(t("data.upload_conflicts"), ["abort", "supersede", "keep"], horizontal=True,
-                                  format_func=lambda p: t(f"data.policy.{p}"))
-                if st.button(t("data.upload_commit"), type="primary", icon=":material/upload:"):
-                    ok, message, conflicts = view.commit_staged(policy)
-                    (st.success if ok else st.error)(message)
-                    if conflicts is not None:
-                        st.dataframe(conflicts, hide_index=True, width="stretch")
+        waiting = view.pending() if upload is not None else None
+        if waiting is not None:
+            view.mapping_form(waiting)
+        if staged is not None:
+            st.dataframe(view.staged_summary(staged), hide_index=True, width="stretch")
+            rejects = view.staged_rejects(staged)
+            if len(rejects):
+                st.warning(t("data.upload_rejects", n=len(rejects)))
+                st.dataframe(rejects, hide_index=True, width="stretch")
+                st.download_button(t("data.rejects_download"), data=view.rejects_csv(staged),
+                                   file_name=f"{upload.name}.rechazos.csv", mime="text/csv", on_click="ignore",
+                                   icon=":material/download:", key="datos-rejects")
+            toml = view.mapping_toml()
+            if toml:
+                st.download_button(t("data.mapping_download"), data=toml.encode("utf-8"),
+                                   file_name=f"{upload.name}.mapping.toml", mime="application/toml",
+                                   on_click="ignore", icon=":material/download:", key="datos-mapping")
+            policies = {p: t(f"data.policy.{p}") for p in ("abort", "supersede", "keep")}
+            policy = st.radio(t("data.upload_conflicts"), list(policies), horizontal=True,
+                              format_func=policies.get, key="datos-policy")
+            if st.button(t("data.upload_commit"), type="primary", icon=":material/upload:", key="datos-commit"):
+                ok, message, conflicts = view.commit_staged(policy)
+                (st.success if ok else st.error)(message)
+                if conflicts is not None:
+                    st.dataframe(conflicts, hide_index=True, width="stretch")
 
 with dictionary_tab:
     st.caption(t("data.dictionary_help"))

@@ -10,16 +10,35 @@ import pandas as pd
 import streamlit as st
 
 from analysis import figures, overview
+from analysis.catalog import LEVELS
 from analysis.disclosure import MIN_CELL
+from analysis.importer.boundaries import (
+    BoundaryError,
+    StagedBoundaries,
+    commit_boundaries,
+    is_boundary_file,
+    matched_units,
+    stage_boundaries,
+)
 from analysis.importer.layouts import NotRecognised
+from analysis.importer.mapping import (
+    ROLE_CHOICES,
+    MappingError,
+    mapping_from_choices,
+    mapping_to_toml,
+    suggested_roles,
+)
 from analysis.importer.pipeline import (
     CONFLICT_POLICIES,
     ImportConflict,
     ImportFailed,
     commit,
+    extra_indicators,
+    peek,
     rejects_frame,
     rollback,
     stage,
+    stage_with_mapping,
 )
 from analysis.store import StoreError
 from ui import format as fmt
@@ -62,39 +81,168 @@ def do_rollback(import_id: int) -> tuple[bool, str]:
 
 # --- upload with preview (nothing reaches the database before the user commits) ----------------------------
 
-def stage_upload(name: str, data: bytes) -> tuple[object | None, str | None]:
-    """Validate an uploaded file into a session-private in-memory database; (staged, error)."""
-    previous = st.session_state.pop(STAGED_KEY, None)
-    if previous is not None:
-        previous.con.close()
+UPLOAD_LIMIT_MB = 200
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "geojson", "topojson"]
+PENDING_KEY = "_datos_pending"  # an unrecognised upload waiting for the user to name its columns
+STAGED_ID_KEY = "_datos_staged_id"
+MAPPING_KEY = "_datos_mapping_toml"
+MAX_MAPPED_COLUMNS = 60  # wider files are mapped with a TOML file (CLI), not one selector per column
+
+
+def _temp_copy(name: str, data: bytes) -> Path:
     suffix = Path(name).suffix or ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
         handle.write(data)
-        path = Path(handle.name)
+        return Path(handle.name)
+
+
+def _drop_staged() -> None:
+    previous = st.session_state.pop(STAGED_KEY, None)
+    if previous is not None and hasattr(previous, "con"):
+        previous.con.close()
+    for key in (STAGED_ID_KEY, PENDING_KEY, MAPPING_KEY):
+        st.session_state.pop(key, None)
+
+
+def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None, str | None]:
+    """Validate an uploaded file in memory, once per upload; (staged, error).
+
+    A boundary file (GeoJSON/TopoJSON) is staged as shapes; a table LabLens does not recognise is
+    kept as *pending* so the user can name its columns (:func:`stage_with_roles`).
+    """
+    if st.session_state.get(STAGED_ID_KEY) == upload_id:
+        return st.session_state.get(STAGED_KEY), None
+    _drop_staged()
+    path = _temp_copy(name, data)
     try:
-        staged = stage(path, name=name)
+        if is_boundary_file(path):
+            staged = stage_boundaries(path, name=name)
+        else:
+            staged = stage(path, name=name, extra_indicators=extra_indicators(db_path()))
     except NotRecognised as exc:
-        return None, t("data.upload_not_recognised", reason=str(exc))
-    except ImportFailed as exc:
+        st.session_state[STAGED_ID_KEY] = upload_id
+        try:
+            headers, preview = peek(path, name)
+        except ImportFailed as failed:
+            return None, t("data.upload_failed", reason=str(failed))
+        st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers, "preview": preview,
+                                         "roles": suggested_roles(exc.suggestion, headers), "reason": str(exc)}
+        return None, None
+    except (ImportFailed, BoundaryError) as exc:
         return None, t("data.upload_failed", reason=str(exc))
     finally:
         path.unlink(missing_ok=True)
     st.session_state[STAGED_KEY] = staged
+    st.session_state[STAGED_ID_KEY] = upload_id
     return staged, None
+
+
+def pending() -> dict | None:
+    """The unrecognised upload waiting for column roles, if any."""
+    return st.session_state.get(PENDING_KEY)
+
+
+def role_options() -> list[str]:
+    """Roles a column can take: structural roles, then one entry per known indicator."""
+    codes = sorted(sql(overview.INDICATOR_CODES_SQL)["code"])
+    return [*ROLE_CHOICES, *(f"indicator:{c}" for c in codes)]
+
+
+def role_label(role: str) -> str:
+    if role.startswith("indicator:"):
+        return t("data.role.indicator", code=role.split(":", 1)[1])
+    return t(f"data.role.{role}")
+
+
+def stage_with_roles(country: str, unit_type: str, roles: dict[str, str], year: int | None,
+                     level: str) -> tuple[object | None, str | None]:
+    """Stage the pending upload with the column roles the user chose; (staged, error)."""
+    waiting = pending()
+    if waiting is None:
+        return None, t("data.upload_nothing")
+    try:
+        mapping = mapping_from_choices(country, unit_type, roles, year, level)
+    except MappingError as exc:
+        return None, t("data.upload_failed", reason=str(exc))
+    path = _temp_copy(waiting["name"], waiting["data"])
+    try:
+        staged = stage_with_mapping(path, mapping, db_path(), name=waiting["name"])
+    except (ImportFailed, NotRecognised) as exc:
+        return None, t("data.upload_failed", reason=str(exc))
+    finally:
+        path.unlink(missing_ok=True)
+    st.session_state[STAGED_KEY] = staged
+    st.session_state[MAPPING_KEY] = mapping_to_toml(mapping)
+    st.session_state.pop(PENDING_KEY, None)
+    return staged, None
+
+
+def mapping_form(waiting: dict) -> None:
+    """Name the columns of a file LabLens did not recognise; the choices become a mapping."""
+    st.warning(t("data.upload_not_recognised", reason=waiting["reason"]))
+    st.markdown(f"**{t('data.mapping_title')}**")
+    st.caption(t("data.mapping_help"))
+    st.dataframe(waiting["preview"], hide_index=True, width="stretch")
+    headers = waiting["headers"]
+    if len(headers) > MAX_MAPPED_COLUMNS:
+        st.info(t("data.mapping_too_wide", n=len(headers), limit=MAX_MAPPED_COLUMNS))
+        return
+    options = role_options()
+    # labels are computed now, in this run's language: a format_func calling t() later could answer in
+    # another session's language
+    role_labels = {o: role_label(o) for o in options}
+    countries = {c: fmt.country(c) for c in ("CO", "GT")}
+    unit_types = {u: t(f"unit_type.{u}") for u in ("school", "municipality", "department")}
+    levels = {v: t(f"level.{v}") for v in LEVELS}
+    with st.form("datos-mapping-form"):
+        c1, c2, c3, c4 = st.columns(4)
+        country = c1.selectbox(t("data.mapping_country"), list(countries), format_func=countries.get)
+        unit_type = c2.selectbox(t("data.mapping_unit_type"), list(unit_types), format_func=unit_types.get)
+        year = c3.number_input(t("data.mapping_year"), min_value=1990, max_value=2100, value=None, step=1,
+                               help=t("data.mapping_year_help"))
+        level = c4.selectbox(t("data.mapping_level"), list(levels), format_func=levels.get)
+        roles = {}
+        cols = st.columns(3)
+        for i, header in enumerate(headers):
+            suggested = waiting["roles"].get(header, "ignore")
+            roles[header] = cols[i % 3].selectbox(
+                header, options, index=options.index(suggested) if suggested in options else 0,
+                format_func=role_labels.get, key=f"datos-role-{i}")
+        submitted = st.form_submit_button(t("data.mapping_apply"), icon=":material/rule:")
+    if submitted:
+        _staged, error = stage_with_roles(country, unit_type, roles, None if year is None else int(year), level)
+        if error:
+            st.error(error)
+        else:
+            st.rerun()
+
+
+def mapping_toml() -> str | None:
+    """The mapping the user built, as a TOML file for next time (``--mapping``)."""
+    return st.session_state.get(MAPPING_KEY)
 
 
 def staged_summary(staged) -> pd.DataFrame:
     s = staged.summary
     keys = ["source_name", "layout", "encoding", "delimiter", "rows_read", "rows_rejected", "values_rejected",
             "observations", "students", "units_in_file", "indicators", "years", "waves", "programs",
-            "dropped_columns", "ignored_columns", "notes"]
+            "territories", "dropped_columns", "ignored_columns", "notes"]
     rows = [(t(f"col.{k}"), ", ".join(map(str, s[k])) if isinstance(s[k], list) else str(s[k]))
             for k in keys if k in s and s[k] not in (None, [], "")]
+    if isinstance(staged, StagedBoundaries):
+        rows.append((t("col.territories_known"), str(matched_units(staged, db_path()))))
     return pd.DataFrame(rows, columns=[t("col.item"), t("col.value")])
 
 
 def staged_rejects(staged) -> pd.DataFrame:
-    return rejects_frame(staged)
+    frame = staged.rejects if isinstance(staged, StagedBoundaries) else rejects_frame(staged)
+    return frame.rename(columns=lambda c: t(f"col.{c}"))
+
+
+def rejects_csv(staged) -> bytes:
+    """The rejected rows (row, column, value, reason) as a CSV the user can fix and re-import."""
+    frame = staged.rejects if isinstance(staged, StagedBoundaries) else rejects_frame(staged)
+    return csv_bytes(frame)
 
 
 def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
@@ -102,13 +250,15 @@ def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
     if staged is None:
         return False, t("data.upload_nothing"), None
     try:
-        summary = commit(staged, db_path(), on_conflict if on_conflict in CONFLICT_POLICIES else "abort")
+        if isinstance(staged, StagedBoundaries):
+            summary = commit_boundaries(staged, db_path())
+        else:
+            summary = commit(staged, db_path(), on_conflict if on_conflict in CONFLICT_POLICIES else "abort")
     except ImportConflict as exc:
         return False, t("data.upload_conflict", reason=str(exc)), exc.conflicts
     except (ImportFailed, StoreError) as exc:
         return False, t("data.upload_failed", reason=str(exc)), None
-    staged.con.close()
-    st.session_state.pop(STAGED_KEY, None)
+    _drop_staged()
     st.cache_data.clear()
     if summary.get("status") == "already_imported":
         return True, t("data.upload_already", import_id=summary["import_id"]), None

@@ -685,7 +685,7 @@ def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dic
             raise ImportFailed(str(exc)) from exc
         staged = stage_with_mapping(path, spec, db_path)
     else:
-        staged = stage(path, layout=layout, extra_indicators=_extra_indicators(db_path))
+        staged = stage(path, layout=layout, extra_indicators=extra_indicators(db_path))
     try:
         return commit(staged, db_path, on_conflict)
     except StoreError as exc:
@@ -694,7 +694,7 @@ def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dic
         staged.con.close()
 
 
-def _extra_indicators(db_path: str | Path) -> pd.DataFrame:
+def extra_indicators(db_path: str | Path) -> pd.DataFrame:
     """Indicators defined by earlier mapping imports (beyond the shipped catalogue)."""
     from analysis.store import open_db
 
@@ -729,7 +729,7 @@ def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | No
     """Stage a file with a mapping given as a dict (built on the Datos page or read from TOML)."""
     from analysis.importer.mapping import MappingError, indicator_definitions, layout_from_mapping
 
-    extra = _extra_indicators(db_path) if db_path is not None else pd.DataFrame()
+    extra = extra_indicators(db_path) if db_path is not None else pd.DataFrame()
     try:
         new_indicators = indicator_definitions(mapping)
     except MappingError as exc:

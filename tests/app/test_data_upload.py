@@ -1,0 +1,112 @@
+"""Datos: an unrecognised file mapped column by column, and a boundary file, from upload to the database."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, require_real_data
+from ui.i18n import catalogue
+
+# A Guatemalan school file in a layout LabLens does not know: ';' separated, decimal commas, one
+# column to ignore. The school codes are demo schools of Chimaltenango.
+UNKNOWN = ("Establecimiento;Ciclo escolar;Lectura promedio;Comentario\n"
+           "04-01-1260-43;2024;61,5;bien\n"
+           "04-01-1382-43;2024;58,25;\n"
+           "04-01-4578-43;2024;-5;fuera de rango\n")
+
+
+def _datos(db, lang: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/datos.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def copy_db(demo_db, tmp_path, monkeypatch):
+    path = tmp_path / "lablens.duckdb"
+    shutil.copyfile(demo_db, path)
+    monkeypatch.setenv("LABLENS_DB", str(path))
+    return path
+
+
+def _frame(at: AppTest, column: str):
+    """The first table on the page with this column (the history tab's table comes first)."""
+    return next(f.value for f in at.dataframe if column in f.value.columns)
+
+
+def _select(at: AppTest, label: str):
+    return next(s for s in at.selectbox if s.label == label)
+
+
+def test_unrecognised_upload_is_mapped_interactively_then_imported(copy_db, router_active):
+    cat = catalogue("en")
+    at = _datos(copy_db, "en")
+    at.file_uploader[0].set_value(("lectura_gt.csv", UNKNOWN.encode("utf-8"), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("layout not recognised" in w.value for w in at.warning)
+    assert _frame(at, "Lectura promedio")["Lectura promedio"].tolist() == ["61,5", "58,25", "-5"]  # as text
+    role = {h: _select(at, h) for h in ("Establecimiento", "Ciclo escolar", "Lectura promedio", "Comentario")}
+    assert role["Comentario"].value == "ignore"
+    role["Establecimiento"].set_value("unit_code")
+    role["Ciclo escolar"].set_value("year")
+    role["Lectura promedio"].set_value("indicator:score_language")
+    _select(at, cat["data.mapping_country"]).set_value("GT")
+    next(b for b in at.button if b.label == cat["data.mapping_apply"]).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    summary = dict(_frame(at, cat["col.item"]).to_numpy().tolist())
+    assert summary[cat["col.layout"]] == "mapping file (observations)"
+    assert summary[cat["col.rows_read"]] == "3"
+    rejects = _frame(at, cat["col.raw_value"])
+    assert rejects[cat["col.raw_value"]].tolist() == ["-5"] and rejects[cat["col.row_number"]].tolist() == [3]
+    labels = [b.label for b in at.get("download_button")]
+    assert cat["data.rejects_download"] in labels and cat["data.mapping_download"] in labels
+    with duckdb.connect(str(copy_db), read_only=True) as con:  # nothing is written before "Import"
+        assert con.execute("SELECT count(*) FROM imports").fetchall() == [(1,)]
+    next(b for b in at.button if b.label == cat["data.upload_commit"]).click().run()
+    assert any("Import 2 published" in s.value for s in at.success), [e.value for e in at.error]
+    with duckdb.connect(str(copy_db), read_only=True) as con:
+        rows = con.execute("""SELECT unit_id, year, value FROM observations WHERE import_id = 2
+            AND indicator = 'score_language' ORDER BY unit_id""").fetchall()
+        assert rows == [("GT-04-01-1260-43", 2024, 61.5), ("GT-04-01-1382-43", 2024, 58.25)]
+        assert con.execute("SELECT count(*) FROM rejects WHERE import_id = 2").fetchall() == [(1,)]
+
+
+def test_mapping_errors_are_sentences_and_nothing_is_staged(copy_db, router_active):
+    cat = catalogue("es")
+    at = _datos(copy_db, "es")
+    at.file_uploader[0].set_value(("lectura_gt.csv", UNKNOWN.encode("utf-8"), "text/csv")).run()
+    for header in ("Establecimiento", "Ciclo escolar", "Lectura promedio", "Comentario"):
+        _select(at, header).set_value("ignore")
+    next(b for b in at.button if b.label == cat["data.mapping_apply"]).click().run()
+    assert not at.exception
+    assert any("unit_code" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == cat["data.upload_commit"]]
+
+
+def test_boundary_upload_previews_imports_and_draws_the_map(copy_db, router_active):
+    geo = require_real_data() / "geo" / "guatemala_deptos.topo.json"
+    cat = catalogue("es")
+    at = _datos(copy_db, "es")
+    at.file_uploader[0].set_value((geo.name, geo.read_bytes(), "application/json")).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    summary = dict(_frame(at, cat["col.item"]).to_numpy().tolist())
+    assert summary[cat["col.territories"]] == "GT department: 22"
+    assert summary[cat["col.territories_known"]] == "22"  # the demo holds all 22 departments
+    next(b for b in at.button if b.label == cat["data.upload_commit"]).click().run()
+    assert any("Importación 2 publicada: 22" in s.value for s in at.success), [e.value for e in at.error]
+    at.switch_page("pages/regiones.py").run()
+    assert not at.exception
+    import json
+
+    maps = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    maps = [m for m in maps if any(d["type"] == "choropleth" for d in m["data"])]
+    assert len(maps) == 1
+    located = {loc for d in maps[0]["data"] if d.get("coloraxis") for loc in d["locations"]}
+    assert located and all(loc.startswith("GT-") for loc in located)  # no Colombian shapes were imported
