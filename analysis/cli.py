@@ -136,9 +136,13 @@ def cmd_rejects(args: argparse.Namespace) -> int:
     return 0
 
 
-def compare_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by compare and export."""
-    p.add_argument("--indicator", required=True, help="indicator code, e.g. score_math or dropout_rate")
+def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -> None:
+    """Options shared by compare and export (export takes several indicators: repeat or comma-separate)."""
+    if many_indicators:
+        p.add_argument("--indicator", required=True, action="append",
+                       help="indicator code(s) for the evidence table: repeat or comma-separate")
+    else:
+        p.add_argument("--indicator", required=True, help="indicator code, e.g. score_math or dropout_rate")
     p.add_argument("--design", choices=["prepost", "did"], default="prepost")
     p.add_argument("--by", action="append", default=[],
                    help="group by a field (repeat or comma-separate): program, lab_type, country, department, "
@@ -150,16 +154,21 @@ def compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-cell", type=int, default=10, help="minimum students per shown cell (default 10)")
     p.add_argument("--weighted", action="store_true", help="weight unit rates by their n")
     p.add_argument("--icc", type=float, help="ICC for the WWC clustering correction (default 0.20 / 0.10)")
+    p.add_argument("--conf-level", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+
+
+def _by(args: argparse.Namespace) -> list[str]:
+    return [b.strip() for item in args.by for b in item.split(",") if b.strip()]
 
 
 def _compare_frame(args: argparse.Namespace):
     from analysis.compare import CompareError, compare
 
-    by = [b.strip() for item in args.by for b in item.split(",") if b.strip()]
+    by = _by(args)
     try:
         return compare(_db(args), args.indicator, design=args.design, by=by or None, program=args.program,
                        pre=args.pre, post=args.post, level=args.level, min_cell=args.min_cell,
-                       weighted=args.weighted, icc=args.icc)
+                       weighted=args.weighted, icc=args.icc, conf_level=args.conf_level)
     except CompareError as exc:
         raise CliError(str(exc)) from exc
 
@@ -178,6 +187,52 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         with pd.option_context("display.max_columns", None, "display.width", 200):
             print(frame.T.to_string(header=False) if len(frame) == 1 else frame.to_string(index=False))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The evidence table (indicators x design x grouping) as a .zip evidence pack, .xlsx, .csv or .parquet."""
+    import shlex
+
+    from analysis import evidence_pack as pack
+    from analysis.compare import CompareError
+
+    out = Path(args.out)
+    if out.suffix.lower() not in pack.FORMATS:
+        raise CliError(f"--out {args.out}: the file must end in {', '.join(pack.FORMATS)}")
+    if not out.parent.is_dir():
+        raise CliError(f"--out {args.out}: folder {out.parent} does not exist")
+    codes = list(dict.fromkeys(c.strip() for item in args.indicator for c in item.split(",") if c.strip()))
+    if not codes:
+        raise CliError("--indicator: give at least one indicator code")
+    db = _db(args)
+    request = pack.EvidenceRequest(
+        indicators=tuple(codes), design=args.design, by=tuple(_by(args)), program=args.program, pre=args.pre,
+        post=args.post, level=args.level, min_cell=args.min_cell, weighted=args.weighted, icc=args.icc,
+        conf_level=args.conf_level, command="python -m analysis " + shlex.join(args.argv))
+    con = pack.reproducible_connection(db)
+    try:
+        try:
+            table = pack.evidence_table(con, request)
+        except CompareError as exc:
+            raise CliError(str(exc)) from exc
+        context = pack.load_context(con, db.name)
+    finally:
+        con.close()
+    try:
+        data = pack.export_bytes(out.suffix.lower(), table, request, context, lang=args.lang,
+                                 csv_locale=args.csv_locale)
+    except pack.ExportError as exc:
+        raise CliError(str(exc)) from exc
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(out)  # a reader never sees half a file
+    summary = {"out": str(out), "bytes": len(data), "rows": len(table), "indicators": codes,
+               "design": args.design, "by": list(request.by)}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"{len(table)} row(s) of {', '.join(codes)} ({args.design}) written to {out} ({len(data):,} bytes)")
     return 0
 
 
@@ -219,6 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_compare)
 
+    p = sub.add_parser("export", help="evidence pack (.zip) or the evidence table as .xlsx, .csv or .parquet")
+    common(p)
+    compare_options(p, many_indicators=True)
+    p.add_argument("--out", required=True, help="file to write: PATH.zip (evidence pack), .xlsx, .csv or .parquet")
+    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the brief and methods (es)")
+    p.add_argument("--csv-locale", choices=["es"],
+                   help="es: also write evidence_es.csv (';' and decimal comma) in the pack; a .csv export uses it")
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser("rejects", help="show or save the rejected rows of an import")
     common(p)
     p.add_argument("import_id", type=int)
@@ -229,7 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except (CliError, StoreError, ImportFailed) as exc:
