@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,37 +35,44 @@ def browser_db(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(browser_db, tmp_path_factory):
-    """Start the dashboard; yield its base URL; stop it."""
+@contextlib.contextmanager
+def serve(db: Path, workdir: Path) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free loopback port against ``db``; yields its base URL."""
     require_chromium()
     port = _free_port()
-    env = {**os.environ, "LABLENS_DB": str(browser_db),
-           "LABLENS_KEY_FILE": str(tmp_path_factory.getbasetemp() / "browser_key.bin")}
-    log = open(tmp_path_factory.getbasetemp() / "streamlit.log", "w")  # noqa: SIM115 - closed at teardown
+    env = {**os.environ, "LABLENS_DB": str(db), "LABLENS_KEY_FILE": str(workdir / "browser_key.bin")}
+    log = open(workdir / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none",
          "--browser.gatherUsageStats=false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy in 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("streamlit did not become healthy in 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_db, tmp_path_factory):
+    """The dashboard on the shared (read-only in these tests) browser database."""
+    with serve(browser_db, tmp_path_factory.getbasetemp()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
