@@ -1,19 +1,21 @@
-"""Evidencia: a table of results for indicators x design x grouping, with CSV and XLSX downloads."""
+"""Evidencia: a table of results for indicators x design x grouping, with CSV, XLSX and evidence-pack downloads.
+
+The table and the files come from ``analysis.evidence_pack``, the implementation behind
+``python -m analysis export``: the same filters give the same tables and bytes.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
-import analysis
-from analysis import figures, overview
-from analysis.compare import DID_COLUMNS, PREPOST_COLUMNS
+from analysis import evidence_pack
+from analysis.disclosure import MIN_CELL
+from analysis.evidence_pack import EvidenceRequest, PackContext
+from analysis.safe_export import csv_bytes
 from ui import format as fmt
 from ui.db import db_path
-from ui.export import csv_bytes, xlsx_bytes
 from ui.i18n import current_language, t
-from ui.loaders import Outcome, indicators, programme_results, sql, windows
+from ui.loaders import Outcome, compare_result, indicator_info, indicators, sql, window_text, windows
 
 GROUPINGS = ("lab_type", "department", "municipality", "authority", "zone", "sex", "grade", "school")
 DESIGNS = ("did", "prepost")
@@ -33,33 +35,40 @@ def indicator_options() -> list[str]:
     return list(frame[frame["kind"].isin(["score", "index", "rate", "binary"])]["code"])
 
 
-def build(codes: list[str], design: str, by: str | None) -> tuple[pd.DataFrame, Outcome]:
-    """All results stacked, with the indicator, design and grouping as the first columns (stable names)."""
-    frames, errors, failed = [], [], 0
+def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
+    """The page's request with its exact compare() calls: wave-based indicators in one call, yearly ones
+    one call per programme on that programme's windows (the same plan as ``ui.loaders.programme_results``)."""
+    calls = []
     for code in codes:
-        res = programme_results(code, design, by)
+        info = indicator_info(code)
+        if info is None:
+            continue
+        base = {"indicator": code, "design": design, "by": [by] if by else None, "level": "all",
+                "min_cell": MIN_CELL, "weighted": False, "conf_level": 0.95, "icc": None}
+        if info["uses_waves"]:
+            calls.append({**base, "program": None, "pre": None, "post": None})
+            continue
+        for (program, _country), w in windows(code).items():
+            pre, post = window_text(w)
+            calls.append({**base, "program": program, "pre": pre, "post": post})
+    command = (f"LabLens dashboard, Evidencia page: indicators={','.join(codes)}, design={design}"
+               + (f", by={by}" if by else ""))
+    return EvidenceRequest(indicators=tuple(codes), design=design, by=(by,) if by else (), command=command,
+                           calls=tuple(calls))
+
+
+def build(codes: list[str], design: str, by: str | None) -> tuple[pd.DataFrame, Outcome]:
+    """All results stacked by ``analysis.evidence_pack.stack`` (the CLI's table): indicator, design and
+    grouping first, compare()'s stable column names, rows in a fixed order."""
+    frames, errors, failed = [], [], 0
+    for call in request(codes, design, by).compare_calls():
+        res = compare_result(call["indicator"], design, by, program=call["program"], pre=call["pre"],
+                             post=call["post"])
         errors += res.errors
         failed += res.failed
         if res.ok:
-            frame = res.frame.copy()
-            frame.insert(0, "indicator", code)
-            frame.insert(1, "grouping", by or "")
-            if "design" not in frame:
-                frame.insert(1, "design", design)
-            frames.append(frame)
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if not table.empty:
-        order = {p: i for i, p in enumerate(figures.programme_order(table["program"]))}
-        rank = {c: i for i, c in enumerate(codes)}
-        table = table.assign(_i=table["indicator"].map(rank), _p=table["program"].map(order))
-        table = table.sort_values(["_i", "_p"], kind="stable").drop(columns=["_i", "_p"]).reset_index(drop=True)
-        keys = ["indicator", "design", "grouping", "program", "country", *([by] if by else []),
-                *(["start_year_cohort"] if "start_year_cohort" in table else [])]
-        cols = DID_COLUMNS if design == "did" else PREPOST_COLUMNS
-        table = table[[*keys, *[c for c in cols if c in table and c not in keys and c != "design"]]]
-        for c in ("pre_years", "post_years"):
-            if c in table:
-                table = table.drop(columns=c)
+            frames.append((call, res.frame))
+    table = evidence_pack.stack(frames) if frames else pd.DataFrame()
     return table, Outcome(table if not table.empty else None, list(dict.fromkeys(errors)), failed)
 
 
@@ -69,33 +78,35 @@ def view(table: pd.DataFrame, design: str, by: str | None) -> pd.DataFrame:
     return fmt.result_table(table, cols, [by] if by else None)
 
 
-def provenance(codes: list[str], design: str, by: str | None) -> pd.DataFrame:
-    """Where every number comes from: software version, database snapshot, imports, request, windows."""
-    imports = sql(overview.PROVENANCE_IMPORTS_SQL)
-    rows = [
-        ("software", f"LabLens {analysis.__version__}"),
-        ("generated_at_utc", dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()),
-        ("database", str(db_path().name)),
-        ("request", f"compare(indicator in {codes}, design='{design}', by={by!r}, level='all')"),
-        ("language", current_language()),
-        ("methods", "METHODS.md; Métodos page of the dashboard"),
-        ("disclosure", "cells with fewer than 10 students suppressed (values empty, reliability='suppressed')"),
-    ]
-    for code in codes:
-        for (program, country), w in windows(code).items():
-            if w:
-                rows.append((f"windows {code} {program} {country}", f"pre {w[0]}-{w[1]}, post {w[2]}-{w[3]}"))
-    for r in imports.itertuples(index=False):
-        rows.append((f"import {r.import_id}", f"{r.source_name} [{r.status}] sha256={r.sha256}"))
-    return pd.DataFrame(rows, columns=["item", "value"])
+def context() -> PackContext:
+    """Imports (with sha256), indicator catalogue and meta of the current snapshot, for the files' provenance."""
+    meta = dict(sql(evidence_pack.META_SQL).itertuples(index=False, name=None))
+    return PackContext(sql(evidence_pack.IMPORTS_SQL), sql(evidence_pack.INDICATORS_SQL), meta, db_path().name)
 
 
-def csv_download(table: pd.DataFrame) -> bytes:
-    return csv_bytes(table)
+def download_table(codes: list[str], design: str, by: str | None) -> pd.DataFrame:
+    """The table the downloads hold: the same compare() calls as the screen, recomputed on a single-threaded
+    connection so that the same filters give the same bytes as ``python -m analysis export``
+    (``analysis.evidence_pack.reproducible_connection``); built on click only."""
+    return evidence_pack.evidence_table(db_path(), request(codes, design, by), skip_errors=True)
 
 
-def xlsx_download(table: pd.DataFrame, codes: list[str], design: str, by: str | None) -> bytes:
-    return xlsx_bytes({"resultados": table, "procedencia": provenance(codes, design, by)})
+def csv_download(codes: list[str], design: str, by: str | None) -> bytes:
+    """evidence.csv: comma, decimal point, UTF-8 with BOM, formulas neutralised."""
+    return csv_bytes(download_table(codes, design, by))
+
+
+def xlsx_download(codes: list[str], design: str, by: str | None) -> bytes:
+    """The pack's evidence.xlsx: sheets evidence, dictionary, methods and provenance (no time inside)."""
+    files = evidence_pack.data_files(download_table(codes, design, by), request(codes, design, by), context(),
+                                     current_language())
+    return files["evidence.xlsx"]
+
+
+def pack_download(codes: list[str], design: str, by: str | None) -> bytes:
+    """The .zip evidence pack, its brief and methods in the page's language."""
+    return evidence_pack.pack_bytes(download_table(codes, design, by), request(codes, design, by), context(),
+                                    current_language())
 
 
 def file_stem(design: str, by: str | None) -> str:

@@ -53,27 +53,40 @@ def test_templates_import_cleanly_into_the_demo(kind, demo_db, tmp_path):
     assert FILE_NAMES[kind].startswith("plantilla_")  # Spanish templates
 
 
-def test_evidence_workbook_carries_results_and_provenance():
-    """The XLSX the Evidencia page builds on click: results with stable column names plus a provenance sheet."""
+def test_evidence_workbook_carries_results_dictionary_methods_and_provenance():
+    """The XLSX the Evidencia page builds on click (the pack's evidence.xlsx): results with stable column names,
+    a column dictionary, the methods' parameters and provenance without a time (byte-identical on a rebuild)."""
     from streamlit.testing.v1 import AppTest
 
     script = """
-import io, openpyxl, streamlit as st
+import io, hashlib, openpyxl, streamlit as st
 from ui import evidence_view as view
-table, outcome = view.build(["score_math", "dropout_rate"], "did", None)
-book = openpyxl.load_workbook(io.BytesIO(view.xlsx_download(table, ["score_math", "dropout_rate"], "did", None)))
-st.write(book.sheetnames)
-st.write([c.value for c in book["resultados"][1]][:6])
-st.write(book["resultados"].max_row)
-st.write(" | ".join(str(r[0].value) + "=" + str(r[1].value) for r in book["procedencia"].iter_rows(min_row=2)))
-st.write(view.csv_download(table).decode("utf-8-sig").splitlines()[0])
+codes = ["score_math", "dropout_rate"]
+table, outcome = view.build(codes, "did", None)
+first = view.xlsx_download(codes, "did", None)
+book = openpyxl.load_workbook(io.BytesIO(first))
+st.write("sheets=" + ",".join(book.sheetnames))
+st.write("header=" + ",".join(str(c.value) for c in book["evidence"][1]))
+st.write("rows=" + str(book["evidence"].max_row))
+head = [c.value for c in book["evidence"][1]]
+for r in book["evidence"].iter_rows(min_row=2, values_only=True):
+    row = dict(zip(head, r))
+    st.write(f"window {row['indicator']} {row['program']} {row['country']}={row['pre_window']}/{row['post_window']}")
+st.write(" | ".join(f"{r[0]}={r[1]}" for r in book["provenance"].iter_rows(min_row=2, values_only=True)))
+st.write(" | ".join(f"{r[0]}={r[1]}" for r in book["methods"].iter_rows(min_row=2, values_only=True)))
+st.write("same=" + str(view.xlsx_download(codes, "did", None) == first))
+st.write(view.csv_download(codes, "did", None).decode("utf-8-sig").splitlines()[0])
 """
     at = AppTest.from_string(script, default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
-    values = [m.value for m in at.markdown] + [str(j.value) for j in at.json]
+    values = [m.value for m in at.markdown]
     text = "\n".join(values)
-    assert "resultados" in text and "procedencia" in text
-    assert "indicator" in text and "program" in text  # stable snake_case names, not translated headers
-    assert "LabLens 0.1.0" in text and "import 1=demo" in text
-    assert "windows dropout_rate ValleLabs CO=pre 2015-2018, post 2021-2025" in text
+    assert "sheets=evidence,dictionary,methods,provenance" in values
+    assert any(v.startswith("header=indicator,design,grouping,program,country,") for v in values)
+    assert "rows=5" in values  # header + score_math and dropout_rate x (ValleLabs, MiLab)
+    assert "window dropout_rate ValleLabs CO=2015-2018/2021-2025" in values  # the page's programme windows
+    assert "lablens_version=0.1.0" in text and "import 1=demo: synthetic data (seed 7) [active] sha256=" in text
+    assert "min_cell=10" in text and "confidence_level=0.95" in text and "compare_calls=3" in text
+    assert "generated_at=provenance.json" in text  # the time lives only in provenance.json
+    assert "same=True" in values
     assert any(v.startswith("indicator,design,grouping,program,country") for v in values)

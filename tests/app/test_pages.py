@@ -247,7 +247,7 @@ def test_evidence_page_builds_a_table_and_offers_downloads(lang):
     assert set(table[cat["col.indicator"]]) == {"score_math", "motivation_index", "dropout_rate"}
     assert set(table[cat["col.program"]]) == {"ValleLabs", "MiLab"}
     assert len(table) == 6
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 3  # CSV, XLSX and the evidence pack (.zip)
 
 
 def test_evidence_page_from_the_url():
