@@ -1,0 +1,351 @@
+"""National-scale benchmarks (issue #6): import, compare() and dashboard pages against their baselines.
+
+    python bench/run.py --rows 10000000 [--runs 5] [--json OUT] [--only import,compare,pages]
+    python bench/run.py --demo-students 1000000 --runs 5      # the demo generator
+    python bench/run.py --demo-pages --runs 5                 # pages on the default demo database
+
+"N rows" is N ``score_math`` observation rows (pre + post) in about 40,000 schools (bench/national.py);
+the import files are aggregate files of N rows (no student IDs). Every measurement runs in its own fresh
+subprocess (``--step``), so each timing is a first, uncached call and each peak resident memory
+(``ru_maxrss``) belongs to that step alone. The project and its baselines alternate within each run;
+the table shows medians. Timings cover the call itself, not starting Python or importing modules (the
+dashboard imports them once at start); the time to import the modules is reported once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DIR = Path(os.environ.get("LABLENS_BENCH_DIR", "/tmp/bench"))
+PAGES = ("inicio", "comparar", "regiones", "escuelas", "logros", "evidencia", "datos", "metodos")
+WARM_RUNS = 3
+
+# --- the hand-written baselines ------------------------------------------------------------------------------
+
+# pair each student's pre and post, then count, mean and variance per school of pre, post and the difference
+SQL_PREPOST = """
+WITH s AS (
+    SELECT unit_id, student_key, avg(value) FILTER (WHERE wave = 'pre') AS v_pre,
+           avg(value) FILTER (WHERE wave = 'post') AS v_post
+    FROM observations WHERE indicator = 'score_math' AND level = 'all' AND student_key IS NOT NULL
+    GROUP BY unit_id, student_key)
+SELECT unit_id, count(v_pre) AS n_pre, avg(v_pre) AS mean_pre, var_samp(v_pre) AS var_pre,
+       count(v_post) AS n_post, avg(v_post) AS mean_post, var_samp(v_post) AS var_post,
+       count(v_post - v_pre) AS n_linked, avg(v_post - v_pre) AS mean_diff, var_samp(v_post - v_pre) AS var_diff
+FROM s GROUP BY unit_id ORDER BY unit_id
+"""
+# the cells of a DiD: count, mean and variance per school and wave, with the school's arm
+SQL_DID = """
+SELECT o.unit_id, a.program <> 'comparison' AS treated, a.lab_type, o.wave, count(*) AS n, avg(o.value) AS mean,
+       var_samp(o.value) AS var
+FROM observations o JOIN assignments a USING (unit_id)
+WHERE o.indicator = 'score_math' AND o.level = 'all'
+GROUP BY ALL ORDER BY ALL
+"""
+PULL_SQL = ("SELECT o.unit_id, o.student_key, o.wave, o.value, a.program, a.lab_type FROM observations o "
+            "JOIN assignments a USING (unit_id) WHERE o.indicator = 'score_math' AND o.level = 'all'")
+
+
+def _pandas_prepost(db: str):
+    """The pandas way: pull the rows, pair each student's waves, group by school."""
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    rows = con.execute(PULL_SQL).df()
+    con.close()
+    paired = rows.pivot_table(index=["unit_id", "student_key"], columns="wave", values="value", aggfunc="mean")
+    paired["diff"] = paired["post"] - paired["pre"]
+    return paired.groupby(level="unit_id").agg(["count", "mean", "var"])
+
+
+def _pandas_did(db: str):
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    rows = con.execute(PULL_SQL).df()
+    con.close()
+    rows["treated"] = rows["program"] != "comparison"
+    return rows.groupby(["unit_id", "treated", "wave"])["value"].agg(["count", "mean", "var"])
+
+
+def _sql(db: str, sql: str):
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+# --- steps (each runs in a fresh subprocess) ------------------------------------------------------------------
+
+def _timed(fn) -> dict:
+    started = time.perf_counter()
+    result = fn()
+    out = {"seconds": time.perf_counter() - started}
+    if hasattr(result, "__len__"):
+        out["result_rows"] = len(result)
+    return out
+
+
+def _fresh_db_dir() -> Path:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="import-", dir=BENCH_DIR))
+
+
+def step(name: str, args: argparse.Namespace) -> dict:
+    """Run one measurement in this (fresh) process; returns seconds and anything else worth recording."""
+    db = str(national_db(args.rows)) if args.rows else None
+    if name in ("compare_prepost", "compare_did"):
+        started = time.perf_counter()
+        from analysis.compare import compare  # timed separately from the call
+
+        imported = time.perf_counter() - started
+        design, by = ("prepost", "school") if name == "compare_prepost" else ("did", "lab_type")
+        out = _timed(lambda: compare(db, "score_math", design=design, by=by))
+        out["import_seconds"] = imported
+        return out
+    if name == "sql_prepost":
+        return _timed(lambda: _sql(db, SQL_PREPOST))
+    if name == "sql_did":
+        return _timed(lambda: _sql(db, SQL_DID))
+    if name == "pandas_prepost":
+        return _timed(lambda: _pandas_prepost(db))
+    if name == "pandas_did":
+        return _timed(lambda: _pandas_did(db))
+    if name.startswith(("import_", "duckdb_read_", "pandas_read_")):
+        return _import_step(name, args)
+    if name == "snapshot_copy":
+        folder = _fresh_db_dir()
+        try:
+            return _timed(lambda: shutil.copyfile(db, folder / "copy.duckdb"))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    if name.startswith("page_"):
+        return _page_step(name.removeprefix("page_"), args.demo_pages_db or db)
+    if name == "demo":
+        from analysis.demo import build_demo
+
+        folder = _fresh_db_dir()
+        try:
+            out = _timed(lambda: build_demo(folder / "demo.duckdb", students=args.demo_students))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return out
+    raise SystemExit(f"unknown step {name}")
+
+
+def _import_step(name: str, args: argparse.Namespace) -> dict:
+    suffix = "parquet" if name.endswith("parquet") else "csv"
+    source = aggregate_file(args.rows, suffix)
+    folder = _fresh_db_dir()
+    try:
+        if name.startswith("import_"):
+            from analysis.importer.pipeline import import_file
+
+            out = _timed(lambda: import_file(source, folder / "lablens.duckdb"))
+        elif name.startswith("duckdb_read_"):
+            import duckdb
+
+            def bare() -> None:
+                con = duckdb.connect(str(folder / "bare.duckdb"))
+                reader = "read_parquet" if suffix == "parquet" else "read_csv"
+                con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}(?)", [str(source)])
+                con.close()
+            out = _timed(bare)
+        else:
+            import pandas as pd
+
+            out = _timed(lambda: pd.read_csv(source))
+        return out
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _page_step(page: str, db: str) -> dict:
+    """One page through AppTest: the first (cold) run in this process, then warm reruns (median)."""
+    os.environ["LABLENS_DB"] = db
+    started = time.perf_counter()
+    from streamlit.testing.v1 import AppTest
+
+    import analysis.compare  # modules a server has imported before its first request
+    import analysis.figures  # noqa: F401
+    import ui.loaders  # noqa: F401
+
+    imported = time.perf_counter() - started
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+    if page != "inicio":
+        at.switch_page(f"pages/{page}.py")
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(f"page {page} failed: {[e.value for e in at.exception][:1]}")
+    warm = []
+    for _ in range(WARM_RUNS):
+        started = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - started)
+    return {"seconds": cold, "cold_seconds": cold, "warm_seconds": statistics.median(warm), "import_seconds": imported,
+            "title": at.title[0].value if at.title else None}
+
+
+# --- data -------------------------------------------------------------------------------------------------------
+
+def _label(rows: int) -> str:
+    return f"{rows // 1_000_000}m" if rows % 1_000_000 == 0 else str(rows)
+
+
+def national_db(rows: int) -> Path:
+    path = BENCH_DIR / f"national_{_label(rows)}.duckdb"
+    if not path.exists():
+        from bench.national import build_national
+
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        print(f"building {path} ...", file=sys.stderr, flush=True)
+        print(json.dumps(build_national(path, rows)), file=sys.stderr, flush=True)
+    return path
+
+
+def aggregate_file(rows: int, suffix: str) -> Path:
+    path = BENCH_DIR / f"agg_{_label(rows)}.{suffix}"
+    if not path.exists():
+        from bench.national import write_aggregate_file
+
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        write_aggregate_file(path, rows)
+    return path
+
+
+# --- orchestration ------------------------------------------------------------------------------------------------
+
+GROUPS = {
+    "import": [["import_csv", "duckdb_read_csv", "pandas_read_csv"], ["import_parquet", "duckdb_read_parquet"],
+               ["snapshot_copy"]],
+    "compare": [["compare_prepost", "sql_prepost", "pandas_prepost"], ["compare_did", "sql_did", "pandas_did"]],
+    "pages": [[f"page_{p}" for p in PAGES]],
+}
+
+
+def run_child(name: str, args: argparse.Namespace) -> dict:
+    """Run one step in a fresh interpreter; its result plus its peak resident memory."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--step", name]
+    if args.rows:
+        cmd += ["--rows", str(args.rows)]
+    if args.demo_students:
+        cmd += ["--demo-students", str(args.demo_students)]
+    if args.demo_pages_db:
+        cmd += ["--demo-pages-db", args.demo_pages_db]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def orchestrate(args: argparse.Namespace) -> dict:
+    if args.demo_students:
+        groups = [["demo"]]
+    elif args.demo_pages:
+        groups = GROUPS["pages"]
+    else:
+        groups = [g for part in args.only.split(",") for g in GROUPS[part]]
+        national_db(args.rows)
+        if "import" in args.only:
+            aggregate_file(args.rows, "csv")
+            aggregate_file(args.rows, "parquet")
+    samples: dict[str, list[dict]] = {}
+    loads = [load()]
+    for _ in range(args.runs):
+        for group in groups:
+            for name in group:
+                samples.setdefault(name, []).append(run_child(name, args))
+        loads.append(load())
+    results = {}
+    for name, runs in samples.items():
+        ok = [r for r in runs if "error" not in r]
+        if not ok:
+            results[name] = {"error": runs[-1]["error"]}
+            continue
+        summary = {"runs": len(ok), "peak_mb": max(r["peak_mb"] for r in ok)}
+        for key in ("seconds", "cold_seconds", "warm_seconds", "import_seconds"):
+            if key in ok[0]:
+                summary[key] = statistics.median(r[key] for r in ok)
+                summary[key + "_all"] = [round(r[key], 3) for r in ok]
+        results[name] = summary
+    return {"rows": args.rows, "demo_students": args.demo_students, "runs": args.runs,
+            "load_averages": loads, "machine": f"{os.cpu_count()} cores", "results": results}
+
+
+def print_table(report: dict) -> None:
+    res = report["results"]
+    print(f"rows {report['rows']}  runs {report['runs']}  load averages (1/5/15 min) at start and after each run: "
+          + " | ".join(report["load_averages"]))
+    print(f"{'step':<22}{'median s':>10}{'warm s':>9}{'peak MB':>9}  ratio / all runs")
+    baselines = {"import_csv": "duckdb_read_csv", "import_parquet": "duckdb_read_parquet",
+                 "compare_prepost": "sql_prepost", "compare_did": "sql_did"}
+    pandas = {"compare_prepost": "pandas_prepost", "compare_did": "pandas_did", "import_csv": "pandas_read_csv"}
+    for name, r in res.items():
+        if "error" in r:
+            print(f"{name:<22}  error: {r['error']}")
+            continue
+        warm = f"{r['warm_seconds']:.3f}" if "warm_seconds" in r else ""
+        note = ""
+        if name in baselines and baselines[name] in res and "seconds" in res[baselines[name]]:
+            note = f"{r['seconds'] / res[baselines[name]]['seconds']:.2f}x {baselines[name]}"
+        if name in pandas and pandas[name] in res and "seconds" in res[pandas[name]]:
+            note += f"; pandas {res[pandas[name]]['seconds'] / r['seconds']:.1f}x slower"
+        print(f"{name:<22}{r['seconds']:>10.3f}{warm:>9}{r['peak_mb']:>9.0f}  {note or r['seconds_all']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=0, help="score_math observation rows (pre + post)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="import,compare,pages")
+    parser.add_argument("--json", help="also write the results as JSON here")
+    parser.add_argument("--demo-students", type=int, default=0, help="time the demo generator at this size")
+    parser.add_argument("--demo-pages", action="store_true", help="time the pages on the default demo database")
+    parser.add_argument("--demo-pages-db", help=argparse.SUPPRESS)
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.step:
+        out = step(args.step, args)
+        out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(out, default=str))
+        return 0
+    if args.demo_pages and not args.demo_pages_db:
+        from analysis.demo import build_demo
+
+        path = BENCH_DIR / "demo_default.duckdb"
+        if not path.exists():
+            BENCH_DIR.mkdir(parents=True, exist_ok=True)
+            build_demo(path)
+        args.demo_pages_db = str(path)
+    if not (args.rows or args.demo_students or args.demo_pages):
+        parser.error("give --rows N, --demo-students N or --demo-pages")
+    report = orchestrate(args)
+    print_table(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
