@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import plotly.colors as pcolors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy import stats as sps
@@ -396,71 +397,102 @@ def _positions(value):
             yield from _positions(item)
 
 
+def _outlines(geometry: dict) -> tuple[list, list]:
+    """Exterior rings of a (Multi)Polygon as x, y lists with None between rings (holes are not cut)."""
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates") or []
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    if kind == "GeometryCollection":
+        xs, ys = [], []
+        for part in geometry.get("geometries", []):
+            px, py = _outlines(part)
+            xs += px
+            ys += py
+        return xs, ys
+    xs, ys = [], []
+    for polygon in polygons:
+        if polygon:
+            ring = polygon[0]
+            xs += [p[0] for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+    return xs, ys
+
+
+DIVERGING = "PuOr"  # purple–orange (ColorBrewer), colour-blind safe; reversed so negative is purple
+
+
 def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str, str],
                   lang: str) -> go.Figure | None:
     """Choropleth of effects on imported boundaries, one panel per country; None when nothing matches.
 
-    ``shapes``: location (e.g. 'CO-76001'), country, name, geojson (a GeoJSON Feature) — the
-    territories with results plus their neighbours, drawn grey for orientation; ``values``: location,
-    country, effect, reliability, hover. One diverging, colour-blind-safe scale (purple–orange, PuOr)
-    centred on zero and shared by the panels, so equal colours mean equal effects in both countries.
-    Territories without an estimate (suppressed, or no data) stay grey; low-reliability ones carry
-    an open circle. ``texts``: colorbar, no_result, low, and a panel title per country code.
+    Drawn as filled polygons on plain longitude/latitude axes (aspect corrected by cos(latitude)),
+    not as a plotly ``geo`` map: a geo map fetches its base layer from a CDN before it draws anything,
+    so it stays blank offline — where ministries and this project's CI run. ``shapes``: location
+    (e.g. 'CO-76001'), country, name, geojson (a GeoJSON Feature) — the territories with results and
+    their neighbours, drawn grey for orientation; ``values``: location, country, effect, reliability,
+    hover. One diverging, colour-blind-safe scale (purple negative, orange positive) centred on zero
+    and shared by the panels, so equal colours mean equal effects in both countries. Territories
+    without an estimate stay grey; low-reliability ones carry an open circle. ``texts``: colorbar,
+    no_result, low, and a panel title per country code.
     """
-    features: dict[str, dict] = {}
+    geometries: dict[str, dict] = {}
     for row in shapes.itertuples(index=False):
         try:
             shape = json.loads(row.geojson)
         except (TypeError, ValueError):
             continue
-        if not isinstance(shape, dict):
-            continue
-        if shape.get("type") != "Feature":
-            shape = {"type": "Feature", "geometry": shape}
-        shape["id"] = row.location
-        features[row.location] = shape
-    data = values[values["location"].isin(features.keys())].copy()
+        if isinstance(shape, dict):
+            geometries[row.location] = shape.get("geometry") if shape.get("type") == "Feature" else shape
+    data = values[values["location"].isin(geometries.keys())].copy()
     data = data[np.isfinite(_finite(data["effect"]))]
     if data.empty:
         return None
     countries = [c for c in ("CO", "GT") if c in set(data["country"])] + sorted(
         set(data["country"]) - {"CO", "GT"})
     bound = float(np.nanmax(np.abs(_finite(data["effect"])))) or 1.0
-    fig = make_subplots(rows=1, cols=len(countries), specs=[[{"type": "choropleth"}] * len(countries)],
-                        subplot_titles=[texts.get(c, c) for c in countries], horizontal_spacing=0.02)
+    scale = [[1 - x, c] for x, c in reversed(pcolors.get_colorscale(DIVERGING))]  # negative -> purple
+    fig = make_subplots(rows=1, cols=len(countries), subplot_titles=[texts.get(c, c) for c in countries],
+                        horizontal_spacing=0.03)
     low_legend = False
     for i, country in enumerate(countries, start=1):
         part = data[data["country"] == country]
-        # each shape is sent once: grey ones in one trace, coloured ones in the other
-        ctx = shapes[(shapes["country"] == country) & shapes["location"].isin(features.keys())
-                     & ~shapes["location"].isin(set(part["location"]))]
-        collection = {"type": "FeatureCollection", "features": [features[loc] for loc in ctx["location"]]}
-        fig.add_trace(go.Choropleth(
-            geojson=collection, locations=ctx["location"], z=np.zeros(len(ctx)), showscale=False,
-            colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]], marker={"line": {"color": "#ffffff", "width": 0.5}},
-            customdata=np.asarray([f"{n}: {texts.get('no_result', '')}" for n in ctx["name"]], dtype=object),
-            hovertemplate="%{customdata}<extra></extra>", name=texts.get("no_result", ""), showlegend=False,
-        ), row=1, col=i)
-        coloured = {"type": "FeatureCollection", "features": [features[loc] for loc in part["location"]]}
-        fig.add_trace(go.Choropleth(
-            geojson=coloured, locations=part["location"], z=_finite(part["effect"]), coloraxis="coloraxis",
-            marker={"line": {"color": "#ffffff", "width": 0.5}},
-            customdata=np.asarray(part["hover"] if "hover" in part else part["location"], dtype=object),
-            hovertemplate="%{customdata}<extra></extra>", showlegend=False,
-        ), row=1, col=i)
-        low = part[part.get("reliability", pd.Series(index=part.index, dtype=object)) == "low"]
-        centres = [_shape_centre(features[loc].get("geometry") or {}) for loc in low["location"]]
-        centres = [c for c in centres if c is not None]
+        grey = shapes[(shapes["country"] == country) & shapes["location"].isin(geometries.keys())
+                      & ~shapes["location"].isin(set(part["location"]))]
+        xs, ys = [], []
+        for loc in grey["location"]:
+            gx, gy = _outlines(geometries[loc] or {})
+            xs += gx
+            ys += gy
+        if xs:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor="#d9d9d9",
+                                     line={"color": "#ffffff", "width": 0.6}, hoverinfo="skip", showlegend=False,
+                                     name=texts.get("no_result", "")), row=1, col=i)
+        for row in part.itertuples(index=False):
+            tx, ty = _outlines(geometries[row.location] or {})
+            colour = pcolors.sample_colorscale(scale, [(float(row.effect) + bound) / (2 * bound)])[0]
+            hover = getattr(row, "hover", None) or row.location
+            fig.add_trace(go.Scatter(x=tx, y=ty, mode="lines", fill="toself", fillcolor=colour,
+                                     line={"color": "#ffffff", "width": 0.6}, hoveron="fills", text=hover,
+                                     hoverinfo="text", showlegend=False, meta={"location": row.location},
+                                     name=row.location), row=1, col=i)
+        low = part[part["reliability"] == "low"] if "reliability" in part else part.iloc[:0]
+        centres = [c for c in (_shape_centre(geometries[loc] or {}) for loc in low["location"]) if c]
         if centres:
-            fig.add_trace(go.Scattergeo(
-                lon=[c[0] for c in centres], lat=[c[1] for c in centres], mode="markers",
-                marker={"symbol": MARK_LOW, "size": 9, "color": "#000000"}, name=texts.get("low", "low"),
-                hoverinfo="skip", showlegend=not low_legend), row=1, col=i)
+            fig.add_trace(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres], mode="markers",
+                                     marker={"symbol": MARK_LOW, "size": 9, "color": "#000000"},
+                                     name=texts.get("low", "low"), hoverinfo="skip", showlegend=not low_legend),
+                          row=1, col=i)
             low_legend = True
-    fig.update_geos(fitbounds="locations", visible=False)
-    fig.update_layout(coloraxis={"colorscale": "PuOr", "cmin": -bound, "cmax": bound, "cmid": 0,
-                                 "colorbar": {"title": {"text": texts.get("colorbar", "")}}})
-    return style(fig, lang, height=520)
+        lat = float(np.nanmean([c[1] for c in filter(None, (_shape_centre(geometries[loc] or {})
+                                                             for loc in part["location"]))] or [0.0]))
+        suffix = "" if i == 1 else str(i)
+        fig.update_yaxes(scaleanchor=f"x{suffix}", scaleratio=1 / max(np.cos(np.radians(lat)), 0.2), row=1, col=i)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+                             marker={"color": [-bound, bound], "colorscale": scale, "cmin": -bound, "cmax": bound,
+                                     "showscale": True, "colorbar": {"title": {"text": texts.get("colorbar", "")}}}))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, lang, height=560)
 
 
 # --- Escuelas ----------------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def test_boundary_upload_previews_imports_and_draws_the_map(copy_db, router_acti
     import json
 
     maps = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    maps = [m for m in maps if any(d["type"] == "choropleth" for d in m["data"])]
+    maps = [m for m in maps if any(d.get("fill") == "toself" for d in m["data"])]
     assert len(maps) == 1
-    located = {loc for d in maps[0]["data"] if d.get("coloraxis") for loc in d["locations"]}
+    located = {d["meta"]["location"] for d in maps[0]["data"] if d.get("meta")}
     assert located and all(loc.startswith("GT-") for loc in located)  # no Colombian shapes were imported

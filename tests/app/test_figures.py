@@ -141,19 +141,23 @@ def test_caterpillar_fills_points_with_small_q_and_draws_the_reference():
 
 
 def test_territory_map_only_when_boundaries_match():
+    """Filled polygons on lon/lat axes (a plotly geo map needs a CDN and stays blank offline)."""
     square = {"type": "Polygon", "coordinates": [[[-91, 15], [-90, 15], [-90, 16], [-91, 16], [-91, 15]]]}
-    other = {"type": "Polygon", "coordinates": [[[-90, 15], [-89, 15], [-89, 16], [-90, 16], [-90, 15]]]}
+    other = {"type": "MultiPolygon", "coordinates": [[[[-90, 15], [-89, 15], [-89, 16], [-90, 15]]]]}
     shapes = pd.DataFrame({"location": ["GT-14", "GT-17"], "country": ["GT", "GT"], "name": ["Quiché", "Petén"],
                            "geojson": [json.dumps({"type": "Feature", "geometry": g}) for g in (square, other)]})
-    values = pd.DataFrame({"location": ["GT-14", "GT-99"], "country": ["GT", "GT"], "effect": [0.3, -0.1],
-                           "reliability": ["low", None], "hover": ["Quiché", "?"]})
+    values = pd.DataFrame({"location": ["GT-14", "GT-99"], "country": ["GT", "GT"], "effect": [-0.3, 0.1],
+                           "reliability": ["low", None], "hover": ["Quiché: −0,30", "?"]})
     fig = figures.territory_map(shapes, values, {"colorbar": "g", "no_result": "none", "low": "low"}, "es")
-    spec = json.loads(fig.to_json())
-    grey, coloured, marks = spec["data"]
-    assert grey["locations"] == ["GT-17"] and [f["id"] for f in grey["geojson"]["features"]] == ["GT-17"]
-    assert coloured["locations"] == ["GT-14"] and list(fig.data[1].z) == [0.3]
-    assert spec["layout"]["coloraxis"]["cmin"] == -0.3 and spec["layout"]["coloraxis"]["cmax"] == 0.3
-    assert marks["type"] == "scattergeo" and marks["lon"] == [-90.5] and marks["lat"] == [15.5]
+    grey, coloured, marks, scale = fig.data
+    assert list(grey.x) == [-90, -89, -89, -90, None] and grey.fillcolor == "#d9d9d9"
+    assert coloured.meta == {"location": "GT-14"} and coloured.text == "Quiché: −0,30"
+    assert list(coloured.x) == [-91, -90, -90, -91, -91, None]
+    # the most negative effect takes the purple end of the reversed PuOr scale
+    assert coloured.fillcolor == "rgb(45, 0, 75)"
+    assert list(marks.x) == [-90.5] and list(marks.y) == [15.5] and marks.marker.symbol == "circle-open"
+    assert (scale.marker.cmin, scale.marker.cmax) == (-0.3, 0.3)
+    assert fig.layout.yaxis.scaleanchor == "x" and 1.03 < fig.layout.yaxis.scaleratio < 1.04  # 1 / cos(15.5°)
     assert figures.territory_map(shapes, values.iloc[1:], {}, "es") is None
 
 

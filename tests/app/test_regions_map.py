@@ -25,7 +25,7 @@ def geo_db(demo_db, tmp_path_factory) -> str:
 
 def _maps(at: AppTest) -> list[dict]:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return [s for s in specs if any(d["type"] == "choropleth" for d in s["data"])]
+    return [s for s in specs if any(d.get("fill") == "toself" for d in s["data"])]
 
 
 @pytest.mark.parametrize(("lang", "level"), [("es", "municipality"), ("en", "department")])
@@ -40,9 +40,9 @@ def test_map_colours_the_territories_of_both_programmes(geo_db, monkeypatch, lan
     cat = catalogue(lang)
     assert cat["regions.no_boundaries"] not in [i.value for i in at.info]
     (spec,) = _maps(at)
-    coloured = [d for d in spec["data"] if d["type"] == "choropleth" and d.get("coloraxis")]
-    located = {loc for d in coloured for loc in d["locations"]}
-    assert {d["geo"] for d in coloured} == {"geo", "geo2"}  # Colombia and Guatemala, one panel each
+    coloured = [d for d in spec["data"] if d.get("meta")]
+    located = {d["meta"]["location"] for d in coloured}
+    assert {d.get("xaxis", "x") for d in coloured} == {"x", "x2"}  # Colombia and Guatemala, one panel each
     if level == "municipality":
         # every coloured Colombian municipality is in Valle (Argelia is Valle's 76054, never Antioquia's
         # namesake 05055), and Guatemala's are placed too
@@ -51,8 +51,8 @@ def test_map_colours_the_territories_of_both_programmes(geo_db, monkeypatch, lan
         assert len(located - colombian) >= 3
     else:
         assert "CO-76" in located and any(loc.startswith("GT-") for loc in located)
-    grey = [d for d in spec["data"] if d["type"] == "choropleth" and not d.get("coloraxis")]
-    assert not located & {loc for d in grey for loc in d["locations"]}
+    grey = [d for d in spec["data"] if d.get("fill") == "toself" and not d.get("meta")]
+    assert len(grey) == 2 and all(d["hoverinfo"] == "skip" for d in grey)
     summary = cat["regions.summary_map"].split("{")[0]
     assert any(c.value.startswith(summary) for c in at.caption)
     assert len(json.dumps(spec)) < 3_000_000  # the browser gets only the territories around the results
