@@ -314,7 +314,11 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
     schools stay light), programme colours, the comparison group grey and behind.
     ``texts``: pre, post, y_title, comparison.
     """
-    panels = list(dict.fromkeys(unit_means["panel"]))
+    rank = {p: i for i, p in enumerate(programme_order(unit_means["program"]))}
+    first = unit_means[unit_means["program"] != "comparison"].groupby("panel")["program"].agg(
+        lambda ps: min(rank[p] for p in ps))
+    # panels in programme order (ValleLabs' country first), whatever order the rows came in
+    panels = sorted(dict.fromkeys(unit_means["panel"]), key=lambda p: (first.get(p, len(rank)), str(p)))
     colors = color_map(unit_means["program"])
     fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
     pre, post = texts.get("pre", "pre"), texts.get("post", "post")

@@ -6,6 +6,7 @@ from ui import data_view as view
 from ui.charts import show
 from ui.i18n import t
 from ui.layout import page_header
+from ui.tables import table
 from ui.templates import FILE_NAMES
 
 page_header("page.data", "data.intro")
@@ -15,7 +16,7 @@ history_tab, upload_tab, dictionary_tab, quality_tab, templates_tab = st.tabs(
 
 with history_tab:
     imports = view.history()
-    st.dataframe(view.history_table(imports), hide_index=True, width="stretch")
+    table(view.history_table(imports))
     active = [int(i) for i in imports.loc[imports["status"] == "active", "import_id"]]
     if view.writes_allowed() and active:
         with st.form("rollback"):
@@ -49,11 +50,11 @@ with upload_tab:
         if waiting is not None:
             view.mapping_form(waiting)
         if staged is not None:
-            st.dataframe(view.staged_summary(staged), hide_index=True, width="stretch")
+            table(view.staged_summary(staged))
             rejects = view.staged_rejects(staged)
             if len(rejects):
                 st.warning(t("data.upload_rejects", n=len(rejects)))
-                st.dataframe(rejects, hide_index=True, width="stretch")
+                table(rejects)
                 st.download_button(t("data.rejects_download"), data=view.rejects_csv(staged),
                                    file_name=f"{upload.name}.rechazos.csv", mime="text/csv", on_click="ignore",
                                    icon=":material/download:", key="datos-rejects")
@@ -69,11 +70,11 @@ with upload_tab:
                 ok, message, conflicts = view.commit_staged(policy)
                 (st.success if ok else st.error)(message)
                 if conflicts is not None:
-                    st.dataframe(conflicts, hide_index=True, width="stretch")
+                    table(conflicts)
 
 with dictionary_tab:
     st.caption(t("data.dictionary_help"))
-    st.dataframe(view.dictionary(), hide_index=True, width="stretch")
+    table(view.dictionary())
 
 with quality_tab:
     st.markdown(f"**{t('data.coverage_title')}**")
@@ -84,11 +85,11 @@ with quality_tab:
     if missing.empty:
         st.caption(t("data.missing_none"))
     else:
-        st.dataframe(missing, hide_index=True, width="stretch")
-    st.dataframe(view.missing_at_post(), hide_index=True, width="stretch")
+        table(missing)
+    table(view.missing_at_post())
     st.markdown(f"**{t('data.small_title')}**")
     st.caption(t("data.small_help"))
-    st.dataframe(view.small_cells(), hide_index=True, width="stretch")
+    table(view.small_cells())
 
 with templates_tab:
     st.caption(t("data.templates_help"))
@@ -101,4 +102,4 @@ with templates_tab:
                                file_name=FILE_NAMES[kind], mime="text/csv", on_click="ignore",
                                icon=":material/download:", key=f"template-{kind}")
     st.markdown(f"**{t('data.survey_items')}**")
-    st.dataframe(view.survey_items(), hide_index=True, width="stretch")
+    table(view.survey_items())

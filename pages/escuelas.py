@@ -9,6 +9,7 @@ from ui.filters import pick
 from ui.i18n import t
 from ui.layout import page_header
 from ui.loaders import indicators, programme_names, show_problem
+from ui.tables import table
 
 page_header("page.schools", "schools.intro")
 
@@ -53,8 +54,7 @@ st.caption(" · ".join(fmt.text(x) for x in (school, info["municipality"], info[
 left, right = st.columns([1, 2])
 with left:
     st.markdown(f"**{t('schools.students_title')}**")
-    st.dataframe(view.students_by_wave(school).rename(columns=lambda c: t(f"col.{c}")), hide_index=True,
-                 width="stretch")
+    table(view.students_by_wave(school).rename(columns=lambda c: t(f"col.{c}")))
     result = view.school_result(outcome, school)
     if result:
         kind = result.get("effect_size_kind")

@@ -7,6 +7,7 @@ from ui.filters import pick, pick_many
 from ui.i18n import t
 from ui.layout import page_header
 from ui.loaders import show_problem
+from ui.tables import table as show_table
 
 page_header("page.evidence", "evidence.intro")
 
@@ -32,7 +33,7 @@ show_problem(outcome)
 if table.empty:
     st.stop()
 
-st.dataframe(view.view(table, design, by), hide_index=True, width="stretch")
+show_table(view.view(table, design, by))
 st.caption(view.caption(table))
 
 stem = view.file_stem(design, by)

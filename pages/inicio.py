@@ -11,6 +11,7 @@ from ui.i18n import number, t
 from ui.layout import page_header
 from ui.loaders import programmes
 from ui.queries import coverage, programme_overview
+from ui.tables import table
 
 page_header("page.home", "home.intro")
 
@@ -54,7 +55,7 @@ else:
     shown["program"] = shown["program"].map(fmt.programme)
     shown["country"] = shown["country"].map(fmt.country)
     shown = shown.astype(object).where(pd.notna(shown), "")
-    st.dataframe(shown.rename(columns=lambda c: t(f"col.{c}")), hide_index=True, width="stretch")
+    table(shown.rename(columns=lambda c: t(f"col.{c}")))
 
 st.subheader(t("home.coverage_title"))
 cov = coverage()
@@ -63,4 +64,4 @@ if cov.empty:
 else:
     cov["country"] = cov["country"].map(fmt.country)
     cov["domain"] = cov["domain"].map(lambda d: t(f"domain.{d}"))
-    st.dataframe(cov.rename(columns=lambda c: t(f"col.{c}")), hide_index=True, width="stretch")
+    table(cov.rename(columns=lambda c: t(f"col.{c}")))

@@ -8,6 +8,7 @@ from ui.filters import pick
 from ui.i18n import t
 from ui.layout import page_header
 from ui.loaders import Outcome, programme_names, show_problem
+from ui.tables import table
 
 page_header("page.achievements", "achievements.intro")
 program = pick("filter.programme", programme_names(), key="programa", placeholder_key="filter.all_programmes")
@@ -48,5 +49,5 @@ for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", "
                 st.caption(" · ".join(notes))
 
 with st.expander(t("chart.data")):
-    st.dataframe(view.table(items), hide_index=True, width="stretch")
+    table(view.table(items))
 st.caption(t("achievements.rules"))

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.i18n import current_language, t
+from ui.tables import table
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -37,7 +38,7 @@ def show(c: Chart | None, *, key: str) -> None:
     st.caption(c.summary)
     if c.table is not None:
         with st.expander(t("chart.data")):
-            st.dataframe(c.table, hide_index=True, width="stretch")
+            table(c.table)
 
 
 def marks_legend() -> None:

@@ -48,6 +48,7 @@ from ui.db import db_path
 from ui.export import csv_bytes
 from ui.i18n import current_language, t
 from ui.loaders import sql
+from ui.tables import table
 
 STAGED_KEY = "_datos_staged"
 
@@ -182,7 +183,7 @@ def mapping_form(waiting: dict) -> None:
     st.warning(t("data.upload_not_recognised", reason=waiting["reason"]))
     st.markdown(f"**{t('data.mapping_title')}**")
     st.caption(t("data.mapping_help"))
-    st.dataframe(waiting["preview"], hide_index=True, width="stretch")
+    table(waiting["preview"])
     headers = waiting["headers"]
     if len(headers) > MAX_MAPPED_COLUMNS:
         st.info(t("data.mapping_too_wide", n=len(headers), limit=MAX_MAPPED_COLUMNS))

@@ -51,10 +51,10 @@ def t(key: str, **fmt: object) -> str:
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:
-    """A number in the session's convention: 1.234,5 in Spanish, 1,234.5 in English."""
+    """A number in the session's convention: 1.234,5 in Spanish, 1,234.5 in English; −0,42 with U+2212."""
     if value is None:
         return "—"
     text = f"{value:,.{decimals}f}"
     if current_language() == "es":
         text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-    return text
+    return "\u2212" + text[1:] if text.startswith("-") else text  # a real minus sign, as in the charts

@@ -205,3 +205,19 @@ def test_builders_and_sentences_are_pure_and_pages_thin():
     for page in sorted((ROOT / "pages").glob("*.py")):
         text = page.read_text(encoding="utf-8")
         assert "SELECT " not in text and "import duckdb" not in text and "compare(" not in text, page.name
+
+
+def test_slope_panels_follow_programme_order_not_row_order():
+    """MiLab's country listed first in the rows still gets the second panel: ValleLabs is always first."""
+    means = pd.DataFrame({"panel": ["Guatemala", "Guatemala", "Colombia", "Colombia"],
+                          "program": ["MiLab", "comparison", "ValleLabs", "comparison"],
+                          "unit_id": ["g1", "g2", "c1", "c2"], "pre": [1.0, 2.0, 3.0, 4.0], "post": [2.0, 2.0, 4.0, 4.0]})
+    fig = figures.slopes(means, {"pre": "antes", "post": "después"}, "es")
+    assert [a.text for a in fig.layout.annotations][:2] == ["Colombia", "Guatemala"]
+
+
+def test_numbers_use_a_real_minus_sign():
+    from ui.i18n import number
+
+    assert number(-1234.5, 1) in ("\u22121.234,5", "\u22121,234.5")  # Spanish or English convention
+    assert number(1234.5, 1) in ("1.234,5", "1,234.5")
