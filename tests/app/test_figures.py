@@ -211,7 +211,8 @@ def test_slope_panels_follow_programme_order_not_row_order():
     """MiLab's country listed first in the rows still gets the second panel: ValleLabs is always first."""
     means = pd.DataFrame({"panel": ["Guatemala", "Guatemala", "Colombia", "Colombia"],
                           "program": ["MiLab", "comparison", "ValleLabs", "comparison"],
-                          "unit_id": ["g1", "g2", "c1", "c2"], "pre": [1.0, 2.0, 3.0, 4.0], "post": [2.0, 2.0, 4.0, 4.0]})
+                          "unit_id": ["g1", "g2", "c1", "c2"], "pre": [1.0, 2.0, 3.0, 4.0],
+                          "post": [2.0, 2.0, 4.0, 4.0]})
     fig = figures.slopes(means, {"pre": "antes", "post": "después"}, "es")
     assert [a.text for a in fig.layout.annotations][:2] == ["Colombia", "Guatemala"]
 
