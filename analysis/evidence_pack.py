@@ -27,6 +27,7 @@ import platform
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -521,8 +522,10 @@ def methods_markdown(table: pd.DataFrame, request: EvidenceRequest, context: Pac
 
 # --- provenance ------------------------------------------------------------------------------------------
 
+@cache
 def git_commit() -> tuple[str, bool | None]:
-    """(commit, uncommitted changes?) of the LabLens checkout, or ("unknown", None) outside git."""
+    """(commit, uncommitted changes in analysis/?) of the LabLens checkout, or ("unknown", None) outside git;
+    asked once per process (the code a process runs does not change under it)."""
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
                                 timeout=5, check=True).stdout.strip()
