@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import audit
 from analysis.sqlutil import run, scalar
 from analysis.store import StoreError, writable_snapshot
 
@@ -329,7 +330,7 @@ def matched_units(staged: StagedBoundaries, db_path: str | Path) -> int:
         con.close()
 
 
-def commit_boundaries(staged: StagedBoundaries, db_path: str | Path) -> dict:
+def commit_boundaries(staged: StagedBoundaries, db_path: str | Path, actor: str | None = None) -> dict:
     """Write the shapes into a new snapshot (all or nothing); a newer import's shape wins on the map."""
     from analysis.importer.pipeline import ImportFailed
 
@@ -361,10 +362,14 @@ def commit_boundaries(staged: StagedBoundaries, db_path: str | Path) -> dict:
                             "nothing changed"]
     except StoreError as exc:
         raise ImportFailed(str(exc)) from exc
+    if summary.get("status") == "active":
+        audit.record(db_path, "import", actor, import_id=summary["import_id"], source_name=staged.name,
+                     sha256=staged.sha256, rows_loaded=summary["rows_loaded"])
     return summary
 
 
-def import_boundaries(path: str | Path, db_path: str | Path, name: str | None = None) -> dict:
+def import_boundaries(path: str | Path, db_path: str | Path, name: str | None = None,
+                      actor: str | None = None) -> dict:
     """Stage and commit one boundary file; the summary dict is what the CLI prints."""
     from analysis.importer.pipeline import ImportFailed
 
@@ -372,4 +377,4 @@ def import_boundaries(path: str | Path, db_path: str | Path, name: str | None = 
         staged = stage_boundaries(path, name)
     except BoundaryError as exc:
         raise ImportFailed(str(exc)) from exc
-    return commit_boundaries(staged, db_path)
+    return commit_boundaries(staged, db_path, actor)

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analysis import audit
 from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
 from analysis.importer import normalise as nz
 from analysis.importer.layouts import Layout, NotRecognised, recognise
@@ -439,8 +440,10 @@ def rejects_frame(staged: Staged) -> pd.DataFrame:
 
 # --- commit ---------------------------------------------------------------------------------------------
 
-def commit(staged: Staged, db_path: str | Path, on_conflict: str = "abort") -> dict:
-    """Write a staged file into a new snapshot of the database and publish it (all or nothing)."""
+def commit(staged: Staged, db_path: str | Path, on_conflict: str = "abort", actor: str | None = None) -> dict:
+    """Write a staged file into a new snapshot of the database and publish it (all or nothing).
+
+    A published import is recorded in the audit log (``analysis.audit``) with ``actor``."""
     if on_conflict not in CONFLICT_POLICIES:
         raise ImportFailed(f"unknown conflict policy '{on_conflict}' (abort, supersede or keep)")
     con, s = staged.con, dict(staged.summary)
@@ -478,6 +481,9 @@ def commit(staged: Staged, db_path: str | Path, on_conflict: str = "abort") -> d
         s.update(status="already_imported", import_id=done.import_id, rows_loaded=0)
         s["notes"] = [*s.get("notes", []), f"this exact file (same sha256) is import {done.import_id}; "
                       "nothing changed"]
+        return _jsonable(s)
+    audit.record(db_path, "import", actor, import_id=s["import_id"], source_name=staged.source.name,
+                 sha256=staged.sha256, rows_loaded=s.get("rows_loaded", 0), on_conflict=on_conflict)
     return _jsonable(s)
 
 
@@ -630,7 +636,7 @@ def list_imports(db_path: str | Path) -> pd.DataFrame:
         con.close()
 
 
-def rollback(db_path: str | Path, import_id: int) -> dict:
+def rollback(db_path: str | Path, import_id: int, actor: str | None = None) -> dict:
     """Remove one import completely, restoring what it superseded and what it had deduplicated."""
     with writable_snapshot(db_path) as w:
         status = scalar(w, "SELECT status FROM target.imports WHERE import_id = ?", [import_id])
@@ -666,18 +672,20 @@ def rollback(db_path: str | Path, import_id: int) -> dict:
             AND NOT EXISTS (SELECT 1 FROM target.units c WHERE c.parent_id = u.unit_id AND c.import_id <> ?)""",
             [import_id, import_id])
         run(w, "UPDATE target.imports SET status = 'rolled_back' WHERE import_id = ?", [import_id])
+    audit.record(db_path, "rollback", actor, import_id=import_id, observations_removed=removed,
+                 observations_restored=restored + promoted)
     return {"import_id": import_id, "status": "rolled_back", "observations_removed": removed,
             "observations_restored": restored + promoted}
 
 
 def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dict | None = None,
-                on_conflict: str = "abort", layout: Layout | None = None) -> dict:
+                on_conflict: str = "abort", layout: Layout | None = None, actor: str | None = None) -> dict:
     """Stage and commit one file; the summary dict is what the CLI prints."""
     from analysis.importer.boundaries import import_boundaries, is_boundary_file
     from analysis.importer.mapping import MappingError, load_mapping
 
     if mapping is None and layout is None and is_boundary_file(path):
-        return import_boundaries(path, db_path)
+        return import_boundaries(path, db_path, actor=actor)
     if mapping is not None:
         try:
             spec = mapping if isinstance(mapping, dict) else load_mapping(mapping)
@@ -687,7 +695,7 @@ def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dic
     else:
         staged = stage(path, layout=layout, extra_indicators=extra_indicators(db_path))
     try:
-        return commit(staged, db_path, on_conflict)
+        return commit(staged, db_path, on_conflict, actor)
     except StoreError as exc:
         raise ImportFailed(str(exc)) from exc
     finally:
