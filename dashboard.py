@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import access
 from ui.i18n import LANGUAGES, browser_language, t
 
 st.set_page_config(page_title="LabLens", page_icon="🔬", layout="wide")
@@ -9,6 +10,7 @@ st.set_page_config(page_title="LabLens", page_icon="🔬", layout="wide")
 with st.sidebar:
     st.selectbox(t("nav.language"), LANGUAGES, index=LANGUAGES.index(browser_language()), key="lang",
                  bind="query-params")
+    access.sidebar()
 
 pages = [
     st.Page("pages/inicio.py", title=t("page.home"), icon=":material/home:", url_path="inicio", default=True),

@@ -99,3 +99,28 @@ def _slug(text: str) -> str:
 def is_personal_column(header: str) -> bool:
     """True for columns that name, locate or contact a person (dropped at import with a notice)."""
     return bool(_PERSONAL.match(_slug(header)))
+
+
+# --- passwords for installations without an identity provider (ui/access.py) ------------------------------
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """'scrypt$N$r$p$salt$hash' (RFC 7914 scrypt, 16-byte random salt): what the secrets file stores."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Constant-time check of a password against a :func:`hash_password` string; False if malformed."""
+    try:
+        scheme, n, r, p, salt, expected = str(stored).split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                dklen=len(expected) // 2)
+    except (ValueError, TypeError, MemoryError):
+        return False
+    return hmac.compare_digest(digest.hex(), expected)

@@ -55,6 +55,7 @@ with upload_tab:
             if len(rejects):
                 st.warning(t("data.upload_rejects", n=len(rejects)))
                 table(rejects)
+            if len(rejects) and view.row_level_allowed():
                 st.download_button(t("data.rejects_download"), data=view.rejects_csv(staged),
                                    file_name=f"{upload.name}.rechazos.csv", mime="text/csv", on_click="ignore",
                                    icon=":material/download:", key="datos-rejects")

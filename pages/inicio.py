@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.disclosure import MIN_CELL, suppress_counts
+from analysis.disclosure import suppress_counts
 from analysis.figures import programme_order
+from ui import access
 from ui import format as fmt
 from ui.headline import headline_results, render_card
 from ui.i18n import number, t
@@ -44,12 +45,12 @@ else:
             st.markdown(f"##### {fmt.programme(row.program)}")
             st.caption(fmt.country(row.country))
             st.metric(t("home.units"), number(row.units))
-            students = int(row.students)
-            st.metric(t("home.students"), f"<{MIN_CELL}" if 0 < students < MIN_CELL else number(students))
+            students, k = int(row.students), access.min_cell()
+            st.metric(t("home.students"), f"<{k}" if 0 < students < k else number(students))
             lab_types = row.lab_types if isinstance(row.lab_types, str) and row.lab_types else "—"
             st.caption(t("home.lab_types", types=lab_types))
     st.caption(t("home.overview_caption"))
-    shown = suppress_counts(overview, ["students"])
+    shown = suppress_counts(overview, ["students"], access.min_cell())
     shown["students"] = [v if isinstance(v, str) else number(v) for v in shown["students"]]
     shown["first_start_year"] = ["" if fmt.is_missing(v) else str(int(v)) for v in shown["first_start_year"]]
     shown["program"] = shown["program"].map(fmt.programme)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import figures
-from analysis.disclosure import MIN_CELL
+from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.i18n import t
@@ -136,9 +136,9 @@ def means_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
     student = bool(info.get("student_level"))
     means = figures.cluster_means(units, ["panel", "program", "period"], weighted=student)
     if student:  # a group mean of fewer than 10 students is not shown (small subgroups, e.g. an ethnicity)
-        small = means["n"] < MIN_CELL
+        small = means["n"] < access.min_cell()
         means.loc[small, ["mean", "ci_low", "ci_high"]] = float("nan")
-        means["n"] = means["n"].astype(object).where(~small, f"<{MIN_CELL}")
+        means["n"] = means["n"].astype(object).where(~small, f"<{access.min_cell()}")
     texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
              "counterfactual": t("compare.counterfactual"), "comparison": t("prog.comparison")}
     fig = figures.prepost_means(means, texts, lang())
@@ -158,7 +158,7 @@ def distribution_chart(indicator: str, field_name: str | None, value: str | None
         hist = hist[hist["program"].isin([program, "comparison"])]
         if hist.empty:
             continue
-        shares = figures.binned_shares(hist, ["program", "period"], MIN_CELL if student else None)
+        shares = figures.binned_shares(hist, ["program", "period"], access.min_cell() if student else None)
         shares["panel"] = title
         frames.append(shares)
     if not frames:
@@ -170,12 +170,12 @@ def distribution_chart(indicator: str, field_name: str | None, value: str | None
     fig = figures.distribution(shares, texts, lang())
     hidden = int(shares["suppressed"].sum())
     label = fmt.indicator_label(indicator, indicators())
-    summary = (t("compare.summary_distribution", hidden=hidden, k=MIN_CELL) if student
+    summary = (t("compare.summary_distribution", hidden=hidden, k=access.min_cell()) if student
                else t("compare.summary_distribution_units"))
     table = shares[["panel", "program", "period", "lo", "hi", "count", "share"]].copy()
     table["program"] = table["program"].map(fmt.programme)
     table["period"] = table["period"].map(lambda p: t(f"period.{p}"))
-    table["count"] = [f"<{MIN_CELL}" if fmt.is_missing(c) else fmt.num(c, 0) for c in table["count"]]
+    table["count"] = [f"<{access.min_cell()}" if fmt.is_missing(c) else fmt.num(c, 0) for c in table["count"]]
     return Chart(fig, t("compare.alt_distribution", indicator=label), summary,
                  table.rename(columns=lambda c: t(f"col.{c}")))
 
@@ -192,7 +192,7 @@ def slope_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
     wide = wide.dropna(subset=["pre", "post"])
     hidden = 0
     if student:
-        small = counts.set_index(["panel", "program", "unit_id"])[["pre", "post"]].min(axis=1) < MIN_CELL
+        small = counts.set_index(["panel", "program", "unit_id"])[["pre", "post"]].min(axis=1) < access.min_cell()
         keep = ~wide.set_index(["panel", "program", "unit_id"]).index.isin(small[small].index)
         hidden = int((~keep).sum())
         wide = wide[keep]
@@ -203,7 +203,7 @@ def slope_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
     up = wide.assign(up=wide["post"] > wide["pre"]).groupby(["panel", "program"], sort=False)["up"].mean()
     parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({panel.split(' (')[0]})",
                share=fmt.num(100 * s, 0)) for (panel, p), s in up.items()]
-    summary = t("compare.summary_slopes", parts="; ".join(parts), hidden=hidden, k=MIN_CELL)
+    summary = t("compare.summary_slopes", parts="; ".join(parts), hidden=hidden, k=access.min_cell())
     table = wide.assign(program=wide["program"].map(fmt.programme)).rename(columns=lambda c: t(f"col.{c}"))
     return Chart(fig, t("compare.alt_slopes", indicator=label), summary, table)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import streamlit as st
 
 from analysis import figures, overview
 from analysis.catalog import LEVELS
-from analysis.disclosure import MIN_CELL
 from analysis.importer.boundaries import (
     BoundaryError,
     StagedBoundaries,
@@ -41,8 +39,8 @@ from analysis.importer.pipeline import (
     stage_with_mapping,
 )
 from analysis.store import StoreError
+from ui import access, templates
 from ui import format as fmt
-from ui import templates
 from ui.charts import Chart, lang
 from ui.db import db_path
 from ui.export import csv_bytes
@@ -54,8 +52,13 @@ STAGED_KEY = "_datos_staged"
 
 
 def writes_allowed() -> bool:
-    """Imports and rollbacks are for a local install; LABLENS_PUBLIC=1 (a public deployment) hides them."""
-    return os.environ.get("LABLENS_PUBLIC") != "1"
+    """Imports and rollbacks: an open local install, or a signed-in admin of a public deployment."""
+    return access.can("import")
+
+
+def row_level_allowed() -> bool:
+    """Rejected rows carry raw cell values: researchers and admins only."""
+    return access.can("row_level_download")
 
 
 def history() -> pd.DataFrame:
@@ -71,8 +74,11 @@ def history_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def do_rollback(import_id: int) -> tuple[bool, str]:
     """Roll one import back (a new snapshot is published; the pages reload from it)."""
+    denied = access.require("rollback")
+    if denied:
+        return False, denied
     try:
-        result = rollback(db_path(), int(import_id))
+        result = rollback(db_path(), int(import_id), actor=access.actor())
     except (ImportFailed, StoreError) as exc:
         return False, t("data.rollback_failed", reason=str(exc))
     st.cache_data.clear()
@@ -111,6 +117,9 @@ def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None,
     A boundary file (GeoJSON/TopoJSON) is staged as shapes; a table LabLens does not recognise is
     kept as *pending* so the user can name its columns (:func:`stage_with_roles`).
     """
+    denied = access.require("import")
+    if denied:
+        return None, denied
     if st.session_state.get(STAGED_ID_KEY) == upload_id:
         return st.session_state.get(STAGED_KEY), None
     _drop_staged()
@@ -247,14 +256,18 @@ def rejects_csv(staged) -> bytes:
 
 
 def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
+    denied = access.require("import")
+    if denied:
+        return False, denied, None
     staged = st.session_state.get(STAGED_KEY)
     if staged is None:
         return False, t("data.upload_nothing"), None
     try:
         if isinstance(staged, StagedBoundaries):
-            summary = commit_boundaries(staged, db_path())
+            summary = commit_boundaries(staged, db_path(), access.actor())
         else:
-            summary = commit(staged, db_path(), on_conflict if on_conflict in CONFLICT_POLICIES else "abort")
+            summary = commit(staged, db_path(), on_conflict if on_conflict in CONFLICT_POLICIES else "abort",
+                             access.actor())
     except ImportConflict as exc:
         return False, t("data.upload_conflict", reason=str(exc)), exc.conflicts
     except (ImportFailed, StoreError) as exc:
@@ -308,9 +321,10 @@ def missing_at_post() -> pd.DataFrame:
 
 
 def small_cells() -> pd.DataFrame:
-    frame = sql(overview.SMALL_CELLS_SQL, (MIN_CELL,))
+    k = access.min_cell()
+    frame = sql(overview.SMALL_CELLS_SQL, (k,))
     frame = frame.assign(cell=frame["cell"].map(lambda c: t(f"data.cell.{c}")))
-    frame["smallest"] = [f"<{MIN_CELL}" if 0 < s < MIN_CELL else fmt.num(s, 0) for s in frame["smallest"]]
+    frame["smallest"] = [f"<{k}" if 0 < s < k else fmt.num(s, 0) for s in frame["smallest"]]
     return frame.rename(columns=lambda c: t(f"col.{c}"))
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import evidence_pack
-from analysis.disclosure import MIN_CELL
 from analysis.evidence_pack import EvidenceRequest, PackContext
 from analysis.safe_export import csv_bytes
+from ui import access
 from ui import format as fmt
 from ui.db import db_path
 from ui.i18n import current_language, t
@@ -44,7 +44,7 @@ def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
         if info is None:
             continue
         base = {"indicator": code, "design": design, "by": [by] if by else None, "level": "all",
-                "min_cell": MIN_CELL, "weighted": False, "conf_level": 0.95, "icc": None}
+                "min_cell": access.min_cell(), "weighted": False, "conf_level": 0.95, "icc": None}
         if info["uses_waves"]:
             calls.append({**base, "program": None, "pre": None, "post": None})
             continue

@@ -17,7 +17,9 @@ import streamlit as st
 
 from analysis import overview
 from analysis.compare import CompareError, compare
+from analysis.disclosure import MIN_CELL
 from analysis.store import snapshot_signature
+from ui import access
 from ui.db import connection, db_path, query
 from ui.i18n import t
 
@@ -44,11 +46,11 @@ def sql(statement: str, params: tuple | list = ()) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
 def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: str, by: tuple[str, ...],
                     program: str | None, pre: str | None, post: str | None,
-                    level: str) -> tuple[pd.DataFrame | None, str | None, bool]:
+                    level: str, min_cell: int = MIN_CELL) -> tuple[pd.DataFrame | None, str | None, bool]:
     """(frame, CompareError reason, failed): failures are cached too, so they are computed and logged once."""
     try:
         frame = compare(connection(), indicator, design=design, by=list(by) or None, program=program, pre=pre,
-                        post=post, level=level)
+                        post=post, level=level, min_cell=min_cell)
     except CompareError as exc:
         return None, str(exc), False
     except Exception:  # an analysis bug must not show a traceback to a decision-maker
@@ -77,7 +79,8 @@ def compare_result(indicator: str, design: str = "did", by: str | list[str] | No
                    level: str = "all") -> Outcome:
     """compare() on the current snapshot, cached; errors become an :class:`Outcome` without a frame."""
     by_t = tuple([by] if isinstance(by, str) else list(by or []))
-    frame, reason, failed = _compare_cached(_signature(), indicator, design, by_t, program, pre, post, level)
+    frame, reason, failed = _compare_cached(_signature(), indicator, design, by_t, program, pre, post, level,
+                                            access.min_cell())
     return Outcome(frame, [reason] if reason else [], int(failed))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import figures, overview
-from analysis.disclosure import MIN_CELL
+from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.i18n import t
@@ -76,7 +76,7 @@ def caterpillar_chart(indicator: str, outcome: Outcome, program: str | None) -> 
         part = data[data["program"] == prog]
         above += int((pd.to_numeric(part["low"], errors="coerce") > ref).sum())
     summary = t("schools.summary", n=len(data), significant=int((q < 0.05).sum()), above=above,
-                hidden=int(len(frame) - len(shown)), k=MIN_CELL)
+                hidden=int(len(frame) - len(shown)), k=access.min_cell())
     label = fmt.indicator_label(indicator, indicators())
     table = fmt.result_table(frame, COLUMNS)
     return Chart(fig, t("schools.alt_caterpillar", indicator=label), summary, table)
@@ -103,7 +103,8 @@ def profile(unit_id: str) -> dict | None:
 
 def students_by_wave(unit_id: str) -> pd.DataFrame:
     frame = sql(overview.SCHOOL_STUDENTS_SQL, (unit_id,))
-    frame["students"] = [f"<{MIN_CELL}" if 0 < s < MIN_CELL else fmt.num(s, 0) for s in frame["students"]]
+    k = access.min_cell()
+    frame["students"] = [f"<{k}" if 0 < s < k else fmt.num(s, 0) for s in frame["students"]]
     return frame
 
 
