@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import evidence_pack
+from analysis import audit, evidence_pack
 from analysis.evidence_pack import EvidenceRequest, PackContext
 from analysis.safe_export import csv_bytes
 from ui import access
@@ -91,13 +91,21 @@ def download_table(codes: list[str], design: str, by: str | None) -> pd.DataFram
     return evidence_pack.evidence_table(db_path(), request(codes, design, by), skip_errors=True)
 
 
+def _audited(kind: str, codes: list[str], design: str, by: str | None) -> None:
+    """Every download leaves a line in the audit log: who exported which table, at which threshold."""
+    audit.record(db_path(), "export", access.actor(), format=kind, indicators=list(codes), design=design, by=by,
+                 min_cell=access.min_cell(), source="dashboard")
+
+
 def csv_download(codes: list[str], design: str, by: str | None) -> bytes:
     """evidence.csv: comma, decimal point, UTF-8 with BOM, formulas neutralised."""
+    _audited("csv", codes, design, by)
     return csv_bytes(download_table(codes, design, by))
 
 
 def xlsx_download(codes: list[str], design: str, by: str | None) -> bytes:
     """The pack's evidence.xlsx: sheets evidence, dictionary, methods and provenance (no time inside)."""
+    _audited("xlsx", codes, design, by)
     files = evidence_pack.data_files(download_table(codes, design, by), request(codes, design, by), context(),
                                      current_language())
     return files["evidence.xlsx"]
@@ -105,6 +113,7 @@ def xlsx_download(codes: list[str], design: str, by: str | None) -> bytes:
 
 def pack_download(codes: list[str], design: str, by: str | None) -> bytes:
     """The .zip evidence pack, its brief and methods in the page's language."""
+    _audited("zip", codes, design, by)
     return evidence_pack.pack_bytes(download_table(codes, design, by), request(codes, design, by), context(),
                                     current_language())
 
