@@ -11,9 +11,12 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.pipeline import ImportConflict, ImportFailed, import_file, list_imports, rollback
-from analysis.store import StoreError, default_db_path, open_db
+from analysis.privacy import KeyError_
+from analysis.store import StoreError, damaged_message, default_db_path, is_damage, open_db
 
 
 class CliError(Exception):
@@ -236,6 +239,84 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup back (the last snapshot by default); --list shows what can be restored."""
+    from analysis import backups
+
+    db = _db(args)
+    if args.list:
+        listing = backups.list_backups(db)
+        if args.json:
+            _print_json({"database": str(db), "files": listing})
+        elif not listing:
+            print(f"no database or backups at {db}")
+        else:
+            for item in listing:
+                state = (f"{item['imports_active']} active import(s), last import {item['last_import']}, "
+                         f"{item['observations']} observations" if item["readable"]
+                         else f"UNREADABLE: {item['problem']}")
+                print(f"{item['role']:<15} {item['file']}  {item['modified']}  {item['bytes']:,} bytes  {state}")
+        return 0
+    result = backups.restore(db, args.source)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"restored {result['restored_from']} as {db}: {result['imports_active']} active import(s), "
+              f"last import {result['last_import']}, {result['observations']} observations")
+        if result["previous_kept_as"]:
+            print(f"  the replaced database is kept as {result['previous_kept_as']} "
+                  f"(undo: python -m analysis restore --db {db} --from {result['previous_kept_as']})")
+    return 0
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    """Back up, restore or fingerprint the pseudonymisation key (it lives outside the database)."""
+    from analysis import keys
+
+    if args.backup:
+        result = keys.backup_key(args.backup)
+        message = (f"key {result['fingerprint']} copied to {result['backup']}: keep it apart from the data "
+                   "(a safe, or the institution's password manager)")
+    elif args.restore:
+        result = keys.restore_key(args.restore, _db(args), force=args.force)
+        message = (f"key {result['fingerprint']} is now at {result['key_file']}"
+                   + ("" if result["changed"] else " (it was already there)")
+                   + (f"; the replaced key is kept at {result['kept_aside']}" if result["kept_aside"] else ""))
+    else:
+        result = keys.fingerprint_report(_db(args))
+        mine = result["key_fingerprint"] or "none (no key file)"
+        theirs = result["database_fingerprint"] or "none recorded"
+        verdict = {True: "they match", False: "THEY DIFFER: restore the key backup", None: "nothing to compare"}
+        message = (f"key file {result['key_file']}: {mine}; database {result['database']}: {theirs} — "
+                   f"{verdict[result['match']]}")
+    if args.json:
+        _print_json(result)
+    else:
+        print(message)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Erase one student's records from the database and every backup (right to erasure)."""
+    from analysis import backups
+
+    result = backups.forget_student(_db(args), args.student_id)
+    if args.json:
+        _print_json(result)
+        return 0
+    published = sum(result["rows_published"].values())
+    everywhere = sum(result["rows_all_files"].values())
+    if not everywhere:
+        print(f"no records of that student (pseudonym {result['pseudonym_prefix']}…) in {len(result['files'])} "
+              "file(s); check the ID as written in the source file")
+    else:
+        tables = ", ".join(f"{t} {n}" for t, n in result["rows_all_files"].items() if n)
+        print(f"student {result['pseudonym_prefix']}… erased: {published} row(s) from the database, {everywhere} "
+              f"in all {len(result['files'])} file(s) ({tables}); the files were rewritten so the bytes are gone. "
+              "A re-import of a source file holding this ID would add it again: correct the source files too")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="LabLens data and analysis tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -288,6 +369,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("import_id", type=int)
     p.add_argument("--out", help="CSV file to write")
     p.set_defaults(func=cmd_rejects)
+
+    p = sub.add_parser("restore", help="put back the previous snapshot (or another backup); --list shows them")
+    common(p)
+    p.add_argument("--list", action="store_true", help="list the database and its backups, change nothing")
+    p.add_argument("--from", dest="source", help="the backup file to restore (default: DB.bak, the last snapshot)")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("key", help="back up, restore or check the student pseudonymisation key")
+    common(p)
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--backup", metavar="FILE", help="copy the key to FILE (never overwrites)")
+    action.add_argument("--restore", metavar="FILE", help="install the key from FILE (checked against the database)")
+    action.add_argument("--fingerprint", action="store_true", help="show the key's and the database's fingerprints")
+    p.add_argument("--force", action="store_true", help="with --restore: replace a different key (kept aside)")
+    p.set_defaults(func=cmd_key)
+
+    p = sub.add_parser("forget", help="erase one student's records from the database and its backups")
+    common(p)
+    p.add_argument("student_id", help="the student's ID as written in the source files")
+    p.set_defaults(func=cmd_forget)
     return parser
 
 
@@ -298,8 +399,17 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         return args.func(args)
-    except (CliError, StoreError, ImportFailed) as exc:
+    except (CliError, StoreError, ImportFailed, KeyError_) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:  # e.g. a database damaged in a block that opening did not touch
+        db = _db(args) if hasattr(args, "db") else default_db_path()
+        reason = damaged_message(db, exc) if is_damage(exc) else f"database error: {str(exc).splitlines()[0]}"
+        print(f"error: {reason}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk, a read-only folder, a missing file
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}; the published database is unchanged", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted; the published database is unchanged", file=sys.stderr)

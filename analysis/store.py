@@ -80,6 +80,25 @@ class StoreError(RuntimeError):
     """A store problem with a one-line, user-facing reason."""
 
 
+# Backup generations kept beside the database: `.bak` (the previous snapshot), `.bak.2`, `.bak.3`.
+# Disk use is bounded: at most BACKUP_GENERATIONS + 1 copies of the database (hard links while equal).
+BACKUP_GENERATIONS = max(1, int(os.environ.get("LABLENS_BACKUPS") or 3))
+RESTORE_HINT = "restore it with 'python -m analysis restore' (python -m analysis restore --list shows the backups)"
+_DAMAGE_MARKERS = ("not a valid duckdb database", "corrupt", "checksum", "could not read enough bytes",
+                   "invalid database", "serialization error", "failed to read")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True when a DuckDB error says the file itself is damaged (not locked, not missing)."""
+    text = str(exc).lower()
+    return any(marker in text for marker in _DAMAGE_MARKERS)
+
+
+def damaged_message(db: Path, exc: BaseException) -> str:
+    """The one-line reason for a damaged database file, naming the way out."""
+    return f"the database file {db} is damaged ({str(exc).splitlines()[0][:160]}): {RESTORE_HINT}"
+
+
 def default_db_path() -> Path:
     """`$LABLENS_DB`, else data/lablens.duckdb (DESIGN.md, "CLI")."""
     return Path(os.environ.get("LABLENS_DB") or DEFAULT_DB)
@@ -122,6 +141,8 @@ def open_db(path: str | os.PathLike | None = None, read_only: bool = True) -> du
         con.execute("USE lablens")
         return con
     except duckdb.Error as exc:
+        if is_damage(exc):
+            raise StoreError(damaged_message(db, exc)) from exc
         raise StoreError(f"cannot open {db}: {str(exc).splitlines()[0]}") from exc
 
 
@@ -129,16 +150,43 @@ def _lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".lock")
 
 
-def backup_path(db: Path) -> Path:
-    """Where the previously published snapshot is kept."""
-    return db.with_name(db.name + ".bak")
+def backup_path(db: Path, generation: int = 1) -> Path:
+    """Where a previous snapshot is kept: generation 1 is `.bak` (the last one), then `.bak.2`, `.bak.3`."""
+    return db.with_name(db.name + ".bak" + ("" if generation == 1 else f".{generation}"))
+
+
+def _link_replace(source: Path, target: Path) -> None:
+    """Make ``target`` a hard link of ``source``, atomically (``target`` always exists, old or new)."""
+    if target.exists() and os.path.samefile(source, target):
+        return  # rename(2) between two links of one file does nothing and would leave the staging link
+    staging = target.with_name(target.name + ".tmp")
+    staging.unlink(missing_ok=True)
+    os.link(source, staging)
+    os.replace(staging, target)
+
+
+def _rotate_backups(db: Path) -> None:
+    """Shift `.bak` -> `.bak.2` -> ... (dropping the oldest) and keep the published file as `.bak`.
+
+    Hard links replaced atomically, never renames: a crash midway leaves two equal generations,
+    never a missing `.bak`."""
+    for generation in range(BACKUP_GENERATIONS, 1, -1):
+        older = backup_path(db, generation - 1)
+        if older.exists():
+            _link_replace(older, backup_path(db, generation))
+    _link_replace(db, backup_path(db))
 
 
 @contextlib.contextmanager
 def writer_lock(db: Path) -> Iterator[None]:
     """One writer at a time per database (an advisory lock file beside it)."""
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with open(_lock_path(db), "a+") as handle:
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(_lock_path(db), "a+")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise StoreError(f"cannot write beside {db} ({exc.strerror or exc}): the folder must be writable "
+                         "for imports; the published database is unchanged") from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -163,10 +211,15 @@ def writable_snapshot(path: str | os.PathLike | None = None,
     db = Path(path) if path else default_db_path()
     with writer_lock(db):
         tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
-        for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
-            stale.unlink(missing_ok=True)
-        if db.exists():
-            shutil.copyfile(db, tmp)
+        remove_stale_snapshots(db)
+        try:
+            if db.exists():
+                shutil.copyfile(db, tmp)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot copy {db} for a new snapshot ({exc.strerror or exc}): free disk space "
+                             "or make the folder writable, then try again; the published database is "
+                             "unchanged") from exc
         own = con is None
         work = duckdb.connect() if own else con
         if own:
@@ -183,24 +236,56 @@ def writable_snapshot(path: str | os.PathLike | None = None,
             attached = False
             _verify(tmp)
             if db.exists():
-                bak = backup_path(db)
-                bak_tmp = bak.with_name(bak.name + ".tmp")
-                bak_tmp.unlink(missing_ok=True)
-                os.link(db, bak_tmp)
-                os.replace(bak_tmp, bak)
+                _rotate_backups(db)
             os.replace(tmp, db)
             _fsync_dir(db.parent)
-        except BaseException:
+        except BaseException as exc:
             if attached:
                 with contextlib.suppress(Exception):
                     work.execute("USE memory")
                     work.execute(f"DETACH {alias}")
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
+            if isinstance(exc, duckdb.Error) and is_damage(exc):
+                raise StoreError(damaged_message(db, exc)) from exc
+            # a full disk or a read-only folder: one line with the way out, not a traceback
+            reason = _write_failure(exc)
+            if reason:
+                raise StoreError(f"cannot write a new snapshot of {db} ({reason}): free disk space or make the "
+                                 "folder writable, then try again; the published database is unchanged") from exc
             raise
         finally:
             if own:
                 work.close()
+
+
+_WRITE_FAILURES = ("No space left on device", "Disk quota exceeded", "Read-only file system", "Permission denied")
+
+
+def _write_failure(exc: BaseException) -> str | None:
+    """A short reason when ``exc`` means the snapshot could not be written (full disk, read-only folder)."""
+    text = str(exc)
+    for phrase in _WRITE_FAILURES:
+        if phrase.lower() in text.lower():
+            return phrase
+    if isinstance(exc, OSError):
+        return exc.strerror or text.splitlines()[0][:160]
+    if isinstance(exc, duckdb.IOException) or (isinstance(exc, duckdb.Error) and "could not write" in text.lower()):
+        return text.splitlines()[0][:160]
+    return None
+
+
+def remove_stale_snapshots(db: Path) -> list[Path]:
+    """Delete snapshots left by writers that died (callers hold the writer lock, so no writer is alive).
+
+    A killed import leaves a full private copy behind; removing it keeps disk use bounded and leaves
+    no stray copy of erased student records."""
+    removed = []
+    patterns = (f".{db.name}.*.tmp*", f"{db.name}.bak*.tmp", f"{db.name}.before-restore.tmp")
+    for stale in (p for pattern in patterns for p in db.parent.glob(pattern)):
+        stale.unlink(missing_ok=True)
+        removed.append(stale)
+    return removed
 
 
 def _sql_path(path: Path) -> str:

@@ -22,7 +22,8 @@ from analysis.importer import normalise as nz
 from analysis.importer.layouts import Layout, NotRecognised, recognise
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
 from analysis.importer.readers import ReadError, SourceTable, read_into
-from analysis.privacy import hmac_sql, key_fingerprint, load_key
+from analysis.keys import RESTORE_KEY_HINT, key_for_import
+from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
 from analysis.sqlutil import run, scalar
 from analysis.store import OBS_KEY, StoreError, writable_snapshot
 
@@ -66,8 +67,11 @@ def file_sha256(path: Path) -> str:
 
 def stage(path: str | Path, name: str | None = None, layout: Layout | None = None,
           extra_indicators: pd.DataFrame | None = None,
-          mapping_builder=None) -> Staged:
-    """Read and validate a file into a fresh in-memory database (nothing is written anywhere)."""
+          mapping_builder=None, db_path: str | Path | None = None) -> Staged:
+    """Read and validate a file into a fresh in-memory database (nothing is written anywhere).
+
+    ``db_path`` names the database the file is bound for: a student file is refused when that database
+    holds pseudonyms but the key file is missing (a new key would silently break linking)."""
     path = Path(path)
     name = name or path.name
     con = duckdb.connect()
@@ -95,7 +99,7 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     staged = Staged(con, source, layout, file_sha256(path))
     _register_indicators(con, extra)
     try:
-        _stage_rows(staged)
+        _stage_rows(staged, db_path)
         if layout.target == "observations":
             _stage_observations(staged)
         elif layout.target == "roster":
@@ -104,6 +108,9 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     except duckdb.Error as exc:
         con.close()
         raise ImportFailed(f"{name}: could not be staged: {str(exc).splitlines()[0]}") from exc
+    except (KeyError_, StoreError) as exc:
+        con.close()
+        raise ImportFailed(f"{name}: {exc}") from exc
     return staged
 
 
@@ -126,7 +133,7 @@ def _header(staged: Staged, i: int | None) -> str | None:
     return staged.source.headers[i] if i is not None else None
 
 
-def _stage_rows(staged: Staged) -> None:
+def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     """One row per source record with its unit resolved and row-level problems named."""
     con, lay = staged.con, staged.layout
     key_cols = list(lay.code_cols)
@@ -168,7 +175,7 @@ def _stage_rows(staged: Staged) -> None:
         con.unregister("_cat")
     student_key = "NULL::VARCHAR"
     if lay.student_col is not None:
-        key = load_key()
+        key = key_for_import(db_path)
         staged.summary["key_fingerprint"] = key_fingerprint(key)
         student_key = (f"CASE WHEN coalesce(trim(r.student_raw), '') <> '' THEN "
                        f"{hmac_sql(key, 'r.student_raw')} END")
@@ -503,7 +510,7 @@ def _check_key(w: duckdb.DuckDBPyConnection, fingerprint: str | None) -> None:
     elif stored != fingerprint:
         raise ImportFailed("the pseudonymisation key on this machine is not the one this database was built "
                            "with: students would not link across waves. Restore the original key file "
-                           "(see README, 'Student IDs') and import again")
+                           f"('{RESTORE_KEY_HINT}', see README) and import again")
 
 
 def _write_units(w: duckdb.DuckDBPyConnection, units: pd.DataFrame, import_id: int, staged: Staged) -> None:
@@ -693,7 +700,7 @@ def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dic
             raise ImportFailed(str(exc)) from exc
         staged = stage_with_mapping(path, spec, db_path)
     else:
-        staged = stage(path, layout=layout, extra_indicators=extra_indicators(db_path))
+        staged = stage(path, layout=layout, extra_indicators=extra_indicators(db_path), db_path=db_path)
     try:
         return commit(staged, db_path, on_conflict, actor)
     except StoreError as exc:
@@ -752,6 +759,6 @@ def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | No
         except MappingError as exc:
             raise ImportFailed(f"{source.name}: {exc}") from exc
 
-    staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder)
+    staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder, db_path=db_path)
     staged.summary["_new_indicators"] = new_indicators
     return staged

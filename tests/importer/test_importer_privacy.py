@@ -89,6 +89,11 @@ def test_a_different_key_is_refused(student_db, tmp_path: Path) -> None:
     db, _, _, _ = student_db
     assert os.environ["LABLENS_KEY_FILE"] == str(tmp_path / "lablens-test-key.bin")  # not the module's key
     before = db.read_bytes()
+    # no key file at all: refused before a new key is made (it would silently break linking)
+    with pytest.raises(ImportFailed, match="key file .* is missing.*python -m analysis key --restore"):
+        import_file(_wave_file(tmp_path, "baseline", 3), db)
+    assert not Path(os.environ["LABLENS_KEY_FILE"]).exists()
+    load_key()  # a different key on this machine
     with pytest.raises(ImportFailed, match="pseudonymisation key on this machine is not the one"):
         import_file(_wave_file(tmp_path, "baseline", 3), db)
     assert db.read_bytes() == before
