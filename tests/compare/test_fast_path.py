@@ -87,3 +87,36 @@ def test_vectorised_marks_equal_row_by_row(demo, indicator, by):
     assert list(cmp._prepost_flags(frame, req)) == [cmp._flags(r, req) for r in rows]
     assert cmp._prepost_badges(frame, req) == [cmp._badge(r, req) for r in rows]
     assert cmp._prepost_reliability(frame, req) == [cmp._reliability(r, req) for r in rows]
+
+
+@pytest.mark.parametrize(("indicator", "by", "kwargs"), [
+    ("score_math", "school", {}),
+    ("score_math", None, {"program": "ValleLabs"}),
+    ("score_language", ["lab_type", "department"], {}),
+    ("score_math", "zone", {"pre": "2022", "post": "2023"}),
+])
+def test_student_first_equals_joined_route(demo, monkeypatch, indicator, by, kwargs):
+    """Grouping students before joining the units (national scale) gives the joined route's answers."""
+    assert cmp._student_first_sql(cmp._check(cmp.open_db(demo), indicator, "prepost", by, kwargs.get("program"),
+                                             kwargs.get("pre"), kwargs.get("post"), "all", 10, False, 0.95),
+                                  ["program"], "program") is not None
+    fast = cmp.compare(demo, indicator, by=by, **kwargs)
+    with monkeypatch.context() as mp:
+        mp.setattr(cmp, "_student_first_sql", lambda *args: None)
+        joined = cmp.compare(demo, indicator, by=by, **kwargs)
+    pd.testing.assert_frame_equal(_plain(fast), _plain(joined), check_dtype=False, **TOL)
+
+
+@pytest.mark.parametrize(("indicator", "by", "kwargs"), [
+    ("score_math", "lab_type", {}),
+    ("score_language", None, {"pre": "2022", "post": "2023"}),
+    ("score_math", "department", {"program": "ValleLabs"}),
+])
+def test_did_shared_scan_equals_per_programme(demo, monkeypatch, indicator, by, kwargs):
+    """One scan of the cells for every programme gives the answers of one scan per programme."""
+    shared = cmp.compare(demo, indicator, design="did", by=by, **kwargs)
+    per_programme = cmp._did_one
+    with monkeypatch.context() as mp:
+        mp.setattr(cmp, "_did_one", lambda *args: per_programme(*args[:7]))
+        separate = cmp.compare(demo, indicator, design="did", by=by, **kwargs)
+    pd.testing.assert_frame_equal(_plain(shared), _plain(separate), check_dtype=False, **TOL)
