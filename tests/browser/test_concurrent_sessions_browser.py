@@ -1,0 +1,111 @@
+"""Eight dashboard sessions read pages while a CLI import publishes a new snapshot: no error, no mixed page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from tests.browser.conftest import serve, wait_for_app
+from tests.conftest import ROOT
+
+SESSIONS = 8
+PROGRAMME = "Concurrencia"
+ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
+CARDS_DRAWN = "Conteos de estudiantes menores que"
+
+
+@pytest.fixture(scope="module")
+def busy_app(browser_db, tmp_path_factory):
+    """A server of its own on a copy of the browser database (this test imports into it)."""
+    work = tmp_path_factory.mktemp("concurrent")
+    db = work / "lablens.duckdb"
+    shutil.copyfile(browser_db, db)
+    with serve(db, work) as url:
+        yield url, db, work
+
+
+def _roster(db, path) -> None:
+    """Six Guatemalan comparison schools of the demo join a new programme."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        codes = [r[0] for r in con.execute("""SELECT u.code FROM assignments a JOIN units u USING (unit_id)
+            WHERE a.program = 'comparison' AND u.country = 'GT' AND u.unit_type = 'school'
+            ORDER BY u.code LIMIT 6""").fetchall()]
+    assert len(codes) == 6
+    rows = "".join(f"GT;escuela;{c};{PROGRAMME};Lab Spark;2024\n" for c in codes)
+    path.write_text("pais;tipo_unidad;codigo;programa;tipo_laboratorio;anio_inicio\n" + rows, encoding="utf-8")
+
+
+def _read_all(pages, url: str) -> list[tuple]:
+    """Load Inicio in every session at once; each page's metrics (label and value) as its fingerprint."""
+    for page in pages:
+        page.goto(f"{url}/?lang=es", wait_until="commit")
+    shown = []
+    for page in pages:
+        wait_for_app(page)
+        # the caption under the programme cards: once it is drawn, every card above it is too
+        page.get_by_text(CARDS_DRAWN).wait_for(timeout=60_000)
+        wait_for_app(page)
+        page.wait_for_function("document.querySelectorAll('[data-testid=stMetric]').length > 0", timeout=60_000)
+        assert page.locator(ERRORS).count() == 0, page.inner_text("[data-testid=stMain]")[:500]
+        shown.append(_settled_metrics(page))
+    return shown
+
+
+def _settled_metrics(page) -> tuple:
+    """The page's metrics once two readings 300 ms apart agree (the frontend draws in several frames)."""
+    previous = None
+    for _ in range(40):
+        current = tuple(sorted(page.locator("[data-testid=stMetric]").all_inner_texts()))
+        if current and current == previous:
+            return current
+        previous = current
+        page.wait_for_timeout(300)
+    return previous
+
+
+def test_eight_sessions_read_during_an_import_without_errors_or_mixed_pages(browser, busy_app) -> None:
+    url, db, work = busy_app
+    roster = work / "roster.csv"
+    _roster(db, roster)
+    contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in range(SESSIONS)]
+    pages = [context.new_page() for context in contexts]
+    started = time.monotonic()
+    try:
+        _read_all(pages[:1], url)  # one session fills the result caches, so eight do not compute them at once
+        before = _read_all(pages, url)
+        assert len(set(before)) == 1, "the sessions disagree before the import"
+        old = before[0]
+        importer = subprocess.Popen([sys.executable, "-m", "analysis", "import", str(roster), "--db", str(db)],
+                                    cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+        during: list[tuple] = []
+        rounds = 0
+        while rounds == 0 or (importer.poll() is None and rounds < 4):  # all eight reload while it runs
+            during += _read_all(pages, url)
+            rounds += 1
+        _, err = importer.communicate(timeout=60)
+        assert importer.returncode == 0, err
+        _read_all(pages[:1], url)
+        after = _read_all(pages, url)
+        assert len(set(after)) == 1
+        new = after[0]
+        assert new != old  # the new programme's card adds metrics
+        assert all(PROGRAMME in page.inner_text("[data-testid=stMain]") for page in pages)
+        mixed = [shown for shown in during if shown not in (old, new)]
+        # every page during the import was wholly the old one or wholly the new one
+        assert mixed == [], [(sorted(set(m) - set(old) - set(new)), sorted((set(old) | set(new)) - set(m)))
+                             for m in mixed]
+        print(f"{SESSIONS} sessions, {len(during) + 2 * SESSIONS + 2} page reads in {time.monotonic() - started:.1f} s "
+              f"({len(during)} while the import ran: {during.count(old)} old, {during.count(new)} new), "
+              "0 errors, 0 mixed pages")
+    finally:
+        for context in contexts:
+            context.close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM assignments WHERE program = ?", [PROGRAMME]).fetchall() == [(6,)]
