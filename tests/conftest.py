@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = (ROOT.parent / "shared" / "data" / "real").resolve()
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 
 
 def _skip_or_fail(reason: str, env: str) -> None:
@@ -39,3 +40,16 @@ def _private_key_file(tmp_path_factory, monkeypatch):
     if "LABLENS_KEY_FILE" not in os.environ or not os.environ["LABLENS_KEY_FILE"].startswith(
             str(tmp_path_factory.getbasetemp())):
         monkeypatch.setenv("LABLENS_KEY_FILE", str(tmp_path_factory.getbasetemp() / "student_key.bin"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session: Playwright's sync API allows one driver per process,
+    so every browser test (pages, exports, reliability) shares this one."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require_chromium
+from tests.conftest import CHROMIUM_ARGS, ROOT, require_chromium  # noqa: F401 - CHROMIUM_ARGS re-exported
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 
 
 def _free_port() -> int:
@@ -73,17 +72,6 @@ def app_url(browser_db, tmp_path_factory):
     """The dashboard on the shared (read-only in these tests) browser database."""
     with serve(browser_db, tmp_path_factory.getbasetemp()) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def wait_for_app(page) -> None:

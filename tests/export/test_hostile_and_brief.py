@@ -20,11 +20,9 @@ import pytest
 
 from analysis.cli import main
 from analysis.safe_export import FORMULA_STARTS
-from tests.conftest import require_chromium
 
 HOSTILE = '=HYPERLINK("http://example.invalid","x")'
 SCRIPT = "</script><script>document.title='pwned'</script>"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +139,7 @@ def brief_file(export_db, tmp_path_factory) -> tuple[Path, int]:
     return folder / "brief.html", len(re.findall(r'<div id="chart-\d+"', page))
 
 
-def test_brief_draws_every_chart_with_the_network_blocked(brief_file):
-    chromium = require_chromium()
-    from playwright.sync_api import sync_playwright
-
+def test_brief_draws_every_chart_with_the_network_blocked(brief_file, browser):
     path, charts = brief_file
     assert charts == 3
     requested: list[str] = []
@@ -156,21 +151,19 @@ def test_brief_draws_every_chart_with_the_network_blocked(brief_file):
             requested.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            context.route("**/*", block)
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(path.as_uri())
-            for i in range(1, charts + 1):
-                page.wait_for_selector(f"#chart-{i} .main-svg", timeout=20_000)
-                assert page.locator(f"#chart-{i} .main-svg").count() >= 1
-                assert page.locator(f"#chart-{i} .point").count() >= 2  # the effects are drawn, not just axes
-            assert page.locator("h1").inner_text() == "Resumen de evidencia"
-            assert not errors, errors
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        context.route("**/*", block)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(path.as_uri())
+        for i in range(1, charts + 1):
+            page.wait_for_selector(f"#chart-{i} .main-svg", timeout=20_000)
+            assert page.locator(f"#chart-{i} .main-svg").count() >= 1
+            assert page.locator(f"#chart-{i} .point").count() >= 2  # the effects are drawn, not just axes
+        assert page.locator("h1").inner_text() == "Resumen de evidencia"
+        assert not errors, errors
+    finally:
+        context.close()
     assert requested == []  # nothing tried to leave the machine
