@@ -135,8 +135,9 @@ def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None,
             headers, preview = peek(path, name)
         except ImportFailed as failed:
             return None, t("data.upload_failed", reason=str(failed))
-        st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers, "preview": preview,
-                                         "roles": suggested_roles(exc.suggestion, headers), "reason": str(exc)}
+        st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers,
+                                         "preview": preview.astype(object).fillna(""),
+                                         "roles": suggested_roles(exc.suggestion, headers), "unplaced": exc.unplaced}
         return None, None
     except (ImportFailed, BoundaryError) as exc:
         return None, t("data.upload_failed", reason=str(exc))
@@ -189,7 +190,8 @@ def stage_with_roles(country: str, unit_type: str, roles: dict[str, str], year: 
 
 def mapping_form(waiting: dict) -> None:
     """Name the columns of a file LabLens did not recognise; the choices become a mapping."""
-    st.warning(t("data.upload_not_recognised", reason=waiting["reason"]))
+    shown = ", ".join(waiting["unplaced"][:12]) + (" …" if len(waiting["unplaced"]) > 12 else "")
+    st.warning(t("data.mapping_unrecognised", columns=shown or "—"))
     st.markdown(f"**{t('data.mapping_title')}**")
     st.caption(t("data.mapping_help"))
     table(waiting["preview"])

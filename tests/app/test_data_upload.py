@@ -50,7 +50,8 @@ def test_unrecognised_upload_is_mapped_interactively_then_imported(copy_db, rout
     at = _datos(copy_db, "en")
     at.file_uploader[0].set_value(("lectura_gt.csv", UNKNOWN.encode("utf-8"), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("layout not recognised" in w.value for w in at.warning)
+    assert any(w.value.startswith("LabLens does not recognise this file") and "Lectura promedio" in w.value
+               for w in at.warning)
     assert _frame(at, "Lectura promedio")["Lectura promedio"].tolist() == ["61,5", "58,25", "-5"]  # as text
     role = {h: _select(at, h) for h in ("Establecimiento", "Ciclo escolar", "Lectura promedio", "Comentario")}
     assert role["Comentario"].value == "ignore"
