@@ -362,13 +362,15 @@ def _stage_observations(staged: Staged) -> None:
         FROM long WHERE value IS NULL
            OR (min_value IS NOT NULL AND value < min_value) OR (max_value IS NOT NULL AND value > max_value)
            OR (kind = 'binary' AND value NOT IN (0, 1)) OR (kind = 'likert' AND value <> trunc(value))""")
-    run(con, """CREATE OR REPLACE TABLE obs AS SELECT * FROM long WHERE value IS NOT NULL
-        AND NOT (min_value IS NOT NULL AND value < min_value) AND NOT (max_value IS NOT NULL AND value > max_value)
-        AND NOT (kind = 'binary' AND value NOT IN (0, 1)) AND NOT (kind = 'likert' AND value <> trunc(value))""")
+    # the valid values, numbered within their observation key in one pass (it took two full copies):
     # duplicates inside the file: the first occurrence loads, later ones are rejected
     key = ", ".join(OBS_KEY)
     run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT *, first_value(_row) OVER w AS first_row,
-        row_number() OVER w AS occurrence FROM obs WINDOW w AS (PARTITION BY {key} ORDER BY _row)""")
+        row_number() OVER w AS occurrence FROM long WHERE value IS NOT NULL
+        AND NOT (min_value IS NOT NULL AND value < min_value) AND NOT (max_value IS NOT NULL AND value > max_value)
+        AND NOT (kind = 'binary' AND value NOT IN (0, 1)) AND NOT (kind = 'likert' AND value <> trunc(value))
+        WINDOW w AS (PARTITION BY {key} ORDER BY _row)""")
+    run(con, "DROP TABLE long")
     run(con, """INSERT INTO rejects SELECT _row, header, txt,
         'duplicate of row ' || first_row || ' (same unit, indicator, year, wave, level, subgroup and student)'
         FROM obs WHERE occurrence > 1""")
@@ -379,6 +381,17 @@ def _stage_observations(staged: Staged) -> None:
                  for i in lay.attribute_cols]
         run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
             list(lay.attribute_cols.values()))
+    _drop_staging_copies(staged)
+
+
+def _drop_staging_copies(staged: Staged) -> None:
+    """Free the full-size intermediate tables commit() does not read (issue #6: at 10 M rows the staging
+    database held raw, rows, rows2, long and obs at once, 7.5 GB). ``raw`` and ``rows`` stay when the
+    layout carries unit attributes (_write_units reads them)."""
+    run(staged.con, "DROP TABLE IF EXISTS rows2")
+    if not staged.layout.unit_attribute_cols:
+        run(staged.con, "DROP TABLE IF EXISTS rows")
+        run(staged.con, "DROP TABLE IF EXISTS raw")
 
 
 def _stage_roster(staged: Staged) -> None:
