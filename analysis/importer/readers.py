@@ -25,6 +25,8 @@ import pandas as pd
 from analysis.sqlutil import scalar
 
 MAX_COLUMNS = 2_000
+MAX_LINE_BYTES = 20_000_000  # DuckDB's max_line_size below; Python's csv module must allow as much
+csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
 MAX_XLSX_UNCOMPRESSED = 1_500_000_000
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -163,19 +165,26 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bo
         source = tmp_path
         notes.append(f"decoded from {encoding}")
     try:
-        with open(source, encoding="utf-8-sig", newline="") as handle:
-            first_lines = []
-            for line in handle:
-                if line.strip():
-                    first_lines.append(line.rstrip("\r\n"))
-                if len(first_lines) >= 50:
-                    break
+        try:
+            with open(source, encoding="utf-8-sig", newline="") as handle:
+                first_lines = []
+                for line in handle:
+                    if line.strip():
+                        first_lines.append(line.rstrip("\r\n"))
+                    if len(first_lines) >= 50:
+                        break
+        except UnicodeDecodeError as exc:  # a UTF-8 mark, then bytes of another encoding
+            raise ReadError(f"{name}: the file starts as UTF-8 but holds bytes of another encoding "
+                            f"({exc.reason}); save it again as UTF-8") from exc
         if not first_lines:
             raise ReadError(f"{name}: the file has no data rows")
         delimiter = detect_delimiter(first_lines)
         first = next(csv.reader([first_lines[0]], delimiter=delimiter))
         has_header = _looks_like_header(first) if header is None else header
-        ncols = max(len(r) for r in csv.reader(first_lines, delimiter=delimiter))
+        try:
+            ncols = max(len(r) for r in csv.reader(first_lines, delimiter=delimiter))
+        except csv.Error as exc:
+            raise ReadError(f"{name}: cannot parse as delimited text: {exc}") from exc
         if ncols > MAX_COLUMNS:
             raise ReadError(f"{name}: {ncols} columns; LabLens reads at most {MAX_COLUMNS}")
         columns = {f"c{i}": "VARCHAR" for i in range(ncols)}
@@ -186,7 +195,7 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bo
             con.execute(
                 f"CREATE TABLE raw AS SELECT row_number() OVER () - {offset} AS _row, * "
                 "FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = false, "
-                "columns = ?, null_padding = true, strict_mode = false, max_line_size = 20000000, "
+                f"columns = ?, null_padding = true, strict_mode = false, max_line_size = {MAX_LINE_BYTES}, "
                 f"all_varchar = true, auto_detect = false) WHERE NOT ({blank})",
                 [str(source), delimiter, columns],
             )
