@@ -37,7 +37,12 @@ st.subheader(t("schools.profile_title"))
 all_schools = view.schools()
 if program:
     all_schools = all_schools[all_schools["program"] == program]
-school = pick("filter.school", list(all_schools["unit_id"]), key="escuela", placeholder_key="filter.choose_school",
+codes = list(all_schools["unit_id"])
+if len(codes) > view.SCHOOL_LIST_LIMIT:  # national scale: search, then choose among the matches
+    search = st.text_input(t("filter.school_search"), key="buscar_escuela",
+                           help=t("filter.school_search_help", limit=view.SCHOOL_LIST_LIMIT))
+    codes = view.matching_schools(all_schools, search, st.query_params.get("escuela"))
+school = pick("filter.school", codes, key="escuela", placeholder_key="filter.choose_school",
               help_text=t("filter.school_help"))
 if school is None:
     st.info(t("schools.pick_one"), icon=":material/school:")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from analysis import figures, overview
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.i18n import t
-from ui.loaders import Outcome, compare_result, indicator_info, indicators, sql
+from ui.loaders import TTL, Outcome, _signature, compare_result, indicator_info, indicators, sql
 
 COLUMNS = ["school", "name", "program", "country", "lab_type", "start_year", "n_linked", "mean_pre", "mean_post",
            "diff", "diff_ci_low", "diff_ci_high", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
@@ -23,8 +24,26 @@ def indicator_options() -> list[str]:
     return list(keep["code"])
 
 
+SCHOOL_LIST_LIMIT = 500  # a selectbox of 40,000 schools costs seconds per rerun; beyond this, search first
+
+
 def schools() -> pd.DataFrame:
     return sql(overview.SCHOOLS_SQL)
+
+
+def matching_schools(frame: pd.DataFrame, search: str | None, chosen: str | None = None) -> list[str]:
+    """Up to SCHOOL_LIST_LIMIT school codes whose code or name contains ``search`` (case-insensitive),
+    plus the already chosen one (from the URL) when it is a school of ``frame``."""
+    codes = frame["unit_id"].astype(str)
+    if search and search.strip():
+        needle = search.strip().casefold()
+        hits = codes.str.casefold().str.contains(needle, regex=False) | \
+            frame["name"].fillna("").astype(str).str.casefold().str.contains(needle, regex=False)
+        codes = codes[hits]
+    out = list(codes.head(SCHOOL_LIST_LIMIT))
+    if chosen and chosen not in out and (frame["unit_id"] == chosen).any():
+        out.insert(0, chosen)
+    return out
 
 
 def school_effects(indicator: str) -> Outcome:
@@ -47,8 +66,22 @@ def _reference(indicator: str) -> dict[str, float]:
 
 
 def caterpillar_chart(indicator: str, outcome: Outcome, program: str | None) -> Chart | None:
+    """The caterpillar of every school, built once per snapshot, indicator, programme, language and minimum
+    cell: with 40,000 schools building it (hover texts, plotly validation, the result table) took 2–3 s of
+    every rerun of the page (bench/RESULTS.md, issue #6)."""
     if not outcome.ok:
         return None
+    return _caterpillar_cached(_signature(), indicator, program, lang(), access.min_cell(), outcome)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _caterpillar_cached(signature: tuple[int, int] | None, indicator: str, program: str | None, language: str,
+                        min_cell: int, _outcome: Outcome) -> Chart | None:
+    """Shared, not copied (cache_resource): callers only draw the chart, they never change it."""
+    return _caterpillar_build(indicator, _outcome, program)
+
+
+def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) -> Chart | None:
     frame = outcome.frame.merge(schools()[["unit_id", "name", "lab_type", "start_year"]].rename(
         columns={"unit_id": "school"}), on="school", how="left")
     frame = frame[frame["program"] != "comparison"]

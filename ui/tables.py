@@ -12,7 +12,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ui.i18n import current_language
+from analysis.safe_export import csv_bytes
+from ui.i18n import current_language, number, t
 
 MAX_DECIMALS = 4
 
@@ -36,6 +37,20 @@ def localised(frame: pd.DataFrame) -> pd.DataFrame | pd.io.formats.style.Styler:
     return frame.style.format({c: spanish_number for c in floats})
 
 
-def table(frame: pd.DataFrame, **kwargs) -> None:
-    """st.dataframe, full width, without the index, numbers in the session's convention."""
-    st.dataframe(localised(frame), hide_index=True, width="stretch", **kwargs)
+MAX_ROWS = 250
+
+
+def table(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, **kwargs) -> None:
+    """st.dataframe, full width, without the index, numbers in the session's convention.
+
+    At most ``max_rows`` rows are drawn, the rest go to a CSV built on click: a 40,000-school table
+    (national scale, issue #6) took about a second of every rerun to localise and send.
+    """
+    if len(frame) <= max_rows:
+        st.dataframe(localised(frame), hide_index=True, width="stretch", **kwargs)
+        return
+    st.dataframe(localised(frame.head(max_rows)), hide_index=True, width="stretch", **kwargs)
+    st.caption(t("table.truncated", shown=number(max_rows), total=number(len(frame))))
+    language = current_language()
+    st.download_button(t("evidence.download_csv"), data=lambda: csv_bytes(frame, language), file_name="table.csv",
+                       mime="text/csv", on_click="ignore", key=f"table-csv-{len(frame)}-{len(frame.columns)}")
