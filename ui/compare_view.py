@@ -11,7 +11,9 @@ from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.i18n import t
 from ui.loaders import (
+    TTL,
     Outcome,
+    _signature,
     histogram,
     indicator_info,
     indicators,
@@ -129,9 +131,21 @@ def unit_data(indicator: str, field_name: str | None, value: str | None) -> pd.D
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def means_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
+def means_chart(indicator: str, units: pd.DataFrame, field_name: str | None = None,
+                value: str | None = None) -> Chart | None:
+    """Programme and comparison means before/after; cached like :func:`slope_chart`."""
     if units.empty:
         return None
+    return _means_chart_cached(_signature(), indicator, field_name, value, lang(), access.min_cell(), units)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _means_chart_cached(signature: tuple[int, int] | None, indicator: str, field_name: str | None,
+                        value: str | None, language: str, min_cell: int, _units: pd.DataFrame) -> Chart | None:
+    return _means_chart_build(indicator, _units)
+
+
+def _means_chart_build(indicator: str, units: pd.DataFrame) -> Chart | None:
     info = indicator_info(indicator) or {}
     student = bool(info.get("student_level"))
     means = figures.cluster_means(units, ["panel", "program", "period"], weighted=student)
@@ -150,6 +164,18 @@ def means_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
 
 
 def distribution_chart(indicator: str, field_name: str | None, value: str | None) -> Chart | None:
+    """Binned shares before/after per programme; built once per snapshot, filters, language and minimum cell."""
+    return _distribution_chart_cached(_signature(), indicator, field_name, value, lang(), access.min_cell())
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _distribution_chart_cached(signature: tuple[int, int] | None, indicator: str, field_name: str | None,
+                               value: str | None, language: str, min_cell: int) -> Chart | None:
+    """Shared, not copied (cache_resource): callers only draw the chart."""
+    return _distribution_chart_build(indicator, field_name, value)
+
+
+def _distribution_chart_build(indicator: str, field_name: str | None, value: str | None) -> Chart | None:
     info = indicator_info(indicator) or {}
     student = bool(info.get("student_level"))
     frames = []
@@ -180,9 +206,24 @@ def distribution_chart(indicator: str, field_name: str | None, value: str | None
                  table.rename(columns=lambda c: t(f"col.{c}")))
 
 
-def slope_chart(indicator: str, units: pd.DataFrame) -> Chart | None:
+def slope_chart(indicator: str, units: pd.DataFrame, field_name: str | None = None,
+                value: str | None = None) -> Chart | None:
+    """One line per school; built once per snapshot, indicator, group, language and minimum cell (the
+    40,000 lines of a national database took 2–3 s of every rerun; bench/RESULTS.md, issue #6).
+    ``units`` must be ``unit_data(indicator, field_name, value)``."""
     if units.empty:
         return None
+    return _slope_chart_cached(_signature(), indicator, field_name, value, lang(), access.min_cell(), units)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _slope_chart_cached(signature: tuple[int, int] | None, indicator: str, field_name: str | None,
+                        value: str | None, language: str, min_cell: int, _units: pd.DataFrame) -> Chart | None:
+    """Shared, not copied (cache_resource): callers only draw the chart."""
+    return _slope_chart_build(indicator, _units)
+
+
+def _slope_chart_build(indicator: str, units: pd.DataFrame) -> Chart | None:
     info = indicator_info(indicator) or {}
     student = bool(info.get("student_level"))
     wide = units.pivot_table(index=["panel", "program", "unit_id"], columns="period", values="mean").reset_index()
