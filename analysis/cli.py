@@ -296,6 +296,19 @@ def cmd_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_password(args: argparse.Namespace) -> int:
+    """Print the scrypt hash of a password for .streamlit/secrets.toml (README, "Deploy")."""
+    import getpass
+
+    from analysis.privacy import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass("password: ")
+    if len(password) < 12:
+        raise CliError("use a password of at least 12 characters")
+    print(hash_password(password))
+    return 0
+
+
 def cmd_forget(args: argparse.Namespace) -> int:
     """Erase one student's records from the database and every backup (right to erasure)."""
     from analysis import backups
@@ -389,6 +402,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("student_id", help="the student's ID as written in the source files")
     p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("password", help="hash a sign-in password for .streamlit/secrets.toml (public deployments)")
+    p.add_argument("--stdin", action="store_true", help="read the password from standard input, not a prompt")
+    p.set_defaults(func=cmd_password)
     return parser
 
 

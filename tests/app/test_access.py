@@ -149,3 +149,16 @@ def test_downloads_are_audited_with_who_and_what(copy_db):
     assert {k: last[k] for k in ("action", "actor", "format", "indicators", "design", "min_cell", "source")} == {
         "action": "export", "actor": "dashboard:local", "format": "csv", "indicators": ["dropout_rate"],
         "design": "did", "min_cell": 10, "source": "dashboard"}
+
+
+def test_cli_prints_a_hash_the_dashboard_accepts():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "analysis", "password", "--stdin"], input=ADMIN_PASSWORD + "\n",
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert verify_password(ADMIN_PASSWORD, done.stdout.strip())
+    short = subprocess.run([sys.executable, "-m", "analysis", "password", "--stdin"], input="corta\n",
+                           capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert short.returncode == 1 and short.stderr.strip() == "error: use a password of at least 12 characters"
