@@ -73,6 +73,17 @@ def effects(indicator: str, by: str | None) -> tuple[Outcome, Chart | None]:
     outcome = programme_results(indicator, "did", by)
     if not outcome.ok:
         return outcome, None
+    return outcome, _effects_chart_cached(_signature(), indicator, by, lang(), access.min_cell(), outcome)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _effects_chart_cached(signature: tuple[int, int] | None, indicator: str, by: str | None, language: str,
+                          min_cell: int, _outcome: Outcome) -> Chart:
+    """Built once per snapshot, indicator, grouping, language and minimum cell; shared, not copied."""
+    return _effects_chart_build(indicator, by, _outcome)
+
+
+def _effects_chart_build(indicator: str, by: str | None, outcome: Outcome) -> Chart:
     frame = outcome.frame
     frame = frame[frame["program"] != "comparison"]
     kinds = [k for k in frame["effect_size_kind"].dropna().unique()]
@@ -101,7 +112,7 @@ def effects(indicator: str, by: str | None) -> tuple[Outcome, Chart | None]:
     alt = t("compare.alt_effects", indicator=label, programmes=", ".join(figures.programme_order(frame["program"])))
     table = fmt.result_table(frame, [*EFFECT_COLUMNS[:2], *([by] if by else []), *EFFECT_COLUMNS[2:]],
                              [by] if by else None)
-    return outcome, Chart(fig, alt, summary, table)
+    return Chart(fig, alt, summary, table)
 
 
 def _panels(indicator: str) -> list[tuple[str, str, tuple | None, str]]:
