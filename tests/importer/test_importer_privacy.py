@@ -90,7 +90,7 @@ def test_a_different_key_is_refused(student_db, tmp_path: Path) -> None:
     assert os.environ["LABLENS_KEY_FILE"] == str(tmp_path / "lablens-test-key.bin")  # not the module's key
     before = db.read_bytes()
     # no key file at all: refused before a new key is made (it would silently break linking)
-    with pytest.raises(ImportFailed, match="key file .* is missing.*python -m analysis key --restore"):
+    with pytest.raises(ImportFailed, match=r"key file .* is missing.*python -m analysis key --restore"):
         import_file(_wave_file(tmp_path, "baseline", 3), db)
     assert not Path(os.environ["LABLENS_KEY_FILE"]).exists()
     load_key()  # a different key on this machine
