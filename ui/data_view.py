@@ -128,7 +128,7 @@ def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None,
         if is_boundary_file(path):
             staged = stage_boundaries(path, name=name)
         else:
-            staged = stage(path, name=name, extra_indicators=extra_indicators(db_path()))
+            staged = stage(path, name=name, extra_indicators=extra_indicators(db_path()), db_path=db_path())
     except NotRecognised as exc:
         st.session_state[STAGED_ID_KEY] = upload_id
         try:
