@@ -36,7 +36,7 @@ if fell_back:
 show_problem(outcome)
 if used == "prepost":
     st.caption(t("regions.prepost_note"))
-show(view.ranked_chart(indicator, level, used, outcome), key="regions-ranked")
+show(view.ranked_chart(indicator, level, used, outcome, program), key="regions-ranked")
 marks_legend()
 
 st.subheader(t("regions.map_title"))
@@ -52,4 +52,4 @@ with st.spinner(t("loading")):
 if zone_fell_back:
     st.warning(t("regions.fallback"), icon=":material/warning:")
 show_problem(zones)
-show(view.zone_chart(indicator, zone_design, zones), key="regions-zone")
+show(view.zone_chart(indicator, zone_design, zones, program), key="regions-zone")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from analysis import figures, overview
+from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.compare_view import indicator_options  # noqa: F401  (same indicator list as Comparar)
 from ui.i18n import t
-from ui.loaders import Outcome, indicators, programme_results, sql
+from ui.loaders import TTL, Outcome, _signature, indicators, programme_results, sql
 
 LEVELS = ("department", "municipality", "authority")
 DESIGNS = ("did", "prepost")
@@ -49,9 +51,23 @@ def _data(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["program", "label", "effect", "low", "high", "reliability", "hover"])
 
 
-def ranked_chart(indicator: str, by: str, design: str, outcome: Outcome) -> Chart | None:
+def ranked_chart(indicator: str, by: str, design: str, outcome: Outcome, program: str | None = None) -> Chart | None:
+    """Territories ranked by effect; built once per snapshot, indicator, level, design used, programme,
+    language and minimum cell (a hover text per municipality was rebuilt on every rerun; issue #6).
+    ``outcome`` must be ``results(indicator, by, design, program)[0]``."""
     if not outcome.ok:
         return None
+    return _ranked_cached(_signature(), indicator, by, design, program, lang(), access.min_cell(), outcome)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _ranked_cached(signature: tuple[int, int] | None, indicator: str, by: str, design: str, program: str | None,
+                   language: str, min_cell: int, _outcome: Outcome) -> Chart:
+    """Shared, not copied (cache_resource): callers only draw the chart."""
+    return _ranked_build(indicator, by, design, _outcome)
+
+
+def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Chart:
     frame = outcome.frame
     data = _data(frame, by)
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
@@ -78,9 +94,20 @@ def ranked_chart(indicator: str, by: str, design: str, outcome: Outcome) -> Char
     return Chart(fig, alt, summary, table)
 
 
-def zone_chart(indicator: str, design: str, outcome: Outcome) -> Chart | None:
+def zone_chart(indicator: str, design: str, outcome: Outcome, program: str | None = None) -> Chart | None:
+    """Effects by zone; cached like :func:`ranked_chart` (``outcome`` from ``results(indicator, "zone", ...)``)."""
     if not outcome.ok:
         return None
+    return _zone_cached(_signature(), indicator, design, program, lang(), access.min_cell(), outcome)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _zone_cached(signature: tuple[int, int] | None, indicator: str, design: str, program: str | None,
+                 language: str, min_cell: int, _outcome: Outcome) -> Chart:
+    return _zone_build(indicator, design, _outcome)
+
+
+def _zone_build(indicator: str, design: str, outcome: Outcome) -> Chart:
     frame = outcome.frame
     data = _data(frame, "zone").rename(columns={"label": "group"})
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
