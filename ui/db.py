@@ -36,15 +36,39 @@ def db_path() -> Path:
     return default_db_path()
 
 
+RUN_SIGNATURE_KEY = "_lablens_run_signature"
+
+
+def pin_snapshot() -> None:
+    """Fix, for the rest of this script run, which published snapshot the page reads.
+
+    Called first thing in every page run (ui.layout.page_header): every query and cached result of the
+    run is then keyed by, and read from, that one snapshot, so an import published halfway through a
+    run cannot give a page half old and half new results. The next run pins the new snapshot.
+    """
+    path = db_path()
+    if path.exists():
+        st.session_state[RUN_SIGNATURE_KEY] = (str(path), snapshot_signature(path))
+
+
+def signature() -> tuple[int, int] | None:
+    """The snapshot this run reads: the pinned one, else (outside a page run) the published one."""
+    path = db_path()
+    pinned = st.session_state.get(RUN_SIGNATURE_KEY)
+    if pinned and pinned[0] == str(path):
+        return pinned[1]
+    return snapshot_signature(path)
+
+
 def connection() -> duckdb.DuckDBPyConnection:
-    """The current snapshot's connection (building the demo first if there is no database)."""
+    """The connection of the snapshot this run reads (building the demo first if there is no database)."""
     path = db_path()
     if not path.exists():
         from ui.i18n import t
 
         with st.spinner(t("db.building_demo")):
             _ensure_demo(str(path))
-    return _connection(str(path), snapshot_signature(path))
+    return _connection(str(path), signature())
 
 
 def query(sql: str, params: list | None = None) -> pd.DataFrame:

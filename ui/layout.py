@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.store import StoreError
-from ui.db import is_demo
+from ui.db import is_demo, pin_snapshot
 from ui.i18n import t
 
 ROUTER = Path(__file__).resolve().parents[1] / "dashboard.py"
@@ -47,6 +47,7 @@ def _inside_router() -> bool:
 def page_header(title_key: str, intro_key: str | None = None) -> None:
     """Title, optional one-paragraph introduction and the demo banner when the data are synthetic."""
     ensure_router()
+    pin_snapshot()
     st.title(t(title_key))
     try:
         if is_demo():

@@ -18,9 +18,8 @@ import streamlit as st
 from analysis import overview
 from analysis.compare import CompareError, compare
 from analysis.disclosure import MIN_CELL
-from analysis.store import snapshot_signature
 from ui import access
-from ui.db import connection, db_path, query
+from ui.db import connection, query, signature
 from ui.i18n import t
 
 log = logging.getLogger("lablens.ui")
@@ -30,7 +29,7 @@ TTL = 600
 
 def _signature() -> tuple[int, int] | None:
     connection()  # make sure a database exists (demo on first run)
-    return snapshot_signature(db_path())
+    return signature()
 
 
 @st.cache_data(ttl=TTL, max_entries=96, show_spinner=False)
