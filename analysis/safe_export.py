@@ -73,24 +73,24 @@ def _cell_value(value: object) -> object:
 
 
 def _write_sheet(ws, frame: pd.DataFrame) -> None:
+    """Rows streamed into a write-only sheet (openpyxl's fast mode: about 4x quicker, constant memory)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
-    def put(cell, value: object) -> None:
-        if isinstance(value, str):
-            cell.value = value
-            cell.data_type = "s"  # text, never a formula
-            if value.startswith(FORMULA_STARTS):
-                cell.quotePrefix = True
-        else:
-            cell.value = value
+    def cell(value: object):
+        if not isinstance(value, str):
+            return value  # numbers stay numbers; None is an empty cell
+        out = WriteOnlyCell(ws, value=value)
+        out.data_type = "s"  # text, never a formula
+        if value.startswith(FORMULA_STARTS):
+            out.quotePrefix = True
+        return out
 
     for j, name in enumerate(frame.columns, start=1):
-        put(ws.cell(row=1, column=j), str(name))
-    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for j, raw in enumerate(row, start=1):
-            put(ws.cell(row=i, column=j), _cell_value(raw))
-    for j, name in enumerate(frame.columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(len(str(name)) + 2, 10), 40)
+    ws.append([cell(str(name)) for name in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([cell(_cell_value(raw)) for raw in row])
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
@@ -103,8 +103,7 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     for name, frame in sheets.items():
         _write_sheet(wb.create_sheet(title=str(name)[:31]), frame)
     wb.properties.creator = "LabLens"
