@@ -199,7 +199,10 @@ def _cluster_fit(p: _Prepared, col: int, level: float) -> tuple[float, float, fl
     model = OLS(p.y, p.x) if p.w is None else WLS(p.y, p.x, weights=p.w)
     res = model.fit(cov_type="cluster", cov_kwds={"groups": p.codes}, use_t=True)
     est = float(res.params[col])
-    se = float(res.bse[col])
+    # a nuisance coefficient's cluster variance can come out slightly negative with very few units per
+    # cluster; its sqrt is NaN and only that coefficient's SE is affected, so numpy's warning is noise here
+    with np.errstate(invalid="ignore"):
+        se = float(res.bse[col])
     dof = p.n_clusters - 1
     pval = float(2.0 * stats.t.sf(abs(est / se), dof)) if se > 0 else float("nan")
     crit = float(stats.t.ppf(0.5 + 0.5 * level, dof))
