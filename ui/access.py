@@ -186,6 +186,8 @@ def sidebar() -> None:
                     if sign_in_with_password(password):
                         st.rerun()
                     st.error(t("access.wrong_password"))
+        else:
+            st.caption(t("access.no_sign_in"))
         return
     if can("lower_suppression") and conf.min_cell_floor < MIN_CELL:
         st.number_input(t("access.min_cell"), min_value=conf.min_cell_floor, max_value=MIN_CELL, value=MIN_CELL,

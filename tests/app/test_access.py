@@ -70,6 +70,7 @@ def test_public_session_cannot_reach_admin_actions_even_by_url(copy_db, monkeypa
     assert not [s for s in at.selectbox if s.label == cat["data.rollback_pick"]]
     assert sum(c.value == cat["data.read_only"] for c in at.caption) == 2  # history and import tabs
     assert any(c.value == cat["access.role"].format(role=cat["access.role.public"]) for c in at.caption)
+    assert any(c.value == cat["access.no_sign_in"] for c in at.caption)  # no sign-in method configured
 
 
 def test_public_role_is_refused_where_the_action_happens(copy_db, monkeypatch):
