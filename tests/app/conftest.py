@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import streamlit as st
 
@@ -58,3 +60,12 @@ def router_active(monkeypatch):
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(app_test, "PagesManager", RouterPagesManager)
+
+
+@pytest.fixture
+def copy_db(demo_db, tmp_path, monkeypatch):
+    """A private copy of the demo database for a test that writes (import, rollback, audit log)."""
+    path = tmp_path / "lablens.duckdb"
+    shutil.copyfile(demo_db, path)
+    monkeypatch.setenv("LABLENS_DB", str(path))
+    return path

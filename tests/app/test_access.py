@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import duckdb
 import pytest
@@ -16,14 +15,6 @@ from ui.i18n import catalogue
 
 ADMIN_PASSWORD = "correcto caballo batería grapa"
 RESEARCHER_PASSWORD = "investigación 2026"
-
-
-@pytest.fixture
-def copy_db(demo_db, tmp_path, monkeypatch):
-    path = tmp_path / "lablens.duckdb"
-    shutil.copyfile(demo_db, path)
-    monkeypatch.setenv("LABLENS_DB", str(path))
-    return path
 
 
 def _app(page: str | None, lang: str = "en", secrets: dict | None = None, **params: str) -> AppTest:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, require_real_data
@@ -26,14 +23,6 @@ def _datos(db, lang: str) -> AppTest:
     at.switch_page("pages/datos.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-@pytest.fixture
-def copy_db(demo_db, tmp_path, monkeypatch):
-    path = tmp_path / "lablens.duckdb"
-    shutil.copyfile(demo_db, path)
-    monkeypatch.setenv("LABLENS_DB", str(path))
-    return path
 
 
 def _frame(at: AppTest, column: str):
