@@ -53,6 +53,14 @@ def color_map(programmes: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def panel_order(frame: pd.DataFrame) -> list:
+    """Country panels in programme order (ValleLabs' country first), whatever order the rows came in."""
+    rank = {p: i for i, p in enumerate(programme_order(frame["program"]))}
+    first = frame[frame["program"] != "comparison"].groupby("panel")["program"].agg(
+        lambda ps: min(rank[p] for p in ps))
+    return sorted(dict.fromkeys(frame["panel"]), key=lambda p: (first.get(p, len(rank)), str(p)))
+
+
 def style(fig: go.Figure, lang: str, *, height: int | None = None, title: str | None = None) -> go.Figure:
     """Shared look: white template, decimal comma in Spanish, legend on top, room for long labels."""
     fig.update_layout(
@@ -228,7 +236,7 @@ def prepost_means(means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> g
     path had it changed like the comparison group (``texts["counterfactual"]``): the gap at post is
     the difference-in-differences. ``texts``: pre, post, y_title, counterfactual, comparison.
     """
-    panels = list(dict.fromkeys(means["panel"]))
+    panels = panel_order(means)
     colors = color_map(means["program"])
     fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
     shown_legend: set[str] = set()
@@ -278,7 +286,7 @@ def distribution(shares: pd.DataFrame, texts: Mapping[str, str], lang: str) -> g
     in the programme's colour; suppressed bins are gaps (hover says so through ``texts["suppressed"]``).
     ``texts``: pre, post, x_title, y_title, comparison.
     """
-    panels = list(dict.fromkeys(shares["panel"]))
+    panels = panel_order(shares)
     colors = color_map(shares["program"])
     fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
     seen: set[str] = set()
@@ -314,11 +322,7 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
     schools stay light), programme colours, the comparison group grey and behind.
     ``texts``: pre, post, y_title, comparison.
     """
-    rank = {p: i for i, p in enumerate(programme_order(unit_means["program"]))}
-    first = unit_means[unit_means["program"] != "comparison"].groupby("panel")["program"].agg(
-        lambda ps: min(rank[p] for p in ps))
-    # panels in programme order (ValleLabs' country first), whatever order the rows came in
-    panels = sorted(dict.fromkeys(unit_means["panel"]), key=lambda p: (first.get(p, len(rank)), str(p)))
+    panels = panel_order(unit_means)
     colors = color_map(unit_means["program"])
     fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
     pre, post = texts.get("pre", "pre"), texts.get("post", "post")
