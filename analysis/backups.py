@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import audit
+from analysis import audit, derived
 from analysis.keys import stored_fingerprint
 from analysis.privacy import KeyError_, key_fingerprint, load_key, pseudonym
 from analysis.sqlutil import ident, run, scalar
@@ -190,6 +190,7 @@ def _erase_in_file(path: Path, student_key: str) -> dict[str, int]:
             run(con, "COPY FROM DATABASE src TO work")
             for table in counts:
                 run(con, f"DELETE FROM work.{ident(table)} WHERE student_key = ?", [student_key])
+            derived.refresh(con, "work")  # the per-school statistics must forget the student too
             run(con, "CHECKPOINT work")
         # the deletions left the bytes in free blocks: copy only live rows into a fresh file
         with _attached((work, "work", True), (fresh, "fresh", False)) as con:

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import stats
+from analysis import derived, stats
 from analysis.disclosure import MIN_CELL
 from analysis.store import open_db
 
@@ -157,6 +157,7 @@ class Request:
     min_cell: int
     weighted: bool
     conf_level: float
+    derived: bool = False  # the derived tables hold this indicator's current student rows (analysis.derived)
 
 
 def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, program, pre, post, level,
@@ -165,9 +166,10 @@ def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, prog
         raise CompareError(f"design must be one of {', '.join(DESIGNS)}, not '{design}'")
     info = con.execute("SELECT kind, domain FROM indicators WHERE code = ?", [indicator]).fetchall()
     # one scan of the indicator's rows answers every question below (seven scans before: 3 s at 10 M rows)
-    rows, levels, student_level, uses_waves, waves = con.execute(
-        """SELECT count(*), list(DISTINCT level ORDER BY level), bool_or(student_key IS NOT NULL),
-                  bool_or(wave IS NOT NULL), list(DISTINCT wave) FILTER (WHERE wave IS NOT NULL)
+    rows, levels, student_level, uses_waves, waves, *fingerprint = con.execute(
+        f"""SELECT count(*), list(DISTINCT level ORDER BY level), bool_or(student_key IS NOT NULL),
+                  bool_or(wave IS NOT NULL), list(DISTINCT wave) FILTER (WHERE wave IS NOT NULL),
+                  {derived.FINGERPRINT_SQL}
            FROM observations WHERE indicator = ?""", [indicator]).fetchall()[0]
     if not info or not rows:
         present = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM observations ORDER BY 1").fetchall()]
@@ -211,7 +213,8 @@ def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, prog
     if not 0 < conf_level < 1:
         raise CompareError("the confidence level must be between 0 and 1")
     return Request(indicator, kind, domain, design, by_list, [b for b in by_list if b in attributes], program,
-                   pre_w, post_w, level, student_level, uses_waves, int(min_cell), weighted, conf_level)
+                   pre_w, post_w, level, student_level, uses_waves, int(min_cell), weighted, conf_level,
+                   student_level and derived.usable(con, indicator, tuple(fingerprint)))
 
 
 # --- SQL builders (plain functions: tested without a database) ----------------------------------------------
@@ -382,26 +385,18 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
     return _prepost_students_result(groups, clusters, req, keys)
 
 
-_STUDENT_VALUES_SQL = """avg(value) FILTER (WHERE period = 'pre') AS v_pre,
-               avg(value) FILTER (WHERE period = 'post') AS v_post,
-               bit_or(1::UBIGINT << (year % 64)::INTEGER) FILTER (WHERE period = 'pre') AS m_pre,
-               bit_or(1::UBIGINT << (year % 64)::INTEGER) FILTER (WHERE period = 'post') AS m_post,
-               min(year) AS year_min, max(year) AS year_max"""
+_STUDENT_VALUES_SQL = derived.STUDENT_VALUES_SQL
 
 
 def _school_moments_sql() -> str:
     """Per-school moments over the per-student values of _STUDENT_VALUES_SQL (select list only)."""
-    linked = f"FILTER (WHERE {_LINKED})"
-    return f"""count(v_pre) AS n_pre, avg(v_pre) AS mean_pre, var_pop(v_pre) AS var_pre,
-               count(v_post) AS n_post, avg(v_post) AS mean_post, var_pop(v_post) AS var_post,
-               count(*) {linked} AS n_linked,
-               avg(v_pre) {linked} AS lmean_pre, var_pop(v_pre) {linked} AS lvar_pre,
-               avg(v_post) {linked} AS lmean_post, var_pop(v_post) {linked} AS lvar_post,
-               covar_pop(v_pre, v_post) {linked} AS lcov,
-               avg(v_post - v_pre) AS mean_j, var_pop(v_post - v_pre) AS dvar,
-               sum(bit_count(m_pre)) AS student_years_pre, bit_or(m_pre) AS mask_pre,
-               sum(bit_count(m_post)) AS student_years_post, bit_or(m_post) AS mask_post,
-               min(year_min) AS year_min, max(year_max) AS year_max"""
+    return derived.SCHOOL_MOMENTS_SQL
+
+
+def _unit_level_groups(req: Request) -> bool:
+    """True when every group field is the school or an attribute of the unit (not of the row or student)."""
+    return all(f == "school" or (f not in req.attributes and GROUP_FIELDS[f].startswith(("u.", "up.")))
+               for f in req.by)
 
 
 def _student_first_sql(req: Request, keys: list[str], kl: str) -> tuple[str, list] | None:
@@ -410,22 +405,26 @@ def _student_first_sql(req: Request, keys: list[str], kl: str) -> tuple[str, lis
     Students are paired and reduced to per-school moments straight from ``observations``; the unit
     table (tens of thousands of rows) is joined to those per-school rows afterwards, instead of joining
     every observation row first (at 10 M rows: 6.3 s of DuckDB CPU time instead of 11.1 s; the
-    hand-written pairing query takes 4.5 s). Applies when every group field and the period depend on the
-    unit or the observation's own year/wave only; otherwise None (the joined route).
+    hand-written pairing query takes 4.5 s). With the default wave windows and current derived tables
+    (analysis.derived) the per-school moments are read precomputed instead. Applies when every group
+    field and the period depend on the unit or the observation's own year/wave only; otherwise None
+    (the joined route).
     """
-    unit_fields = [f for f in req.by if (f not in req.attributes and GROUP_FIELDS[f].startswith(("u.", "up.")))
-                   or f == "school"]
-    if len(unit_fields) != len(req.by) or (req.pre is None and not req.uses_waves) or not req.student_level:
+    if not _unit_level_groups(req) or (req.pre is None and not req.uses_waves) or not req.student_level:
         return None
-    period, params = period_sql(req.pre, req.post, req.uses_waves)
     groups = [("per.unit_id" if f == "school" else GROUP_FIELDS[f]) + f" AS g{i}" for i, f in enumerate(req.by)]
     program_filter = "WHERE up.program = ?" if req.program is not None else ""
-    sql = f"""WITH {UNIT_PROGRAM_CTE},
-        b AS (SELECT o.unit_id, o.student_key, o.year, o.value, {period} AS period
-              FROM observations o WHERE o.indicator = ? AND o.level = ?),
-        s AS (SELECT unit_id, student_key, {_STUDENT_VALUES_SQL}
-              FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key),
-        per AS (SELECT unit_id, {_school_moments_sql()} FROM s GROUP BY unit_id)
+    if req.derived and req.pre is None:
+        per = f"SELECT * EXCLUDE (indicator, level) FROM {derived.MOMENTS_TABLE} WHERE indicator = ? AND level = ?"
+        params: list = []
+    else:
+        period, params = period_sql(req.pre, req.post, req.uses_waves)
+        per = f"""WITH b AS (SELECT o.unit_id, o.student_key, o.year, o.value, {period} AS period
+                  FROM observations o WHERE o.indicator = ? AND o.level = ?),
+            s AS (SELECT unit_id, student_key, {_STUDENT_VALUES_SQL}
+                  FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)
+            SELECT unit_id, {_school_moments_sql()} FROM s GROUP BY unit_id"""
+    sql = f"""WITH {UNIT_PROGRAM_CTE}, per AS ({per})
         SELECT up.program, u.country{''.join(', ' + g for g in groups)}, per.*
         FROM per JOIN units u ON u.unit_id = per.unit_id JOIN up ON up.unit_id = per.unit_id
         {program_filter} ORDER BY {kl}, per.unit_id"""
@@ -731,8 +730,6 @@ def _did_cells(con, req: Request, prog: str | None, country: str | None, cohort:
     or, with ``prog`` None, of every unit with its programme and country (windows shared by all)."""
     pre_w, post_w = windows if windows else (req.pre, req.post)
     sub = Request(**{**req.__dict__, "pre": pre_w, "post": post_w, "program": prog, "design": "did"})
-    base, params, names = observations_sql(sub)
-    gcols = _group_cols(names)
     filters, fparams = "", []
     if country is not None:
         filters, fparams = " AND country = ?", [country]
@@ -740,6 +737,17 @@ def _did_cells(con, req: Request, prog: str | None, country: str | None, cohort:
         filters += " AND (program = 'comparison' OR start_year = ?)"
         fparams.append(cohort)
     shared = "any_value(program) AS program, any_value(country) AS country," if prog is None else ""
+    derived_cells = _did_cells_derived_sql(sub)
+    if derived_cells is not None:
+        base, params, gcols = derived_cells
+        return _fetch(con, f"""WITH b AS ({base})
+            SELECT unit_id, {', '.join(f'any_value({g}) AS {g}' for g in gcols) + ',' if gcols else ''} {shared}
+                   (program <> 'comparison')::INTEGER AS treated, (period = 'post')::INTEGER AS post, year,
+                   any_value(mean) AS y, any_value(rows) AS w, any_value(var) AS v, any_value(students) AS students
+            FROM b WHERE period IS NOT NULL {filters}
+            GROUP BY unit_id, {', '.join(gcols) + ',' if gcols else ''} treated, post, year""", [*params, *fparams])
+    base, params, names = observations_sql(sub)
+    gcols = _group_cols(names)
     value = ("sum(value * coalesce(n, 0)) / nullif(sum(coalesce(n, 0)), 0)" if (req.weighted and not req.student_level)
              else "avg(value)")
     weight = "count(*)" if req.student_level else "sum(n)"
@@ -749,6 +757,35 @@ def _did_cells(con, req: Request, prog: str | None, country: str | None, cohort:
                {value} AS y, {weight} AS w, var_samp(value) AS v, count(DISTINCT student_key) AS students
         FROM b WHERE period IS NOT NULL {filters}
         GROUP BY unit_id, {', '.join(gcols) + ',' if gcols else ''} treated, post, year""", [*params, *fparams])
+
+
+def _did_cells_derived_sql(req: Request) -> tuple[str, list, list[str]] | None:
+    """The rows of a DiD's cells read from ``derived_student_cells`` (one row per unit x year x wave
+    period, distinct students counted at write time), or None when the request needs the raw rows.
+
+    Exact when a cell of the request is one derived row: the default wave windows, or year windows on an
+    indicator without waves (a cell is then a unit-year). Year windows on wave data would merge a
+    unit-year's pre and post waves, whose distinct students cannot be added, so they take the raw route.
+    """
+    if not (req.derived and _unit_level_groups(req)):
+        return None
+    if req.pre is None and req.uses_waves:
+        period, pparams = "d.period", []
+    elif req.pre is not None and not req.uses_waves and req.pre.kind == req.post.kind == "years":
+        period, pparams = ("CASE WHEN d.year BETWEEN ? AND ? THEN 'pre' WHEN d.year BETWEEN ? AND ? THEN 'post' END",
+                           [*req.pre.years, *req.post.years])
+    else:
+        return None
+    groups = [("d.unit_id" if f == "school" else GROUP_FIELDS[f]) + f" AS g{i}" for i, f in enumerate(req.by)]
+    where, wparams = "", []
+    if req.program is not None:
+        where, wparams = " AND up.program IN (?, 'comparison')", [req.program]
+    sql = f"""WITH {UNIT_PROGRAM_CTE}
+SELECT d.unit_id, d.year, d.rows, d.mean, d.var, d.students, up.program, u.country, up.start_year,
+       {period} AS period{''.join(', ' + g for g in groups)}
+FROM {derived.CELLS_TABLE} d JOIN units u ON u.unit_id = d.unit_id JOIN up ON up.unit_id = d.unit_id
+WHERE d.indicator = ? AND d.level = ?{where}"""
+    return sql, [*pparams, req.indicator, req.level, *wparams], _group_cols(list(req.by))
 
 
 def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, starts: list[int],

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from analysis import derived
 from analysis.catalog import indicator_rows
 
 SCHEMA_VERSION = "1"
@@ -231,6 +232,7 @@ def writable_snapshot(path: str | os.PathLike | None = None,
             create_schema(work, alias)
             work.execute("USE memory")
             yield work
+            derived.refresh(work, alias)  # precomputed per-school statistics follow the rows (analysis.derived)
             work.execute(f"CHECKPOINT {alias}")
             work.execute(f"DETACH {alias}")
             attached = False

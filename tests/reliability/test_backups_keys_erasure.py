@@ -141,6 +141,11 @@ def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: 
     assert counts(gone) == [0, 0, 0, 0]
     assert counts(keep) == keep_counts
     assert rows(db, "SELECT * FROM observations ORDER BY ALL") == keep_rows
+    # the precomputed per-school statistics (analysis.derived) forgot the student too, in every file
+    for copy in [db, *backup_files(db)]:
+        assert rows(copy, "SELECT sum(n_pre) FROM derived_student_moments") == [(2,)]
+        assert rows(copy, "SELECT sum(students) FROM derived_student_cells WHERE period = 'pre'") == [(2,)]
+    assert rows(db, "SELECT sum(n_pre), sum(n_linked) FROM derived_student_moments") == [(2, 1)]
     assert _files_containing(tmp_path, gone.encode()) == []  # db, every .bak, the audit log: nowhere
     assert len(backup_files(db)) == 3
     for copy in backup_files(db):

@@ -1,0 +1,151 @@
+"""Derived tables: per-school sufficient statistics of the student rows, kept with every snapshot.
+
+Linked-student results reduce millions of student rows to a few numbers per school: compare()'s
+pre/post pairs each student's pre and post values and keeps per-school moments; its DiD keeps
+per school x year x period cells with the distinct students. At Colombia's scale (19 million rows)
+that reduction is 5-10 s of DuckDB work, so every dashboard process paid it on the first view of
+each page (issue #6). Computed once per snapshot, at write time (``store.writable_snapshot`` calls
+:func:`refresh` before publishing), the first view reads 40,000 rows instead of millions.
+
+The tables hold aggregates only (no student key) and cover the default windows:
+
+- ``derived_student_cells``: per indicator, level, unit, year and *wave period* (pre = waves pre and
+  baseline, post = post and endline, NULL for other or missing waves): rows, mean, sample variance
+  and distinct students of the student rows. Serves the DiD cells with waves, and with year windows
+  when the indicator has no waves (then a cell is a unit-year).
+- ``derived_student_moments``: per indicator, level and unit, the linked pre/post moments of
+  ``SCHOOL_MOMENTS_SQL`` over the per-student values of ``STUDENT_VALUES_SQL`` with wave periods.
+
+Every other request (explicit wave windows, year windows on wave data, student-attribute groups)
+reads the raw rows, as before. ``derived_state`` records, per indicator, the fingerprint of the rows
+the tables were computed from (student rows, the sum of their import ids and years, and their values
+to three decimals, as exact integers); a reader trusts the tables only when the fingerprint of the
+current rows matches, so a database edited outside LabLens falls back to the raw rows rather than
+showing stale numbers. Refresh is incremental: only indicators whose fingerprint changed are recomputed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from analysis.sqlutil import ident, run
+
+DERIVED_VERSION = "1"
+CELLS_TABLE = "derived_student_cells"
+MOMENTS_TABLE = "derived_student_moments"
+STATE_TABLE = "derived_state"
+
+WAVE_PERIOD_SQL = ("CASE WHEN wave IN ('pre', 'baseline') THEN 'pre' "
+                   "WHEN wave IN ('post', 'endline') THEN 'post' END")
+
+# Fingerprint of an indicator's student rows: exact integers, so two computations of the same rows
+# always agree (a float sum's last digit depends on DuckDB's thread scheduling).
+FINGERPRINT_SQL = """count(student_key) AS student_rows,
+       sum(import_id) FILTER (WHERE student_key IS NOT NULL) AS import_sum,
+       sum(year) FILTER (WHERE student_key IS NOT NULL) AS year_sum,
+       sum(TRY_CAST(round(value * 1000) AS HUGEINT)) FILTER (WHERE student_key IS NOT NULL) AS value_sum"""
+
+# Per student: the mean value in each period, a bit mask of ``year % 64`` of each period, the year span.
+STUDENT_VALUES_SQL = """avg(value) FILTER (WHERE period = 'pre') AS v_pre,
+               avg(value) FILTER (WHERE period = 'post') AS v_post,
+               bit_or(1::UBIGINT << (year % 64)::INTEGER) FILTER (WHERE period = 'pre') AS m_pre,
+               bit_or(1::UBIGINT << (year % 64)::INTEGER) FILTER (WHERE period = 'post') AS m_post,
+               min(year) AS year_min, max(year) AS year_max"""
+
+_LINKED = "FILTER (WHERE v_pre IS NOT NULL AND v_post IS NOT NULL)"
+# Per school, over the per-student values: everybody and the linked students (both periods present).
+SCHOOL_MOMENTS_SQL = f"""count(v_pre) AS n_pre, avg(v_pre) AS mean_pre, var_pop(v_pre) AS var_pre,
+               count(v_post) AS n_post, avg(v_post) AS mean_post, var_pop(v_post) AS var_post,
+               count(*) {_LINKED} AS n_linked,
+               avg(v_pre) {_LINKED} AS lmean_pre, var_pop(v_pre) {_LINKED} AS lvar_pre,
+               avg(v_post) {_LINKED} AS lmean_post, var_pop(v_post) {_LINKED} AS lvar_post,
+               covar_pop(v_pre, v_post) {_LINKED} AS lcov,
+               avg(v_post - v_pre) AS mean_j, var_pop(v_post - v_pre) AS dvar,
+               sum(bit_count(m_pre)) AS student_years_pre, bit_or(m_pre) AS mask_pre,
+               sum(bit_count(m_post)) AS student_years_post, bit_or(m_post) AS mask_post,
+               min(year_min) AS year_min, max(year_max) AS year_max"""
+
+
+def _tables_sql(catalog: str, indicators: str) -> list[str]:
+    """INSERT statements recomputing both tables for the indicators selected by ``indicators`` (SQL)."""
+    c = ident(catalog)
+    obs = f"{c}.observations"
+    cells = f"""INSERT INTO {c}.{CELLS_TABLE}
+        SELECT indicator, level, unit_id, year, {WAVE_PERIOD_SQL} AS period, count(*) AS rows,
+               avg(value) AS mean, var_samp(value) AS var, count(DISTINCT student_key) AS students
+        FROM {obs} WHERE student_key IS NOT NULL AND indicator IN ({indicators})
+        GROUP BY ALL"""
+    moments = f"""INSERT INTO {c}.{MOMENTS_TABLE}
+        WITH s AS (SELECT indicator, level, unit_id, student_key, {STUDENT_VALUES_SQL}
+                   FROM (SELECT indicator, level, unit_id, student_key, year, value, {WAVE_PERIOD_SQL} AS period
+                         FROM {obs} WHERE student_key IS NOT NULL AND indicator IN ({indicators}))
+                   WHERE period IS NOT NULL GROUP BY indicator, level, unit_id, student_key)
+        SELECT indicator, level, unit_id, {SCHOOL_MOMENTS_SQL} FROM s GROUP BY indicator, level, unit_id"""
+    return [cells, moments]
+
+
+def _create_sql(catalog: str) -> list[str]:
+    c = ident(catalog)
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {c}.{STATE_TABLE} (indicator VARCHAR PRIMARY KEY, student_rows BIGINT,
+            import_sum HUGEINT, year_sum HUGEINT, value_sum HUGEINT, version VARCHAR)""",
+        f"""CREATE TABLE IF NOT EXISTS {c}.{CELLS_TABLE} (indicator VARCHAR, level VARCHAR, unit_id VARCHAR,
+            year INTEGER, period VARCHAR, rows BIGINT, mean DOUBLE, var DOUBLE, students BIGINT)""",
+        f"""CREATE TABLE IF NOT EXISTS {c}.{MOMENTS_TABLE} (indicator VARCHAR, level VARCHAR, unit_id VARCHAR,
+            n_pre BIGINT, mean_pre DOUBLE, var_pre DOUBLE, n_post BIGINT, mean_post DOUBLE, var_post DOUBLE,
+            n_linked BIGINT, lmean_pre DOUBLE, lvar_pre DOUBLE, lmean_post DOUBLE, lvar_post DOUBLE, lcov DOUBLE,
+            mean_j DOUBLE, dvar DOUBLE, student_years_pre HUGEINT, mask_pre UBIGINT, student_years_post HUGEINT,
+            mask_post UBIGINT, year_min INTEGER, year_max INTEGER)""",
+    ]
+
+
+def fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple]:
+    """Per indicator with student rows: (student rows, import-id sum, year sum, value sum)."""
+    rows = con.execute(f"SELECT indicator, {FINGERPRINT_SQL} FROM {ident(catalog)}.observations "
+                       "GROUP BY indicator HAVING count(student_key) > 0").fetchall()
+    return {r[0]: tuple(_int(v) for v in r[1:]) for r in rows}
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def refresh(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """Bring the derived tables of ``catalog`` up to date with its observations; returns the indicators
+    recomputed. Called by every writer before it publishes a snapshot (and by erasure, which rewrites
+    files itself)."""
+    for statement in _create_sql(catalog):
+        run(con, statement)
+    c = ident(catalog)
+    current = fingerprints(con, catalog)
+    stored = {r[0]: (tuple(_int(v) for v in r[1:5]), r[5]) for r in con.execute(
+        f"SELECT indicator, student_rows, import_sum, year_sum, value_sum, version FROM {c}.{STATE_TABLE}").fetchall()}
+    stale = sorted({i for i in stored if i not in current}
+                   | {i for i, fp in current.items() if stored.get(i) != (fp, DERIVED_VERSION)})
+    if not stale:
+        return []
+    marks = ", ".join("?" for _ in stale)
+    for table in (CELLS_TABLE, MOMENTS_TABLE, STATE_TABLE):
+        run(con, f"DELETE FROM {c}.{table} WHERE indicator IN ({marks})", stale)
+    recompute = [i for i in stale if i in current]
+    if recompute:
+        marks = ", ".join("?" for _ in recompute)
+        for statement in _tables_sql(catalog, marks):
+            run(con, statement, recompute)
+        con.executemany(f"INSERT INTO {c}.{STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                        [[i, *current[i], DERIVED_VERSION] for i in recompute])
+    return stale
+
+
+def usable(con: duckdb.DuckDBPyConnection, indicator: str, fingerprint: tuple) -> bool:
+    """True when the derived tables hold ``indicator`` computed from exactly the rows whose fingerprint
+    (the FINGERPRINT_SQL columns, in order) is given."""
+    try:
+        found = con.execute(f"SELECT student_rows, import_sum, year_sum, value_sum, version FROM {STATE_TABLE} "
+                            "WHERE indicator = ?", [indicator]).fetchall()
+    except duckdb.CatalogException:
+        return False  # a database written before the derived tables existed
+    if not found:
+        return False
+    *stored, version = found[0]
+    return version == DERIVED_VERSION and tuple(_int(v) for v in stored) == tuple(_int(v) for v in fingerprint)
