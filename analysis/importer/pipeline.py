@@ -20,7 +20,7 @@ from analysis import audit
 from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
 from analysis.importer import normalise as nz
 from analysis.importer.layouts import Layout, NotRecognised, recognise
-from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
+from analysis.importer.numbers import PLAIN_COMMA, PLAIN_POINT, decide, integer_sql, number_sql, year_sql
 from analysis.importer.readers import ReadError, SourceTable, read_into
 from analysis.keys import RESTORE_KEY_HINT, key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
@@ -145,20 +145,28 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
             "zone": lay.zone_col, "authority": lay.authority_col}
     year_expr = (year_sql(_col(lay.year_col)) if lay.year_col is not None
                  else (str(int(lay.year_const)) if lay.year_const is not None else "NULL"))
-    run(con, f"""CREATE OR REPLACE TABLE rows AS SELECT _row, {', '.join(key_sql)},
+    # value columns ride along so that the unpivot reads rows2 alone (no join back to raw on _row)
+    value_cols = "".join(f", c{c}" for c in sorted({v.column for v in lay.values}))
+    # a view, not a copy: rows2 below is its only full reader (issue #6: one pass over raw, not two)
+    run(con, f"""CREATE OR REPLACE VIEW rows AS SELECT _row, {', '.join(key_sql)},
         {', '.join(f'{_col(i)} AS d_{k}' for k, i in desc.items())},
         ({year_expr})::INTEGER AS year, {_col(lay.year_col)} AS year_raw,
         {_col(lay.wave_col)} AS wave_raw, {_col(lay.sex_col)} AS sex_raw,
         {_col(lay.grade_col)} AS grade_raw, {_col(lay.level_col)} AS level_raw,
         {_col(lay.student_col)} AS student_raw, {_col(lay.n_col)} AS n_raw,
         {_col(lay.program_col)} AS program_raw, {_col(lay.lab_type_col)} AS lab_type_raw,
-        {_col(lay.start_year_col)} AS start_year_raw
+        {_col(lay.start_year_col)} AS start_year_raw{value_cols}
         FROM raw""")
-    distinct = con.execute(
+    # A description column absent from the layout is NULL: no need to rank by year to pick its value.
+    # Keys come in order of first appearance, so when two keys name one unit (spellings of a school name
+    # that differ only in spaces) the first in the file gives its name, as a reader would expect.
+    result = con.execute(
         f"SELECT {', '.join(key_names)}, "
-        + ", ".join(f"arg_max(d_{k}, coalesce(year, 0)) AS d_{k}" for k in desc)
-        + " FROM rows GROUP BY ALL").df()
-    keymap, units = _resolve_units(lay, distinct, key_names)
+        + ", ".join(f"arg_max(d_{k}, coalesce(year, 0)) AS d_{k}" if i is not None else f"NULL::VARCHAR AS d_{k}"
+                    for k, i in desc.items())
+        + f" FROM rows GROUP BY {', '.join(key_names)} ORDER BY min(_row)")
+    columns = [c[0] for c in result.description]
+    keymap, units = _resolve_units(lay, columns, result.fetchall(), key_names)
     con.register("_keymap", keymap)
     run(con, "CREATE OR REPLACE TABLE keymap AS SELECT * FROM _keymap")
     con.unregister("_keymap")
@@ -166,7 +174,9 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     # categorical columns: distinct raw values -> canonical codes
     for column, fn in (("wave", nz.wave_code), ("sex", nz.sex_code), ("level", nz.level_code),
                        ("grade", nz.grade_code)):
-        values = [r[0] for r in con.execute(f"SELECT DISTINCT {column}_raw FROM rows").fetchall()]
+        present = getattr(lay, f"{column}_col") is not None
+        values = ([r[0] for r in con.execute(f"SELECT DISTINCT {column}_raw FROM rows").fetchall()] if present
+                  else [None])
         frame = pd.DataFrame({"raw": pd.Series(values, dtype="string"),
                               "val": pd.Series([fn(v) if v is not None and str(v).strip() else None
                                                 for v in values], dtype="string")})
@@ -191,10 +201,16 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     no_student = "coalesce(trim(r.student_raw), '') = ''" if lay.student_col is not None else "false"
     bad_level = ("ml.val IS NULL AND coalesce(trim(r.level_raw), '') <> ''" if lay.level_col is not None
                  else "false")
+    # categorical columns the layout lacks are NULL: no join (four joins of every row cost ~0.5 s per million)
+    alias = {"wave": "mw", "sex": "ms", "grade": "mg", "level": "ml"}
+    present = [c for c in alias if getattr(lay, f"{c}_col") is not None]
+    val = {c: (f"{alias[c]}.val" if c in present else "NULL::VARCHAR") for c in alias}
+    map_joins = "".join(f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw"
+                        for c in present)
     run(con, f"""CREATE OR REPLACE TABLE rows2 AS SELECT r._row, km.unit_id, km.problem AS unit_problem,
-        km.raw_code, r.year, r.year_raw, mw.val AS wave, r.wave_raw, ms.val AS sex, r.sex_raw,
-        mg.val AS grade, coalesce(ml.val, 'all') AS level, r.level_raw, {student_key} AS student_key,
-        r.student_raw, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw, r.start_year_raw,
+        km.raw_code, r.year, r.year_raw, {val["wave"]} AS wave, r.wave_raw, {val["sex"]} AS sex, r.sex_raw,
+        {val["grade"]} AS grade, coalesce({val["level"]}, 'all') AS level, r.level_raw, {student_key} AS student_key,
+        r.student_raw, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw, r.start_year_raw{value_cols},
         CASE
           WHEN km.problem IS NOT NULL THEN km.problem
           WHEN {no_year} THEN
@@ -218,11 +234,7 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
           WHEN {bad_wave} THEN r.wave_raw
           ELSE r.level_raw
         END AS problem_value
-        FROM rows r JOIN keymap km ON {join}
-        LEFT JOIN map_wave mw ON mw.raw IS NOT DISTINCT FROM r.wave_raw
-        LEFT JOIN map_sex ms ON ms.raw IS NOT DISTINCT FROM r.sex_raw
-        LEFT JOIN map_grade mg ON mg.raw IS NOT DISTINCT FROM r.grade_raw
-        LEFT JOIN map_level ml ON ml.raw IS NOT DISTINCT FROM r.level_raw""",
+        FROM rows r JOIN keymap km ON {join}{map_joins}""",
         [", ".join(LEVELS), code_header, h["year"], h["wave"], h["student"], h["level"]])
     run(con, "CREATE OR REPLACE TABLE rejects AS SELECT _row AS row_number, problem_column AS column_name, "
              "problem_value AS raw_value, row_problem AS reason FROM rows2 "
@@ -239,22 +251,43 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem = 'total'")
 
 
-def _resolve_units(lay: Layout, distinct: pd.DataFrame, key_names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Map each distinct key of the file to a unit_id (or a problem) and build the unit rows."""
-    out_keys = []
+def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
+                   key_names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map each distinct key of the file to a unit_id (or a problem) and build the unit rows.
+
+    ``records`` are the distinct keys as fetched tuples (named by ``columns``): a national file holds
+    40,000 schools, so the loop avoids per-row pandas access and memoises the few distinct countries,
+    unit types and zones (issue #6)."""
+    out_keys: list[tuple] = []
     units: dict[str, dict] = {}
     nk = len(lay.code_cols)
-    for rec in distinct.itertuples(index=False):
-        rec = rec._asdict()
-        parts = [rec[f"k{j}"] or None for j in range(nk)]
-        raw_country, raw_type, raw_muni = rec["x0"] or None, rec["x1"] or None, rec["x2"] or None
-        d = {k: (rec[f"d_{k}"] if isinstance(rec[f"d_{k}"], str) and rec[f"d_{k}"].strip() else None)
-             for k in ("name", "department", "municipality", "zone", "authority")}
-        country = lay.country or nz.country_code(raw_country)
+    pos = {c: i for i, c in enumerate(columns)}
+    i_parts = [pos[f"k{j}"] for j in range(nk)]
+    i_country, i_type, i_muni = pos["x0"], pos["x1"], pos["x2"]
+    i_desc = [(k, pos[f"d_{k}"]) for k in ("name", "department", "municipality", "zone", "authority")]
+    i_keys = [pos[k] for k in key_names]
+    countries: dict = {}
+    types: dict = {}
+    zones: dict = {}
+    for rec in records:
+        parts = [rec[i] or None for i in i_parts]
+        raw_country, raw_type, raw_muni = rec[i_country] or None, rec[i_type] or None, rec[i_muni] or None
+        d = {k: (rec[i] if isinstance(rec[i], str) and rec[i].strip() else None) for k, i in i_desc}
+        if lay.country:
+            country = lay.country
+        else:
+            country = countries.get(raw_country, countries)
+            if country is countries:
+                country = countries[raw_country] = nz.country_code(raw_country)
         problem = None
         if lay.country_col is not None and raw_country and country is None:
             problem = f"unknown country '{raw_country}' (expected CO or GT)"
-        unit_type = lay.unit_type or nz.unit_type_code(raw_type)
+        if lay.unit_type:
+            unit_type = lay.unit_type
+        else:
+            unit_type = types.get(raw_type, types)
+            if unit_type is types:
+                unit_type = types[raw_type] = nz.unit_type_code(raw_type)
         if lay.unit_type_col is not None and raw_type and unit_type is None:
             problem = problem or f"unknown unit type '{raw_type}' (school, municipality or department)"
         raw_code = " / ".join(p for p in parts if p) or None
@@ -299,19 +332,19 @@ def _resolve_units(lay: Layout, distinct: pd.DataFrame, key_names: list[str]) ->
             else:
                 code, country, unit_type, problem = nz.normalise_unit(parts[0], country, unit_type)
         if problem:
-            out_keys.append({**{k: rec[k] for k in key_names}, "unit_id": None, "problem": problem,
-                             "raw_code": raw_code})
+            out_keys.append((*(rec[i] for i in i_keys), None, problem, raw_code))
             continue
+        zone = zones.get(d["zone"], zones)
+        if zone is zones:
+            zone = zones[d["zone"]] = nz.zone_code(d["zone"])
         rows = nz.unit_rows(code, country, unit_type, name=name, department=d["department"],
                             municipality=d["municipality"], authority=d["authority"],
-                            zone=nz.zone_code(d["zone"]), parent_code=parent_code)
+                            zone=zone, parent_code=parent_code)
         for urow in rows:
             units.setdefault(urow["unit_id"], urow)
-        out_keys.append({**{k: rec[k] for k in key_names}, "unit_id": unit_id(country, code), "problem": None,
-                         "raw_code": raw_code})
-    keymap = pd.DataFrame(out_keys, columns=[*key_names, "unit_id", "problem", "raw_code"])
-    for c in keymap.columns:
-        keymap[c] = keymap[c].astype("string")
+        out_keys.append((*(rec[i] for i in i_keys), unit_id(country, code), None, raw_code))
+    names = [*key_names, "unit_id", "problem", "raw_code"]
+    keymap = pd.DataFrame({c: pd.Series([k[j] for k in out_keys], dtype="string") for j, c in enumerate(names)})
     unit_frame = pd.DataFrame(list(units.values()),
                               columns=["unit_id", "country", "unit_type", "code", "name", "parent_id",
                                        "department", "municipality", "authority", "zone"])
@@ -339,42 +372,35 @@ def _stage_observations(staged: Staged) -> None:
     run(con, "CREATE OR REPLACE TABLE value_map AS SELECT * FROM _vm")
     con.unregister("_vm")
     on = ", ".join(f"c{c}" for c in cols)
-    run(con, f"""CREATE OR REPLACE TABLE long AS
-        WITH u AS (UNPIVOT (SELECT _row, {on} FROM raw) ON {on} INTO NAME col VALUE txt)
-        SELECT r._row, r.unit_id, r.student_key, vm.indicator, r.year, r.wave,
-               CASE WHEN vm.level <> 'all' THEN vm.level ELSE r.level END AS level,
-               r.sex, r.grade, r.n, vm.header, u.txt,
-               CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END
-                 AS value, i.kind, i.min_value, i.max_value
-        FROM u JOIN value_map vm ON vm.col = u.col
-        JOIN rows2 r ON r._row = u._row AND r.row_problem IS NULL
-        JOIN ind i ON i.code = vm.indicator
-        WHERE lower(trim(u.txt)) NOT IN ({', '.join('?' for _ in MISSING_MARKERS)})""",
-        list(MISSING_MARKERS))
-    run(con, """INSERT INTO rejects SELECT _row, header, txt,
+    # One statement unpivots rows2 (which carries the value columns), parses every number, names what is
+    # wrong with it and keeps it all in `obs`; the bad values then move to rejects (issue #6: this took three
+    # full copies: long, a numbered copy of the valid values, and the deletes). A value in the shape of a
+    # plain number is never a missing marker, so the marker test runs on the other values only.
+    plain = " OR ".join(f"(vm.mark = '{m}' AND regexp_full_match(u.txt, '{pat}'))"
+                        for m, pat in ((",", PLAIN_COMMA), (".", PLAIN_POINT)))
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT *,
         CASE WHEN value IS NULL THEN 'not a number'
              WHEN min_value IS NOT NULL AND value < min_value OR max_value IS NOT NULL AND value > max_value
                THEN 'outside the valid range of ' || indicator || ' [' || coalesce(min_value::VARCHAR, '')
                     || ', ' || coalesce(max_value::VARCHAR, '') || ']'
              WHEN kind = 'binary' AND value NOT IN (0, 1) THEN 'not 0 or 1'
              WHEN kind = 'likert' AND value <> trunc(value) THEN 'not a whole scale point'
-        END
-        FROM long WHERE value IS NULL
-           OR (min_value IS NOT NULL AND value < min_value) OR (max_value IS NOT NULL AND value > max_value)
-           OR (kind = 'binary' AND value NOT IN (0, 1)) OR (kind = 'likert' AND value <> trunc(value))""")
-    # the valid values, numbered within their observation key in one pass (it took two full copies):
-    # duplicates inside the file: the first occurrence loads, later ones are rejected
-    key = ", ".join(OBS_KEY)
-    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT *, first_value(_row) OVER w AS first_row,
-        row_number() OVER w AS occurrence FROM long WHERE value IS NOT NULL
-        AND NOT (min_value IS NOT NULL AND value < min_value) AND NOT (max_value IS NOT NULL AND value > max_value)
-        AND NOT (kind = 'binary' AND value NOT IN (0, 1)) AND NOT (kind = 'likert' AND value <> trunc(value))
-        WINDOW w AS (PARTITION BY {key} ORDER BY _row)""")
-    run(con, "DROP TABLE long")
-    run(con, """INSERT INTO rejects SELECT _row, header, txt,
-        'duplicate of row ' || first_row || ' (same unit, indicator, year, wave, level, subgroup and student)'
-        FROM obs WHERE occurrence > 1""")
-    run(con, "DELETE FROM obs WHERE occurrence > 1")
+        END AS reason
+        FROM (WITH u AS (UNPIVOT (SELECT _row, unit_id, student_key, year, wave, level, sex, grade, n, {on}
+                                  FROM rows2 WHERE row_problem IS NULL) ON {on} INTO NAME col VALUE txt)
+        SELECT u._row, u.unit_id, u.student_key, vm.indicator, u.year, u.wave,
+               CASE WHEN vm.level <> 'all' THEN vm.level ELSE u.level END AS level,
+               u.sex, u.grade, u.n, vm.header, u.txt,
+               CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END
+                 AS value, i.kind, i.min_value, i.max_value
+        FROM u JOIN value_map vm ON vm.col = u.col
+        JOIN ind i ON i.code = vm.indicator
+        WHERE ({plain}) OR lower(trim(u.txt)) NOT IN ({', '.join('?' for _ in MISSING_MARKERS)}))""",
+        list(MISSING_MARKERS))
+    if scalar(con, "SELECT count(*) FROM obs WHERE reason IS NOT NULL"):
+        run(con, "INSERT INTO rejects SELECT _row, header, txt, reason FROM obs WHERE reason IS NOT NULL")
+        run(con, "DELETE FROM obs WHERE reason IS NOT NULL")
+    _reject_duplicates(con)
     if lay.attribute_cols and lay.student_col is not None:
         parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
                  f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
@@ -384,13 +410,36 @@ def _stage_observations(staged: Staged) -> None:
     _drop_staging_copies(staged)
 
 
+_DUPLICATE = "' (same unit, indicator, year, wave, level, subgroup and student)'"
+
+
+def _reject_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    """Duplicates inside the file: the first occurrence of an observation key loads, later ones are rejected.
+
+    A GROUP BY finds the keys that occur more than once; only their rows are numbered (a window over
+    every row sorted the whole file, ~2 s per million rows, to find none in a clean file)."""
+    key = ", ".join(OBS_KEY)
+    if not scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM obs GROUP BY {key} HAVING count(*) > 1)"):
+        return
+    same = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
+    run(con, f"""CREATE OR REPLACE TEMP TABLE dup AS SELECT rid, _row, header, txt,
+        first_value(_row) OVER w AS first_row, row_number() OVER w AS occurrence
+        FROM (SELECT o.rowid AS rid, o.* FROM obs o SEMI JOIN (SELECT {key} FROM obs GROUP BY {key}
+              HAVING count(*) > 1) d ON {same})
+        WINDOW w AS (PARTITION BY {key} ORDER BY _row)""")
+    run(con, f"INSERT INTO rejects SELECT _row, header, txt, 'duplicate of row ' || first_row || {_DUPLICATE} "
+             "FROM dup WHERE occurrence > 1")
+    run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM dup WHERE occurrence > 1)")
+    run(con, "DROP TABLE dup")
+
+
 def _drop_staging_copies(staged: Staged) -> None:
     """Free the full-size intermediate tables commit() does not read (issue #6: at 10 M rows the staging
     database held raw, rows, rows2, long and obs at once, 7.5 GB). ``raw`` and ``rows`` stay when the
     layout carries unit attributes (_write_units reads them)."""
     run(staged.con, "DROP TABLE IF EXISTS rows2")
     if not staged.layout.unit_attribute_cols:
-        run(staged.con, "DROP TABLE IF EXISTS rows")
+        run(staged.con, "DROP VIEW IF EXISTS rows")
         run(staged.con, "DROP TABLE IF EXISTS raw")
 
 
@@ -562,15 +611,18 @@ _KEY_JOIN = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in OBS_KEY)
 
 
 def _write_observations(w: duckdb.DuckDBPyConnection, import_id: int, on_conflict: str, s: dict) -> None:
-    run(w, f"""CREATE OR REPLACE TEMP TABLE cmp AS SELECT s.*, o.value AS old_value, o.import_id AS old_import
-        FROM obs s LEFT JOIN target.observations o ON {_KEY_JOIN}""")
-    conflicts = scalar(w, "SELECT count(*) FROM cmp WHERE old_import IS NOT NULL AND old_value <> value")
-    s["duplicates_skipped"] = scalar(w, "SELECT count(*) FROM cmp WHERE old_import IS NOT NULL "
-                                        "AND old_value = value")
+    """Insert the staged observations, comparing them with those already loaded (overlap between imports).
+
+    ``cmp`` holds only the staged values that meet a stored one (issue #6: it was a full copy of every
+    staged value, left-joined, even into an empty database); the rest go straight from ``obs``."""
+    run(w, f"""CREATE OR REPLACE TEMP TABLE cmp AS SELECT s.rowid AS _rid, s.*, o.value AS old_value,
+        o.import_id AS old_import FROM obs s JOIN target.observations o ON {_KEY_JOIN}""")
+    conflicts = scalar(w, "SELECT count(*) FROM cmp WHERE old_value <> value")
+    s["duplicates_skipped"] = scalar(w, "SELECT count(*) FROM cmp WHERE old_value = value")
     s["conflicts"] = conflicts
     if conflicts and on_conflict == "abort":
         frame = w.execute("""SELECT _row AS row_number, unit_id, indicator, year, wave, level, sex, grade,
-            old_value, value AS new_value, old_import FROM cmp WHERE old_import IS NOT NULL AND old_value <> value
+            old_value, value AS new_value, old_import FROM cmp WHERE old_value <> value
             ORDER BY _row, indicator""").df()
         first = frame.iloc[0]
         raise ImportConflict(
@@ -580,24 +632,24 @@ def _write_observations(w: duckdb.DuckDBPyConnection, import_id: int, on_conflic
             "imported. Re-run with --on-conflict supersede (replace the old values, undone by rollback) or "
             "--on-conflict keep (keep the old values).", frame)
     cols = "unit_id, student_key, indicator, year, wave, level, sex, grade, value, n"
-    run(w, f"INSERT INTO target.duplicate_observations SELECT ?, {cols} FROM cmp "
-           "WHERE old_import IS NOT NULL AND old_value = value", [import_id])
+    met = scalar(w, "SELECT count(*) FROM cmp")
+    # staged values that meet no stored one (all of them when nothing overlaps)
+    new_rows = f"SELECT ?, {cols} FROM obs" + (" WHERE rowid NOT IN (SELECT _rid FROM cmp)" if met else "")
+    run(w, f"INSERT INTO target.duplicate_observations SELECT ?, {cols} FROM cmp WHERE old_value = value",
+        [import_id])
     if conflicts and on_conflict == "supersede":
         run(w, f"""INSERT INTO target.superseded_observations SELECT ?, o.* FROM target.observations o
-            WHERE EXISTS (SELECT 1 FROM cmp s WHERE s.old_import IS NOT NULL AND s.old_value <> s.value
-            AND {_KEY_JOIN})""", [import_id])
-        run(w, f"""DELETE FROM target.observations o WHERE EXISTS (SELECT 1 FROM cmp s WHERE s.old_import IS NOT
-            NULL AND s.old_value <> s.value AND {_KEY_JOIN})""")
-        run(w, f"INSERT INTO target.observations SELECT ?, {cols} FROM cmp "
-               "WHERE old_import IS NULL OR old_value <> value", [import_id])
+            WHERE EXISTS (SELECT 1 FROM cmp s WHERE s.old_value <> s.value AND {_KEY_JOIN})""", [import_id])
+        run(w, f"""DELETE FROM target.observations o WHERE EXISTS (SELECT 1 FROM cmp s WHERE
+            s.old_value <> s.value AND {_KEY_JOIN})""")
+        run(w, f"INSERT INTO target.observations {new_rows} UNION ALL SELECT ?, {cols} FROM cmp "
+               "WHERE old_value <> value", [import_id, import_id])
         s["superseded"] = conflicts
     else:
-        run(w, f"INSERT INTO target.observations SELECT ?, {cols} FROM cmp WHERE old_import IS NULL",
-            [import_id])
+        run(w, f"INSERT INTO target.observations {new_rows}", [import_id])
         if conflicts:
             run(w, """INSERT INTO rejects SELECT _row, header, txt, 'conflict: kept the value ' || old_value ||
-                ' already loaded by import ' || old_import FROM cmp WHERE old_import IS NOT NULL
-                AND old_value <> value""")
+                ' already loaded by import ' || old_import FROM cmp WHERE old_value <> value""")
             s["kept_existing"] = conflicts
     s["observations_loaded"] = scalar(w, "SELECT count(*) FROM target.observations WHERE import_id = ?",
                                       [import_id])
