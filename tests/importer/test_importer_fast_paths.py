@@ -197,13 +197,17 @@ def test_duplicates_are_reported_with_their_first_row(tmp_path: Path, monkeypatc
 
 
 def test_two_columns_of_one_indicator_in_one_row_load_once(tmp_path: Path) -> None:
-    text = "codigo,ano,matematicas,score_math\n176126000001,2010,50,60\n176126000002,2010,51,\n"
+    """'matematicas' and 'score_math' are one indicator: in one row, the rightmost column's value loads."""
+    text = ("codigo,ano,matematicas,score_math\n176126000001,2010,50,60\n176126000002,2010,51,\n"
+            "176126000003,2010,,62\n176126000003,2010,53,63\n")
     staged = stage(write(tmp_path / "twice.csv", text))
     try:
-        rejects = rejects_frame(staged)
-        assert len(rejects) == 1 and rejects.iloc[0]["row_number"] == 1
-        assert rejects.iloc[0]["reason"].startswith("duplicate of row 1 ")
-        assert staged.con.execute("SELECT _row, count(*) FROM obs GROUP BY 1 ORDER BY 1").fetchall() == [(1, 1), (2, 1)]
+        same = " (same unit, indicator, year, wave, level, subgroup and student)"
+        assert [tuple(r) for r in rejects_frame(staged).itertuples(index=False)] == [
+            (1, "matematicas", "50", "duplicate of row 1" + same),
+            (4, "matematicas", "53", "duplicate of row 3" + same), (4, "score_math", "63", "duplicate of row 3" + same)]
+        assert staged.con.execute("SELECT _row, unit_id, value FROM obs ORDER BY 1").fetchall() == [
+            (1, "CO-176126000001", 60.0), (2, "CO-176126000002", 51.0), (3, "CO-176126000003", 62.0)]
     finally:
         staged.con.close()
 
