@@ -214,7 +214,7 @@ def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, prog
         raise CompareError("the confidence level must be between 0 and 1")
     return Request(indicator, kind, domain, design, by_list, [b for b in by_list if b in attributes], program,
                    pre_w, post_w, level, student_level, uses_waves, int(min_cell), weighted, conf_level,
-                   student_level and derived.usable(con, indicator, tuple(fingerprint)))
+                   student_level and rows == fingerprint[0] and derived.usable(con, indicator, tuple(fingerprint)))
 
 
 # --- SQL builders (plain functions: tested without a database) ----------------------------------------------

@@ -15,6 +15,13 @@ The tables hold aggregates only (no student key) and cover the default windows:
   when the indicator has no waves (then a cell is a unit-year).
 - ``derived_student_moments``: per indicator, level and unit, the linked pre/post moments of
   ``SCHOOL_MOMENTS_SQL`` over the per-student values of ``STUDENT_VALUES_SQL`` with wave periods.
+- ``derived_student_bins``: per indicator, level, unit and wave period, the count of values in each of
+  ``HISTOGRAM_BINS`` equal-width bins of the indicator's range (Comparar's distribution chart).
+
+Besides, the page queries listed in ``analysis.overview.MATERIALISED`` (programme overview, coverage,
+data dictionary, missing units, students missing at post, small cells, ...) are stored as tables,
+recomputed when the tables they read change (``derived_inputs`` holds the fingerprint of those); the
+dashboard reads them when that fingerprint still matches (:func:`current`).
 
 Every other request (explicit wave windows, year windows on wave data, student-attribute groups)
 reads the raw rows, as before. ``derived_state`` records, per indicator, the fingerprint of the rows
@@ -30,10 +37,27 @@ import duckdb
 
 from analysis.sqlutil import ident, run
 
-DERIVED_VERSION = "1"
+DERIVED_VERSION = "2"
 CELLS_TABLE = "derived_student_cells"
 MOMENTS_TABLE = "derived_student_moments"
 STATE_TABLE = "derived_state"
+INPUTS_TABLE = "derived_inputs"
+BINS_TABLE = "derived_student_bins"
+HISTOGRAM_BINS = 20  # analysis.overview.histogram_sql's bins; the bin formula below is the same there
+
+# Fingerprint of everything the materialised page queries read (analysis.overview.MATERIALISED): exact
+# integers over each table, cheap enough to check once per snapshot when a dashboard process opens it
+# (0.1 s at 10 million rows). Values are left out (a full pass); compare() checks them per indicator.
+INPUTS_FINGERPRINT_SQL = """SELECT
+    (SELECT count(*) || ':' || coalesce(sum(import_id), 0) || ':' || coalesce(sum(year), 0) || ':'
+            || count(student_key) || ':' || count(wave) FROM {c}observations) || '|' ||
+    (SELECT count(*) || ':' || coalesce(sum(hash(unit_id, country, unit_type, code, name, parent_id, department,
+            municipality, authority, zone)), 0) FROM {c}units) || '|' ||
+    (SELECT count(*) || ':' || coalesce(sum(hash(unit_id, program, lab_type, start_year)), 0) FROM {c}assignments)
+    || '|' || (SELECT count(*) || ':' || coalesce(sum(import_id), 0) || ':' || coalesce(sum(hash(name, value)), 0)
+               FROM {c}student_attributes) || '|' ||
+    (SELECT count(*) || ':' || coalesce(sum(hash(code, domain, kind, label_es, label_en, min_value, max_value)), 0)
+     FROM {c}indicators)"""
 
 WAVE_PERIOD_SQL = ("CASE WHEN wave IN ('pre', 'baseline') THEN 'pre' "
                    "WHEN wave IN ('post', 'endline') THEN 'post' END")
@@ -66,8 +90,14 @@ SCHOOL_MOMENTS_SQL = f"""count(v_pre) AS n_pre, avg(v_pre) AS mean_pre, var_pop(
                min(year_min) AS year_min, max(year_max) AS year_max"""
 
 
-def _tables_sql(catalog: str, indicators: str) -> list[str]:
-    """INSERT statements recomputing both tables for the indicators selected by ``indicators`` (SQL)."""
+def bin_sql(value: str, lo: str, hi: str, bins: int = HISTOGRAM_BINS) -> str:
+    """Equal-width bin of ``value`` on [lo, hi] (the last bin includes hi); shared with the page query."""
+    return f"least(CAST(floor(({value} - {lo}) / nullif(({hi} - {lo}) / {int(bins)}, 0)) AS INTEGER), {int(bins) - 1})"
+
+
+def _tables_sql(catalog: str, indicators: str) -> list[tuple[str, int]]:
+    """(INSERT statement, times the indicator list is bound) recomputing the tables for the indicators
+    selected by ``indicators`` (SQL placeholders)."""
     c = ident(catalog)
     obs = f"{c}.observations"
     cells = f"""INSERT INTO {c}.{CELLS_TABLE}
@@ -81,7 +111,18 @@ def _tables_sql(catalog: str, indicators: str) -> list[str]:
                          FROM {obs} WHERE student_key IS NOT NULL AND indicator IN ({indicators}))
                    WHERE period IS NOT NULL GROUP BY indicator, level, unit_id, student_key)
         SELECT indicator, level, unit_id, {SCHOOL_MOMENTS_SQL} FROM s GROUP BY indicator, level, unit_id"""
-    return [cells, moments]
+    # the value distribution per school and wave period, on the indicator's own range (all its rows)
+    bins = f"""INSERT INTO {c}.{BINS_TABLE}
+        WITH r AS (SELECT indicator, level, min(value) AS lo, max(value) AS hi FROM {obs}
+                   WHERE student_key IS NOT NULL AND indicator IN ({indicators}) GROUP BY indicator, level),
+        v AS (SELECT o.indicator, o.level, o.unit_id, {WAVE_PERIOD_SQL} AS period, r.lo, r.hi,
+                     {bin_sql('o.value', 'r.lo', 'r.hi')} AS bin
+              FROM {obs} o JOIN r ON r.indicator = o.indicator AND r.level = o.level
+              WHERE o.student_key IS NOT NULL AND o.indicator IN ({indicators}))
+        SELECT indicator, level, unit_id, period, coalesce(bin, 0) AS bin, any_value(lo) AS lo, any_value(hi) AS hi,
+               count(*) AS count
+        FROM v WHERE period IS NOT NULL GROUP BY indicator, level, unit_id, period, coalesce(bin, 0)"""
+    return [(cells, 1), (moments, 1), (bins, 2)]
 
 
 def _create_sql(catalog: str) -> list[str]:
@@ -96,6 +137,8 @@ def _create_sql(catalog: str) -> list[str]:
             n_linked BIGINT, lmean_pre DOUBLE, lvar_pre DOUBLE, lmean_post DOUBLE, lvar_post DOUBLE, lcov DOUBLE,
             mean_j DOUBLE, dvar DOUBLE, student_years_pre HUGEINT, mask_pre UBIGINT, student_years_post HUGEINT,
             mask_post UBIGINT, year_min INTEGER, year_max INTEGER)""",
+        f"""CREATE TABLE IF NOT EXISTS {c}.{BINS_TABLE} (indicator VARCHAR, level VARCHAR, unit_id VARCHAR,
+            period VARCHAR, bin INTEGER, lo DOUBLE, hi DOUBLE, count BIGINT)""",
     ]
 
 
@@ -117,24 +160,64 @@ def refresh(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     for statement in _create_sql(catalog):
         run(con, statement)
     c = ident(catalog)
-    current = fingerprints(con, catalog)
+    now = fingerprints(con, catalog)
     stored = {r[0]: (tuple(_int(v) for v in r[1:5]), r[5]) for r in con.execute(
         f"SELECT indicator, student_rows, import_sum, year_sum, value_sum, version FROM {c}.{STATE_TABLE}").fetchall()}
-    stale = sorted({i for i in stored if i not in current}
-                   | {i for i, fp in current.items() if stored.get(i) != (fp, DERIVED_VERSION)})
+    stale = sorted({i for i in stored if i not in now}
+                   | {i for i, fp in now.items() if stored.get(i) != (fp, DERIVED_VERSION)})
     if not stale:
+        _materialise(con, catalog)
         return []
     marks = ", ".join("?" for _ in stale)
-    for table in (CELLS_TABLE, MOMENTS_TABLE, STATE_TABLE):
+    for table in (CELLS_TABLE, MOMENTS_TABLE, BINS_TABLE, STATE_TABLE):
         run(con, f"DELETE FROM {c}.{table} WHERE indicator IN ({marks})", stale)
-    recompute = [i for i in stale if i in current]
+    recompute = [i for i in stale if i in now]
     if recompute:
         marks = ", ".join("?" for _ in recompute)
-        for statement in _tables_sql(catalog, marks):
-            run(con, statement, recompute)
+        for statement, repeat in _tables_sql(catalog, marks):
+            run(con, statement, recompute * repeat)
         con.executemany(f"INSERT INTO {c}.{STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-                        [[i, *current[i], DERIVED_VERSION] for i in recompute])
+                        [[i, *now[i], DERIVED_VERSION] for i in recompute])
+    _materialise(con, catalog)
     return stale
+
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> str:
+    """The fingerprint of the tables the materialised page queries read, in ``catalog`` (current if None)."""
+    prefix = f"{ident(catalog)}." if catalog else ""
+    return str(con.execute(INPUTS_FINGERPRINT_SQL.format(c=prefix)).fetchall()[0][0])
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
+    """Recompute the materialised page queries (analysis.overview.MATERIALISED) when what they read
+    changed; True when they were recomputed."""
+    from analysis.overview import MATERIALISED  # overview imports compare, which imports this module
+
+    c = ident(catalog)
+    run(con, f"CREATE TABLE IF NOT EXISTS {c}.{INPUTS_TABLE} (fingerprint VARCHAR, version VARCHAR)")
+    fingerprint = inputs_fingerprint(con, catalog)
+    if con.execute(f"SELECT fingerprint, version FROM {c}.{INPUTS_TABLE}").fetchall() == [
+            (fingerprint, DERIVED_VERSION)]:
+        return False
+    previous = con.execute("SELECT current_database()").fetchall()[0][0]
+    run(con, f"USE {c}")  # the page queries name their tables without a catalog
+    try:
+        for table, fill, _ in MATERIALISED.values():
+            run(con, f"CREATE OR REPLACE TABLE {c}.{table} AS {fill}")
+    finally:
+        run(con, f"USE {ident(previous)}")
+    run(con, f"DELETE FROM {c}.{INPUTS_TABLE}")
+    run(con, f"INSERT INTO {c}.{INPUTS_TABLE} VALUES (?, ?)", [fingerprint, DERIVED_VERSION])
+    return True
+
+
+def current(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the materialised page queries of the connection's current catalog describe its tables."""
+    try:
+        stored = con.execute(f"SELECT fingerprint, version FROM {INPUTS_TABLE}").fetchall()
+    except duckdb.CatalogException:
+        return False
+    return stored == [(inputs_fingerprint(con), DERIVED_VERSION)]
 
 
 def usable(con: duckdb.DuckDBPyConnection, indicator: str, fingerprint: tuple) -> bool:

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from analysis.compare import UNIT_PROGRAM_CTE
+from analysis.derived import HISTOGRAM_BINS, bin_sql
 from analysis.importer.layouts import fold
 
 PROGRAMME_OVERVIEW_SQL = """
@@ -34,7 +35,8 @@ ORDER BY u.country, i.domain, o.indicator
 INDICATORS_PRESENT_SQL = """
 SELECT i.code, i.domain, i.kind, i.unit, i.higher_is_better, i.label_es, i.label_en,
        bool_or(o.student_key IS NOT NULL) AS student_level, bool_or(o.wave IS NOT NULL) AS uses_waves,
-       count(*) AS observations, min(o.year) AS first_year, max(o.year) AS last_year
+       count(*) AS observations, count(o.student_key) AS student_observations,
+       min(o.year) AS first_year, max(o.year) AS last_year
 FROM observations o JOIN indicators i ON i.code = o.indicator
 WHERE o.level = 'all'
 GROUP BY ALL
@@ -79,6 +81,10 @@ FILTER_FIELDS = {
     "lab_type": "CASE WHEN up.program = 'comparison' THEN ? ELSE up.lab_type END",
     "department": "u.department", "municipality": "u.municipality", "authority": "u.authority",
 }
+
+
+# filters on an attribute of the unit (the derived per-school tables can answer those)
+UNIT_FILTER_FIELDS = ("zone", "lab_type", "department", "municipality", "authority")
 
 
 def _period_filter(field: str | None) -> tuple[str, str, str]:
@@ -137,25 +143,49 @@ def unit_period_params(indicator: str, country: str, windows: tuple[int, int, in
     return params
 
 
-def histogram_sql(waves: bool, field: str | None = None, bins: int = 20) -> str:
+def histogram_sql(waves: bool, field: str | None = None, bins: int = HISTOGRAM_BINS) -> str:
     """Counts of values in equal-width bins per programme and period in one country (DuckDB does the binning).
 
-    Same parameters as :func:`unit_period_sql`. Columns: program, period, bin, lo, hi, count.
-    Student indicators count students; unit indicators count unit-years.
+    The bins span the indicator's range over all countries and years (its level-'all' rows), so the
+    countries' charts share their bins. Parameters: those of :func:`unit_period_sql`, then the indicator
+    again (use :func:`histogram_params`). Columns: program, period, bin, lo, hi, count. Student
+    indicators count student rows; unit indicators count unit-years.
     """
     inner = unit_period_sql(waves, field)
-    # reuse the filtered rows `b` of unit_period_sql, then bin them on the country's range
+    # reuse the filtered rows `b` of unit_period_sql, then bin them on the indicator's range
     head, _, _ = inner.partition("\nSELECT unit_id, any_value(name)")
-    return f"""{head}, r AS (SELECT min(value) AS lo, max(value) AS hi FROM b WHERE period IS NOT NULL),
-k AS (SELECT b.program, b.period, b.value, r.lo, r.hi,
-             least(CAST(floor((b.value - r.lo) / nullif((r.hi - r.lo) / {int(bins)}, 0)) AS INTEGER), {int(bins) - 1})
-             AS bin
+    return f"""{head}, r AS (SELECT min(value) AS lo, max(value) AS hi FROM observations
+      WHERE indicator = ? AND level = 'all' AND (student_key IS NOT NULL OR (sex IS NULL AND grade IS NULL))),
+k AS (SELECT b.program, b.period, b.value, r.lo, r.hi, {bin_sql('b.value', 'r.lo', 'r.hi', bins)} AS bin
       FROM b, r WHERE b.period IS NOT NULL)
 SELECT program, period, coalesce(bin, 0) AS bin,
        any_value(lo) + coalesce(bin, 0) * (any_value(hi) - any_value(lo)) / {int(bins)} AS lo,
        any_value(lo) + (coalesce(bin, 0) + 1) * (any_value(hi) - any_value(lo)) / {int(bins)} AS hi,
        count(*) AS count
 FROM k GROUP BY program, period, coalesce(bin, 0) ORDER BY program, period, bin"""
+
+
+def histogram_params(indicator: str, country: str, windows: tuple[int, int, int, int] | None,
+                     field: str | None = None, value: str | None = None) -> list:
+    """Bound parameters for :func:`histogram_sql` in its documented order."""
+    return [*unit_period_params(indicator, country, windows, field, value), indicator]
+
+
+def histogram_derived_sql(field: str | None = None) -> str | None:
+    """:func:`histogram_sql` for linked-student indicators with waves, summed from the per-school bins
+    of ``derived_student_bins``; parameters of :func:`unit_period_params`. None for row fields."""
+    if field is not None and field not in UNIT_FILTER_FIELDS:
+        return None
+    _, where, _ = _period_filter(field)
+    b = HISTOGRAM_BINS
+    return f"""WITH {_UNIT_PROGRAM}
+SELECT up.program, d.period, d.bin,
+       any_value(d.lo) + d.bin * (any_value(d.hi) - any_value(d.lo)) / {b} AS lo,
+       any_value(d.lo) + (d.bin + 1) * (any_value(d.hi) - any_value(d.lo)) / {b} AS hi,
+       CAST(sum(d.count) AS BIGINT) AS count
+FROM derived_student_bins d JOIN units u ON u.unit_id = d.unit_id JOIN up ON up.unit_id = d.unit_id
+WHERE d.indicator = ? AND d.level = 'all' AND u.country = ?{where}
+GROUP BY up.program, d.period, d.bin ORDER BY program, period, bin"""
 
 
 SCHOOLS_SQL = f"""
@@ -228,8 +258,8 @@ SELECT indicator, program, country, count(*) FILTER (WHERE has_pre) AS students_
 FROM s GROUP BY ALL HAVING count(*) FILTER (WHERE has_pre) > 0 ORDER BY indicator, program, country
 """
 
-SMALL_CELLS_SQL = """
-WITH cells AS (
+# cells of students: school x wave (or year), school x sex x wave, country x wave x student attribute
+SMALL_CELLS_CELLS_SQL = """
     SELECT 'school_wave' AS cell, '' AS detail, o.unit_id AS grp, coalesce(o.wave, CAST(o.year AS VARCHAR)) AS period,
            count(DISTINCT o.student_key) AS students
     FROM observations o WHERE o.student_key IS NOT NULL GROUP BY ALL
@@ -241,11 +271,14 @@ WITH cells AS (
     SELECT 'country_wave_attribute', u.country || ': ' || sa.name || ' = ' || sa.value, u.country,
            coalesce(o.wave, CAST(o.year AS VARCHAR)), count(DISTINCT o.student_key)
     FROM observations o JOIN student_attributes sa USING (student_key) JOIN units u ON u.unit_id = o.unit_id
-    GROUP BY ALL)
+    GROUP BY ALL"""
+
+_SMALL_CELLS_SUMMARY = """
 SELECT cell, detail, count(*) AS cells, count(*) FILTER (WHERE students < ?) AS suppressed_cells,
        min(students) AS smallest
-FROM cells GROUP BY cell, detail ORDER BY cell DESC, detail
+FROM {cells} GROUP BY cell, detail ORDER BY cell DESC, detail
 """
+SMALL_CELLS_SQL = f"WITH cells AS ({SMALL_CELLS_CELLS_SQL})" + _SMALL_CELLS_SUMMARY.format(cells="cells")
 
 # The shapes of one level (department | municipality), the newest import's shape per territory, named as
 # the units table names it (the file's own name otherwise).
@@ -299,3 +332,57 @@ def map_context(shapes: pd.DataFrame, locations: Iterable[str], unit_type: str) 
 
 
 INDICATOR_CODES_SQL = "SELECT code FROM indicators ORDER BY code"
+
+
+# --- page queries kept with every snapshot (analysis.derived) ---------------------------------------------
+
+INDICATOR_YEARS_ALL_SQL = """
+SELECT o.indicator, u.country, min(o.year) AS first_year, max(o.year) AS last_year
+FROM observations o JOIN units u USING (unit_id)
+WHERE o.level = 'all'
+GROUP BY o.indicator, u.country
+"""
+
+
+# statement -> (derived table, the SQL that fills it at write time, the SQL that reads it with the
+# statement's own parameters). Each of these scans every observation row; at 10 million rows they took
+# 0.5-6.5 s per page view. Results are identical (tests/descriptive/test_materialised.py).
+MATERIALISED: dict[str, tuple[str, str, str]] = {
+    statement: (table, statement, f"SELECT * FROM {table}") for statement, table in (
+        (PROGRAMME_OVERVIEW_SQL, "derived_q_programme_overview"),
+        (COVERAGE_SQL, "derived_q_coverage"),
+        (INDICATORS_PRESENT_SQL, "derived_q_indicators_present"),
+        (DICTIONARY_SQL, "derived_q_dictionary"),
+        (COVERAGE_BY_YEAR_SQL, "derived_q_coverage_by_year"),
+        (MISSING_UNITS_SQL, "derived_q_missing_units"),
+        (MISSING_AT_POST_SQL, "derived_q_missing_at_post"),
+    )
+}
+MATERIALISED[INDICATOR_YEARS_SQL] = (
+    "derived_q_indicator_years", INDICATOR_YEARS_ALL_SQL,
+    "SELECT country, first_year, last_year FROM derived_q_indicator_years WHERE indicator = ? ORDER BY country")
+MATERIALISED[SMALL_CELLS_SQL] = ("derived_q_small_cells", SMALL_CELLS_CELLS_SQL,
+                                 _SMALL_CELLS_SUMMARY.format(cells="derived_q_small_cells"))
+
+
+def unit_period_derived_sql(field: str | None = None) -> str | None:
+    """:func:`unit_period_sql` for linked-student indicators with waves, pooled from the per unit x year
+    cells of ``derived_student_cells`` (Chan et al.'s pooled variance) instead of every student row; same
+    columns and parameters. None when ``field`` is not a unit attribute (sex, grade, student attributes
+    need the rows)."""
+    if field is not None and field not in UNIT_FILTER_FIELDS:
+        return None
+    _, where, _ = _period_filter(field)
+    return f"""WITH {_UNIT_PROGRAM}, d AS (
+    SELECT d.unit_id, u.name, up.program, u.country, up.lab_type, up.start_year, d.period, d.rows, d.mean, d.var
+    FROM derived_student_cells d JOIN units u ON u.unit_id = d.unit_id JOIN up ON up.unit_id = d.unit_id
+    WHERE d.indicator = ? AND d.level = 'all' AND u.country = ? AND d.period IS NOT NULL{where}),
+p AS (SELECT unit_id, period, sum(rows) AS n, sum(rows * mean) / sum(rows) AS pooled FROM d GROUP BY unit_id, period)
+SELECT d.unit_id, any_value(name) AS name, any_value(program) AS program, any_value(country) AS country,
+       any_value(lab_type) AS lab_type, any_value(start_year) AS start_year, d.period,
+       CAST(p.n AS BIGINT) AS n, p.pooled AS mean,
+       sqrt((sum((d.rows - 1) * coalesce(d.var, 0)) + sum(d.rows * (d.mean - p.pooled) ^ 2)) / nullif(p.n - 1, 0))
+           AS sd
+FROM d JOIN p ON p.unit_id = d.unit_id AND p.period = d.period
+GROUP BY d.unit_id, d.period, p.n, p.pooled
+ORDER BY d.unit_id, d.period"""

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-from analysis import overview
+from analysis import derived, overview
 from analysis.compare import CompareError, compare
 from analysis.disclosure import MIN_CELL
 from ui import access
@@ -37,9 +38,31 @@ def _sql_cached(sql: str, params: tuple, signature: tuple[int, int] | None) -> p
     return query(sql, list(params))
 
 
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _derived_current(signature: tuple[int, int] | None) -> bool:
+    """Whether the snapshot's derived tables describe its rows (analysis.derived.current), once per snapshot."""
+    try:
+        cur = connection().cursor()
+        try:
+            cur.execute("USE lablens")
+            return derived.current(cur)
+        finally:
+            cur.close()
+    except duckdb.Error:
+        log.exception("checking the derived tables failed; reading the raw rows")
+        return False
+
+
 def sql(statement: str, params: tuple | list = ()) -> pd.DataFrame:
-    """One bound, cached query on the current snapshot (statements live in analysis/overview.py)."""
-    return _sql_cached(statement, tuple(params), _signature())
+    """One bound, cached query on the current snapshot (statements live in analysis/overview.py).
+
+    A statement materialised with the snapshot (analysis.overview.MATERIALISED) is read from its table
+    when the snapshot's derived tables are current: the same rows, without a pass over every observation.
+    """
+    signature = _signature()
+    if statement in overview.MATERIALISED and _derived_current(signature):
+        statement = overview.MATERIALISED[statement][2]
+    return _sql_cached(statement, tuple(params), signature)
 
 
 @st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
@@ -181,8 +204,12 @@ def unit_periods(indicator: str, country: str, w: tuple[int, int, int, int] | No
         return pd.DataFrame(columns=["unit_id", "name", "program", "country", "lab_type", "start_year", "period",
                                      "n", "mean", "sd"])
     f = field_name if value is not None else None
-    return sql(overview.unit_period_sql(waves, f), overview.unit_period_params(indicator, country, None if waves
-                                                                                 else w, f, value))
+    params = overview.unit_period_params(indicator, country, None if waves else w, f, value)
+    pooled = overview.unit_period_derived_sql(f)
+    if (waves and pooled and info.get("student_observations") == info.get("observations")
+            and _derived_current(_signature())):
+        return sql(pooled, params)  # linked-student waves: pooled from the per unit x year cells
+    return sql(overview.unit_period_sql(waves, f), params)
 
 
 def histogram(indicator: str, country: str, w: tuple[int, int, int, int] | None,
@@ -192,8 +219,12 @@ def histogram(indicator: str, country: str, w: tuple[int, int, int, int] | None,
     if not waves and w is None:
         return pd.DataFrame(columns=["program", "period", "bin", "lo", "hi", "count"])
     f = field_name if value is not None else None
-    return sql(overview.histogram_sql(waves, f), overview.unit_period_params(indicator, country, None if waves
-                                                                               else w, f, value))
+    binned = overview.histogram_derived_sql(f)
+    if (waves and binned and info.get("student_observations") == info.get("observations")
+            and _derived_current(_signature())):
+        return sql(binned, overview.unit_period_params(indicator, country, None, f, value))
+    return sql(overview.histogram_sql(waves, f), overview.histogram_params(indicator, country, None if waves
+                                                                             else w, f, value))
 
 
 def group_values(field_name: str, indicator: str) -> list[str]:
