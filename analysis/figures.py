@@ -38,6 +38,8 @@ FONT = "Source Sans Pro, Arial, sans-serif"
 
 def programme_order(programmes: Iterable[str]) -> list[str]:
     """ValleLabs, MiLab, then other programmes by name, the comparison group last."""
+    if isinstance(programmes, pd.Series | pd.Index | np.ndarray):  # a column of 40,000 schools: distinct first
+        programmes = pd.unique(np.asarray(programmes, dtype=object))
     names = list(dict.fromkeys(p for p in programmes if isinstance(p, str)))
     first = [p for p in PREFERRED_ORDER if p in names]
     rest = sorted(p for p in names if p not in PREFERRED_ORDER and p != "comparison")
@@ -314,18 +316,52 @@ def distribution(shares: pd.DataFrame, texts: Mapping[str, str], lang: str) -> g
     return style(fig, lang, height=400)
 
 
+SLOPE_MAX_LINES = 1000  # lines per programme and panel drawn by the slope chart (a seeded sample beyond)
+SLOPE_SEED = 0
+GL_POINTS = 2000  # beyond this many points in a trace, WebGL (Scattergl) instead of SVG
+
+
+def sample_per_group(frame: pd.DataFrame, keys: list[str], max_rows: int, seed: int = SLOPE_SEED,
+                     order: str = "unit_id") -> pd.DataFrame:
+    """At most ``max_rows`` rows of every ``keys`` group: groups at or under it whole, larger ones a
+    random sample without replacement from ``numpy.random.default_rng(seed)``.
+
+    The draw does not depend on the frame's row order (each group is sorted by ``order`` first and
+    the groups are visited in sorted order), so the same data give the same sample; the rows kept
+    stay in the frame's order.
+    """
+    if frame.empty or max_rows <= 0:
+        return frame.iloc[:0] if max_rows <= 0 else frame
+    rng = np.random.default_rng(seed)
+    values = frame[order].to_numpy()
+    chosen = []
+    for _, pos in sorted(frame.groupby(keys, sort=False, dropna=False).indices.items(),
+                         key=lambda kv: tuple(str(k) for k in (kv[0] if isinstance(kv[0], tuple) else (kv[0],)))):
+        if len(pos) > max_rows:
+            pos = pos[np.argsort(values[pos], kind="stable")]
+            pos = rng.choice(pos, max_rows, replace=False)
+        chosen.append(pos)
+    return frame.iloc[np.sort(np.concatenate(chosen))]
+
+
 def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
     """One line per school from its pre mean to its post mean, one panel per country.
 
     ``unit_means``: panel, program, unit_id, pre, post (units with a suppressed period are left out
-    by the caller). One trace per programme and panel (lines separated by gaps, so thousands of
-    schools stay light), programme colours, the comparison group grey and behind.
+    by the caller, and so are the schools not drawn when the caller samples them, see
+    :func:`sample_per_group`). One trace per programme and panel: numeric arrays with NaN between
+    the lines (x 0 = pre, 1 = post, labelled ``texts["pre"]``/``texts["post"]``), which plotly
+    validates and serialises as binary arrays instead of one Python object per point; programme
+    colours, the comparison group grey and behind. WebGL (Scattergl) for every trace once one trace
+    has more than ``GL_POINTS`` points (one layer, so the comparison group stays behind).
     ``texts``: pre, post, y_title, comparison.
     """
     panels = panel_order(unit_means)
     colors = color_map(unit_means["program"])
     fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.08)
     pre, post = texts.get("pre", "pre"), texts.get("post", "post")
+    biggest = int(unit_means.groupby(["panel", "program"], sort=False).size().max()) if len(unit_means) else 0
+    trace_cls = go.Scattergl if 3 * biggest > GL_POINTS else go.Scatter
     seen: set[str] = set()
     for i, panel in enumerate(panels, start=1):
         part = unit_means[unit_means["panel"] == panel]
@@ -334,20 +370,21 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
             rows = part[part["program"] == prog]
             if rows.empty:
                 continue
-            xs, ys, ids = [], [], []
-            for r in rows.itertuples(index=False):
-                xs += [pre, post, None]
-                ys += [r.pre, r.post, None]
-                ids += [r.unit_id, r.unit_id, None]
+            n = len(rows)
+            xs = np.tile([0.0, 1.0, np.nan], n)
+            ys = np.column_stack([rows["pre"].to_numpy(dtype=float), rows["post"].to_numpy(dtype=float),
+                                  np.full(n, np.nan)]).ravel()
+            unit = rows["unit_id"].astype(str).to_numpy(dtype=object)
+            hover = np.column_stack([unit + f"<br>{pre}", unit + f"<br>{post}", np.full(n, None)]).ravel()
             name = texts.get("comparison", prog) if prog == "comparison" else prog
-            fig.add_trace(go.Scatter(
+            fig.add_trace(trace_cls(
                 x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog, showlegend=prog not in seen,
                 line={"color": colors[prog], "width": 1.2}, marker={"size": 4, "color": colors[prog]},
-                opacity=0.4 if prog == "comparison" else 0.6, customdata=ids,
-                hovertemplate=f"{name} · %{{customdata}}<br>%{{x}}: %{{y:.2f}}<extra></extra>",
+                opacity=0.4 if prog == "comparison" else 0.6, customdata=hover,
+                hovertemplate=f"{name} · %{{customdata}}: %{{y:.2f}}<extra></extra>",
             ), row=1, col=i)
             seen.add(prog)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[pre, post])
+    fig.update_xaxes(tickvals=[0, 1], ticktext=[pre, post], range=[-0.15, 1.15], showgrid=False, zeroline=False)
     fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
     return style(fig, lang, height=460)
 

@@ -250,13 +250,21 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame) -> Chart | None:
         wide = wide[keep]
     texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
              "comparison": t("prog.comparison")}
-    fig = figures.slopes(wide, texts, lang())
+    # beyond SLOPE_MAX_LINES schools per programme and country the lines merge into one band: a seeded
+    # sample is drawn and the summary says so; the shares and the table use every school
+    drawn = figures.sample_per_group(wide, ["panel", "program"], figures.SLOPE_MAX_LINES)
+    fig = figures.slopes(drawn, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     up = wide.assign(up=wide["post"] > wide["pre"]).groupby(["panel", "program"], sort=False)["up"].mean()
     parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({panel.split(' (')[0]})",
                share=fmt.num(100 * s, 0)) for (panel, p), s in up.items()]
     summary = t("compare.summary_slopes", parts="; ".join(parts), hidden=hidden, k=access.min_cell())
-    table = wide.assign(program=wide["program"].map(fmt.programme)).rename(columns=lambda c: t(f"col.{c}"))
+    if len(drawn) < len(wide):
+        summary += " " + t("compare.summary_slopes_sample", drawn=fmt.num(len(drawn), 0),
+                           total=fmt.num(len(wide), 0), cap=fmt.num(figures.SLOPE_MAX_LINES, 0),
+                           seed=figures.SLOPE_SEED)
+    names = {p: fmt.programme(p) for p in wide["program"].unique()}  # t() per row cost 2 s at 40,000 schools
+    table = wide.assign(program=wide["program"].map(names)).rename(columns=lambda c: t(f"col.{c}"))
     return Chart(fig, t("compare.alt_slopes", indicator=label), summary, table)
 
 

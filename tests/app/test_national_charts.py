@@ -1,0 +1,105 @@
+"""Per-school charts at national scale (issue #6): a stated, seeded sample of slope lines, figures built from
+arrays — with the same numbers and words."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ui.charts
+import ui.i18n
+from analysis import figures
+from ui import compare_view
+from ui import format as fmt
+from ui.i18n import t
+
+
+@pytest.fixture(params=["es", "en"])
+def language(request, monkeypatch) -> str:
+    """The session language outside a Streamlit run (t(), number() and the figure builders read it)."""
+    monkeypatch.setattr(ui.i18n, "current_language", lambda: request.param)
+    monkeypatch.setattr(ui.charts, "current_language", lambda: request.param)
+    monkeypatch.setattr(fmt, "current_language", lambda: request.param)
+    return request.param
+
+
+def _units(counts: dict[tuple[str, str], int], seed: int = 3) -> pd.DataFrame:
+    """unit_data()-shaped rows (one per school and period) for ``counts[(panel, program)]`` schools."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for (panel, program), n in counts.items():
+        for i in range(n):
+            unit = f"{panel[:2].upper()}-{program[:3]}-{i:05d}"
+            pre = float(rng.normal(250, 20))
+            for period, mean in (("pre", pre), ("post", pre + float(rng.normal(3, 5)))):
+                rows.append({"unit_id": unit, "program": program, "period": period, "mean": round(mean, 3),
+                             "n": int(rng.integers(10, 60)), "panel": panel, "programme_panel": program})
+    return pd.DataFrame(rows)
+
+
+def _lines(trace) -> np.ndarray:
+    """A slope trace's (pre, post) pairs: x is 0, 1, NaN per school."""
+    y = np.asarray(trace.y, dtype=float).reshape(-1, 3)
+    x = np.asarray(trace.x, dtype=float).reshape(-1, 3)
+    assert (x[:, 0] == 0).all() and (x[:, 1] == 1).all() and np.isnan(x[:, 2]).all() and np.isnan(y[:, 2]).all()
+    return y[:, :2]
+
+
+def test_sample_per_group_caps_each_group_and_does_not_depend_on_row_order():
+    frame = pd.DataFrame({"g": ["a"] * 50 + ["b"] * 7, "unit_id": [f"u{i:03d}" for i in range(57)],
+                          "v": np.arange(57.0)})
+    drawn = figures.sample_per_group(frame, ["g"], 10, seed=0)
+    assert drawn["g"].value_counts().to_dict() == {"a": 10, "b": 7}  # b under the cap: whole
+    assert drawn["unit_id"].is_unique and drawn.index.is_monotonic_increasing  # the frame's order kept
+    shuffled = figures.sample_per_group(frame.sample(frac=1, random_state=5), ["g"], 10, seed=0)
+    assert set(shuffled["unit_id"]) == set(drawn["unit_id"])
+    assert set(figures.sample_per_group(frame, ["g"], 10, seed=1)["unit_id"]) != set(drawn["unit_id"])
+    assert figures.sample_per_group(frame, ["g"], 100).equals(frame)
+
+
+def test_slope_chart_states_its_sample_and_the_table_keeps_every_school(language, demo_db):
+    cap = figures.SLOPE_MAX_LINES
+    counts = {("ValleLabs · Colombia", "ValleLabs"): cap + 250, ("ValleLabs · Colombia", "comparison"): 2 * cap,
+              ("MiLab · Guatemala", "MiLab"): 40, ("MiLab · Guatemala", "comparison"): 300}
+    units = _units(counts)
+    chart = compare_view._slope_chart_build("score_math", units)
+    traces = [tr for tr in chart.fig.data if tr.y is not None]
+    assert {tr.type for tr in traces} == {"scattergl"}  # over GL_POINTS points in a trace: WebGL
+    y = {(tr.xaxis, tr.legendgroup): _lines(tr) for tr in traces}
+    drawn = sum(len(v) for v in y.values())
+    total = sum(counts.values())
+    assert drawn == 2 * cap + 40 + 300
+    # the sentence states exactly the lines drawn, of every school, and how they were chosen
+    assert t("compare.summary_slopes_sample", drawn=fmt.num(drawn, 0), total=fmt.num(total, 0),
+             cap=fmt.num(cap, 0), seed=figures.SLOPE_SEED) in chart.summary
+    # the table (and its CSV) holds every school; the points drawn are those schools' own means
+    assert len(chart.table) == total
+    table = chart.table.rename(columns={t("col.unit_id"): "unit_id", t("col.pre"): "pre", t("col.post"): "post"})
+    wide = table.set_index("unit_id")[["pre", "post"]]
+    for tr in traces:
+        ids = np.asarray(tr.customdata, dtype=object).reshape(-1, 3)[:, 0]
+        codes = [str(c).split("<br>")[0] for c in ids]
+        np.testing.assert_allclose(_lines(tr), wide.loc[codes].to_numpy(dtype=float))
+    assert {(k[0], k[1]): len(v) for k, v in y.items()} == {
+        ("x", "comparison"): cap, ("x", "ValleLabs"): cap, ("x2", "comparison"): 300, ("x2", "MiLab"): 40}
+    # the share that rose is computed on every school, not on the sample
+    share = (units.pivot_table(index="unit_id", columns="period", values="mean").eval("post > pre")
+             [units.drop_duplicates("unit_id").set_index("unit_id")["program"] == "ValleLabs"].mean())
+    assert t("compare.summary_slopes_part", program="ValleLabs (ValleLabs · Colombia)",
+             share=fmt.num(100 * share, 0)) in chart.summary
+
+
+def test_slope_chart_draws_every_school_below_the_cap(language, demo_db):
+    units = _units({("ValleLabs · Colombia", "ValleLabs"): 30, ("ValleLabs · Colombia", "comparison"): 45})
+    chart = compare_view._slope_chart_build("score_math", units)
+    traces = [tr for tr in chart.fig.data if tr.y is not None]
+    assert {tr.type for tr in traces} == {"scatter"}
+    assert sum(len(_lines(tr)) for tr in traces) == 75 == len(chart.table)
+    assert t("compare.summary_slopes_sample").split("{")[0] not in chart.summary
+    # x is numeric (0 = before, 1 = after) and labelled in the session's language; y goes as a binary array
+    spec = json.loads(chart.fig.to_json())
+    assert spec["layout"]["xaxis"]["ticktext"] == [t("period.pre"), t("period.post")]
+    assert set(spec["data"][0]["y"]) == {"dtype", "bdata"}
