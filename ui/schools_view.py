@@ -65,6 +65,55 @@ def _reference(indicator: str) -> dict[str, float]:
     return out
 
 
+_SEPARATORS_ES = str.maketrans({",": ".", ".": ","})
+
+
+def _number(value: float, decimals: int, language: str) -> str:
+    """ui.i18n.number without looking the language up (it reads the session per call: 60 µs x 40,000)."""
+    text = f"{value:,.{decimals}f}"
+    if language == "es":
+        text = text.translate(_SEPARATORS_ES)
+    return "\u2212" + text[1:] if text.startswith("-") else text
+
+
+def _signed(value: object, decimals: int, language: str) -> str:
+    if fmt.is_missing(value):
+        return "—"
+    v = float(value)
+    return ("+" if v > 0 else "−" if v < 0 else "") + _number(abs(v), decimals, language)
+
+
+def hover_texts(rows: pd.DataFrame, kind: str | None, language: str) -> list[str]:
+    """'<b>code</b> · name<br>effect [interval]<br>q = …' per school: the same text as fmt.effect and
+    fmt.q_value, with the translations looked up once instead of a few times per school."""
+    d = fmt.decimals_for(kind)
+    unit, between, none = fmt.unit(kind), t("fmt.interval"), t("fmt.no_interval")
+    q_small = f"q < {_number(0.001, 3, language)}"
+    out = []
+    for code, name, value, low, high, q in zip(rows["school"], rows["name"], rows["effect_size"], rows["es_ci_low"],
+                                               rows["es_ci_high"], rows["q_value"], strict=True):
+        interval = none if fmt.is_missing(low) or fmt.is_missing(high) else between.format(
+            low=_signed(low, d, language), high=_signed(high, d, language))
+        effect = f"{_signed(value, d, language)} {unit} {interval}".strip()
+        q_text = ("q —" if fmt.is_missing(q) else q_small if float(q) < 0.001
+                  else f"q = {_number(float(q), 3, language)}")
+        out.append(f"<b>{code}</b> · {name}<br>{effect}<br>{q_text}")
+    return out
+
+
+def result_table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """fmt.result_table with its word columns (programme, country, marks, flags) translated once per distinct
+    value instead of once per school (1–2 s for 40,000 schools); the same cells."""
+    columns = [c for c in columns if c in frame.columns]
+    words = [c for c in ("program", "country", "reliability", "flags", "effect_size_kind") if c in columns]
+    out = fmt.result_table(frame[[c for c in columns if c not in words]], [c for c in columns if c not in words])
+    for c in words:
+        codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
+        mapped = fmt.result_table(pd.DataFrame({c: uniques}), [c]).iloc[:, 0].to_numpy(dtype=object)
+        out[t(f"col.{c}")] = mapped[codes]
+    return out[[t(f"col.{c}") for c in columns]]
+
+
 def caterpillar_chart(indicator: str, outcome: Outcome, program: str | None) -> Chart | None:
     """The caterpillar of every school, built once per snapshot, indicator, programme, language and minimum
     cell: with 40,000 schools building it (hover texts, plotly validation, the result table) took 2–3 s of
@@ -94,9 +143,7 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
     data = pd.DataFrame({
         "program": shown["program"], "unit_id": shown["school"], "effect": shown["effect_size"],
         "low": shown["es_ci_low"], "high": shown["es_ci_high"], "q_value": shown["q_value"],
-        "reliability": shown["reliability"],
-        "hover": [f"<b>{r.school}</b> · {r.name}<br>{fmt.effect(r.effect_size, r.es_ci_low, r.es_ci_high, kind)}"
-                  f"<br>{fmt.q_value(r.q_value)}" for r in shown.itertuples(index=False)],
+        "reliability": shown["reliability"], "hover": hover_texts(shown, kind, lang()),
     })
     reference = _reference(indicator)
     texts = {"y_title": t(f"schools.axis.{kind}") if kind else "", "x_title": t("schools.axis.rank"),
@@ -111,7 +158,7 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
     summary = t("schools.summary", n=len(data), significant=int((q < 0.05).sum()), above=above,
                 hidden=int(len(frame) - len(shown)), k=access.min_cell())
     label = fmt.indicator_label(indicator, indicators())
-    table = fmt.result_table(frame, COLUMNS)
+    table = result_table(frame, COLUMNS)
     return Chart(fig, t("schools.alt_caterpillar", indicator=label), summary, table)
 
 

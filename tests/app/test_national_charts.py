@@ -1,5 +1,5 @@
 """Per-school charts at national scale (issue #6): a stated, seeded sample of slope lines, figures built from
-arrays — with the same numbers and words."""
+arrays, school hover texts and tables translated once per distinct value — with the same numbers and words."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import ui.charts
 import ui.i18n
 from analysis import figures
-from ui import compare_view
+from ui import compare_view, schools_view
 from ui import format as fmt
 from ui.i18n import t
 
@@ -103,3 +103,36 @@ def test_slope_chart_draws_every_school_below_the_cap(language, demo_db):
     spec = json.loads(chart.fig.to_json())
     assert spec["layout"]["xaxis"]["ticktext"] == [t("period.pre"), t("period.post")]
     assert set(spec["data"][0]["y"]) == {"dtype", "bdata"}
+
+
+def _school_rows() -> pd.DataFrame:
+    return pd.DataFrame({
+        "school": ["CO-1", "CO-2", "GT-3", "GT-4", "CO-5", "CO-6"],
+        "name": ["Colegio Ñandú", "Sol", None, "Luna", "Mar", "Río"],
+        "effect_size": [0.1234, -1234.5678, np.nan, 0.0, 0.004, -0.004],
+        "es_ci_low": [0.01, -1300.0, np.nan, -0.2, np.nan, -0.5],
+        "es_ci_high": [0.2, -1100.25, np.nan, 0.2, 0.3, 0.3],
+        "q_value": [0.0004, 0.2, np.nan, 1.0, 0.001, 0.04999],
+    })
+
+
+@pytest.mark.parametrize("kind", ["hedges_g", "points", "pp", None])
+def test_school_hover_texts_equal_the_shared_formatters(language, kind):
+    rows = _school_rows()
+    got = schools_view.hover_texts(rows, kind, language)
+    want = [f"<b>{r.school}</b> · {r.name}<br>{fmt.effect(r.effect_size, r.es_ci_low, r.es_ci_high, kind)}"
+            f"<br>{fmt.q_value(r.q_value)}" for r in rows.itertuples(index=False)]
+    assert got == want
+    if language == "es":
+        assert "−1.234,57" in got[1] or "−1.234,6" in got[1]
+
+
+def test_school_result_table_equals_the_shared_one(language, demo_db):
+    outcome = schools_view.school_effects("score_math")
+    assert outcome.ok
+    frame = outcome.frame.merge(schools_view.schools()[["unit_id", "name", "lab_type", "start_year"]].rename(
+        columns={"unit_id": "school"}), on="school", how="left")
+    frame.loc[frame.index[:3], "flags"] = "pandemic_years,selection_low_baseline"  # words per code, also when combined
+    got = schools_view.result_table(frame, schools_view.COLUMNS)
+    want = fmt.result_table(frame, schools_view.COLUMNS)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
