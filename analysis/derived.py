@@ -37,7 +37,7 @@ import duckdb
 
 from analysis.sqlutil import ident, run
 
-DERIVED_VERSION = "2"
+DERIVED_VERSION = "3"
 CELLS_TABLE = "derived_student_cells"
 MOMENTS_TABLE = "derived_student_moments"
 STATE_TABLE = "derived_state"
@@ -45,19 +45,23 @@ INPUTS_TABLE = "derived_inputs"
 BINS_TABLE = "derived_student_bins"
 HISTOGRAM_BINS = 20  # analysis.overview.histogram_sql's bins; the bin formula below is the same there
 
-# Fingerprint of everything the materialised page queries read (analysis.overview.MATERIALISED): exact
-# integers over each table, cheap enough to check once per snapshot when a dashboard process opens it
-# (0.1 s at 10 million rows). Values are left out (a full pass); compare() checks them per indicator.
-INPUTS_FINGERPRINT_SQL = """SELECT
-    (SELECT count(*) || ':' || coalesce(sum(import_id), 0) || ':' || coalesce(sum(year), 0) || ':'
-            || count(student_key) || ':' || count(wave) FROM {c}observations) || '|' ||
-    (SELECT count(*) || ':' || coalesce(sum(hash(unit_id, country, unit_type, code, name, parent_id, department,
-            municipality, authority, zone)), 0) FROM {c}units) || '|' ||
-    (SELECT count(*) || ':' || coalesce(sum(hash(unit_id, program, lab_type, start_year)), 0) FROM {c}assignments)
-    || '|' || (SELECT count(*) || ':' || coalesce(sum(import_id), 0) || ':' || coalesce(sum(hash(name, value)), 0)
-               FROM {c}student_attributes) || '|' ||
-    (SELECT count(*) || ':' || coalesce(sum(hash(code, domain, kind, label_es, label_en, min_value, max_value)), 0)
-     FROM {c}indicators)"""
+# Fingerprints of what the materialised page queries read (analysis.overview.MATERIALISED names, per
+# query, the parts it depends on): exact integers per table, cheap enough to check once per snapshot when
+# a dashboard process opens it (about 0.1 s at 10 million rows). Values are left out (a full pass);
+# compare() checks them per indicator.
+INPUT_PARTS: dict[str, str] = {
+    "observations": "SELECT count(*), sum(import_id), sum(year), count(wave) FROM {c}observations",
+    "student_rows": """SELECT count(student_key), sum(import_id) FILTER (WHERE student_key IS NOT NULL),
+        sum(year) FILTER (WHERE student_key IS NOT NULL), count(wave) FILTER (WHERE student_key IS NOT NULL)
+        FROM {c}observations""",
+    "units": """SELECT count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department, municipality,
+        authority, zone)) FROM {c}units""",
+    "assignments": "SELECT count(*), sum(hash(unit_id, program, lab_type, start_year)) FROM {c}assignments",
+    "student_attributes": """SELECT count(*), sum(import_id), sum(hash(student_key, name, value))
+        FROM {c}student_attributes""",
+    "indicators": """SELECT count(*), sum(hash(code, domain, kind, unit, label_es, label_en, min_value, max_value,
+        higher_is_better, scale, reverse_coded)) FROM {c}indicators""",
+}
 
 WAVE_PERIOD_SQL = ("CASE WHEN wave IN ('pre', 'baseline') THEN 'pre' "
                    "WHEN wave IN ('post', 'endline') THEN 'post' END")
@@ -182,42 +186,59 @@ def refresh(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return stale
 
 
-def inputs_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> str:
-    """The fingerprint of the tables the materialised page queries read, in ``catalog`` (current if None)."""
+def input_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, str]:
+    """The fingerprint of each part of :data:`INPUT_PARTS` in ``catalog`` (the current catalog if None)."""
     prefix = f"{ident(catalog)}." if catalog else ""
-    return str(con.execute(INPUTS_FINGERPRINT_SQL.format(c=prefix)).fetchall()[0][0])
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}' AS part, (SELECT concat_ws(':', *COLUMNS(*)) FROM ({q.format(c=prefix)}))"
+        for name, q in INPUT_PARTS.items())
+    return {part: str(value) for part, value in con.execute(sql).fetchall()}
 
 
-def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
-    """Recompute the materialised page queries (analysis.overview.MATERIALISED) when what they read
-    changed; True when they were recomputed."""
+def _signature(parts: dict[str, str], depends: tuple[str, ...]) -> str:
+    return "|".join(f"{p}={parts[p]}" for p in depends)
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """Recompute the materialised page queries (analysis.overview.MATERIALISED) whose inputs changed;
+    returns the tables recomputed."""
     from analysis.overview import MATERIALISED  # overview imports compare, which imports this module
 
     c = ident(catalog)
-    run(con, f"CREATE TABLE IF NOT EXISTS {c}.{INPUTS_TABLE} (fingerprint VARCHAR, version VARCHAR)")
-    fingerprint = inputs_fingerprint(con, catalog)
-    if con.execute(f"SELECT fingerprint, version FROM {c}.{INPUTS_TABLE}").fetchall() == [
-            (fingerprint, DERIVED_VERSION)]:
-        return False
+    run(con, f"CREATE TABLE IF NOT EXISTS {c}.{INPUTS_TABLE} (table_name VARCHAR, fingerprint VARCHAR, "
+             "version VARCHAR)")
+    parts = input_fingerprints(con, catalog)
+    stored = {r[0]: (r[1], r[2]) for r in con.execute(
+        f"SELECT table_name, fingerprint, version FROM {c}.{INPUTS_TABLE}").fetchall()}
+    todo = [(table, fill, _signature(parts, depends)) for table, fill, _, depends in MATERIALISED.values()
+            if stored.get(table) != (_signature(parts, depends), DERIVED_VERSION)]
+    if not todo:
+        return []
     previous = con.execute("SELECT current_database()").fetchall()[0][0]
     run(con, f"USE {c}")  # the page queries name their tables without a catalog
     try:
-        for table, fill, _ in MATERIALISED.values():
+        for table, fill, _ in todo:
             run(con, f"CREATE OR REPLACE TABLE {c}.{table} AS {fill}")
     finally:
         run(con, f"USE {ident(previous)}")
-    run(con, f"DELETE FROM {c}.{INPUTS_TABLE}")
-    run(con, f"INSERT INTO {c}.{INPUTS_TABLE} VALUES (?, ?)", [fingerprint, DERIVED_VERSION])
-    return True
+    for table, _, signature in todo:
+        run(con, f"DELETE FROM {c}.{INPUTS_TABLE} WHERE table_name = ?", [table])
+        run(con, f"INSERT INTO {c}.{INPUTS_TABLE} VALUES (?, ?, ?)", [table, signature, DERIVED_VERSION])
+    return [table for table, _, _ in todo]
 
 
 def current(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the materialised page queries of the connection's current catalog describe its tables."""
+    """True when every materialised page query of the connection's current catalog describes its tables."""
+    from analysis.overview import MATERIALISED
+
     try:
-        stored = con.execute(f"SELECT fingerprint, version FROM {INPUTS_TABLE}").fetchall()
-    except duckdb.CatalogException:
+        stored = {r[0]: (r[1], r[2]) for r in con.execute(
+            f"SELECT table_name, fingerprint, version FROM {INPUTS_TABLE}").fetchall()}
+    except duckdb.Error:  # a database written before the derived tables existed (or before version 2)
         return False
-    return stored == [(inputs_fingerprint(con), DERIVED_VERSION)]
+    parts = input_fingerprints(con)
+    return all(stored.get(table) == (_signature(parts, depends), DERIVED_VERSION)
+               for table, _, _, depends in MATERIALISED.values())
 
 
 def usable(con: duckdb.DuckDBPyConnection, indicator: str, fingerprint: tuple) -> bool:

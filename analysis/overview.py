@@ -344,25 +344,29 @@ GROUP BY o.indicator, u.country
 """
 
 
+_STUDENTS = ("student_rows", "units", "assignments")
 # statement -> (derived table, the SQL that fills it at write time, the SQL that reads it with the
-# statement's own parameters). Each of these scans every observation row; at 10 million rows they took
-# 0.5-6.5 s per page view. Results are identical (tests/descriptive/test_materialised.py).
-MATERIALISED: dict[str, tuple[str, str, str]] = {
-    statement: (table, statement, f"SELECT * FROM {table}") for statement, table in (
-        (PROGRAMME_OVERVIEW_SQL, "derived_q_programme_overview"),
-        (COVERAGE_SQL, "derived_q_coverage"),
-        (INDICATORS_PRESENT_SQL, "derived_q_indicators_present"),
-        (DICTIONARY_SQL, "derived_q_dictionary"),
-        (COVERAGE_BY_YEAR_SQL, "derived_q_coverage_by_year"),
-        (MISSING_UNITS_SQL, "derived_q_missing_units"),
-        (MISSING_AT_POST_SQL, "derived_q_missing_at_post"),
+# statement's own parameters, the input parts it depends on: analysis.derived.INPUT_PARTS). Each scans
+# every observation row; at 10 million rows they took 0.5-6.5 s per page view. Results are identical
+# (tests/descriptive/test_materialised.py).
+MATERIALISED: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    statement: (table, statement, f"SELECT * FROM {table}", depends) for statement, table, depends in (
+        (PROGRAMME_OVERVIEW_SQL, "derived_q_programme_overview", _STUDENTS),
+        (COVERAGE_SQL, "derived_q_coverage", ("observations", "units", "indicators")),
+        (INDICATORS_PRESENT_SQL, "derived_q_indicators_present", ("observations", "indicators")),
+        (DICTIONARY_SQL, "derived_q_dictionary", ("observations", "indicators")),
+        (COVERAGE_BY_YEAR_SQL, "derived_q_coverage_by_year", ("observations", "units")),
+        (MISSING_UNITS_SQL, "derived_q_missing_units", ("observations", "units", "assignments")),
+        (MISSING_AT_POST_SQL, "derived_q_missing_at_post", _STUDENTS),
     )
 }
 MATERIALISED[INDICATOR_YEARS_SQL] = (
     "derived_q_indicator_years", INDICATOR_YEARS_ALL_SQL,
-    "SELECT country, first_year, last_year FROM derived_q_indicator_years WHERE indicator = ? ORDER BY country")
+    "SELECT country, first_year, last_year FROM derived_q_indicator_years WHERE indicator = ? ORDER BY country",
+    ("observations", "units"))
 MATERIALISED[SMALL_CELLS_SQL] = ("derived_q_small_cells", SMALL_CELLS_CELLS_SQL,
-                                 _SMALL_CELLS_SUMMARY.format(cells="derived_q_small_cells"))
+                                 _SMALL_CELLS_SUMMARY.format(cells="derived_q_small_cells"),
+                                 ("student_rows", "student_attributes", "units"))
 
 
 def unit_period_derived_sql(field: str | None = None) -> str | None:

@@ -34,9 +34,10 @@ def _params(statement: str) -> list[list]:
     return [[]]
 
 
-@pytest.mark.parametrize("statement", list(overview.MATERIALISED), ids=[t for t, _, _ in overview.MATERIALISED.values()])
+@pytest.mark.parametrize("statement", list(overview.MATERIALISED),
+                         ids=[t for t, _, _, _ in overview.MATERIALISED.values()])
 def test_stored_page_query_equals_the_query(demo, statement):
-    table, _, read = overview.MATERIALISED[statement]
+    table, _, read, _ = overview.MATERIALISED[statement]
     for params in _params(statement):
         expected = _frame(demo, statement, params)
         got = _frame(demo, read, params)
@@ -83,7 +84,7 @@ def test_stored_queries_are_trusted_only_while_current(tmp_path):
         assert con.execute("SELECT * FROM derived_q_programme_overview").fetchall() == \
             con.execute(overview.PROGRAMME_OVERVIEW_SQL).fetchall()
     with writable_snapshot(db) as con:
-        assert derived._materialise(con, "target") is False
+        assert derived._materialise(con, "target") == []
 
 
 def test_a_database_without_derived_tables_is_not_current(tmp_path):
@@ -110,3 +111,19 @@ def test_histogram_summed_from_the_school_bins_equals_the_rows(demo, indicator, 
                                                                                  else "CO", None))
     edges = sorted(set(expected["lo"]) | set(other["lo"]))
     assert len(edges) <= overview.HISTOGRAM_BINS
+
+
+def test_only_the_queries_whose_inputs_changed_are_recomputed(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    build_demo(db, students=600, seed=6)
+    with writable_snapshot(db) as con:  # a unit-level rate for one more year: no student row changes
+        con.execute("""INSERT INTO target.observations (import_id, unit_id, indicator, year, level, value, n)
+                       SELECT 1, unit_id, 'dropout_rate', 2031, 'all', 0.05, 100 FROM target.units
+                       WHERE unit_type = 'school' ORDER BY unit_id LIMIT 1""")
+        redone = derived._materialise(con, "target")
+    assert "derived_q_coverage" in redone and "derived_q_indicator_years" in redone
+    assert not {"derived_q_small_cells", "derived_q_programme_overview", "derived_q_missing_at_post"} & set(redone)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert derived.current(con)
+        assert con.execute("SELECT last_year FROM derived_q_indicator_years WHERE indicator = 'dropout_rate' "
+                           "ORDER BY last_year DESC LIMIT 1").fetchall() == [(2031,)]
