@@ -344,6 +344,14 @@ def sample_per_group(frame: pd.DataFrame, keys: list[str], max_rows: int, seed: 
     return frame.iloc[np.sort(np.concatenate(chosen))]
 
 
+def _line_opacity(lines: int, comparison: bool, webgl: bool) -> float:
+    """0.6 (comparison 0.4). In WebGL, where overlapping lines add up, fainter as lines pile up (down to
+    0.12), so that a crowd of lines shows where most schools are instead of one solid band; in SVG the
+    opacity applies to the trace as a whole (lines do not add up) and stays as it is."""
+    base = 0.4 if comparison else 0.6
+    return round(max(0.12, base * min(1.0, (100 / max(lines, 1)) ** 0.5)), 3) if webgl else base
+
+
 def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
     """One line per school from its pre mean to its post mean, one panel per country.
 
@@ -377,12 +385,19 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
             unit = rows["unit_id"].astype(str).to_numpy(dtype=object)
             hover = np.column_stack([unit + f"<br>{pre}", unit + f"<br>{post}", np.full(n, None)]).ravel()
             name = texts.get("comparison", prog) if prog == "comparison" else prog
+            opacity = _line_opacity(n, prog == "comparison", trace_cls is go.Scattergl)
             fig.add_trace(trace_cls(
-                x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog, showlegend=prog not in seen,
+                x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog,
+                showlegend=prog not in seen and opacity >= 0.4,  # a faint trace gets a legend entry of its own
                 line={"color": colors[prog], "width": 1.2}, marker={"size": 4, "color": colors[prog]},
-                opacity=0.4 if prog == "comparison" else 0.6, customdata=hover,
+                opacity=opacity, customdata=hover,
                 hovertemplate=f"{name} · %{{customdata}}: %{{y:.2f}}<extra></extra>",
             ), row=1, col=i)
+            if prog not in seen and opacity < 0.4:
+                fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=name, legendgroup=prog,
+                                         line={"color": colors[prog], "width": 2}, marker={"size": 6},
+                                         opacity=0.4 if prog == "comparison" else 0.8, hoverinfo="skip"),
+                              row=1, col=i)
             seen.add(prog)
     fig.update_xaxes(tickvals=[0, 1], ticktext=[pre, post], range=[-0.15, 1.15], showgrid=False, zeroline=False)
     fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)

@@ -66,8 +66,13 @@ def test_slope_chart_states_its_sample_and_the_table_keeps_every_school(language
               ("MiLab · Guatemala", "MiLab"): 40, ("MiLab · Guatemala", "comparison"): 300}
     units = _units(counts)
     chart = compare_view._slope_chart_build("score_math", units)
-    traces = [tr for tr in chart.fig.data if tr.y is not None]
+    traces = [tr for tr in chart.fig.data if tr.customdata is not None]
     assert {tr.type for tr in traces} == {"scattergl"}  # over GL_POINTS points in a trace: WebGL
+    # a crowd of lines is drawn faint (they add up in WebGL); the legend has one clear entry per group
+    assert all(tr.opacity < 0.4 for tr in traces if len(tr.y) > 3 * 300)
+    legend = [(tr.name, tr.opacity) for tr in chart.fig.data if tr.showlegend is not False]
+    assert sorted(n for n, _ in legend) == sorted(["ValleLabs", "MiLab", t("prog.comparison")])
+    assert all(o >= 0.4 for _, o in legend)
     y = {(tr.xaxis, tr.legendgroup): _lines(tr) for tr in traces}
     drawn = sum(len(v) for v in y.values())
     total = sum(counts.values())
@@ -95,8 +100,8 @@ def test_slope_chart_states_its_sample_and_the_table_keeps_every_school(language
 def test_slope_chart_draws_every_school_below_the_cap(language, demo_db):
     units = _units({("ValleLabs · Colombia", "ValleLabs"): 30, ("ValleLabs · Colombia", "comparison"): 45})
     chart = compare_view._slope_chart_build("score_math", units)
-    traces = [tr for tr in chart.fig.data if tr.y is not None]
-    assert {tr.type for tr in traces} == {"scatter"}
+    traces = [tr for tr in chart.fig.data if tr.customdata is not None]
+    assert {tr.type for tr in traces} == {"scatter"} and len(traces) == len(chart.fig.data) == 2
     assert sum(len(_lines(tr)) for tr in traces) == 75 == len(chart.table)
     assert t("compare.summary_slopes_sample").split("{")[0] not in chart.summary
     # x is numeric (0 = before, 1 = after) and labelled in the session's language; y goes as a binary array
