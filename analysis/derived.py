@@ -205,6 +205,10 @@ def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     from analysis.overview import MATERIALISED  # overview imports compare, which imports this module
 
     c = ident(catalog)
+    columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+                                         "AND table_name = ?", [catalog, INPUTS_TABLE]).fetchall()}
+    if columns and "table_name" not in columns:  # written by version 2 (one fingerprint for all tables)
+        run(con, f"DROP TABLE {c}.{INPUTS_TABLE}")
     run(con, f"CREATE TABLE IF NOT EXISTS {c}.{INPUTS_TABLE} (table_name VARCHAR, fingerprint VARCHAR, "
              "version VARCHAR)")
     parts = input_fingerprints(con, catalog)
