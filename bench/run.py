@@ -10,6 +10,10 @@ subprocess (``--step``), so each timing is a first, uncached call and each peak 
 (``ru_maxrss``) belongs to that step alone. The project and its baselines alternate within each run;
 the table shows medians. Timings cover the call itself, not starting Python or importing modules (the
 dashboard imports them once at start); the time to import the modules is reported once.
+
+compare() reads the per-school statistics each snapshot keeps (analysis.derived) for the default windows;
+``compare_*_raw`` is the same call forced onto the raw rows (the route of any other request), and
+``derived_refresh`` what recomputing those tables costs a write.
 """
 
 from __future__ import annotations
@@ -116,15 +120,20 @@ def _fresh_db_dir() -> Path:
 def step(name: str, args: argparse.Namespace) -> dict:
     """Run one measurement in this (fresh) process; returns seconds and anything else worth recording."""
     db = str(national_db(args.rows)) if args.rows else None
-    if name in ("compare_prepost", "compare_did"):
+    if name in ("compare_prepost", "compare_did", "compare_prepost_raw", "compare_did_raw"):
         started = time.perf_counter()
+        from analysis import derived
         from analysis.compare import compare  # timed separately from the call
 
         imported = time.perf_counter() - started
-        design, by = ("prepost", "school") if name == "compare_prepost" else ("did", "lab_type")
+        if name.endswith("_raw"):  # the route every request took before the derived tables: the raw rows
+            derived.usable = lambda *a, **k: False
+        design, by = ("prepost", "school") if name.startswith("compare_prepost") else ("did", "lab_type")
         out = _timed(lambda: compare(db, "score_math", design=design, by=by))
         out["import_seconds"] = imported
         return out
+    if name == "derived_refresh":
+        return _derived_refresh_step(db)
     if name == "sql_prepost":
         return _timed(lambda: _sql(db, SQL_PREPOST))
     if name == "sql_did":
@@ -153,6 +162,29 @@ def step(name: str, args: argparse.Namespace) -> dict:
             shutil.rmtree(folder, ignore_errors=True)
         return out
     raise SystemExit(f"unknown step {name}")
+
+
+def _derived_refresh_step(db: str) -> dict:
+    """Recompute every derived table of a copy of the database (what a write that changes all the student
+    rows costs on top of the write itself); the copy and the publication are not counted."""
+    import duckdb
+
+    from analysis import derived
+
+    folder = _fresh_db_dir()
+    try:
+        copy = folder / "copy.duckdb"
+        shutil.copyfile(db, copy)
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{copy}' AS target")
+        for table in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'target' "
+                                 "AND starts_with(table_name, 'derived_')").fetchall():
+            con.execute(f"DROP TABLE target.{table[0]}")
+        out = _timed(lambda: derived.refresh(con, "target"))
+        con.close()
+        return out
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _import_step(name: str, args: argparse.Namespace) -> dict:
@@ -244,7 +276,8 @@ def aggregate_file(rows: int, suffix: str) -> Path:
 GROUPS = {
     "import": [["import_csv", "duckdb_read_csv", "pandas_read_csv"], ["import_parquet", "duckdb_read_parquet"],
                ["snapshot_copy"]],
-    "compare": [["compare_prepost", "sql_prepost", "pandas_prepost"], ["compare_did", "sql_did", "pandas_did"]],
+    "compare": [["compare_prepost", "compare_prepost_raw", "sql_prepost", "pandas_prepost"],
+                ["compare_did", "compare_did_raw", "sql_did", "pandas_did"], ["derived_refresh"]],
     "pages": [[f"page_{p}" for p in PAGES]],
 }
 
@@ -308,8 +341,10 @@ def print_table(report: dict) -> None:
           + " | ".join(report["load_averages"]))
     print(f"{'step':<22}{'median s':>10}{'cpu s':>8}{'warm s':>9}{'peak MB':>9}  ratio (wall; cpu) / all runs")
     baselines = {"import_csv": "duckdb_read_csv", "import_parquet": "duckdb_read_parquet",
-                 "compare_prepost": "sql_prepost", "compare_did": "sql_did"}
-    pandas = {"compare_prepost": "pandas_prepost", "compare_did": "pandas_did", "import_csv": "pandas_read_csv"}
+                 "compare_prepost": "sql_prepost", "compare_did": "sql_did", "compare_prepost_raw": "sql_prepost",
+                 "compare_did_raw": "sql_did"}
+    pandas = {"compare_prepost": "pandas_prepost", "compare_did": "pandas_did", "import_csv": "pandas_read_csv",
+              "compare_prepost_raw": "pandas_prepost", "compare_did_raw": "pandas_did"}
     for name, r in res.items():
         if "error" in r:
             print(f"{name:<22}  error: {r['error']}")
