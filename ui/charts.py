@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.i18n import current_language, t
-from ui.tables import table
+from ui.tables import MAX_ROWS, table
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -36,8 +36,16 @@ def show(c: Chart | None, *, key: str) -> None:
         return
     st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=PLOTLY_CONFIG)
     st.caption(c.summary)
-    if c.table is not None:
+    if c.table is None:
+        return
+    if len(c.table) <= MAX_ROWS:
         with st.expander(t("chart.data")):
+            table(c.table)
+        return
+    # a long table (one row per school at national scale) is built only once its expander is opened:
+    # localising and sending its first MAX_ROWS rows cost 0.1 s of every rerun (issue #6)
+    with st.expander(t("chart.data"), key=f"{key}-data", on_change="rerun") as box:
+        if box.open:
             table(c.table)
 
 

@@ -141,3 +141,38 @@ def test_school_result_table_equals_the_shared_one(language, demo_db):
     got = schools_view.result_table(frame, schools_view.COLUMNS)
     want = fmt.result_table(frame, schools_view.COLUMNS)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+
+
+def _show_app():
+    """The script AppTest runs (its source alone, hence the imports inside)."""
+    import os
+
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from ui.charts import Chart, show
+
+    rows = int(os.environ["LABLENS_TEST_ROWS"])
+    frame = pd.DataFrame({"school": [f"S{i:04d}" for i in range(rows)], "value": [i / 4 for i in range(rows)]})
+    show(Chart(go.Figure(go.Scatter(x=[0, 1], y=[1, 2])), "alt", "summary", frame), key="big")
+
+
+@pytest.mark.parametrize("rows", [12, 3000])
+def test_a_long_chart_table_is_built_when_its_expander_opens(rows, monkeypatch):
+    """Up to MAX_ROWS rows the table is always there; beyond, only once the reader opens the expander
+    (then the first MAX_ROWS rows and a CSV of them all, as ui.tables.table does everywhere)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.tables import MAX_ROWS
+
+    monkeypatch.setenv("LABLENS_TEST_ROWS", str(rows))
+    at = AppTest.from_function(_show_app, default_timeout=30).run()
+    assert not at.exception and at.caption[0].value == "summary" and len(at.expander) == 1
+    if rows <= MAX_ROWS:
+        assert len(at.dataframe[0].value) == rows
+        return
+    assert len(at.dataframe) == 0
+    at.session_state["big-data"] = True  # the reader opens "Data behind the chart"
+    at.run()
+    assert len(at.dataframe[0].value) == MAX_ROWS and list(at.dataframe[0].value["school"])[:2] == ["S0000", "S0001"]
+    assert len(at.get("download_button")) == 1
