@@ -37,13 +37,12 @@ if effects:
     view.evidence_row(outcome, by)
     marks_legend()
 
-units = view.unit_data(indicator, by, value)
 scope = (t("compare.scope_group", field=fmt.field_label(by), value=fmt.group_label(by, value)) if by and value
          else t("compare.scope_all"))
 
 st.subheader(t("compare.means_title"))
 st.caption(scope + " " + t("compare.means_caption"))
-show(view.means_chart(indicator, units, by, value), key="compare-means")
+show(view.means_chart(indicator, by, value), key="compare-means")
 
 st.subheader(t("compare.distribution_title"))
 st.caption(scope)
@@ -51,4 +50,4 @@ show(view.distribution_chart(indicator, by, value), key="compare-distribution")
 
 st.subheader(t("compare.slopes_title"))
 st.caption(scope)
-show(view.slope_chart(indicator, units, by, value), key="compare-slopes")
+show(view.slope_chart(indicator, by, value), key="compare-slopes")

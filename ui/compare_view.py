@@ -142,18 +142,16 @@ def unit_data(indicator: str, field_name: str | None, value: str | None) -> pd.D
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def means_chart(indicator: str, units: pd.DataFrame, field_name: str | None = None,
-                value: str | None = None) -> Chart | None:
+def means_chart(indicator: str, field_name: str | None = None, value: str | None = None) -> Chart | None:
     """Programme and comparison means before/after; cached like :func:`slope_chart`."""
-    if units.empty:
-        return None
-    return _means_chart_cached(_signature(), indicator, field_name, value, lang(), access.min_cell(), units)
+    return _means_chart_cached(_signature(), indicator, field_name, value, lang(), access.min_cell())
 
 
 @st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
 def _means_chart_cached(signature: tuple[int, int] | None, indicator: str, field_name: str | None,
-                        value: str | None, language: str, min_cell: int, _units: pd.DataFrame) -> Chart | None:
-    return _means_chart_build(indicator, _units)
+                        value: str | None, language: str, min_cell: int) -> Chart | None:
+    units = unit_data(indicator, field_name, value)
+    return None if units.empty else _means_chart_build(indicator, units)
 
 
 def _means_chart_build(indicator: str, units: pd.DataFrame) -> Chart | None:
@@ -217,21 +215,20 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
                  table.rename(columns=lambda c: t(f"col.{c}")))
 
 
-def slope_chart(indicator: str, units: pd.DataFrame, field_name: str | None = None,
-                value: str | None = None) -> Chart | None:
+def slope_chart(indicator: str, field_name: str | None = None, value: str | None = None) -> Chart | None:
     """One line per school; built once per snapshot, indicator, group, language and minimum cell (the
-    40,000 lines of a national database took 2–3 s of every rerun; bench/RESULTS.md, issue #6).
-    ``units`` must be ``unit_data(indicator, field_name, value)``."""
-    if units.empty:
-        return None
-    return _slope_chart_cached(_signature(), indicator, field_name, value, lang(), access.min_cell(), units)
+    40,000 lines of a national database took 2–3 s of every rerun; bench/RESULTS.md, issue #6). The
+    per-school rows (:func:`unit_data`) are read only when the chart is built: a warm rerun does not
+    unpickle and concatenate them (80,000 rows at national scale)."""
+    return _slope_chart_cached(_signature(), indicator, field_name, value, lang(), access.min_cell())
 
 
 @st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
 def _slope_chart_cached(signature: tuple[int, int] | None, indicator: str, field_name: str | None,
-                        value: str | None, language: str, min_cell: int, _units: pd.DataFrame) -> Chart | None:
+                        value: str | None, language: str, min_cell: int) -> Chart | None:
     """Shared, not copied (cache_resource): callers only draw the chart."""
-    return _slope_chart_build(indicator, _units)
+    units = unit_data(indicator, field_name, value)
+    return None if units.empty else _slope_chart_build(indicator, units)
 
 
 def _slope_chart_build(indicator: str, units: pd.DataFrame) -> Chart | None:
