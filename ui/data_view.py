@@ -42,10 +42,10 @@ from analysis.store import StoreError
 from ui import access, templates
 from ui import format as fmt
 from ui.charts import Chart, lang
-from ui.db import db_path
+from ui.db import db_path, signature
 from ui.export import csv_bytes
 from ui.i18n import current_language, t
-from ui.loaders import sql
+from ui.loaders import TTL, sql
 from ui.tables import table
 
 STAGED_KEY = "_datos_staged"
@@ -295,6 +295,13 @@ def dictionary() -> pd.DataFrame:
 
 
 def coverage_chart() -> Chart | None:
+    """Observations per country, indicator and year as a heatmap; built once per snapshot and language."""
+    return _coverage_chart_cached(signature(), lang())
+
+
+@st.cache_resource(ttl=TTL, max_entries=8, show_spinner=False)
+def _coverage_chart_cached(snapshot: tuple[int, int] | None, language: str) -> Chart | None:
+    """Shared, not copied (cache_resource): callers only draw the chart."""
     cov = sql(overview.COVERAGE_BY_YEAR_SQL)
     if cov.empty:
         return None
