@@ -37,7 +37,7 @@ import duckdb
 
 from analysis.sqlutil import ident, run
 
-DERIVED_VERSION = "3"
+DERIVED_VERSION = "4"
 CELLS_TABLE = "derived_student_cells"
 MOMENTS_TABLE = "derived_student_moments"
 STATE_TABLE = "derived_state"
@@ -202,7 +202,7 @@ def _signature(parts: dict[str, str], depends: tuple[str, ...]) -> str:
 def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     """Recompute the materialised page queries (analysis.overview.MATERIALISED) whose inputs changed;
     returns the tables recomputed."""
-    from analysis.overview import MATERIALISED  # overview imports compare, which imports this module
+    from analysis.overview import MATERIALISED, PREREQUISITES  # overview imports compare, which imports us
 
     c = ident(catalog)
     columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
@@ -214,7 +214,9 @@ def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     parts = input_fingerprints(con, catalog)
     stored = {r[0]: (r[1], r[2]) for r in con.execute(
         f"SELECT table_name, fingerprint, version FROM {c}.{INPUTS_TABLE}").fetchall()}
-    todo = [(table, fill, _signature(parts, depends)) for table, fill, _, depends in MATERIALISED.values()
+    steps = [*((table, fill, depends) for table, (fill, depends) in PREREQUISITES.items()),
+             *((table, fill, depends) for table, fill, _, depends in MATERIALISED.values())]
+    todo = [(table, fill, _signature(parts, depends)) for table, fill, depends in steps
             if stored.get(table) != (_signature(parts, depends), DERIVED_VERSION)]
     if not todo:
         return []
