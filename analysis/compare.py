@@ -33,6 +33,7 @@ import pandas as pd
 
 from analysis import derived, stats
 from analysis.disclosure import MIN_CELL
+from analysis.sqlutil import UNIT_PROGRAM_CTE
 from analysis.store import open_db
 
 DESIGNS = ("prepost", "did")
@@ -218,14 +219,6 @@ def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, prog
 
 
 # --- SQL builders (plain functions: tested without a database) ----------------------------------------------
-
-UNIT_PROGRAM_CTE = """up AS (
-    SELECT u.unit_id, coalesce(a.program, pa.program, 'unassigned') AS program,
-           coalesce(a.lab_type, pa.lab_type) AS lab_type, coalesce(a.start_year, pa.start_year) AS start_year
-    FROM units u
-    LEFT JOIN assignments a ON a.unit_id = u.unit_id
-    LEFT JOIN assignments pa ON pa.unit_id = u.parent_id AND a.unit_id IS NULL)"""
-
 
 def period_sql(pre: Window | None, post: Window | None, uses_waves: bool) -> tuple[str, list]:
     """SQL CASE giving 'pre'/'post'/NULL for an observation, and its bound parameters."""

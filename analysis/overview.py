@@ -4,9 +4,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis.compare import UNIT_PROGRAM_CTE
 from analysis.derived import HISTOGRAM_BINS, bin_sql
 from analysis.importer.layouts import fold
+from analysis.sqlutil import UNIT_PROGRAM_CTE
 
 PROGRAMME_OVERVIEW_SQL = """
 SELECT a.program, u.country, count(DISTINCT a.unit_id) AS units,
@@ -72,7 +72,7 @@ GROUP_VALUES_SQL = {
 
 STUDENT_ATTRIBUTE_NAMES_SQL = "SELECT DISTINCT name FROM student_attributes ORDER BY 1"
 
-_UNIT_PROGRAM = UNIT_PROGRAM_CTE  # one definition of "a unit's programme" (compare.py)
+_UNIT_PROGRAM = UNIT_PROGRAM_CTE  # one definition of "a unit's programme" (sqlutil.py)
 
 # field -> SQL expression for a one-value filter (a fixed whitelist: the field name never reaches SQL text).
 # Comparison units have no lab type: a lab type's schools are compared with all of them, so they stay.
