@@ -358,7 +358,8 @@ def print_table(report: dict) -> None:
                 note += f"; {r['cpu_seconds'] / base['cpu_seconds']:.2f}x"
             note += f" {baselines[name]}"
         if name in pandas and pandas[name] in res and "seconds" in res[pandas[name]]:
-            note += f"; pandas {res[pandas[name]]['seconds'] / r['seconds']:.1f}x slower"
+            ratio = res[pandas[name]]["seconds"] / r["seconds"]
+            note += f"; pandas {ratio:.1f}x slower" if ratio >= 1 else f"; pandas {1 / ratio:.1f}x faster"
         cpu = f"{r['cpu_seconds']:.2f}" if "cpu_seconds" in r else ""
         print(f"{name:<22}{r['seconds']:>10.3f}{cpu:>8}{warm:>9}{r['peak_mb']:>9.0f}  {note or r['seconds_all']}")
 
