@@ -16,7 +16,8 @@ The tables hold aggregates only (no student key) and cover the default windows:
 - ``derived_student_moments``: per indicator, level and unit, the linked pre/post moments of
   ``SCHOOL_MOMENTS_SQL`` over the per-student values of ``STUDENT_VALUES_SQL`` with wave periods.
 - ``derived_student_bins``: per indicator, level, unit and wave period, the count of values in each of
-  ``HISTOGRAM_BINS`` equal-width bins of the indicator's range (Comparar's distribution chart).
+  ``HISTOGRAM_BINS`` equal-width bins of the indicator's range in the unit's country (Comparar's
+  distribution chart).
 
 Besides, the page queries listed in ``analysis.overview.MATERIALISED`` (programme overview, coverage,
 data dictionary, missing units, students missing at post, small cells, ...) are stored as tables,
@@ -37,7 +38,7 @@ import duckdb
 
 from analysis.sqlutil import ident, run
 
-DERIVED_VERSION = "4"
+DERIVED_VERSION = "5"
 CELLS_TABLE = "derived_student_cells"
 MOMENTS_TABLE = "derived_student_moments"
 STATE_TABLE = "derived_state"
@@ -115,18 +116,21 @@ def _tables_sql(catalog: str, indicators: str) -> list[tuple[str, int]]:
                          FROM {obs} WHERE student_key IS NOT NULL AND indicator IN ({indicators}))
                    WHERE period IS NOT NULL GROUP BY indicator, level, unit_id, student_key)
         SELECT indicator, level, unit_id, {SCHOOL_MOMENTS_SQL} FROM s GROUP BY indicator, level, unit_id"""
-    # the value distribution per school and wave period, on the indicator's own range (all its rows)
+    # the value distribution per school and wave period, on the indicator's range in the school's country
+    # (all its rows there): countries report on their own scales (Saber 0-100, Guatemala 200-800)
     bins = f"""INSERT INTO {c}.{BINS_TABLE}
-        WITH r AS (SELECT indicator, level, min(value) AS lo, max(value) AS hi FROM {obs}
-                   WHERE student_key IS NOT NULL AND indicator IN ({indicators}) GROUP BY indicator, level),
-        v AS (SELECT o.indicator, o.level, o.unit_id, {WAVE_PERIOD_SQL} AS period, r.lo, r.hi,
-                     {bin_sql('o.value', 'r.lo', 'r.hi')} AS bin
-              FROM {obs} o JOIN r ON r.indicator = o.indicator AND r.level = o.level
-              WHERE o.student_key IS NOT NULL AND o.indicator IN ({indicators}))
+        WITH x AS (SELECT o.indicator, o.level, o.unit_id, u.country, o.wave, o.value FROM {obs} o
+                   JOIN {c}.units u ON u.unit_id = o.unit_id
+                   WHERE o.student_key IS NOT NULL AND o.indicator IN ({indicators})),
+        r AS (SELECT indicator, level, country, min(value) AS lo, max(value) AS hi FROM x
+              GROUP BY indicator, level, country),
+        v AS (SELECT x.indicator, x.level, x.unit_id, {WAVE_PERIOD_SQL} AS period, r.lo, r.hi,
+                     {bin_sql('x.value', 'r.lo', 'r.hi')} AS bin
+              FROM x JOIN r ON r.indicator = x.indicator AND r.level = x.level AND r.country = x.country)
         SELECT indicator, level, unit_id, period, coalesce(bin, 0) AS bin, any_value(lo) AS lo, any_value(hi) AS hi,
                count(*) AS count
         FROM v WHERE period IS NOT NULL GROUP BY indicator, level, unit_id, period, coalesce(bin, 0)"""
-    return [(cells, 1), (moments, 1), (bins, 2)]
+    return [(cells, 1), (moments, 1), (bins, 1)]
 
 
 def _create_sql(catalog: str) -> list[str]:

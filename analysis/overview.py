@@ -146,16 +146,19 @@ def unit_period_params(indicator: str, country: str, windows: tuple[int, int, in
 def histogram_sql(waves: bool, field: str | None = None, bins: int = HISTOGRAM_BINS) -> str:
     """Counts of values in equal-width bins per programme and period in one country (DuckDB does the binning).
 
-    The bins span the indicator's range over all countries and years (its level-'all' rows), so the
-    countries' charts share their bins. Parameters: those of :func:`unit_period_sql`, then the indicator
-    again (use :func:`histogram_params`). Columns: program, period, bin, lo, hi, count. Student
+    The bins span the indicator's range in the country (all its level-'all' rows there: every period,
+    programme and subgroup), so a filtered chart keeps the country's bins; countries keep their own
+    scales. Parameters: those of :func:`unit_period_sql`, then the indicator and the country again (use
+    :func:`histogram_params`). Columns: program, period, bin, lo, hi, count. Student
     indicators count student rows; unit indicators count unit-years.
     """
     inner = unit_period_sql(waves, field)
-    # reuse the filtered rows `b` of unit_period_sql, then bin them on the indicator's range
+    # reuse the filtered rows `b` of unit_period_sql, then bin them on the indicator's range in the country
     head, _, _ = inner.partition("\nSELECT unit_id, any_value(name)")
-    return f"""{head}, r AS (SELECT min(value) AS lo, max(value) AS hi FROM observations
-      WHERE indicator = ? AND level = 'all' AND (student_key IS NOT NULL OR (sex IS NULL AND grade IS NULL))),
+    return f"""{head}, r AS (SELECT min(o.value) AS lo, max(o.value) AS hi
+      FROM observations o JOIN units u USING (unit_id)
+      WHERE o.indicator = ? AND o.level = 'all' AND u.country = ?
+        AND (o.student_key IS NOT NULL OR (o.sex IS NULL AND o.grade IS NULL))),
 k AS (SELECT b.program, b.period, b.value, r.lo, r.hi, {bin_sql('b.value', 'r.lo', 'r.hi', bins)} AS bin
       FROM b, r WHERE b.period IS NOT NULL)
 SELECT program, period, coalesce(bin, 0) AS bin,
@@ -168,7 +171,7 @@ FROM k GROUP BY program, period, coalesce(bin, 0) ORDER BY program, period, bin"
 def histogram_params(indicator: str, country: str, windows: tuple[int, int, int, int] | None,
                      field: str | None = None, value: str | None = None) -> list:
     """Bound parameters for :func:`histogram_sql` in its documented order."""
-    return [*unit_period_params(indicator, country, windows, field, value), indicator]
+    return [*unit_period_params(indicator, country, windows, field, value), indicator, country]
 
 
 def histogram_derived_sql(field: str | None = None) -> str | None:
