@@ -269,6 +269,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild_derived(args: argparse.Namespace) -> int:
+    """Recompute every derived table (analysis/derived.py) and publish a new snapshot."""
+    from analysis import derived
+    from analysis.store import writable_snapshot
+
+    db = _db(args)
+    if not db.exists():
+        raise CliError(f"no database at {db}")
+    recomputed: list[str] = []
+    with writable_snapshot(db) as con:
+        recomputed = derived.refresh(con, "target", full=True)
+    if args.json:
+        _print_json({"database": str(db), "indicators_recomputed": recomputed})
+    else:
+        print(f"rebuilt the derived tables of {db}: {len(recomputed)} indicator(s) with student rows, "
+              "and every stored page query")
+    return 0
+
+
 def cmd_key(args: argparse.Namespace) -> int:
     """Back up, restore or fingerprint the pseudonymisation key (it lives outside the database)."""
     from analysis import keys
@@ -388,6 +407,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the database and its backups, change nothing")
     p.add_argument("--from", dest="source", help="the backup file to restore (default: DB.bak, the last snapshot)")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("rebuild-derived", help="recompute the derived tables (after editing the database "
+                                               "outside LabLens)")
+    common(p)
+    p.set_defaults(func=cmd_rebuild_derived)
 
     p = sub.add_parser("key", help="back up, restore or check the student pseudonymisation key")
     common(p)

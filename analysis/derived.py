@@ -28,8 +28,10 @@ Every other request (explicit wave windows, year windows on wave data, student-a
 reads the raw rows, as before. ``derived_state`` records, per indicator, the fingerprint of the rows
 the tables were computed from (student rows, the sum of their import ids and years, and their values
 to three decimals, as exact integers); a reader trusts the tables only when the fingerprint of the
-current rows matches, so a database edited outside LabLens falls back to the raw rows rather than
-showing stale numbers. Refresh is incremental: only indicators whose fingerprint changed are recomputed.
+current rows matches, so rows added, removed or changed in value outside LabLens send the reader back
+to the raw rows rather than to stale numbers. An outside edit that only relabels rows (moves them to
+another school or wave, keeping every count and sum) is not seen: ``python -m analysis rebuild-derived``
+recomputes everything. Refresh is incremental: only indicators whose fingerprint changed are recomputed.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import duckdb
 
 from analysis.sqlutil import ident, run
 
-DERIVED_VERSION = "5"
+DERIVED_VERSION = "6"
 CELLS_TABLE = "derived_student_cells"
 MOMENTS_TABLE = "derived_student_moments"
 STATE_TABLE = "derived_state"
@@ -53,7 +55,8 @@ HISTOGRAM_BINS = 20  # analysis.overview.histogram_sql's bins; the bin formula b
 INPUT_PARTS: dict[str, str] = {
     "observations": "SELECT count(*), sum(import_id), sum(year), count(wave) FROM {c}observations",
     "student_rows": """SELECT count(student_key), sum(import_id) FILTER (WHERE student_key IS NOT NULL),
-        sum(year) FILTER (WHERE student_key IS NOT NULL), count(wave) FILTER (WHERE student_key IS NOT NULL)
+        sum(year) FILTER (WHERE student_key IS NOT NULL), count(wave) FILTER (WHERE student_key IS NOT NULL),
+        sum(TRY_CAST(round(value * 1000) AS HUGEINT)) FILTER (WHERE student_key IS NOT NULL)
         FROM {c}observations""",
     "units": """SELECT count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department, municipality,
         authority, zone)) FROM {c}units""",
@@ -161,13 +164,17 @@ def _int(value) -> int | None:
     return None if value is None else int(value)
 
 
-def refresh(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+def refresh(con: duckdb.DuckDBPyConnection, catalog: str, full: bool = False) -> list[str]:
     """Bring the derived tables of ``catalog`` up to date with its observations; returns the indicators
     recomputed. Called by every writer before it publishes a snapshot (and by erasure, which rewrites
-    files itself)."""
+    files itself). ``full`` recomputes everything (``python -m analysis rebuild-derived``: after an edit
+    made outside LabLens that moved rows between schools or waves, which the fingerprints cannot see)."""
+    c = ident(catalog)
+    if full:
+        for table in (STATE_TABLE, INPUTS_TABLE):
+            run(con, f"DROP TABLE IF EXISTS {c}.{table}")
     for statement in _create_sql(catalog):
         run(con, statement)
-    c = ident(catalog)
     now = fingerprints(con, catalog)
     stored = {r[0]: (tuple(_int(v) for v in r[1:5]), r[5]) for r in con.execute(
         f"SELECT indicator, student_rows, import_sum, year_sum, value_sum, version FROM {c}.{STATE_TABLE}").fetchall()}

@@ -155,10 +155,13 @@ def histogram_sql(waves: bool, field: str | None = None, bins: int = HISTOGRAM_B
     inner = unit_period_sql(waves, field)
     # reuse the filtered rows `b` of unit_period_sql, then bin them on the indicator's range in the country
     head, _, _ = inner.partition("\nSELECT unit_id, any_value(name)")
+    if field in ("sex", "grade"):  # subgroup rows, whose values may lie outside the totals' range
+        scope = f"o.{field} IS NOT NULL"
+    else:
+        scope = "(o.student_key IS NOT NULL OR (o.sex IS NULL AND o.grade IS NULL))"
     return f"""{head}, r AS (SELECT min(o.value) AS lo, max(o.value) AS hi
       FROM observations o JOIN units u USING (unit_id)
-      WHERE o.indicator = ? AND o.level = 'all' AND u.country = ?
-        AND (o.student_key IS NOT NULL OR (o.sex IS NULL AND o.grade IS NULL))),
+      WHERE o.indicator = ? AND o.level = 'all' AND u.country = ? AND {scope}),
 k AS (SELECT b.program, b.period, b.value, r.lo, r.hi, {bin_sql('b.value', 'r.lo', 'r.hi', bins)} AS bin
       FROM b, r WHERE b.period IS NOT NULL)
 SELECT program, period, coalesce(bin, 0) AS bin,
