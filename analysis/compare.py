@@ -378,14 +378,6 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
     return _prepost_students_result(groups, clusters, req, keys)
 
 
-_STUDENT_VALUES_SQL = derived.STUDENT_VALUES_SQL
-
-
-def _school_moments_sql() -> str:
-    """Per-school moments over the per-student values of _STUDENT_VALUES_SQL (select list only)."""
-    return derived.SCHOOL_MOMENTS_SQL
-
-
 def _unit_level_groups(req: Request) -> bool:
     """True when every group field is the school or an attribute of the unit (not of the row or student)."""
     return all(f == "school" or (f not in req.attributes and GROUP_FIELDS[f].startswith(("u.", "up.")))
@@ -414,9 +406,9 @@ def _student_first_sql(req: Request, keys: list[str], kl: str) -> tuple[str, lis
         period, params = period_sql(req.pre, req.post, req.uses_waves)
         per = f"""WITH b AS (SELECT o.unit_id, o.student_key, o.year, o.value, {period} AS period
                   FROM observations o WHERE o.indicator = ? AND o.level = ?),
-            s AS (SELECT unit_id, student_key, {_STUDENT_VALUES_SQL}
+            s AS (SELECT unit_id, student_key, {derived.STUDENT_VALUES_SQL}
                   FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)
-            SELECT unit_id, {_school_moments_sql()} FROM s GROUP BY unit_id"""
+            SELECT unit_id, {derived.SCHOOL_MOMENTS_SQL} FROM s GROUP BY unit_id"""
     sql = f"""WITH {UNIT_PROGRAM_CTE}, per AS ({per})
         SELECT up.program, u.country{''.join(', ' + g for g in groups)}, per.*
         FROM per JOIN units u ON u.unit_id = per.unit_id JOIN up ON up.unit_id = per.unit_id
@@ -428,9 +420,9 @@ def _student_school_stats_sql(base: str, keys: list[str], kl: str) -> str:
     """Per group and school: moments of v_pre, v_post (everybody and linked) and of the linked differences."""
     group_any = ", ".join(f"any_value({k}) AS {k}" for k in keys)
     return f"""WITH b AS ({base}), s AS (
-        SELECT unit_id, student_key, {group_any}, {_STUDENT_VALUES_SQL}
+        SELECT unit_id, student_key, {group_any}, {derived.STUDENT_VALUES_SQL}
         FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)
-        SELECT {kl}, unit_id, {_school_moments_sql()}
+        SELECT {kl}, unit_id, {derived.SCHOOL_MOMENTS_SQL}
         FROM s GROUP BY {kl}, unit_id ORDER BY {kl}, unit_id"""
 
 
@@ -731,27 +723,23 @@ def _did_cells(con, req: Request, prog: str | None, country: str | None, cohort:
         fparams.append(cohort)
     shared = "any_value(program) AS program, any_value(country) AS country," if prog is None else ""
     derived_cells = _did_cells_derived_sql(sub)
-    if derived_cells is not None:
+    if derived_cells is not None:  # one precomputed row per cell (analysis.derived)
         base, params, gcols = derived_cells
-        return _fetch(con, f"""WITH b AS ({base})
-            SELECT unit_id, {', '.join(f'any_value({g}) AS {g}' for g in gcols) + ',' if gcols else ''} {shared}
-                   (program <> 'comparison')::INTEGER AS treated, (period = 'post')::INTEGER AS post, year,
-                   any_value(mean) AS y, any_value(rows) AS w, any_value(var) AS v, any_value(students) AS students
-            FROM b WHERE period IS NOT NULL {filters}
-            GROUP BY unit_id, {', '.join(gcols) + ',' if gcols else ''} treated, post, year""", [*params, *fparams])
-    base, params, names = observations_sql(sub)
-    gcols = _group_cols(names)
-    value = ("sum(value * coalesce(n, 0)) / nullif(sum(coalesce(n, 0)), 0)" if (req.weighted and not req.student_level)
-             else "avg(value)")
-    weight = "count(*)" if req.student_level else "sum(n)"
-    # the within-cell variance and distinct students only mean something for student rows; for unit rows
-    # (one per unit-year) a per-cell distinct count was a third of the query (328,000 cells at 10 M rows)
-    spread = ("var_samp(value) AS v, count(DISTINCT student_key) AS students" if req.student_level
-              else "CAST(NULL AS DOUBLE) AS v, 0 AS students")
+        values = "any_value(mean) AS y, any_value(rows) AS w, any_value(var) AS v, any_value(students) AS students"
+    else:
+        base, params, names = observations_sql(sub)
+        gcols = _group_cols(names)
+        value = ("sum(value * coalesce(n, 0)) / nullif(sum(coalesce(n, 0)), 0)"
+                 if (req.weighted and not req.student_level) else "avg(value)")
+        weight = "count(*)" if req.student_level else "sum(n)"
+        # the within-cell variance and distinct students only mean something for student rows; for unit
+        # rows (one per unit-year) a per-cell distinct count was a third of the query (328,000 cells at 10 M)
+        spread = ("var_samp(value) AS v, count(DISTINCT student_key) AS students" if req.student_level
+                  else "CAST(NULL AS DOUBLE) AS v, 0 AS students")
+        values = f"{value} AS y, {weight} AS w, {spread}"
     return _fetch(con, f"""WITH b AS ({base})
         SELECT unit_id, {', '.join(f'any_value({g}) AS {g}' for g in gcols) + ',' if gcols else ''} {shared}
-               (program <> 'comparison')::INTEGER AS treated, (period = 'post')::INTEGER AS post, year,
-               {value} AS y, {weight} AS w, {spread}
+               (program <> 'comparison')::INTEGER AS treated, (period = 'post')::INTEGER AS post, year, {values}
         FROM b WHERE period IS NOT NULL {filters}
         GROUP BY unit_id, {', '.join(gcols) + ',' if gcols else ''} treated, post, year""", [*params, *fparams])
 
