@@ -48,16 +48,22 @@ INPUTS_TABLE = "derived_inputs"
 BINS_TABLE = "derived_student_bins"
 HISTOGRAM_BINS = 20  # analysis.overview.histogram_sql's bins; the bin formula below is the same there
 
+# Fingerprint of an indicator's student rows: exact integers, so two computations of the same rows
+# always agree (a float sum's last digit depends on DuckDB's thread scheduling).
+FINGERPRINT_SQL = """count(student_key) AS student_rows,
+       sum(import_id) FILTER (WHERE student_key IS NOT NULL) AS import_sum,
+       sum(year) FILTER (WHERE student_key IS NOT NULL) AS year_sum,
+       sum(TRY_CAST(round(value * 1000) AS HUGEINT)) FILTER (WHERE student_key IS NOT NULL) AS value_sum"""
+
 # Fingerprints of what the materialised page queries read (analysis.overview.MATERIALISED names, per
 # query, the parts it depends on): exact integers per table, cheap enough to check once per snapshot when
-# a dashboard process opens it (about 0.1 s at 10 million rows). Values are left out (a full pass);
-# compare() checks them per indicator.
+# a dashboard process opens it (0.1-0.3 s at 10 million rows). Values of unit rows are left out; those
+# of student rows are in, because the pooled means and bins read from the student tables.
 INPUT_PARTS: dict[str, str] = {
     "observations": "SELECT count(*), sum(import_id), sum(year), count(wave) FROM {c}observations",
-    "student_rows": """SELECT count(student_key), sum(import_id) FILTER (WHERE student_key IS NOT NULL),
-        sum(year) FILTER (WHERE student_key IS NOT NULL), count(wave) FILTER (WHERE student_key IS NOT NULL),
-        sum(TRY_CAST(round(value * 1000) AS HUGEINT)) FILTER (WHERE student_key IS NOT NULL)
-        FROM {c}observations""",
+    # the per-indicator fingerprint of compare(), over every indicator at once, and the rows with a wave
+    "student_rows": f"""SELECT {FINGERPRINT_SQL}, count(wave) FILTER (WHERE student_key IS NOT NULL)
+        FROM {{c}}observations""",
     "units": """SELECT count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department, municipality,
         authority, zone)) FROM {c}units""",
     "assignments": "SELECT count(*), sum(hash(unit_id, program, lab_type, start_year)) FROM {c}assignments",
@@ -70,12 +76,6 @@ INPUT_PARTS: dict[str, str] = {
 WAVE_PERIOD_SQL = ("CASE WHEN wave IN ('pre', 'baseline') THEN 'pre' "
                    "WHEN wave IN ('post', 'endline') THEN 'post' END")
 
-# Fingerprint of an indicator's student rows: exact integers, so two computations of the same rows
-# always agree (a float sum's last digit depends on DuckDB's thread scheduling).
-FINGERPRINT_SQL = """count(student_key) AS student_rows,
-       sum(import_id) FILTER (WHERE student_key IS NOT NULL) AS import_sum,
-       sum(year) FILTER (WHERE student_key IS NOT NULL) AS year_sum,
-       sum(TRY_CAST(round(value * 1000) AS HUGEINT)) FILTER (WHERE student_key IS NOT NULL) AS value_sum"""
 
 # Per student: the mean value in each period, a bit mask of ``year % 64`` of each period, the year span.
 STUDENT_VALUES_SQL = """avg(value) FILTER (WHERE period = 'pre') AS v_pre,

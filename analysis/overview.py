@@ -83,8 +83,8 @@ FILTER_FIELDS = {
 }
 
 
-# filters on an attribute of the unit (the derived per-school tables can answer those)
-UNIT_FILTER_FIELDS = ("zone", "lab_type", "department", "municipality", "authority")
+# filters on an attribute of the unit, not of the row (the derived per-school tables can answer those)
+UNIT_FILTER_FIELDS = tuple(f for f, expr in FILTER_FIELDS.items() if not expr.startswith("o."))
 
 
 def _period_filter(field: str | None) -> tuple[str, str, str]:
