@@ -6,6 +6,8 @@ runs on its own `cursor()` that is closed once its result is fully fetched (STAC
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -71,14 +73,21 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _connection(str(path), signature())
 
 
-def query(sql: str, params: list | None = None) -> pd.DataFrame:
-    """Run one bound query on a fresh cursor and return all rows as a DataFrame."""
+@contextlib.contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh cursor on the snapshot this run reads, pointed at its catalog and closed after use."""
     cur = connection().cursor()
     try:
         cur.execute("USE lablens")
-        return cur.execute(sql, params or []).df()
+        yield cur
     finally:
         cur.close()
+
+
+def query(sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one bound query on a fresh cursor and return all rows as a DataFrame."""
+    with cursor() as cur:
+        return cur.execute(sql, params or []).df()
 
 
 def is_demo() -> bool:

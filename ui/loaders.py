@@ -20,7 +20,7 @@ from analysis import derived, overview
 from analysis.compare import CompareError, compare
 from analysis.disclosure import MIN_CELL
 from ui import access
-from ui.db import connection, query, signature
+from ui.db import connection, cursor, query, signature
 from ui.i18n import t
 
 log = logging.getLogger("lablens.ui")
@@ -42,12 +42,8 @@ def _sql_cached(sql: str, params: tuple, signature: tuple[int, int] | None) -> p
 def _derived_current(signature: tuple[int, int] | None) -> bool:
     """Whether the snapshot's derived tables describe its rows (analysis.derived.current), once per snapshot."""
     try:
-        cur = connection().cursor()
-        try:
-            cur.execute("USE lablens")
+        with cursor() as cur:
             return derived.current(cur)
-        finally:
-            cur.close()
     except duckdb.Error:
         log.exception("checking the derived tables failed; reading the raw rows")
         return False
@@ -196,6 +192,13 @@ def show_problem(outcome: Outcome) -> None:
 
 # --- unit-level data for the charts ------------------------------------------------------------------------
 
+def _student_waves_derived(info: dict) -> bool:
+    """True when the per-school derived tables can answer for this indicator: it has waves, only student
+    rows (the tables hold student rows only), and the snapshot's derived tables are current."""
+    return (bool(info.get("uses_waves")) and info.get("student_observations") == info.get("observations")
+            and _derived_current(_signature()))
+
+
 def unit_periods(indicator: str, country: str, w: tuple[int, int, int, int] | None,
                  field_name: str | None = None, value: str | None = None) -> pd.DataFrame:
     info = indicator_info(indicator) or {}
@@ -206,8 +209,7 @@ def unit_periods(indicator: str, country: str, w: tuple[int, int, int, int] | No
     f = field_name if value is not None else None
     params = overview.unit_period_params(indicator, country, None if waves else w, f, value)
     pooled = overview.unit_period_derived_sql(f)
-    if (waves and pooled and info.get("student_observations") == info.get("observations")
-            and _derived_current(_signature())):
+    if pooled and _student_waves_derived(info):
         return sql(pooled, params)  # linked-student waves: pooled from the per unit x year cells
     return sql(overview.unit_period_sql(waves, f), params)
 
@@ -220,8 +222,7 @@ def histogram(indicator: str, country: str, w: tuple[int, int, int, int] | None,
         return pd.DataFrame(columns=["program", "period", "bin", "lo", "hi", "count"])
     f = field_name if value is not None else None
     binned = overview.histogram_derived_sql(f)
-    if (waves and binned and info.get("student_observations") == info.get("observations")
-            and _derived_current(_signature())):
+    if binned and _student_waves_derived(info):
         return sql(binned, overview.unit_period_params(indicator, country, None, f, value))
     return sql(overview.histogram_sql(waves, f), overview.histogram_params(indicator, country, None if waves
                                                                              else w, f, value))
