@@ -177,10 +177,7 @@ def _derived_refresh_step(db: str) -> dict:
         shutil.copyfile(db, copy)
         con = duckdb.connect()
         con.execute(f"ATTACH '{copy}' AS target")
-        for table in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'target' "
-                                 "AND starts_with(table_name, 'derived_')").fetchall():
-            con.execute(f"DROP TABLE target.{table[0]}")
-        out = _timed(lambda: derived.refresh(con, "target"))
+        out = _timed(lambda: derived.refresh(con, "target", full=True))
         con.close()
         return out
     finally:
