@@ -8,6 +8,7 @@ atomically (`store.writable_snapshot`): an import lands whole or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -270,9 +271,10 @@ def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
     i_country, i_type, i_muni = pos["x0"], pos["x1"], pos["x2"]
     i_desc = [(k, pos[f"d_{k}"]) for k in ("name", "department", "municipality", "zone", "authority")]
     i_keys = [pos[k] for k in key_names]
-    countries: dict = {}
-    types: dict = {}
-    zones: dict = {}
+    # the few distinct countries, unit types and zones are normalised once each
+    country_code = functools.cache(nz.country_code)
+    unit_type_code = functools.cache(nz.unit_type_code)
+    zone_code = functools.cache(nz.zone_code)
     for rec in records:
         parts = [rec[i] or None for i in i_parts]
         raw_country, raw_type, raw_muni = rec[i_country] or None, rec[i_type] or None, rec[i_muni] or None
@@ -280,18 +282,14 @@ def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
         if lay.country:
             country = lay.country
         else:
-            country = countries.get(raw_country, countries)
-            if country is countries:
-                country = countries[raw_country] = nz.country_code(raw_country)
+            country = country_code(raw_country)
         problem = None
         if lay.country_col is not None and raw_country and country is None:
             problem = f"unknown country '{raw_country}' (expected CO or GT)"
         if lay.unit_type:
             unit_type = lay.unit_type
         else:
-            unit_type = types.get(raw_type, types)
-            if unit_type is types:
-                unit_type = types[raw_type] = nz.unit_type_code(raw_type)
+            unit_type = unit_type_code(raw_type)
         if lay.unit_type_col is not None and raw_type and unit_type is None:
             problem = problem or f"unknown unit type '{raw_type}' (school, municipality or department)"
         raw_code = " / ".join(p for p in parts if p) or None
@@ -338,9 +336,7 @@ def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
         if problem:
             out_keys.append((*(rec[i] for i in i_keys), None, problem, raw_code))
             continue
-        zone = zones.get(d["zone"], zones)
-        if zone is zones:
-            zone = zones[d["zone"]] = nz.zone_code(d["zone"])
+        zone = zone_code(d["zone"])
         rows = nz.unit_rows(code, country, unit_type, name=name, department=d["department"],
                             municipality=d["municipality"], authority=d["authority"],
                             zone=zone, parent_code=parent_code)
