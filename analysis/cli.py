@@ -271,7 +271,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_rebuild_derived(args: argparse.Namespace) -> int:
     """Recompute every derived table (analysis/derived.py) and publish a new snapshot."""
-    from analysis import derived
+    from analysis import derived, standard_results
+    from analysis.sqlutil import run
     from analysis.store import writable_snapshot
 
     db = _db(args)
@@ -280,11 +281,12 @@ def cmd_rebuild_derived(args: argparse.Namespace) -> int:
     recomputed: list[str] = []
     with writable_snapshot(db) as con:
         recomputed = derived.refresh(con, "target", full=True)
+        run(con, f"DROP TABLE IF EXISTS target.{standard_results.TABLE}")  # recomputed before publishing
     if args.json:
         _print_json({"database": str(db), "indicators_recomputed": recomputed})
     else:
         print(f"rebuilt the derived tables of {db}: {len(recomputed)} indicator(s) with student rows, "
-              "and every stored page query")
+              "every stored page query and the stored standard results")
     return 0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import derived
+from analysis import derived, standard_results
 from analysis.catalog import indicator_rows
 
 SCHEMA_VERSION = "1"
@@ -236,6 +236,7 @@ def writable_snapshot(path: str | os.PathLike | None = None,
             work.execute(f"CHECKPOINT {alias}")
             work.execute(f"DETACH {alias}")
             attached = False
+            standard_results.refresh_file(tmp)  # the dashboard's first-view results (analysis.standard_results)
             _verify(tmp)
             if db.exists():
                 _rotate_backups(db)

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analysis import derived, overview
+from analysis import derived, overview, standard_results
 from analysis.compare import CompareError, compare
 from analysis.disclosure import MIN_CELL
 from ui import access
@@ -65,7 +65,13 @@ def sql(statement: str, params: tuple | list = ()) -> pd.DataFrame:
 def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: str, by: tuple[str, ...],
                     program: str | None, pre: str | None, post: str | None,
                     level: str, min_cell: int = MIN_CELL) -> tuple[pd.DataFrame | None, str | None, bool]:
-    """(frame, CompareError reason, failed): failures are cached too, so they are computed and logged once."""
+    """(frame, CompareError reason, failed): failures are cached too, so they are computed and logged once.
+    A result stored with the snapshot for this very request and data (analysis.standard_results) is read
+    instead of computed."""
+    stored = _stored_result(signature, indicator, standard_results.request_key(
+        indicator, design, by, program, pre, post, level, min_cell))
+    if stored is not None:
+        return stored.frame, stored.error, False
     try:
         frame = compare(connection(), indicator, design=design, by=list(by) or None, program=program, pre=pre,
                         post=post, level=level, min_cell=min_cell)
@@ -76,6 +82,29 @@ def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: s
                       program, pre, post)
         return None, None, True
     return frame, None, False
+
+
+@st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
+def _stored_signatures(signature: tuple[int, int] | None) -> dict[str, str]:
+    """Per indicator with stored results, the signature of its current data (one scan, once per snapshot)."""
+    try:
+        with cursor() as cur:
+            return standard_results.signatures(cur, standard_results.stored_indicators(cur))
+    except duckdb.Error:
+        log.exception("checking the stored results failed; computing every result live")
+        return {}
+
+
+def _stored_result(signature: tuple[int, int] | None, indicator: str, key: str) -> standard_results.Stored | None:
+    sigs = _stored_signatures(signature)
+    if indicator not in sigs:
+        return None
+    try:
+        with cursor() as cur:
+            return standard_results.lookup(cur, key, sigs[indicator])
+    except (duckdb.Error, ValueError):
+        log.exception("reading the stored result %s failed; computing it live", key)
+        return None
 
 
 @dataclass
@@ -127,32 +156,16 @@ def programme_names() -> list[str]:
 
 
 def windows(indicator: str) -> dict[tuple[str, str], tuple[int, int, int, int] | None]:
-    """Pre and post year windows per (programme, country) for a yearly indicator; None with waves.
-
-    Pre = the country's first year of data to the year before the programme's first start; post = the
-    programme's last start year to the last year of data. With staggered starts (ValleLabs 2019–2021)
-    this compares "before any lab" with "after every lab started", the same calendar years for the
-    comparison units, in one estimate (compare() would otherwise give one row per start-year cohort).
-    """
+    """Pre and post year windows per (programme, country) for a yearly indicator; None with waves
+    (:func:`analysis.standard_results.programme_windows`, which the snapshot writer uses too)."""
     info = indicator_info(indicator)
-    out: dict[tuple[str, str], tuple[int, int, int, int] | None] = {}
-    years = sql(overview.INDICATOR_YEARS_SQL, (indicator,)).set_index("country")
-    for row in programmes().itertuples(index=False):
-        key = (row.program, row.country)
-        if info is None or info["uses_waves"] or row.country not in years.index or pd.isna(row.first_start):
-            out[key] = None
-            continue
-        first, last = int(years.loc[row.country, "first_year"]), int(years.loc[row.country, "last_year"])
-        pre = (first, int(row.first_start) - 1)
-        post = (int(row.last_start), last)
-        out[key] = (*pre, *post) if pre[0] <= pre[1] and post[0] <= post[1] else None
-    return out
+    if info is None:
+        return {(r.program, r.country): None for r in programmes().itertuples(index=False)}
+    return standard_results.programme_windows(bool(info["uses_waves"]),
+                                              sql(overview.INDICATOR_YEARS_SQL, (indicator,)), programmes())
 
 
-def window_text(w: tuple[int, int, int, int] | None) -> tuple[str | None, str | None]:
-    if w is None:
-        return None, None
-    return (f"{w[0]}-{w[1]}" if w[0] != w[1] else str(w[0])), (f"{w[2]}-{w[3]}" if w[2] != w[3] else str(w[2]))
+window_text = standard_results.window_text
 
 
 def programme_results(indicator: str, design: str = "did", by: str | list[str] | None = None,
@@ -168,9 +181,9 @@ def programme_results(indicator: str, design: str = "did", by: str | list[str] |
     if info["uses_waves"]:
         return compare_result(indicator, design, by, level=level)
     frames, errors, failed = [], [], 0
-    for (program, _country), w in windows(indicator).items():
-        pre, post = window_text(w)
-        res = compare_result(indicator, design, by, program=program, pre=pre, post=post, level=level)
+    by_t = tuple([by] if isinstance(by, str) else list(by or []))
+    for req in standard_results.programme_requests(indicator, design, by_t, False, windows(indicator), level):
+        res = compare_result(indicator, design, by, program=req.program, pre=req.pre, post=req.post, level=level)
         errors += res.errors
         failed += res.failed
         if res.frame is not None:

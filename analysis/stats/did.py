@@ -260,7 +260,8 @@ def wild_cluster_bootstrap(
 
     WCR of Cameron, Gelbach & Miller (2008): fit the model with the null imposed (column ``col``
     dropped), build y* = ŷ_r + v_g·û_r with one weight v_g per cluster and replication, and compare
-    the CRV1 t-statistics of β*[col] with the observed one: p = share of |t*| ≥ |t| (symmetric).
+    the CRV1 t-statistics of β*[col] with the observed one: p = share of |t*| ≥ |t| (symmetric; ties
+    within a relative 1e-9 count as extreme, so rounding never decides a tie).
     ``codes`` are cluster labels, one per row (draw column j goes to the j-th label in sorted
     order, so the result does not depend on row order). ``weight_type="auto"``
     uses Webb six-point weights when G < 12, else Rademacher. Vectorised: everything is reduced to
@@ -300,6 +301,10 @@ def wild_cluster_bootstrap(
     cmat = np.vstack([np.bincount(g, weights=a[j] * u_r, minlength=n_clusters) for j in range(k)])
     dmat = np.column_stack([np.bincount(g, weights=a_d * xx[:, j], minlength=n_clusters) for j in range(k)])
     alpha = cmat[col]
+    # a draw that reproduces the observed t exactly (all the clusters that carry the estimate flipped the
+    # same way: frequent with few treated clusters) is a tie, counted as extreme; a relative 1e-9 keeps
+    # rounding in the last digits (which DuckDB's parallel sums vary between runs) from deciding it
+    threshold = abs(t_obs) * (1.0 - 1e-9)
     rng = np.random.default_rng(seed)
     chunk = _chunk_size(n_clusters)
     extreme = 0
@@ -311,7 +316,7 @@ def wild_cluster_bootstrap(
         with np.errstate(divide="ignore", invalid="ignore"):
             t_b = (base_d + cv[col]) / se_b
         t_b = np.where(np.isnan(t_b), 0.0, t_b)
-        extreme += int(np.count_nonzero(np.abs(t_b) >= abs(t_obs)))
+        extreme += int(np.count_nonzero(np.abs(t_b) >= threshold))
     return WildBootstrapResult(
         p_value=extreme / reps,
         t_stat=float(t_obs),

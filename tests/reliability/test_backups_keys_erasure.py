@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from analysis import audit
+from analysis import audit, standard_results
 from analysis.backups import backup_files, forget_student
 from analysis.importer.pipeline import ImportFailed, import_file
 from analysis.privacy import pseudonym
@@ -111,7 +112,9 @@ def _files_containing(folder: Path, needle: bytes) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_file() and needle in p.read_bytes())
 
 
-def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: Path, key_file: Path) -> None:
+def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: Path, key_file: Path,
+                                                                     monkeypatch) -> None:
+    monkeypatch.setenv("LABLENS_STORE_MIN_ROWS", "0")  # stored compare() results too (analysis.standard_results)
     db = tmp_path / "lablens.duckdb"
     pre = [("GONE-1", SCHOOL_A, "pre", 40.0), ("KEEP-2", SCHOOL_A, "pre", 61.0), ("KEEP-3", SCHOOL_B, "pre", 70.0)]
     import_file(students_csv(tmp_path / "pre.csv", pre, extra="mestizo"), db)
@@ -146,6 +149,12 @@ def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: 
         assert rows(copy, "SELECT sum(n_pre) FROM derived_student_moments") == [(2,)]
         assert rows(copy, "SELECT sum(students) FROM derived_student_cells WHERE period = 'pre'") == [(2,)]
     assert rows(db, "SELECT sum(n_pre), sum(n_linked) FROM derived_student_moments") == [(2, 1)]
+    # and the stored compare() results were recomputed without the student, in every file
+    for copy in [db, *backup_files(db)]:
+        with duckdb.connect(str(copy), read_only=True) as con:
+            assert standard_results.stored_indicators(con) == ["score_math"]
+            current = standard_results.signatures(con)["score_math"]
+            assert con.execute(f"SELECT DISTINCT signature FROM {standard_results.TABLE}").fetchall() == [(current,)]
     assert _files_containing(tmp_path, gone.encode()) == []  # db, every .bak, the audit log: nowhere
     assert len(backup_files(db)) == 3
     for copy in backup_files(db):

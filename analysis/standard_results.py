@@ -1,0 +1,322 @@
+"""Standard compare() results, computed when a large snapshot is written (issue #6).
+
+A dashboard page's first view asks compare() for the same few results whatever the user does next:
+each indicator's difference-in-differences per programme (overall, by department and by zone) and its
+pre/post (overall and by school). At national scale each call costs 0.7-1.8 s even on the per-school
+derived tables (``analysis.derived``): a DiD on a yearly rate has one cell per school-year (400,000 at
+Colombia's scale) for the cluster-robust OLS, the pre-trend and the wild bootstrap. Four such calls made
+Regiones' first view take 5-7 s on the 10-million-row benchmark.
+
+So when a snapshot is written, :func:`refresh` runs those *standard requests* with compare() itself
+and stores each result (or its CompareError reason) in ``derived_results``; the dashboard reads a stored
+result only when everything it was computed from is unchanged (:func:`signatures`):
+
+- the indicator's rows, through an exact per-indicator fingerprint: row count, year and wave counts and
+  the sum of a hash of every row's content (unit, student key, year, wave, level, sex, grade, value and
+  weight), so edits made outside LabLens, relabelling included, are seen;
+- the roster and catalogue (units, assignments, indicators);
+- the code: a hash of the ``analysis`` package's source and of the numerical libraries' versions, so a
+  new LabLens version never serves numbers an older one computed.
+
+A result read from the table is the frame compare() returned (same columns, dtypes and values; the
+test suite checks every stored request against a live call). Any other request is computed live, as
+before. Only indicators with at least :func:`store_min_rows` rows (250,000 unless
+``LABLENS_STORE_MIN_ROWS`` says otherwise) are stored: below that a live call takes well under a second,
+and small writes (the demo, the tests) stay as fast as they were.
+
+The windows of yearly indicators are the dashboard's programme windows (:func:`programme_windows`):
+before any lab of the programme started, and from the last start on, in the same calendar years for the
+comparison schools. They live here so that the writer and the dashboard build the same requests.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.disclosure import MIN_CELL
+from analysis.sqlutil import run
+
+log = logging.getLogger("lablens.analysis")
+
+TABLE = "derived_results"
+STORE_MIN_ROWS = 250_000  # default of LABLENS_STORE_MIN_ROWS
+DID_GROUPS: tuple[tuple[str, ...], ...] = ((), ("department",), ("zone",))
+PREPOST_GROUPS: tuple[tuple[str, ...], ...] = ((), ("school",))
+
+# Per indicator, exact integers (a float sum's last digit depends on DuckDB's thread scheduling).
+_ROWS_SQL = """SELECT indicator, count(*) AS rows, count(student_key) AS student_rows, count(wave) AS wave_rows,
+       sum(year) AS year_sum,
+       sum(hash(unit_id, student_key, year, wave, level, sex, grade, value, n)) AS content_hash
+FROM observations {where} GROUP BY indicator"""
+_ROSTER_SQL = """SELECT
+    (SELECT concat_ws(':', count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department,
+            municipality, authority, zone))) FROM units),
+    (SELECT concat_ws(':', count(*), sum(hash(unit_id, program, lab_type, start_year))) FROM assignments),
+    (SELECT concat_ws(':', count(*), sum(hash(code, domain, kind, unit, label_es, label_en, min_value, max_value,
+            higher_is_better, scale, reverse_coded))) FROM indicators)"""
+
+
+@dataclass(frozen=True)
+class StandardRequest:
+    """One compare() call of the dashboard's first views (the arguments ui.loaders passes)."""
+
+    indicator: str
+    design: str
+    by: tuple[str, ...] = ()
+    program: str | None = None
+    pre: str | None = None
+    post: str | None = None
+    level: str = "all"
+    min_cell: int = MIN_CELL
+
+    @property
+    def key(self) -> str:
+        return request_key(self.indicator, self.design, self.by, self.program, self.pre, self.post, self.level,
+                           self.min_cell)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored result: compare()'s frame, or the CompareError reason it raised."""
+
+    frame: pd.DataFrame | None
+    error: str | None
+
+
+def request_key(indicator: str, design: str, by: Iterable[str] | None, program: str | None, pre: str | None,
+                post: str | None, level: str, min_cell: int) -> str:
+    """The canonical text of a compare() request (what the stored result is looked up by)."""
+    return json.dumps({"indicator": indicator, "design": design, "by": list(by or []), "program": program,
+                       "pre": pre, "post": post, "level": level, "min_cell": int(min_cell)}, sort_keys=True)
+
+
+# --- programme windows --------------------------------------------------------------------------------------
+
+def programme_windows(uses_waves: bool, years: pd.DataFrame, programmes: pd.DataFrame
+                      ) -> dict[tuple[str, str], tuple[int, int, int, int] | None]:
+    """Pre and post year windows per (programme, country) for a yearly indicator; None with waves.
+
+    ``years``: the indicator's first and last year per country (``overview.INDICATOR_YEARS_SQL``);
+    ``programmes``: ``overview.PROGRAMME_STARTS_SQL``. Pre = the country's first year of data to the year
+    before the programme's first start; post = the programme's last start year to the last year of data.
+    With staggered starts (ValleLabs 2019-2021) this compares "before any lab" with "after every lab
+    started", the same calendar years for the comparison units, in one estimate (compare() would
+    otherwise give one row per start-year cohort).
+    """
+    out: dict[tuple[str, str], tuple[int, int, int, int] | None] = {}
+    by_country = years.set_index("country")
+    for row in programmes.itertuples(index=False):
+        key = (row.program, row.country)
+        if uses_waves or row.country not in by_country.index or pd.isna(row.first_start):
+            out[key] = None
+            continue
+        first, last = int(by_country.loc[row.country, "first_year"]), int(by_country.loc[row.country, "last_year"])
+        pre = (first, int(row.first_start) - 1)
+        post = (int(row.last_start), last)
+        out[key] = (*pre, *post) if pre[0] <= pre[1] and post[0] <= post[1] else None
+    return out
+
+
+def window_text(w: tuple[int, int, int, int] | None) -> tuple[str | None, str | None]:
+    """compare()'s --pre and --post text of a programme window ("2015-2018", or "2024" for one year)."""
+    if w is None:
+        return None, None
+    return (f"{w[0]}-{w[1]}" if w[0] != w[1] else str(w[0])), (f"{w[2]}-{w[3]}" if w[2] != w[3] else str(w[2]))
+
+
+def programme_requests(indicator: str, design: str, by: tuple[str, ...], uses_waves: bool,
+                       windows: dict[tuple[str, str], tuple[int, int, int, int] | None],
+                       level: str = "all") -> list[StandardRequest]:
+    """The compare() calls of one programme-level result: one call with waves, else one per programme
+    and distinct window (``ui.loaders.programme_results`` makes exactly these; a programme in two
+    countries with the same windows is one call, whose rows cover both)."""
+    if uses_waves:
+        return [StandardRequest(indicator, design, by, level=level)]
+    return list(dict.fromkeys(StandardRequest(indicator, design, by, program, *window_text(w), level=level)
+                              for (program, _), w in windows.items()))
+
+
+def standard_requests(con: duckdb.DuckDBPyConnection, indicator: str) -> list[StandardRequest]:
+    """The dashboard's first-view requests for ``indicator`` on ``con``'s current catalog."""
+    from analysis import overview
+
+    uses_waves = bool(con.execute("SELECT bool_or(wave IS NOT NULL) FROM observations WHERE indicator = ? "
+                                  "AND level = 'all'", [indicator]).fetchall()[0][0])
+    windows = programme_windows(uses_waves, con.execute(overview.INDICATOR_YEARS_SQL, [indicator]).df(),
+                                con.execute(overview.PROGRAMME_STARTS_SQL).df())
+    out = [r for by in DID_GROUPS for r in programme_requests(indicator, "did", by, uses_waves, windows)]
+    out += [StandardRequest(indicator, "prepost", by) for by in PREPOST_GROUPS]
+    return list(dict.fromkeys(out))
+
+
+# --- what a stored result depends on ------------------------------------------------------------------------
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the analysis package's source files and of the numerical libraries' versions."""
+    import scipy
+    import statsmodels
+
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    for module in (np, pd, duckdb, scipy, statsmodels):
+        digest.update(f"{module.__name__}={module.__version__};".encode())
+    return digest.hexdigest()[:16]
+
+
+def signatures(con: duckdb.DuckDBPyConnection, indicators: Iterable[str] | None = None) -> dict[str, str]:
+    """Per indicator (all, or those given), the signature a stored result must carry to be read:
+    its rows' fingerprint, the roster's and catalogue's, and the code's. One scan of the observations."""
+    names = list(indicators) if indicators is not None else None
+    if names == []:
+        return {}
+    where, params = "", []
+    if names is not None:
+        where, params = f"WHERE indicator IN ({', '.join('?' for _ in names)})", names
+    roster = ":".join(str(v) for v in con.execute(_ROSTER_SQL).fetchall()[0])
+    code = code_fingerprint()
+    return {r[0]: f"{':'.join(str(v) for v in r[1:])}|{roster}|{code}"
+            for r in con.execute(_ROWS_SQL.format(where=where), params).fetchall()}
+
+
+def store_min_rows() -> int:
+    """Indicators with at least this many rows get stored results: ``LABLENS_STORE_MIN_ROWS``, else
+    :data:`STORE_MIN_ROWS` (0 stores every indicator's; a very large number stores none)."""
+    value = os.environ.get("LABLENS_STORE_MIN_ROWS", "").strip()
+    return int(value) if value.isdigit() else STORE_MIN_ROWS
+
+
+def _rows(signature: str) -> int:
+    return int(signature.split(":", 1)[0])
+
+
+# --- storage ------------------------------------------------------------------------------------------------
+
+def encode(frame: pd.DataFrame) -> tuple[bytes, str]:
+    """(Parquet bytes, JSON) of a result frame. Object columns (lists of years, flags, None/bool) go in the
+    JSON, one list per column, since Parquet would turn them into arrays or strings (the pandas metadata
+    Parquet keeps restores every other dtype); the JSON also keeps the column order. Arrays in object
+    cells (compare()'s years, on some routes) come back as lists."""
+    out = frame.reset_index(drop=True)
+    objects = {c: [_plain(v) for v in out[c]] for c in out.columns if out[c].dtype == object}
+    buffer = io.BytesIO()
+    out.drop(columns=list(objects)).to_parquet(buffer, index=False)
+    meta = {"columns": list(out.columns), "objects": objects}
+    return buffer.getvalue(), json.dumps(meta)
+
+
+def decode(payload: bytes, meta_json: str) -> pd.DataFrame:
+    """The frame :func:`encode` stored."""
+    meta = json.loads(meta_json)
+    frame = pd.read_parquet(io.BytesIO(payload))
+    for column, values in meta["objects"].items():
+        frame[column] = pd.Series(values, dtype=object, index=frame.index)
+    return frame[meta["columns"]]
+
+
+def _plain(value):
+    """A JSON-ready value: numpy scalars and arrays as Python ones (NaN stays NaN)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    return value
+
+
+_COLUMNS = {"request_key": "VARCHAR PRIMARY KEY", "indicator": "VARCHAR", "signature": "VARCHAR", "frame": "BLOB",
+            "meta": "VARCHAR", "error": "VARCHAR"}
+
+
+def _create(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the table; one of another layout (an older LabLens) is dropped: its rows are recomputed."""
+    found = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                       "AND database_name = current_database() ORDER BY column_index",
+                                       [TABLE]).fetchall()]
+    if found and found != list(_COLUMNS):
+        run(con, f"DROP TABLE {TABLE}")
+    run(con, f"CREATE TABLE IF NOT EXISTS {TABLE} ({', '.join(f'{c} {t}' for c, t in _COLUMNS.items())})")
+
+
+def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
+    """Recompute the stored results of ``con``'s current catalog whose signature changed (all with
+    ``full``); returns the indicators recomputed. Requires the per-school derived tables to be current
+    (``analysis.derived.refresh``), which compare() reads. A request that fails for a reason other than
+    CompareError is logged and left unstored: the dashboard then computes it live, and the write goes on."""
+    _create(con)
+    if full:
+        run(con, f"DELETE FROM {TABLE}")
+    now = signatures(con)
+    threshold = store_min_rows()
+    large = {i: s for i, s in now.items() if _rows(s) >= threshold}
+    stored = dict(con.execute(f"SELECT indicator, any_value(signature) FROM {TABLE} GROUP BY indicator").fetchall())
+    gone = [i for i in stored if i not in large]
+    stale = sorted(i for i, s in large.items() if stored.get(i) != s)
+    for indicator in [*gone, *stale]:
+        run(con, f"DELETE FROM {TABLE} WHERE indicator = ?", [indicator])
+    if stale:  # scipy and statsmodels are imported only when there is work (a small write stays fast)
+        from analysis.compare import CompareError, compare
+    for indicator in stale:
+        rows = []
+        for req in standard_requests(con, indicator):
+            try:
+                frame, error = compare(con, req.indicator, design=req.design, by=list(req.by) or None,
+                                       program=req.program, pre=req.pre, post=req.post, level=req.level,
+                                       min_cell=req.min_cell), None
+            except CompareError as exc:
+                frame, error = None, str(exc)
+            except Exception:  # never lose a write for a result the dashboard can compute live
+                log.exception("storing the standard result %s failed; the dashboard will compute it live", req.key)
+                continue
+            payload, meta = encode(frame) if frame is not None else (None, None)
+            rows.append([req.key, indicator, large[indicator], payload, meta, error])
+        if rows:
+            con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return sorted([*gone, *stale])
+
+
+def refresh_file(path: str | Path, full: bool = False) -> list[str]:
+    """:func:`refresh` on a database file no other connection holds (a snapshot about to be published)."""
+    with duckdb.connect(str(path)) as con:
+        run(con, "SET enable_progress_bar = false")
+        recomputed = refresh(con, full=full)
+        run(con, "CHECKPOINT")
+    return recomputed
+
+
+def stored_indicators(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Indicators with stored results ([] for a database written before this table existed)."""
+    try:
+        return [r[0] for r in con.execute(f"SELECT DISTINCT indicator FROM {TABLE} ORDER BY 1").fetchall()]
+    except duckdb.CatalogException:
+        return []
+
+
+def lookup(con: duckdb.DuckDBPyConnection, key: str, signature: str | None) -> Stored | None:
+    """The stored result of request ``key`` if it was computed under ``signature`` (see :func:`signatures`
+    for its indicator), else None."""
+    if signature is None:
+        return None
+    try:
+        found = con.execute(f"SELECT frame, meta, error FROM {TABLE} WHERE request_key = ? AND signature = ?",
+                            [key, signature]).fetchall()
+    except duckdb.CatalogException:
+        return None
+    if not found:
+        return None
+    payload, meta, error = found[0]
+    return Stored(decode(payload, meta) if payload is not None else None, error)
