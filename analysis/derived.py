@@ -49,11 +49,12 @@ BINS_TABLE = "derived_student_bins"
 HISTOGRAM_BINS = 20  # analysis.overview.histogram_sql's bins; the bin formula below is the same there
 
 # Fingerprint of an indicator's student rows: exact integers, so two computations of the same rows
-# always agree (a float sum's last digit depends on DuckDB's thread scheduling).
+# always agree (a float sum's last digit depends on DuckDB's thread scheduling). Values are cast to BIGINT,
+# not HUGEINT, before the (HUGEINT) sum: the same number, a third less of the scan (0.30 -> 0.20 s at 10 M).
 FINGERPRINT_SQL = """count(student_key) AS student_rows,
        sum(import_id) FILTER (WHERE student_key IS NOT NULL) AS import_sum,
        sum(year) FILTER (WHERE student_key IS NOT NULL) AS year_sum,
-       sum(TRY_CAST(round(value * 1000) AS HUGEINT)) FILTER (WHERE student_key IS NOT NULL) AS value_sum"""
+       sum(TRY_CAST(round(value * 1000) AS BIGINT)) FILTER (WHERE student_key IS NOT NULL) AS value_sum"""
 
 # Fingerprints of what the materialised page queries read (analysis.overview.MATERIALISED names, per
 # query, the parts it depends on): exact integers per table, cheap enough to check once per snapshot when
