@@ -264,7 +264,10 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
         run(con, f"DELETE FROM {TABLE}")
     now = signatures(con)
     threshold = store_min_rows()
-    large = {i: s for i, s in now.items() if _rows(s) >= threshold}
+    # without programme units every first view says "import a roster": nothing to store (and a large
+    # import of indicators alone does not pay for loading the estimators)
+    programmes = con.execute("SELECT count(*) FROM assignments WHERE program <> 'comparison'").fetchall()[0][0]
+    large = {i: s for i, s in now.items() if _rows(s) >= threshold} if programmes else {}
     stored = dict(con.execute(f"SELECT indicator, any_value(signature) FROM {TABLE} GROUP BY indicator").fetchall())
     gone = [i for i in stored if i not in large]
     stale = sorted(i for i, s in large.items() if stored.get(i) != s)

@@ -33,7 +33,11 @@ def _signature() -> tuple[int, int] | None:
     return signature()
 
 
-@st.cache_data(ttl=TTL, max_entries=96, show_spinner=False)
+# Query and compare() results are shared between reruns and sessions (cache_resource) and handed out as
+# shallow copies: with pandas' copy-on-write a caller that changes its copy never changes the cached frame,
+# and a rerun no longer unpickles a copy of every frame it reads (cache_data did: 0.15-0.2 s per rerun of
+# Escuelas for its 40,000-school result at national scale; issue #6).
+@st.cache_resource(ttl=TTL, max_entries=96, show_spinner=False)
 def _sql_cached(sql: str, params: tuple, signature: tuple[int, int] | None) -> pd.DataFrame:
     return query(sql, list(params))
 
@@ -58,10 +62,10 @@ def sql(statement: str, params: tuple | list = ()) -> pd.DataFrame:
     signature = _signature()
     if statement in overview.MATERIALISED and _derived_current(signature):
         statement = overview.MATERIALISED[statement][2]
-    return _sql_cached(statement, tuple(params), signature)
+    return _sql_cached(statement, tuple(params), signature).copy(deep=False)
 
 
-@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
+@st.cache_resource(ttl=TTL, max_entries=128, show_spinner=False)
 def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: str, by: tuple[str, ...],
                     program: str | None, pre: str | None, post: str | None,
                     level: str, min_cell: int = MIN_CELL) -> tuple[pd.DataFrame | None, str | None, bool]:
@@ -128,7 +132,7 @@ def compare_result(indicator: str, design: str = "did", by: str | list[str] | No
     by_t = tuple([by] if isinstance(by, str) else list(by or []))
     frame, reason, failed = _compare_cached(_signature(), indicator, design, by_t, program, pre, post, level,
                                             access.min_cell())
-    return Outcome(frame, [reason] if reason else [], int(failed))
+    return Outcome(None if frame is None else frame.copy(deep=False), [reason] if reason else [], int(failed))
 
 
 # --- what the database holds -----------------------------------------------------------------------------

@@ -234,3 +234,11 @@ def test_a_database_without_the_table_has_no_stored_results(tmp_path: Path) -> N
     with duckdb.connect(str(tmp_path / "empty.duckdb")) as con:
         assert sr.stored_indicators(con) == []
         assert sr.lookup(con, "any", "sig") is None
+
+
+def test_nothing_is_stored_without_programme_units(copy: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LABLENS_STORE_MIN_ROWS", "0")
+    with duckdb.connect(str(copy)) as con:
+        con.execute("DELETE FROM assignments WHERE program <> 'comparison'")
+    assert sr.refresh_file(copy) == sorted(KEPT)  # every stored indicator dropped
+    assert _rows(copy, f"SELECT count(*) FROM {sr.TABLE}") == [(0,)]
