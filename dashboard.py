@@ -5,7 +5,9 @@ import streamlit as st
 from ui import access
 from ui.i18n import LANGUAGES, browser_language, t
 
-st.set_page_config(page_title="LabLens", page_icon="🔬", layout="wide")
+# a Material icon, not an emoji: Streamlit loads its emoji catalogue (1 s) to check an emoji favicon, on
+# the first view of every process (issue #6)
+st.set_page_config(page_title="LabLens", page_icon=":material/biotech:", layout="wide")
 
 with st.sidebar:
     st.selectbox(t("nav.language"), LANGUAGES, index=LANGUAGES.index(browser_language()), key="lang",

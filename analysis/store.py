@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import derived, standard_results
+from analysis import derived, snapshot_checks, standard_results
 from analysis.catalog import indicator_rows
 
 SCHEMA_VERSION = "1"
@@ -238,10 +238,12 @@ def writable_snapshot(path: str | os.PathLike | None = None,
             attached = False
             standard_results.refresh_file(tmp)  # the dashboard's first-view results (analysis.standard_results)
             _verify(tmp)
+            checks = _checks(tmp)
             if db.exists():
                 _rotate_backups(db)
             os.replace(tmp, db)
             _fsync_dir(db.parent)
+            snapshot_checks.write_quietly(db, checks)  # the dashboard's trust checks, done once (issue #6)
         except BaseException as exc:
             if attached:
                 with contextlib.suppress(Exception):
@@ -303,6 +305,11 @@ def _verify(path: Path) -> None:
             check.execute(f"SELECT count(*) FROM {table}").fetchall()
     finally:
         check.close()
+
+
+def _checks(path: Path) -> dict:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return snapshot_checks.compute(con)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -16,11 +16,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analysis import derived, overview, standard_results
+from analysis import derived, overview, snapshot_checks, standard_results
 from analysis.compare import CompareError, compare
 from analysis.disclosure import MIN_CELL
 from ui import access
-from ui.db import connection, cursor, query, signature
+from ui.db import connection, cursor, db_path, query, signature
 from ui.i18n import t
 
 log = logging.getLogger("lablens.ui")
@@ -44,7 +44,11 @@ def _sql_cached(sql: str, params: tuple, signature: tuple[int, int] | None) -> p
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _derived_current(signature: tuple[int, int] | None) -> bool:
-    """Whether the snapshot's derived tables describe its rows (analysis.derived.current), once per snapshot."""
+    """Whether the snapshot's derived tables describe its rows (analysis.derived.current), once per snapshot;
+    the writer's verdict when it still describes this file (analysis.snapshot_checks)."""
+    kept = snapshot_checks.read(db_path(), signature)
+    if kept is not None:
+        return kept["derived_current"]
     try:
         with cursor() as cur:
             return derived.current(cur)
@@ -90,7 +94,11 @@ def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: s
 
 @st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
 def _stored_signatures(signature: tuple[int, int] | None) -> dict[str, str]:
-    """Per indicator with stored results, the signature of its current data (one scan, once per snapshot)."""
+    """Per indicator with stored results, the signature of its current data (one scan, once per snapshot;
+    none when the writer's checks still describe this file: analysis.snapshot_checks)."""
+    kept = snapshot_checks.read(db_path(), signature)
+    if kept is not None:
+        return kept["signatures"]
     try:
         with cursor() as cur:
             return standard_results.signatures(cur, standard_results.stored_indicators(cur))

@@ -67,3 +67,22 @@ def test_a_stored_result_is_what_the_page_shows(stored_db, monkeypatch) -> None:
     at.switch_page("pages/regiones.py").run()
     assert not at.exception
     assert shown and [f.value.to_string() for f in at.dataframe] == shown
+
+
+def test_a_first_view_trusts_the_checks_kept_by_the_writer(stored_db, monkeypatch) -> None:
+    """No fingerprint scan when the writer's checks still describe the file (analysis.snapshot_checks)."""
+    monkeypatch.setenv("LABLENS_DB", stored_db)
+    scans: list[str] = []
+    monkeypatch.setattr(ui.loaders.derived, "current", lambda con: scans.append("current") or True)
+    monkeypatch.setattr(ui.loaders.standard_results, "signatures",
+                        lambda con, indicators=None: scans.append("signatures") or {})
+    monkeypatch.setattr(ui.loaders, "compare", lambda *a, **k: scans.append("compare"))
+    ui.loaders._derived_current.clear()
+    ui.loaders._stored_signatures.clear()
+    ui.loaders._compare_cached.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "es"
+    at.switch_page("pages/comparar.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert scans == []
+    assert at.dataframe  # the stored DiD is shown
