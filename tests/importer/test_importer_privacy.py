@@ -49,14 +49,14 @@ def test_no_raw_id_name_or_phone_in_any_database_file(student_db) -> None:
                for secret in (sid, sid.lower(), sid[3:], name, name.split()[1], phone)
                for enc in ("utf-8", "utf-16-le")]
     pattern = re.compile(b"|".join(re.escape(s) for s in secrets))
-    for path in files:  # the database, its .bak, any .wal and the audit log
+    for path in files:  # the database, its .bak, any .wal, the audit log and the kept snapshot checks
         data = path.read_bytes()
         found = pattern.search(data)
         assert found is None, f"{found.group()!r} found in {path.name}"
-        if not path.name.endswith(".audit.jsonl"):  # the audit log is searched too, but stores no rows
+        if not path.name.endswith((".audit.jsonl", ".checks.json")):  # searched too, but they store no rows
             # the search can find what *is* stored: the kept attribute and the school code
             assert b"Afrocolombiano" in data and b"176001000001" in data
-    assert "lablens.duckdb.audit.jsonl" in names
+    assert {"lablens.duckdb.audit.jsonl", "lablens.duckdb.checks.json"} <= names
 
 
 def test_summary_notes_the_dropped_columns(student_db) -> None:

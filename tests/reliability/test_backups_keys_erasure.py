@@ -12,7 +12,7 @@ from analysis import audit, standard_results
 from analysis.backups import backup_files, forget_student
 from analysis.importer.pipeline import ImportFailed, import_file
 from analysis.privacy import pseudonym
-from analysis.store import BACKUP_GENERATIONS, backup_path
+from analysis.store import BACKUP_GENERATIONS, backup_path, writable_snapshot
 from tests.reliability.helpers import cli, one_line_error, rates_csv, rows, sha256, state, students_csv
 
 SCHOOL_A, SCHOOL_B = "176001000001", "176001000002"
@@ -118,6 +118,9 @@ def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: 
     db = tmp_path / "lablens.duckdb"
     pre = [("GONE-1", SCHOOL_A, "pre", 40.0), ("KEEP-2", SCHOOL_A, "pre", 61.0), ("KEEP-3", SCHOOL_B, "pre", 70.0)]
     import_file(students_csv(tmp_path / "pre.csv", pre, extra="mestizo"), db)
+    with writable_snapshot(db) as con:  # a programme school and a comparison school: results get stored
+        con.execute("INSERT INTO target.assignments VALUES (?, 'ValleLabs', 'Lab Center', 2019, NULL), "
+                    "(?, 'comparison', NULL, NULL, NULL)", [SCHOOL_A, SCHOOL_B])
     post = [("gone-1", SCHOOL_A, "post", 45.0), ("KEEP-2", SCHOOL_A, "post", 66.0)]
     import_file(students_csv(tmp_path / "post.csv", post), db)
     # the same post values again (duplicates) and a corrected edition (supersedes the old value)
