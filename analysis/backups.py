@@ -192,7 +192,7 @@ def _erase_in_file(path: Path, student_key: str) -> dict[str, int]:
                 run(con, f"DELETE FROM work.{ident(table)} WHERE student_key = ?", [student_key])
             derived.refresh(con, "work")  # the per-school statistics must forget the student too
             run(con, "CHECKPOINT work")
-        standard_results.refresh_file(work)  # and the stored results computed from them
+        standard_results.refresh_file_quietly(work, drop_on_failure=True)  # and the stored results
         # the deletions left the bytes in free blocks: copy only live rows into a fresh file
         with _attached((work, "work", True), (fresh, "fresh", False)) as con:
             run(con, "COPY FROM DATABASE work TO fresh")

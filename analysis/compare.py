@@ -340,6 +340,8 @@ def _prepost(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
     frame["pre_window"] = req.pre.label() if req.pre else ("waves" if req.uses_waves else "before start_year")
     frame["post_window"] = req.post.label() if req.post else ("waves" if req.uses_waves else "from start_year")
     frame = _finish(frame, req, _keys(req))
+    for side in ("pre_years", "post_years"):  # DuckDB's lists arrive as arrays: lists on every route
+        frame[side] = [v.tolist() if isinstance(v, np.ndarray) else v for v in frame[side]]
     return frame[[*_keys(req), *PREPOST_COLUMNS, "pre_years", "post_years"]].reset_index(drop=True)
 
 

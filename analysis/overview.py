@@ -429,22 +429,24 @@ def unit_period_derived_sql(field: str | None = None) -> str | None:
 def _pooled_unit_periods(where: str, every_indicator: bool = False) -> str:
     """Per unit and wave period, n, mean and SD pooled from the cells selected by ``where``; with
     ``every_indicator``, for all indicators and countries at once (an ``indicator`` column first).
-    Numbers are pooled per unit first and named last (grouping on names cost a third of the query)."""
+    Names are joined last (grouping on them cost a third of the query); the programme fields are any of
+    the unit's (selected) assignments, one row per unit and period as before."""
     ind = "d.indicator, " if every_indicator else ""
     return f"""WITH {_UNIT_PROGRAM}, d AS (
-    SELECT d.indicator, d.unit_id, d.period, d.rows, d.mean, d.var
+    SELECT d.indicator, d.unit_id, up.program, up.lab_type, up.start_year, d.period, d.rows, d.mean, d.var
     FROM derived_student_cells d JOIN units u ON u.unit_id = d.unit_id JOIN up ON up.unit_id = d.unit_id
     WHERE d.level = 'all' AND d.period IS NOT NULL{where}),
 p AS (SELECT indicator, unit_id, period, sum(rows) AS n, sum(rows * mean) / sum(rows) AS pooled FROM d
       GROUP BY indicator, unit_id, period),
-s AS (SELECT {ind}d.unit_id, d.period, any_value(p.n) AS n, any_value(p.pooled) AS mean,
+s AS (SELECT {ind}d.unit_id, d.period, any_value(d.program) AS program, any_value(d.lab_type) AS lab_type,
+             any_value(d.start_year) AS start_year, any_value(p.n) AS n, any_value(p.pooled) AS mean,
              sqrt((sum((d.rows - 1) * coalesce(d.var, 0)) + sum(d.rows * (d.mean - p.pooled) ^ 2))
                   / nullif(any_value(p.n) - 1, 0)) AS sd
       FROM d JOIN p ON p.indicator = d.indicator AND p.unit_id = d.unit_id AND p.period = d.period
       GROUP BY {ind}d.unit_id, d.period)
-SELECT {ind.replace('d.', 's.')}s.unit_id, u.name, up.program, u.country, up.lab_type, up.start_year, s.period,
+SELECT {ind.replace('d.', 's.')}s.unit_id, u.name, s.program, u.country, s.lab_type, s.start_year, s.period,
        CAST(s.n AS BIGINT) AS n, s.mean, s.sd
-FROM s JOIN units u ON u.unit_id = s.unit_id JOIN up ON up.unit_id = s.unit_id
+FROM s JOIN units u ON u.unit_id = s.unit_id
 ORDER BY {ind.replace('d.', 's.')}s.unit_id, s.period"""
 
 

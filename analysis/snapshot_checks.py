@@ -13,8 +13,8 @@ the checks computed from the rows, as before.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -23,9 +23,11 @@ import duckdb
 from analysis import derived, standard_results
 
 SUFFIX = ".checks.json"
+log = logging.getLogger("lablens.analysis")
 
 
 def sidecar(db: str | os.PathLike) -> Path:
+    """Where the checks of the database at ``db`` are kept: ``<db>.checks.json``."""
     path = Path(db)
     return path.with_name(path.name + SUFFIX)
 
@@ -50,10 +52,25 @@ def write(db: str | os.PathLike, checks: dict) -> None:
     os.replace(tmp, target)
 
 
-def write_quietly(db: str | os.PathLike, checks: dict) -> None:
-    """:func:`write`, but a folder that refuses the file only costs the readers the scans."""
-    with contextlib.suppress(OSError):  # a stale file is ignored by readers (it names another file)
+def write_quietly(db: str | os.PathLike, checks: dict | None) -> None:
+    """:func:`write`, but a failure (a folder that refuses the file, no checks computed) only costs the
+    readers the scans: a file left from an earlier snapshot names another file and is ignored."""
+    if checks is None:
+        return
+    try:
         write(db, checks)
+    except Exception:
+        log.exception("keeping the snapshot checks beside %s failed; dashboards will compute them", db)
+
+
+def compute_quietly(path: str | os.PathLike) -> dict | None:
+    """:func:`compute` on the finished snapshot file at ``path``, or None if anything fails (logged)."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return compute(con)
+    except Exception:
+        log.exception("computing the snapshot checks of %s failed; dashboards will compute them", path)
+        return None
 
 
 def read(db: str | os.PathLike, signature: tuple[int, int] | None) -> dict | None:
@@ -68,4 +85,8 @@ def read(db: str | os.PathLike, signature: tuple[int, int] | None) -> dict | Non
             or tuple(signature) != (kept.get("inode"), kept.get("mtime_ns"))
             or any(kept.get(k) != v for k, v in identity.items())):
         return None
-    return {"derived_current": bool(kept.get("derived_current")), "signatures": dict(kept.get("signatures") or {})}
+    current, signatures = kept.get("derived_current"), kept.get("signatures")
+    if not isinstance(current, bool) or not isinstance(signatures, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in signatures.items()):
+        return None  # the right file, a damaged body
+    return {"derived_current": current, "signatures": signatures}

@@ -11,12 +11,12 @@ So when a snapshot is written, :func:`refresh` runs those *standard requests* wi
 and stores each result (or its CompareError reason) in ``derived_results``; the dashboard reads a stored
 result only when everything it was computed from is unchanged (:func:`signatures`):
 
-- the indicator's rows, through an exact per-indicator fingerprint: row and wave counts, the
-  year sum and the sum of a hash of every row's content (unit, year, wave, level, sex, grade, value and
-  weight), so edits made outside LabLens, moves between schools or waves included, are seen. The student
-  key is left out of the hash (reading it tripled the check's cost: 0.4 s at 10 million rows); an outside
-  edit that only swaps values between students of one school and wave is not seen;
-- the roster and catalogue (units, assignments, indicators);
+- the indicator's rows, through an exact per-indicator fingerprint: row, student-row and wave counts,
+  the year sum and the sum of a hash of every row's content (unit, student key, year, wave, level, sex,
+  grade, value and weight), so edits made outside LabLens, relabelling included, are seen (0.4 s at 10
+  million rows, paid when a snapshot is written: the dashboard reads the writer's verdict,
+  ``analysis.snapshot_checks``);
+- the roster and catalogue (units, assignments, indicators) and the student attributes' names;
 - the code: a hash of the ``analysis`` package's source and of the numerical libraries' versions, so a
   new LabLens version never serves numbers an older one computed.
 
@@ -58,16 +58,18 @@ DID_GROUPS: tuple[tuple[str, ...], ...] = ((), ("department",), ("zone",))
 PREPOST_GROUPS: tuple[tuple[str, ...], ...] = ((), ("school",))
 
 # Per indicator, exact integers (a float sum's last digit depends on DuckDB's thread scheduling).
-_ROWS_SQL = """SELECT indicator, count(*) AS rows, count(wave) AS wave_rows,
+_ROWS_SQL = """SELECT indicator, count(*) AS rows, count(student_key) AS student_rows, count(wave) AS wave_rows,
        sum(year) AS year_sum,
-       sum(hash(unit_id, year, wave, level, sex, grade, value, n)) AS content_hash
+       sum(hash(unit_id, student_key, year, wave, level, sex, grade, value, n)) AS content_hash
 FROM observations {where} GROUP BY indicator"""
 _ROSTER_SQL = """SELECT
     (SELECT concat_ws(':', count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department,
             municipality, authority, zone))) FROM units),
     (SELECT concat_ws(':', count(*), sum(hash(unit_id, program, lab_type, start_year))) FROM assignments),
     (SELECT concat_ws(':', count(*), sum(hash(code, domain, kind, unit, label_es, label_en, min_value, max_value,
-            higher_is_better, scale, reverse_coded))) FROM indicators)"""
+            higher_is_better, scale, reverse_coded))) FROM indicators),
+    -- compare() reads an attribute named like a grouping field as the student attribute
+    (SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM student_attributes)"""
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def signatures(con: duckdb.DuckDBPyConnection, indicators: Iterable[str] | None 
     where, params = "", []
     if names is not None:
         where, params = f"WHERE indicator IN ({', '.join('?' for _ in names)})", names
-    roster = ":".join(str(v) for v in con.execute(_ROSTER_SQL).fetchall()[0])
+    roster = ":".join(str(v) for v in con.execute(_ROSTER_SQL).fetchall()[0])  # None: no attributes
     code = code_fingerprint()
     return {r[0]: f"{':'.join(str(v) for v in r[1:])}|{roster}|{code}"
             for r in con.execute(_ROWS_SQL.format(where=where), params).fetchall()}
@@ -257,8 +259,8 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
 def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
     """Recompute the stored results of ``con``'s current catalog whose signature changed (all with
     ``full``); returns the indicators recomputed. Requires the per-school derived tables to be current
-    (``analysis.derived.refresh``), which compare() reads. A request that fails for a reason other than
-    CompareError is logged and left unstored: the dashboard then computes it live, and the write goes on."""
+    (``analysis.derived.refresh``), which compare() reads. An indicator whose requests fail for a reason
+    other than CompareError is logged and left unstored: the dashboard computes it live, the write goes on."""
     _create(con)
     if full:
         run(con, f"DELETE FROM {TABLE}")
@@ -277,20 +279,21 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
         from analysis.compare import CompareError, compare
     for indicator in stale:
         rows = []
-        for req in standard_requests(con, indicator):
-            try:
-                frame, error = compare(con, req.indicator, design=req.design, by=list(req.by) or None,
-                                       program=req.program, pre=req.pre, post=req.post, level=req.level,
-                                       min_cell=req.min_cell), None
-            except CompareError as exc:
-                frame, error = None, str(exc)
-            except Exception:  # never lose a write for a result the dashboard can compute live
-                log.exception("storing the standard result %s failed; the dashboard will compute it live", req.key)
-                continue
-            payload, meta = encode(frame) if frame is not None else (None, None)
-            rows.append([req.key, indicator, large[indicator], payload, meta, error])
-        if rows:
+        try:
+            for req in standard_requests(con, indicator):
+                try:
+                    frame, error = compare(con, req.indicator, design=req.design, by=list(req.by) or None,
+                                           program=req.program, pre=req.pre, post=req.post, level=req.level,
+                                           min_cell=req.min_cell), None
+                except CompareError as exc:
+                    frame, error = None, str(exc)
+                payload, meta = encode(frame) if frame is not None else (None, None)
+                rows.append([req.key, indicator, large[indicator], payload, meta, error])
             con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except Exception:  # never lose a write for results the dashboard can compute live
+            log.exception("storing the standard results of %s failed; the dashboard will compute them live",
+                          indicator)
+            run(con, f"DELETE FROM {TABLE} WHERE indicator = ?", [indicator])
     return sorted([*gone, *stale])
 
 
@@ -301,6 +304,21 @@ def refresh_file(path: str | Path, full: bool = False) -> list[str]:
         recomputed = refresh(con, full=full)
         run(con, "CHECKPOINT")
     return recomputed
+
+
+def refresh_file_quietly(path: str | Path, drop_on_failure: bool = False) -> None:
+    """:func:`refresh_file` for a writer: any failure is logged and the snapshot is published without
+    (some of) its stored results, which the dashboard then computes live (rows already stored carry the
+    signature of the data they were computed from, so they are never served for other data).
+    ``drop_on_failure`` (erasure) removes the table then: no result computed with an erased student's
+    rows may stay in the file, even unread."""
+    try:
+        refresh_file(path)
+    except Exception:
+        log.exception("storing the standard results of %s failed; the dashboard will compute them live", path)
+        if drop_on_failure:
+            with duckdb.connect(str(path)) as con:
+                run(con, f"DROP TABLE IF EXISTS {TABLE}")
 
 
 def stored_indicators(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -236,14 +236,13 @@ def writable_snapshot(path: str | os.PathLike | None = None,
             work.execute(f"CHECKPOINT {alias}")
             work.execute(f"DETACH {alias}")
             attached = False
-            standard_results.refresh_file(tmp)  # the dashboard's first-view results (analysis.standard_results)
+            standard_results.refresh_file_quietly(tmp)  # the pages' first-view results (issue #6)
             _verify(tmp)
-            checks = _checks(tmp)
+            checks = snapshot_checks.compute_quietly(tmp)
             if db.exists():
                 _rotate_backups(db)
             os.replace(tmp, db)
             _fsync_dir(db.parent)
-            snapshot_checks.write_quietly(db, checks)  # the dashboard's trust checks, done once (issue #6)
         except BaseException as exc:
             if attached:
                 with contextlib.suppress(Exception):
@@ -259,6 +258,8 @@ def writable_snapshot(path: str | os.PathLike | None = None,
                 raise StoreError(f"cannot write a new snapshot of {db} ({reason}): free disk space or make the "
                                  "folder writable, then try again; the published database is unchanged") from exc
             raise
+        else:  # published: what follows can no longer undo it (and never raises)
+            snapshot_checks.write_quietly(db, checks)  # the dashboard's trust checks, done once (issue #6)
         finally:
             if own:
                 work.close()
@@ -305,11 +306,6 @@ def _verify(path: Path) -> None:
             check.execute(f"SELECT count(*) FROM {table}").fetchall()
     finally:
         check.close()
-
-
-def _checks(path: Path) -> dict:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return snapshot_checks.compute(con)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -114,7 +114,8 @@ def test_schema_matches_store(small):
                       "AND starts_with(table_name, 'derived_') ORDER BY 1") == [
         ("derived_inputs",), ("derived_obs_cube",),
         *[(t,) for t in sorted(table for table, _, _, _ in MATERIALISED.values())],
-        ("derived_results",), ("derived_state",), ("derived_student_bins",), ("derived_student_cells",), ("derived_student_moments",)]
+        ("derived_results",), ("derived_state",), ("derived_student_bins",), ("derived_student_cells",),
+        ("derived_student_moments",)]
     # every observation, unit, assignment and attribute belongs to import 1
     for table in ("observations", "units", "assignments", "unit_attributes", "student_attributes"):
         assert rows(path, f"SELECT DISTINCT import_id FROM {table}") == [(1,)]

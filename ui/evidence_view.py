@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import audit, evidence_pack
+from analysis import audit, evidence_pack, standard_results
 from analysis.evidence_pack import EvidenceRequest, PackContext
 from analysis.safe_export import csv_bytes
 from ui import access
 from ui import format as fmt
 from ui.db import db_path
 from ui.i18n import current_language, t
-from ui.loaders import Outcome, compare_result, indicator_info, indicators, sql, window_text, windows
+from ui.loaders import Outcome, compare_result, indicator_info, indicators, sql, windows
 
 GROUPINGS = ("lab_type", "department", "municipality", "authority", "zone", "sex", "grade", "school")
 DESIGNS = ("did", "prepost")
@@ -37,7 +37,8 @@ def indicator_options() -> list[str]:
 
 def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
     """The page's request with its exact compare() calls: wave-based indicators in one call, yearly ones
-    one call per programme on that programme's windows (the same plan as ``ui.loaders.programme_results``)."""
+    one call per programme and distinct windows (``analysis.standard_results.programme_requests``, the plan of
+    ``ui.loaders.programme_results`` and of the results stored with large snapshots)."""
     calls = []
     for code in codes:
         info = indicator_info(code)
@@ -45,12 +46,9 @@ def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
             continue
         base = {"indicator": code, "design": design, "by": [by] if by else None, "level": "all",
                 "min_cell": access.min_cell(), "weighted": False, "conf_level": 0.95, "icc": None}
-        if info["uses_waves"]:
-            calls.append({**base, "program": None, "pre": None, "post": None})
-            continue
-        for (program, _country), w in windows(code).items():
-            pre, post = window_text(w)
-            calls.append({**base, "program": program, "pre": pre, "post": post})
+        plan = standard_results.programme_requests(code, design, (by,) if by else (), bool(info["uses_waves"]),
+                                                   {} if info["uses_waves"] else windows(code))
+        calls += [{**base, "program": r.program, "pre": r.pre, "post": r.post} for r in plan]
     command = (f"LabLens dashboard, Evidencia page: indicators={','.join(codes)}, design={design}"
                + (f", by={by}" if by else ""))
     return EvidenceRequest(indicators=tuple(codes), design=design, by=(by,) if by else (), command=command,

@@ -108,13 +108,14 @@ def _stored_signatures(signature: tuple[int, int] | None) -> dict[str, str]:
 
 
 def _stored_result(signature: tuple[int, int] | None, indicator: str, key: str) -> standard_results.Stored | None:
+    """The result stored with the snapshot for this request and data, or None (then it is computed)."""
     sigs = _stored_signatures(signature)
     if indicator not in sigs:
         return None
     try:
         with cursor() as cur:
             return standard_results.lookup(cur, key, sigs[indicator])
-    except (duckdb.Error, ValueError):
+    except Exception:  # a damaged stored row: compute the result, never show a traceback
         log.exception("reading the stored result %s failed; computing it live", key)
         return None
 

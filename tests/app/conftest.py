@@ -32,15 +32,25 @@ def _fresh_data_cache():
 def _fresh_caches(demo_db, monkeypatch):
     """Caches are process-global across AppTest runs: point the app at the test DB and reopen it.
 
-    Connections are cleared before every test. Results (st.cache_data) are kept between tests on purpose:
+    Connections are cleared before every test. Results (st.cache_data, and the query and compare() results
+    in st.cache_resource) are kept between tests on purpose:
     every loader is keyed by the database's snapshot signature (inode, mtime) and all its arguments, so
     a test on another file (the rollback and upload copies) or after an import gets its own entries,
     and the suite does not recompute the same compare() calls 20 times.
     """
     monkeypatch.setenv("LABLENS_DB", demo_db)
-    st.cache_resource.clear()
+    _reopen()
     yield
-    st.cache_resource.clear()
+    _reopen()
+
+
+def _reopen() -> None:
+    """Forget the open connections (and the demo-built flag); query, compare() and chart caches are keyed
+    by the snapshot and kept (the query and compare() results moved to cache_resource in issue #6)."""
+    import ui.db
+
+    ui.db._connection.clear()
+    ui.db._ensure_demo.clear()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -70,6 +71,30 @@ def test_an_outside_edit_another_snapshot_or_version_is_never_read(db: Path, mon
 def test_a_damaged_checks_file_is_ignored(db: Path, content: str) -> None:
     snapshot_checks.sidecar(db).write_text(content)
     assert snapshot_checks.read(db, snapshot_signature(db)) is None
+
+
+@pytest.mark.parametrize("body", [{"derived_current": "false"}, {"signatures": "x"}, {"signatures": [1]},
+                                  {"signatures": {"score_math": 3}}, {"derived_current": None}])
+def test_the_right_file_with_a_damaged_body_is_ignored(db: Path, body: dict) -> None:
+    kept = json.loads(snapshot_checks.sidecar(db).read_text())
+    snapshot_checks.sidecar(db).write_text(json.dumps({**kept, **body}))
+    assert snapshot_checks.read(db, snapshot_signature(db)) is None
+
+
+def test_checks_that_cannot_be_computed_do_not_stop_a_publication(db: Path, monkeypatch) -> None:
+    def broken(con):
+        raise RuntimeError("a bug in a check")
+
+    monkeypatch.setattr(snapshot_checks, "compute", broken)
+    with writable_snapshot(db) as con:
+        con.execute("CREATE TABLE target.marker AS SELECT 1 AS x")
+    assert _rows_of(db, "SELECT x FROM marker") == [(1,)]
+    assert snapshot_checks.read(db, snapshot_signature(db)) is None  # none kept: dashboards scan
+
+
+def _rows_of(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
 
 
 def test_a_folder_that_refuses_the_file_does_not_stop_a_publication(db: Path, monkeypatch) -> None:

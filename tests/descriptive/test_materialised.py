@@ -65,6 +65,23 @@ def test_unit_periods_pooled_from_the_cells_equal_the_rows(demo, indicator, coun
     pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9, atol=1e-9)
 
 
+def test_a_unit_in_two_programmes_is_one_row_per_period(tmp_path):
+    """A unit assigned to two programmes (the roster allows it) keeps one row per period in the pooled
+    unit means, stored or not, as in the query on the rows."""
+    path = tmp_path / "two.duckdb"
+    build_demo(path, students=800, seed=4)
+    with writable_snapshot(path) as con:
+        con.execute("INSERT INTO target.assignments SELECT unit_id, 'OtherLab', 'Lab Point', 2022, NULL "
+                    "FROM target.assignments WHERE program = 'ValleLabs' LIMIT 3")
+    params = ["score_math", "CO"]
+    rows = _frame(path, overview.unit_period_sql(True, None), params)
+    for statement in (overview.unit_period_derived_sql(None), overview.MATERIALISED[
+            overview.unit_period_derived_sql(None)][2]):
+        got = _frame(path, statement, params)
+        assert not got.duplicated(["unit_id", "period"]).any()
+        assert sorted(got["unit_id"].unique()) == sorted(rows["unit_id"].unique())
+
+
 def test_row_fields_are_not_pooled():
     assert overview.unit_period_derived_sql("sex") is None
     assert overview.unit_period_derived_sql("ethnicity") is None
