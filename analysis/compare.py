@@ -374,7 +374,7 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
     if per_school.empty:
         return per_school
     span = (per_school["year_max"] - per_school["year_min"]).max()
-    if span == span and span >= 64:
+    if pd.notna(span) and span >= 64:  # NA: no student row has a year (waves only)
         return _prepost_students_lists(con, req, base, params, keys, kl)
     groups, clusters = _combine_school_stats(per_school, keys)
     return _prepost_students_result(groups, clusters, req, keys)

@@ -146,8 +146,8 @@ def test_encode_keeps_every_dtype_and_cell_type() -> None:
      "'score_math'), (SELECT max(unit_id) FROM observations WHERE indicator = 'score_math')) AND rowid % 2 = 0",
      {"score_math"}),
     # a student's rows unlinked (the key removed): the pairs of pre and post change
-    ("UPDATE observations SET student_key = NULL WHERE student_key = (SELECT min(student_key) FROM observations "
-     "WHERE indicator = 'score_math')", {"score_math"}),
+    ("UPDATE observations SET student_key = NULL WHERE indicator = 'score_math' AND student_key = "
+     "(SELECT min(student_key) FROM observations WHERE indicator = 'score_math')", {"score_math"}),
     # the roster and the catalogue: every indicator
     ("UPDATE units SET zone = 'urban' WHERE unit_id = (SELECT min(unit_id) FROM units WHERE zone = 'rural')", None),
     ("UPDATE assignments SET start_year = start_year + 1 WHERE program = 'MiLab'", None),

@@ -120,7 +120,7 @@ def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: 
     import_file(students_csv(tmp_path / "pre.csv", pre, extra="mestizo"), db)
     with writable_snapshot(db) as con:  # a programme school and a comparison school: results get stored
         con.execute("INSERT INTO target.assignments VALUES (?, 'ValleLabs', 'Lab Center', 2019, NULL), "
-                    "(?, 'comparison', NULL, NULL, NULL)", [SCHOOL_A, SCHOOL_B])
+                    "(?, 'comparison', NULL, NULL, NULL)", [f"CO-{SCHOOL_A}", f"CO-{SCHOOL_B}"])
     post = [("gone-1", SCHOOL_A, "post", 45.0), ("KEEP-2", SCHOOL_A, "post", 66.0)]
     import_file(students_csv(tmp_path / "post.csv", post), db)
     # the same post values again (duplicates) and a corrected edition (supersedes the old value)
