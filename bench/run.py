@@ -132,6 +132,9 @@ def step(name: str, args: argparse.Namespace) -> dict:
         out = _timed(lambda: compare(db, "score_math", design=design, by=by))
         out["import_seconds"] = imported
         return out
+    if name == "refresh":
+        refresh_derived(Path(db))
+        return {"seconds": 0.0}
     if name == "derived_refresh":
         return _derived_refresh_step(db)
     if name == "results_refresh":
@@ -349,7 +352,11 @@ def orchestrate(args: argparse.Namespace) -> dict:
         groups = GROUPS["pages"]
     else:
         groups = [g for part in args.only.split(",") for g in GROUPS[part]]
-        refresh_derived(national_db(args.rows))
+        # in a child: a refresh grows this process, and Linux keeps a parent's peak RSS in every child it
+        # starts (ru_maxrss survives fork and exec), which would inflate every step's peak
+        refreshed = run_child("refresh", args)
+        if "error" in refreshed:
+            raise SystemExit(f"refreshing {national_db(args.rows)} failed: {refreshed['error']}")
         if "import" in args.only:
             aggregate_file(args.rows, "csv")
             aggregate_file(args.rows, "parquet")
