@@ -14,6 +14,22 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 
 
+# one indicator of each shape: linked student scores, a student index, a student yes/no, two yearly rates
+EVERY_SHAPE = ("score_math", "motivation_index", "enrolled_next_year", "dropout_rate", "promotion_rate")
+
+
+def keep_with_stored_results(path: Path, indicators: tuple[str, ...]) -> None:
+    """Write a snapshot of ``path`` holding only ``indicators``, each with its stored standard results
+    (analysis.standard_results; the row threshold lowered to 0 for this write): fewer indicators make a
+    quicker refresh."""
+    from analysis.store import writable_snapshot
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LABLENS_STORE_MIN_ROWS", "0")
+        with writable_snapshot(path) as con:
+            con.execute(f"DELETE FROM target.observations WHERE indicator NOT IN {tuple(indicators)}")
+
+
 def _skip_or_fail(reason: str, env: str) -> None:
     if os.environ.get(env) == "1":
         pytest.fail(f"{reason} ({env}=1 makes this a failure)")

@@ -43,10 +43,16 @@ def _sql_cached(sql: str, params: tuple, signature: tuple[int, int] | None) -> p
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _kept_checks(signature: tuple[int, int] | None) -> dict | None:
+    """The writer's checks of this snapshot (analysis.snapshot_checks), read once per snapshot."""
+    return snapshot_checks.read(db_path(), signature)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _derived_current(signature: tuple[int, int] | None) -> bool:
     """Whether the snapshot's derived tables describe its rows (analysis.derived.current), once per snapshot;
     the writer's verdict when it still describes this file (analysis.snapshot_checks)."""
-    kept = snapshot_checks.read(db_path(), signature)
+    kept = _kept_checks(signature)
     if kept is not None:
         return kept["derived_current"]
     try:
@@ -96,7 +102,7 @@ def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: s
 def _stored_signatures(signature: tuple[int, int] | None) -> dict[str, str]:
     """Per indicator with stored results, the signature of its current data (one scan, once per snapshot;
     none when the writer's checks still describe this file: analysis.snapshot_checks)."""
-    kept = snapshot_checks.read(db_path(), signature)
+    kept = _kept_checks(signature)
     if kept is not None:
         return kept["signatures"]
     try:
@@ -134,12 +140,16 @@ class Outcome:
         return self.frame is not None and not self.frame.empty
 
 
+def _by_tuple(by: str | list[str] | None) -> tuple[str, ...]:
+    """A grouping given as one field, a list or None, as the tuple the caches and requests are keyed by."""
+    return tuple([by] if isinstance(by, str) else list(by or []))
+
+
 def compare_result(indicator: str, design: str = "did", by: str | list[str] | None = None,
                    program: str | None = None, pre: str | None = None, post: str | None = None,
                    level: str = "all") -> Outcome:
     """compare() on the current snapshot, cached; errors become an :class:`Outcome` without a frame."""
-    by_t = tuple([by] if isinstance(by, str) else list(by or []))
-    frame, reason, failed = _compare_cached(_signature(), indicator, design, by_t, program, pre, post, level,
+    frame, reason, failed = _compare_cached(_signature(), indicator, design, _by_tuple(by), program, pre, post, level,
                                             access.min_cell())
     return Outcome(None if frame is None else frame.copy(deep=False), [reason] if reason else [], int(failed))
 
@@ -194,8 +204,8 @@ def programme_results(indicator: str, design: str = "did", by: str | list[str] |
     if info["uses_waves"]:
         return compare_result(indicator, design, by, level=level)
     frames, errors, failed = [], [], 0
-    by_t = tuple([by] if isinstance(by, str) else list(by or []))
-    for req in standard_results.programme_requests(indicator, design, by_t, False, windows(indicator), level):
+    for req in standard_results.programme_requests(indicator, design, _by_tuple(by), False, windows(indicator),
+                                                   level):
         res = compare_result(indicator, design, by, program=req.program, pre=req.pre, post=req.post, level=level)
         errors += res.errors
         failed += res.failed

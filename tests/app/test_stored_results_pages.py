@@ -14,21 +14,16 @@ from streamlit.testing.v1 import AppTest
 
 import ui.loaders
 from analysis import standard_results as sr
-from analysis.store import writable_snapshot
-from tests.conftest import ROOT
+from tests.conftest import EVERY_SHAPE, ROOT, keep_with_stored_results
 
 PAGES = ["inicio", "comparar", "regiones", "escuelas", "logros", "evidencia"]
-KEPT = ("score_math", "motivation_index", "enrolled_next_year", "dropout_rate", "promotion_rate")
 
 
 @pytest.fixture(scope="module")
 def stored_db(demo_db, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("stored") / "lablens.duckdb"
     shutil.copyfile(demo_db, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABLENS_STORE_MIN_ROWS", "0")
-        with writable_snapshot(path) as con:  # fewer indicators: a quicker refresh, every shape kept
-            con.execute(f"DELETE FROM target.observations WHERE indicator NOT IN {KEPT}")
+    keep_with_stored_results(path, EVERY_SHAPE)
     return str(path)
 
 

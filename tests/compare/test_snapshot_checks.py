@@ -12,16 +12,14 @@ import pytest
 from analysis import derived, snapshot_checks, standard_results
 from analysis.demo import build_demo
 from analysis.store import snapshot_signature, writable_snapshot
+from tests.conftest import keep_with_stored_results
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("checks") / "demo.duckdb"
     build_demo(path, students=1500, seed=3)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABLENS_STORE_MIN_ROWS", "0")
-        with writable_snapshot(path) as con:  # stored results for two indicators: signatures to keep
-            con.execute("DELETE FROM target.observations WHERE indicator NOT IN ('score_math', 'dropout_rate')")
+    keep_with_stored_results(path, ("score_math", "dropout_rate"))  # stored results: signatures to keep
     return path
 
 

@@ -19,12 +19,12 @@ from analysis import compare as cmp
 from analysis import standard_results as sr
 from analysis.demo import build_demo
 from analysis.store import writable_snapshot
+from tests.conftest import EVERY_SHAPE, keep_with_stored_results
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
 
 
-# one indicator of each shape: linked student scores, a student index, a student yes/no, two yearly rates
-KEPT = ("score_math", "motivation_index", "enrolled_next_year", "dropout_rate", "promotion_rate")
+KEPT = EVERY_SHAPE
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,7 @@ def stored(tmp_path_factory) -> Path:
     """A demo database whose every indicator has stored results (the threshold lowered to 0)."""
     path = tmp_path_factory.mktemp("standard") / "demo.duckdb"
     build_demo(path, students=3000, seed=5)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABLENS_STORE_MIN_ROWS", "0")
-        with writable_snapshot(path) as con:
-            con.execute(f"DELETE FROM target.observations WHERE indicator NOT IN {KEPT}")
+    keep_with_stored_results(path, KEPT)
     with duckdb.connect(str(path), read_only=True) as con:
         assert sorted(sr.stored_indicators(con)) == sorted(KEPT)
     return path
