@@ -19,7 +19,7 @@ The tables hold aggregates only (no student key) and cover the default windows:
   ``HISTOGRAM_BINS`` equal-width bins of the indicator's range in the unit's country (Comparar's
   distribution chart).
 
-Besides, the page queries listed in ``analysis.overview.MATERIALISED`` (programme overview, coverage,
+Besides, the page queries listed in ``analysis.queries.MATERIALISED`` (programme overview, coverage,
 data dictionary, missing units, students missing at post, small cells, ...) are stored as tables,
 recomputed when the tables they read change (``derived_inputs`` holds the fingerprint of those); the
 dashboard reads them when that fingerprint still matches (:func:`current`).
@@ -46,7 +46,7 @@ MOMENTS_TABLE = "derived_student_moments"
 STATE_TABLE = "derived_state"
 INPUTS_TABLE = "derived_inputs"
 BINS_TABLE = "derived_student_bins"
-HISTOGRAM_BINS = 20  # analysis.overview.histogram_sql's bins; the bin formula below is the same there
+HISTOGRAM_BINS = 20  # analysis.queries.histogram_sql's bins; the bin formula below is the same there
 
 # Fingerprint of an indicator's student rows: exact integers, so two computations of the same rows
 # always agree (a float sum's last digit depends on DuckDB's thread scheduling). Values are cast to BIGINT,
@@ -56,7 +56,7 @@ FINGERPRINT_SQL = """count(student_key) AS student_rows,
        sum(year) FILTER (WHERE student_key IS NOT NULL) AS year_sum,
        sum(TRY_CAST(round(value * 1000) AS BIGINT)) FILTER (WHERE student_key IS NOT NULL) AS value_sum"""
 
-# Fingerprints of what the materialised page queries read (analysis.overview.MATERIALISED names, per
+# Fingerprints of what the materialised page queries read (analysis.queries.MATERIALISED names, per
 # query, the parts it depends on): exact integers per table, cheap enough to check once per snapshot when
 # a dashboard process opens it (0.1-0.3 s at 10 million rows). Values of unit rows are left out; those
 # of student rows are in, because the pooled means and bins read from the student tables.
@@ -212,9 +212,9 @@ def _signature(parts: dict[str, str], depends: tuple[str, ...]) -> str:
 
 
 def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    """Recompute the materialised page queries (analysis.overview.MATERIALISED) whose inputs changed;
+    """Recompute the materialised page queries (analysis.queries.MATERIALISED) whose inputs changed;
     returns the tables recomputed."""
-    from analysis.overview import MATERIALISED, PREREQUISITES  # overview imports compare, which imports us
+    from analysis.queries import MATERIALISED, PREREQUISITES  # overview imports compare, which imports us
 
     c = ident(catalog)
     columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
@@ -247,7 +247,7 @@ def _materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
 
 def current(con: duckdb.DuckDBPyConnection) -> bool:
     """True when every materialised page query of the connection's current catalog describes its tables."""
-    from analysis.overview import MATERIALISED
+    from analysis.queries import MATERIALISED
 
     try:
         stored = {r[0]: (r[1], r[2]) for r in con.execute(

@@ -112,8 +112,8 @@ def programme_windows(uses_waves: bool, years: pd.DataFrame, programmes: pd.Data
                       ) -> dict[tuple[str, str], tuple[int, int, int, int] | None]:
     """Pre and post year windows per (programme, country) for a yearly indicator; None with waves.
 
-    ``years``: the indicator's first and last year per country (``overview.INDICATOR_YEARS_SQL``);
-    ``programmes``: ``overview.PROGRAMME_STARTS_SQL``. Pre = the country's first year of data to the year
+    ``years``: the indicator's first and last year per country (``queries.INDICATOR_YEARS_SQL``);
+    ``programmes``: ``queries.PROGRAMME_STARTS_SQL``. Pre = the country's first year of data to the year
     before the programme's first start; post = the programme's last start year to the last year of data.
     With staggered starts (ValleLabs 2019-2021) this compares "before any lab" with "after every lab
     started", the same calendar years for the comparison units, in one estimate (compare() would
@@ -154,12 +154,12 @@ def programme_requests(indicator: str, design: str, by: tuple[str, ...], uses_wa
 
 def standard_requests(con: duckdb.DuckDBPyConnection, indicator: str) -> list[StandardRequest]:
     """The dashboard's first-view requests for ``indicator`` on ``con``'s current catalog."""
-    from analysis import overview
+    from analysis import queries
 
     uses_waves = bool(con.execute("SELECT bool_or(wave IS NOT NULL) FROM observations WHERE indicator = ? "
                                   "AND level = 'all'", [indicator]).fetchall()[0][0])
-    windows = programme_windows(uses_waves, con.execute(overview.INDICATOR_YEARS_SQL, [indicator]).df(),
-                                con.execute(overview.PROGRAMME_STARTS_SQL).df())
+    windows = programme_windows(uses_waves, con.execute(queries.INDICATOR_YEARS_SQL, [indicator]).df(),
+                                con.execute(queries.PROGRAMME_STARTS_SQL).df())
     out = [r for by in DID_GROUPS for r in programme_requests(indicator, "did", by, uses_waves, windows)]
     out += [StandardRequest(indicator, "prepost", by) for by in PREPOST_GROUPS]
     return list(dict.fromkeys(out))

@@ -26,7 +26,7 @@ from analysis.catalog import (
     VALLE_MUNICIPALITIES,
     co_authority,
 )
-from analysis.overview import MATERIALISED
+from analysis.queries import MATERIALISED
 from analysis.store import SCHEMA_SQL, open_db, writable_snapshot
 
 SMALL = 3_000

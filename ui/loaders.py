@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analysis import derived, overview, snapshot_checks, standard_results
+from analysis import derived, queries, snapshot_checks, standard_results
 from analysis.compare import CompareError, compare
 from analysis.disclosure import MIN_CELL
 from ui import access
@@ -64,14 +64,14 @@ def _derived_current(signature: tuple[int, int] | None) -> bool:
 
 
 def sql(statement: str, params: tuple | list = ()) -> pd.DataFrame:
-    """One bound, cached query on the current snapshot (statements live in analysis/overview.py).
+    """One bound, cached query on the current snapshot (statements live in analysis/queries.py).
 
-    A statement materialised with the snapshot (analysis.overview.MATERIALISED) is read from its table
+    A statement materialised with the snapshot (analysis.queries.MATERIALISED) is read from its table
     when the snapshot's derived tables are current: the same rows, without a pass over every observation.
     """
     signature = _signature()
-    if statement in overview.MATERIALISED and _derived_current(signature):
-        statement = overview.MATERIALISED[statement][2]
+    if statement in queries.MATERIALISED and _derived_current(signature):
+        statement = queries.MATERIALISED[statement][2]
     return _sql_cached(statement, tuple(params), signature).copy(deep=False)
 
 
@@ -158,7 +158,7 @@ def compare_result(indicator: str, design: str = "did", by: str | list[str] | No
 
 def indicators() -> pd.DataFrame:
     """Indicators with observations (level 'all'): code, domain, kind, labels, student_level, uses_waves."""
-    return sql(overview.INDICATORS_PRESENT_SQL)
+    return sql(queries.INDICATORS_PRESENT_SQL)
 
 
 def indicator_info(code: str) -> dict | None:
@@ -169,7 +169,7 @@ def indicator_info(code: str) -> dict | None:
 
 def programmes() -> pd.DataFrame:
     """Programmes (not the comparison group) with country and first/last start year."""
-    return sql(overview.PROGRAMME_STARTS_SQL)
+    return sql(queries.PROGRAMME_STARTS_SQL)
 
 
 def programme_names() -> list[str]:
@@ -185,7 +185,7 @@ def windows(indicator: str) -> dict[tuple[str, str], tuple[int, int, int, int] |
     if info is None:
         return {(r.program, r.country): None for r in programmes().itertuples(index=False)}
     return standard_results.programme_windows(bool(info["uses_waves"]),
-                                              sql(overview.INDICATOR_YEARS_SQL, (indicator,)), programmes())
+                                              sql(queries.INDICATOR_YEARS_SQL, (indicator,)), programmes())
 
 
 window_text = standard_results.window_text
@@ -243,11 +243,11 @@ def unit_periods(indicator: str, country: str, w: tuple[int, int, int, int] | No
         return pd.DataFrame(columns=["unit_id", "name", "program", "country", "lab_type", "start_year", "period",
                                      "n", "mean", "sd"])
     f = field_name if value is not None else None
-    params = overview.unit_period_params(indicator, country, None if waves else w, f, value)
-    pooled = overview.unit_period_derived_sql(f)
+    params = queries.unit_period_params(indicator, country, None if waves else w, f, value)
+    pooled = queries.unit_period_derived_sql(f)
     if pooled and _student_waves_derived(info):
         return sql(pooled, params)  # linked-student waves: pooled from the per unit x year cells
-    return sql(overview.unit_period_sql(waves, f), params)
+    return sql(queries.unit_period_sql(waves, f), params)
 
 
 def histogram(indicator: str, country: str, w: tuple[int, int, int, int] | None,
@@ -257,21 +257,21 @@ def histogram(indicator: str, country: str, w: tuple[int, int, int, int] | None,
     if not waves and w is None:
         return pd.DataFrame(columns=["program", "period", "bin", "lo", "hi", "count"])
     f = field_name if value is not None else None
-    binned = overview.histogram_derived_sql(f)
+    binned = queries.histogram_derived_sql(f)
     if binned and _student_waves_derived(info):
-        return sql(binned, overview.unit_period_params(indicator, country, None, f, value))
-    return sql(overview.histogram_sql(waves, f), overview.histogram_params(indicator, country, None if waves
+        return sql(binned, queries.unit_period_params(indicator, country, None, f, value))
+    return sql(queries.histogram_sql(waves, f), queries.histogram_params(indicator, country, None if waves
                                                                              else w, f, value))
 
 
 def group_values(field_name: str, indicator: str) -> list[str]:
     """Distinct values of a grouping field (or student attribute) for the indicator's data."""
-    if field_name in overview.GROUP_VALUES_SQL:
-        frame = sql(overview.GROUP_VALUES_SQL[field_name], (indicator,))
+    if field_name in queries.GROUP_VALUES_SQL:
+        frame = sql(queries.GROUP_VALUES_SQL[field_name], (indicator,))
     else:
-        frame = sql(overview.ATTRIBUTE_VALUES_SQL, (field_name,))
+        frame = sql(queries.ATTRIBUTE_VALUES_SQL, (field_name,))
     return sorted(str(v) for v in frame["value"].dropna())
 
 
 def student_attributes() -> list[str]:
-    return list(sql(overview.STUDENT_ATTRIBUTE_NAMES_SQL)["name"])
+    return list(sql(queries.STUDENT_ATTRIBUTE_NAMES_SQL)["name"])

@@ -1,4 +1,4 @@
-"""Page queries kept with every snapshot (analysis.overview.MATERIALISED, analysis.derived): the stored
+"""Page queries kept with every snapshot (analysis.queries.MATERIALISED, analysis.derived): the stored
 tables give exactly the rows of the original queries, and are only trusted while current (issue #6)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis import derived, overview
+from analysis import derived, queries
 from analysis.demo import build_demo
 from analysis.store import writable_snapshot
 
@@ -27,23 +27,23 @@ def _frame(db: Path, sql: str, params: list | None = None) -> pd.DataFrame:
 
 
 def _params(statement: str) -> list[list]:
-    if statement == overview.SMALL_CELLS_SQL:
+    if statement == queries.SMALL_CELLS_SQL:
         return [[5], [10], [1000]]
-    if statement == overview.INDICATOR_YEARS_SQL:
+    if statement == queries.INDICATOR_YEARS_SQL:
         return [["score_math"], ["dropout_rate"], ["no_such_indicator"]]
-    if statement == overview.unit_period_derived_sql(None):
+    if statement == queries.unit_period_derived_sql(None):
         return [["score_math", "CO"], ["motivation_index", "GT"], ["no_such_indicator", "CO"]]
     return [[]]
 
 
-@pytest.mark.parametrize("statement", list(overview.MATERIALISED),
-                         ids=[t for t, _, _, _ in overview.MATERIALISED.values()])
+@pytest.mark.parametrize("statement", list(queries.MATERIALISED),
+                         ids=[t for t, _, _, _ in queries.MATERIALISED.values()])
 def test_stored_page_query_equals_the_query(demo, statement):
-    table, _, read, _ = overview.MATERIALISED[statement]
+    table, _, read, _ = queries.MATERIALISED[statement]
     for params in _params(statement):
         expected = _frame(demo, statement, params)
         got = _frame(demo, read, params)
-        if statement == overview.INDICATOR_YEARS_SQL:
+        if statement == queries.INDICATOR_YEARS_SQL:
             expected = expected.sort_values("country").reset_index(drop=True)
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
         if "no_such_indicator" not in params:
@@ -58,9 +58,9 @@ def test_stored_page_query_equals_the_query(demo, statement):
     ("score_math", "GT", "zone", "rural"),
 ])
 def test_unit_periods_pooled_from_the_cells_equal_the_rows(demo, indicator, country, field, value):
-    params = overview.unit_period_params(indicator, country, None, field, value)
-    expected = _frame(demo, overview.unit_period_sql(True, field), params)
-    got = _frame(demo, overview.unit_period_derived_sql(field), params)
+    params = queries.unit_period_params(indicator, country, None, field, value)
+    expected = _frame(demo, queries.unit_period_sql(True, field), params)
+    got = _frame(demo, queries.unit_period_derived_sql(field), params)
     assert len(expected) > 10
     pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9, atol=1e-9)
 
@@ -74,17 +74,17 @@ def test_a_unit_in_two_programmes_is_one_row_per_period(tmp_path):
         con.execute("INSERT INTO target.assignments SELECT unit_id, 'OtherLab', 'Lab Point', 2022, NULL "
                     "FROM target.assignments WHERE program = 'ValleLabs' LIMIT 3")
     params = ["score_math", "CO"]
-    rows = _frame(path, overview.unit_period_sql(True, None), params)
-    for statement in (overview.unit_period_derived_sql(None), overview.MATERIALISED[
-            overview.unit_period_derived_sql(None)][2]):
+    rows = _frame(path, queries.unit_period_sql(True, None), params)
+    for statement in (queries.unit_period_derived_sql(None), queries.MATERIALISED[
+            queries.unit_period_derived_sql(None)][2]):
         got = _frame(path, statement, params)
         assert not got.duplicated(["unit_id", "period"]).any()
         assert sorted(got["unit_id"].unique()) == sorted(rows["unit_id"].unique())
 
 
 def test_row_fields_are_not_pooled():
-    assert overview.unit_period_derived_sql("sex") is None
-    assert overview.unit_period_derived_sql("ethnicity") is None
+    assert queries.unit_period_derived_sql("sex") is None
+    assert queries.unit_period_derived_sql("ethnicity") is None
 
 
 def test_stored_queries_are_trusted_only_while_current(tmp_path):
@@ -101,7 +101,7 @@ def test_stored_queries_are_trusted_only_while_current(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         assert derived.current(con)
         assert con.execute("SELECT * FROM derived_q_programme_overview").fetchall() == \
-            con.execute(overview.PROGRAMME_OVERVIEW_SQL).fetchall()
+            con.execute(queries.PROGRAMME_OVERVIEW_SQL).fetchall()
     with writable_snapshot(db) as con:
         assert derived._materialise(con, "target") == []
 
@@ -119,10 +119,10 @@ def test_a_database_without_derived_tables_is_not_current(tmp_path):
     ("score_language", "CO", "department", "Valle del Cauca"),
 ])
 def test_histogram_summed_from_the_school_bins_equals_the_rows(demo, indicator, country, field, value):
-    expected = _frame(demo, overview.histogram_sql(True, field),
-                      overview.histogram_params(indicator, country, None, field, value))
-    got = _frame(demo, overview.histogram_derived_sql(field),
-                 overview.unit_period_params(indicator, country, None, field, value))
+    expected = _frame(demo, queries.histogram_sql(True, field),
+                      queries.histogram_params(indicator, country, None, field, value))
+    got = _frame(demo, queries.histogram_derived_sql(field),
+                 queries.unit_period_params(indicator, country, None, field, value))
     assert expected["count"].sum() > 100 and set(expected["period"]) == {"pre", "post"}
     pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-12)
     # the bins span the indicator's range in the country: Colombia (0-100) and Guatemala (200-800) each
@@ -130,7 +130,7 @@ def test_histogram_summed_from_the_school_bins_equals_the_rows(demo, indicator, 
     with duckdb.connect(str(demo), read_only=True) as con:
         lo, hi = con.execute("SELECT min(value), max(value) FROM observations JOIN units USING (unit_id) "
                              "WHERE indicator = ? AND level = 'all' AND country = ?", [indicator, country]).fetchone()
-    width = (hi - lo) / overview.HISTOGRAM_BINS
+    width = (hi - lo) / queries.HISTOGRAM_BINS
     assert ((expected["lo"] - lo) / width).round(9).eq(expected["bin"]).all()  # on the country's grid
     if field is None:
         assert expected["lo"].min() == pytest.approx(lo) and expected["hi"].max() == pytest.approx(hi)
@@ -148,13 +148,13 @@ def test_subgroup_histogram_bins_on_the_subgroup_range(tmp_path):
                        FROM target.observations o JOIN target.units u USING (unit_id)
                        WHERE o.indicator = 'dropout_rate' AND u.country = 'CO' AND o.sex IS NULL""")
     windows = (2015, 2018, 2021, 2025)
-    frame = _frame(db, overview.histogram_sql(False, "sex"),
-                   overview.histogram_params("dropout_rate", "CO", windows, "sex", "F"))
+    frame = _frame(db, queries.histogram_sql(False, "sex"),
+                   queries.histogram_params("dropout_rate", "CO", windows, "sex", "F"))
     with duckdb.connect(str(db), read_only=True) as con:
         lo, hi = con.execute("SELECT min(value), max(value) FROM observations JOIN units USING (unit_id) "
                              "WHERE indicator = 'dropout_rate' AND sex IS NOT NULL AND country = 'CO'").fetchone()
     assert frame["count"].sum() > 100
-    assert frame["bin"].between(0, overview.HISTOGRAM_BINS - 1).all()
+    assert frame["bin"].between(0, queries.HISTOGRAM_BINS - 1).all()
     assert frame["lo"].min() == pytest.approx(lo) and frame["hi"].max() <= hi + 1e-9
 
 
