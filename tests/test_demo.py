@@ -26,8 +26,10 @@ from analysis.catalog import (
     VALLE_MUNICIPALITIES,
     co_authority,
 )
-from analysis.queries import MATERIALISED
-from analysis.store import SCHEMA_SQL, open_db, writable_snapshot
+from analysis.db.connect import open_db
+from analysis.db.schema import SCHEMA_SQL
+from analysis.precompute.materialised import MATERIALISED
+from analysis.precompute.publish import writable_snapshot
 
 SMALL = 3_000
 SEED = 7

@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis import figures, queries
 from analysis.catalog import LEVELS
+from analysis.db.connect import StoreError
 from analysis.importer.boundaries import (
     BoundaryError,
     StagedBoundaries,
@@ -38,7 +39,6 @@ from analysis.importer.pipeline import (
     stage,
     stage_with_mapping,
 )
-from analysis.store import StoreError
 from ui import access, templates
 from ui import format as fmt
 from ui.charts import Chart, lang

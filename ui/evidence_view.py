@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import audit, evidence_pack, standard_results
+from analysis import audit, evidence_pack
 from analysis.evidence_pack import EvidenceRequest, PackContext
+from analysis.precompute import standard_results
 from analysis.safe_export import csv_bytes
 from ui import access
 from ui import format as fmt

@@ -10,9 +10,10 @@ import pytest
 
 from analysis import audit, standard_results
 from analysis.backups import backup_files, forget_student
+from analysis.db.snapshot import BACKUP_GENERATIONS, backup_path
 from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.precompute.publish import writable_snapshot
 from analysis.privacy import pseudonym
-from analysis.store import BACKUP_GENERATIONS, backup_path, writable_snapshot
 from tests.reliability.helpers import cli, one_line_error, rates_csv, rows, sha256, state, students_csv
 
 SCHOOL_A, SCHOOL_B = "176001000001", "176001000002"
