@@ -38,8 +38,8 @@ def indicator_options() -> list[str]:
 
 def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
     """The page's request with its exact compare() calls: wave-based indicators in one call, yearly ones
-    one call per programme and distinct windows (``analysis.standard_results.programme_requests``, the plan of
-    ``ui.loaders.programme_results`` and of the results stored with large snapshots)."""
+    one call per programme and distinct windows (``analysis.precompute.standard_results.programme_requests``,
+    the plan of ``ui.loaders.programme_results`` and of the results stored with large snapshots)."""
     calls = []
     for code in codes:
         info = indicator_info(code)

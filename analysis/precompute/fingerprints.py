@@ -26,6 +26,8 @@ import pandas as pd
 from analysis.db.sql import ident
 from analysis.db.sufficient import FINGERPRINT_SQL, as_int
 
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the analysis package, whose source the code hash covers
+
 # The roster and catalogue tables' fingerprints (count and a hash of every row's content), by table.
 ROSTER_HASHES: dict[str, str] = {
     "units": """count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department, municipality,
@@ -88,9 +90,8 @@ def code_fingerprint() -> str:
     import statsmodels
 
     digest = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]  # the analysis package
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
+    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
         digest.update(path.read_bytes())
     for module in (np, pd, duckdb, scipy, statsmodels):
         digest.update(f"{module.__name__}={module.__version__};".encode())

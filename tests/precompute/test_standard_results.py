@@ -1,4 +1,4 @@
-"""Stored standard results (analysis.standard_results, issue #6): the frame compare() returns, never stale.
+"""Stored standard results (analysis.precompute.standard_results, issue #6): the frame compare() returns, never stale.
 
 The reference is a live compare() call on the same database. Floats are compared with the tolerance of
 test_derived.py: DuckDB's parallel sums may differ in the last digit between two runs of one query.
