@@ -1,6 +1,6 @@
 """LabLens analysis package: storage, import, statistics, export. Never imports streamlit."""
 
-from analysis.store import open_db
+from analysis.db.connect import open_db
 
 __version__ = "0.1.0"
 

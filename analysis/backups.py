@@ -1,12 +1,14 @@
 """Backups, restore and the right to erasure for the published database.
 
-Every publication keeps the snapshot it replaces (``store.writable_snapshot``): ``.bak`` is the last
-one, ``.bak.2`` and ``.bak.3`` older ones (``store.BACKUP_GENERATIONS``). ``restore`` puts one back
-atomically and keeps the file it replaces as ``.before-restore``, so a restore can itself be undone.
+Every publication keeps the snapshot it replaces (``analysis.db.snapshot.writable_snapshot``): ``.bak`` is
+the last one, ``.bak.2`` and ``.bak.3`` older ones (``BACKUP_GENERATIONS``). ``restore`` puts one back
+atomically (``analysis.db.snapshot.publish``, as every writer) and keeps the file it replaces as
+``.before-restore``, so a restore can itself be undone.
 
 ``forget_student`` erases one student's rows (Colombia's Ley 1581, right to erasure) from the published
 database and from every backup. Deleting rows in DuckDB leaves their bytes in free blocks, so each file
-is rewritten into a fresh one (``COPY FROM DATABASE``) and checked by a byte search for the pseudonym.
+is rewritten into a fresh one (``COPY FROM DATABASE``), brought up to date by the publish steps
+(``analysis.precompute.publish``), checked by a byte search for the pseudonym and published in place.
 """
 
 from __future__ import annotations
@@ -20,20 +22,13 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import audit, derived, standard_results
+from analysis import audit
+from analysis.db.connect import StoreError, damaged_message, is_damage
+from analysis.db.snapshot import backup_path, link_replace, publish, remove_stale_snapshots, verify, writer_lock
+from analysis.db.sql import ident, run, scalar
 from analysis.keys import stored_fingerprint
+from analysis.precompute.publish import refresh_copy, refresh_file
 from analysis.privacy import KeyError_, key_fingerprint, load_key, pseudonym
-from analysis.sqlutil import ident, run, scalar
-from analysis.store import (
-    StoreError,
-    _fsync_dir,
-    _verify,
-    backup_path,
-    damaged_message,
-    is_damage,
-    remove_stale_snapshots,
-    writer_lock,
-)
 
 _CHUNK = 1 << 22
 
@@ -96,7 +91,7 @@ def _role(db: Path, path: Path) -> str:
 def _check_restorable(source: Path) -> None:
     """A backup is restorable when DuckDB opens it and every public table answers."""
     try:
-        _verify(source)
+        verify(source)
     except duckdb.Error as exc:
         if is_damage(exc):
             raise StoreError(f"the backup {source} is damaged too ({str(exc).splitlines()[0][:120]}); "
@@ -115,18 +110,10 @@ def restore(db: Path, source: str | os.PathLike | None = None, actor: str | None
         remove_stale_snapshots(db)
         _check_restorable(src)
         tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
+        kept = before_restore_path(db) if db.exists() else None
         try:
             shutil.copyfile(src, tmp)
-            _verify(tmp)
-            kept = None
-            if db.exists():
-                kept = before_restore_path(db)
-                staging = kept.with_name(kept.name + ".tmp")
-                staging.unlink(missing_ok=True)
-                os.link(db, staging)
-                os.replace(staging, kept)
-            os.replace(tmp, db)
-            _fsync_dir(db.parent)
+            publish(tmp, db, keep=lambda current: link_replace(current, before_restore_path(current)))
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise StoreError(f"cannot restore {src} over {db} ({exc.strerror or exc}); "
@@ -190,19 +177,17 @@ def _erase_in_file(path: Path, student_key: str) -> dict[str, int]:
             run(con, "COPY FROM DATABASE src TO work")
             for table in counts:
                 run(con, f"DELETE FROM work.{ident(table)} WHERE student_key = ?", [student_key])
-            derived.refresh(con, "work")  # the per-school statistics must forget the student too
+            refresh_copy(con, "work")  # the per-school statistics must forget the student too
             run(con, "CHECKPOINT work")
-        standard_results.refresh_file_quietly(work, drop_on_failure=True)  # and the stored results
+        refresh_file(work, drop_on_failure=True)  # and the stored results
         # the deletions left the bytes in free blocks: copy only live rows into a fresh file
         with _attached((work, "work", True), (fresh, "fresh", False)) as con:
             run(con, "COPY FROM DATABASE work TO fresh")
             run(con, "CHECKPOINT fresh")
-        _verify(fresh)
         if _contains_bytes(fresh, needle):
             raise StoreError(f"erasure check failed: the pseudonym is still in a rewritten copy of {path.name}; "
                              "nothing was replaced")
-        os.replace(fresh, path)
-        _fsync_dir(path.parent)
+        publish(fresh, path)
     finally:
         for leftover in (work, fresh, work.with_name(work.name + ".wal"), fresh.with_name(fresh.name + ".wal")):
             leftover.unlink(missing_ok=True)

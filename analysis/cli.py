@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.db.connect import StoreError, damaged_message, default_db_path, is_damage, open_db
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.pipeline import ImportConflict, ImportFailed, import_file, list_imports, rollback
 from analysis.privacy import KeyError_
-from analysis.store import StoreError, damaged_message, default_db_path, is_damage, open_db
 
 
 class CliError(Exception):
@@ -270,10 +270,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild_derived(args: argparse.Namespace) -> int:
-    """Recompute every derived table (analysis/derived.py) and publish a new snapshot."""
-    from analysis import derived, standard_results
-    from analysis.sqlutil import run
-    from analysis.store import writable_snapshot
+    """Recompute every derived table (analysis/precompute/derived.py) and publish a new snapshot."""
+    from analysis.db.sql import run
+    from analysis.precompute import derived, standard_results
+    from analysis.precompute.publish import writable_snapshot
 
     db = _db(args)
     if not db.exists():

@@ -31,10 +31,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import derived, stats
+from analysis import stats
+from analysis.db import sufficient
+from analysis.db.connect import open_db
+from analysis.db.sql import UNIT_PROGRAM_CTE
 from analysis.disclosure import MIN_CELL
-from analysis.sqlutil import UNIT_PROGRAM_CTE
-from analysis.store import open_db
 
 DESIGNS = ("prepost", "did")
 GROUP_FIELDS = {
@@ -170,7 +171,7 @@ def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, prog
     rows, levels, student_level, uses_waves, waves, *fingerprint = con.execute(
         f"""SELECT count(*), list(DISTINCT level ORDER BY level), bool_or(student_key IS NOT NULL),
                   bool_or(wave IS NOT NULL), list(DISTINCT wave) FILTER (WHERE wave IS NOT NULL),
-                  {derived.FINGERPRINT_SQL}
+                  {sufficient.FINGERPRINT_SQL}
            FROM observations WHERE indicator = ?""", [indicator]).fetchall()[0]
     if not info or not rows:
         present = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM observations ORDER BY 1").fetchall()]
@@ -215,7 +216,7 @@ def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: str, by, prog
         raise CompareError("the confidence level must be between 0 and 1")
     return Request(indicator, kind, domain, design, by_list, [b for b in by_list if b in attributes], program,
                    pre_w, post_w, level, student_level, uses_waves, int(min_cell), weighted, conf_level,
-                   student_level and rows == fingerprint[0] and derived.usable(con, indicator, tuple(fingerprint)))
+                   student_level and rows == fingerprint[0] and sufficient.usable(con, indicator, tuple(fingerprint)))
 
 
 # --- SQL builders (plain functions: tested without a database) ----------------------------------------------
@@ -402,15 +403,15 @@ def _student_first_sql(req: Request, keys: list[str], kl: str) -> tuple[str, lis
     groups = [("per.unit_id" if f == "school" else GROUP_FIELDS[f]) + f" AS g{i}" for i, f in enumerate(req.by)]
     program_filter = "WHERE up.program = ?" if req.program is not None else ""
     if req.derived and req.pre is None:
-        per = f"SELECT * EXCLUDE (indicator, level) FROM {derived.MOMENTS_TABLE} WHERE indicator = ? AND level = ?"
+        per = f"SELECT * EXCLUDE (indicator, level) FROM {sufficient.MOMENTS_TABLE} WHERE indicator = ? AND level = ?"
         params: list = []
     else:
         period, params = period_sql(req.pre, req.post, req.uses_waves)
         per = f"""WITH b AS (SELECT o.unit_id, o.student_key, o.year, o.value, {period} AS period
                   FROM observations o WHERE o.indicator = ? AND o.level = ?),
-            s AS (SELECT unit_id, student_key, {derived.STUDENT_VALUES_SQL}
+            s AS (SELECT unit_id, student_key, {sufficient.STUDENT_VALUES_SQL}
                   FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)
-            SELECT unit_id, {derived.SCHOOL_MOMENTS_SQL} FROM s GROUP BY unit_id"""
+            SELECT unit_id, {sufficient.SCHOOL_MOMENTS_SQL} FROM s GROUP BY unit_id"""
     sql = f"""WITH {UNIT_PROGRAM_CTE}, per AS ({per})
         SELECT up.program, u.country{''.join(', ' + g for g in groups)}, per.*
         FROM per JOIN units u ON u.unit_id = per.unit_id JOIN up ON up.unit_id = per.unit_id
@@ -422,9 +423,9 @@ def _student_school_stats_sql(base: str, keys: list[str], kl: str) -> str:
     """Per group and school: moments of v_pre, v_post (everybody and linked) and of the linked differences."""
     group_any = ", ".join(f"any_value({k}) AS {k}" for k in keys)
     return f"""WITH b AS ({base}), s AS (
-        SELECT unit_id, student_key, {group_any}, {derived.STUDENT_VALUES_SQL}
+        SELECT unit_id, student_key, {group_any}, {sufficient.STUDENT_VALUES_SQL}
         FROM b WHERE period IS NOT NULL GROUP BY unit_id, student_key)
-        SELECT {kl}, unit_id, {derived.SCHOOL_MOMENTS_SQL}
+        SELECT {kl}, unit_id, {sufficient.SCHOOL_MOMENTS_SQL}
         FROM s GROUP BY {kl}, unit_id ORDER BY {kl}, unit_id"""
 
 
@@ -770,7 +771,7 @@ def _did_cells_derived_sql(req: Request) -> tuple[str, list, list[str]] | None:
     sql = f"""WITH {UNIT_PROGRAM_CTE}
 SELECT d.unit_id, d.year, d.rows, d.mean, d.var, d.students, up.program, u.country, up.start_year,
        {period} AS period{''.join(', ' + g for g in groups)}
-FROM {derived.CELLS_TABLE} d JOIN units u ON u.unit_id = d.unit_id JOIN up ON up.unit_id = d.unit_id
+FROM {sufficient.CELLS_TABLE} d JOIN units u ON u.unit_id = d.unit_id JOIN up ON up.unit_id = d.unit_id
 WHERE d.indicator = ? AND d.level = ?{where}"""
     return sql, [*pparams, req.indicator, req.level, *wparams], _group_cols(list(req.by))
 

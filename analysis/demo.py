@@ -40,7 +40,9 @@ from analysis.catalog import (
     indicator_rows,
     unit_id,
 )
-from analysis.store import create_schema, default_db_path, writable_snapshot
+from analysis.db.connect import default_db_path
+from analysis.db.schema import create_schema
+from analysis.precompute.publish import writable_snapshot
 
 DEMO_VERSION = 1
 DEFAULT_STUDENTS = 20_000

@@ -37,6 +37,7 @@ import pandas as pd
 
 import analysis
 from analysis import stats
+from analysis.db.connect import cursor
 from analysis.disclosure import MIN_CELL
 from analysis.safe_export import csv_bytes, parquet_bytes, xlsx_bytes, zip_bytes
 
@@ -122,17 +123,9 @@ class PackContext:
         return self.meta.get("demo") == "true"
 
 
-def _cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    cur = con.cursor()  # one cursor per use: connections are shared across threads (STACK_NOTES.md)
-    catalogs = {r[0] for r in cur.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
-    if "lablens" in catalogs:
-        cur.execute("USE lablens")
-    return cur
-
-
 def load_context(con: duckdb.DuckDBPyConnection, database: str) -> PackContext:
     """Imports, indicators and meta of an open database (read-only queries on a fresh cursor)."""
-    cur = _cursor(con)
+    cur = cursor(con)
     try:
         meta = dict(cur.execute(META_SQL).fetchall())
         return PackContext(cur.execute(IMPORTS_SQL).df(), cur.execute(INDICATORS_SQL).df(), meta, database)
@@ -209,7 +202,7 @@ def reproducible_connection(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection whose results are bit-for-bit reproducible: DuckDB adds floating-point
     numbers in a different order from run to run when it aggregates on several threads (the last binary
     digit of a mean or an estimate changes), so exports run compare() on one thread."""
-    from analysis.store import open_db
+    from analysis.db.connect import open_db
 
     con = open_db(path)
     con.execute(f"SET threads = {REPRODUCIBLE_THREADS}")

@@ -12,9 +12,9 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from analysis.db.connect import open_db
+from analysis.db.sql import scalar
 from analysis.privacy import KEY_BYTES, KeyError_, key_fingerprint, key_path, load_key
-from analysis.sqlutil import scalar
-from analysis.store import open_db
 
 RESTORE_KEY_HINT = "python -m analysis key --restore BACKUP_FILE"
 

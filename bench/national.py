@@ -34,7 +34,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.catalog import GT_DEPARTMENTS, VALLE_MUNICIPALITIES, co_authority, unit_id
-from analysis.store import writable_snapshot
+from analysis.precompute.publish import writable_snapshot
 
 SCHOOLS = 40_000
 SEED = 20250101

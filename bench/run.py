@@ -11,7 +11,7 @@ subprocess (``--step``), so each timing is a first, uncached call and each peak 
 the table shows medians. Timings cover the call itself, not starting Python or importing modules (the
 dashboard imports them once at start); the time to import the modules is reported once.
 
-compare() reads the per-school statistics each snapshot keeps (analysis.derived) for the default windows;
+compare() reads the per-school statistics each snapshot keeps (analysis.precompute.derived) for the default windows;
 ``compare_*_raw`` is the same call forced onto the raw rows (the route of any other request), and
 ``derived_refresh`` what recomputing those tables costs a write.
 """
@@ -122,12 +122,12 @@ def step(name: str, args: argparse.Namespace) -> dict:
     db = str(national_db(args.rows)) if args.rows else None
     if name in ("compare_prepost", "compare_did", "compare_prepost_raw", "compare_did_raw"):
         started = time.perf_counter()
-        from analysis import derived
         from analysis.compare import compare  # timed separately from the call
+        from analysis.db import sufficient
 
         imported = time.perf_counter() - started
         if name.endswith("_raw"):  # the route every request took before the derived tables: the raw rows
-            derived.usable = lambda *a, **k: False
+            sufficient.usable = lambda *a, **k: False
         design, by = ("prepost", "school") if name.startswith("compare_prepost") else ("did", "lab_type")
         out = _timed(lambda: compare(db, "score_math", design=design, by=by))
         out["import_seconds"] = imported
@@ -158,7 +158,7 @@ def step(name: str, args: argparse.Namespace) -> dict:
     if name.startswith("page_"):
         page = name.removeprefix("page_")
         if page.endswith("_live"):
-            from analysis import standard_results
+            from analysis.precompute import standard_results
 
             standard_results.lookup = lambda *a, **k: None
             page = page.removesuffix("_live")
@@ -180,7 +180,7 @@ def _derived_refresh_step(db: str) -> dict:
     rows costs on top of the write itself); the copy and the publication are not counted."""
     import duckdb
 
-    from analysis import derived
+    from analysis.precompute import derived
 
     folder = _fresh_db_dir()
     try:
@@ -196,9 +196,9 @@ def _derived_refresh_step(db: str) -> dict:
 
 
 def _results_refresh_step(db: str) -> dict:
-    """Recompute every stored standard result of a copy of the database (analysis.standard_results: what
-    a write that changes every indicator costs on top of the derived tables); the copy is not counted."""
-    from analysis import standard_results
+    """Recompute every stored standard result of a copy of the database (analysis.precompute.standard_results:
+    what a write that changes every indicator costs on top of the derived tables); the copy is not counted."""
+    from analysis.precompute import standard_results
 
     folder = _fresh_db_dir()
     try:
@@ -296,7 +296,7 @@ def refresh_derived(path: Path) -> None:
     """Bring a kept benchmark database's derived tables and stored results up to date (a database built
     by an older version of the code would otherwise be measured on the raw rows): a snapshot write that
     changes nothing recomputes only what is stale."""
-    from analysis.store import writable_snapshot
+    from analysis.precompute.publish import writable_snapshot
 
     print(f"bringing the derived tables of {path} up to date ...", file=sys.stderr, flush=True)
     with writable_snapshot(path):

@@ -20,9 +20,9 @@ EVERY_SHAPE = ("score_math", "motivation_index", "enrolled_next_year", "dropout_
 
 def keep_with_stored_results(path: Path, indicators: tuple[str, ...]) -> None:
     """Write a snapshot of ``path`` holding only ``indicators``, each with its stored standard results
-    (analysis.standard_results; the row threshold lowered to 0 for this write): fewer indicators make a
+    (analysis.precompute.standard_results; the row threshold lowered to 0 for this write): fewer indicators make a
     quicker refresh."""
-    from analysis.store import writable_snapshot
+    from analysis.precompute.publish import writable_snapshot
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LABLENS_STORE_MIN_ROWS", "0")

@@ -26,8 +26,10 @@ from analysis.catalog import (
     VALLE_MUNICIPALITIES,
     co_authority,
 )
-from analysis.overview import MATERIALISED
-from analysis.store import SCHEMA_SQL, open_db, writable_snapshot
+from analysis.db.connect import open_db
+from analysis.db.schema import SCHEMA_SQL
+from analysis.precompute.materialised import MATERIALISED
+from analysis.precompute.publish import writable_snapshot
 
 SMALL = 3_000
 SEED = 7
@@ -108,8 +110,8 @@ def test_schema_matches_store(small):
     got = rows(path, "SELECT table_name, column_name, data_type FROM duckdb_columns() "
                      "WHERE database_name = 'lablens' AND NOT starts_with(table_name, 'derived_') ORDER BY ALL")
     assert got == expected
-    # besides the public schema: only the precomputed per-school statistics (analysis.derived) and the
-    # stored standard results (analysis.standard_results: empty on the demo, far below the threshold)
+    # besides the public schema: only the precomputed per-school statistics (analysis.precompute.derived) and the
+    # stored standard results (analysis.precompute.standard_results: empty on the demo, far below the threshold)
     assert rows(path, "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = 'lablens' "
                       "AND starts_with(table_name, 'derived_') ORDER BY 1") == [
         ("derived_inputs",), ("derived_obs_cube",),

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, overview
+from analysis import figures, queries
 from analysis.catalog import LEVELS
+from analysis.db.connect import StoreError
 from analysis.importer.boundaries import (
     BoundaryError,
     StagedBoundaries,
@@ -38,7 +39,6 @@ from analysis.importer.pipeline import (
     stage,
     stage_with_mapping,
 )
-from analysis.store import StoreError
 from ui import access, templates
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -62,7 +62,7 @@ def row_level_allowed() -> bool:
 
 
 def history() -> pd.DataFrame:
-    return sql(overview.IMPORTS_SQL)
+    return sql(queries.IMPORTS_SQL)
 
 
 def history_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +155,7 @@ def pending() -> dict | None:
 
 def role_options() -> list[str]:
     """Roles a column can take: structural roles, then one entry per known indicator."""
-    codes = sorted(sql(overview.INDICATOR_CODES_SQL)["code"])
+    codes = sorted(sql(queries.INDICATOR_CODES_SQL)["code"])
     return [*ROLE_CHOICES, *(f"indicator:{c}" for c in codes)]
 
 
@@ -284,7 +284,7 @@ def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
 # --- dictionary and quality ---------------------------------------------------------------------------------
 
 def dictionary() -> pd.DataFrame:
-    frame = sql(overview.DICTIONARY_SQL)
+    frame = sql(queries.DICTIONARY_SQL)
     label = "label_en" if current_language() == "en" else "label_es"
     out = frame[["code", label, "domain", "kind", "unit", "min_value", "max_value", "higher_is_better", "scale",
                  "reverse_coded", "observations"]].rename(columns={label: "label"})
@@ -302,7 +302,7 @@ def coverage_chart() -> Chart | None:
 @st.cache_resource(ttl=TTL, max_entries=8, show_spinner=False)
 def _coverage_chart_cached(snapshot: tuple[int, int] | None, language: str) -> Chart | None:
     """Shared, not copied (cache_resource): callers only draw the chart."""
-    cov = sql(overview.COVERAGE_BY_YEAR_SQL)
+    cov = sql(queries.COVERAGE_BY_YEAR_SQL)
     if cov.empty:
         return None
     cov = cov[~cov["indicator"].str.startswith("motivation_item_")]
@@ -315,14 +315,14 @@ def _coverage_chart_cached(snapshot: tuple[int, int] | None, language: str) -> C
 
 
 def missing_units() -> pd.DataFrame:
-    frame = sql(overview.MISSING_UNITS_SQL)
+    frame = sql(queries.MISSING_UNITS_SQL)
     frame = frame[(frame["units_without_data"] > 0) & ~frame["indicator"].str.startswith("motivation_item_")]
     frame = frame.assign(program=frame["program"].map(fmt.programme), country=frame["country"].map(fmt.country))
     return frame.rename(columns=lambda c: t(f"col.{c}"))
 
 
 def missing_at_post() -> pd.DataFrame:
-    frame = sql(overview.MISSING_AT_POST_SQL)
+    frame = sql(queries.MISSING_AT_POST_SQL)
     frame = frame[~frame["indicator"].str.startswith("motivation_item_")].copy()
     frame["share_missing"] = (100 * frame["missing_at_post"] / frame["students_pre"]).round(1)
     frame = frame.assign(program=frame["program"].map(fmt.programme), country=frame["country"].map(fmt.country))
@@ -331,7 +331,7 @@ def missing_at_post() -> pd.DataFrame:
 
 def small_cells() -> pd.DataFrame:
     k = access.min_cell()
-    frame = sql(overview.SMALL_CELLS_SQL, (k,))
+    frame = sql(queries.SMALL_CELLS_SQL, (k,))
     frame = frame.assign(cell=frame["cell"].map(lambda c: t(f"data.cell.{c}")))
     frame["smallest"] = [f"<{k}" if 0 < s < k else fmt.num(s, 0) for s in frame["smallest"]]
     return frame.rename(columns=lambda c: t(f"col.{c}"))

@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analysis.store import default_db_path, open_db, snapshot_signature
+from analysis.db.connect import cursor as catalog_cursor
+from analysis.db.connect import default_db_path, open_db, snapshot_signature
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -76,9 +77,8 @@ def connection() -> duckdb.DuckDBPyConnection:
 @contextlib.contextmanager
 def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
     """A fresh cursor on the snapshot this run reads, pointed at its catalog and closed after use."""
-    cur = connection().cursor()
+    cur = catalog_cursor(connection())
     try:
-        cur.execute("USE lablens")
         yield cur
     finally:
         cur.close()

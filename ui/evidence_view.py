@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import audit, evidence_pack, standard_results
+from analysis import audit, evidence_pack
 from analysis.evidence_pack import EvidenceRequest, PackContext
+from analysis.precompute import standard_results
 from analysis.safe_export import csv_bytes
 from ui import access
 from ui import format as fmt
@@ -37,8 +38,8 @@ def indicator_options() -> list[str]:
 
 def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
     """The page's request with its exact compare() calls: wave-based indicators in one call, yearly ones
-    one call per programme and distinct windows (``analysis.standard_results.programme_requests``, the plan of
-    ``ui.loaders.programme_results`` and of the results stored with large snapshots)."""
+    one call per programme and distinct windows (``analysis.precompute.standard_results.programme_requests``,
+    the plan of ``ui.loaders.programme_results`` and of the results stored with large snapshots)."""
     calls = []
     for code in codes:
         info = indicator_info(code)

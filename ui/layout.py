@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.store import StoreError
+from analysis.db.connect import StoreError
 from ui.db import is_demo, pin_snapshot
 from ui.i18n import t
 

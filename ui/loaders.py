@@ -16,9 +16,12 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analysis import derived, overview, snapshot_checks, standard_results
+from analysis import queries
 from analysis.compare import CompareError, compare
 from analysis.disclosure import MIN_CELL
+from analysis.precompute import checks, materialised, serving, standard_results
+from analysis.precompute.codec import Stored
+from analysis.precompute.fingerprints import signatures
 from ui import access
 from ui.db import connection, cursor, db_path, query, signature
 from ui.i18n import t
@@ -44,34 +47,34 @@ def _sql_cached(sql: str, params: tuple, signature: tuple[int, int] | None) -> p
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _kept_checks(signature: tuple[int, int] | None) -> dict | None:
-    """The writer's checks of this snapshot (analysis.snapshot_checks), read once per snapshot."""
-    return snapshot_checks.read(db_path(), signature)
+    """The writer's checks of this snapshot (analysis.precompute.checks), read once per snapshot."""
+    return checks.read(db_path(), signature)
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _derived_current(signature: tuple[int, int] | None) -> bool:
-    """Whether the snapshot's derived tables describe its rows (analysis.derived.current), once per snapshot;
-    the writer's verdict when it still describes this file (analysis.snapshot_checks)."""
-    kept = _kept_checks(signature)
-    if kept is not None:
-        return kept["derived_current"]
+    """Whether the snapshot's derived tables describe its rows (analysis.precompute.materialised.current), once
+    per snapshot; the writer's verdict when it still describes this file (analysis.precompute.serving)."""
+    return serving.derived_current(_kept_checks(signature), _compute_derived_current)
+
+
+def _compute_derived_current() -> bool:
     try:
         with cursor() as cur:
-            return derived.current(cur)
+            return materialised.current(cur)
     except duckdb.Error:
         log.exception("checking the derived tables failed; reading the raw rows")
         return False
 
 
 def sql(statement: str, params: tuple | list = ()) -> pd.DataFrame:
-    """One bound, cached query on the current snapshot (statements live in analysis/overview.py).
+    """One bound, cached query on the current snapshot (statements live in analysis/queries.py).
 
-    A statement materialised with the snapshot (analysis.overview.MATERIALISED) is read from its table
+    A statement materialised with the snapshot (analysis.precompute.materialised) is read from its table
     when the snapshot's derived tables are current: the same rows, without a pass over every observation.
     """
     signature = _signature()
-    if statement in overview.MATERIALISED and _derived_current(signature):
-        statement = overview.MATERIALISED[statement][2]
+    statement = serving.served_statement(statement, lambda: _derived_current(signature))
     return _sql_cached(statement, tuple(params), signature).copy(deep=False)
 
 
@@ -80,7 +83,7 @@ def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: s
                     program: str | None, pre: str | None, post: str | None,
                     level: str, min_cell: int = MIN_CELL) -> tuple[pd.DataFrame | None, str | None, bool]:
     """(frame, CompareError reason, failed): failures are cached too, so they are computed and logged once.
-    A result stored with the snapshot for this very request and data (analysis.standard_results) is read
+    A result stored with the snapshot for this very request and data (analysis.precompute.standard_results) is read
     instead of computed."""
     stored = _stored_result(signature, indicator, standard_results.request_key(
         indicator, design, by, program, pre, post, level, min_cell))
@@ -101,19 +104,20 @@ def _compare_cached(signature: tuple[int, int] | None, indicator: str, design: s
 @st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
 def _stored_signatures(signature: tuple[int, int] | None) -> dict[str, str]:
     """Per indicator with stored results, the signature of its current data (one scan, once per snapshot;
-    none when the writer's checks still describe this file: analysis.snapshot_checks)."""
-    kept = _kept_checks(signature)
-    if kept is not None:
-        return kept["signatures"]
+    none when the writer's checks still describe this file: analysis.precompute.serving)."""
+    return serving.stored_signatures(_kept_checks(signature), _compute_stored_signatures)
+
+
+def _compute_stored_signatures() -> dict[str, str]:
     try:
         with cursor() as cur:
-            return standard_results.signatures(cur, standard_results.stored_indicators(cur))
+            return signatures(cur, standard_results.stored_indicators(cur))
     except duckdb.Error:
         log.exception("checking the stored results failed; computing every result live")
         return {}
 
 
-def _stored_result(signature: tuple[int, int] | None, indicator: str, key: str) -> standard_results.Stored | None:
+def _stored_result(signature: tuple[int, int] | None, indicator: str, key: str) -> Stored | None:
     """The result stored with the snapshot for this request and data, or None (then it is computed)."""
     sigs = _stored_signatures(signature)
     if indicator not in sigs:
@@ -158,7 +162,7 @@ def compare_result(indicator: str, design: str = "did", by: str | list[str] | No
 
 def indicators() -> pd.DataFrame:
     """Indicators with observations (level 'all'): code, domain, kind, labels, student_level, uses_waves."""
-    return sql(overview.INDICATORS_PRESENT_SQL)
+    return sql(queries.INDICATORS_PRESENT_SQL)
 
 
 def indicator_info(code: str) -> dict | None:
@@ -169,7 +173,7 @@ def indicator_info(code: str) -> dict | None:
 
 def programmes() -> pd.DataFrame:
     """Programmes (not the comparison group) with country and first/last start year."""
-    return sql(overview.PROGRAMME_STARTS_SQL)
+    return sql(queries.PROGRAMME_STARTS_SQL)
 
 
 def programme_names() -> list[str]:
@@ -180,12 +184,12 @@ def programme_names() -> list[str]:
 
 def windows(indicator: str) -> dict[tuple[str, str], tuple[int, int, int, int] | None]:
     """Pre and post year windows per (programme, country) for a yearly indicator; None with waves
-    (:func:`analysis.standard_results.programme_windows`, which the snapshot writer uses too)."""
+    (:func:`analysis.precompute.standard_results.programme_windows`, which the snapshot writer uses too)."""
     info = indicator_info(indicator)
     if info is None:
         return {(r.program, r.country): None for r in programmes().itertuples(index=False)}
     return standard_results.programme_windows(bool(info["uses_waves"]),
-                                              sql(overview.INDICATOR_YEARS_SQL, (indicator,)), programmes())
+                                              sql(queries.INDICATOR_YEARS_SQL, (indicator,)), programmes())
 
 
 window_text = standard_results.window_text
@@ -231,8 +235,7 @@ def show_problem(outcome: Outcome) -> None:
 def _student_waves_derived(info: dict) -> bool:
     """True when the per-school derived tables can answer for this indicator: it has waves, only student
     rows (the tables hold student rows only), and the snapshot's derived tables are current."""
-    return (bool(info.get("uses_waves")) and info.get("student_observations") == info.get("observations")
-            and _derived_current(_signature()))
+    return serving.per_school_tables_serve(info, lambda: _derived_current(_signature()))
 
 
 def unit_periods(indicator: str, country: str, w: tuple[int, int, int, int] | None,
@@ -243,11 +246,11 @@ def unit_periods(indicator: str, country: str, w: tuple[int, int, int, int] | No
         return pd.DataFrame(columns=["unit_id", "name", "program", "country", "lab_type", "start_year", "period",
                                      "n", "mean", "sd"])
     f = field_name if value is not None else None
-    params = overview.unit_period_params(indicator, country, None if waves else w, f, value)
-    pooled = overview.unit_period_derived_sql(f)
+    params = queries.unit_period_params(indicator, country, None if waves else w, f, value)
+    pooled = queries.unit_period_derived_sql(f)
     if pooled and _student_waves_derived(info):
         return sql(pooled, params)  # linked-student waves: pooled from the per unit x year cells
-    return sql(overview.unit_period_sql(waves, f), params)
+    return sql(queries.unit_period_sql(waves, f), params)
 
 
 def histogram(indicator: str, country: str, w: tuple[int, int, int, int] | None,
@@ -257,21 +260,21 @@ def histogram(indicator: str, country: str, w: tuple[int, int, int, int] | None,
     if not waves and w is None:
         return pd.DataFrame(columns=["program", "period", "bin", "lo", "hi", "count"])
     f = field_name if value is not None else None
-    binned = overview.histogram_derived_sql(f)
+    binned = queries.histogram_derived_sql(f)
     if binned and _student_waves_derived(info):
-        return sql(binned, overview.unit_period_params(indicator, country, None, f, value))
-    return sql(overview.histogram_sql(waves, f), overview.histogram_params(indicator, country, None if waves
+        return sql(binned, queries.unit_period_params(indicator, country, None, f, value))
+    return sql(queries.histogram_sql(waves, f), queries.histogram_params(indicator, country, None if waves
                                                                              else w, f, value))
 
 
 def group_values(field_name: str, indicator: str) -> list[str]:
     """Distinct values of a grouping field (or student attribute) for the indicator's data."""
-    if field_name in overview.GROUP_VALUES_SQL:
-        frame = sql(overview.GROUP_VALUES_SQL[field_name], (indicator,))
+    if field_name in queries.GROUP_VALUES_SQL:
+        frame = sql(queries.GROUP_VALUES_SQL[field_name], (indicator,))
     else:
-        frame = sql(overview.ATTRIBUTE_VALUES_SQL, (field_name,))
+        frame = sql(queries.ATTRIBUTE_VALUES_SQL, (field_name,))
     return sorted(str(v) for v in frame["value"].dropna())
 
 
 def student_attributes() -> list[str]:
-    return list(sql(overview.STUDENT_ATTRIBUTE_NAMES_SQL)["name"])
+    return list(sql(queries.STUDENT_ATTRIBUTE_NAMES_SQL)["name"])

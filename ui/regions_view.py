@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, overview
+from analysis import figures, queries
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -130,7 +130,7 @@ def boundaries(level: str) -> pd.DataFrame:
     """The imported shapes of one level (none for education authorities, which have no boundary files)."""
     if level not in ("department", "municipality"):
         return pd.DataFrame(columns=["country", "unit_type", "code", "location", "name", "department", "geojson"])
-    return sql(overview.BOUNDARIES_SQL, (level,))
+    return sql(queries.BOUNDARIES_SQL, (level,))
 
 
 def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
@@ -140,12 +140,12 @@ def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     frame = outcome.frame
     data = _data(frame, by)
     data["country"] = list(frame["country"])
-    data["location"] = overview.territory_locations(data, shapes)
+    data["location"] = queries.territory_locations(data, shapes)
     placed = data.dropna(subset=["location"])
     if placed.empty:
         return None
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
-    context = overview.map_context(shapes, placed["location"], by)
+    context = queries.map_context(shapes, placed["location"], by)
     texts = {"colorbar": t(f"compare.axis.{kind}") if kind else "", "no_result": t("regions.map_no_result"),
              "low": t("rel.low"), "CO": fmt.country("CO"), "GT": fmt.country("GT")}
     fig = figures.territory_map(context, placed, texts, lang())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, overview
+from analysis import figures, queries
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -28,7 +28,7 @@ SCHOOL_LIST_LIMIT = 500  # a selectbox of 40,000 schools costs seconds per rerun
 
 
 def schools() -> pd.DataFrame:
-    return sql(overview.SCHOOLS_SQL)
+    return sql(queries.SCHOOLS_SQL)
 
 
 def matching_schools(frame: pd.DataFrame, search: str | None, chosen: str | None = None) -> list[str]:
@@ -182,7 +182,7 @@ def profile(unit_id: str) -> dict | None:
 
 
 def students_by_wave(unit_id: str) -> pd.DataFrame:
-    frame = sql(overview.SCHOOL_STUDENTS_SQL, (unit_id,))
+    frame = sql(queries.SCHOOL_STUDENTS_SQL, (unit_id,))
     k = access.min_cell()
     frame["students"] = [f"<{k}" if 0 < s < k else fmt.num(s, 0) for s in frame["students"]]
     return frame
@@ -199,7 +199,7 @@ def rate_series_chart(unit_id: str, rate: str, start_year) -> Chart | None:
     info = indicator_info(rate)
     if info is None:
         return None
-    series = sql(overview.SCHOOL_RATE_SERIES_SQL, (unit_id, unit_id, rate, unit_id))
+    series = sql(queries.SCHOOL_RATE_SERIES_SQL, (unit_id, unit_id, rate, unit_id))
     if series.empty or not (series["series"] == "school").any():
         return None
     texts = {"school": t("schools.this_school"), "comparison": t("prog.comparison"),

@@ -24,8 +24,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import audit
-from analysis.sqlutil import run, scalar
-from analysis.store import StoreError, writable_snapshot
+from analysis.db.connect import StoreError
+from analysis.db.sql import run, scalar
+from analysis.precompute.publish import writable_snapshot
 
 BOUNDARY_SUFFIXES = (".geojson", ".topojson")
 MAX_BOUNDARY_BYTES = 200 * 1024 * 1024
@@ -317,7 +318,7 @@ def stage_boundaries(path: str | Path, name: str | None = None, sha256: str | No
 
 def matched_units(staged: StagedBoundaries, db_path: str | Path) -> int:
     """How many staged shapes are territories the database already holds (a preview figure)."""
-    from analysis.store import open_db
+    from analysis.db.connect import open_db
 
     if not Path(db_path).exists():
         return 0

@@ -19,14 +19,16 @@ import pandas as pd
 
 from analysis import audit
 from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
+from analysis.db.connect import StoreError
+from analysis.db.schema import OBS_KEY
+from analysis.db.sql import run, scalar
 from analysis.importer import normalise as nz
 from analysis.importer.layouts import Layout, NotRecognised, recognise
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
 from analysis.importer.readers import ReadError, SourceTable, read_into
 from analysis.keys import RESTORE_KEY_HINT, key_for_import
+from analysis.precompute.publish import writable_snapshot
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
-from analysis.sqlutil import run, scalar
-from analysis.store import OBS_KEY, StoreError, writable_snapshot
 
 MISSING_MARKERS = ("", "na", "n/a", "n.a.", "nd", "n.d.", "s.d.", "sd", "-", "--", ".", "null", "nan",
                    "#n/a", "#num!", "#div/0!", "#value!", "#ref!", "sin dato", "sin datos")
@@ -704,7 +706,7 @@ def _jsonable(value):
 
 def list_imports(db_path: str | Path) -> pd.DataFrame:
     """The import history, newest first."""
-    from analysis.store import open_db
+    from analysis.db.connect import open_db
 
     con = open_db(db_path)
     try:
@@ -782,7 +784,7 @@ def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dic
 
 def extra_indicators(db_path: str | Path) -> pd.DataFrame:
     """Indicators defined by earlier mapping imports (beyond the shipped catalogue)."""
-    from analysis.store import open_db
+    from analysis.db.connect import open_db
 
     if not Path(db_path).exists():
         return pd.DataFrame()

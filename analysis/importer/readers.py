@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analysis.sqlutil import scalar
+from analysis.db.sql import scalar
 
 MAX_COLUMNS = 2_000
 MAX_LINE_BYTES = 20_000_000  # DuckDB's max_line_size below; Python's csv module must allow as much

@@ -162,7 +162,7 @@ def test_territory_map_only_when_boundaries_match():
 
 
 def test_territory_locations_prefer_the_units_the_database_holds():
-    from analysis.overview import map_context, territory_locations
+    from analysis.queries import map_context, territory_locations
 
     shapes = pd.DataFrame({
         "country": ["CO", "CO", "CO", "GT", "GT", "GT"], "code": ["76020", "05055", "05001", "12-01", "12-24", "07-19"],

@@ -1,4 +1,4 @@
-"""The pages' first views read the results stored with the snapshot (analysis.standard_results, issue #6).
+"""The pages' first views read the results stored with the snapshot (analysis.precompute.standard_results, issue #6).
 
 If a page's default request and the writer's standard requests ever drift apart (another default
 grouping, another window), the page silently computes live again and a national database's first view
@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.loaders
-from analysis import standard_results as sr
+from analysis.precompute import standard_results as sr
 from tests.conftest import EVERY_SHAPE, ROOT, keep_with_stored_results
 
 PAGES = ["inicio", "comparar", "regiones", "escuelas", "logros", "evidencia"]
@@ -65,11 +65,11 @@ def test_a_stored_result_is_what_the_page_shows(stored_db, monkeypatch) -> None:
 
 
 def test_a_first_view_trusts_the_checks_kept_by_the_writer(stored_db, monkeypatch) -> None:
-    """No fingerprint scan when the writer's checks still describe the file (analysis.snapshot_checks)."""
+    """No fingerprint scan when the writer's checks still describe the file (analysis.precompute.checks)."""
     monkeypatch.setenv("LABLENS_DB", stored_db)
     scans: list[str] = []
-    monkeypatch.setattr(ui.loaders.derived, "current", lambda con: scans.append("current") or True)
-    monkeypatch.setattr(ui.loaders.standard_results, "signatures",
+    monkeypatch.setattr(ui.loaders.materialised, "current", lambda con: scans.append("current") or True)
+    monkeypatch.setattr(ui.loaders, "signatures",
                         lambda con, indicators=None: scans.append("signatures") or {})
     monkeypatch.setattr(ui.loaders, "compare", lambda *a, **k: scans.append("compare"))
     ui.loaders._derived_current.clear()

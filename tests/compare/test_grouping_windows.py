@@ -13,7 +13,7 @@ from compare_data import with_units
 from compare_helpers import approx, paired_reference, row_of, run, welch_reference
 
 from analysis.compare import CompareError, compare
-from analysis.store import open_db
+from analysis.db.connect import open_db
 
 NA = "<NA>"
 

@@ -12,7 +12,7 @@ import pytest
 
 from analysis.compare import compare
 from analysis.importer.pipeline import import_file
-from analysis.store import writable_snapshot
+from analysis.precompute.publish import writable_snapshot
 from tests.reliability.helpers import rows, students_csv
 
 CODE_A, CODE_B = "176001000001", "176001000002"

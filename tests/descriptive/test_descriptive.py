@@ -7,9 +7,9 @@ import pytest
 from scipy import stats as sps
 
 from analysis.compare import CompareError
+from analysis.db.connect import open_db
 from analysis.demo import build_demo
 from analysis.descriptive import proportions, scale_reliability
-from analysis.store import open_db
 
 
 @pytest.fixture(scope="module")

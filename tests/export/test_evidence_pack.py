@@ -24,6 +24,7 @@ import pytest
 import analysis
 from analysis.cli import main
 from analysis.compare import VALUE_COLUMNS_SUPPRESSED, compare
+from analysis.db.connect import open_db
 from analysis.evidence_pack import (
     EvidenceRequest,
     evidence_table,
@@ -32,7 +33,6 @@ from analysis.evidence_pack import (
     reproducible_connection,
     tidy,
 )
-from analysis.store import open_db
 
 INDICATORS = ["score_math", "dropout_rate", "motivation_index"]
 PACK_FILES = ["evidence.csv", "evidence_es.csv", "dictionary.csv", "evidence.xlsx", "evidence.parquet",

@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from analysis.catalog import VALLE_MUNICIPALITIES
-from analysis.store import open_db
+from analysis.db.connect import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_TABLES = ("units", "assignments", "indicators", "observations", "imports", "rejects")

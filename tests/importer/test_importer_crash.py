@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from importer_helpers import ROOT, leftovers, query, sha256, state, write
 
+from analysis.db.connect import open_db
 from analysis.importer.pipeline import import_file
-from analysis.store import open_db
 
 ROWS = 600_000
 

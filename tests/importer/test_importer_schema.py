@@ -130,7 +130,8 @@ def test_real_data_is_found_beside_the_repository() -> None:
 PROGRESS_PROBE = """
 import sys
 from analysis.importer.pipeline import import_file, stage
-from analysis.store import open_db, writable_snapshot
+from analysis.db.connect import open_db
+from analysis.precompute.publish import writable_snapshot
 setting = "SELECT current_setting('enable_progress_bar')"
 staged = stage(sys.argv[1])
 print(staged.con.execute(setting).fetchone()[0])

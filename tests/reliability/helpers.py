@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from analysis.store import open_db
+from analysis.db.connect import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("units", "assignments", "observations", "imports", "rejects", "student_attributes",

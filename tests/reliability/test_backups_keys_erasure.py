@@ -8,11 +8,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analysis import audit, standard_results
+from analysis import audit
 from analysis.backups import backup_files, forget_student
+from analysis.db.snapshot import BACKUP_GENERATIONS, backup_path
 from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.precompute import standard_results
+from analysis.precompute.fingerprints import signatures
+from analysis.precompute.publish import writable_snapshot
 from analysis.privacy import pseudonym
-from analysis.store import BACKUP_GENERATIONS, backup_path, writable_snapshot
 from tests.reliability.helpers import cli, one_line_error, rates_csv, rows, sha256, state, students_csv
 
 SCHOOL_A, SCHOOL_B = "176001000001", "176001000002"
@@ -114,7 +117,8 @@ def _files_containing(folder: Path, needle: bytes) -> list[str]:
 
 def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: Path, key_file: Path,
                                                                      monkeypatch) -> None:
-    monkeypatch.setenv("LABLENS_STORE_MIN_ROWS", "0")  # stored compare() results too (analysis.standard_results)
+    # stored compare() results too (analysis.precompute.standard_results)
+    monkeypatch.setenv("LABLENS_STORE_MIN_ROWS", "0")
     db = tmp_path / "lablens.duckdb"
     pre = [("GONE-1", SCHOOL_A, "pre", 40.0), ("KEEP-2", SCHOOL_A, "pre", 61.0), ("KEEP-3", SCHOOL_B, "pre", 70.0)]
     import_file(students_csv(tmp_path / "pre.csv", pre, extra="mestizo"), db)
@@ -147,7 +151,7 @@ def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: 
     assert counts(gone) == [0, 0, 0, 0]
     assert counts(keep) == keep_counts
     assert rows(db, "SELECT * FROM observations ORDER BY ALL") == keep_rows
-    # the precomputed per-school statistics (analysis.derived) forgot the student too, in every file
+    # the precomputed per-school statistics (analysis.precompute.derived) forgot the student too, in every file
     for copy in [db, *backup_files(db)]:
         assert rows(copy, "SELECT sum(n_pre) FROM derived_student_moments") == [(2,)]
         assert rows(copy, "SELECT sum(students) FROM derived_student_cells WHERE period = 'pre'") == [(2,)]
@@ -156,7 +160,7 @@ def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: 
     for copy in [db, *backup_files(db)]:
         with duckdb.connect(str(copy), read_only=True) as con:
             assert standard_results.stored_indicators(con) == ["score_math"]
-            current = standard_results.signatures(con)["score_math"]
+            current = signatures(con)["score_math"]
             assert con.execute(f"SELECT DISTINCT signature FROM {standard_results.TABLE}").fetchall() == [(current,)]
     assert _files_containing(tmp_path, gone.encode()) == []  # db, every .bak, the audit log: nowhere
     assert len(backup_files(db)) == 3

@@ -9,8 +9,9 @@ import threading
 import time
 from pathlib import Path
 
+from analysis.db.connect import open_db, snapshot_signature
+from analysis.db.snapshot import writer_lock
 from analysis.importer.pipeline import import_file
-from analysis.store import open_db, snapshot_signature, writer_lock
 from tests.reliability.helpers import ROOT, cli, one_line_error, rates_csv
 
 IMPORTS, ROWS_PER_IMPORT, BASE = 4, 2000, 10

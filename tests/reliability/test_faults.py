@@ -18,14 +18,15 @@ from pathlib import Path
 import pytest
 
 from analysis import audit
+from analysis.db.snapshot import backup_path
 from analysis.importer.pipeline import ImportFailed, import_file
-from analysis.store import backup_path
 from tests.reliability.helpers import ROOT, cli, one_line_error, rates_csv, rows, sha256, state
 
 # Each kill point patches one step of the import in a child process to SIGKILL itself there.
 KILLER = """
 import os, signal, sys
-from analysis import audit, store
+from analysis import audit
+from analysis.db import snapshot
 from analysis.importer import pipeline
 
 def die(*args, **kwargs):
@@ -42,15 +43,15 @@ point = sys.argv[1]
 if point == "staging":
     pipeline._stage_observations = die
 elif point == "after_copy":
-    store.shutil.copyfile = after(store.shutil.copyfile)
+    snapshot.shutil.copyfile = after(snapshot.shutil.copyfile)
 elif point == "rows_written":
     pipeline._write_observations = after(pipeline._write_observations)
 elif point == "checkpointed":
-    store._verify = die
+    snapshot.verify = die
 elif point == "rotating_backups":
-    store._link_replace = after(store._link_replace)
+    snapshot.link_replace = after(snapshot.link_replace)
 elif point == "published":
-    store._fsync_dir = die
+    snapshot._fsync_dir = die
 elif point == "before_audit":
     audit.record = die
 from analysis.cli import main
@@ -141,7 +142,7 @@ def test_a_full_disk_gives_one_line_and_changes_nothing(tmp_path: Path, monkeypa
             def full(*args, **kwargs):
                 raise OSError(28, "No space left on device")
 
-            monkeypatch.setattr("analysis.store.shutil.copyfile", full)
+            monkeypatch.setattr("analysis.db.snapshot.shutil.copyfile", full)
             with pytest.raises(ImportFailed, match=r"No space left on device.*unchanged"):
                 import_file(big, db)
             monkeypatch.undo()

@@ -1,4 +1,4 @@
-"""Stored standard results (analysis.standard_results, issue #6): the frame compare() returns, never stale.
+"""Stored standard results (analysis.precompute.standard_results, issue #6): the frame compare() returns, never stale.
 
 The reference is a live compare() call on the same database. Floats are compared with the tolerance of
 test_derived.py: DuckDB's parallel sums may differ in the last digit between two runs of one query.
@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from analysis import compare as cmp
-from analysis import standard_results as sr
 from analysis.demo import build_demo
-from analysis.store import writable_snapshot
+from analysis.precompute import codec, fingerprints
+from analysis.precompute import standard_results as sr
+from analysis.precompute.publish import writable_snapshot
 from tests.conftest import EVERY_SHAPE, keep_with_stored_results
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
@@ -62,7 +63,7 @@ def test_every_stored_result_is_the_live_compare_result(stored: Path) -> None:
     with duckdb.connect(str(stored), read_only=True) as con:
         indicators = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM observations ORDER BY 1").fetchall()]
         expected = sorted(r.key for i in indicators for r in sr.standard_requests(con, i))
-        current = sr.signatures(con)
+        current = fingerprints.signatures(con)
         assert sorted(k for k, _, _ in keys) == expected
         assert sorted({i for _, i, _ in keys}) == indicators
         hits = errors = 0
@@ -122,13 +123,13 @@ def test_encode_keeps_every_dtype_and_cell_type() -> None:
         "significant": pd.Series([None, np.True_, False], dtype=object),
         "flags": pd.Series(["", "few_units", "small_n;few_units"], dtype=object),
     })
-    payload, meta = sr.encode(frame)
-    back = sr.decode(payload, meta)
+    payload, meta = codec.encode(frame)
+    back = codec.decode(payload, meta)
     pd.testing.assert_frame_equal(back, frame)
     assert [type(v) for v in back["years"]] == [list, list, list]
     assert back["significant"].tolist() == [None, True, False]
     empty = frame.iloc[0:0]
-    pd.testing.assert_frame_equal(sr.decode(*sr.encode(empty)), empty.reset_index(drop=True))
+    pd.testing.assert_frame_equal(codec.decode(*codec.encode(empty)), empty.reset_index(drop=True))
 
 
 @pytest.mark.parametrize(("edit", "changed"), [
@@ -153,11 +154,11 @@ def test_encode_keeps_every_dtype_and_cell_type() -> None:
 ])
 def test_edits_made_outside_lablens_are_never_served(copy: Path, edit: str, changed: set[str] | None) -> None:
     with duckdb.connect(str(copy), read_only=True) as con:
-        before = sr.signatures(con)
+        before = fingerprints.signatures(con)
     with duckdb.connect(str(copy)) as con:
         con.execute(edit)
     with duckdb.connect(str(copy), read_only=True) as con:
-        after = sr.signatures(con)
+        after = fingerprints.signatures(con)
         moved = {i for i in before if before[i] != after[i]}
         assert moved == (changed or set(before))
         key = sr.StandardRequest("score_math", "did").key
@@ -168,9 +169,9 @@ def test_edits_made_outside_lablens_are_never_served(copy: Path, edit: str, chan
 def test_results_of_another_code_version_are_never_served(stored: Path, monkeypatch) -> None:
     with duckdb.connect(str(stored), read_only=True) as con:
         key = sr.StandardRequest("score_math", "did").key
-        assert sr.lookup(con, key, sr.signatures(con)["score_math"]) is not None
-        monkeypatch.setattr(sr, "code_fingerprint", lambda: "another-version")
-        assert sr.lookup(con, key, sr.signatures(con)["score_math"]) is None
+        assert sr.lookup(con, key, fingerprints.signatures(con)["score_math"]) is not None
+        monkeypatch.setattr(fingerprints, "code_fingerprint", lambda: "another-version")
+        assert sr.lookup(con, key, fingerprints.signatures(con)["score_math"]) is None
 
 
 def test_a_write_recomputes_only_what_it_changed(copy: Path, monkeypatch) -> None:
@@ -243,7 +244,7 @@ def test_a_table_of_an_older_layout_is_replaced(copy: Path, monkeypatch) -> None
     assert sr.refresh_file(copy) == ["promotion_rate"]
     with duckdb.connect(str(copy), read_only=True) as con:
         key = sr.StandardRequest("promotion_rate", "prepost").key
-        assert sr.lookup(con, key, sr.signatures(con)["promotion_rate"]).frame is not None
+        assert sr.lookup(con, key, fingerprints.signatures(con)["promotion_rate"]).frame is not None
         assert con.execute(f"SELECT count(*) FROM {sr.TABLE} WHERE request_key = 'x'").fetchall() == [(0,)]
 
 

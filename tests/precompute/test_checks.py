@@ -1,4 +1,4 @@
-"""The dashboard's trust checks computed at publication (analysis.snapshot_checks, issue #6)."""
+"""The dashboard's trust checks computed at publication (analysis.precompute.checks, issue #6)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analysis import derived, snapshot_checks, standard_results
+from analysis.db.connect import snapshot_signature
 from analysis.demo import build_demo
-from analysis.store import snapshot_signature, writable_snapshot
+from analysis.precompute import checks as snapshot_checks
+from analysis.precompute.publish import writable_snapshot
 from tests.conftest import keep_with_stored_results
 
 
@@ -51,10 +52,10 @@ def test_a_write_keeps_the_checks_the_readers_would_compute(db: Path) -> None:
 def test_an_outside_edit_another_snapshot_or_version_is_never_read(db: Path, monkeypatch) -> None:
     signature = snapshot_signature(db)
     assert snapshot_checks.read(db, (signature[0], signature[1] + 1)) is None  # another snapshot pinned
-    monkeypatch.setattr(standard_results, "code_fingerprint", lambda: "another-version")
+    monkeypatch.setattr(snapshot_checks, "code_fingerprint", lambda: "another-version")
     assert snapshot_checks.read(db, signature) is None
     monkeypatch.undo()
-    monkeypatch.setattr(derived, "DERIVED_VERSION", "0")
+    monkeypatch.setattr(snapshot_checks, "DERIVED_VERSION", "0")
     assert snapshot_checks.read(db, signature) is None
     monkeypatch.undo()
     assert snapshot_checks.read(db, signature) is not None

@@ -1,14 +1,14 @@
 """The checks a dashboard runs on a snapshot before trusting its derived tables, done once at publication.
 
-Before reading the stored page queries (``analysis.derived.current``) and the stored standard results
-(``analysis.standard_results.signatures``) a dashboard process fingerprints the snapshot's rows: two
-scans of every observation, 0.5-0.8 s at 10 million rows on the first view of every process (issue #6).
-Their outcome depends only on the file's content and on the code, so the writer computes it right before
-publishing and keeps it beside the database (``<db>.checks.json``) with the identity of the file it
-describes: inode and modification time (the snapshot signature every dashboard cache is keyed by), size,
-``DERIVED_VERSION`` and the code fingerprint. A reader uses it only when all of these still match, so
-a file edited outside LabLens (new modification time), another snapshot, or a new LabLens version gets
-the checks computed from the rows, as before.
+Before reading the stored page queries (``analysis.precompute.materialised.current``) and the stored
+standard results (``analysis.precompute.fingerprints.signatures``) a dashboard process fingerprints the
+snapshot's rows: two scans of every observation, 0.5-0.8 s at 10 million rows on the first view of every
+process (issue #6). Their outcome depends only on the file's content and on the code, so the writer
+computes it right before publishing and keeps it beside the database (``<db>.checks.json``) with the
+identity of the file it describes: inode and modification time (the snapshot signature every dashboard
+cache is keyed by), size, ``DERIVED_VERSION`` and the code fingerprint. A reader uses it only when all of
+these still match (``analysis.precompute.serving.kept_checks``), so a file edited outside LabLens (new
+modification time), another snapshot, or a new LabLens version gets the checks computed from the rows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import derived, standard_results
+from analysis.db.sufficient import DERIVED_VERSION
+from analysis.precompute import materialised, standard_results
+from analysis.precompute.fingerprints import code_fingerprint, signatures
+from analysis.precompute.serving import kept_checks
 
 SUFFIX = ".checks.json"
 log = logging.getLogger("lablens.analysis")
@@ -34,21 +37,22 @@ def sidecar(db: str | os.PathLike) -> Path:
 
 def compute(con: duckdb.DuckDBPyConnection) -> dict:
     """The checks' outcome on ``con``'s current catalog: derived tables current, stored results' signatures."""
-    return {"derived_current": derived.current(con),
-            "signatures": standard_results.signatures(con, standard_results.stored_indicators(con))}
+    return {"derived_current": materialised.current(con),
+            "signatures": signatures(con, standard_results.stored_indicators(con))}
 
 
-def _identity(path: Path) -> dict:
+def identity(path: Path) -> dict:
+    """What the checks of the file at ``path`` must name to be used: inode, mtime, size, versions."""
     stat = path.stat()
     return {"inode": stat.st_ino, "mtime_ns": stat.st_mtime_ns, "size": stat.st_size,
-            "derived_version": derived.DERIVED_VERSION, "code": standard_results.code_fingerprint()}
+            "derived_version": DERIVED_VERSION, "code": code_fingerprint()}
 
 
 def write(db: str | os.PathLike, checks: dict) -> None:
     """Keep ``checks`` (from :func:`compute` on the file now published at ``db``) beside it."""
     target = sidecar(db)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({**_identity(Path(db)), **checks}))
+    tmp.write_text(json.dumps({**identity(Path(db)), **checks}))
     os.replace(tmp, target)
 
 
@@ -74,19 +78,11 @@ def compute_quietly(path: str | os.PathLike) -> dict | None:
 
 
 def read(db: str | os.PathLike, signature: tuple[int, int] | None) -> dict | None:
-    """The checks kept for the snapshot ``signature`` (inode, mtime_ns) if it is still the file at ``db``;
-    None when they describe another file or version of it, another LabLens version, or there are none."""
+    """The checks kept for the snapshot ``signature`` (inode, mtime_ns) if they still describe the file at
+    ``db`` (:func:`analysis.precompute.serving.kept_checks`); None otherwise or when there are none."""
     try:
         kept = json.loads(sidecar(db).read_text())
-        identity = _identity(Path(db))
+        now = identity(Path(db))
     except (OSError, ValueError):
         return None
-    if (not isinstance(kept, dict) or signature is None
-            or tuple(signature) != (kept.get("inode"), kept.get("mtime_ns"))
-            or any(kept.get(k) != v for k, v in identity.items())):
-        return None
-    current, signatures = kept.get("derived_current"), kept.get("signatures")
-    if not isinstance(current, bool) or not isinstance(signatures, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in signatures.items()):
-        return None  # the right file, a damaged body
-    return {"derived_current": current, "signatures": signatures}
+    return kept_checks(kept, signature, now)

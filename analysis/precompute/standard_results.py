@@ -3,19 +3,20 @@
 A dashboard page's first view asks compare() for the same few results whatever the user does next:
 each indicator's difference-in-differences per programme (overall, by department and by zone) and its
 pre/post (overall and by school). At national scale each call costs 0.7-1.8 s even on the per-school
-derived tables (``analysis.derived``): a DiD on a yearly rate has one cell per school-year (400,000 at
+derived tables (``analysis.precompute.derived``): a DiD on a yearly rate has one cell per school-year (400,000 at
 Colombia's scale) for the cluster-robust OLS, the pre-trend and the wild bootstrap. Four such calls made
 Regiones' first view take 5-7 s on the 10-million-row benchmark.
 
 So when a snapshot is written, :func:`refresh` runs those *standard requests* with compare() itself
 and stores each result (or its CompareError reason) in ``derived_results``; the dashboard reads a stored
-result only when everything it was computed from is unchanged (:func:`signatures`):
+result only when everything it was computed from is unchanged (its signature,
+``analysis.precompute.fingerprints.signatures``; the rule is ``analysis.precompute.serving``):
 
 - the indicator's rows, through an exact per-indicator fingerprint: row, student-row and wave counts,
   the year sum and the sum of a hash of every row's content (unit, student key, year, wave, level, sex,
   grade, value and weight), so edits made outside LabLens, relabelling included, are seen (0.4 s at 10
   million rows, paid when a snapshot is written: the dashboard reads the writer's verdict,
-  ``analysis.snapshot_checks``);
+  ``analysis.precompute.checks``);
 - the roster and catalogue (units, assignments, indicators) and the student attributes' names;
 - the code: a hash of the ``analysis`` package's source and of the numerical libraries' versions, so a
   new LabLens version never serves numbers an older one computed.
@@ -33,9 +34,6 @@ comparison schools. They live here so that the writer and the dashboard build th
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import io
 import json
 import logging
 import os
@@ -44,11 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
+from analysis import queries
+from analysis.db.sql import run
 from analysis.disclosure import MIN_CELL
-from analysis.sqlutil import run
+from analysis.precompute.codec import Stored, encode
+from analysis.precompute.fingerprints import signatures
+from analysis.precompute.serving import stored_result
 
 log = logging.getLogger("lablens.analysis")
 
@@ -56,20 +57,6 @@ TABLE = "derived_results"
 STORE_MIN_ROWS = 250_000  # default of LABLENS_STORE_MIN_ROWS
 DID_GROUPS: tuple[tuple[str, ...], ...] = ((), ("department",), ("zone",))
 PREPOST_GROUPS: tuple[tuple[str, ...], ...] = ((), ("school",))
-
-# Per indicator, exact integers (a float sum's last digit depends on DuckDB's thread scheduling).
-_ROWS_SQL = """SELECT indicator, count(*) AS rows, count(student_key) AS student_rows, count(wave) AS wave_rows,
-       sum(year) AS year_sum,
-       sum(hash(unit_id, student_key, year, wave, level, sex, grade, value, n)) AS content_hash
-FROM observations {where} GROUP BY indicator"""
-_ROSTER_SQL = """SELECT
-    (SELECT concat_ws(':', count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department,
-            municipality, authority, zone))) FROM units),
-    (SELECT concat_ws(':', count(*), sum(hash(unit_id, program, lab_type, start_year))) FROM assignments),
-    (SELECT concat_ws(':', count(*), sum(hash(code, domain, kind, unit, label_es, label_en, min_value, max_value,
-            higher_is_better, scale, reverse_coded))) FROM indicators),
-    -- compare() reads an attribute named like a grouping field as the student attribute
-    (SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM student_attributes)"""
 
 
 @dataclass(frozen=True)
@@ -91,14 +78,6 @@ class StandardRequest:
                            self.min_cell)
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A stored result: compare()'s frame, or the CompareError reason it raised."""
-
-    frame: pd.DataFrame | None
-    error: str | None
-
-
 def request_key(indicator: str, design: str, by: Iterable[str] | None, program: str | None, pre: str | None,
                 post: str | None, level: str, min_cell: int) -> str:
     """The canonical text of a compare() request (what the stored result is looked up by)."""
@@ -112,8 +91,8 @@ def programme_windows(uses_waves: bool, years: pd.DataFrame, programmes: pd.Data
                       ) -> dict[tuple[str, str], tuple[int, int, int, int] | None]:
     """Pre and post year windows per (programme, country) for a yearly indicator; None with waves.
 
-    ``years``: the indicator's first and last year per country (``overview.INDICATOR_YEARS_SQL``);
-    ``programmes``: ``overview.PROGRAMME_STARTS_SQL``. Pre = the country's first year of data to the year
+    ``years``: the indicator's first and last year per country (``queries.INDICATOR_YEARS_SQL``);
+    ``programmes``: ``queries.PROGRAMME_STARTS_SQL``. Pre = the country's first year of data to the year
     before the programme's first start; post = the programme's last start year to the last year of data.
     With staggered starts (ValleLabs 2019-2021) this compares "before any lab" with "after every lab
     started", the same calendar years for the comparison units, in one estimate (compare() would
@@ -154,49 +133,16 @@ def programme_requests(indicator: str, design: str, by: tuple[str, ...], uses_wa
 
 def standard_requests(con: duckdb.DuckDBPyConnection, indicator: str) -> list[StandardRequest]:
     """The dashboard's first-view requests for ``indicator`` on ``con``'s current catalog."""
-    from analysis import overview
-
     uses_waves = bool(con.execute("SELECT bool_or(wave IS NOT NULL) FROM observations WHERE indicator = ? "
                                   "AND level = 'all'", [indicator]).fetchall()[0][0])
-    windows = programme_windows(uses_waves, con.execute(overview.INDICATOR_YEARS_SQL, [indicator]).df(),
-                                con.execute(overview.PROGRAMME_STARTS_SQL).df())
+    windows = programme_windows(uses_waves, con.execute(queries.INDICATOR_YEARS_SQL, [indicator]).df(),
+                                con.execute(queries.PROGRAMME_STARTS_SQL).df())
     out = [r for by in DID_GROUPS for r in programme_requests(indicator, "did", by, uses_waves, windows)]
     out += [StandardRequest(indicator, "prepost", by) for by in PREPOST_GROUPS]
     return list(dict.fromkeys(out))
 
 
 # --- what a stored result depends on ------------------------------------------------------------------------
-
-@functools.cache
-def code_fingerprint() -> str:
-    """A hash of the analysis package's source files and of the numerical libraries' versions."""
-    import scipy
-    import statsmodels
-
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    for module in (np, pd, duckdb, scipy, statsmodels):
-        digest.update(f"{module.__name__}={module.__version__};".encode())
-    return digest.hexdigest()[:16]
-
-
-def signatures(con: duckdb.DuckDBPyConnection, indicators: Iterable[str] | None = None) -> dict[str, str]:
-    """Per indicator (all, or those given), the signature a stored result must carry to be read:
-    its rows' fingerprint, the roster's and catalogue's, and the code's. One scan of the observations."""
-    names = list(indicators) if indicators is not None else None
-    if names == []:
-        return {}
-    where, params = "", []
-    if names is not None:
-        where, params = f"WHERE indicator IN ({', '.join('?' for _ in names)})", names
-    roster = ":".join(str(v) for v in con.execute(_ROSTER_SQL).fetchall()[0])  # None: no attributes
-    code = code_fingerprint()
-    return {r[0]: f"{':'.join(str(v) for v in r[1:])}|{roster}|{code}"
-            for r in con.execute(_ROWS_SQL.format(where=where), params).fetchall()}
-
 
 def store_min_rows() -> int:
     """Indicators with at least this many rows get stored results: ``LABLENS_STORE_MIN_ROWS``, else
@@ -210,37 +156,6 @@ def _rows(signature: str) -> int:
 
 
 # --- storage ------------------------------------------------------------------------------------------------
-
-def encode(frame: pd.DataFrame) -> tuple[bytes, str]:
-    """(Parquet bytes, JSON) of a result frame. Object columns (lists of years, flags, None/bool) go in the
-    JSON, one list per column, since Parquet would turn them into arrays or strings (the pandas metadata
-    Parquet keeps restores every other dtype); the JSON also keeps the column order. Arrays in object
-    cells (compare()'s years, on some routes) come back as lists."""
-    out = frame.reset_index(drop=True)
-    objects = {c: [_plain(v) for v in out[c]] for c in out.columns if out[c].dtype == object}
-    buffer = io.BytesIO()
-    out.drop(columns=list(objects)).to_parquet(buffer, index=False)
-    meta = {"columns": list(out.columns), "objects": objects}
-    return buffer.getvalue(), json.dumps(meta)
-
-
-def decode(payload: bytes, meta_json: str) -> pd.DataFrame:
-    """The frame :func:`encode` stored."""
-    meta = json.loads(meta_json)
-    frame = pd.read_parquet(io.BytesIO(payload))
-    for column, values in meta["objects"].items():
-        frame[column] = pd.Series(values, dtype=object, index=frame.index)
-    return frame[meta["columns"]]
-
-
-def _plain(value):
-    """A JSON-ready value: numpy scalars and arrays as Python ones (NaN stays NaN)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    return value
-
 
 _COLUMNS = {"request_key": "VARCHAR PRIMARY KEY", "indicator": "VARCHAR", "signature": "VARCHAR", "frame": "BLOB",
             "meta": "VARCHAR", "error": "VARCHAR"}
@@ -259,7 +174,7 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
 def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
     """Recompute the stored results of ``con``'s current catalog whose signature changed (all with
     ``full``); returns the indicators recomputed. Requires the per-school derived tables to be current
-    (``analysis.derived.refresh``), which compare() reads. An indicator whose requests fail for a reason
+    (``analysis.precompute.derived.refresh``), which compare() reads. An indicator whose requests fail for a reason
     other than CompareError is logged and left unstored: the dashboard computes it live, the write goes on."""
     _create(con)
     if full:
@@ -329,17 +244,20 @@ def stored_indicators(con: duckdb.DuckDBPyConnection) -> list[str]:
         return []
 
 
-def lookup(con: duckdb.DuckDBPyConnection, key: str, signature: str | None) -> Stored | None:
-    """The stored result of request ``key`` if it was computed under ``signature`` (see :func:`signatures`
-    for its indicator), else None."""
-    if signature is None:
-        return None
+def stored_row(con: duckdb.DuckDBPyConnection, key: str) -> tuple | None:
+    """(signature, frame bytes, meta, error) stored for request ``key``, or None (none stored, or a database
+    written before this table existed)."""
     try:
-        found = con.execute(f"SELECT frame, meta, error FROM {TABLE} WHERE request_key = ? AND signature = ?",
-                            [key, signature]).fetchall()
+        found = con.execute(f"SELECT signature, frame, meta, error FROM {TABLE} WHERE request_key = ?",
+                            [key]).fetchall()
     except duckdb.CatalogException:
         return None
-    if not found:
+    return found[0] if found else None
+
+
+def lookup(con: duckdb.DuckDBPyConnection, key: str, signature: str | None) -> Stored | None:
+    """The stored result of request ``key`` if it may be served for data of ``signature`` (the signature of
+    its indicator now: ``analysis.precompute.fingerprints.signatures``), else None."""
+    if signature is None:
         return None
-    payload, meta, error = found[0]
-    return Stored(decode(payload, meta) if payload is not None else None, error)
+    return stored_result(stored_row(con, key), signature)

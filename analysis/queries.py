@@ -4,9 +4,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis.derived import HISTOGRAM_BINS, bin_sql
+from analysis.db.sql import UNIT_PROGRAM_CTE
+from analysis.db.sufficient import HISTOGRAM_BINS, bin_sql
 from analysis.importer.layouts import fold
-from analysis.sqlutil import UNIT_PROGRAM_CTE
 
 PROGRAMME_OVERVIEW_SQL = """
 SELECT a.program, u.country, count(DISTINCT a.unit_id) AS units,
@@ -72,7 +72,7 @@ GROUP_VALUES_SQL = {
 
 STUDENT_ATTRIBUTE_NAMES_SQL = "SELECT DISTINCT name FROM student_attributes ORDER BY 1"
 
-_UNIT_PROGRAM = UNIT_PROGRAM_CTE  # one definition of "a unit's programme" (sqlutil.py)
+_UNIT_PROGRAM = UNIT_PROGRAM_CTE  # one definition of "a unit's programme" (analysis/db/sql.py)
 
 # field -> SQL expression for a one-value filter (a fixed whitelist: the field name never reaches SQL text).
 # Comparison units have no lab type: a lab type's schools are compared with all of them, so they stay.
@@ -279,12 +279,12 @@ SMALL_CELLS_CELLS_SQL = """
     FROM observations o JOIN student_attributes sa USING (student_key) JOIN units u ON u.unit_id = o.unit_id
     GROUP BY ALL"""
 
-_SMALL_CELLS_SUMMARY = """
+SMALL_CELLS_SUMMARY = """
 SELECT cell, detail, count(*) AS cells, count(*) FILTER (WHERE students < ?) AS suppressed_cells,
        min(students) AS smallest
 FROM {cells} GROUP BY cell, detail ORDER BY cell DESC, detail
 """
-SMALL_CELLS_SQL = f"WITH cells AS ({SMALL_CELLS_CELLS_SQL})" + _SMALL_CELLS_SUMMARY.format(cells="cells")
+SMALL_CELLS_SQL = f"WITH cells AS ({SMALL_CELLS_CELLS_SQL})" + SMALL_CELLS_SUMMARY.format(cells="cells")
 
 # The shapes of one level (department | municipality), the newest import's shape per territory, named as
 # the units table names it (the file's own name otherwise).
@@ -340,81 +340,6 @@ def map_context(shapes: pd.DataFrame, locations: Iterable[str], unit_type: str) 
 INDICATOR_CODES_SQL = "SELECT code FROM indicators ORDER BY code"
 
 
-# --- page queries kept with every snapshot (analysis.derived) ---------------------------------------------
-
-# One pass over the observations that the whole-table page queries below are computed from at write time
-# (one scan instead of six: at 10 million rows each scan cost a write 1-2 CPU s).
-OBS_CUBE_SQL = """
-SELECT indicator, level, unit_id, year, count(*) AS rows, count(student_key) AS student_rows, count(wave) AS wave_rows
-FROM observations GROUP BY indicator, level, unit_id, year
-"""
-# derived table -> (the SQL that fills it, the input parts it depends on); filled before MATERIALISED
-PREREQUISITES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "derived_obs_cube": (OBS_CUBE_SQL, ("observations", "student_rows"))}
-
-_COVERAGE_FROM_CUBE = """
-SELECT u.country, i.domain, c.indicator, CAST(sum(c.rows) AS BIGINT) AS observations,
-       count(DISTINCT c.unit_id) AS units, min(c.year) AS first_year, max(c.year) AS last_year
-FROM derived_obs_cube c JOIN units u USING (unit_id) JOIN indicators i ON i.code = c.indicator
-GROUP BY ALL ORDER BY u.country, i.domain, c.indicator
-"""
-_INDICATORS_PRESENT_FROM_CUBE = """
-SELECT i.code, i.domain, i.kind, i.unit, i.higher_is_better, i.label_es, i.label_en,
-       bool_or(c.student_rows > 0) AS student_level, bool_or(c.wave_rows > 0) AS uses_waves,
-       CAST(sum(c.rows) AS BIGINT) AS observations, CAST(sum(c.student_rows) AS BIGINT) AS student_observations,
-       min(c.year) AS first_year, max(c.year) AS last_year
-FROM derived_obs_cube c JOIN indicators i ON i.code = c.indicator
-WHERE c.level = 'all'
-GROUP BY ALL ORDER BY i.domain, i.code
-"""
-_DICTIONARY_FROM_CUBE = """
-SELECT i.code, i.domain, i.kind, i.unit, i.min_value, i.max_value, i.higher_is_better, i.scale,
-       i.reverse_coded, i.label_es, i.label_en, CAST(coalesce(sum(c.rows), 0) AS BIGINT) AS observations
-FROM indicators i LEFT JOIN derived_obs_cube c ON c.indicator = i.code
-GROUP BY ALL ORDER BY i.domain, i.code
-"""
-_COVERAGE_BY_YEAR_FROM_CUBE = """
-SELECT u.country, c.indicator, c.year, count(DISTINCT c.unit_id) AS units, CAST(sum(c.rows) AS BIGINT) AS observations
-FROM derived_obs_cube c JOIN units u USING (unit_id)
-WHERE c.year IS NOT NULL
-GROUP BY ALL ORDER BY u.country, c.indicator, c.year
-"""
-_INDICATOR_YEARS_FROM_CUBE = """
-SELECT o.indicator, u.country, min(o.year) AS first_year, max(o.year) AS last_year
-FROM derived_obs_cube o JOIN units u USING (unit_id)
-WHERE o.level = 'all'
-GROUP BY o.indicator, u.country
-"""
-_MISSING_UNITS_FROM_CUBE = MISSING_UNITS_SQL.replace("FROM observations o", "FROM derived_obs_cube o")
-assert _MISSING_UNITS_FROM_CUBE.count("derived_obs_cube") == 2
-
-_STUDENTS = ("student_rows", "units", "assignments")
-_CUBE = ("observations", "student_rows")
-# statement -> (derived table, the SQL that fills it at write time, the SQL that reads it with the
-# statement's own parameters, the input parts it depends on: analysis.derived.INPUT_PARTS). Each scans
-# every observation row; at 10 million rows they took 0.5-6.5 s per page view. Results are identical
-# (tests/descriptive/test_materialised.py).
-MATERIALISED: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    statement: (table, fill, f"SELECT * FROM {table}", depends) for statement, table, fill, depends in (
-        (PROGRAMME_OVERVIEW_SQL, "derived_q_programme_overview", PROGRAMME_OVERVIEW_SQL, _STUDENTS),
-        (COVERAGE_SQL, "derived_q_coverage", _COVERAGE_FROM_CUBE, (*_CUBE, "units", "indicators")),
-        (INDICATORS_PRESENT_SQL, "derived_q_indicators_present", _INDICATORS_PRESENT_FROM_CUBE,
-         (*_CUBE, "indicators")),
-        (DICTIONARY_SQL, "derived_q_dictionary", _DICTIONARY_FROM_CUBE, (*_CUBE, "indicators")),
-        (COVERAGE_BY_YEAR_SQL, "derived_q_coverage_by_year", _COVERAGE_BY_YEAR_FROM_CUBE, (*_CUBE, "units")),
-        (MISSING_UNITS_SQL, "derived_q_missing_units", _MISSING_UNITS_FROM_CUBE, (*_CUBE, "units", "assignments")),
-        (MISSING_AT_POST_SQL, "derived_q_missing_at_post", MISSING_AT_POST_SQL, _STUDENTS),
-    )
-}
-MATERIALISED[INDICATOR_YEARS_SQL] = (
-    "derived_q_indicator_years", _INDICATOR_YEARS_FROM_CUBE,
-    "SELECT country, first_year, last_year FROM derived_q_indicator_years WHERE indicator = ? ORDER BY country",
-    (*_CUBE, "units"))
-MATERIALISED[SMALL_CELLS_SQL] = ("derived_q_small_cells", SMALL_CELLS_CELLS_SQL,
-                                 _SMALL_CELLS_SUMMARY.format(cells="derived_q_small_cells"),
-                                 ("student_rows", "student_attributes", "units"))
-
-
 def unit_period_derived_sql(field: str | None = None) -> str | None:
     """:func:`unit_period_sql` for linked-student indicators with waves, pooled from the per unit x year
     cells of ``derived_student_cells`` (Chan et al.'s pooled variance) instead of every student row; same
@@ -423,10 +348,10 @@ def unit_period_derived_sql(field: str | None = None) -> str | None:
     if field is not None and field not in UNIT_FILTER_FIELDS:
         return None
     _, where, _ = _period_filter(field)
-    return _pooled_unit_periods(" AND d.indicator = ? AND u.country = ?" + where)
+    return pooled_unit_periods(" AND d.indicator = ? AND u.country = ?" + where)
 
 
-def _pooled_unit_periods(where: str, every_indicator: bool = False) -> str:
+def pooled_unit_periods(where: str, every_indicator: bool = False) -> str:
     """Per unit and wave period, n, mean and SD pooled from the cells selected by ``where``; with
     ``every_indicator``, for all indicators and countries at once (an ``indicator`` column first).
     Names are joined last (grouping on them cost a third of the query); the programme fields are any of
@@ -448,12 +373,3 @@ SELECT {ind.replace('d.', 's.')}s.unit_id, u.name, s.program, u.country, s.lab_t
        CAST(s.n AS BIGINT) AS n, s.mean, s.sd
 FROM s JOIN units u ON u.unit_id = s.unit_id
 ORDER BY {ind.replace('d.', 's.')}s.unit_id, s.period"""
-
-
-# Comparar's unit means (waves, no subgroup): every indicator and country stored at write time; the page
-# read the pooled query per country (0.1-0.4 s at 10 million rows) on every first view.
-MATERIALISED[unit_period_derived_sql(None)] = (
-    "derived_q_unit_periods", _pooled_unit_periods("", every_indicator=True),
-    "SELECT unit_id, name, program, country, lab_type, start_year, period, n, mean, sd FROM derived_q_unit_periods "
-    "WHERE indicator = ? AND country = ? ORDER BY unit_id, period",
-    ("student_rows", "units", "assignments"))

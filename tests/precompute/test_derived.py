@@ -1,4 +1,5 @@
-"""Derived per-school statistics (analysis.derived, issue #6): same answers as the raw rows, never stale.
+"""Derived per-school statistics (analysis.precompute.derived, read through analysis.db.sufficient; issue #6):
+same answers as the raw rows, never stale.
 
 The reference is compare() on the raw observation rows (the route every request took before), forced by
 declaring the derived tables unusable; tolerances are those of test_fast_path.py.
@@ -13,9 +14,10 @@ import pandas as pd
 import pytest
 
 from analysis import compare as cmp
-from analysis import derived
+from analysis.db import sufficient
 from analysis.demo import build_demo
-from analysis.store import writable_snapshot
+from analysis.precompute import derived
+from analysis.precompute.publish import writable_snapshot
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
 
@@ -36,7 +38,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _raw(monkeypatch, *args, **kwargs) -> pd.DataFrame:
     with monkeypatch.context() as mp:
-        mp.setattr(derived, "usable", lambda *a, **k: False)
+        mp.setattr(sufficient, "usable", lambda *a, **k: False)
         return cmp.compare(*args, **kwargs)
 
 
@@ -65,7 +67,7 @@ def _sql_seen(monkeypatch) -> list[str]:
 def test_derived_route_equals_raw_rows(demo, monkeypatch, indicator, design, by, kwargs):
     seen = _sql_seen(monkeypatch)
     fast = cmp.compare(str(demo), indicator, design=design, by=by, **kwargs)
-    table = derived.MOMENTS_TABLE if design == "prepost" else derived.CELLS_TABLE
+    table = sufficient.MOMENTS_TABLE if design == "prepost" else sufficient.CELLS_TABLE
     assert any(table in sql for sql in seen), "the derived table was not read"
     seen.clear()
     slow = _raw(monkeypatch, str(demo), indicator, design=design, by=by, **kwargs)
@@ -108,7 +110,7 @@ def test_a_database_changed_behind_lablens_back_falls_back_to_the_raw_rows(tmp_p
         assert derived.refresh(con, "target") == []
     seen.clear()
     again = cmp.compare(str(db), "score_math", by="school")
-    assert any(derived.MOMENTS_TABLE in sql for sql in seen)
+    assert any(sufficient.MOMENTS_TABLE in sql for sql in seen)
     pd.testing.assert_frame_equal(_plain(again), _plain(after), check_dtype=False, **TOL)
 
 
@@ -118,10 +120,11 @@ def test_refresh_drops_an_indicator_whose_student_rows_are_gone(tmp_path):
     with writable_snapshot(db) as con:
         con.execute("DELETE FROM target.observations WHERE indicator = 'score_science'")
     with duckdb.connect(str(db), read_only=True) as con:
-        for table in (derived.STATE_TABLE, derived.CELLS_TABLE, derived.MOMENTS_TABLE):
+        for table in (sufficient.STATE_TABLE, sufficient.CELLS_TABLE, sufficient.MOMENTS_TABLE):
             assert con.execute(f"SELECT count(*) FROM {table} WHERE indicator = 'score_science'").fetchall() == [(0,)]
         # the cells hold exactly the student rows, counted per unit x year x wave period
-        assert con.execute(f"SELECT sum(rows) FROM {derived.CELLS_TABLE} WHERE indicator = 'score_math'").fetchall() \
+        cells = sufficient.CELLS_TABLE
+        assert con.execute(f"SELECT sum(rows) FROM {cells} WHERE indicator = 'score_math'").fetchall() \
             == con.execute("SELECT count(*) FROM observations WHERE indicator = 'score_math' "
                            "AND student_key IS NOT NULL").fetchall()
-        assert con.execute(f"SELECT count(*) FROM {derived.CELLS_TABLE} WHERE students > rows").fetchall() == [(0,)]
+        assert con.execute(f"SELECT count(*) FROM {sufficient.CELLS_TABLE} WHERE students > rows").fetchall() == [(0,)]

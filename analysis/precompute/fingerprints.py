@@ -1,0 +1,113 @@
+"""Fingerprints of what the precomputed tables were computed from; a reader compares them with the current ones.
+
+Three uses, one place:
+
+- the derived per-school tables, per indicator: :data:`analysis.db.sufficient.FINGERPRINT_SQL` over its
+  student rows (:func:`indicator_fingerprints`);
+- the materialised page queries, per table read (:data:`INPUT_PARTS`, :func:`input_fingerprints`);
+- the stored standard results, per indicator (:func:`signatures`): the indicator's rows including a hash
+  of their content (relabelling is seen), the roster and catalogue, the student attributes' names and the
+  code (:func:`code_fingerprint`).
+
+All are exact integers: a float sum's last digit depends on DuckDB's thread scheduling.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.db.sql import ident
+from analysis.db.sufficient import FINGERPRINT_SQL, as_int
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the analysis package, whose source the code hash covers
+
+# The roster and catalogue tables' fingerprints (count and a hash of every row's content), by table.
+ROSTER_HASHES: dict[str, str] = {
+    "units": """count(*), sum(hash(unit_id, country, unit_type, code, name, parent_id, department, municipality,
+        authority, zone))""",
+    "assignments": "count(*), sum(hash(unit_id, program, lab_type, start_year))",
+    "indicators": """count(*), sum(hash(code, domain, kind, unit, label_es, label_en, min_value, max_value,
+        higher_is_better, scale, reverse_coded))""",
+}
+
+# Fingerprints of what the materialised page queries read (analysis.precompute.materialised.MATERIALISED
+# names, per query, the parts it depends on): exact integers per table, cheap enough to check once per
+# snapshot (0.1-0.3 s at 10 million rows). Values of unit rows are left out; those of student rows are in,
+# because the pooled means and bins read from the student tables.
+INPUT_PARTS: dict[str, str] = {
+    "observations": "SELECT count(*), sum(import_id), sum(year), count(wave) FROM {c}observations",
+    # the per-indicator fingerprint of compare(), over every indicator at once, and the rows with a wave
+    "student_rows": f"""SELECT {FINGERPRINT_SQL}, count(wave) FILTER (WHERE student_key IS NOT NULL)
+        FROM {{c}}observations""",
+    **{table: f"SELECT {hashes} FROM {{c}}{table}" for table, hashes in ROSTER_HASHES.items()},
+    "student_attributes": """SELECT count(*), sum(import_id), sum(hash(student_key, name, value))
+        FROM {c}student_attributes""",
+}
+
+# Per indicator, for the stored results: row, student-row and wave counts, year sum, content hash.
+_ROWS_SQL = """SELECT indicator, count(*) AS rows, count(student_key) AS student_rows, count(wave) AS wave_rows,
+       sum(year) AS year_sum,
+       sum(hash(unit_id, student_key, year, wave, level, sex, grade, value, n)) AS content_hash
+FROM observations {where} GROUP BY indicator"""
+_ROSTER_SQL = "SELECT " + ",\n    ".join(
+    [*(f"(SELECT concat_ws(':', {hashes}) FROM {table})" for table, hashes in ROSTER_HASHES.items()),
+     # compare() reads an attribute named like a grouping field as the student attribute
+     "(SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM student_attributes)"])
+
+
+def indicator_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple]:
+    """Per indicator with student rows: (student rows, import-id sum, year sum, value sum)."""
+    rows = con.execute(f"SELECT indicator, {FINGERPRINT_SQL} FROM {ident(catalog)}.observations "
+                       "GROUP BY indicator HAVING count(student_key) > 0").fetchall()
+    return {r[0]: tuple(as_int(v) for v in r[1:]) for r in rows}
+
+
+def input_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, str]:
+    """The fingerprint of each part of :data:`INPUT_PARTS` in ``catalog`` (the current catalog if None)."""
+    prefix = f"{ident(catalog)}." if catalog else ""
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}' AS part, (SELECT concat_ws(':', *COLUMNS(*)) FROM ({q.format(c=prefix)}))"
+        for name, q in INPUT_PARTS.items())
+    return {part: str(value) for part, value in con.execute(sql).fetchall()}
+
+
+def depends_signature(parts: dict[str, str], depends: tuple[str, ...]) -> str:
+    """The signature of a materialised table: the fingerprints of the parts it depends on."""
+    return "|".join(f"{p}={parts[p]}" for p in depends)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the analysis package's source files and of the numerical libraries' versions."""
+    import scipy
+    import statsmodels
+
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
+        digest.update(path.read_bytes())
+    for module in (np, pd, duckdb, scipy, statsmodels):
+        digest.update(f"{module.__name__}={module.__version__};".encode())
+    return digest.hexdigest()[:16]
+
+
+def signatures(con: duckdb.DuckDBPyConnection, indicators: Iterable[str] | None = None) -> dict[str, str]:
+    """Per indicator (all, or those given), the signature a stored result must carry to be read:
+    its rows' fingerprint, the roster's and catalogue's, and the code's. One scan of the observations."""
+    names = list(indicators) if indicators is not None else None
+    if names == []:
+        return {}
+    where, params = "", []
+    if names is not None:
+        where, params = f"WHERE indicator IN ({', '.join('?' for _ in names)})", names
+    roster = ":".join(str(v) for v in con.execute(_ROSTER_SQL).fetchall()[0])  # None: no attributes
+    code = code_fingerprint()
+    return {r[0]: f"{':'.join(str(v) for v in r[1:])}|{roster}|{code}"
+            for r in con.execute(_ROWS_SQL.format(where=where), params).fetchall()}
