@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import duckdb
 
+from analysis.periods import wave_period_sql
 from analysis.sqlutil import ident, run
 
 DERIVED_VERSION = "6"
@@ -74,8 +75,7 @@ INPUT_PARTS: dict[str, str] = {
         higher_is_better, scale, reverse_coded)) FROM {c}indicators""",
 }
 
-WAVE_PERIOD_SQL = ("CASE WHEN wave IN ('pre', 'baseline') THEN 'pre' "
-                   "WHEN wave IN ('post', 'endline') THEN 'post' END")
+WAVE_PERIOD_SQL = wave_period_sql("wave")
 
 
 # Per student: the mean value in each period, a bit mask of ``year % 64`` of each period, the year span.

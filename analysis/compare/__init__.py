@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.compare.columns import docstring
-from analysis.compare.designs import DESIGNS, REGISTERED, column_registry, get, methods_text, selector_order
+from analysis.compare.designs import DEFAULT, DESIGNS, REGISTERED, column_registry, get, methods_text, selector_order
 from analysis.compare.finish import (
     COMPOSITION_CHANGE,
     MIN_STUDENTS_RELIABLE,
@@ -23,12 +23,12 @@ from analysis.compare.finish import (
     SABER_SCALE_CHANGE,
     VALUE_COLUMNS_SUPPRESSED,
 )
-from analysis.compare.request import UNIT_PROGRAM_CTE, CompareError, Request, Window, _check, parse_window
+from analysis.compare.request import UNIT_PROGRAM_CTE, CompareError, Request, Window, check, parse_window
 from analysis.compare.sql import connect
 from analysis.disclosure import MIN_CELL
 from analysis.fields import GROUP_FIELDS
 
-__doc__ += docstring(REGISTERED)
+__doc__ = (__doc__ or "") + docstring(REGISTERED)  # the column list, from the column registry
 __all__ = [
     "COMPOSITION_CHANGE", "DESIGNS", "GROUP_FIELDS", "MIN_CELL", "MIN_STUDENTS_RELIABLE", "MIN_UNITS",
     "PANDEMIC_YEARS", "SABER_SCALE_CHANGE", "UNIT_PROGRAM_CTE", "VALUE_COLUMNS_SUPPRESSED", "CompareError",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-def compare(db, indicator: str, design: str = "prepost", by=None, program: str | None = None, pre=None,
+def compare(db, indicator: str, design: str = DEFAULT, by=None, program: str | None = None, pre=None,
             post=None, level: str | None = "all", *, min_cell: int = MIN_CELL, weighted: bool = False,
             conf_level: float = 0.95, icc: float | None = None) -> pd.DataFrame:
     """Results of ``design`` for `indicator`, one row per programme x group.
@@ -50,7 +50,7 @@ def compare(db, indicator: str, design: str = "prepost", by=None, program: str |
     try:
         chosen = get(design)
         options = {name: value for name, value in {"icc": icc}.items() if name in chosen.OPTIONS}
-        req = _check(con, indicator, chosen, by, program, pre, post, level, min_cell, weighted, conf_level)
+        req = check(con, indicator, chosen, by, program, pre, post, level, min_cell, weighted, conf_level)
         result = chosen.run(con, req, **options)
     finally:
         con.close()

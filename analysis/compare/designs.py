@@ -30,6 +30,7 @@ from analysis.compare.columns import Column, registry
 from analysis.compare.request import CompareError, Design
 
 REGISTERED: tuple[Design, ...] = (prepost, did)
+DEFAULT = prepost.NAME  # compare()'s and the CLI's design when none is given
 DESIGNS: tuple[str, ...] = tuple(d.NAME for d in REGISTERED)
 BY_NAME: dict[str, Design] = {d.NAME: d for d in REGISTERED}
 

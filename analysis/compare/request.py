@@ -135,7 +135,7 @@ def grouping(by) -> list[str]:
     return [b for b in ([by] if isinstance(by, str) else list(by or [])) if b]
 
 
-def _check(con: duckdb.DuckDBPyConnection, indicator: str, design: Design, by, program, pre, post, level,
+def check(con: duckdb.DuckDBPyConnection, indicator: str, design: Design, by, program, pre, post, level,
            min_cell: int, weighted: bool, conf_level: float) -> Request:
     """The request checked against the database: a Request, or CompareError naming what exists."""
     info = con.execute("SELECT kind, domain FROM indicators WHERE code = ?", [indicator]).fetchall()
