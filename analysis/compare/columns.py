@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analysis import fields
 from analysis.compare.request import Design
@@ -89,12 +89,10 @@ def registry(designs: Sequence[Design]) -> dict[str, Column]:
     out = {name: out[name] for name in KEY_COLUMNS} | out
     for d in designs:
         for name in output_columns(d):
-            if name in out:
-                out[name] = Column(name, (*out[name].designs, d.NAME) if d.NAME not in out[name].designs
-                                   else out[name].designs, out[name].es, out[name].en)
-            else:
-                es, en = d.COLUMN_DOCS[name] if name in d.COLUMN_DOCS else docs[name]
-                out[name] = Column(name, (d.NAME,), es, en)
+            if name not in out:
+                out[name] = Column(name, (), *d.COLUMN_DOCS.get(name, docs.get(name, ("", ""))))
+            if d.NAME not in out[name].designs:
+                out[name] = replace(out[name], designs=(*out[name].designs, d.NAME))
     return out
 
 
