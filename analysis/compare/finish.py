@@ -22,6 +22,8 @@ MIN_STUDENTS_RELIABLE = 30
 PANDEMIC_YEARS = (2020, 2021)
 SABER_SCALE_CHANGE = 2014  # second half of 2014: new Saber 11 scale (METHODS.md, "Context flags")
 COMPOSITION_CHANGE = 0.20
+FLAGS = ("pandemic_years", "saber_scale_change", "composition_change", "selection_low_baseline",
+         "pretrends_differ", "inference_not_reliable")  # in the order a row lists them (ui/locales: flag.<name>)
 SELECTION_BASELINE_G = -0.05  # a programme that starts this far below its comparison was selected low
 VALUE_COLUMNS_SUPPRESSED = (
     "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size",
@@ -115,9 +117,7 @@ def flags(frame: pd.DataFrame, req: Request) -> pd.Series:
     inference = [note == "inference_not_reliable" or reliable is False
                  for note, reliable in zip(_values(frame, "note_inference"), _values(frame, "inference_reliable"),
                                            strict=True)]
-    names = ("pandemic_years", "saber_scale_change", "composition_change", "selection_low_baseline",
-             "pretrends_differ", "inference_not_reliable")
-    out = [", ".join(name for name, on in zip(names, row, strict=True) if on)
+    out = [", ".join(name for name, on in zip(FLAGS, row, strict=True) if on)
            for row in zip(pandemic, saber, composition.tolist(), selection.tolist(), pretrends, inference,
                           strict=True)]
     return pd.Series(out, index=frame.index, dtype=object)
