@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from analysis import fields
+from analysis.compare.designs import DEFAULT, DESIGNS
 from analysis.db.connect import StoreError, damaged_message, default_db_path, is_damage, open_db
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.pipeline import ImportConflict, ImportFailed, import_file, list_imports, rollback
@@ -146,10 +148,8 @@ def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -
                        help="indicator code(s) for the evidence table: repeat or comma-separate")
     else:
         p.add_argument("--indicator", required=True, help="indicator code, e.g. score_math or dropout_rate")
-    p.add_argument("--design", choices=["prepost", "did"], default="prepost")
-    p.add_argument("--by", action="append", default=[],
-                   help="group by a field (repeat or comma-separate): program, lab_type, country, department, "
-                        "municipality, authority, school, zone, sex, grade, level, start_year, or a student attribute")
+    p.add_argument("--design", choices=DESIGNS, default=DEFAULT)
+    p.add_argument("--by", action="append", default=[], help=fields.by_help())
     p.add_argument("--program", help="one programme (default: every programme, never pooled)")
     p.add_argument("--pre", help="pre window: 2016-2019, a year, or a wave (pre, baseline)")
     p.add_argument("--post", help="post window: 2020-2022, a year, or a wave (post, endline)")

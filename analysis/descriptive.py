@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from analysis.compare import GROUP_FIELDS, UNIT_PROGRAM_CTE, CompareError, _connect
+from analysis.compare import UNIT_PROGRAM_CTE, CompareError, connect
+from analysis.compare.request import grouping
 from analysis.disclosure import MIN_CELL
+from analysis.fields import GROUP_FIELDS
 
 ALPHA_WARNING = 0.7
 
@@ -28,13 +30,13 @@ def proportions(db, indicator: str, by=None, level: str = "all", min_cell: int =
     ``units_without_n``). Columns: program, country, [by...], year, wave, n, k, rate, ci_low, ci_high
     (percent), units, units_without_n, reliability.
     """
-    con, _ = _connect(db)
+    con, _ = connect(db)
     try:
         info = con.execute("SELECT kind FROM indicators WHERE code = ?", [indicator]).fetchall()
         if not info or info[0][0] not in ("binary", "rate"):
             raise CompareError(f"'{indicator}' is not a binary outcome or a rate")
         kind = info[0][0]
-        by_list = [b for b in ([by] if isinstance(by, str) else list(by or [])) if b]
+        by_list = grouping(by)
         unknown = [b for b in by_list if b not in GROUP_FIELDS]
         if unknown:
             raise CompareError(f"cannot group by {', '.join(unknown)}; choose from {', '.join(GROUP_FIELDS)}")
@@ -82,7 +84,7 @@ def scale_reliability(db, scale: str = "motivation", min_cell: int = MIN_CELL,
     Columns: scale, country, wave, n, k, alpha, alpha_ci_low, alpha_ci_high, low_reliability
     (alpha < 0.7), reliability ('suppressed' under min_cell respondents).
     """
-    con, _ = _connect(db)
+    con, _ = connect(db)
     try:
         items = con.execute("SELECT code, reverse_coded, min_value, max_value FROM indicators WHERE scale = ? "
                             "AND kind = 'likert' ORDER BY code", [scale]).df()

@@ -188,7 +188,7 @@ def stack(frames: Sequence[tuple[Mapping, pd.DataFrame]]) -> pd.DataFrame:
 def order_rows(table: pd.DataFrame, indicators: Sequence[str]) -> pd.DataFrame:
     """Stable row order: indicators as requested, then programmes (ValleLabs, MiLab, others, comparison), then
     compare()'s own order within a programme (its keys and by-groups)."""
-    from analysis.figures import programme_order
+    from analysis.periods import programme_order
 
     rank = {code: i for i, code in enumerate(dict.fromkeys(indicators))}
     programmes = {p: i for i, p in enumerate(programme_order(table["program"]))} if "program" in table else {}

@@ -27,25 +27,16 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 from scipy import stats as sps
 
+from analysis.periods import programme_order
+
 PROGRAMME_COLORS: dict[str, str] = {"ValleLabs": "#0072B2", "MiLab": "#E69F00", "comparison": "#999999"}
 EXTRA_COLORS = ("#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 SCHOOL_COLOR = "#000000"
-PREFERRED_ORDER = ("ValleLabs", "MiLab")
 MARK_OK, MARK_LOW = "circle", "circle-open"
 FONT = "Source Sans Pro, Arial, sans-serif"
 
 
 # --- colours and shared style ---------------------------------------------------------------------------
-
-def programme_order(programmes: Iterable[str]) -> list[str]:
-    """ValleLabs, MiLab, then other programmes by name, the comparison group last."""
-    if isinstance(programmes, pd.Series | pd.Index | np.ndarray):  # a column of 40,000 schools: distinct first
-        programmes = pd.unique(np.asarray(programmes, dtype=object))
-    names = list(dict.fromkeys(p for p in programmes if isinstance(p, str)))
-    first = [p for p in PREFERRED_ORDER if p in names]
-    rest = sorted(p for p in names if p not in PREFERRED_ORDER and p != "comparison")
-    return first + rest + (["comparison"] if "comparison" in names else [])
-
 
 def color_map(programmes: Iterable[str]) -> dict[str, str]:
     """The colour of every programme: fixed for ValleLabs, MiLab and comparison, Okabe–Ito for others."""

@@ -4,9 +4,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from analysis import fields
 from analysis.db.sql import UNIT_PROGRAM_CTE
 from analysis.db.sufficient import HISTOGRAM_BINS, bin_sql
 from analysis.importer.layouts import fold
+from analysis.periods import POST_WAVES, PRE_WAVES, wave_period_sql, waves_in_sql
 
 PROGRAMME_OVERVIEW_SQL = """
 SELECT a.program, u.country, count(DISTINCT a.unit_id) AS units,
@@ -58,17 +60,7 @@ WHERE o.indicator = ? AND o.level = 'all'
 GROUP BY u.country
 """
 
-GROUP_VALUES_SQL = {
-    # whitelisted grouping fields -> the SQL giving their distinct values for one indicator
-    "sex": "SELECT DISTINCT o.sex AS value FROM observations o WHERE o.indicator = ? AND o.sex IS NOT NULL",
-    "grade": "SELECT DISTINCT o.grade AS value FROM observations o WHERE o.indicator = ? AND o.grade IS NOT NULL",
-    "zone": """SELECT DISTINCT u.zone AS value FROM observations o JOIN units u USING (unit_id)
-               WHERE o.indicator = ? AND u.zone IS NOT NULL""",
-    "lab_type": """SELECT DISTINCT a.lab_type AS value FROM observations o JOIN assignments a USING (unit_id)
-                   WHERE o.indicator = ? AND a.lab_type IS NOT NULL""",
-    "department": """SELECT DISTINCT u.department AS value FROM observations o JOIN units u USING (unit_id)
-                     WHERE o.indicator = ? AND u.department IS NOT NULL""",
-}
+GROUP_VALUES_SQL = fields.values_sql()  # whitelisted grouping fields -> their distinct values for one indicator
 
 STUDENT_ATTRIBUTE_NAMES_SQL = "SELECT DISTINCT name FROM student_attributes ORDER BY 1"
 
@@ -76,11 +68,7 @@ _UNIT_PROGRAM = UNIT_PROGRAM_CTE  # one definition of "a unit's programme" (anal
 
 # field -> SQL expression for a one-value filter (a fixed whitelist: the field name never reaches SQL text).
 # Comparison units have no lab type: a lab type's schools are compared with all of them, so they stay.
-FILTER_FIELDS = {
-    "sex": "o.sex", "grade": "o.grade", "zone": "u.zone",
-    "lab_type": "CASE WHEN up.program = 'comparison' THEN ? ELSE up.lab_type END",
-    "department": "u.department", "municipality": "u.municipality", "authority": "u.authority",
-}
+FILTER_FIELDS = fields.filter_fields()
 
 
 # filters on an attribute of the unit, not of the row (the derived per-school tables can answer those)
@@ -110,8 +98,7 @@ def unit_period_sql(waves: bool, field: str | None = None) -> str:
     """
     _, where, attr = _period_filter(field)
     if waves:
-        period = ("CASE WHEN o.wave IN ('pre', 'baseline') THEN 'pre' "
-                  "WHEN o.wave IN ('post', 'endline') THEN 'post' END")
+        period = wave_period_sql("o.wave")
     else:
         period = "CASE WHEN o.year BETWEEN ? AND ? THEN 'pre' WHEN o.year BETWEEN ? AND ? THEN 'post' END"
     totals = "" if field in ("sex", "grade") else (
@@ -255,7 +242,8 @@ GROUP BY ALL ORDER BY r.program, r.country, i.indicator
 MISSING_AT_POST_SQL = f"""
 WITH {_UNIT_PROGRAM}, s AS (
     SELECT o.indicator, up.program, u.country, o.student_key,
-           bool_or(o.wave IN ('pre', 'baseline')) AS has_pre, bool_or(o.wave IN ('post', 'endline')) AS has_post
+           bool_or({waves_in_sql("o.wave", PRE_WAVES)}) AS has_pre,
+           bool_or({waves_in_sql("o.wave", POST_WAVES)}) AS has_post
     FROM observations o JOIN units u USING (unit_id) JOIN up USING (unit_id)
     WHERE o.student_key IS NOT NULL AND o.wave IS NOT NULL
     GROUP BY ALL)

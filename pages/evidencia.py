@@ -19,7 +19,7 @@ default = [c for c in ("score_math", "motivation_index", "dropout_rate") if c in
 c1, c2, c3 = st.columns([2, 1, 1])
 codes = pick_many("filter.indicators", options, key="indicadores", default=default, container=c1,
                   help_text=t("filter.indicator_help"))
-design = pick("filter.design", view.DESIGNS, key="diseno", default="did", container=c2,
+design = pick("filter.design", view.DESIGNS, key="diseno", default=view.DESIGNS[0], container=c2,
               help_text=t("filter.design_help"))
 by = pick("filter.group_by", view.GROUPINGS, key="agrupar", placeholder_key="filter.no_grouping", container=c3,
           help_text=t("filter.group_by_help"))

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.disclosure import suppress_counts
-from analysis.figures import programme_order
+from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
 from ui.headline import headline_results, render_card

@@ -22,7 +22,7 @@ indicator = pick("filter.indicator", options, key="indicador", container=c1,
                  help_text=t("filter.indicator_help"))
 level = pick("filter.territory", view.LEVELS, key="nivel", default="department", container=c2,
              help_text=t("filter.territory_help"))
-design = pick("filter.design", view.DESIGNS, key="diseno", default="did", container=c3,
+design = pick("filter.design", view.DESIGNS, key="diseno", default=view.DESIGNS[0], container=c3,
               help_text=t("filter.design_help"))
 program = pick("filter.programme", programme_names(), key="programa", container=c4,
                placeholder_key="filter.all_programmes")
@@ -34,7 +34,7 @@ with st.spinner(t("loading")):
 if fell_back:
     st.warning(t("regions.fallback"), icon=":material/warning:")
 show_problem(outcome)
-if used == "prepost":
+if not view.has_comparison(used):
     st.caption(t("regions.prepost_note"))
 show(view.ranked_chart(indicator, level, used, outcome, program), key="regions-ranked")
 marks_legend()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import figures, plain_language
+from analysis import plain_language
+from analysis.periods import programme_order
 from ui import format as fmt
 from ui.i18n import catalogue, current_language, t
 from ui.loaders import indicators, programme_results
@@ -51,7 +52,7 @@ def findings(program: str | None = None) -> tuple[list[dict], list[str], int]:
                 "flags": row.get("flags"), "reliability": row.get("reliability"),
                 "windows": (fmt.window(row.get("pre_window")), fmt.window(row.get("post_window"))),
             })
-    order = {p: i for i, p in enumerate(figures.programme_order(i["program"] for i in items))}
+    order = {p: i for i, p in enumerate(programme_order(i["program"] for i in items))}
     items.sort(key=lambda i: (order.get(i["program"], 99), DOMAINS.index(i["domain"]), i["indicator"]))
     return items, list(dict.fromkeys(errors)), failed
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import figures
+from analysis import fields, figures
+from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -24,8 +25,8 @@ from ui.loaders import (
     windows,
 )
 
-UNIT_GROUPS = ("lab_type", "zone")
-STUDENT_GROUPS = ("sex", "grade")
+UNIT_GROUPS = tuple(f for f in fields.names(subgroup=True) if fields.is_unit_level(f))
+STUDENT_GROUPS = fields.names(level="student", subgroup=True)
 EFFECT_COLUMNS = ["program", "country", "start_year_cohort", "estimate", "ci_low", "ci_high", "effect_size",
                   "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "p_value", "wild_p_value",
                   "q_value", "n_treated", "n_comparison", "mean_treated_pre", "mean_treated_post",
@@ -100,7 +101,7 @@ def _effects_chart_build(indicator: str, by: str | None, outcome: Outcome) -> Ch
     fig = figures.effect_panels(data, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     parts = []
-    for prog in figures.programme_order(frame["program"]) if not by else []:
+    for prog in programme_order(frame["program"]) if not by else []:
         r = frame[frame["program"] == prog].iloc[0]
         parts.append(t("compare.summary_part", program=prog,
                        effect=fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind)))
@@ -109,7 +110,7 @@ def _effects_chart_build(indicator: str, by: str | None, outcome: Outcome) -> Ch
     else:
         summary = t("compare.summary_effects_groups", indicator=label, field=fmt.field_label(by),
                     n=len(data))
-    alt = t("compare.alt_effects", indicator=label, programmes=", ".join(figures.programme_order(frame["program"])))
+    alt = t("compare.alt_effects", indicator=label, programmes=", ".join(programme_order(frame["program"])))
     table = fmt.result_table(frame, [*EFFECT_COLUMNS[:2], *([by] if by else []), *EFFECT_COLUMNS[2:]],
                              [by] if by else None)
     return Chart(fig, alt, summary, table)
@@ -119,7 +120,7 @@ def _panels(indicator: str) -> list[tuple[str, str, tuple | None, str]]:
     """(programme, country, windows, panel title) for every programme with data."""
     out = []
     w_all = windows(indicator)
-    order = figures.programme_order(p for p, _ in w_all)
+    order = programme_order(p for p, _ in w_all)
     for (program, country), w in sorted(w_all.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
         pre, post = window_text(w)
         title = f"{program} · {fmt.country(country)}"
@@ -280,7 +281,7 @@ def evidence_row(outcome: Outcome, by: str | None) -> None:
         return
     frame = outcome.frame
     frame = frame[frame["program"] != "comparison"]
-    progs = figures.programme_order(frame["program"])
+    progs = programme_order(frame["program"])
     cols = st.columns(len(progs)) if progs else []
     for col, prog in zip(cols, progs, strict=True):
         rows = frame[frame["program"] == prog]

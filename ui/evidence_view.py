@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import audit, evidence_pack
+from analysis.compare import designs
 from analysis.evidence_pack import EvidenceRequest, PackContext
 from analysis.precompute import standard_results
 from analysis.safe_export import csv_bytes
@@ -19,16 +20,8 @@ from ui.i18n import current_language, t
 from ui.loaders import Outcome, compare_result, indicator_info, indicators, sql, windows
 
 GROUPINGS = ("lab_type", "department", "municipality", "authority", "zone", "sex", "grade", "school")
-DESIGNS = ("did", "prepost")
-SHOWN = {
-    "did": ["effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "estimate", "ci_low",
-            "ci_high", "p_value", "q_value", "wild_p_value", "n_treated", "n_comparison", "reliability", "evidence",
-            "evidence_reasons", "flags", "pre_window", "post_window"],
-    "prepost": ["effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "mean_pre",
-                "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "n_units", "n_pre",
-                "n_post", "n_linked", "reliability", "evidence", "evidence_reasons", "flags", "pre_window",
-                "post_window"],
-}
+DESIGNS = designs.selector_order()
+SHOWN = {name: list(designs.BY_NAME[name].SUMMARY_COLUMNS) for name in DESIGNS}
 
 
 def indicator_options() -> list[str]:

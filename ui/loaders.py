@@ -177,7 +177,7 @@ def programmes() -> pd.DataFrame:
 
 
 def programme_names() -> list[str]:
-    from analysis.figures import programme_order
+    from analysis.periods import programme_order
 
     return programme_order(programmes()["program"])
 

@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis import figures, queries
+from analysis.compare import designs
+from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -14,20 +16,26 @@ from ui.i18n import t
 from ui.loaders import TTL, Outcome, _signature, indicators, programme_results, sql
 
 LEVELS = ("department", "municipality", "authority")
-DESIGNS = ("did", "prepost")
+DESIGNS = designs.selector_order()
 COLUMNS = ["program", "country", "estimate", "diff", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
            "months_progress", "q_value", "n_treated", "n_comparison", "n_units", "reliability", "evidence",
            "evidence_reasons", "flags", "pre_window", "post_window"]
 
 
+def has_comparison(design: str) -> bool:
+    """True for a design that compares programme schools with comparison schools."""
+    return designs.BY_NAME[design].COMPARISON
+
+
 def results(indicator: str, by: str, design: str, program: str | None) -> tuple[Outcome, str, bool]:
-    """(outcome, design used, fell back): a DiD that cannot be computed falls back to pre/post."""
+    """(outcome, design used, fell back): a comparison design that cannot be computed falls back to the
+    default design (pre/post, which needs no comparison units)."""
     outcome = programme_results(indicator, design, by)
     used, fell_back = design, False
-    if design == "did" and (outcome.failed or not outcome.ok):
-        alt = programme_results(indicator, "prepost", by)
+    if has_comparison(design) and (outcome.failed or not outcome.ok):
+        alt = programme_results(indicator, designs.DEFAULT, by)
         if alt.ok:
-            outcome, used, fell_back = alt, "prepost", True
+            outcome, used, fell_back = alt, designs.DEFAULT, True
     if outcome.ok and program:
         outcome = Outcome(outcome.frame[outcome.frame["program"] == program], outcome.errors, outcome.failed)
     if outcome.ok:
@@ -77,7 +85,7 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
     label = fmt.indicator_label(indicator, indicators())
     shown = data[data["reliability"] != "suppressed"].dropna(subset=["effect"])
     parts = []
-    for prog in figures.programme_order(shown["program"]):
+    for prog in programme_order(shown["program"]):
         part = shown[shown["program"] == prog].sort_values("effect")
         if len(part) == 1:
             parts.append(t("regions.summary_one", program=prog, label=part.iloc[0]["label"],
@@ -115,7 +123,7 @@ def _zone_build(indicator: str, design: str, outcome: Outcome) -> Chart:
              "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
     fig = figures.effect_panels(data, texts, lang())
     parts = []
-    order = {p: i for i, p in enumerate(figures.programme_order(frame["program"]))}
+    order = {p: i for i, p in enumerate(programme_order(frame["program"]))}
     for _, r in frame.sort_values("program", key=lambda s: s.map(order)).iterrows():
         if r.get("reliability") != "suppressed" and not fmt.is_missing(r.get("effect_size")):
             parts.append(f"{r['program']} · {fmt.group_label('zone', r.get('zone'))}: "

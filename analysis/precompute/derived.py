@@ -50,11 +50,11 @@ from analysis.db.sufficient import (
     as_int,
     bin_sql,
 )
+from analysis.periods import wave_period_sql
 from analysis.precompute.fingerprints import indicator_fingerprints
 from analysis.precompute.materialised import materialise
 
-WAVE_PERIOD_SQL = ("CASE WHEN wave IN ('pre', 'baseline') THEN 'pre' "
-                   "WHEN wave IN ('post', 'endline') THEN 'post' END")
+WAVE_PERIOD_SQL = wave_period_sql("wave")
 
 
 def _tables_sql(catalog: str, indicators: str) -> list[tuple[str, int]]:

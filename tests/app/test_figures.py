@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis import figures
+from analysis import figures, periods
 
 TEXTS = {"x_title": "g", "suppressed": "suppressed", "no_estimate": "no estimate", "low": "low reliability",
          "pre": "Before", "post": "After", "comparison": "Comparison schools", "counterfactual": "Without programme",
@@ -31,7 +31,7 @@ def test_programme_colours_are_fixed_and_colour_blind_safe():
     cmap = figures.color_map(["MiLab", "Otro", "comparison", "ValleLabs", "Zeta"])
     assert cmap["ValleLabs"] == "#0072B2" and cmap["MiLab"] == "#E69F00" and cmap["comparison"] == "#999999"
     assert cmap["Otro"] == "#009E73" and cmap["Zeta"] == "#CC79A7"  # next Okabe–Ito colours, by name
-    assert figures.programme_order(["comparison", "MiLab", "Otro", "ValleLabs"]) == [
+    assert periods.programme_order(["comparison", "MiLab", "Otro", "ValleLabs"]) == [
         "ValleLabs", "MiLab", "Otro", "comparison"]
 
 

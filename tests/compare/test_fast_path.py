@@ -1,7 +1,8 @@
 """The one-pass, vectorised pre/post (issue #6, national scale) gives the answers of the computation it replaced.
 
-Two references: the exact list-based route (two passes over the students, DuckDB's own group statistics,
-a Python loop per group for the ICC) and the row-by-row flags, badges and reliability marks.
+The reference: the exact list-based route (two passes over the students, DuckDB's own group statistics,
+a Python loop per group for the ICC). The row-by-row flags, badges and reliability marks are the
+reference of test_finish.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import pytest
 
 from analysis import compare as cmp
 from analysis import stats
+from analysis.compare import did, prepost
+from analysis.compare.request import check, open_db
 from analysis.demo import build_demo
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
@@ -25,7 +28,7 @@ def demo(tmp_path_factory) -> str:
 
 
 def _list_route(monkeypatch) -> None:
-    monkeypatch.setattr(cmp, "_prepost_students", cmp._prepost_students_lists)
+    monkeypatch.setattr(prepost, "_prepost_students", prepost._prepost_students_lists)
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,23 +75,6 @@ def test_grouped_icc_equals_loop():
                                         rel=1e-9)
 
 
-@pytest.mark.parametrize(("indicator", "by"), [("score_math", "school"), ("dropout_rate", "school"),
-                                               ("score_math", "lab_type"), ("motivation_index", None)])
-def test_vectorised_marks_equal_row_by_row(demo, indicator, by):
-    con = cmp.open_db(demo)
-    try:
-        req = cmp._check(con, indicator, "prepost", by, None, None, None, "all", cmp.MIN_CELL, False, 0.95)
-    finally:
-        con.close()
-    frame = cmp.compare(demo, indicator, by=by)
-    frame = frame.astype({c: float for c in frame.columns if str(frame[c].dtype) == "Int64"})  # as before _finish
-    frame["students_pre"] = frame["n_pre"].astype(float) * np.where(np.arange(len(frame)) % 3 == 0, 1.5, 1.0)
-    rows = cmp._records(frame)
-    assert list(cmp._prepost_flags(frame, req)) == [cmp._flags(r, req) for r in rows]
-    assert cmp._prepost_badges(frame, req) == [cmp._badge(r, req) for r in rows]
-    assert cmp._prepost_reliability(frame, req) == [cmp._reliability(r, req) for r in rows]
-
-
 @pytest.mark.parametrize(("indicator", "by", "kwargs"), [
     ("score_math", "school", {}),
     ("score_math", None, {"program": "ValleLabs"}),
@@ -97,12 +83,12 @@ def test_vectorised_marks_equal_row_by_row(demo, indicator, by):
 ])
 def test_student_first_equals_joined_route(demo, monkeypatch, indicator, by, kwargs):
     """Grouping students before joining the units (national scale) gives the joined route's answers."""
-    assert cmp._student_first_sql(cmp._check(cmp.open_db(demo), indicator, "prepost", by, kwargs.get("program"),
-                                             kwargs.get("pre"), kwargs.get("post"), "all", 10, False, 0.95),
-                                  ["program"], "program") is not None
+    req = check(open_db(demo), indicator, prepost, by, kwargs.get("program"), kwargs.get("pre"), kwargs.get("post"),
+                "all", 10, False, 0.95)
+    assert prepost._student_first_sql(req, ["program"], "program") is not None
     fast = cmp.compare(demo, indicator, by=by, **kwargs)
     with monkeypatch.context() as mp:
-        mp.setattr(cmp, "_student_first_sql", lambda *args: None)
+        mp.setattr(prepost, "_student_first_sql", lambda *args: None)
         joined = cmp.compare(demo, indicator, by=by, **kwargs)
     pd.testing.assert_frame_equal(_plain(fast), _plain(joined), check_dtype=False, **TOL)
 
@@ -115,8 +101,8 @@ def test_student_first_equals_joined_route(demo, monkeypatch, indicator, by, kwa
 def test_did_shared_scan_equals_per_programme(demo, monkeypatch, indicator, by, kwargs):
     """One scan of the cells for every programme gives the answers of one scan per programme."""
     shared = cmp.compare(demo, indicator, design="did", by=by, **kwargs)
-    per_programme = cmp._did_one
+    per_programme = did._did_one
     with monkeypatch.context() as mp:
-        mp.setattr(cmp, "_did_one", lambda *args: per_programme(*args[:7]))
+        mp.setattr(did, "_did_one", lambda *args: per_programme(*args[:7]))
         separate = cmp.compare(demo, indicator, design="did", by=by, **kwargs)
     pd.testing.assert_frame_equal(_plain(shared), _plain(separate), check_dtype=False, **TOL)

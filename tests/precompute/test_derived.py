@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis import compare as cmp
+from analysis.compare import did, prepost
 from analysis.db import sufficient
 from analysis.demo import build_demo
 from analysis.precompute import derived
@@ -44,13 +45,14 @@ def _raw(monkeypatch, *args, **kwargs) -> pd.DataFrame:
 
 def _sql_seen(monkeypatch) -> list[str]:
     seen: list[str] = []
-    original = cmp._fetch
+    original = prepost.fetch
 
     def spy(con, sql, params):
         seen.append(sql)
         return original(con, sql, params)
 
-    monkeypatch.setattr(cmp, "_fetch", spy)
+    monkeypatch.setattr(prepost, "fetch", spy)
+    monkeypatch.setattr(did, "fetch", spy)
     return seen
 
 
