@@ -197,7 +197,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """The evidence table (indicators x design x grouping) as a .zip evidence pack, .xlsx, .csv or .parquet."""
     import shlex
 
-    from analysis import evidence_pack as pack
+    from analysis import evidence as pack
     from analysis.compare import CompareError
 
     out = Path(args.out)

@@ -1,7 +1,7 @@
 """The evidence pack (issue #5): every part opened and checked against compare() and the database.
 
 References: Frictionless Data Package / Table Schema (https://specs.frictionlessdata.io/), validated with the
-``frictionless`` library; OWASP "CSV injection" for the formula rules; DESIGN.md "Privacy and disclosure".
+``frictionless`` library; OWASP "CSV injection" for the formula rules; docs/DESIGN.md, "Privacy and disclosure".
 """
 
 from __future__ import annotations
@@ -24,14 +24,8 @@ import pytest
 import analysis
 from analysis.cli import main
 from analysis.compare import VALUE_COLUMNS_SUPPRESSED, compare
-from analysis.evidence_pack import (
-    EvidenceRequest,
-    evidence_table,
-    load_context,
-    pack_bytes,
-    reproducible_connection,
-    tidy,
-)
+from analysis.evidence import EvidenceRequest, evidence_table, load_context, pack_bytes, reproducible_connection
+from analysis.evidence.table import tidy
 from analysis.store import open_db
 
 INDICATORS = ["score_math", "dropout_rate", "motivation_index"]
