@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis COMMAND ...` (DESIGN.md, "CLI").
+"""Command line: `python -m analysis COMMAND ...` (docs/DESIGN.md, "CLI").
 
 Exit 0 on success; otherwise a one-line reason on stderr and exit 1 (2 for a malformed command).
 `--json` prints one JSON object on stdout.
