@@ -1,4 +1,4 @@
-"""LabLens router: page config, language, navigation — nothing else (DESIGN.md, "Architecture")."""
+"""LabLens router: page config, language, navigation — nothing else (docs/DESIGN.md, "Architecture")."""
 
 import streamlit as st
 

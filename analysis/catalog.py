@@ -1,6 +1,6 @@
 """Reference lists LabLens ships: indicator catalogue, school levels, territories.
 
-The indicator codes are the public contract of DESIGN.md ("Canonical indicator codes": extend freely,
+The indicator codes are the public contract of docs/DESIGN.md ("Canonical indicator codes": extend freely,
 never rename). Territory codes are DANE DIVIPOLA (Colombia) and MINEDUC/INE (Guatemala).
 """
 

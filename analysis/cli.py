@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis COMMAND ...` (DESIGN.md, "CLI").
+"""Command line: `python -m analysis COMMAND ...` (docs/DESIGN.md, "CLI").
 
 Exit 0 on success; otherwise a one-line reason on stderr and exit 1 (2 for a malformed command).
 `--json` prints one JSON object on stdout.
@@ -197,7 +197,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """The evidence table (indicators x design x grouping) as a .zip evidence pack, .xlsx, .csv or .parquet."""
     import shlex
 
-    from analysis import evidence_pack as pack
+    from analysis import evidence as pack
     from analysis.compare import CompareError
 
     out = Path(args.out)

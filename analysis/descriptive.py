@@ -1,9 +1,9 @@
 """Descriptive results with intervals: rates with Wilson intervals and scale reliability.
 
-- `proportions`: retention-type outcomes as proportions with Wilson score intervals (METHODS.md,
+- `proportions`: retention-type outcomes as proportions with Wilson score intervals (docs/METHODS.md,
   "Rates and proportions"), from binary student rows or from unit rates with their n.
 - `scale_reliability`: Cronbach's alpha per scale x wave x country with the Feldt interval
-  (METHODS.md, "Scales"); reverse-coded items are reversed first (min + max - x).
+  (docs/METHODS.md, "Scales"); reverse-coded items are reversed first (min + max - x).
 Both aggregate in DuckDB and return one row per group; small student groups are suppressed.
 """
 

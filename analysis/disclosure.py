@@ -1,4 +1,4 @@
-"""Disclosure avoidance for counts of students (METHODS.md, "Disclosure avoidance").
+"""Disclosure avoidance for counts of students (docs/METHODS.md, "Disclosure avoidance").
 
 A cell with fewer than k students (default 10; NCES 2011-603) shows no value.
 """

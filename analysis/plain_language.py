@@ -1,7 +1,7 @@
 """Plain-language findings from compare() rows: achieved, not achieved, or evidence not yet enough.
 
 Pure functions (no Streamlit): the sentence templates and the number formatter come from the caller,
-so the same rules serve Spanish, English and tests. METHODS.md ("Plain language") is the reference.
+so the same rules serve Spanish, English and tests. docs/METHODS.md ("Plain language") is the reference.
 
 Classification of one result (an effect with its 95% interval, turned so that positive = better by
 the indicator's ``higher_is_better``):

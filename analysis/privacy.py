@@ -1,6 +1,6 @@
 """Privacy at the door: keyed pseudonyms for student IDs and detection of personal columns.
 
-Student IDs are replaced by HMAC-SHA256(key, id) before anything is stored (DESIGN.md, "Import").
+Student IDs are replaced by HMAC-SHA256(key, id) before anything is stored (docs/DESIGN.md, "Import").
 The key lives outside the database, in a file created on first use with mode 0600:
 ``$LABLENS_KEY_FILE`` if set, else ``~/.config/lablens/student_key.bin``. The database records only
 a fingerprint of the key, so a lost or swapped key is detected instead of silently breaking the

@@ -2,7 +2,7 @@
 
 OWASP "CSV injection": a cell starting with = + - @ tab or CR may be executed by Excel or
 LibreOffice. Text cells get a leading apostrophe in CSV; in XLSX they are written with the string data
-type and Excel's quote prefix (openpyxl would otherwise store "=..." as a live formula: STACK_NOTES.md,
+type and Excel's quote prefix (openpyxl would otherwise store "=..." as a live formula: docs/STACK_NOTES.md,
 "pandas 3 / openpyxl"). Numbers (such as -0.42) stay numbers everywhere.
 
 Reproducibility: the same frame gives the same bytes. CSV and Parquet carry no time; the XLSX document

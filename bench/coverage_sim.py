@@ -1,4 +1,4 @@
-"""Coverage of LabLens's 95% intervals in seeded simulations (METHODS.md, "Checking the checks").
+"""Coverage of LabLens's 95% intervals in seeded simulations (docs/METHODS.md, "Checking the checks").
 
 Three designs, each with --reps replications (default 1,000), using the same functions compare()
 calls (analysis.stats): the interval should contain the true value 93-97% of the time. The true

@@ -40,7 +40,7 @@ def step(db: str, scenario: str, out: str) -> dict:
     """Inside one fresh process: imports, table and files timed apart."""
     t0 = time.perf_counter()
     from analysis.cli import build_parser
-    from analysis.evidence_pack import (
+    from analysis.evidence import (
         EvidenceRequest,
         evidence_table,
         load_context,

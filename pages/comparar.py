@@ -1,4 +1,4 @@
-"""Comparar programas: ValleLabs and MiLab side by side on one indicator (METHODS.md §3)."""
+"""Comparar programas: ValleLabs and MiLab side by side on one indicator (docs/METHODS.md, "Designs" 3)."""
 
 import streamlit as st
 

@@ -1,4 +1,4 @@
-"""Métodos: every method, formula and threshold behind the numbers, with its source (METHODS.md)."""
+"""Métodos: every method, formula and threshold behind the numbers, with its source (docs/METHODS.md)."""
 
 import streamlit as st
 

@@ -1,7 +1,7 @@
 """One read-only DuckDB handle per process, reopened when a new snapshot is published.
 
 Streamlit serves many sessions from threads; a DuckDB connection is not thread-safe, so every query
-runs on its own `cursor()` that is closed once its result is fully fetched (STACK_NOTES.md).
+runs on its own `cursor()` that is closed once its result is fully fetched (docs/STACK_NOTES.md).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _connection(path: str, signature: tuple[int, int] | None) -> duckdb.DuckDBPy
 
 @st.cache_resource(show_spinner=False)
 def _ensure_demo(path: str) -> dict | None:
-    """Build the synthetic demo database once when no database exists (DESIGN.md, "Demo data")."""
+    """Build the synthetic demo database once when no database exists (docs/DESIGN.md, "Demo data")."""
     if Path(path).exists():
         return None
     from analysis.demo import build_demo

@@ -1,6 +1,6 @@
 """Evidencia: a table of results for indicators x design x grouping, with CSV, XLSX and evidence-pack downloads.
 
-The table and the files come from ``analysis.evidence_pack``, the implementation behind
+The table and the files come from ``analysis.evidence``, the implementation behind
 ``python -m analysis export``: the same filters give the same tables and bytes.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import audit, evidence_pack
+from analysis import audit, evidence
 from analysis.compare import designs
-from analysis.evidence_pack import EvidenceRequest, PackContext
+from analysis.evidence.request import IMPORTS_SQL, INDICATORS_SQL, META_SQL, EvidenceRequest, PackContext
 from analysis.precompute import standard_results
 from analysis.safe_export import csv_bytes
 from ui import access
@@ -50,7 +50,7 @@ def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
 
 
 def build(codes: list[str], design: str, by: str | None) -> tuple[pd.DataFrame, Outcome]:
-    """All results stacked by ``analysis.evidence_pack.stack`` (the CLI's table): indicator, design and
+    """All results stacked by ``analysis.evidence.stack`` (the CLI's table): indicator, design and
     grouping first, compare()'s stable column names, rows in a fixed order."""
     frames, errors, failed = [], [], 0
     for call in request(codes, design, by).compare_calls():
@@ -60,7 +60,7 @@ def build(codes: list[str], design: str, by: str | None) -> tuple[pd.DataFrame, 
         failed += res.failed
         if res.ok:
             frames.append((call, res.frame))
-    table = evidence_pack.stack(frames) if frames else pd.DataFrame()
+    table = evidence.stack(frames) if frames else pd.DataFrame()
     return table, Outcome(table if not table.empty else None, list(dict.fromkeys(errors)), failed)
 
 
@@ -72,15 +72,15 @@ def view(table: pd.DataFrame, design: str, by: str | None) -> pd.DataFrame:
 
 def context() -> PackContext:
     """Imports (with sha256), indicator catalogue and meta of the current snapshot, for the files' provenance."""
-    meta = dict(sql(evidence_pack.META_SQL).itertuples(index=False, name=None))
-    return PackContext(sql(evidence_pack.IMPORTS_SQL), sql(evidence_pack.INDICATORS_SQL), meta, db_path().name)
+    meta = dict(sql(META_SQL).itertuples(index=False, name=None))
+    return PackContext(sql(IMPORTS_SQL), sql(INDICATORS_SQL), meta, db_path().name)
 
 
 def download_table(codes: list[str], design: str, by: str | None) -> pd.DataFrame:
     """The table the downloads hold: the same compare() calls as the screen, recomputed on a single-threaded
     connection so that the same filters give the same bytes as ``python -m analysis export``
-    (``analysis.evidence_pack.reproducible_connection``); built on click only."""
-    return evidence_pack.evidence_table(db_path(), request(codes, design, by), skip_errors=True)
+    (``analysis.evidence.reproducible_connection``); built on click only."""
+    return evidence.evidence_table(db_path(), request(codes, design, by), skip_errors=True)
 
 
 def _audited(kind: str, codes: list[str], design: str, by: str | None) -> None:
@@ -98,16 +98,16 @@ def csv_download(codes: list[str], design: str, by: str | None) -> bytes:
 def xlsx_download(codes: list[str], design: str, by: str | None) -> bytes:
     """The pack's evidence.xlsx: sheets evidence, dictionary, methods and provenance (no time inside)."""
     _audited("xlsx", codes, design, by)
-    files = evidence_pack.data_files(download_table(codes, design, by), request(codes, design, by), context(),
-                                     current_language())
+    files = evidence.data_files(download_table(codes, design, by), request(codes, design, by), context(),
+                                current_language())
     return files["evidence.xlsx"]
 
 
 def pack_download(codes: list[str], design: str, by: str | None) -> bytes:
     """The .zip evidence pack, its brief and methods in the page's language."""
     _audited("zip", codes, design, by)
-    return evidence_pack.pack_bytes(download_table(codes, design, by), request(codes, design, by), context(),
-                                    current_language())
+    return evidence.pack_bytes(download_table(codes, design, by), request(codes, design, by), context(),
+                               current_language())
 
 
 def file_stem(design: str, by: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Filters bound to the URL, so a shared link reproduces the view (STACK_NOTES.md, "Shareable state").
+"""Filters bound to the URL, so a shared link reproduces the view (docs/STACK_NOTES.md, "Shareable state").
 
 The URL stores an option's displayed label, so only widgets whose labels never change with the
 language are bound: codes (indicator codes, grouping fields), programme names, school ids, years.

@@ -2,7 +2,7 @@
 
 Catalogues live in ui/locales/{es,en}.json (Spanish is the default). The language is part of the
 URL (`?lang=en`) so a shared link opens in the same language; without it, the browser's locale
-decides (STACK_NOTES.md, "i18n").
+decides (docs/STACK_NOTES.md, "i18n").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Numbers as Latin-American offices write them: decimal commas or points, thousands separators.
 
-A column's convention is decided from its own values (DESIGN.md, "Messy input"):
+A column's convention is decided from its own values (docs/DESIGN.md, "Messy input"):
 - a separator followed by other than exactly three digits ("2,5", "0,125", "3.43") can only be a
   decimal mark; "1.234,5" and "1,234.5" show both marks;
 - when a column only holds ambiguous "1,097"-style values, the file's other columns decide, then the

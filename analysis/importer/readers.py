@@ -79,7 +79,7 @@ def read_into(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, name: str
 def detect_encoding(sample: bytes, path: Path | None = None) -> str:
     """UTF-16 by BOM (or NUL pattern), else UTF-8 if the whole file decodes, else Windows-1252.
 
-    A fixed order rather than a guesser: charset guessers misread ñ as ń (STACK_NOTES.md).
+    A fixed order rather than a guesser: charset guessers misread ñ as ń (docs/STACK_NOTES.md).
     """
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"

@@ -2,7 +2,7 @@
 
 One module per family (pingouin style): :mod:`.effect_sizes`, :mod:`.rates`, :mod:`.scales`,
 :mod:`.prepost`, :mod:`.did`, :mod:`.clustering`, :mod:`.evidence`, :mod:`.multiple`. Every method
-follows METHODS.md (What Works Clearinghouse Procedures Handbook v4.1/v5.0, Hedges 2007,
+follows docs/METHODS.md (What Works Clearinghouse Procedures Handbook v4.1/v5.0, Hedges 2007,
 Becker 1988, Morris & DeShon 2002, Feldt 1965, Benjamini & Hochberg 1995, Cameron, Gelbach & Miller
 2008, Webb 2014, EEF Toolkit). Functions over groups take arrays (one element per group, as
 aggregated in DuckDB) and return arrays or tidy DataFrames with stable snake_case columns.

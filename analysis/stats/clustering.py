@@ -48,7 +48,7 @@ def wwc_cluster_correction(
     t_A = t·sqrt{[(N − 2) − 2(m − 1)ρ] / [(N − 2)(1 + (m − 1)ρ)]},
     h = [(N − 2) − 2(m − 1)ρ]² / [(N − 2)(1 − ρ)² + m(N − 2m)ρ² + 2(N − 2m)ρ(1 − ρ)],
     N students in total, m average students per cluster, ρ the ICC. For two-arm comparisons only,
-    not single-arm pre/post. Worked check (METHODS.md): t = 3.0, N = 400, m = 20, ρ = 0.20 ->
+    not single-arm pre/post. Worked check (docs/METHODS.md): t = 3.0, N = 400, m = 20, ρ = 0.20 ->
     naive p = 0.0029; t_A = 1.356, h = 231.7, corrected p = 0.176. NaN where the correction is
     undefined ((N − 2) − 2(m − 1)ρ ≤ 0).
 

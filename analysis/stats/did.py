@@ -43,7 +43,7 @@ __all__ = [
     "wild_cluster_bootstrap_p",
 ]
 
-#: Reliable inference needs more than this many clusters on each side (METHODS.md).
+#: Reliable inference needs more than this many clusters on each side (docs/METHODS.md).
 MIN_CLUSTERS_FOR_INFERENCE = 3
 #: Report a wild cluster bootstrap p when the smaller side has fewer clusters than this.
 WILD_BOOTSTRAP_BELOW = 30
@@ -344,7 +344,7 @@ def wild_cluster_bootstrap_p(
     Same model, rows and clusters as :func:`did_ols` (rows with a missing value dropped); see
     :func:`wild_cluster_bootstrap` for the algorithm. B = 9,999 replications and a fixed ``seed`` by
     default, so the same data always give the same p. With 3 or fewer clusters on either side the
-    p-value is NaN with reason 'too_few_clusters' (METHODS.md: never a confident p).
+    p-value is NaN with reason 'too_few_clusters' (docs/METHODS.md: never a confident p).
     """
     p = _prepare(df, y, treated, post, cluster, weights, second_is_binary=True)
     return _wild_for(p, reps=reps, seed=seed, weight_type=weight_type, col=_DID_COL)

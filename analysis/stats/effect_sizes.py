@@ -109,7 +109,7 @@ def prepost_g(
     sd_pre: npt.ArrayLike,
     sd_post: npt.ArrayLike,
 ) -> float | FloatArray:
-    """Pre/post g = ω·(mean_post − mean_pre)/SD pooled over the two waves (METHODS.md).
+    """Pre/post g = ω·(mean_post − mean_pre)/SD pooled over the two waves (docs/METHODS.md).
 
     Standardising by the SD pooled over waves, not the SD of the differences, keeps the effect on the
     same scale as an independent-groups g (Morris & DeShon 2002, "raw-score metric"). ω uses
@@ -252,7 +252,7 @@ def cox_index(
     """Cox index ln(OR)/1.65 for a binary outcome (group 1 vs group 2) with its variance.
 
     WWC Handbook v4.1 (appendix E): d_Cox = ln[p1(1−p2) / (p2(1−p1))]/1.65, variance
-    (1/a + 1/b + 1/c + 1/d)/1.65² from the 2x2 counts (Woolf). As METHODS.md requires, no
+    (1/a + 1/b + 1/c + 1/d)/1.65² from the 2x2 counts (Woolf). As docs/METHODS.md requires, no
     small-sample correction is applied. When a group's proportion is 0 or 1 the index is undefined:
     the row gets NaN (never ±inf) and a ``reason`` code; ``reason`` is missing when defined.
 

@@ -29,7 +29,7 @@ __all__ = [
 
 Boundary = Literal["cautious", "optimistic"]
 
-# Overall attrition (%) -> highest differential attrition (points) still rated "low" (METHODS.md,
+# Overall attrition (%) -> highest differential attrition (points) still rated "low" (docs/METHODS.md,
 # WWC Handbook v4.1 figure/table of attrition boundaries). Beyond the last point: always high.
 # fmt: off
 _CAUTIOUS_OVERALL = np.array([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 57], dtype=float)
@@ -86,7 +86,7 @@ def attrition_rates(
 def attrition_boundary(overall: npt.ArrayLike, boundary: Boundary = "cautious") -> float | FloatArray:
     """Highest differential attrition (points) still "low" at this overall attrition (percent).
 
-    Linear interpolation between the tabulated points of METHODS.md. Cautious boundary: from 58%
+    Linear interpolation between the tabulated points of docs/METHODS.md. Cautious boundary: from 58%
     overall attrition no differential is low (returns NaN); between 57% and 58% only 0.0 is.
     Optimistic boundary: tabulated up to 65% (1.9 at 58, 1.4 at 60, 0.3 at 65), NaN beyond —
     check it against the handbook table before relying on it. NaN input gives NaN.

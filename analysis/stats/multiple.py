@@ -20,7 +20,7 @@ def bh_qvalues(pvalues: npt.ArrayLike | pd.Series) -> Any:
     Wraps ``scipy.stats.false_discovery_control(method="bh")``. NaN p-values (e.g. a suppressed
     school, or a DiD without reliable inference) stay NaN and do not count in the family size.
     The family is everything shown together (all schools, regions or subgroups of a table); waves are
-    not extra comparisons (METHODS.md). Returns a Series with the same index for a Series, else an
+    not extra comparisons (docs/METHODS.md). Returns a Series with the same index for a Series, else an
     array of the input's shape.
     """
     p = as_float(pvalues)

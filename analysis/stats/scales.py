@@ -28,7 +28,7 @@ __all__ = [
     "scale_reliability",
 ]
 
-#: Alpha below this value gets a low-reliability warning (METHODS.md, "Warn under 0.7").
+#: Alpha below this value gets a low-reliability warning (docs/METHODS.md, "Scales").
 ALPHA_WARNING = 0.7
 
 
@@ -76,7 +76,7 @@ def feldt_ci(
     """Feldt (1965) interval for alpha from n respondents and k items.
 
     [1 − (1 − α)·F(1 − a/2; n − 1, (n − 1)(k − 1)), 1 − (1 − α)·F(a/2; n − 1, (n − 1)(k − 1))],
-    a = 1 − level (METHODS.md; worked check α = 0.80, n = 200, k = 6 -> [0.754, 0.840]).
+    a = 1 − level (docs/METHODS.md; worked check α = 0.80, n = 200, k = 6 -> [0.754, 0.840]).
     """
     check_level(level)
     a, nn, kk = as_float(alpha), as_float(n), as_float(k)

@@ -119,7 +119,7 @@ def test_compare_page_shows_both_programmes_side_by_side(lang):
     at = _run(lang, "comparar")
     text = _common(at, lang, "page.compare")
     cat = catalogue(lang)
-    assert cat["compare.caveat"] in text  # standardised effects, never raw scores (METHODS.md §3)
+    assert cat["compare.caveat"] in text  # standardised effects, never raw scores (docs/METHODS.md, "Designs" 3)
     charts = _charts(at)
     assert len(charts) == 4  # effects, means, distribution, slopes
     effects = charts[0]
@@ -335,5 +335,5 @@ def test_methods_page_documents_methods_and_thresholds(lang):
     assert len(at.latex) >= 8
     eef = at.table[1].value
     assert len(eef) == 13  # 0..12 months
-    assert eef.iloc[3, 1] == ("0,19 – 0,26" if lang == "es" else "0.19 – 0.26")  # METHODS.md table
+    assert eef.iloc[3, 1] == ("0,19 – 0,26" if lang == "es" else "0.19 – 0.26")  # docs/METHODS.md table
     assert "Hedges" in text and "Benjamini" in text and "Wilson" in text

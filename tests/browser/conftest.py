@@ -75,6 +75,6 @@ def app_url(browser_db, tmp_path_factory):
 
 
 def wait_for_app(page) -> None:
-    """Connected, first script run finished (STACK_NOTES.md, "Browser tests")."""
+    """Connected, first script run finished (docs/STACK_NOTES.md, "Browser tests")."""
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)

@@ -27,7 +27,7 @@ def omega(n_total: float) -> float:
 
 def paired_reference(pre: pd.Series, post: pd.Series, level: float = 0.95) -> dict:
     """Pre/post on linked students (same index): scipy.stats.ttest_rel and its confidence_interval;
-    Hedges' g = ω·mean diff / SD pooled over the two waves, ω with N = 2n (METHODS.md, "Effect sizes";
+    Hedges' g = ω·mean diff / SD pooled over the two waves, ω with N = 2n (docs/METHODS.md, "Effect sizes";
     WWC Handbook v4.1); Var(g) = 2(1 − r)/n + g²/(2n) (Becker 1988; Morris & DeShon 2002)."""
     linked = pre.index.intersection(post.index)
     a, b = post.loc[linked].to_numpy(float), pre.loc[linked].to_numpy(float)
@@ -71,7 +71,7 @@ def anova_icc(values: pd.Series, groups: pd.Series) -> tuple[float, float]:
 def cluster_ols(frame: pd.DataFrame, formula: str, term: str, cluster: str, weights: str | None = None,
                 level: float = 0.95) -> dict:
     """statsmodels OLS/WLS with CRV1 standard errors clustered on `cluster` (cov_type='cluster');
-    p and interval from t with G − 1 degrees of freedom (METHODS.md, "Difference-in-differences")."""
+    p and interval from t with G − 1 degrees of freedom (docs/METHODS.md, "Difference-in-differences")."""
     groups = pd.factorize(frame[cluster])[0]
     if weights is None:
         model = sm.OLS.from_formula(formula, data=frame)

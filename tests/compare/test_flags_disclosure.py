@@ -1,4 +1,4 @@
-"""Context flags, disclosure control and reliability marks of compare() (METHODS.md "Context flags",
+"""Context flags, disclosure control and reliability marks of compare() (docs/METHODS.md "Context flags",
 "Disclosure avoidance", "Plain language": reliability; NCES 2011-603 for the minimum cell of 10)."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _tested_per_year(rates_db, program: str, years: tuple[int, int]) -> float:
                                                       ("ValleLabs", (2014, 2014), (2015, 2019)),
                                                       ("comparison", (2014, 2016), (2017, 2018))])
 def test_composition_flag_when_counts_tested_per_year_change_by_more_than_20_percent(rates_db, program, pre, post):
-    # METHODS.md: flag when the number of students tested changes by more than 20% between windows. Windows of
+    # docs/METHODS.md: flag when the number of students tested changes by more than 20% between windows. Windows of
     # different lengths must not trigger it by themselves: counts are compared per year.
     out = run(rates_db.db, "dropout_rate", pre=f"{pre[0]}-{pre[1]}", post=f"{post[0]}-{post[1]}")
     a, b = _tested_per_year(rates_db, program, pre), _tested_per_year(rates_db, program, post)
@@ -71,7 +71,7 @@ def test_composition_flag_on_students(student_db):
                                                         ("2014", "2015", True), ("2015", "2016", False),
                                                         ("2012", "2013", False)])
 def test_saber_scale_change_blanks_colombian_aggregate_scores(rates_db, pre, post, straddles):
-    # METHODS.md: Saber 11 scores before and after the second half of 2014 are on different scales: never
+    # docs/METHODS.md: Saber 11 scores before and after the second half of 2014 are on different scales: never
     # difference them (2014 itself holds both scales). Guatemalan scores are not Saber 11.
     out = run(rates_db.db, "score_math", pre=pre, post=post)
     co, gt = row_of(out, program="ValleLabs", country="CO"), row_of(out, program="MiLab", country="GT")
@@ -160,7 +160,7 @@ def test_min_cell_is_a_parameter(student_db):
 
 
 def test_territory_aggregates_are_not_suppressed_but_low_reliability_under_5_units(rates_db):
-    # METHODS.md: published territory aggregates are not suppressed; fewer than 5 units -> low reliability.
+    # docs/METHODS.md: published territory aggregates are not suppressed; fewer than 5 units -> low reliability.
     out = run(rates_db.db, "dropout_rate", pre="2014-2016", post="2017-2019")
     territory = row_of(out, program="TerritoryLab")
     assert territory["n_units"] == 3

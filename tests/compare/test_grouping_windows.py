@@ -87,7 +87,7 @@ def _level_prepost(rates_db, program: str, level: str | list[str]) -> dict:
 
 @pytest.mark.parametrize("level", ["all", None])
 def test_level_default_all_and_none_mean_total_rows_only(rates_db, level):
-    # DESIGN.md, CLI: level "all" means the total rows only (None means the same), never a pool of levels.
+    # docs/DESIGN.md, "CLI": level "all" means the total rows only (None means the same), never a pool of levels.
     out = run(rates_db.db, "dropout_rate", pre="2014-2016", post="2017-2019", level=level)
     default = run(rates_db.db, "dropout_rate", pre="2014-2016", post="2017-2019")
     pd.testing.assert_frame_equal(out, default)

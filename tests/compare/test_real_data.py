@@ -66,7 +66,7 @@ def test_men_valle_vs_other_departments_did_is_the_four_cell_difference(men):
     assert len(out) == 1
     row = out.iloc[0]
     # Reference: the four cell means from the CSV text (unit-period means = each department's mean over the
-    # window's years, then the mean over departments of a cell), METHODS.md Designs 2 (saturated 2x2).
+    # window's years, then the mean over departments of a cell), docs/METHODS.md Designs 2 (saturated 2x2).
     frame = pd.DataFrame({"year": text["AÑO"].astype(int), "code": text["CÓDIGO_DEPARTAMENTO"].str.zfill(2),
                           "value": pd.to_numeric(text["DESERCIÓN"])})
     frame["treated"] = (frame["code"] == "76").astype(int)
@@ -108,7 +108,7 @@ def test_siya_valle_municipalities_vs_cauca_did(siya):
     frame["treated"] = frame["code"].str.startswith("76").astype(int)
     period = pd.concat([_window(frame, (2011, 2015), 0), _window(frame, (2016, 2019), 1)])
     # Reference: cell means with pandas; statsmodels OLS on the municipality-period means with CRV1 errors
-    # clustered on the municipality; p and interval from t(G − 1) (METHODS.md Designs 2).
+    # clustered on the municipality; p and interval from t(G − 1) (docs/METHODS.md Designs 2).
     cells = cell_means(period, "value")
     ref = cluster_ols(period, "value ~ treated * post", "treated:post", "code")
     for col in ("estimate", "se", "p_value", "ci_low", "ci_high"):
@@ -133,7 +133,7 @@ def test_siya_saber_math_prepost_for_valle_municipalities(siya):
     valle = math[math["code"].str.startswith("76")]
     pre = valle[valle["year"].between(2016, 2018)].groupby("code")["value"].mean()
     post = valle[valle["year"].between(2021, 2023)].groupby("code")["value"].mean()
-    # Reference: scipy.stats.ttest_rel over the municipality means of the two windows (METHODS.md Designs 1,
+    # Reference: scipy.stats.ttest_rel over the municipality means of the two windows (docs/METHODS.md Designs 1,
     # aggregate unit data, units present in both windows as pairs).
     ref = paired_reference(pre, post)
     assert row["test"] == "paired_t_units"

@@ -1,6 +1,6 @@
 """Recovery on the demo data: every planted programme effect lies inside compare()'s 99.9% interval.
 
-METHODS.md "Checking the checks": planted effects inside their 99.9% intervals (a 95% interval misses 1 in
+docs/METHODS.md "Checking the checks": planted effects inside their 99.9% intervals (a 95% interval misses 1 in
 20 by design). The planted values and their definitions are `analysis.demo.PLANTED_EFFECTS` (data/README.md,
 "Planted effects"): DiD for programme effects against the comparison schools, pre/post where the planted
 quantity is a pre/post change. The demo is built once (default size and seed) in a tmp directory.
@@ -120,7 +120,7 @@ def _prepost_points(program: str, country: str, indicator: str) -> float:
 @pytest.mark.parametrize("indicator", (*SCORES, "motivation_index"))
 @pytest.mark.parametrize(("program", "country"), (*PROGRAMMES, ("comparison", "CO"), ("comparison", "GT")))
 def test_prepost_change_in_points_inside_the_design_effect_widened_interval(results, indicator, program, country):
-    # compare's diff interval is the paired t on linked students (METHODS.md Designs 1), which ignores that
+    # compare's diff interval is the paired t on linked students (docs/METHODS.md Designs 1), which ignores that
     # growth is clustered in schools (reported disagreement); widened by compare's own design effect
     # 1 + (ñ − 1)ρ (Hedges 2007) it must contain the planted pre/post change.
     row = row_of(results(indicator, "prepost"), program=program, country=country)

@@ -1,6 +1,6 @@
 """compare(design='did') against statsmodels/pandas recomputed from the imported files.
 
-References: METHODS.md "Designs" 2 — y = a + b·treated + c·post + d·treated·post on unit-period (or
+References: docs/METHODS.md "Designs" 2 — y = a + b·treated + c·post + d·treated·post on unit-period (or
 student-wave) observations, d = the difference of the four cell means in a saturated 2x2 design;
 statsmodels OLS(...).fit(cov_type="cluster", cov_kwds={"groups": unit}) standard errors (CRV1, Cameron &
 Miller 2015); p and interval from t with G − 1 df; ≤ 3 clusters on a side: no p; < 30: wild cluster
@@ -82,7 +82,7 @@ def test_did_students_hedges_g_uses_student_sd_pooled_over_the_four_cells(did_st
 
 
 def test_three_or_fewer_clusters_on_a_side_give_no_p(student_db, students):
-    # METHODS.md: with 3 or fewer clusters on either side report the point estimate only (each ValleLabs lab
+    # docs/METHODS.md: with 3 or fewer clusters on either side report the point estimate only (each ValleLabs lab
     # type has 2 schools here; the MEN test in test_real_data.py has a single treated department).
     out = run(student_db.db, "score_math", design="did", by="lab_type", program="ValleLabs")
     comparison = students[(students["program"] == "comparison") & (students["country"] == "CO")]
@@ -100,7 +100,7 @@ def test_three_or_fewer_clusters_on_a_side_give_no_p(student_db, students):
 
 
 def test_wild_bootstrap_p_present_under_30_clusters_and_reproducible(student_db, did_students):
-    # METHODS.md: min(treated, comparison clusters) < 30 -> wild cluster bootstrap p, fixed seed.
+    # docs/METHODS.md: min(treated, comparison clusters) < 30 -> wild cluster bootstrap p, fixed seed.
     again = compare(student_db.db, "score_math", design="did")  # a fresh call, not the memoised one
     for program, country in (("ValleLabs", "CO"), ("MiLab", "GT"), ("CohortLab", "CO")):
         first = row_of(did_students, program=program, country=country)
@@ -157,7 +157,7 @@ def test_did_weighted_rates_use_n_weighted_unit_means(rates_db):
 
 
 def test_pretrend_is_the_cluster_robust_slope_difference(rates_db):
-    # Reference: METHODS.md "Parallel trends": difference of pre-period slopes (treated − comparison) on
+    # Reference: docs/METHODS.md "Parallel trends": difference of pre-period slopes (treated − comparison) on
     # unit-year means, statsmodels OLS y ~ treated*year with CRV1 errors on the unit, t(G − 1) interval.
     out = run(rates_db.db, "dropout_rate", design="did", pre="2014-2016", post="2017-2019")
     pre = _rate_panel(rates_db, "ValleLabs", (2014, 2016), (2017, 2019))

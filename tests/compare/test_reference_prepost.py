@@ -1,6 +1,6 @@
 """compare(design='prepost') against scipy/statsmodels recomputed from the imported files.
 
-References: METHODS.md "Designs" 1 and "Effect sizes"; scipy.stats.ttest_rel / ttest_ind(equal_var=False)
+References: docs/METHODS.md "Designs" 1 and "Effect sizes"; scipy.stats.ttest_rel / ttest_ind(equal_var=False)
 and their confidence_interval(); statsmodels.stats.multitest.multipletests(method='fdr_bh')
 (Benjamini & Hochberg 1995); WWC Procedures Handbook v4.1 (Hedges' g, ω, improvement index); EEF
 Toolkit (months of progress); Hedges 2007 (design effect); Becker 1988 / Morris & DeShon 2002 (Var g).
@@ -57,7 +57,7 @@ def test_paired_t_on_linked_students_matches_ttest_rel(prepost_students, student
 
 @pytest.mark.parametrize(("program", "country"), [("ValleLabs", "CO"), ("MiLab", "GT"), ("comparison", "CO")])
 def test_prepost_hedges_g_pools_sd_over_the_two_waves(prepost_students, students, program, country):
-    # Reference: WWC Handbook v4.1 / METHODS.md: g = ω·mean diff / SD pooled over the two waves (not the SD
+    # Reference: WWC Handbook v4.1 / docs/METHODS.md: g = ω·mean diff / SD pooled over the two waves (not the SD
     # of the differences), ω = 1 − 3/(4N − 9) with N = 2n linked observations.
     part = students[(students["program"] == program) & (students["country"] == country)]
     pre, post = _waves(part)
@@ -93,7 +93,7 @@ def test_prepost_g_interval_inflated_by_design_effect(prepost_students, students
 
 
 def test_unlinked_cohorts_use_welch(prepost_students, students):
-    # Reference: scipy.stats.ttest_ind(post, pre, equal_var=False) + confidence_interval (METHODS.md:
+    # Reference: scipy.stats.ttest_ind(post, pre, equal_var=False) + confidence_interval (docs/METHODS.md:
     # "Unlinked cohorts: independent groups (Welch)"); g with ω, N = n_pre + n_post (WWC Handbook v4.1).
     part = students[students["program"] == "CohortLab"]
     pre, post = _waves(part)
@@ -125,7 +125,7 @@ def _program_units(rates_db, program: str) -> list[str]:
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("program", ["ValleLabs", "GrowLab", "comparison"])
 def test_aggregate_rates_units_in_both_windows_paired_t(rates_db, program, weighted):
-    # Reference: METHODS.md Designs 1 (aggregate rates: each unit-period one observation, the mean per unit
+    # Reference: docs/METHODS.md Designs 1 (aggregate rates: each unit-period one observation, the mean per unit
     # over the window's years, unweighted by default, weighted by n on request; units in both windows as
     # pairs -> scipy.stats.ttest_rel over units).
     out = run(rates_db.db, "dropout_rate", pre="2014-2016", post="2017-2019", weighted=weighted)
@@ -156,7 +156,7 @@ def test_weighting_changes_the_answer(rates_db):
 
 
 def test_aggregate_rates_without_common_units_use_welch_over_unit_periods(rates_db):
-    # Reference: METHODS.md Designs 1 ("otherwise Welch over unit-periods"): scipy.stats.ttest_ind on the
+    # Reference: docs/METHODS.md Designs 1 ("otherwise Welch over unit-periods"): scipy.stats.ttest_ind on the
     # unit means of each window, equal_var=False.
     out = run(rates_db.db, "dropout_rate", pre="2014-2016", post="2017-2019")
     units = _program_units(rates_db, "WelchLab")
@@ -173,7 +173,7 @@ def test_aggregate_rates_without_common_units_use_welch_over_unit_periods(rates_
 
 
 def test_default_windows_come_from_each_units_start_year(rates_db):
-    # Reference: DESIGN.md observations.wave ("NULL: pre/post comes from year vs start_year"): per unit,
+    # Reference: docs/DESIGN.md observations.wave ("NULL: pre/post comes from year vs start_year"): per unit,
     # pre = years before its start year, post = from its start year on (ValleLabs starts 2017 and 2018).
     out = run(rates_db.db, "dropout_rate")
     units = rates_db.units[rates_db.units["program"] == "ValleLabs"].set_index("unit_code")["start_year"]
@@ -194,7 +194,7 @@ def test_default_windows_come_from_each_units_start_year(rates_db):
 @pytest.mark.parametrize("by", [None, "etnia", ["sex", "grade"]])
 def test_q_values_are_benjamini_hochberg_over_the_rows_returned(student_db, by):
     # Reference: statsmodels multipletests(method='fdr_bh') over the non-missing p-values of the rows shown
-    # together (METHODS.md "Many comparisons"); suppressed rows (NaN p) are not in the family.
+    # together (docs/METHODS.md "Many comparisons"); suppressed rows (NaN p) are not in the family.
     out = run(student_db.db, "score_math", by=by)
     p = out["p_value"].to_numpy(float)
     ok = ~np.isnan(p)
@@ -206,7 +206,7 @@ def test_q_values_are_benjamini_hochberg_over_the_rows_returned(student_db, by):
 
 
 def test_months_and_improvement_index_follow_the_effect_size(student_db):
-    # Reference: METHODS.md "Plain language" (EEF months, improvement index 100·Φ(g) − 50, checked against
+    # Reference: docs/METHODS.md "Plain language" (EEF months, improvement index 100·Φ(g) − 50, checked against
     # the worked values in tests/stats); here compare's columns must be those functions of its g.
     for design in ("prepost", "did"):
         out = run(student_db.db, "score_math", design=design, by="sex")

@@ -71,7 +71,7 @@ def test_cronbach_alpha_per_country_and_wave_matches_numpy(demo):
         assert row.k == k == 8
         assert row.n == len(items)
         assert row.alpha == pytest.approx(alpha, abs=1e-9)
-        # Feldt interval (METHODS.md): F quantiles with n-1 and (n-1)(k-1) degrees of freedom
+        # Feldt interval (docs/METHODS.md): F quantiles with n-1 and (n-1)(k-1) degrees of freedom
         n = len(items)
         lo = 1 - (1 - alpha) * sps.f.ppf(0.975, n - 1, (n - 1) * (k - 1))
         hi = 1 - (1 - alpha) * sps.f.ppf(0.025, n - 1, (n - 1) * (k - 1))

@@ -53,7 +53,7 @@ def compare_requests() -> list[dict]:
 def golden_outputs(db_path: str | Path) -> dict[str, str]:
     """Hash of every golden output on the database at ``db_path`` (one DuckDB thread)."""
     from analysis.compare import CompareError, compare
-    from analysis.evidence_pack import (
+    from analysis.evidence import (
         EvidenceRequest,
         data_files,
         evidence_table,

@@ -13,7 +13,7 @@ from importer_helpers import ROOT, query, write
 
 from analysis.importer.pipeline import import_file
 
-# DESIGN.md, "Public database schema": exactly these columns, in this order.
+# docs/DESIGN.md, "Public database schema": exactly these columns, in this order.
 DOCUMENTED = {
     "units": ["unit_id", "country", "unit_type", "code", "name", "parent_id", "department", "municipality",
               "authority", "zone", "lat", "lon"],
@@ -26,7 +26,7 @@ DOCUMENTED = {
                 "imported_at", "status"],
     "rejects": ["import_id", "row_number", "column_name", "raw_value", "reason"],
 }
-# Extra columns after the documented ones. Each must be documented (DESIGN.md or README); adding one here
+# Extra columns after the documented ones. Each must be documented (docs/DESIGN.md or README); adding one here
 # without documenting it is a breach of the public contract.
 EXTRA = {"units": ["import_id"], "imports": ["summary_json"]}
 TYPES = {("observations", "value"): "DOUBLE", ("observations", "n"): "DOUBLE", ("observations", "year"): "INTEGER",

@@ -1,4 +1,4 @@
-"""WWC clustering correction (METHODS.md worked check) and ICC(1) against statsmodels."""
+"""WWC clustering correction (docs/METHODS.md worked check) and ICC(1) against statsmodels."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ TOL = 1e-9
 
 
 def test_wwc_worked_check() -> None:
-    # METHODS.md: g = 0.30, 200 + 200 students in 20 schools of 20, ρ = 0.20:
+    # docs/METHODS.md: g = 0.30, 200 + 200 students in 20 schools of 20, ρ = 0.20:
     # t = 3.0, naive p = 0.0029; t_A = 1.356, h = 231.7, corrected p = 0.176.
     t = t_from_g(0.30, 200, 200)
     assert t == pytest.approx(3.0, abs=TOL)

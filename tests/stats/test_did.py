@@ -66,7 +66,7 @@ def test_saturated_did_equals_cell_means_and_statsmodels_cluster_se(
 ) -> None:
     df = _panel(effect=0.4)
     res = did_ols(df, "y", "treated", "post", "unit", weights, wild_bootstrap=False)
-    # METHODS.md: in a saturated 2x2, d equals the difference of the four cell means.
+    # docs/METHODS.md: in a saturated 2x2, d equals the difference of the four cell means.
     assert res.estimate == pytest.approx(_cell_means_diff(df, weights), abs=TOL)
     # Reference: statsmodels OLS/WLS formula fit with cov_type="cluster", t(G − 1) inference.
     model = (
@@ -118,7 +118,7 @@ def test_did_result_row_and_string_clusters() -> None:
 
 
 def test_three_or_fewer_clusters_gives_no_confident_p() -> None:
-    # METHODS.md: 3 or fewer clusters on either side -> estimate only, no p, no interval.
+    # docs/METHODS.md: 3 or fewer clusters on either side -> estimate only, no p, no interval.
     df = _panel(n_treated=3, n_comparison=10, seed=2)
     res = did_ols(df, "y", "treated", "post", "unit")
     assert np.isfinite(res.estimate)

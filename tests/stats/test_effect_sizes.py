@@ -1,4 +1,4 @@
-"""Effect sizes against METHODS.md worked checks, statsmodels and hand-computed WWC formulas."""
+"""Effect sizes against docs/METHODS.md worked checks, statsmodels and hand-computed WWC formulas."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ TOL = 1e-9
 
 
 def test_hedges_g_worked_check_from_raw_data() -> None:
-    # METHODS.md worked check (independent groups): (5,6,7) vs (4,5,6) -> d = 1, ω = 0.8, g = 0.8.
+    # docs/METHODS.md worked check (independent groups): (5,6,7) vs (4,5,6) -> d = 1, ω = 0.8, g = 0.8.
     a, b = np.array([5.0, 6.0, 7.0]), np.array([4.0, 5.0, 6.0])
     sd1, sd2 = a.std(ddof=1), b.std(ddof=1)
     assert pooled_sd(3, 3, sd1, sd2) == pytest.approx(1.0, abs=TOL)
@@ -63,7 +63,7 @@ def test_hedges_g_degenerate_is_nan() -> None:
 
 
 def test_prepost_g_uses_sd_pooled_over_waves_not_sd_of_differences() -> None:
-    # METHODS.md: standardise by the SD pooled over the two waves, ω with N = n_pre + n_post.
+    # docs/METHODS.md: standardise by the SD pooled over the two waves, ω with N = n_pre + n_post.
     rng = np.random.default_rng(1)
     pre = rng.normal(50, 10, 80)
     post = pre * 0.7 + rng.normal(20, 5, 80)
@@ -145,7 +145,7 @@ def test_cox_index_undefined_at_zero_or_one_never_inf() -> None:
 
 
 def test_improvement_index() -> None:
-    # METHODS.md: g = 0.25 gives 9.87; reference scipy.stats.norm.cdf.
+    # docs/METHODS.md: g = 0.25 gives 9.87; reference scipy.stats.norm.cdf.
     assert improvement_index(0.25) == pytest.approx(9.87, abs=0.005)
     g = np.linspace(-2, 2, 41)
     np.testing.assert_allclose(improvement_index(g), 100 * stats.norm.cdf(g) - 50, atol=TOL)
@@ -153,7 +153,7 @@ def test_improvement_index() -> None:
 
 # fmt: off
 EEF_CASES = [
-    # METHODS.md / EEF Toolkit table, both ends of each band.
+    # docs/METHODS.md / EEF Toolkit table, both ends of each band.
     (0.0, 0), (0.01, 0), (0.02, 1), (0.09, 1), (0.10, 2), (0.18, 2), (0.19, 3), (0.26, 3),
     (0.27, 4), (0.35, 4), (0.36, 5), (0.44, 5), (0.45, 6), (0.52, 6), (0.53, 7), (0.61, 7),
     (0.62, 8), (0.69, 8), (0.70, 9), (0.78, 9), (0.79, 10), (0.87, 10), (0.88, 11),
@@ -174,7 +174,7 @@ def test_eef_months_table(g: float, months: int) -> None:
 def test_eef_months_nan_and_labels() -> None:
     out = eef_months(np.array([np.nan, 0.3, -0.3]))
     assert np.isnan(out[0]) and out[1] == 4 and out[2] == -4
-    # Labels: 0 very low/none; 1–2 low; 3–5 moderate; 6–8 high; 9–12 very high (METHODS.md).
+    # Labels: 0 very low/none; 1–2 low; 3–5 moderate; 6–8 high; 9–12 very high (docs/METHODS.md).
     # fmt: off
     expected = ["none", "low", "low", "moderate", "moderate", "moderate", "high", "high", "high",
                 "very_high", "very_high", "very_high", "very_high"]

@@ -1,4 +1,4 @@
-"""LabLens checks: attrition boundaries (METHODS.md tables), baseline equivalence, badge rules."""
+"""LabLens checks: attrition boundaries (docs/METHODS.md tables), baseline equivalence, badge rules."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ OPTIMISTIC = {0: 10.0, 5: 10.5, 10: 10.9, 15: 10.7, 20: 10.0, 25: 9.2, 30: 8.2, 
 
 
 def test_boundaries_at_tabulated_points() -> None:
-    # METHODS.md (WWC Handbook v4.1 attrition boundaries).
+    # docs/METHODS.md (WWC Handbook v4.1 attrition boundaries).
     for table, name in ((CAUTIOUS, "cautious"), (OPTIMISTIC, "optimistic")):
         overall = np.array(list(table), dtype=float)
         np.testing.assert_allclose(attrition_boundary(overall, name), list(table.values()), atol=1e-12)
@@ -56,7 +56,7 @@ def test_attrition_rates() -> None:
 
 
 def test_baseline_equivalence_cutoffs() -> None:
-    # METHODS.md: |g| ≤ 0.05 satisfied; ≤ 0.25 needs adjustment; > 0.25 not equivalent.
+    # docs/METHODS.md: |g| ≤ 0.05 satisfied; ≤ 0.25 needs adjustment; > 0.25 not equivalent.
     values = [0.0, 0.05, -0.05, 0.051, 0.25, -0.25, 0.2501, -1.0]
     expected = [
         "satisfied",

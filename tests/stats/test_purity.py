@@ -1,4 +1,4 @@
-"""The statistics package is pure: no Streamlit (DESIGN.md architecture: analysis never imports upward)."""
+"""The statistics package is pure: no Streamlit (docs/DESIGN.md, "Architecture": analysis never imports upward)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ TOL = 1e-9
 
 
 def test_wilson_worked_check() -> None:
-    # METHODS.md: 83/100 gives [0.7445, 0.8911].
+    # docs/METHODS.md: 83/100 gives [0.7445, 0.8911].
     lo, hi = wilson_ci(83, 100)
     assert isinstance(lo, float)
     assert (round(lo, 4), round(hi, 4)) == (0.7445, 0.8911)

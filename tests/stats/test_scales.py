@@ -67,7 +67,7 @@ def test_alpha_from_variances_vectorised() -> None:
 
 
 def test_feldt_worked_check() -> None:
-    # METHODS.md: α = 0.80, n = 200, k = 6 -> [0.754, 0.840].
+    # docs/METHODS.md: α = 0.80, n = 200, k = 6 -> [0.754, 0.840].
     lo, hi = feldt_ci(0.80, 200, 6)
     assert (round(lo, 3), round(hi, 3)) == (0.754, 0.840)
     lo90, hi90 = feldt_ci(0.80, 200, 6, level=0.90)

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analysis.evidence_pack import EvidenceRequest, evidence_table
+from analysis.evidence import EvidenceRequest, evidence_table
 from analysis.safe_export import csv_bytes
 
 SCRIPT = """

@@ -4,8 +4,8 @@ One self-contained file: plotly.js is embedded once in the page head (``plotly.o
 so the charts draw without internet; every text taken from the data is HTML-escaped (a unit named
 ``<script>`` or ``=HYPERLINK(...)`` is shown as text), and plotly's own JSON escapes ``<`` and ``/``.
 Charts reuse :func:`analysis.figures.effect_panels` (colour-blind palette, fixed programme colours,
-suppressed cells without a point) and sentences :mod:`analysis.plain_language` (METHODS.md, "Plain
-language"). The strings live here, not in ui/locales, because analysis never imports the UI layer.
+suppressed cells without a point) and sentences :mod:`analysis.plain_language` (docs/METHODS.md,
+"Plain language"). The strings live here, not in ui/locales, because analysis never imports the UI layer.
 """
 
 from __future__ import annotations
@@ -15,15 +15,12 @@ import html
 import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 import analysis
 from analysis import figures, plain_language
-
-if TYPE_CHECKING:  # typing only (avoids an import cycle at run time)
-    from analysis.evidence_pack import EvidenceRequest, PackContext
+from analysis.evidence.request import EvidenceRequest, PackContext
 
 _PLAIN_DID = {
     "es": {
