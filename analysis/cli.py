@@ -13,8 +13,10 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.importer.errors import ImportConflict, ImportFailed
+from analysis.importer.history import list_imports, rollback
 from analysis.importer.layouts import NotRecognised
-from analysis.importer.pipeline import ImportConflict, ImportFailed, import_file, list_imports, rollback
+from analysis.importer.pipeline import import_file
 from analysis.privacy import KeyError_
 from analysis.store import StoreError, damaged_message, default_db_path, is_damage, open_db
 

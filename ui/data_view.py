@@ -18,6 +18,8 @@ from analysis.importer.boundaries import (
     matched_units,
     stage_boundaries,
 )
+from analysis.importer.errors import ImportConflict, ImportFailed
+from analysis.importer.history import rollback
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.mapping import (
     ROLE_CHOICES,
@@ -26,18 +28,9 @@ from analysis.importer.mapping import (
     mapping_to_toml,
     suggested_roles,
 )
-from analysis.importer.pipeline import (
-    CONFLICT_POLICIES,
-    ImportConflict,
-    ImportFailed,
-    commit,
-    extra_indicators,
-    peek,
-    rejects_frame,
-    rollback,
-    stage,
-    stage_with_mapping,
-)
+from analysis.importer.pipeline import extra_indicators, peek, stage_with_mapping
+from analysis.importer.staging import rejects_frame, stage
+from analysis.importer.writing import CONFLICT_POLICIES, commit
 from analysis.store import StoreError
 from ui import access, templates
 from ui import format as fmt

@@ -21,7 +21,8 @@ import pytest
 from importer_helpers import ROOT, csv_rows, json_text, sha256, xlsx_rows
 
 from analysis.catalog import CO_DEPARTMENTS, GT_DEPARTMENTS, VALLE_MUNICIPALITIES
-from analysis.importer.pipeline import ImportConflict, import_file
+from analysis.importer.errors import ImportConflict
+from analysis.importer.pipeline import import_file
 from analysis.store import open_db
 
 SIYA = "colombia/siya_enflujo"

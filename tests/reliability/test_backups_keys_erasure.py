@@ -10,7 +10,8 @@ import pytest
 
 from analysis import audit, standard_results
 from analysis.backups import backup_files, forget_student
-from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.importer.errors import ImportFailed
+from analysis.importer.pipeline import import_file
 from analysis.privacy import pseudonym
 from analysis.store import BACKUP_GENERATIONS, backup_path, writable_snapshot
 from tests.reliability.helpers import cli, one_line_error, rates_csv, rows, sha256, state, students_csv

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from analysis import audit
-from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.importer.errors import ImportFailed
+from analysis.importer.pipeline import import_file
 from analysis.store import backup_path
 from tests.reliability.helpers import ROOT, cli, one_line_error, rates_csv, rows, sha256, state
 
@@ -26,7 +27,7 @@ from tests.reliability.helpers import ROOT, cli, one_line_error, rates_csv, rows
 KILLER = """
 import os, signal, sys
 from analysis import audit, store
-from analysis.importer import pipeline
+from analysis.importer import staging, writing
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -40,11 +41,11 @@ def after(fn):
 
 point = sys.argv[1]
 if point == "staging":
-    pipeline._stage_observations = die
+    staging._stage_observations = die
 elif point == "after_copy":
     store.shutil.copyfile = after(store.shutil.copyfile)
 elif point == "rows_written":
-    pipeline._write_observations = after(pipeline._write_observations)
+    writing._write_observations = after(writing._write_observations)
 elif point == "checkpointed":
     store._verify = die
 elif point == "rotating_backups":
