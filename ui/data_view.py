@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, overview
+from analysis import overview, unit_figures
 from analysis.catalog import LEVELS
 from analysis.importer.boundaries import (
     BoundaryError,
@@ -300,7 +300,7 @@ def _coverage_chart_cached(snapshot: tuple[int, int] | None, language: str) -> C
         return None
     cov = cov[~cov["indicator"].str.startswith("motivation_item_")]
     cov = cov.assign(panel=cov["country"].map(fmt.country))
-    fig = figures.coverage_heatmap(cov, {"colorbar": t("col.units")}, lang())
+    fig = unit_figures.coverage_heatmap(cov, {"colorbar": t("col.units")}, lang())
     first, last = int(cov["year"].min()), int(cov["year"].max())
     summary = t("data.coverage_summary", indicators=cov["indicator"].nunique(), first=first, last=last)
     table = cov.drop(columns=["panel"]).assign(country=cov["country"].map(fmt.country))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, overview
+from analysis import figures, overview, unit_figures
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -73,7 +73,7 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
     texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
              "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
-    fig = figures.ranked(data, texts, lang())
+    fig = unit_figures.ranked(data, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     shown = data[data["reliability"] != "suppressed"].dropna(subset=["effect"])
     parts = []
@@ -148,7 +148,7 @@ def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     context = overview.map_context(shapes, placed["location"], by)
     texts = {"colorbar": t(f"compare.axis.{kind}") if kind else "", "no_result": t("regions.map_no_result"),
              "low": t("rel.low"), "CO": fmt.country("CO"), "GT": fmt.country("GT")}
-    fig = figures.territory_map(context, placed, texts, lang())
+    fig = unit_figures.territory_map(context, placed, texts, lang())
     if fig is None:
         return None
     shown = placed.dropna(subset=["effect"])
