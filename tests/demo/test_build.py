@@ -30,7 +30,7 @@ from analysis.demo.places import ETHNICITIES, GT_MUNICIPALITIES
 from analysis.demo.students import OBS_INDICATORS
 from analysis.overview import MATERIALISED
 from analysis.store import SCHEMA_SQL, writable_snapshot
-from tests.demo.demo_helpers import one, rows
+from tests.reliability.helpers import rows
 
 SMALL = 3_000
 SEED = 7
@@ -43,6 +43,11 @@ TABLES = ("meta", "units", "unit_attributes", "assignments", "indicators", "obse
 def small(tmp_path_factory) -> tuple[Path, dict]:
     path = tmp_path_factory.mktemp("demo_small") / "demo.duckdb"
     return path, build_demo(path, students=SMALL, seed=SEED)
+
+
+def one(path: Path, sql: str, params: list | None = None):
+    """The first value of a query on the database at ``path``."""
+    return rows(path, sql, params)[0][0]
 
 
 # --- size, schema, bookkeeping ------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from analysis.demo import DEFAULT_STUDENTS, PLANTED_EFFECTS, build_demo
 from analysis.demo.params import SUBJECTS
-from tests.demo.demo_helpers import rows
+from tests.reliability.helpers import rows
 
 
 @pytest.fixture(scope="module")
