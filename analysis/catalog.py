@@ -6,6 +6,8 @@ never rename). Territory codes are DANE DIVIPOLA (Colombia) and MINEDUC/INE (Gua
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 LEVELS: tuple[str, ...] = ("all", "transition", "primary", "secondary", "upper_secondary")
@@ -170,3 +172,10 @@ GT_DEPARTMENTS: dict[str, str] = {
 def unit_id(country: str, code: str) -> str:
     """Public unit identifier, unique across countries: 'CO-76001', 'GT-15-01-0050-46'."""
     return f"{country}-{code}"
+
+
+def fold(text: str) -> str:
+    """How LabLens matches names and headers, accent- and case-insensitively:
+    'CÓDIGO_MUNICIPIO' -> 'codigo_municipio'; 'Año' -> 'ano'; 'Promedio Total' -> 'promedio_total'."""
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")

@@ -16,8 +16,10 @@ import duckdb
 from analysis import fields
 from analysis.compare.designs import DEFAULT, DESIGNS
 from analysis.db.connect import StoreError, damaged_message, default_db_path, is_damage, open_db
+from analysis.importer.errors import ImportConflict, ImportFailed
+from analysis.importer.history import list_imports, rollback
 from analysis.importer.layouts import NotRecognised
-from analysis.importer.pipeline import ImportConflict, ImportFailed, import_file, list_imports, rollback
+from analysis.importer.pipeline import import_file
 from analysis.privacy import KeyError_
 
 

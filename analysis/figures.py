@@ -12,16 +12,16 @@ has no point, only the word in ``texts["suppressed"]``.
 
 Also here: :func:`cluster_means`, the data preparation behind the pre/post means chart (a mean with a
 cluster-robust interval, schools as clusters), and :func:`binned_shares` for the distribution chart.
+This module holds the shared style and the Comparar programas charts; the charts of territories and
+schools (Regiones, Escuelas, Datos) are in :mod:`analysis.unit_figures`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import plotly.colors as pcolors
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
@@ -82,11 +82,12 @@ def style(fig: go.Figure, lang: str, *, height: int | None = None, title: str | 
     return fig
 
 
-def _symbols(reliability: pd.Series) -> list[str]:
+def reliability_symbols(reliability: pd.Series) -> list[str]:
+    """The marker of each row: an open circle for low reliability, a filled one otherwise."""
     return [MARK_LOW if r == "low" else MARK_OK for r in reliability.fillna("ok")]
 
 
-def _legend_marks(fig: go.Figure, texts: Mapping[str, str], row: int | None = None, col: int | None = None) -> None:
+def legend_marks(fig: go.Figure, texts: Mapping[str, str], row: int | None = None, col: int | None = None) -> None:
     """Legend-only entries explaining the open circle (low reliability)."""
     kw = {"row": row, "col": col} if row else {}
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=texts.get("low", "low reliability"),
@@ -94,13 +95,13 @@ def _legend_marks(fig: go.Figure, texts: Mapping[str, str], row: int | None = No
                              hoverinfo="skip", showlegend=True), **kw)
 
 
-def _has_low(data: pd.DataFrame) -> bool:
+def has_low(data: pd.DataFrame) -> bool:
     """Whether a visible point carries the low-reliability mark (the legend entry is only added then)."""
     effect = pd.to_numeric(data["effect"], errors="coerce")
     return bool(((data["reliability"] == "low") & effect.notna()).any())
 
 
-def _text_rows(fig: go.Figure, part: pd.DataFrame, ycol: str, texts: Mapping[str, str], col: int) -> None:
+def text_rows(fig: go.Figure, part: pd.DataFrame, ycol: str, texts: Mapping[str, str], col: int) -> None:
     """Rows without a point say why at zero: suppressed (fewer than 10 students) or no estimate."""
     effect = pd.to_numeric(part["effect"], errors="coerce")
     suppressed = part["reliability"] == "suppressed"
@@ -114,7 +115,8 @@ def _text_rows(fig: go.Figure, part: pd.DataFrame, ycol: str, texts: Mapping[str
                                      showlegend=False, hoverinfo="skip", name=word), row=1, col=col)
 
 
-def _finite(values) -> np.ndarray:
+def finite(values: Iterable) -> np.ndarray:
+    """Values as floats, anything not a number as NaN."""
     return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
 
 
@@ -210,20 +212,20 @@ def effect_panels(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go
     for i, prog in enumerate(programmes, start=1):
         part = data[data["program"] == prog]
         shown = part[(part["reliability"] != "suppressed") & pd.to_numeric(part["effect"], errors="coerce").notna()]
-        effect, low, high = _finite(shown["effect"]), _finite(shown["low"]), _finite(shown["high"])
+        effect, low, high = finite(shown["effect"]), finite(shown["low"]), finite(shown["high"])
         hover = shown["hover"] if "hover" in shown else shown["group"]
         fig.add_trace(go.Scatter(
             x=effect, y=shown["group"], mode="markers", name=prog, legendgroup=prog,
-            marker={"color": colors[prog], "size": 12, "symbol": _symbols(shown["reliability"]),
+            marker={"color": colors[prog], "size": 12, "symbol": reliability_symbols(shown["reliability"]),
                     "line": {"width": 2, "color": colors[prog]}},
             error_x={"type": "data", "symmetric": False, "array": high - effect, "arrayminus": effect - low,
                      "color": colors[prog], "thickness": 2, "width": 6},
             customdata=np.asarray(hover, dtype=object), hovertemplate="%{customdata}<extra></extra>",
         ), row=1, col=i)
-        _text_rows(fig, part, "group", texts, i)
+        text_rows(fig, part, "group", texts, i)
         fig.add_vline(x=0, line={"color": "#444444", "width": 1}, row=1, col=i)
-    if _has_low(data):
-        _legend_marks(fig, texts, 1, 1)
+    if has_low(data):
+        legend_marks(fig, texts, 1, 1)
     fig.update_xaxes(title_text=texts.get("x_title", ""), zeroline=False, matches="x")
     fig.update_yaxes(categoryorder="array", categoryarray=groups[::-1], automargin=True)
     return style(fig, lang, height=max(260, 120 + 44 * len(groups)))
@@ -247,15 +249,15 @@ def prepost_means(means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> g
         order = programme_order(part["program"])
         for j, prog in enumerate(order):
             rows = part[part["program"] == prog].set_index("period").reindex(["pre", "post"])
-            mean = _finite(rows["mean"])
+            mean = finite(rows["mean"])
             name = texts.get("comparison", prog) if prog == "comparison" else prog
             offset = 0.04 * (j - (len(order) - 1) / 2)  # side by side, so the intervals do not hide each other
             fig.add_trace(go.Scatter(
                 x=[0 + offset, 1 + offset], y=mean, mode="lines+markers", name=name,
                 legendgroup=prog, showlegend=prog not in shown_legend,
                 line={"color": colors[prog], "width": 3}, marker={"size": 10, "color": colors[prog]},
-                error_y={"type": "data", "symmetric": False, "array": _finite(rows["ci_high"]) - mean,
-                         "arrayminus": mean - _finite(rows["ci_low"]), "color": colors[prog], "width": 6},
+                error_y={"type": "data", "symmetric": False, "array": finite(rows["ci_high"]) - mean,
+                         "arrayminus": mean - finite(rows["ci_low"]), "color": colors[prog], "width": 6},
                 customdata=rows["units"].to_numpy(dtype=object),
                 hovertemplate=f"{name}: %{{y:.2f}}<extra></extra>",
             ), row=1, col=i)
@@ -301,7 +303,7 @@ def distribution(shares: pd.DataFrame, texts: Mapping[str, str], lang: str) -> g
                     continue
                 name = texts.get("comparison", prog) if prog == "comparison" else prog
                 label = f"{name} · {texts.get(period, period)}"
-                share = _finite(rows["share"])
+                share = finite(rows["share"])
                 note = np.where(rows["suppressed"], texts.get("suppressed", "suppressed"), "")
                 fig.add_trace(go.Scatter(
                     x=rows["mid"], y=share, mode="lines", name=label, legendgroup=label, showlegend=label not in seen,
@@ -402,260 +404,3 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
     fig.update_xaxes(tickvals=[0, 1], ticktext=[pre, post], range=[-0.15, 1.15], showgrid=False, zeroline=False)
     fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
     return style(fig, lang, height=460)
-
-
-# --- Regiones ---------------------------------------------------------------------------------------------
-
-def ranked(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
-    """Territories ranked by their effect with intervals, one panel per programme.
-
-    ``data``: program, label, effect, low, high, reliability and optional hover. Within a panel rows
-    are sorted by effect (largest on top), suppressed rows last. Panels have their own territories
-    (countries differ) but share the effect axis. ``texts``: x_title, suppressed, no_estimate, low.
-    """
-    programmes = programme_order(data["program"])
-    colors = color_map(programmes)
-    n_rows = max((int((data["program"] == p).sum()) for p in programmes), default=1)
-    fig = make_subplots(rows=1, cols=max(len(programmes), 1), subplot_titles=programmes, horizontal_spacing=0.22)
-    for i, prog in enumerate(programmes, start=1):
-        part = data[data["program"] == prog].copy()
-        part["_key"] = pd.to_numeric(part["effect"], errors="coerce")
-        part = part.sort_values("_key", ascending=True, na_position="first")
-        shown = part[(part["reliability"] != "suppressed") & part["_key"].notna()]
-        effect = _finite(shown["effect"])
-        fig.add_trace(go.Scatter(
-            x=effect, y=shown["label"], mode="markers", name=prog, legendgroup=prog,
-            marker={"color": colors[prog], "size": 11, "symbol": _symbols(shown["reliability"]),
-                    "line": {"width": 2, "color": colors[prog]}},
-            error_x={"type": "data", "symmetric": False, "array": _finite(shown["high"]) - effect,
-                     "arrayminus": effect - _finite(shown["low"]), "color": colors[prog], "width": 5},
-            customdata=np.asarray(shown["hover"] if "hover" in shown else shown["label"], dtype=object),
-            hovertemplate="%{customdata}<extra></extra>",
-        ), row=1, col=i)
-        _text_rows(fig, part, "label", texts, i)
-        fig.update_yaxes(categoryorder="array", categoryarray=list(part["label"]), row=1, col=i, automargin=True)
-        fig.add_vline(x=0, line={"color": "#444444", "width": 1}, row=1, col=i)
-    if _has_low(data):
-        _legend_marks(fig, texts, 1, 1)
-    fig.update_xaxes(title_text=texts.get("x_title", ""), matches="x", zeroline=False)
-    return style(fig, lang, height=max(300, 110 + 28 * n_rows))
-
-
-def _shape_centre(geometry: dict) -> tuple[float, float] | None:
-    """Centre of a geometry's bounding box (where a territory's mark is drawn)."""
-    coords = np.asarray(list(_positions(geometry.get("coordinates"))), dtype=float)
-    if coords.size == 0:
-        return None
-    return float((coords[:, 0].min() + coords[:, 0].max()) / 2), float((coords[:, 1].min() + coords[:, 1].max()) / 2)
-
-
-def _positions(value):
-    if isinstance(value, list) and value and isinstance(value[0], int | float):
-        yield value[:2]
-    elif isinstance(value, list):
-        for item in value:
-            yield from _positions(item)
-
-
-def _outlines(geometry: dict) -> tuple[list, list]:
-    """Exterior rings of a (Multi)Polygon as x, y lists with None between rings (holes are not cut)."""
-    kind = geometry.get("type")
-    coords = geometry.get("coordinates") or []
-    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
-    if kind == "GeometryCollection":
-        xs, ys = [], []
-        for part in geometry.get("geometries", []):
-            px, py = _outlines(part)
-            xs += px
-            ys += py
-        return xs, ys
-    xs, ys = [], []
-    for polygon in polygons:
-        if polygon:
-            ring = polygon[0]
-            xs += [p[0] for p in ring] + [None]
-            ys += [p[1] for p in ring] + [None]
-    return xs, ys
-
-
-DIVERGING = "PuOr"  # purple–orange (ColorBrewer), colour-blind safe; reversed so negative is purple
-
-
-def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str, str],
-                  lang: str) -> go.Figure | None:
-    """Choropleth of effects on imported boundaries, one panel per country; None when nothing matches.
-
-    Drawn as filled polygons on plain longitude/latitude axes (aspect corrected by cos(latitude)),
-    not as a plotly ``geo`` map: a geo map fetches its base layer from a CDN before it draws anything,
-    so it stays blank offline — where ministries and this project's CI run. ``shapes``: location
-    (e.g. 'CO-76001'), country, name, geojson (a GeoJSON Feature) — the territories with results and
-    their neighbours, drawn grey for orientation; ``values``: location, country, effect, reliability,
-    hover. One diverging, colour-blind-safe scale (purple negative, orange positive) centred on zero
-    and shared by the panels, so equal colours mean equal effects in both countries. Territories
-    without an estimate stay grey; low-reliability ones carry an open circle. ``texts``: colorbar,
-    no_result, low, and a panel title per country code.
-    """
-    geometries: dict[str, dict] = {}
-    for row in shapes.itertuples(index=False):
-        try:
-            shape = json.loads(row.geojson)
-        except (TypeError, ValueError):
-            continue
-        if isinstance(shape, dict):
-            geometries[row.location] = shape.get("geometry") if shape.get("type") == "Feature" else shape
-    data = values[values["location"].isin(geometries.keys())].copy()
-    data = data[np.isfinite(_finite(data["effect"]))]
-    if data.empty:
-        return None
-    countries = [c for c in ("CO", "GT") if c in set(data["country"])] + sorted(
-        set(data["country"]) - {"CO", "GT"})
-    bound = float(np.nanmax(np.abs(_finite(data["effect"])))) or 1.0
-    scale = [[1 - x, c] for x, c in reversed(pcolors.get_colorscale(DIVERGING))]  # negative -> purple
-    fig = make_subplots(rows=1, cols=len(countries), subplot_titles=[texts.get(c, c) for c in countries],
-                        horizontal_spacing=0.03)
-    low_legend = False
-    for i, country in enumerate(countries, start=1):
-        part = data[data["country"] == country]
-        grey = shapes[(shapes["country"] == country) & shapes["location"].isin(geometries.keys())
-                      & ~shapes["location"].isin(set(part["location"]))]
-        xs, ys = [], []
-        for loc in grey["location"]:
-            gx, gy = _outlines(geometries[loc] or {})
-            xs += gx
-            ys += gy
-        if xs:
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor="#d9d9d9",
-                                     line={"color": "#ffffff", "width": 0.6}, hoverinfo="skip", showlegend=False,
-                                     name=texts.get("no_result", "")), row=1, col=i)
-        for row in part.itertuples(index=False):
-            tx, ty = _outlines(geometries[row.location] or {})
-            colour = pcolors.sample_colorscale(scale, [(float(row.effect) + bound) / (2 * bound)])[0]
-            hover = getattr(row, "hover", None) or row.location
-            fig.add_trace(go.Scatter(x=tx, y=ty, mode="lines", fill="toself", fillcolor=colour,
-                                     line={"color": "#ffffff", "width": 0.6}, hoveron="fills", text=hover,
-                                     hoverinfo="text", showlegend=False, meta={"location": row.location},
-                                     name=row.location), row=1, col=i)
-        low = part[part["reliability"] == "low"] if "reliability" in part else part.iloc[:0]
-        centres = [c for c in (_shape_centre(geometries[loc] or {}) for loc in low["location"]) if c]
-        if centres:
-            fig.add_trace(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres], mode="markers",
-                                     marker={"symbol": MARK_LOW, "size": 9, "color": "#000000"},
-                                     name=texts.get("low", "low"), hoverinfo="skip", showlegend=not low_legend),
-                          row=1, col=i)
-            low_legend = True
-        lat = float(np.nanmean([c[1] for c in filter(None, (_shape_centre(geometries[loc] or {})
-                                                             for loc in part["location"]))] or [0.0]))
-        suffix = "" if i == 1 else str(i)
-        fig.update_yaxes(scaleanchor=f"x{suffix}", scaleratio=1 / max(np.cos(np.radians(lat)), 0.2), row=1, col=i)
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-                             marker={"color": [-bound, bound], "colorscale": scale, "cmin": -bound, "cmax": bound,
-                                     "showscale": True, "colorbar": {"title": {"text": texts.get("colorbar", "")}}}))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return style(fig, lang, height=560)
-
-
-# --- Escuelas ----------------------------------------------------------------------------------------------
-
-def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
-                reference: Mapping[str, float] | None = None) -> go.Figure:
-    """School effects sorted within each programme with intervals (a caterpillar plot).
-
-    ``data``: program, unit_id, effect, low, high, q_value, reliability, optional hover. Filled markers
-    have q < 0.05 (Benjamini–Hochberg over all schools shown), open markers do not. ``reference``
-    maps a programme to a horizontal dashed line (e.g. the comparison schools' average change in the
-    same country, the change a school would show without the programme). Suppressed schools are left
-    out by the caller. ``texts``: y_title, x_title, significant, not_significant, reference.
-    """
-    programmes = [p for p in programme_order(data["program"]) if p != "comparison"] or ["comparison"]
-    colors = color_map(data["program"])
-    fig = make_subplots(rows=1, cols=max(len(programmes), 1), subplot_titles=programmes, horizontal_spacing=0.06)
-    legend_done: set[str] = set()
-    for i, prog in enumerate(programmes, start=1):
-        part = data[data["program"] == prog].copy()
-        part["_e"] = pd.to_numeric(part["effect"], errors="coerce")
-        part = part.dropna(subset=["_e"]).sort_values("_e").reset_index(drop=True)
-        part["rank"] = np.arange(1, len(part) + 1)
-        for significant in (True, False):
-            q = pd.to_numeric(part["q_value"], errors="coerce")
-            rows = part[(q < 0.05) == significant]
-            if rows.empty:
-                continue
-            effect = _finite(rows["effect"])
-            label = texts.get("significant" if significant else "not_significant", "")
-            trace_cls = go.Scattergl if len(part) > 2000 else go.Scatter
-            fig.add_trace(trace_cls(
-                x=rows["rank"], y=effect, mode="markers", name=f"{prog} · {label}", legendgroup=f"{prog}{significant}",
-                marker={"color": colors[prog], "size": 7, "symbol": MARK_OK if significant else MARK_LOW,
-                        "line": {"width": 1.5, "color": colors[prog]}},
-                error_y={"type": "data", "symmetric": False, "array": _finite(rows["high"]) - effect,
-                         "arrayminus": effect - _finite(rows["low"]), "color": colors[prog], "thickness": 1,
-                         "width": 0},
-                customdata=np.asarray(rows["hover"] if "hover" in rows else rows["unit_id"], dtype=object),
-                hovertemplate="%{customdata}<extra></extra>",
-            ), row=1, col=i)
-        ref = (reference or {}).get(prog)
-        if ref is not None and np.isfinite(ref):
-            fig.add_hline(y=ref, line={"color": PROGRAMME_COLORS["comparison"], "dash": "dash", "width": 2},
-                          row=1, col=i)
-            if "ref" not in legend_done:
-                fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=texts.get("reference", ""),
-                                         line={"color": PROGRAMME_COLORS["comparison"], "dash": "dash"}),
-                              row=1, col=i)
-                legend_done.add("ref")
-        fig.add_hline(y=0, line={"color": "#444444", "width": 1}, row=1, col=i)
-    fig.update_xaxes(title_text=texts.get("x_title", ""), showticklabels=False)
-    fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
-    return style(fig, lang, height=460)
-
-
-def school_series(series: pd.DataFrame, texts: Mapping[str, str], lang: str,
-                  start_year: int | None = None) -> go.Figure:
-    """One school's yearly rate beside its programme's and the comparison schools' averages.
-
-    ``series``: year, series ('school' | programme | 'comparison'), value. The school is black and
-    thick; a dotted vertical line marks the lab's start year. ``texts``: school, comparison, y_title,
-    start.
-    """
-    colors = color_map(s for s in series["series"] if s != "school")
-    fig = go.Figure()
-    for name in [*programme_order(s for s in series["series"] if s != "school"), "school"]:
-        rows = series[series["series"] == name].sort_values("year")
-        if rows.empty:
-            continue
-        label = texts.get(name, name)
-        color = SCHOOL_COLOR if name == "school" else colors[name]
-        fig.add_trace(go.Scatter(x=rows["year"], y=rows["value"], mode="lines+markers", name=label,
-                                 line={"color": color, "width": 3.5 if name == "school" else 2,
-                                       "dash": "solid" if name != "comparison" else "dash"},
-                                 hovertemplate=f"{label}<br>%{{x}}: %{{y:.2f}}<extra></extra>"))
-    if start_year:
-        fig.add_vline(x=start_year - 0.5, line={"color": "#444444", "dash": "dot"},
-                      annotation_text=texts.get("start", ""), annotation_position="top")
-    fig.update_xaxes(dtick=1)
-    fig.update_yaxes(title_text=texts.get("y_title", ""))
-    return style(fig, lang, height=380)
-
-
-# --- Datos -------------------------------------------------------------------------------------------------
-
-def coverage_heatmap(coverage: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
-    """Units with data per indicator and year, one panel per country (a colour-blind safe scale).
-
-    ``coverage``: panel, indicator, year, units. ``texts``: colorbar.
-    """
-    panels = list(dict.fromkeys(coverage["panel"]))
-    fig = make_subplots(rows=1, cols=max(len(panels), 1), subplot_titles=panels, horizontal_spacing=0.18)
-    zmax = float(coverage["units"].max()) if len(coverage) else 1.0
-    for i, panel in enumerate(panels, start=1):
-        part = coverage[coverage["panel"] == panel]
-        grid = part.pivot_table(index="indicator", columns="year", values="units", aggfunc="sum")
-        fig.add_trace(go.Heatmap(
-            z=grid.to_numpy(dtype=float), x=[str(c) for c in grid.columns], y=list(grid.index),
-            colorscale="Cividis", zmin=0, zmax=zmax, showscale=i == 1,
-            colorbar={"title": {"text": texts.get("colorbar", "")}},
-            hovertemplate="%{y} · %{x}: %{z}<extra></extra>",
-        ), row=1, col=i)
-    fig.update_xaxes(type="category")
-    n = coverage["indicator"].nunique() if len(coverage) else 1
-    return style(fig, lang, height=max(300, 90 + 22 * n))

@@ -5,9 +5,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from analysis import fields
+from analysis.catalog import fold
 from analysis.db.sql import UNIT_PROGRAM_CTE
 from analysis.db.sufficient import HISTOGRAM_BINS, bin_sql
-from analysis.importer.layouts import fold
 from analysis.periods import POST_WAVES, PRE_WAVES, wave_period_sql, waves_in_sql
 
 PROGRAMME_OVERVIEW_SQL = """

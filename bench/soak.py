@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lablens-soak-") as folder:
         os.environ["LABLENS_KEY_FILE"] = str(Path(folder) / "key.bin")  # never the user's key
-        from tests.reliability.hostile import run_case
+        from harness.hostile import run_case
 
         rng = random.Random(args.seed)
         db = Path(folder) / "soak.duckdb"

@@ -3,7 +3,7 @@
     python bench/soak_url.py --inputs 10000 [--seed 5]
 
 Each input is a fresh Streamlit session (AppTest) running the real ``ui.filters.pick`` / ``pick_many``
-with generated query parameters (tests/reliability/url_state.py). A defect is an app exception or a
+with generated query parameters (harness/url_state.py). A defect is an app exception or a
 hostile value being chosen; it is printed with its input. About 0.1–0.5 s per input on 2 cores.
 """
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inputs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
-    from tests.reliability.url_state import check_choices, hostile_values, run_filters
+    from harness.url_state import check_choices, hostile_values, run_filters
 
     rng = random.Random(args.seed)
     defects, chosen_default, start = 0, 0, time.perf_counter()

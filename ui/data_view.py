@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, queries
+from analysis import queries, unit_figures
 from analysis.catalog import LEVELS
 from analysis.db.connect import StoreError
 from analysis.importer.boundaries import (
@@ -19,6 +19,8 @@ from analysis.importer.boundaries import (
     matched_units,
     stage_boundaries,
 )
+from analysis.importer.errors import ImportConflict, ImportFailed
+from analysis.importer.history import rollback
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.mapping import (
     ROLE_CHOICES,
@@ -27,18 +29,9 @@ from analysis.importer.mapping import (
     mapping_to_toml,
     suggested_roles,
 )
-from analysis.importer.pipeline import (
-    CONFLICT_POLICIES,
-    ImportConflict,
-    ImportFailed,
-    commit,
-    extra_indicators,
-    peek,
-    rejects_frame,
-    rollback,
-    stage,
-    stage_with_mapping,
-)
+from analysis.importer.pipeline import extra_indicators, peek, stage_with_mapping
+from analysis.importer.staging import rejects_frame, stage
+from analysis.importer.writing import CONFLICT_POLICIES, commit
 from ui import access, templates
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -307,7 +300,7 @@ def _coverage_chart_cached(snapshot: tuple[int, int] | None, language: str) -> C
         return None
     cov = cov[~cov["indicator"].str.startswith("motivation_item_")]
     cov = cov.assign(panel=cov["country"].map(fmt.country))
-    fig = figures.coverage_heatmap(cov, {"colorbar": t("col.units")}, lang())
+    fig = unit_figures.coverage_heatmap(cov, {"colorbar": t("col.units")}, lang())
     first, last = int(cov["year"].min()), int(cov["year"].max())
     summary = t("data.coverage_summary", indicators=cov["indicator"].nunique(), first=first, last=last)
     table = cov.drop(columns=["panel"]).assign(country=cov["country"].map(fmt.country))

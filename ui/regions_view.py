@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, queries
+from analysis import figures, queries, unit_figures
 from analysis.compare import designs
 from analysis.periods import programme_order
 from ui import access
@@ -81,7 +81,7 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
     texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
              "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
-    fig = figures.ranked(data, texts, lang())
+    fig = unit_figures.ranked(data, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     shown = data[data["reliability"] != "suppressed"].dropna(subset=["effect"])
     parts = []
@@ -156,7 +156,7 @@ def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     context = queries.map_context(shapes, placed["location"], by)
     texts = {"colorbar": t(f"compare.axis.{kind}") if kind else "", "no_result": t("regions.map_no_result"),
              "low": t("rel.low"), "CO": fmt.country("CO"), "GT": fmt.country("GT")}
-    fig = figures.territory_map(context, placed, texts, lang())
+    fig = unit_figures.territory_map(context, placed, texts, lang())
     if fig is None:
         return None
     shown = placed.dropna(subset=["effect"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, queries
+from analysis import queries, unit_figures
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -149,7 +149,7 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
     texts = {"y_title": t(f"schools.axis.{kind}") if kind else "", "x_title": t("schools.axis.rank"),
              "significant": t("schools.significant"), "not_significant": t("schools.not_significant"),
              "reference": t("schools.reference")}
-    fig = figures.caterpillar(data, texts, lang(), reference)
+    fig = unit_figures.caterpillar(data, texts, lang(), reference)
     q = pd.to_numeric(data["q_value"], errors="coerce")
     above = 0
     for prog, ref in reference.items():
@@ -205,7 +205,7 @@ def rate_series_chart(unit_id: str, rate: str, start_year) -> Chart | None:
     texts = {"school": t("schools.this_school"), "comparison": t("prog.comparison"),
              "y_title": fmt.indicator_label(rate, indicators()) + " (%)", "start": t("schools.start")}
     start = None if fmt.is_missing(start_year) else int(start_year)
-    fig = figures.school_series(series, texts, lang(), start)
+    fig = unit_figures.school_series(series, texts, lang(), start)
     mine = series[series["series"] == "school"].sort_values("year")
     summary = t("schools.summary_series", indicator=fmt.indicator_label(rate, indicators()),
                 first=int(mine.iloc[0]["year"]), first_value=fmt.num(mine.iloc[0]["value"], 1),

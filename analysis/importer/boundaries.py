@@ -24,8 +24,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import audit
-from analysis.db.connect import StoreError
+from analysis.db.connect import StoreError, open_db
 from analysis.db.sql import run, scalar
+from analysis.importer.errors import AlreadyImported, ImportFailed, file_sha256
 from analysis.precompute.publish import writable_snapshot
 
 BOUNDARY_SUFFIXES = (".geojson", ".topojson")
@@ -40,12 +41,6 @@ class BoundaryError(ValueError):
 
 class _NotTerritory(ValueError):
     """A feature's key that is not a territory code; the message is the reject reason."""
-
-
-class _AlreadyImported(Exception):
-    def __init__(self, import_id: int):
-        super().__init__(import_id)
-        self.import_id = import_id
 
 
 @dataclasses.dataclass
@@ -260,8 +255,6 @@ def _round(value):
 
 def stage_boundaries(path: str | Path, name: str | None = None, sha256: str | None = None) -> StagedBoundaries:
     """Read and validate a boundary file (nothing is written)."""
-    from analysis.importer.pipeline import file_sha256
-
     path = Path(path)
     name = name or path.name
     try:
@@ -318,8 +311,6 @@ def stage_boundaries(path: str | Path, name: str | None = None, sha256: str | No
 
 def matched_units(staged: StagedBoundaries, db_path: str | Path) -> int:
     """How many staged shapes are territories the database already holds (a preview figure)."""
-    from analysis.db.connect import open_db
-
     if not Path(db_path).exists():
         return 0
     con = open_db(db_path)
@@ -333,15 +324,13 @@ def matched_units(staged: StagedBoundaries, db_path: str | Path) -> int:
 
 def commit_boundaries(staged: StagedBoundaries, db_path: str | Path, actor: str | None = None) -> dict:
     """Write the shapes into a new snapshot (all or nothing); a newer import's shape wins on the map."""
-    from analysis.importer.pipeline import ImportFailed
-
     summary = dict(staged.summary)
     try:
         with writable_snapshot(db_path) as w:
             previous = w.execute("SELECT import_id FROM target.imports WHERE sha256 = ? AND status = 'active'",
                                  [staged.sha256]).fetchall()
             if previous:
-                raise _AlreadyImported(previous[0][0])  # leaves the published snapshot untouched
+                raise AlreadyImported(previous[0][0])  # leaves the published snapshot untouched
             import_id = scalar(w, "SELECT coalesce(max(import_id), 0) + 1 FROM target.imports")
             w.register("_shapes", staged.shapes)
             run(w, """INSERT INTO target.boundaries (country, unit_type, code, name, geojson, import_id)
@@ -357,7 +346,7 @@ def commit_boundaries(staged: StagedBoundaries, db_path: str | Path, actor: str 
             run(w, "INSERT INTO target.imports VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, 'active', ?)",
                 [import_id, staged.name, staged.sha256, summary["layout"], summary["rows_read"],
                  summary["rows_loaded"], summary["rows_rejected"], json.dumps(summary, ensure_ascii=False)])
-    except _AlreadyImported as done:
+    except AlreadyImported as done:
         summary.update(status="already_imported", import_id=done.import_id, rows_loaded=0)
         summary["notes"] = [*summary["notes"], f"this exact file (same sha256) is import {done.import_id}; "
                             "nothing changed"]
@@ -372,8 +361,6 @@ def commit_boundaries(staged: StagedBoundaries, db_path: str | Path, actor: str 
 def import_boundaries(path: str | Path, db_path: str | Path, name: str | None = None,
                       actor: str | None = None) -> dict:
     """Stage and commit one boundary file; the summary dict is what the CLI prints."""
-    from analysis.importer.pipeline import ImportFailed
-
     try:
         staged = stage_boundaries(path, name)
     except BoundaryError as exc:

@@ -8,17 +8,10 @@ English aliases); a TOML mapping file builds one for anything else (see `mapping
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from analysis.catalog import INDICATOR_BY_CODE
+from analysis.catalog import INDICATOR_BY_CODE, fold
 from analysis.privacy import is_personal_column
-
-
-def fold(text: str) -> str:
-    """'CÓDIGO_MUNICIPIO' -> 'codigo_municipio'; 'Año' -> 'ano'; 'Promedio Total' -> 'promedio_total'."""
-    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")
 
 
 @dataclass

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.catalog import INDICATOR_BY_CODE, LEVELS
-from analysis.importer.layouts import Layout, ValueSpec, fold
+from analysis.catalog import INDICATOR_BY_CODE, LEVELS, fold
+from analysis.importer.layouts import Layout, ValueSpec
 from analysis.importer.readers import SourceTable
 from analysis.privacy import is_personal_column
 

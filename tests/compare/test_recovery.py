@@ -13,7 +13,7 @@ from compare_helpers import row_of
 
 from analysis.compare import compare
 
-demo = pytest.importorskip("analysis.demo", reason="analysis/demo.py (the demo generator) is not in this tree")
+demo = pytest.importorskip("analysis.demo", reason="analysis/demo/ (the demo generator) is not in this tree")
 
 LEVEL = 0.999
 PROGRAMMES = (("ValleLabs", "CO"), ("MiLab", "GT"))

@@ -18,7 +18,9 @@ from analysis.importer.boundaries import (
     stage_boundaries,
     topology_to_features,
 )
-from analysis.importer.pipeline import ImportFailed, import_file, rollback
+from analysis.importer.errors import ImportFailed
+from analysis.importer.history import rollback
+from analysis.importer.pipeline import import_file
 
 
 def _bbox(geometry: dict) -> tuple[float, float, float, float]:

@@ -16,9 +16,11 @@ import pytest
 from importer_helpers import query, write
 
 from analysis.importer import normalise as nz
-from analysis.importer import pipeline
+from analysis.importer import staging
+from analysis.importer.errors import ImportConflict
 from analysis.importer.numbers import integer_sql, number_sql, year_sql
-from analysis.importer.pipeline import import_file, rejects_frame, stage
+from analysis.importer.pipeline import import_file
+from analysis.importer.staging import rejects_frame, stage
 
 TRICKY = ["12", "12.5", "12,5", "007", "0", "0.0", "5.", ".5", ",5", "1e1", "1E-2", " 5.5 ", "5 ", "12%",
           "12,5%", "1,234", "1.234", "1,234.5", "1.234,5", "2,021", "2.021", "2021.0", "2021,00", "+3", "-3",
@@ -143,13 +145,13 @@ def test_tricky_unit_keys_import_to_the_same_units(tmp_path: Path) -> None:
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     statements: list[str] = []
-    real = pipeline.run
+    real = staging.run
 
     def spy(con, sql, params=None):
         statements.append(" ".join(sql.split()))
         return real(con, sql, params)
 
-    monkeypatch.setattr(pipeline, "run", spy)
+    monkeypatch.setattr(staging, "run", spy)
     return statements
 
 
@@ -232,7 +234,7 @@ def test_overlap_with_stored_values_is_compared_only_where_it_meets(tmp_path: Pa
     first = "school_code,year,dropout_rate\n176126000001,2020,1\n176126000001,2021,2\n"
     second = "school_code,year,dropout_rate\n176126000001,2021,2\n176126000001,2022,3\n176126000001,2020,9\n"
     import_file(write(tmp_path / "a.csv", first), db)
-    with pytest.raises(pipeline.ImportConflict) as caught:
+    with pytest.raises(ImportConflict) as caught:
         import_file(write(tmp_path / "b.csv", second), db)
     assert caught.value.conflicts[["row_number", "old_value", "new_value"]].values.tolist() == [[3, 1.0, 9.0]]
     s = import_file(tmp_path / "b.csv", db, on_conflict="keep")

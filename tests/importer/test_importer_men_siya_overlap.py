@@ -22,7 +22,8 @@ from importer_helpers import (
 )
 
 from analysis.catalog import VALLE_MUNICIPALITIES
-from analysis.importer.pipeline import import_file, rollback
+from analysis.importer.history import rollback
+from analysis.importer.pipeline import import_file
 
 YA3_11 = "colombia/siya_enflujo/ya3-11-mun.json"
 

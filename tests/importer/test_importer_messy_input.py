@@ -11,9 +11,11 @@ import pytest
 from importer_helpers import query, scalar, sha256, write
 
 from analysis import cli
+from analysis.importer.errors import ImportFailed
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.mapping import load_mapping
-from analysis.importer.pipeline import ImportFailed, import_file, stage
+from analysis.importer.pipeline import import_file
+from analysis.importer.staging import stage
 
 PEOPLE = ["Maya K'iche'", "Garífuna", "Xinka", "Ladino/Mestizo", "Maya Q'eqchi' — Cobán, Alta Verapaz"]
 

@@ -11,7 +11,9 @@ import pytest
 from importer_helpers import ROOT, query, scalar, sha256, state, write
 
 from analysis import cli
-from analysis.importer.pipeline import ImportConflict, ImportFailed, import_file, list_imports, rollback
+from analysis.importer.errors import ImportConflict, ImportFailed
+from analysis.importer.history import list_imports, rollback
+from analysis.importer.pipeline import import_file
 
 EDITION_1 = ("school_code,year,dropout_rate,score_math\n"
              "176001000001,2020,3.5,51.25\n176001000002,2020,4.5,48\n176001000003,2020,1.75,60\n")

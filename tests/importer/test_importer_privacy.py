@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from importer_helpers import query, scalar, write
 
-from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.importer.errors import ImportFailed
+from analysis.importer.pipeline import import_file
 from analysis.privacy import key_fingerprint, load_key, pseudonym
 
 STUDENTS = [(f"CC-{1029384756 + i}", f"Valentina Ñañez Quiñónez {i:02d}", f"31{i:08d}") for i in range(40)]

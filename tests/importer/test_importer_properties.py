@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from importer_helpers import leftovers, query, sha256, write
 
+from analysis.importer.errors import ImportFailed
 from analysis.importer.layouts import NotRecognised
-from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.importer.pipeline import import_file
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252")
 DELIMITERS = (",", ";", "\t", "|")

@@ -22,7 +22,8 @@ from importer_helpers import ROOT, csv_rows, json_text, sha256, xlsx_rows
 
 from analysis.catalog import CO_DEPARTMENTS, GT_DEPARTMENTS, VALLE_MUNICIPALITIES
 from analysis.db.connect import open_db
-from analysis.importer.pipeline import ImportConflict, import_file
+from analysis.importer.errors import ImportConflict
+from analysis.importer.pipeline import import_file
 
 SIYA = "colombia/siya_enflujo"
 SABER = "colombia/saber11_2011_2013"

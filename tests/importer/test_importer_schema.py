@@ -129,7 +129,8 @@ def test_real_data_is_found_beside_the_repository() -> None:
 
 PROGRESS_PROBE = """
 import sys
-from analysis.importer.pipeline import import_file, stage
+from analysis.importer.pipeline import import_file
+from analysis.importer.staging import stage
 from analysis.db.connect import open_db
 from analysis.precompute.publish import writable_snapshot
 setting = "SELECT current_setting('enable_progress_bar')"

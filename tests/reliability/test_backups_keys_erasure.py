@@ -11,7 +11,8 @@ import pytest
 from analysis import audit
 from analysis.backups import backup_files, forget_student
 from analysis.db.snapshot import BACKUP_GENERATIONS, backup_path
-from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.importer.errors import ImportFailed
+from analysis.importer.pipeline import import_file
 from analysis.precompute import standard_results
 from analysis.precompute.fingerprints import signatures
 from analysis.precompute.publish import writable_snapshot

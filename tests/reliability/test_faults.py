@@ -19,7 +19,8 @@ import pytest
 
 from analysis import audit
 from analysis.db.snapshot import backup_path
-from analysis.importer.pipeline import ImportFailed, import_file
+from analysis.importer.errors import ImportFailed
+from analysis.importer.pipeline import import_file
 from tests.reliability.helpers import ROOT, cli, one_line_error, rates_csv, rows, sha256, state
 
 # Each kill point patches one step of the import in a child process to SIGKILL itself there.
@@ -27,7 +28,7 @@ KILLER = """
 import os, signal, sys
 from analysis import audit
 from analysis.db import snapshot
-from analysis.importer import pipeline
+from analysis.importer import staging, writing
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -41,11 +42,11 @@ def after(fn):
 
 point = sys.argv[1]
 if point == "staging":
-    pipeline._stage_observations = die
+    staging._stage_observations = die
 elif point == "after_copy":
     snapshot.shutil.copyfile = after(snapshot.shutil.copyfile)
 elif point == "rows_written":
-    pipeline._write_observations = after(pipeline._write_observations)
+    writing._write_observations = after(writing._write_observations)
 elif point == "checkpointed":
     snapshot.verify = die
 elif point == "rotating_backups":

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from analysis.compare import CompareError, compare
 from analysis.importer import readers
-from analysis.importer.pipeline import ImportFailed, import_file, stage, stage_with_mapping
+from analysis.importer.errors import ImportFailed
+from analysis.importer.pipeline import import_file, stage_with_mapping
 from analysis.importer.readers import ReadError, read_into
+from analysis.importer.staging import stage
+from harness.hostile import SQLISH, run_case
 from tests.reliability.helpers import rates_csv, rows, sha256, write
-from tests.reliability.hostile import SQLISH, run_case
 
 INJECTION = "x' OR 1=1 --"
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from harness.url_state import GROUPINGS, INDICATORS, NASTY, check_choices, hostile_values, run_filters
 from tests.conftest import ROOT
-from tests.reliability.url_state import GROUPINGS, INDICATORS, NASTY, check_choices, hostile_values, run_filters
 
 
 def test_real_values_in_the_url_are_chosen():

@@ -3,7 +3,7 @@
 The filters are Streamlit widgets bound to the URL (``bind="query-params"``), so the parser under
 test is Streamlit's binding plus our option lists. :func:`run_filters` runs the real ``pick`` and
 ``pick_many`` in a small app (fast enough for thousands of inputs) and reports what they chose;
-:func:`hostile_values` generates the inputs, for the suite (hypothesis) and for ``bench/soak.py``.
+:func:`hostile_values` generates the inputs, for the suite (hypothesis) and for ``bench/soak_url.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ NASTY = ["x' OR 1=1 --", "'; DROP TABLE observations; --", "score_math\x00", "..
 def _app() -> None:  # pragma: no cover - runs inside AppTest
     import streamlit as st
 
-    from tests.reliability.url_state import GROUPINGS, INDICATORS
+    from harness.url_state import GROUPINGS, INDICATORS
     from ui.filters import pick, pick_many
 
     indicator = pick("filter.indicator", INDICATORS, key="indicador", default="score_math")

@@ -12,10 +12,12 @@ import json
 import random
 from pathlib import Path
 
+from analysis.importer.errors import ImportFailed
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.mapping import MappingError
-from analysis.importer.pipeline import ImportFailed, import_file, stage
+from analysis.importer.pipeline import import_file
 from analysis.importer.readers import ReadError
+from analysis.importer.staging import stage
 
 EXPECTED = (ImportFailed, NotRecognised, ReadError, MappingError)
 SQLISH = ["x' OR 1=1 --", "'; DROP TABLE observations; --", '") UNION SELECT * FROM meta --', "1; ATTACH '/etc'",

@@ -1,9 +1,7 @@
-"""The synthetic demo database (analysis/demo.py; contents documented in data/README.md).
+"""The synthetic demo database's contents (analysis/demo/; documented in data/README.md).
 
-Small builds (3,000 students) in tmp directories; one test builds the default size and checks that a
-plain population-level difference-in-differences lands near the planted values (tolerance: 4 cluster-
-robust standard errors, so a correct generator fails by chance about once in 15,000 draws per check;
-the seed is fixed, so the outcome is deterministic anyway).
+Small builds (3,000 students) in tmp directories: sizes, schema, places, codes, students, rates,
+determinism and arguments.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ import duckdb
 import numpy as np
 import pytest
 
-from analysis import demo
 from analysis.catalog import (
     GT_DEPARTMENTS,
     INDICATOR_BY_CODE,
@@ -26,10 +23,15 @@ from analysis.catalog import (
     VALLE_MUNICIPALITIES,
     co_authority,
 )
-from analysis.db.connect import open_db
 from analysis.db.schema import SCHEMA_SQL
+from analysis.demo import build_demo
+from analysis.demo.layout import school_counts
+from analysis.demo.params import ATTRITION
+from analysis.demo.places import ETHNICITIES, GT_MUNICIPALITIES
+from analysis.demo.students import OBS_INDICATORS
 from analysis.precompute.materialised import MATERIALISED
 from analysis.precompute.publish import writable_snapshot
+from tests.reliability.helpers import rows
 
 SMALL = 3_000
 SEED = 7
@@ -38,34 +40,14 @@ TABLES = ("meta", "units", "unit_attributes", "assignments", "indicators", "obse
           "boundaries")
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    """Never touch data/lablens.duckdb or the user's key file."""
-    monkeypatch.setenv("LABLENS_DB", str(tmp_path / "env_default.duckdb"))
-    monkeypatch.setenv("LABLENS_KEY_FILE", str(tmp_path / "no_key_here.bin"))
-
-
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> tuple[Path, dict]:
     path = tmp_path_factory.mktemp("demo_small") / "demo.duckdb"
-    return path, demo.build_demo(path, students=SMALL, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def default_build(tmp_path_factory) -> tuple[Path, dict]:
-    path = tmp_path_factory.mktemp("demo_default") / "demo.duckdb"
-    return path, demo.build_demo(path)
-
-
-def rows(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = open_db(path)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+    return path, build_demo(path, students=SMALL, seed=SEED)
 
 
 def one(path: Path, sql: str, params: list | None = None):
+    """The first value of a query on the database at ``path``."""
     return rows(path, sql, params)[0][0]
 
 
@@ -73,12 +55,12 @@ def one(path: Path, sql: str, params: list | None = None):
 
 def test_counts_match_summary_and_layout(small):
     path, summary = small
-    counts = demo.school_counts(SMALL)
+    counts = school_counts(SMALL)
     n_schools = sum(counts.values())
     assert summary["students"] == SMALL
     assert summary["schools"] == n_schools
     assert n_schools == one(path, "SELECT count(*) FROM units WHERE unit_type = 'school'")
-    assert summary["units"] == 1 + 42 + 22 + len(demo.GT_MUNICIPALITIES) + n_schools
+    assert summary["units"] == 1 + 42 + 22 + len(GT_MUNICIPALITIES) + n_schools
     assert summary["units"] == one(path, "SELECT count(*) FROM units")
     assert summary["observations"] == one(path, "SELECT count(*) FROM observations")
     assert summary["student_attributes"] == one(path, "SELECT count(*) FROM student_attributes") == SMALL
@@ -92,12 +74,12 @@ def test_counts_match_summary_and_layout(small):
 
 
 def test_school_counts_scale_with_students():
-    assert demo.school_counts(20_000) == {("CO", "ValleLabs"): 120, ("CO", "comparison"): 80,
+    assert school_counts(20_000) == {("CO", "ValleLabs"): 120, ("CO", "comparison"): 80,
                                           ("GT", "MiLab"): 40, ("GT", "comparison"): 40}
-    big = demo.school_counts(1_000_000)
+    big = school_counts(1_000_000)
     assert big[("CO", "ValleLabs")] == 6000 and big[("GT", "comparison")] == 2000
     for n in (100, 3_000, 20_000, 123_457):
-        assert demo.school_counts(n)[("CO", "ValleLabs")] % 6 == 0
+        assert school_counts(n)[("CO", "ValleLabs")] % 6 == 0
 
 
 def test_schema_matches_store(small):
@@ -162,7 +144,7 @@ def test_valle_municipalities_and_departments(small):
     assert all(r[3] == f"DIDEDUC {r[2]}" for r in gt)
     gm = rows(path, "SELECT unit_id, code, parent_id, name FROM units WHERE country = 'GT' "
                     "AND unit_type = 'municipality'")
-    assert {r[1] for r in gm} == set(demo.GT_MUNICIPALITIES)
+    assert {r[1] for r in gm} == set(GT_MUNICIPALITIES)
     assert ("GT-16-01", "16-01", "GT-16", "Cobán") in gm
 
 
@@ -248,7 +230,7 @@ def test_student_rows(small):
     # every student has all pre indicators; aggregates have no student fields
     per_student = set(rows(path, "SELECT count(*) FROM observations WHERE wave = 'pre' "
                                  "AND student_key IS NOT NULL GROUP BY student_key"))
-    assert per_student == {(len(demo.OBS_INDICATORS) - 1,)}
+    assert per_student == {(len(OBS_INDICATORS) - 1,)}
     assert one(path, "SELECT count(*) FROM observations WHERE student_key IS NULL AND (wave IS NOT NULL OR "
                      "sex IS NOT NULL OR grade IS NOT NULL OR n IS NULL OR level <> 'all')") == 0
     # the index is the mean of the items after reverse coding (items 4 and 8)
@@ -291,9 +273,9 @@ def test_no_raw_ids_and_no_key_file(small, tmp_path):
     attrs = dict(rows(path, "SELECT name, list(DISTINCT value ORDER BY value) FROM student_attributes "
                             "GROUP BY 1"))
     assert set(attrs) == {"shift", "ethnicity"} and attrs["shift"] == ["mañana", "tarde"]
-    assert {"maya", "ladino"} <= set(attrs["ethnicity"]) <= set(demo.ETHNICITIES)
+    assert {"maya", "ladino"} <= set(attrs["ethnicity"]) <= set(ETHNICITIES)
     # the build needed no pseudonymisation key
-    demo.build_demo(tmp_path / "again.duckdb", students=200, seed=1)
+    build_demo(tmp_path / "again.duckdb", students=200, seed=1)
     assert not Path(os.environ["LABLENS_KEY_FILE"]).exists()
 
 
@@ -310,7 +292,7 @@ def test_attrition_present_and_separate_from_leaving(small):
     n = dict(rows(path, "SELECT u.country || ' ' || a.program, count(DISTINCT o.student_key) "
                         "FROM observations o JOIN assignments a USING (unit_id) JOIN units u USING (unit_id) "
                         "WHERE o.student_key IS NOT NULL GROUP BY ALL"))
-    for (country, program), rate in demo.ATTRITION.items():
+    for (country, program), rate in ATTRITION.items():
         label = f"{country} {program}"
         se = math.sqrt(rate * (1 - rate) / n[label])
         assert miss[label] > 0 and abs(miss[label] - rate) < 4 * se + 0.01
@@ -351,7 +333,7 @@ def _contents(path: Path) -> dict[str, list[tuple]]:
 def test_same_seed_same_contents_other_seed_differs(small, tmp_path):
     path, _ = small
     twin = tmp_path / "twin.duckdb"
-    demo.build_demo(twin, students=SMALL, seed=SEED)
+    build_demo(twin, students=SMALL, seed=SEED)
     first, second = _contents(path), _contents(twin)
     for table in TABLES:
         assert first[table] == second[table], table
@@ -359,7 +341,7 @@ def test_same_seed_same_contents_other_seed_differs(small, tmp_path):
     assert rows(path, "SELECT student_key, indicator, value FROM observations LIMIT 500") == \
         rows(twin, "SELECT student_key, indicator, value FROM observations LIMIT 500")
     other = tmp_path / "other.duckdb"
-    demo.build_demo(other, students=SMALL, seed=SEED + 1)
+    build_demo(other, students=SMALL, seed=SEED + 1)
     third = _contents(other)
     assert third["observations"] != first["observations"]
     assert third["units"] != first["units"]
@@ -369,7 +351,7 @@ def test_same_seed_same_contents_other_seed_differs(small, tmp_path):
 
 def test_rebuild_replaces_everything(tmp_path):
     path = tmp_path / "db.duckdb"
-    demo.build_demo(path, students=500, seed=1)
+    build_demo(path, students=500, seed=1)
     with writable_snapshot(path) as con:  # leftovers a real database could hold
         con.execute("INSERT INTO target.meta VALUES ('student_key_fingerprint', 'abc')")
         con.execute("INSERT INTO target.imports (import_id, source_name, status) "
@@ -378,7 +360,7 @@ def test_rebuild_replaces_everything(tmp_path):
         con.execute("INSERT INTO target.observations (import_id, unit_id, indicator, value) "
                     "VALUES (2, 'CO-05001', 'dropout_rate', 3.0)")
         con.execute("CREATE TABLE target.extra AS SELECT 1 AS x")
-    summary = demo.build_demo(path, students=400, seed=2)
+    summary = build_demo(path, students=400, seed=2)
     assert rows(path, "SELECT import_id FROM imports") == [(1,)]
     assert rows(path, "SELECT DISTINCT import_id FROM observations") == [(1,)]
     assert one(path, "SELECT count(*) FROM rejects") + one(path, "SELECT count(*) FROM extra") == 0
@@ -389,7 +371,7 @@ def test_rebuild_replaces_everything(tmp_path):
 
 
 def test_default_path_comes_from_environment(tmp_path):
-    demo.build_demo(None, students=200, seed=3)
+    build_demo(None, students=200, seed=3)
     target = Path(os.environ["LABLENS_DB"])
     assert target.exists() and target.parent == tmp_path
     assert one(target, "SELECT value FROM meta WHERE key = 'demo_students'") == "200"
@@ -397,130 +379,7 @@ def test_default_path_comes_from_environment(tmp_path):
 
 def test_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError):
-        demo.build_demo(tmp_path / "x.duckdb", students=99)
+        build_demo(tmp_path / "x.duckdb", students=99)
     with pytest.raises(ValueError):
-        demo.build_demo(tmp_path / "x.duckdb", students=1000, seed=-1)
+        build_demo(tmp_path / "x.duckdb", students=1000, seed=-1)
     assert not (tmp_path / "x.duckdb").exists()
-
-
-# --- planted effects -----------------------------------------------------------------------------
-
-def test_planted_effects_are_consistent():
-    p = demo.PLANTED_EFFECTS
-    vl, ml = p["ValleLabs"], p["MiLab"]
-    by_type = vl["score_math"]["by_lab_type_g"]
-    assert by_type["Lab Center"] > by_type["Lab Point"] > by_type["Lab Spark"] > 0
-    assert ml["score_math"]["did_g"] < vl["score_math"]["did_g"]
-    for block in (vl, ml):
-        shares = {k: v["share_of_schools"] for k, v in block["lab_types"].items()}
-        for subject in demo.SUBJECTS:
-            s = block[subject]
-            assert math.isclose(s["did_points"], s["did_g"] * s["sd_points"], abs_tol=1e-5)
-            assert math.isclose(s["did_g"], sum(shares[t] * g for t, g in s["by_lab_type_g"].items()),
-                                abs_tol=1e-5)
-            assert s["prepost_points"] > s["did_points"]  # maturation: a naive pre/post overstates
-        e = block["enrolled_next_year"]
-        assert 1 < e["odds_ratio"] < e["conditional_odds_ratio"]
-        assert math.isclose(e["odds_ratio"], (e["p_programme"] / (1 - e["p_programme"]))
-                            / (e["p_comparison"] / (1 - e["p_comparison"])), rel_tol=1e-5)
-        assert block["dropout_rate"]["did_points"] < 0 and block["repetition_rate"]["did_points"] == 0
-        assert block["motivation_index"]["did_points"] > 0
-    assert vl["score_math"]["did_g"] == 0.2 and vl["dropout_rate"]["did_points"] == -1.0
-
-
-# --- default size: speed and recovery --------------------------------------------------------------
-
-def _cluster_mean(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """Weighted mean of school-level values and its cluster-robust variance."""
-    w = weights / weights.sum()
-    mean = float(np.sum(w * values))
-    g = values.size
-    var = float(np.sum(w ** 2 * (values - mean) ** 2)) * g / (g - 1)
-    return mean, var
-
-
-def _school_changes(path: Path, indicator: str, program: str, country: str, lab_type: str | None = None):
-    lab = "AND a.lab_type = ?" if lab_type else ""
-    params = [indicator, country, program] + ([lab_type] if lab_type else [])
-    data = rows(path, f"""
-        SELECT avg(o.value) FILTER (WHERE o.wave = 'post') - avg(o.value) FILTER (WHERE o.wave = 'pre'),
-               count(*) FILTER (WHERE o.wave = 'pre')
-        FROM observations o JOIN assignments a USING (unit_id) JOIN units u USING (unit_id)
-        WHERE o.indicator = ? AND u.country = ? AND a.program = ? {lab} GROUP BY o.unit_id""", params)
-    arr = np.array(data, dtype=float)
-    return arr[:, 0], arr[:, 1]
-
-
-def _did(path: Path, indicator: str, program: str, country: str, lab_type: str | None = None):
-    t_mean, t_var = _cluster_mean(*_school_changes(path, indicator, program, country, lab_type))
-    c_mean, c_var = _cluster_mean(*_school_changes(path, indicator, "comparison", country))
-    return t_mean - c_mean, math.sqrt(t_var + c_var)
-
-
-def test_default_size_is_fast_and_recovers_planted_effects(default_build):
-    path, summary = default_build
-    assert summary["students"] == demo.DEFAULT_STUDENTS and summary["schools"] == 280
-    assert summary["seconds"] < 15, summary  # hard limit; typically about 1.5 s
-    planted = demo.PLANTED_EFFECTS
-    for program, country in (("ValleLabs", "CO"), ("MiLab", "GT")):
-        for indicator in ("score_math", "score_science", "motivation_index"):
-            est, se = _did(path, indicator, program, country)
-            truth = planted[program][indicator]["did_points"]
-            assert abs(est - truth) < 4 * se, (program, indicator, est, se, truth)
-            assert se < max(0.6 * abs(truth), 0.05)  # precise enough for the check to mean something
-        # naive pre/post is larger than the DiD (comparison schools improve too)
-        pre_post = _cluster_mean(*_school_changes(path, "score_math", program, country))[0]
-        assert pre_post > planted[program]["score_math"]["did_points"]
-    for lab_type, g in planted["ValleLabs"]["score_math"]["by_lab_type_g"].items():
-        est, se = _did(path, "score_math", "ValleLabs", "CO", lab_type)
-        assert abs(est - 10.0 * g) < 4 * se, (lab_type, est, se)
-
-    # next-year enrolment: marginal odds ratio, delta-method SE over school clusters
-    for program, country in (("ValleLabs", "CO"), ("MiLab", "GT")):
-        log_odds = []
-        for arm in (program, "comparison"):
-            data = np.array(rows(path, """
-                SELECT avg(o.value), count(*) FROM observations o JOIN assignments a USING (unit_id)
-                JOIN units u USING (unit_id) WHERE o.indicator = 'enrolled_next_year' AND u.country = ?
-                AND a.program = ? GROUP BY o.unit_id""", [country, arm]), dtype=float)
-            p, var = _cluster_mean(data[:, 0], data[:, 1])
-            log_odds.append((math.log(p / (1 - p)), var / (p * (1 - p)) ** 2))
-        est = log_odds[0][0] - log_odds[1][0]
-        se = math.sqrt(log_odds[0][1] + log_odds[1][1])
-        truth = math.log(planted[program]["enrolled_next_year"]["odds_ratio"])
-        assert abs(est - truth) < 4 * se, (program, math.exp(est), se)
-
-    # dropout: per start-year cohort, school-level (post mean - pre mean), same calendar windows
-    for program, country in (("ValleLabs", "CO"), ("MiLab", "GT")):
-        for lab_type, info in planted[program]["lab_types"].items():
-            changes = {}
-            for arm, lab in ((program, lab_type), ("comparison", None)):
-                lab_sql = "AND a.lab_type = ?" if lab else ""
-                data = np.array([r[0] for r in rows(path, f"""
-                    SELECT avg(o.value) FILTER (WHERE o.year >= ?) - avg(o.value) FILTER (WHERE o.year < ?)
-                    FROM observations o JOIN assignments a USING (unit_id) JOIN units u USING (unit_id)
-                    WHERE o.indicator = 'dropout_rate' AND u.country = ? AND a.program = ? {lab_sql}
-                    GROUP BY o.unit_id""", [info["start_year"], info["start_year"], country, arm]
-                    + ([lab] if lab else []))])
-                changes[arm] = (data.mean(), data.var(ddof=1) / data.size)
-            est = changes[program][0] - changes["comparison"][0]
-            se = math.sqrt(changes[program][1] + changes["comparison"][1])
-            truth = planted[program]["dropout_rate"]["did_points"]
-            assert abs(est - truth) < 4 * se, (program, lab_type, est, se)
-
-    # scores: ICC near the planted 0.18 (one-way ANOVA on comparison schools' pre scores)
-    data = rows(path, """SELECT o.unit_id, o.value FROM observations o JOIN assignments a USING (unit_id)
-                         JOIN units u USING (unit_id) WHERE o.indicator = 'score_math' AND o.wave = 'pre'
-                         AND u.country = 'CO' AND a.program = 'comparison'""")
-    groups: dict[str, list[float]] = {}
-    for unit, value in data:
-        groups.setdefault(unit, []).append(value)
-    sizes = np.array([len(v) for v in groups.values()], dtype=float)
-    means = np.array([np.mean(v) for v in groups.values()])
-    values = np.array([x for v in groups.values() for x in v])
-    n, k = values.size, sizes.size
-    msb = float(np.sum(sizes * (means - values.mean()) ** 2) / (k - 1))
-    msw = float(sum(np.sum((np.array(v) - np.mean(v)) ** 2) for v in groups.values()) / (n - k))
-    n0 = (n - np.sum(sizes ** 2) / n) / (k - 1)
-    icc = (msb - msw) / n0 / ((msb - msw) / n0 + msw)
-    assert 0.08 < icc < 0.30, icc

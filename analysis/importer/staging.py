@@ -1,0 +1,489 @@
+"""Staging: read a file, recognise it and validate every row and value in a private in-memory DuckDB.
+
+Nothing is written anywhere: a preview stages, the commit (``analysis.importer.writing``) writes.
+Rows get their unit resolved and problems named; values are unpivoted, parsed and checked cell by cell.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
+from analysis.db.connect import StoreError
+from analysis.db.schema import OBS_KEY
+from analysis.db.sql import run, scalar
+from analysis.importer import normalise as nz
+from analysis.importer.errors import ImportFailed, file_sha256
+from analysis.importer.layouts import Layout, NotRecognised, recognise
+from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
+from analysis.importer.readers import ReadError, SourceTable, read_into
+from analysis.keys import key_for_import
+from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
+
+MISSING_MARKERS = ("", "na", "n/a", "n.a.", "nd", "n.d.", "s.d.", "sd", "-", "--", ".", "null", "nan",
+                   "#n/a", "#num!", "#div/0!", "#value!", "#ref!", "sin dato", "sin datos")
+
+
+@dataclass
+class Staged:
+    """A validated file waiting in memory to be committed."""
+
+    con: duckdb.DuckDBPyConnection
+    source: SourceTable
+    layout: Layout
+    sha256: str
+    summary: dict = field(default_factory=dict)
+
+
+def stage(path: str | Path, name: str | None = None, layout: Layout | None = None,
+          extra_indicators: pd.DataFrame | None = None,
+          mapping_builder=None, db_path: str | Path | None = None) -> Staged:
+    """Read and validate a file into a fresh in-memory database (nothing is written anywhere).
+
+    ``db_path`` names the database the file is bound for: a student file is refused when that database
+    holds pseudonyms but the key file is missing (a new key would silently break linking)."""
+    path = Path(path)
+    name = name or path.name
+    con = duckdb.connect()
+    run(con, "SET preserve_insertion_order = true")
+    # DuckDB draws a progress bar on stdout for queries over 2 s, which corrupts `import --json`.
+    run(con, "SET enable_progress_bar = false")
+    try:
+        source = read_into(con, path, name)
+    except ReadError as exc:
+        con.close()
+        raise ImportFailed(str(exc)) from exc
+    if source.n_rows == 0:
+        con.close()
+        raise ImportFailed(f"{name}: the file has a header but no data rows")
+    extra = extra_indicators if extra_indicators is not None else pd.DataFrame()
+    extra_codes = set(extra["code"]) if len(extra) else set()
+    try:
+        if mapping_builder is not None:
+            layout = mapping_builder(source)
+        if layout is None:
+            layout = recognise(source.headers, name, source.has_header, source.json_shape, extra_codes)
+    except NotRecognised:
+        con.close()
+        raise
+    staged = Staged(con, source, layout, file_sha256(path))
+    _register_indicators(con, extra)
+    try:
+        _stage_rows(staged, db_path)
+        if layout.target == "observations":
+            _stage_observations(staged)
+        elif layout.target == "roster":
+            _stage_roster(staged)
+        _finish_summary(staged)
+    except duckdb.Error as exc:
+        con.close()
+        raise ImportFailed(f"{name}: could not be staged: {str(exc).splitlines()[0]}") from exc
+    except (KeyError_, StoreError) as exc:
+        con.close()
+        raise ImportFailed(f"{name}: {exc}") from exc
+    return staged
+
+
+def _register_indicators(con: duckdb.DuckDBPyConnection, extra: pd.DataFrame) -> None:
+    rows = [(i.code, i.kind, i.min_value, i.max_value) for i in INDICATOR_BY_CODE.values()]
+    if len(extra):
+        rows += [tuple(r) for r in extra[["code", "kind", "min_value", "max_value"]].itertuples(index=False)]
+    frame = pd.DataFrame(rows, columns=["code", "kind", "min_value", "max_value"]).drop_duplicates("code")
+    con.register("_ind", frame)
+    run(con, "CREATE OR REPLACE TABLE ind AS SELECT code, kind, min_value::DOUBLE AS min_value, "
+             "max_value::DOUBLE AS max_value FROM _ind")
+    con.unregister("_ind")
+
+
+def _col(i: int | None) -> str:
+    return f"c{i}" if i is not None else "NULL::VARCHAR"
+
+
+def _header(staged: Staged, i: int | None) -> str | None:
+    return staged.source.headers[i] if i is not None else None
+
+
+def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
+    """One row per source record with its unit resolved and row-level problems named."""
+    con, lay = staged.con, staged.layout
+    key_cols = list(lay.code_cols)
+    extras = [lay.country_col, lay.unit_type_col, lay.municipality_code_col]
+    key_sql = [f"coalesce({_col(i)}, '') AS k{j}" for j, i in enumerate(key_cols)]
+    key_sql += [f"coalesce({_col(i)}, '') AS x{j}" for j, i in enumerate(extras)]
+    key_names = [f"k{j}" for j in range(len(key_cols))] + [f"x{j}" for j in range(len(extras))]
+    desc = {"name": lay.name_col, "department": lay.department_col, "municipality": lay.municipality_col,
+            "zone": lay.zone_col, "authority": lay.authority_col}
+    year_expr = (year_sql(_col(lay.year_col)) if lay.year_col is not None
+                 else (str(int(lay.year_const)) if lay.year_const is not None else "NULL"))
+    # value columns ride along so that the unpivot reads rows2 alone (no join back to raw on _row)
+    value_cols = "".join(f", c{c}" for c in sorted({v.column for v in lay.values}))
+    # a view, not a copy: rows2 below is its only full reader (issue #6: one pass over raw, not two)
+    run(con, f"""CREATE OR REPLACE VIEW rows AS SELECT _row, {', '.join(key_sql)},
+        {', '.join(f'{_col(i)} AS d_{k}' for k, i in desc.items())},
+        ({year_expr})::INTEGER AS year, {_col(lay.year_col)} AS year_raw,
+        {_col(lay.wave_col)} AS wave_raw, {_col(lay.sex_col)} AS sex_raw,
+        {_col(lay.grade_col)} AS grade_raw, {_col(lay.level_col)} AS level_raw,
+        {_col(lay.student_col)} AS student_raw, {_col(lay.n_col)} AS n_raw,
+        {_col(lay.program_col)} AS program_raw, {_col(lay.lab_type_col)} AS lab_type_raw,
+        {_col(lay.start_year_col)} AS start_year_raw{value_cols}
+        FROM raw""")
+    # A description column absent from the layout is NULL: no need to rank by year to pick its value.
+    # Keys come in order of first appearance, so when two keys name one unit (spellings of a school name
+    # that differ only in spaces) the first in the file gives its name, as a reader would expect.
+    result = con.execute(
+        f"SELECT {', '.join(key_names)}, "
+        + ", ".join(f"arg_max(d_{k}, coalesce(year, 0)) AS d_{k}" if i is not None else f"NULL::VARCHAR AS d_{k}"
+                    for k, i in desc.items())
+        + f" FROM rows GROUP BY {', '.join(key_names)} ORDER BY min(_row)")
+    columns = [c[0] for c in result.description]
+    keymap, units = _resolve_units(lay, columns, result.fetchall(), key_names)
+    con.register("_keymap", keymap)
+    run(con, "CREATE OR REPLACE TABLE keymap AS SELECT * FROM _keymap")
+    con.unregister("_keymap")
+    staged.summary["_units"] = units
+    # categorical columns: distinct raw values -> canonical codes
+    for column, fn in (("wave", nz.wave_code), ("sex", nz.sex_code), ("level", nz.level_code),
+                       ("grade", nz.grade_code)):
+        present = getattr(lay, f"{column}_col") is not None
+        values = ([r[0] for r in con.execute(f"SELECT DISTINCT {column}_raw FROM rows").fetchall()] if present
+                  else [None])
+        frame = pd.DataFrame({"raw": pd.Series(values, dtype="string"),
+                              "val": pd.Series([fn(v) if v is not None and str(v).strip() else None
+                                                for v in values], dtype="string")})
+        con.register("_cat", frame)
+        run(con, f"CREATE OR REPLACE TABLE map_{column} AS SELECT raw, val FROM _cat")
+        con.unregister("_cat")
+    student_key = "NULL::VARCHAR"
+    if lay.student_col is not None:
+        key = key_for_import(db_path)
+        staged.summary["key_fingerprint"] = key_fingerprint(key)
+        student_key = (f"CASE WHEN coalesce(trim(r.student_raw), '') <> '' THEN "
+                       f"{hmac_sql(key, 'r.student_raw')} END")
+    # an absent extra column is '' in every row and every key: joining on it would only cost time
+    present_keys = key_names[:len(key_cols)] + [f"x{j}" for j, i in enumerate(extras) if i is not None]
+    join = " AND ".join(f"r.{k} = km.{k}" for k in present_keys)
+    # n is a count: '1.234' (decimal-comma files) and '1,097' (ICFES) are thousands, not fractions
+    n_expr = (f"coalesce({integer_sql('r.n_raw')}, {number_sql('r.n_raw', '.')})" if lay.n_col is not None
+              else "NULL")
+    h = {k: _header(staged, getattr(lay, f"{k}_col")) for k in ("year", "wave", "sex", "level", "student")}
+    code_header = _header(staged, lay.code_cols[0]) if lay.code_cols else None
+    no_year = "r.year IS NULL" if lay.year_col is not None else "false"
+    bad_wave = "mw.val IS NULL" if lay.wave_col is not None else "false"
+    no_time = "mw.val IS NULL AND r.year IS NULL" if lay.wave_col is not None else "false"
+    no_student = "coalesce(trim(r.student_raw), '') = ''" if lay.student_col is not None else "false"
+    bad_level = ("ml.val IS NULL AND coalesce(trim(r.level_raw), '') <> ''" if lay.level_col is not None
+                 else "false")
+    # categorical columns the layout lacks are NULL: no join (four joins of every row cost ~0.5 s per million)
+    alias = {"wave": "mw", "sex": "ms", "grade": "mg", "level": "ml"}
+    present = [c for c in alias if getattr(lay, f"{c}_col") is not None]
+    val = {c: (f"{alias[c]}.val" if c in present else "NULL::VARCHAR") for c in alias}
+    map_joins = "".join(f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw"
+                        for c in present)
+    # rows2 keeps only what later steps read (the raw text of year, wave, level and student only feeds
+    # problem_value here): at 10 M rows every text column copied costs about a second
+    run(con, f"""CREATE OR REPLACE TABLE rows2 AS SELECT r._row, km.unit_id, r.year, {val["wave"]} AS wave,
+        {val["sex"]} AS sex, r.sex_raw, {val["grade"]} AS grade, coalesce({val["level"]}, 'all') AS level,
+        {student_key} AS student_key, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw,
+        r.start_year_raw{value_cols},
+        CASE
+          WHEN km.problem IS NOT NULL THEN km.problem
+          WHEN {no_year} THEN
+               CASE WHEN coalesce(trim(r.year_raw), '') = '' THEN 'no year' ELSE 'not a year' END
+          WHEN {bad_wave} AND coalesce(trim(r.wave_raw), '') <> ''
+               THEN 'unknown wave (expected pre, post, baseline or endline)'
+          WHEN {no_time} THEN 'neither a year nor a wave'
+          WHEN {no_student} THEN 'no student ID'
+          WHEN {bad_level} THEN 'unknown level (expected ' || ? || ')'
+        END AS row_problem,
+        CASE
+          WHEN km.problem IS NOT NULL THEN ?
+          WHEN {no_year} THEN ?
+          WHEN {bad_wave} THEN ?
+          WHEN {no_student} THEN ?
+          ELSE ?
+        END AS problem_column,
+        CASE
+          WHEN km.problem IS NOT NULL THEN km.raw_code
+          WHEN {no_year} THEN r.year_raw
+          WHEN {bad_wave} THEN r.wave_raw
+          ELSE r.level_raw
+        END AS problem_value
+        FROM rows r JOIN keymap km ON {join}{map_joins}""",
+        [", ".join(LEVELS), code_header, h["year"], h["wave"], h["student"], h["level"]])
+    run(con, "CREATE OR REPLACE TABLE rejects AS SELECT _row AS row_number, problem_column AS column_name, "
+             "problem_value AS raw_value, row_problem AS reason FROM rows2 "
+             "WHERE row_problem IS NOT NULL AND row_problem <> 'total'")
+    # unknown sex values: the row loads without a sex, the cell is reported
+    if lay.sex_col is not None:
+        run(con, "INSERT INTO rejects SELECT _row, ?, sex_raw, 'unknown sex (expected F or M); loaded "
+                 "without sex' FROM rows2 WHERE row_problem IS NULL AND sex IS NULL "
+                 "AND coalesce(trim(sex_raw), '') <> ''", [h["sex"]])
+    if lay.n_col is not None:
+        run(con, "INSERT INTO rejects SELECT _row, ?, n_raw, 'count is not a number; loaded without n' "
+                 "FROM rows2 WHERE row_problem IS NULL AND n IS NULL AND coalesce(trim(n_raw), '') <> ''",
+            [_header(staged, lay.n_col)])
+    staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem = 'total'")
+
+
+def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
+                   key_names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map each distinct key of the file to a unit_id (or a problem) and build the unit rows.
+
+    ``records`` are the distinct keys as fetched tuples (named by ``columns``): a national file holds
+    40,000 schools, so the loop avoids per-row pandas access and memoises the few distinct countries,
+    unit types and zones (issue #6)."""
+    out_keys: list[tuple] = []
+    units: dict[str, dict] = {}
+    nk = len(lay.code_cols)
+    pos = {c: i for i, c in enumerate(columns)}
+    i_parts = [pos[f"k{j}"] for j in range(nk)]
+    i_country, i_type, i_muni = pos["x0"], pos["x1"], pos["x2"]
+    i_desc = [(k, pos[f"d_{k}"]) for k in ("name", "department", "municipality", "zone", "authority")]
+    i_keys = [pos[k] for k in key_names]
+    # the few distinct countries, unit types and zones are normalised once each
+    country_code = functools.cache(nz.country_code)
+    unit_type_code = functools.cache(nz.unit_type_code)
+    zone_code = functools.cache(nz.zone_code)
+    for rec in records:
+        parts = [rec[i] or None for i in i_parts]
+        raw_country, raw_type, raw_muni = rec[i_country] or None, rec[i_type] or None, rec[i_muni] or None
+        d = {k: (rec[i] if isinstance(rec[i], str) and rec[i].strip() else None) for k, i in i_desc}
+        if lay.country:
+            country = lay.country
+        else:
+            country = country_code(raw_country)
+        problem = None
+        if lay.country_col is not None and raw_country and country is None:
+            problem = f"unknown country '{raw_country}' (expected CO or GT)"
+        if lay.unit_type:
+            unit_type = lay.unit_type
+        else:
+            unit_type = unit_type_code(raw_type)
+        if lay.unit_type_col is not None and raw_type and unit_type is None:
+            problem = problem or f"unknown unit type '{raw_type}' (school, municipality or department)"
+        raw_code = " / ".join(p for p in parts if p) or None
+        name = d["name"]
+        parent_code = None
+        code = None
+        if problem is None:
+            if lay.code_kind == "saber2013":
+                base = (parts[0] or "").strip()
+                if not base:
+                    problem = "no unit code"
+                else:
+                    shift = nz.slug(parts[1]) if nk > 1 and parts[1] else ""
+                    code = f"{base}-{shift}" if shift else base
+                    # flexible-calendar (F) programmes test two cohorts a year, one per sitting
+                    if nk > 3 and nz.slug(parts[2]).startswith("F") and parts[3]:
+                        code += f"-S{parts[3].strip()[-1]}"
+                    country, unit_type = "CO", "school"
+                    m = nz.digits(raw_muni)
+                    parent_code = m.zfill(5) if m else None
+                    name = f"{name} ({parts[1].strip().title()})" if name and nk > 1 and parts[1] else name
+            elif lay.code_kind in ("name_municipality", "name_department"):
+                dept_code = nz.co_department_code(parts[-1])
+                country, unit_type = "CO", lay.unit_type
+                if lay.code_kind == "name_department":
+                    code = dept_code
+                    problem = None if code else f"department '{parts[-1]}' is not a Colombian department name"
+                else:
+                    code = nz.co_municipality_code(parts[0], dept_code)
+                    name = nz.co_municipality_name(code) if code else None
+                    problem = None if code else (f"municipality '{parts[0]}' of '{parts[-1]}' is not in "
+                                                 "DANE's list of municipalities")
+            elif lay.code_kind == "saber_name":
+                if not any(parts):
+                    problem = "no unit code"
+                else:
+                    composite = "|".join(nz.slug(p) for p in parts)
+                    code = "S11-" + hashlib.md5(composite.encode()).hexdigest()[:12]
+                    country, unit_type = "CO", "school"
+                    shift = parts[3] if nk > 3 else None
+                    name = f"{name} ({shift.strip()})" if name and shift else name
+            else:
+                code, country, unit_type, problem = nz.normalise_unit(parts[0], country, unit_type)
+        if problem:
+            out_keys.append((*(rec[i] for i in i_keys), None, problem, raw_code))
+            continue
+        zone = zone_code(d["zone"])
+        rows = nz.unit_rows(code, country, unit_type, name=name, department=d["department"],
+                            municipality=d["municipality"], authority=d["authority"],
+                            zone=zone, parent_code=parent_code)
+        for urow in rows:
+            units.setdefault(urow["unit_id"], urow)
+        out_keys.append((*(rec[i] for i in i_keys), unit_id(country, code), None, raw_code))
+    names = [*key_names, "unit_id", "problem", "raw_code"]
+    keymap = pd.DataFrame({c: pd.Series([k[j] for k in out_keys], dtype="string") for j, c in enumerate(names)})
+    unit_frame = pd.DataFrame(list(units.values()),
+                              columns=["unit_id", "country", "unit_type", "code", "name", "parent_id",
+                                       "department", "municipality", "authority", "zone"])
+    return keymap, unit_frame
+
+
+def _stage_observations(staged: Staged) -> None:
+    """Unpivot indicator columns into long observations; reject bad values cell by cell."""
+    con, lay = staged.con, staged.layout
+    if not lay.values:
+        raise ImportFailed(f"{staged.source.name}: no indicator columns to load")
+    cols = sorted({v.column for v in lay.values})
+    sample = {c: [r[0] for r in con.execute(
+        f"SELECT c{c} FROM raw WHERE c{c} IS NOT NULL AND (c{c} LIKE '%,%' OR c{c} LIKE '%.%') "
+        "LIMIT 2000").fetchall()] for c in cols}
+    marks = decide(sample, staged.source.delimiter, lay.decimal)
+    vm = pd.DataFrame([(f"c{v.column}", v.indicator, v.level, staged.source.headers[v.column],
+                        marks[v.column], v.column) for v in lay.values],
+                      columns=["col", "indicator", "level", "header", "mark", "pos"])
+    unknown = sorted(set(vm["indicator"]) - {r[0] for r in con.execute("SELECT code FROM ind").fetchall()})
+    if unknown:
+        raise ImportFailed(f"{staged.source.name}: unknown indicator code(s) {', '.join(unknown)}; define "
+                           "them in the mapping file's [indicators] table")
+    con.register("_vm", vm)
+    run(con, "CREATE OR REPLACE TABLE value_map AS SELECT * FROM _vm")
+    con.unregister("_vm")
+    on = ", ".join(f"c{c}" for c in cols)
+    # One statement unpivots rows2 (which carries the value columns), parses every number, names what is
+    # wrong with it and keeps it all in `obs`; the bad values then move to rejects (issue #6: this took three
+    # full copies: long, a numbered copy of the valid values, and the deletes). No missing marker starts
+    # with a digit, so a byte comparison spares most values the marker test (trim, lower, 20 strings).
+    markers = ", ".join("?" for _ in MISSING_MARKERS)
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT * EXCLUDE (kind, min_value, max_value),
+        CASE WHEN value IS NULL THEN 'not a number'
+             WHEN min_value IS NOT NULL AND value < min_value OR max_value IS NOT NULL AND value > max_value
+               THEN 'outside the valid range of ' || indicator || ' [' || coalesce(min_value::VARCHAR, '')
+                    || ', ' || coalesce(max_value::VARCHAR, '') || ']'
+             WHEN kind = 'binary' AND value NOT IN (0, 1) THEN 'not 0 or 1'
+             WHEN kind = 'likert' AND value <> trunc(value) THEN 'not a whole scale point'
+        END AS reason
+        FROM (WITH u AS (UNPIVOT (SELECT _row, unit_id, student_key, year, wave, level, sex, grade, n, {on}
+                                  FROM rows2 WHERE row_problem IS NULL) ON {on} INTO NAME col VALUE txt)
+        SELECT u._row, u.unit_id, u.student_key, vm.indicator, u.year, u.wave,
+               CASE WHEN vm.level <> 'all' THEN vm.level ELSE u.level END AS level,
+               u.sex, u.grade, u.n, vm.header, u.txt,
+               CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END
+                 AS value, i.kind, i.min_value, i.max_value
+        FROM u JOIN value_map vm ON vm.col = u.col
+        JOIN ind i ON i.code = vm.indicator
+        WHERE (u.txt >= '0' AND u.txt < ':') OR lower(trim(u.txt)) NOT IN ({markers}))""",
+        list(MISSING_MARKERS))
+    if scalar(con, "SELECT count(*) FROM obs WHERE reason IS NOT NULL"):
+        run(con, "INSERT INTO rejects SELECT _row, header, txt, reason FROM obs WHERE reason IS NOT NULL")
+        run(con, "DELETE FROM obs WHERE reason IS NOT NULL")
+    _reject_duplicates(con)
+    if lay.attribute_cols and lay.student_col is not None:
+        parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
+                 f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
+                 for i in lay.attribute_cols]
+        run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
+            list(lay.attribute_cols.values()))
+    _drop_staging_copies(staged)
+
+
+_DUPLICATE = "' (same unit, indicator, year, wave, level, subgroup and student)'"
+
+
+def _reject_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    """Duplicates inside the file: the first occurrence of an observation key loads, later ones are rejected.
+
+    Equal keys have equal hashes, so as many distinct key hashes as values proves there is no duplicate
+    (one 64-bit distinct count: half the cost of grouping by the eight key columns). Otherwise a GROUP BY
+    finds the keys that really occur more than once (a hash collision finds none) and only their rows are
+    numbered (a window over every row sorted the whole file, ~2 s per million rows, to find none)."""
+    key = ", ".join(OBS_KEY)
+    rows, hashes = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM obs").fetchall()[0]
+    if rows == hashes:
+        return
+    same = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
+    # Two columns of one row holding the same observation tie on _row: the rightmost loads, as it always did.
+    run(con, f"""CREATE OR REPLACE TEMP TABLE dup AS SELECT rid, _row, header, txt,
+        first_value(_row) OVER w AS first_row, row_number() OVER w AS occurrence
+        FROM (SELECT o.rowid AS rid, o.* FROM obs o SEMI JOIN (SELECT {key} FROM obs GROUP BY {key}
+              HAVING count(*) > 1) d ON {same}) x
+        JOIN (SELECT header, max(pos) AS pos FROM value_map GROUP BY header) vm USING (header)
+        WINDOW w AS (PARTITION BY {key} ORDER BY _row, vm.pos DESC)""")
+    run(con, f"INSERT INTO rejects SELECT _row, header, txt, 'duplicate of row ' || first_row || {_DUPLICATE} "
+             "FROM dup WHERE occurrence > 1")
+    run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM dup WHERE occurrence > 1)")
+    run(con, "DROP TABLE dup")
+
+
+def _drop_staging_copies(staged: Staged) -> None:
+    """Free the full-size intermediate tables commit() does not read (issue #6: at 10 M rows the staging
+    database held raw, rows, rows2, long and obs at once, 7.5 GB). ``raw`` and ``rows`` stay when the
+    layout carries unit attributes (_write_units reads them)."""
+    run(staged.con, "DROP TABLE IF EXISTS rows2")
+    if not staged.layout.unit_attribute_cols:
+        run(staged.con, "DROP VIEW IF EXISTS rows")
+        run(staged.con, "DROP TABLE IF EXISTS raw")
+
+
+def _stage_roster(staged: Staged) -> None:
+    """Programme assignments: one per unit and programme; blank lab type and start year allowed."""
+    con = staged.con
+    h_program = _header(staged, staged.layout.program_col)
+    h_start = _header(staged, staged.layout.start_year_col)
+    run(con, f"""CREATE OR REPLACE TABLE roster AS SELECT _row, unit_id, trim(program_raw) AS program,
+        nullif(trim(lab_type_raw), '') AS lab_type, ({integer_sql('start_year_raw')})::INTEGER AS start_year,
+        start_year_raw FROM rows2 WHERE row_problem IS NULL""")
+    run(con, "INSERT INTO rejects SELECT _row, ?, program, 'no programme name' FROM roster "
+             "WHERE coalesce(program, '') = ''", [h_program])
+    run(con, "INSERT INTO rejects SELECT _row, ?, start_year_raw, 'start year is not a year between 1990 and "
+             "2100' FROM roster WHERE coalesce(trim(start_year_raw), '') <> '' AND "
+             "(start_year IS NULL OR start_year NOT BETWEEN 1990 AND 2100)", [h_start])
+    run(con, "DELETE FROM roster WHERE coalesce(program, '') = '' OR (coalesce(trim(start_year_raw), '') <> '' "
+             "AND (start_year IS NULL OR start_year NOT BETWEEN 1990 AND 2100))")
+    run(con, "UPDATE roster SET program = 'comparison' WHERE lower(program) IN ('comparison', 'comparacion', "
+             "'comparación', 'control', 'grupo de comparacion', 'grupo de comparación', 'grupo control')")
+    run(con, """CREATE OR REPLACE TABLE roster AS SELECT *, row_number() OVER (PARTITION BY unit_id, program
+        ORDER BY _row) AS occurrence, first_value(_row) OVER (PARTITION BY unit_id, program ORDER BY _row)
+        AS first_row FROM roster""")
+    run(con, "INSERT INTO rejects SELECT _row, ?, program, 'duplicate of row ' || first_row || "
+             "' (same unit and programme)' FROM roster WHERE occurrence > 1", [h_program])
+    run(con, "DELETE FROM roster WHERE occurrence > 1")
+
+
+def _finish_summary(staged: Staged) -> None:
+    con, lay, s = staged.con, staged.layout, staged.summary
+    s.update({
+        "source_name": staged.source.name, "sha256": staged.sha256, "recognized_as": lay.name,
+        "layout": lay.description, "format": staged.source.file_format,
+        "encoding": staged.source.encoding, "delimiter": staged.source.delimiter,
+        "rows_read": staged.source.n_rows,
+        "rows_rejected": scalar(con, "SELECT count(DISTINCT row_number) FROM rejects"),
+        "values_rejected": scalar(con, "SELECT count(*) FROM rejects"),
+        "notes": list(staged.source.notes) + list(lay.notes),
+        "dropped_columns": list(lay.dropped), "ignored_columns": list(lay.ignored),
+        "units_in_file": len(s["_units"]),
+    })
+    if lay.dropped:
+        s["notes"].append("columns naming, locating or contacting people were dropped and not stored: "
+                          + ", ".join(lay.dropped))
+    if lay.target == "observations":
+        s["observations"] = scalar(con, "SELECT count(*) FROM obs")
+        # one value column gives each row at most one observation: no distinct count of 10 M row numbers
+        s["rows_loaded"] = (s["observations"] if len({v.column for v in lay.values}) == 1
+                            else scalar(con, "SELECT count(DISTINCT _row) FROM obs"))
+        s["indicators"] = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM obs ORDER BY 1").fetchall()]
+        s["levels"] = [r[0] for r in con.execute("SELECT DISTINCT level FROM obs ORDER BY 1").fetchall()]
+        s["years"] = [r[0] for r in con.execute(
+            "SELECT DISTINCT year FROM obs WHERE year IS NOT NULL ORDER BY 1").fetchall()]
+        s["waves"] = [r[0] for r in con.execute(
+            "SELECT DISTINCT wave FROM obs WHERE wave IS NOT NULL ORDER BY 1").fetchall()]
+        s["students"] = scalar(con, "SELECT count(DISTINCT student_key) FROM obs")
+    elif lay.target == "roster":
+        s["assignments"] = scalar(con, "SELECT count(*) FROM roster")
+        s["rows_loaded"] = s["assignments"]
+        s["programs"] = [r[0] for r in con.execute("SELECT DISTINCT program FROM roster ORDER BY 1").fetchall()]
+    else:
+        s["rows_loaded"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem IS NULL")
+
+
+def rejects_frame(staged: Staged) -> pd.DataFrame:
+    """The rejected cells and rows of a staged file (row, column, value, reason), in file order."""
+    return staged.con.execute("SELECT * FROM rejects ORDER BY row_number, column_name").df()
+
