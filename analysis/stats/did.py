@@ -38,6 +38,7 @@ __all__ = [
     "WildBootstrapResult",
     "bootstrap_weights",
     "did_ols",
+    "enumerated_weights",
     "pretrend_check",
     "wild_cluster_bootstrap",
     "wild_cluster_bootstrap_p",
@@ -67,6 +68,7 @@ class WildBootstrapResult:
     n_clusters: int
     seed: int | None
     reason: str | None = None
+    enumerated: bool = False  # every distinct weight vector was used: the p-value is exact
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict with stable snake_case keys (for ``pandas.DataFrame([...])``)."""
@@ -78,7 +80,9 @@ class DidResult:
     """One difference-in-differences estimate; ``as_dict()`` gives the stable column names.
 
     ``reason`` codes: 'too_few_clusters' (≤ 3 clusters on a side: p_value, interval and se are NaN),
-    'empty_cell' (a treated/post cell has no observations: everything NaN); None otherwise.
+    'empty_cell' (a treated/post cell has no observations: everything NaN), 'no_variation' (the outcome
+    does not vary within the cells, e.g. a rate that is 0 everywhere: the estimate stands, but se, p,
+    interval and the wild p are NaN, as any of them would come from rounding noise); None otherwise.
     """
 
     estimate: float
@@ -195,10 +199,15 @@ def _prepare(
 
 
 def _cluster_fit(p: _Prepared, col: int, level: float) -> tuple[float, float, float, float, float]:
-    """statsmodels OLS/WLS with CRV1 errors; returns estimate, se, p, ci_low, ci_high (t(G−1))."""
+    """statsmodels OLS/WLS with CRV1 errors; returns estimate, se, p, ci_low, ci_high (t(G−1)).
+
+    se, p and the interval are NaN when the fit leaves no residual variation (:func:`_no_variation`)."""
     model = OLS(p.y, p.x) if p.w is None else WLS(p.y, p.x, weights=p.w)
     res = model.fit(cov_type="cluster", cov_kwds={"groups": p.codes}, use_t=True)
     est = float(res.params[col])
+    if _no_variation(p.y, np.asarray(res.resid)):
+        nan = float("nan")
+        return est, nan, nan, nan, nan
     # a nuisance coefficient's cluster variance can come out slightly negative with very few units per
     # cluster; its sqrt is NaN and only that coefficient's SE is affected, so numpy's warning is noise here
     with np.errstate(invalid="ignore"):
@@ -207,6 +216,13 @@ def _cluster_fit(p: _Prepared, col: int, level: float) -> tuple[float, float, fl
     pval = float(2.0 * stats.t.sf(abs(est / se), dof)) if se > 0 else float("nan")
     crit = float(stats.t.ppf(0.5 + 0.5 * level, dof))
     return est, se, pval, est - crit * se, est + crit * se
+
+
+def _slope_gap(p: _Prepared) -> float:
+    """The interaction coefficient of the (weighted) least-squares fit, without any variance."""
+    sw = np.ones_like(p.y) if p.w is None else np.sqrt(p.w)
+    beta, *_ = np.linalg.lstsq(p.x * sw[:, None], p.y * sw, rcond=None)
+    return float(beta[_DID_COL])
 
 
 def _wmean(y: FloatArray, w: FloatArray | None, mask: npt.NDArray[np.bool_]) -> float:
@@ -245,6 +261,24 @@ def bootstrap_weights(
     raise ValueError(f"unknown bootstrap weight type {kind!r}")
 
 
+def enumerated_weights(n_clusters: int, kind: Literal["rademacher", "webb"]) -> FloatArray:
+    """Every distinct weight vector, one per row: 2^G Rademacher or 6^G Webb vectors (in lexicographic
+    order of the value indices, first cluster slowest). Used instead of random draws whenever there are no
+    more of them than replications, as Stata's ``boottest`` and R's ``fwildclusterboot`` do: the p-value
+    is then exact, not a Monte Carlo estimate (Webb 2014; Roodman et al. 2019, section 3.2)."""
+    values = np.array([-1.0, 1.0]) if kind == "rademacher" else _WEBB_VALUES
+    grids = np.meshgrid(*[np.arange(values.size)] * n_clusters, indexing="ij")
+    return values[np.stack([g.ravel() for g in grids], axis=1)]
+
+
+def _distinct_vectors(n_clusters: int, kind: str) -> int:
+    return (2 if kind == "rademacher" else 6) ** n_clusters
+
+
+def _no_wild(reps: int, kind: str | None, n_clusters: int, seed: int | None, reason: str) -> WildBootstrapResult:
+    return WildBootstrapResult(float("nan"), float("nan"), reps, kind, n_clusters, seed, reason)
+
+
 def wild_cluster_bootstrap(
     x: npt.ArrayLike,
     y: npt.ArrayLike,
@@ -264,8 +298,15 @@ def wild_cluster_bootstrap(
     within a relative 1e-9 count as extreme, so rounding never decides a tie).
     ``codes`` are cluster labels, one per row (draw column j goes to the j-th label in sorted
     order, so the result does not depend on row order). ``weight_type="auto"``
-    uses Webb six-point weights when G < 12, else Rademacher. Vectorised: everything is reduced to
-    cluster sums first, so each replication costs O(G·K), not O(N) (no refit, no loop over B).
+    uses Webb six-point weights when G < 12, else Rademacher. When the weight type has no more distinct
+    vectors than ``reps`` (2^G Rademacher vectors for G ≤ 13 at B = 9,999), all of them are enumerated
+    and the p-value is exact (``reps`` is then their number and ``seed`` None). Vectorised: everything is
+    reduced to cluster sums first, so each replication costs O(G·K), not O(N) (no refit, no loop over B).
+
+    No p-value (NaN, with ``reason``) when: a value is missing ('missing_values'); 3 or fewer clusters
+    carry the tested regressor, or 3 or fewer do not ('too_few_clusters': the clusters where
+    ``x[:, col]`` is non-zero are the treated side of a DiD); or the observed t is undefined because the
+    residuals are all zero ('no_variation': an outcome with no variation within the cells).
     """
     xx = np.asarray(x, dtype=float)
     yy = np.asarray(y, dtype=float)
@@ -278,19 +319,26 @@ def wild_cluster_bootstrap(
         kind = "webb" if n_clusters < WEBB_BELOW else "rademacher"
     else:
         kind = weight_type
-    if n_clusters < 2:
-        return WildBootstrapResult(float("nan"), float("nan"), reps, kind, n_clusters, seed, "too_few_clusters")
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    if np.isnan(yy).any() or np.isnan(xx).any() or np.isnan(w).any() or (g < 0).any():
+        return _no_wild(reps, kind, n_clusters, seed, "missing_values")
+    carrying = np.bincount(g, weights=(xx[:, col] != 0).astype(float), minlength=n_clusters) > 0
+    if min(int(carrying.sum()), int((~carrying).sum())) <= MIN_CLUSTERS_FOR_INFERENCE:
+        return _no_wild(reps, kind, n_clusters, seed, "too_few_clusters")
     sw = np.sqrt(w)
     # unrestricted fit: A = (X'WX)^-1 X'W, beta = A y
     xtwx_inv = np.linalg.inv(xx.T @ (xx * w[:, None]))
     a = xtwx_inv @ (xx * w[:, None]).T  # (k, n)
     beta = a @ yy
     resid = yy - xx @ beta
+    if _no_variation(yy, resid):
+        return _no_wild(reps, kind, n_clusters, seed, "no_variation")
     c = n_clusters / (n_clusters - 1.0) * (n - 1.0) / (n - k)
     a_d = a[col]
     s_obs = np.bincount(g, weights=a_d * resid, minlength=n_clusters)
     t_obs = beta[col] / np.sqrt(c * np.sum(s_obs**2))
+    if not np.isfinite(t_obs):
+        return _no_wild(reps, kind, n_clusters, seed, "no_variation")
     # restricted fit (null imposed): drop column col
     xr = np.delete(xx, col, axis=1)
     beta_r, *_ = np.linalg.lstsq(xr * sw[:, None], yy * sw, rcond=None)
@@ -305,18 +353,26 @@ def wild_cluster_bootstrap(
     # same way: frequent with few treated clusters) is a tie, counted as extreme; a relative 1e-9 keeps
     # rounding in the last digits (which DuckDB's parallel sums vary between runs) from deciding it
     threshold = abs(t_obs) * (1.0 - 1e-9)
-    rng = np.random.default_rng(seed)
-    chunk = _chunk_size(n_clusters)
-    extreme = 0
-    for start in range(0, reps, chunk):  # blocks bound memory (about 32 MB per array)
-        v = bootstrap_weights(rng, min(chunk, reps - start), n_clusters, kind).T  # (G, b)
+
+    def extreme_in(v: FloatArray) -> int:  # v: (G, b)
         cv = cmat @ v  # (k, b): beta* - beta_r
         s = alpha[:, None] * v - dmat @ cv  # (G, b): cluster scores of the bootstrap residuals
         se_b = np.sqrt(c * np.sum(s**2, axis=0))
         with np.errstate(divide="ignore", invalid="ignore"):
             t_b = (base_d + cv[col]) / se_b
         t_b = np.where(np.isnan(t_b), 0.0, t_b)
-        extreme += int(np.count_nonzero(np.abs(t_b) >= threshold))
+        return int(np.count_nonzero(np.abs(t_b) >= threshold))
+
+    if _distinct_vectors(n_clusters, kind) <= reps:
+        every = enumerated_weights(n_clusters, kind)
+        extreme = extreme_in(every.T)
+        return WildBootstrapResult(extreme / every.shape[0], float(t_obs), every.shape[0], kind, n_clusters, None,
+                                   enumerated=True)
+    rng = np.random.default_rng(seed)
+    chunk = _chunk_size(n_clusters)
+    extreme = 0
+    for start in range(0, reps, chunk):  # blocks bound memory (about 32 MB per array)
+        extreme += extreme_in(bootstrap_weights(rng, min(chunk, reps - start), n_clusters, kind).T)
     return WildBootstrapResult(
         p_value=extreme / reps,
         t_stat=float(t_obs),
@@ -325,6 +381,14 @@ def wild_cluster_bootstrap(
         n_clusters=n_clusters,
         seed=seed,
     )
+
+
+def _no_variation(y: FloatArray, resid: FloatArray) -> bool:
+    """True when the fitted model leaves no residual variation (an outcome constant within every cell,
+    0 everywhere included): the cluster-robust variance is then 0 up to rounding, and any t, p or
+    interval would come from rounding noise, not from the data."""
+    scale = float(np.max(np.abs(y))) if y.size else 0.0
+    return bool(np.max(np.abs(resid), initial=0.0) <= 1e-9 * scale)
 
 
 def wild_cluster_bootstrap_p(
@@ -461,6 +525,19 @@ def did_ols(
             **base,
         )
     est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
+    if np.isnan(se):
+        return DidResult(
+            estimate=est,
+            se=nan,
+            ci_low=nan,
+            ci_high=nan,
+            p_value=nan,
+            df=nan,
+            inference_reliable=False,
+            reason="no_variation",
+            **no_wild,
+            **base,
+        )
     run_wild = (
         min(p.n_treated_clusters, p.n_comparison_clusters) < WILD_BOOTSTRAP_BELOW
         if wild_bootstrap is None
@@ -537,8 +614,24 @@ def pretrend_check(
             reason="fewer_than_two_pre_years",
             **base,
         )
-    est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
     if min(p.n_treated_clusters, p.n_comparison_clusters) <= MIN_CLUSTERS_FOR_INFERENCE:
+        # no cluster fit: with as many observations as coefficients (1 unit a side, 2 years) the CRV1
+        # factor (N − 1)/(N − K) divides by zero; the slope gap is still the difference of OLS slopes
+        return PretrendResult(
+            applicable=True,
+            slope_diff=_slope_gap(p),
+            se=nan,
+            ci_low=nan,
+            ci_high=nan,
+            p_value=nan,
+            df=nan,
+            significant=None,
+            inference_reliable=False,
+            reason="too_few_clusters",
+            **base,
+        )
+    est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
+    if np.isnan(se):
         return PretrendResult(
             applicable=True,
             slope_diff=est,
@@ -549,7 +642,7 @@ def pretrend_check(
             df=nan,
             significant=None,
             inference_reliable=False,
-            reason="too_few_clusters",
+            reason="no_variation",
             **base,
         )
     return PretrendResult(

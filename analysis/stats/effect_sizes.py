@@ -49,11 +49,12 @@ def small_sample_correction(n_total: npt.ArrayLike) -> float | FloatArray:
     """Hedges' small-sample factor ω = 1 − 3/(4N − 9) (WWC Handbook v4.1, E.1).
 
     ``n_total`` is N: n1 + n2 for independent groups, the observations in both waves for pre/post.
-    NaN where N < 3 (the factor is not defined).
+    NaN where N <= 3: at N = 3 the factor is exactly 0 (it would turn any difference into g = 0, a
+    confident "no effect"), and below it is negative or undefined.
     """
     n = as_float(n_total)
     with np.errstate(divide="ignore", invalid="ignore"):
-        omega = np.where(n >= 3, 1.0 - 3.0 / (4.0 * n - 9.0), np.nan)
+        omega = np.where(n > 3, 1.0 - 3.0 / (4.0 * n - 9.0), np.nan)
     return scalar_or_array(omega, n_total)
 
 
