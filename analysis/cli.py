@@ -241,6 +241,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_lake(args: argparse.Namespace) -> int:
+    """The canonical tables as a Parquet lake (analysis/lake.py), observations partitioned by country and year."""
+    from analysis.lake import LakeError, export_lake
+
+    try:
+        counts = export_lake(args.out, _db(args), replace=args.replace)
+    except LakeError as exc:
+        raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json({"out": str(args.out), "rows": counts})
+    else:
+        print(f"{counts.get('observations', 0):,} observations and {len(counts) - 1} other tables written to "
+              f"{args.out}")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Put a backup back (the last snapshot by default); --list shows what can be restored."""
     from analysis import backups
@@ -400,6 +416,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="es: also write evidence_es.csv (';' and decimal comma) in the pack; a .csv export uses it")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("export-lake", help="the canonical tables as Parquet, observations partitioned by "
+                                           "country and year (DIR/observations/country=XX/year=YYYY/)")
+    common(p)
+    p.add_argument("--out", required=True, help="an empty folder (created if absent)")
+    p.add_argument("--replace", action="store_true", help="overwrite a folder that is not empty")
+    p.set_defaults(func=cmd_export_lake)
     p = sub.add_parser("rejects", help="show or save the rejected rows of an import")
     common(p)
     p.add_argument("import_id", type=int)
