@@ -257,6 +257,22 @@ def cmd_export_lake(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sign_in_unlock(args: argparse.Namespace) -> int:
+    """Lift the sign-in locks of a public deployment (analysis/throttle.py): one client's, or all."""
+    from analysis import audit
+    from analysis.throttle import SignInThrottle
+
+    throttle = SignInThrottle(_db(args))
+    locks = throttle.locks()
+    lifted = throttle.unlock(args.client)
+    audit.record(_db(args), "unlock", client=args.client or "all", locks=lifted)
+    if args.json:
+        _print_json({"lifted": lifted, "locks_before": sorted(locks)})
+    else:
+        print(f"{lifted} lock(s) lifted" + (f" for client {args.client}" if args.client else ""))
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Put a backup back (the last snapshot by default); --list shows what can be restored."""
     from analysis import backups
@@ -422,6 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="an empty folder (created if absent)")
     p.add_argument("--replace", action="store_true", help="overwrite a folder that is not empty")
     p.set_defaults(func=cmd_export_lake)
+    p = sub.add_parser("sign-in-unlock", help="lift the sign-in locks after failed password attempts "
+                                              "(public deployments)")
+    common(p)
+    p.add_argument("--client", help="one client's pseudonym, as in the audit log (default: every lock)")
+    p.set_defaults(func=cmd_sign_in_unlock)
     p = sub.add_parser("rejects", help="show or save the rejected rows of an import")
     common(p)
     p.add_argument("import_id", type=int)

@@ -25,6 +25,7 @@ import streamlit as st
 from analysis import audit
 from analysis.disclosure import MIN_CELL
 from analysis.privacy import verify_password
+from analysis.throttle import SignInThrottle, Verdict, client_id
 from ui.db import db_path
 from ui.i18n import t
 
@@ -148,17 +149,44 @@ def min_cell() -> int:
         return MIN_CELL
 
 
-def sign_in_with_password(password: str) -> bool:
-    """Grant the role whose configured password matches; audited either way."""
+def _client() -> str:
+    """The client's address pseudonym (one shared bucket where Streamlit knows no address)."""
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        address = None
+    return client_id(address if isinstance(address, str) else None)
+
+
+def sign_in_with_password(password: str) -> Verdict:
+    """Grant the role whose configured password matches, unless the throttle (analysis.throttle) says wait;
+    audited either way. The password is not even checked while the client or the account is held back."""
     conf = settings()
+    throttle, client = SignInThrottle(db_path()), _client()
+    verdict = throttle.check(client)
+    if not verdict.allowed:
+        audit.record(db_path(), "denied", "password:unknown", permission="login", reason=verdict.reason,
+                     client=client)
+        return verdict
     for name, stored in (("admin", conf.admin_password), ("researcher", conf.researcher_password)):
         if stored and verify_password(password, stored):
+            throttle.success(client)
             st.session_state[ROLE_KEY] = name
             st.session_state[ACTOR_KEY] = f"password:{name}"
             audit.record(db_path(), "login", f"password:{name}", role=name)
-            return True
-    audit.record(db_path(), "denied", "password:unknown", permission="login")
-    return False
+            return Verdict(True)
+    after = throttle.failure(client)
+    audit.record(db_path(), "denied", "password:unknown", permission="login", client=client,
+                 **({"reason": after.reason} if after.locked else {}))
+    return Verdict(False, after.wait, after.locked, after.reason or "wrong_password")
+
+
+def _refusal(verdict: Verdict) -> str:
+    if verdict.locked:
+        return t("access.locked", minutes=max(1, round(verdict.wait / 60)))
+    if verdict.reason == "slowed":
+        return t("access.slowed", seconds=max(1, round(verdict.wait)))
+    return t("access.wrong_password")
 
 
 def sign_out() -> None:
@@ -183,9 +211,10 @@ def sidebar() -> None:
             with st.form("access-login"):
                 password = st.text_input(t("access.password"), type="password")
                 if st.form_submit_button(t("access.sign_in"), icon=":material/login:"):
-                    if sign_in_with_password(password):
+                    verdict = sign_in_with_password(password)
+                    if verdict.allowed:
                         st.rerun()
-                    st.error(t("access.wrong_password"))
+                    st.error(_refusal(verdict))
         else:
             st.caption(t("access.no_sign_in"))
         return

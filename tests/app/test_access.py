@@ -154,3 +154,22 @@ def test_cli_prints_a_hash_the_dashboard_accepts():
     short = subprocess.run([sys.executable, "-m", "analysis", "password", "--stdin"], input="corta\n",
                            capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert short.returncode == 1 and short.stderr.strip() == "error: use a password of at least 12 characters"
+
+
+def test_repeated_wrong_passwords_are_slowed_then_even_the_right_one_waits(copy_db, router_active):
+    """Issue 21, item 5: after three failures the form says how long to wait (in the page's language), and
+    while it waits the right password is not even checked; every refusal is audited."""
+    cat = catalogue("es")
+    at = _app("datos", lang="es", secrets=_public_secrets())
+    sign_in = next(b for b in at.button if b.label == cat["access.sign_in"])
+    for guess in ("uno", "dos", "tres"):
+        at.text_input[0].input(guess)
+        sign_in.click().run()
+    assert any(e.value.startswith("Demasiados intentos fallidos: espere ") for e in at.error)
+    at.text_input[0].input(ADMIN_PASSWORD)
+    next(b for b in at.button if b.label == cat["access.sign_in"]).click().run()
+    assert not at.file_uploader  # still public
+    assert any(e.value.startswith("Demasiados intentos fallidos") for e in at.error)
+    log = entries(copy_db)
+    assert [e.get("reason") for e in log[-1:]] == ["slowed"] and log[-1]["action"] == "denied"
+    assert ADMIN_PASSWORD not in json.dumps(log)
