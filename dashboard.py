@@ -1,13 +1,16 @@
 """LabLens router: page config, language, navigation — nothing else (docs/DESIGN.md, "Architecture")."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import access
 from ui.i18n import LANGUAGES, browser_language, t
 
-# a Material icon, not an emoji: Streamlit loads its emoji catalogue (1 s) to check an emoji favicon, on
-# the first view of every process (issue #6)
-st.set_page_config(page_title="LabLens", page_icon=":material/biotech:", layout="wide")
+# a file served by this server: an emoji makes Streamlit load its emoji catalogue (1 s) on every process's first
+# view, and a Material icon favicon is fetched from an internet font host (nothing LabLens shows may need one)
+st.set_page_config(page_title="LabLens", page_icon=str(Path(__file__).parent / "ui" / "static" / "favicon.png"),
+                   layout="wide")
 
 with st.sidebar:
     st.selectbox(t("nav.language"), LANGUAGES, index=LANGUAGES.index(browser_language()), key="lang",
