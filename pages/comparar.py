@@ -26,7 +26,8 @@ by = pick("filter.group_by", view.group_options(indicator), key="agrupar", place
 value = pick("filter.group_value", group_values(by, indicator) if by else [], key="grupo",
              placeholder_key="filter.all_students", help_text=t("filter.group_value_help"), container=c3,
              disabled=not by)
-st.caption(t("compare.indicator_caption", label=fmt.indicator_label(indicator, indicators()), code=indicator))
+st.caption(t("compare.indicator_caption", label=fmt.md(fmt.indicator_label(indicator, indicators())),
+             code=indicator))
 
 st.subheader(t("compare.effects_title"))
 with st.spinner(t("loading")):
@@ -37,7 +38,8 @@ if effects:
     view.evidence_row(outcome, by)
     marks_legend()
 
-scope = (t("compare.scope_group", field=fmt.field_label(by), value=fmt.group_label(by, value)) if by and value
+scope = (t("compare.scope_group", field=fmt.md(fmt.field_label(by)), value=fmt.md(fmt.group_label(by, value)))
+         if by and value
          else t("compare.scope_all"))
 
 st.subheader(t("compare.means_title"))

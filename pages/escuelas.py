@@ -23,7 +23,8 @@ indicator = pick("filter.indicator", options, key="indicador", container=c1,
                  help_text=t("filter.indicator_help"))
 program = pick("filter.programme", programme_names(), key="programa", container=c2,
                placeholder_key="filter.all_programmes")
-st.caption(t("compare.indicator_caption", label=fmt.indicator_label(indicator, indicators()), code=indicator))
+st.caption(t("compare.indicator_caption", label=fmt.md(fmt.indicator_label(indicator, indicators())),
+             code=indicator))
 
 st.subheader(t("schools.caterpillar_title"))
 st.caption(t("schools.caterpillar_caption"))
@@ -48,13 +49,13 @@ if school is None:
     st.info(t("schools.pick_one"), icon=":material/school:")
     st.stop()
 info = view.profile(school)
-st.markdown(f"#### {fmt.text(info['name'])}")
+st.markdown(f"#### {fmt.md(info['name'])}")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("col.program"), fmt.programme(info["program"]))
 c2.metric(t("col.lab_type"), fmt.text(info["lab_type"]))
 c3.metric(t("col.start_year"), "—" if fmt.is_missing(info["start_year"]) else str(int(info["start_year"])))
 c4.metric(t("col.zone"), "—" if fmt.is_missing(info["zone"]) else fmt.group_label("zone", info["zone"]))
-st.caption(" · ".join(fmt.text(x) for x in (school, info["municipality"], info["department"],
+st.caption(" · ".join(fmt.md(x) for x in (school, info["municipality"], info["department"],
                                             fmt.country(info["country"]), info["authority"])))
 left, right = st.columns([1, 2])
 with left:
@@ -63,7 +64,7 @@ with left:
     result = view.school_result(outcome, school)
     if result:
         kind = result.get("effect_size_kind")
-        st.markdown(f"**{t('schools.result_title', indicator=fmt.indicator_label(indicator, indicators()))}**")
+        st.markdown(f"**{t('schools.result_title', indicator=fmt.md(fmt.indicator_label(indicator, indicators())))}**")
         if result.get("reliability") == "suppressed":
             st.markdown(fmt.reliability("suppressed"))
         else:

@@ -42,13 +42,13 @@ else:
     columns = st.columns(min(len(overview), 4))
     for i, row in enumerate(overview.itertuples(index=False)):
         with columns[i % len(columns)], st.container(border=True):
-            st.markdown(f"##### {fmt.programme(row.program)}")
+            st.markdown(f"##### {fmt.md(fmt.programme(row.program))}")
             st.caption(fmt.country(row.country))
             st.metric(t("home.units"), number(row.units))
             students, k = int(row.students), access.min_cell()
             st.metric(t("home.students"), f"<{k}" if 0 < students < k else number(students))
             lab_types = row.lab_types if isinstance(row.lab_types, str) and row.lab_types else "—"
-            st.caption(t("home.lab_types", types=lab_types))
+            st.caption(t("home.lab_types", types=fmt.md(lab_types)))
     st.caption(t("home.overview_caption"))
     shown = suppress_counts(overview, ["students"], access.min_cell())
     shown["students"] = [v if isinstance(v, str) else number(v) for v in shown["students"]]

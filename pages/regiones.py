@@ -26,9 +26,10 @@ design = pick("filter.design", view.DESIGNS, key="diseno", default=view.DESIGNS[
               help_text=t("filter.design_help"))
 program = pick("filter.programme", programme_names(), key="programa", container=c4,
                placeholder_key="filter.all_programmes")
-st.caption(t("compare.indicator_caption", label=fmt.indicator_label(indicator, indicators()), code=indicator))
+st.caption(t("compare.indicator_caption", label=fmt.md(fmt.indicator_label(indicator, indicators())),
+             code=indicator))
 
-st.subheader(t("regions.ranked_title", level=fmt.field_label(level)))
+st.subheader(t("regions.ranked_title", level=fmt.md(fmt.field_label(level))))
 with st.spinner(t("loading")):
     outcome, used, fell_back = view.results(indicator, level, design, program)
 if fell_back:

@@ -69,3 +69,11 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees of a Markdown source: CommonMark backslash escapes removed (ui.format.md
+    escapes every text from the data)."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.format import md
 from ui.i18n import current_language, t
 from ui.tables import MAX_ROWS, table
 
@@ -35,7 +36,7 @@ def show(c: Chart | None, *, key: str) -> None:
         st.info(t("chart.no_data"), icon=":material/info:")
         return
     st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=PLOTLY_CONFIG)
-    st.caption(c.summary)
+    st.caption(md(c.summary))
     if c.table is None:
         return
     if len(c.table) <= MAX_ROWS:

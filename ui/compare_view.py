@@ -287,7 +287,7 @@ def evidence_row(outcome: Outcome, by: str | None) -> None:
         rows = frame[frame["program"] == prog]
         r = rows.iloc[0]
         with col:
-            st.markdown(f"**{prog}** {fmt.evidence_badge(r.get('evidence'))}")
+            st.markdown(f"**{fmt.md(fmt.programme(prog))}** {fmt.evidence_badge(r.get('evidence'))}")
             reasons = fmt.reasons(r.get("evidence_reasons"), ",".join(str(f) for f in rows["flags"].dropna()))
             if reasons:
                 st.caption(t("compare.checks", reasons=reasons))

@@ -36,6 +36,24 @@ def text(value: object) -> str:
     return "—" if is_missing(value) or value == "" else str(value)
 
 
+# CommonMark lets a backslash escape any ASCII punctuation; these are the ones that start Markdown,
+# Streamlit directives (:red[...], :material/x:), LaTeX ('$') or HTML ('<', '&')
+_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&=])")
+# GFM autolinks a bare http://, www. or e-mail address even when its punctuation is escaped: an invisible
+# word joiner (U+2060) inside the marker keeps it from being recognised, and the text from being a link
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+WORD_JOINER = "\u2060"
+
+
+def md(value: object) -> str:
+    """A text from the data (a name, a label, an attribute value), shown literally wherever Streamlit renders
+    Markdown: every Markdown, directive and HTML character escaped, autolinks broken by an invisible word
+    joiner, line breaks folded into spaces (a heading or list cannot start inside it). '—' when missing."""
+    shown = " ".join(text(value).split())
+    shown = _AUTOLINK.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], shown)
+    return _MARKDOWN_CHARS.sub(r"\\\1", shown)
+
+
 def num(value: object, decimals: int = 2) -> str:
     """A number in the session's convention, '—' when missing."""
     return "—" if is_missing(value) else number(float(value), decimals)

@@ -55,11 +55,11 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
     """One programme's card: a metric per domain with its interval, EEF months, marks and badge."""
     info = indicators()
     with st.container(border=True):
-        st.markdown(f"#### {program}")
+        st.markdown(f"#### {fmt.md(fmt.programme(program))}")
         st.caption(fmt.country(country))
         for domain, (code, frame) in results.items():
             row = _row(frame, program, country)
-            label = t(f"home.headline.{domain}", indicator=fmt.indicator_label(code, info))
+            label = t(f"home.headline.{domain}", indicator=fmt.md(fmt.indicator_label(code, info)))
             if row is None or fmt.is_missing(row.get("effect_size")):
                 st.metric(label, "—")
                 reason = fmt.reliability(row.get("reliability")) if row else ""

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.figures import PROGRAMME_COLORS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shown
 from ui.i18n import catalogue
 
 RAW_KEY = "⟦"
@@ -220,7 +220,7 @@ def test_achievements_page_lists_sentences_with_numbers(lang):
     text = _common(at, lang, "page.achievements")
     cat = catalogue(lang)
     ci = cat["plain.interval"].split("{")[0]
-    sentences = [m.value for m in at.markdown if ci in m.value]
+    sentences = [shown(m.value) for m in at.markdown if ci in shown(m.value)]
     assert len(sentences) >= 8  # programmes x (scores, motivation, rates)
     for sentence in sentences:
         assert NUMBER.search(sentence), sentence
