@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.store import open_db
+from analysis.db.connect import open_db
 
 #: The canonical tables, in the order they are written; observations are partitioned.
 LAKE_TABLES = ("meta", "indicators", "units", "unit_attributes", "assignments", "imports", "observations",

@@ -11,8 +11,8 @@ import pytest
 
 from analysis.cli import main
 from analysis.compare import compare
+from analysis.db.connect import open_db
 from analysis.lake import LakeError, export_lake, open_lake
-from analysis.store import open_db
 
 OBS = "SELECT {cols} FROM observations ORDER BY ALL"
 KEY = "unit_id, student_key, indicator, year, wave, level, sex, grade, value, n, import_id"
