@@ -145,7 +145,8 @@ def assign(frame: pd.DataFrame, options: Options, frame_sha256: str | None = Non
               .agg(schools=("t", "size"), treated=("t", "sum")).reset_index())
     codes = "\n".join(frame["unit_code"]).encode("utf-8")
     record = {
-        "seed": options.seed, "frame_file": frame_file, "frame_sha256": frame_sha256,
+        "seed": options.seed, "country": ",".join(sorted(frame["country"].dropna().unique())),
+        "frame_file": frame_file, "frame_sha256": frame_sha256,
         "eligible_sha256": hashlib.sha256(codes).hexdigest(), "schools": len(frame),
         "treated": int(treated.sum()), "comparison": int((~treated).sum()),
         "strata": [{"stratum": r.stratum, "schools": int(r.schools), "treated": int(r.treated)}

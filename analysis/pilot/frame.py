@@ -190,14 +190,31 @@ def observed_icc(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame
         msw = float(g["ss"].sum() / (total - k))
         n0 = (total - (n ** 2).sum() / total) / (k - 1)
         icc = (msb - msw) / (msb + (n0 - 1) * msw) if msb + (n0 - 1) * msw > 0 else float("nan")
+        sd = float(np.sqrt((g["ss"].sum() + (n * (g["mean"] - grand) ** 2).sum()) / (total - 1)))
         label = f"year {int(year)}" + (f", wave {wave}" if wave else "")
         rows.append({"country": country, "indicator": indicator, "year": int(year), "wave": wave or None,
                      "icc": icc, "schools": k, "students": int(total), "mean_students_per_school": total / k,
+                     "mean": grand, "sd": sd,
                      "msb": msb, "msw": msw, "n0": n0,
                      "source": _describe(country, indicator, k, int(total), label)
                      + "; one-way ANOVA estimator (Donner 1986)"})
     return pd.DataFrame(rows, columns=["country", "indicator", "year", "wave", "icc", "schools", "students",
-                                       "mean_students_per_school", "msb", "msw", "n0", "source"])
+                                       "mean_students_per_school", "mean", "sd", "msb", "msw", "n0", "source"])
+
+
+def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+    """Mean and SD across schools of a yearly school rate (rows without `student_key`), per country and year:
+    the SD that turns a school-level MDES into percentage points."""
+    rows = con.execute(
+        "SELECT u.country, o.year, count(*) AS schools, avg(o.value) AS mean, stddev_samp(o.value) AS sd "
+        "FROM observations o JOIN units u USING (unit_id) WHERE o.indicator = ? AND o.student_key IS NULL "
+        "AND o.level = 'all' AND u.unit_type = 'school' GROUP BY ALL HAVING count(*) >= 2 ORDER BY ALL",
+        [indicator]).df()
+    rows["indicator"] = indicator
+    rows["source"] = [_describe(c, indicator, int(k), 0, f"year {int(y)}").replace(": 0 students in", ":")
+                      + "; school rates" for c, y, k in zip(rows["country"], rows["year"], rows["schools"],
+                                                              strict=True)]
+    return rows[["country", "indicator", "year", "schools", "mean", "sd", "source"]]
 
 
 def prepost_correlation(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
