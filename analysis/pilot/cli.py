@@ -179,9 +179,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
         source, digest = Path(args.frame).name, frame.file_sha256(args.frame)
     schools = frame.apply_where(schools, args.where)
     if digest is None:  # the frame read from the database: hash its canonical CSV
-        import hashlib
-
-        digest = hashlib.sha256(schools.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+        digest = frame.frame_digest(schools)
     options = assign.Options(seed=args.seed, strata=tuple(s.strip() for s in args.strata.split(",") if s.strip()),
                              treated_share=None if args.treated is not None else args.treated_share,
                              treated=args.treated, pairs_on=args.pairs_on, program=args.program,
@@ -223,24 +221,9 @@ def _observed(code: str, country: str, db: str | None) -> dict:
     except StoreError:
         return {}
     try:
-        icc = frame.observed_icc(con, code)
-        r2 = frame.prepost_correlation(con, code)
-        rates = frame.observed_school_rates(con, code)
+        return frame.observed_values(con, code, country)
     finally:
         con.close()
-    found: dict = {}
-
-    def pick(df):
-        mine = df[df["country"].isin(country.split(","))]
-        return (mine if len(mine) else df).iloc[-1] if len(df) else None
-
-    if (row := pick(icc)) is not None:
-        found.update(icc=float(row["icc"]), icc_source=row["source"], sd=float(row["sd"]), mean=float(row["mean"]))
-    if (row := pick(r2)) is not None:
-        found.update(r2_students=float(row["r2_students"]), r2_schools=float(row["r2_schools"]))
-    if (row := pick(rates)) is not None:
-        found.update(sd=float(row["sd"]), mean=float(row["mean"]), icc_source=row["source"])
-    return found
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

@@ -49,6 +49,11 @@ def _read_text_table(path: Path) -> pd.DataFrame:
     raise ValueError(f"{path}: cannot read the file as UTF-8 or Windows-1252 text")
 
 
+def frame_digest(frame: pd.DataFrame) -> str:
+    """sha256 of a frame's canonical CSV (UTF-8, '\\n'): the identity of a frame read from the database."""
+    return hashlib.sha256(frame.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+
+
 def frame_from_directory(path: str | Path) -> pd.DataFrame:
     """Schools of a MINEDUC directory file (`establecimientos.csv` layout: CODIGO DD-MM-NNNN-NN,
     DEPARTAMENTO, MUNICIPIO, AREA, SECTOR, NIVEL, STATUS ...), one row per school code, sorted by code.
@@ -251,3 +256,22 @@ def prepost_correlation(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.Da
                      + "; students linked across the two waves"})
     return pd.DataFrame(rows, columns=["country", "indicator", "pre", "post", "r", "r2_students", "r2_schools",
                                        "schools", "students", "source"])
+
+
+def observed_values(con: duckdb.DuckDBPyConnection, indicator: str, country: str = "GT") -> dict:
+    """The latest observed ICC (with its source, SD and mean), pre/post R² and school-rate SD / mean of an
+    indicator, preferring ``country`` (comma-separated codes) and else any country: what a plan or a power
+    calculation can use instead of a guess. Empty when the database holds none."""
+    found: dict = {}
+
+    def pick(df: pd.DataFrame) -> pd.Series | None:
+        mine = df[df["country"].isin(country.split(","))]
+        return (mine if len(mine) else df).iloc[-1] if len(df) else None
+
+    if (row := pick(observed_icc(con, indicator))) is not None:
+        found.update(icc=float(row["icc"]), icc_source=row["source"], sd=float(row["sd"]), mean=float(row["mean"]))
+    if (row := pick(prepost_correlation(con, indicator))) is not None:
+        found.update(r2_students=float(row["r2_students"]), r2_schools=float(row["r2_schools"]))
+    if (row := pick(observed_school_rates(con, indicator))) is not None:
+        found.update(sd=float(row["sd"]), mean=float(row["mean"]), icc_source=row["source"])
+    return found
