@@ -78,7 +78,8 @@ def choices(label: str, labels: Mapping[str, str], *, key: str, default: Sequenc
 
 
 def amount(container, label_key: str, key: str, value: float | int | None, lo: float | int, hi: float | int,
-           step: float | int, fmt: str | None = None, help_key: str | None = None):
+           step: float | int, fmt: str | None = None, help_key: str | None = None, disabled: bool = False):
     """A number bound to the URL (``?key=value``: language-free); integers when value and bounds are."""
     return container.number_input(t(label_key), min_value=lo, max_value=hi, value=value, step=step, key=key,
-                                  bind="query-params", format=fmt, help=t(help_key) if help_key else None)
+                                  bind="query-params", format=fmt, help=t(help_key) if help_key else None,
+                                  disabled=disabled)

@@ -50,41 +50,40 @@ class Design:
                 "power": self.power, "two_tailed": self.two_tailed, "base_rate": self.base_rate}
 
 
+# field, label key, URL key, default, minimum, maximum, step, format, help key: two to a row (stacked on a phone)
+NUMBERS = [
+    ("schools", "pilot.power.schools", "escuelas", 60, 4, 100_000, 1, None, "pilot.power.schools_help"),
+    ("target", "pilot.power.target", "mdes_objetivo", 0.25, 0.01, 5.0, 0.01, "%.2f", "pilot.power.target_help"),
+    ("students", "pilot.power.students", "estudiantes", 20, 1, 10_000, 1, None, None),
+    ("icc", "pilot.power.icc", "cci", 0.20, 0.0, 0.99, 0.01, "%.3f", "pilot.power.icc_help"),
+    ("treated_share", "pilot.power.share", "proporcion", 0.50, 0.05, 0.95, 0.05, "%.2f", "pilot.power.share_help"),
+    ("r2_students", "pilot.power.r2_students", "r2_est", 0.0, 0.0, 0.99, 0.05, "%.3f", "pilot.power.r2_help"),
+    ("r2_schools", "pilot.power.r2_schools", "r2_esc", 0.0, 0.0, 0.99, 0.05, "%.3f", "pilot.power.r2_help"),
+    ("covariates", "pilot.power.covariates", "covariables", 0, 0, 50, 1, None, "pilot.power.covariates_help"),
+    ("blocks", "pilot.power.blocks", "bloques", 1, 1, 500, 1, None, "pilot.power.blocks_help"),
+    ("alpha", "pilot.power.alpha", "alfa", 0.05, 0.001, 0.5, 0.01, "%.3f", None),
+    ("power", "pilot.power.power", "potencia", 0.80, 0.5, 0.99, 0.05, "%.2f", None),
+]
+
+
 def inputs() -> Design:
-    """The URL-bound inputs, short ones two to a row (they stack on a phone)."""
+    """The URL-bound inputs. Both the schools and the target stay on the page (and in the link); the one the
+    mode does not use is greyed out."""
     mode = choice(t("pilot.power.mode"), {"mdes": t("pilot.power.mode_mdes"), "schools": t("pilot.power.mode_schools")},
                   key="modo", default="mdes", radio=True)
-    a, b = st.columns(2)
-    if mode == "mdes":
-        schools = amount(a, "pilot.power.schools", "escuelas", 60, 4, 100_000, 1,
-                         help_key="pilot.power.schools_help")
-        target = 0.25
-    else:
-        target = amount(a, "pilot.power.target", "mdes_objetivo", 0.25, 0.01, 5.0, 0.01, "%.2f",
-                      "pilot.power.target_help")
-        schools = 60
-    students = amount(b, "pilot.power.students", "estudiantes", 20, 1, 10_000, 1)
-    a, b = st.columns(2)
-    icc = amount(a, "pilot.power.icc", "cci", 0.20, 0.0, 0.99, 0.01, "%.3f", "pilot.power.icc_help")
-    share = amount(b, "pilot.power.share", "proporcion", 0.50, 0.05, 0.95, 0.05, "%.2f", "pilot.power.share_help")
-    a, b = st.columns(2)
-    r2_students = amount(a, "pilot.power.r2_students", "r2_est", 0.0, 0.0, 0.99, 0.05, "%.3f", "pilot.power.r2_help")
-    r2_schools = amount(b, "pilot.power.r2_schools", "r2_esc", 0.0, 0.0, 0.99, 0.05, "%.3f", "pilot.power.r2_help")
-    a, b = st.columns(2)
-    covariates = amount(a, "pilot.power.covariates", "covariables", 0, 0, 50, 1, help_key="pilot.power.covariates_help")
-    blocks = amount(b, "pilot.power.blocks", "bloques", 1, 1, 500, 1, help_key="pilot.power.blocks_help")
-    a, b = st.columns(2)
-    alpha = amount(a, "pilot.power.alpha", "alfa", 0.05, 0.001, 0.5, 0.01, "%.3f")
-    target_power = amount(b, "pilot.power.power", "potencia", 0.80, 0.5, 0.99, 0.05, "%.2f")
-    one_tailed = st.checkbox(t("pilot.power.one_tailed"), key="una_cola", bind="query-params",
-                             help=t("pilot.power.one_tailed_help"))
+    values: dict = {}
+    for i, (field, label, key, default, lo, hi, step, fmt_, help_key) in enumerate(NUMBERS):
+        if i % 2 == 0:
+            row = st.columns(2)
+        unused = (field == "schools" and mode != "mdes") or (field == "target" and mode == "mdes")
+        values[field] = amount(row[i % 2], label, key, default, lo, hi, step, fmt_, help_key, disabled=unused)
+    one_tailed = row[1].checkbox(t("pilot.power.one_tailed"), key="una_cola", bind="query-params",
+                                 help=t("pilot.power.one_tailed_help"))
     binary = st.checkbox(t("pilot.power.binary"), key="binario", bind="query-params", help=t("pilot.power.binary_help"))
-    base_rate = None
-    if binary:
-        base_rate = amount(st, "pilot.power.base_rate", "tasa_base", 10.0, 0.1, 99.9, 0.5, "%.1f") / 100
-    return Design(mode, int(schools), float(target), float(students), float(icc), float(share), float(r2_students),
-                  float(r2_schools), int(covariates), float(alpha), float(target_power), not one_tailed,
-                  int(blocks) if blocks and blocks > 1 else None, base_rate)
+    base_rate = amount(st, "pilot.power.base_rate", "tasa_base", 10.0, 0.1, 99.9, 0.5, "%.1f") / 100 if binary else None
+    blocks = int(values.pop("blocks"))
+    return Design(mode=mode, **{f: int(v) if f in ("schools", "covariates") else float(v) for f, v in values.items()},
+                  two_tailed=not one_tailed, blocks=blocks if blocks > 1 else None, base_rate=base_rate)
 
 
 def solve(d: Design) -> PowerResult:
