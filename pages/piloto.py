@@ -108,6 +108,8 @@ if assignment is not None:
     st.markdown(f"**{t('pilot.balance.title')}**")
     st.caption(assign_view.balance_summary(assignment))
     table(assign_view.balance_table(assignment))
+    with st.expander(t("pilot.assign.school_list")):
+        table(view.school_list(frame.schools, assignment.roster))
     st.caption(t("pilot.assign.roster_sha", sha=record["roster_sha256"]))
     a, b = st.columns(2)
     a.download_button(t("pilot.assign.roster_download"), data=assignment.roster_csv, file_name="roster.csv",

@@ -173,6 +173,13 @@ def _latest(frame: pd.DataFrame, country: str) -> pd.Series | None:
     return (mine if len(mine) else frame).iloc[-1] if len(frame) else None
 
 
+def _period(year: object, wave: object) -> str:
+    """'2025 (después)': a year and its wave in words (waves 'pre'/'post' are codes)."""
+    if wave in ("pre", "post"):
+        wave = t(f"period.{wave}").lower()
+    return f"{int(year)}" + (f" ({wave})" if wave else "")
+
+
 def observed(indicator: str, country: str) -> dict | None:
     """The latest ICC and pre/post R² of ``indicator`` (the frame's country first) with their source in words."""
     icc, r2 = _observed(_signature(), indicator)
@@ -180,7 +187,7 @@ def observed(indicator: str, country: str) -> dict | None:
     if row is None:
         return None
     label = observed_options().get(indicator, indicator)
-    period = f"{int(row['year'])}" + (f" ({row['wave']})" if row["wave"] else "")
+    period = _period(row["year"], row["wave"])
     out = {"icc": max(0.0, round(float(row["icc"]), 3)),
            "icc_text": t("pilot.observed.icc", icc=number(float(row["icc"]), 3), indicator=label,
                          country=fmt.country(row["country"]), students=number(int(row["students"])),
@@ -193,7 +200,8 @@ def observed(indicator: str, country: str) -> dict | None:
         out["r2_text"] = t("pilot.observed.r2", r2_students=number(out["r2_students"], 3),
                            r2_schools=number(out["r2_schools"], 3), r=number(float(prepost["r"]), 3), indicator=label,
                            country=fmt.country(prepost["country"]), students=number(int(prepost["students"])),
-                           schools=number(int(prepost["schools"])), pre=prepost["pre"], post=prepost["post"])
+                           schools=number(int(prepost["schools"])), pre=_period(*prepost["pre"].partition(" ")[::2]),
+                           post=_period(*prepost["post"].partition(" ")[::2]))
     return out
 
 
@@ -209,7 +217,7 @@ def observed_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[["country", "year", "wave", "icc", "schools", "students", "mean_students_per_school"]].copy()
     out["country"] = out["country"].map(fmt.country)
     out["year"] = out["year"].astype(str)
-    out["wave"] = out["wave"].fillna("—")
+    out["wave"] = [t(f"period.{w}") if w in ("pre", "post") else w or "—" for w in out["wave"]]
     out["icc"] = out["icc"].astype(float).round(3)
     out["mean_students_per_school"] = out["mean_students_per_school"].astype(float).round(1)
     return out.rename(columns=lambda c: t(f"pilot.obs_col.{c}"))

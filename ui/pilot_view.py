@@ -120,7 +120,8 @@ def filters(schools: pd.DataFrame) -> dict[str, list[str]]:
     for i, (field, key, labels) in enumerate(specs):
         if i % 2 == 0:
             row = st.columns(2)
-        value = choice(t(f"pilot.filter.{field}"), labels, key=key, container=row[i % 2])
+        value = choice(t(f"pilot.filter.{field}"), labels, key=key, container=row[i % 2],
+                       placeholder=t(f"pilot.filter.all_{field}"))
         if value:
             where[field] = [value]
     return where
@@ -151,6 +152,18 @@ def counts(schools: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out.astype({c: int for c in ("schools", "rural", "urban")}).rename(columns=names)
 
 
+def school_list(schools: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+    """The drawn roster with each school's name and place, programme schools first, headers in words."""
+    names = schools.set_index("unit_code")[["name", "department", "municipality", "zone"]]
+    out = roster[["unit_code", "program"]].join(names, on="unit_code")
+    out = out.assign(_last=out["program"].eq("comparison")).sort_values(["_last", "unit_code"], kind="stable")
+    out["zone"] = out["zone"].map(zone_label)
+    out["program"] = out["program"].map(fmt.programme)
+    columns = {"unit_code": t("pilot.col.code"), "name": t("pilot.col.name"), "department": t("col.department"),
+               "municipality": t("col.municipality"), "zone": t("col.zone"), "program": t("pilot.col.group")}
+    return out[list(columns)].rename(columns=columns)
+
+
 def summary(schools: pd.DataFrame) -> str:
     rural = int(schools["zone"].eq("rural").sum())
     return t("pilot.frame_summary", schools=number(len(schools)), departments=number(schools["department"].nunique()),
@@ -168,9 +181,10 @@ def department_chart(schools: pd.DataFrame) -> Chart:
         fig.add_trace(go.Bar(y=ordered[dept], x=ordered[column], orientation="h", name=zone_label(zone),
                              marker={"color": ZONE_COLORS[zone]},
                              hovertemplate="%{y}: %{x} " + zone_label(zone).lower() + "<extra></extra>"))
-    fig.update_layout(barmode="stack", xaxis={"title": {"text": t("pilot.col.schools")}},
-                      yaxis={"automargin": True})
     figures.style(fig, lang(), height=max(260, 110 + 24 * len(table)))
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"}, yaxis={"automargin": True},
+                      xaxis={"title": {"text": t("pilot.col.schools")}, "tickformat": ",d",
+                             "dtick": 1 if int(table[total].max()) <= 8 else None})
     top = table.iloc[0]
     text = t("pilot.chart.departments_summary", departments=number(len(table)), top=top[dept],
              n=number(int(top[total])), total=number(len(schools)))

@@ -4,6 +4,7 @@ the design."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -15,7 +16,7 @@ from analysis.catalog import INDICATOR_BY_CODE
 from analysis.pilot import assign, power
 from analysis.pilot import frame as pilot_frame
 from analysis.store import open_db
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_real_data
 from ui.i18n import catalogue
 
 LANGS = ["es", "en"]
@@ -179,3 +180,31 @@ def test_url_round_trip():
     assert {"cci", "r2_est", "r2_esc"} <= set(params)  # the observed values, one click, now in the link
     assert float(params["cci"]) == at.number_input(key="cci").value
     assert params["semilla"] == "314" and params["escuelas"] == "44"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_uploaded_mineduc_directory_is_the_frame(lang, downloads):
+    """The real MINEDUC directory uploaded (stored nowhere), filtered in the URL: the counts and the draw are
+    the core's on the same file, and the record names the file's sha256."""
+    path = require_real_data() / "guatemala" / "mineduc_establecimientos_diversificado_raw_noPII.csv"
+    data = path.read_bytes()
+    params = {"fuente": "file", "departamento": "Quiché", "zona": "rural", "estado": "abierta", "semilla": "17",
+              "estratos": "municipality"}
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    for key, value in {"lang": lang, **params}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/piloto.py").run()
+    at.file_uploader[0].set_value((path.name, data, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    frame = pilot_frame.apply_where(pilot_frame.frame_from_directory(path), "department=Quiché,zone=rural,"
+                                    "status=abierta")
+    cat = catalogue(lang)
+    counts = next(d.value for d in at.dataframe if cat["col.municipality"] in d.value.columns)
+    assert set(counts[cat["col.department"]]) == {"Quiché"}
+    assert int(counts[cat["pilot.col.schools"]].sum()) == len(frame) > 0
+    core = assign.assign(frame, assign.Options(seed=17, strata=("municipality",), treated_share=0.5))
+    assert downloads["roster.csv"]() == core.roster_csv()
+    record = json.loads(downloads["assignment.json"]())
+    assert record["frame_sha256"] == hashlib.sha256(data).hexdigest() and record["frame_file"] == path.name
+    assert record["options"]["where"] == "department=Quiché,zone=rural,status=abierta"
