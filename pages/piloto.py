@@ -10,68 +10,22 @@ import streamlit as st
 from ui import pilot_assign as assign_view
 from ui import pilot_power as power_view
 from ui import pilot_view as view
-from ui.charts import show
 from ui.i18n import current_language, number, t
 from ui.layout import page_header
-from ui.pilot_inputs import amount, choice, choices
+from ui.pilot_inputs import amount, choices
 from ui.tables import table
 
 page_header("page.pilot", "pilot.intro")
 
 # --- 1. sampling frame ---------------------------------------------------------------------------------------
 st.header(t("pilot.step1"))
-sources = view.source_labels()
-source = choice(t("pilot.source"), sources, key="fuente", default=next(iter(sources)), radio=True)
-schools, file_name, sha256 = view.load(source)
-frame = None
-if schools is not None:
-    where = view.filters(schools)
-    eligible = view.apply(schools, where)
-    if eligible is not None:
-        frame = view.Frame(eligible, source, file_name, sha256 or view.pilot_frame.frame_digest(eligible),
-                           view.where_text(where))
-        st.markdown(view.summary(eligible))
-        show(view.department_chart(eligible), key="pilot-departments")
-        st.markdown(f"**{t('pilot.counts_title')}**")
-        table(view.counts(eligible, ["department", "municipality"]))
+frame = view.frame_step()
 
 # --- 2. power ------------------------------------------------------------------------------------------------
 st.header(t("pilot.step2"))
 st.caption(t("pilot.power.intro"))
-country = source[3:] if source.startswith("db_") else "GT"
-observable = power_view.observed_options()
-if observable:
-    with st.container(border=True):
-        code = choice(t("pilot.observed.indicator"), observable, key="indicador_obs",
-                      default="score_math" if "score_math" in observable else next(iter(observable)))
-        seen = power_view.observed(code, country)
-        if seen is None:
-            st.caption(t("pilot.observed.none"))
-        else:
-            st.markdown(seen["icc_text"])
-            if "r2_text" in seen:
-                st.markdown(seen["r2_text"])
-            st.button(t("pilot.observed.use"), on_click=power_view.use_observed, args=(seen,),
-                      icon=":material/input:", key="pilot-use-observed")
-            with st.expander(t("pilot.observed.all")):
-                table(power_view.observed_table(seen["table"]))
-design = power_view.inputs()
-try:
-    result = power_view.solve(design)
-except ValueError as exc:
-    st.warning(t("pilot.power.error", reason=str(exc)), icon=":material/warning:")
-    result = None
-if result is not None:
-    st.success(power_view.sentence(design, result), icon=":material/target:")
-    cells = st.columns(4)
-    for cell, (label, value) in zip(cells, power_view.metrics(result), strict=True):
-        cell.metric(label, value)
-    if result.mdes_points is not None:
-        st.caption(t("pilot.power.points_note"))
-    if frame is not None and result.schools > len(frame.schools):
-        st.warning(t("pilot.power.frame_too_small", schools=number(result.schools),
-                     eligible=number(len(frame.schools))), icon=":material/warning:")
-    show(power_view.curve_chart(design, result), key="pilot-curve")
+power_view.observed_box(frame.country if frame else "GT")
+design, result = power_view.power_step(len(frame.schools) if frame else None)
 
 # --- 3. random assignment ------------------------------------------------------------------------------------
 st.header(t("pilot.step3"))
@@ -133,7 +87,7 @@ else:
     else:
         lang = current_language()
         seen = assign_view.observed_values(codes, assignment.record)
-        st.caption(t("pilot.plan.values", students=number(design.students), alpha=number(design.alpha, 3),
+        st.caption(t("pilot.plan.values", students=number(design.students), alpha=number(design.alpha, 3).rstrip("0"),
                      power=number(100 * design.power)))
         a, b = st.columns(2)
         for box, kind, mime in ((a, "md", "text/markdown"), (b, "html", "text/html")):

@@ -14,11 +14,12 @@ from analysis.pilot import frame as pilot_frame
 from analysis.pilot import power
 from analysis.pilot.power import PowerResult
 from ui import format as fmt
-from ui.charts import Chart, lang
+from ui.charts import Chart, lang, show
 from ui.db import cursor
 from ui.i18n import number, t
 from ui.loaders import TTL, _signature, indicators
 from ui.pilot_inputs import amount, choice
+from ui.tables import table
 
 CURVE_COLOR, POINT_COLOR = "#0072B2", "#D55E00"  # Okabe–Ito blue and vermillion
 URL_KEYS = {"icc": "cci", "r2_students": "r2_est", "r2_schools": "r2_esc"}
@@ -221,3 +222,44 @@ def observed_table(frame: pd.DataFrame) -> pd.DataFrame:
     out["icc"] = out["icc"].astype(float).round(3)
     out["mean_students_per_school"] = out["mean_students_per_school"].astype(float).round(1)
     return out.rename(columns=lambda c: t(f"pilot.obs_col.{c}"))
+
+
+def observed_box(country: str) -> None:
+    """The ICC and R² observed in the database for a chosen indicator, their source, and one click to use them."""
+    options = observed_options()
+    if not options:
+        return
+    with st.container(border=True):
+        code = choice(t("pilot.observed.indicator"), options, key="indicador_obs",
+                      default="score_math" if "score_math" in options else next(iter(options)))
+        seen = observed(code, country)
+        if seen is None:
+            st.caption(t("pilot.observed.none"))
+            return
+        st.markdown(seen["icc_text"])
+        if "r2_text" in seen:
+            st.markdown(seen["r2_text"])
+        st.button(t("pilot.observed.use"), on_click=use_observed, args=(seen,), icon=":material/input:",
+                  key="pilot-use-observed")
+        with st.expander(t("pilot.observed.all")):
+            table(observed_table(seen["table"]))
+
+
+def power_step(eligible: int | None) -> tuple[Design, PowerResult | None]:
+    """Step 2 drawn: the inputs, the result in words and numbers, and the power curve."""
+    design = inputs()
+    try:
+        result = solve(design)
+    except ValueError as exc:
+        st.warning(t("pilot.power.error", reason=str(exc)), icon=":material/warning:")
+        return design, None
+    st.success(sentence(design, result), icon=":material/target:")
+    for cell, (label, value) in zip(st.columns(4), metrics(result), strict=True):
+        cell.metric(label, value)
+    if result.mdes_points is not None:
+        st.caption(t("pilot.power.points_note"))
+    if eligible is not None and result.schools > eligible:
+        st.warning(t("pilot.power.frame_too_small", schools=number(result.schools), eligible=number(eligible)),
+                   icon=":material/warning:")
+    show(curve_chart(design, result), key="pilot-curve")
+    return design, result

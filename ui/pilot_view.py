@@ -15,12 +15,13 @@ import streamlit as st
 from analysis import figures
 from analysis.pilot import frame as pilot_frame
 from ui import format as fmt
-from ui.charts import Chart, lang
+from ui.charts import Chart, lang, show
 from ui.db import cursor, db_path
 from ui.filters import pick_many
 from ui.i18n import catalogue, current_language, number, t
 from ui.loaders import TTL, _signature, sql
 from ui.pilot_inputs import choice
+from ui.tables import table
 
 UPLOAD_LIMIT_MB = 50
 # Okabe–Ito, never the programme colours (MiLab is orange): bluish green for rural, sky blue for urban
@@ -36,6 +37,10 @@ class Frame:
     file_name: str
     sha256: str
     where: str | None
+
+    @property
+    def country(self) -> str:
+        return self.source[3:] if self.source.startswith("db_") else "GT"
 
 
 @st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
@@ -183,6 +188,7 @@ def department_chart(schools: pd.DataFrame) -> Chart:
                              hovertemplate="%{y}: %{x} " + zone_label(zone).lower() + "<extra></extra>"))
     figures.style(fig, lang(), height=max(260, 110 + 24 * len(table)))
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"}, yaxis={"automargin": True},
+                      margin={"t": 50},
                       xaxis={"title": {"text": t("pilot.col.schools")}, "tickformat": ",d",
                              "dtick": 1 if int(table[total].max()) <= 8 else None})
     top = table.iloc[0]
@@ -190,3 +196,21 @@ def department_chart(schools: pd.DataFrame) -> Chart:
              n=number(int(top[total])), total=number(len(schools)))
     return Chart(fig, alt=t("pilot.chart.departments_alt", departments=number(len(table))), summary=text,
                  table=table)
+
+
+def frame_step() -> Frame | None:
+    """Step 1 drawn: source, filters, summary, chart and counts; the eligible schools or None."""
+    sources = source_labels()
+    source = choice(t("pilot.source"), sources, key="fuente", default=next(iter(sources)), radio=True)
+    schools, file_name, sha256 = load(source)
+    if schools is None:
+        return None
+    where = filters(schools)
+    eligible = apply(schools, where)
+    if eligible is None:
+        return None
+    st.markdown(summary(eligible))
+    show(department_chart(eligible), key="pilot-departments")
+    st.markdown(f"**{t('pilot.counts_title')}**")
+    table(counts(eligible, ["department", "municipality"]))
+    return Frame(eligible, source, file_name, sha256 or pilot_frame.frame_digest(eligible), where_text(where))
