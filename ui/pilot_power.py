@@ -65,6 +65,7 @@ NUMBERS = [
     ("alpha", "pilot.power.alpha", "alfa", 0.05, 0.001, 0.5, 0.01, "%.3f", None),
     ("power", "pilot.power.power", "potencia", 0.80, 0.5, 0.99, 0.05, "%.2f", None),
 ]
+ADVANCED = 7  # NUMBERS from here on sit in the "more options" expander
 
 
 def inputs() -> Design:
@@ -73,13 +74,19 @@ def inputs() -> Design:
     mode = choice(t("pilot.power.mode"), {"mdes": t("pilot.power.mode_mdes"), "schools": t("pilot.power.mode_schools")},
                   key="modo", default="mdes", radio=True)
     values: dict = {}
-    for i, (field, label, key, default, lo, hi, step, fmt_, help_key) in enumerate(NUMBERS):
-        if i % 2 == 0:
-            row = st.columns(2)
-        unused = (field == "schools" and mode != "mdes") or (field == "target" and mode == "mdes")
-        values[field] = amount(row[i % 2], label, key, default, lo, hi, step, fmt_, help_key, disabled=unused)
-    one_tailed = row[1].checkbox(t("pilot.power.one_tailed"), key="una_cola", bind="query-params",
-                                 help=t("pilot.power.one_tailed_help"))
+
+    def grid(where, specs: list[tuple]) -> None:
+        for i, (field, label, key, default, lo, hi, step, fmt_, help_key) in enumerate(specs):
+            if i % 2 == 0:
+                row = where.columns(2)
+            unused = (field == "schools" and mode != "mdes") or (field == "target" and mode == "mdes")
+            values[field] = amount(row[i % 2], label, key, default, lo, hi, step, fmt_, help_key, disabled=unused)
+
+    grid(st, NUMBERS[:ADVANCED])
+    more = st.expander(t("pilot.power.more"))  # covariates, blocks, α, power and tails: defaults suit most pilots
+    grid(more, NUMBERS[ADVANCED:])
+    one_tailed = more.checkbox(t("pilot.power.one_tailed"), key="una_cola", bind="query-params",
+                               help=t("pilot.power.one_tailed_help"))
     binary = st.checkbox(t("pilot.power.binary"), key="binario", bind="query-params", help=t("pilot.power.binary_help"))
     base_rate = amount(st, "pilot.power.base_rate", "tasa_base", 10.0, 0.1, 99.9, 0.5, "%.1f") / 100 if binary else None
     blocks = int(values.pop("blocks"))
