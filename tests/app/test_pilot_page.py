@@ -208,3 +208,17 @@ def test_uploaded_mineduc_directory_is_the_frame(lang, downloads):
     record = json.loads(downloads["assignment.json"]())
     assert record["frame_sha256"] == hashlib.sha256(data).hexdigest() and record["frame_file"] == path.name
     assert record["options"]["where"] == "department=Quiché,zone=rural,status=abierta"
+
+
+def test_translated_choices_survive_a_change_of_language():
+    """Zone and strata are kept as codes: switching Español → English keeps them (a bound label would not)."""
+    at = _run("es", fuente="db_CO", zona="rural", estratos="zone", modo="schools")  # Colombia: both zones
+    assert at.selectbox(key="_pilot_zona").value == "rural"
+    at.selectbox(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == catalogue("en")["page.pilot"]
+    assert at.selectbox(key="_pilot_zona").value == "rural"
+    assert at.multiselect(key="_pilot_estratos").value == ["zone"]
+    assert at.radio(key="_pilot_modo").value == "schools"
+    assert at.radio(key="_pilot_fuente").value == "db_CO"
+    assert at.selectbox(key="_pilot_zona").options == ["Rural", "Urban"]

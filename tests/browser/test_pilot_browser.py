@@ -65,10 +65,22 @@ def _number_input(page, label: str):
     return page.locator("[data-testid=stNumberInput]").filter(has_text=label).first.locator("input")
 
 
+def _selected(page, label: str) -> str:
+    """The value a selectbox shows, found by its label."""
+    box = page.locator("[data-testid=stSelectbox]").filter(has_text=label).first
+    return box.locator("input").first.input_value() or box.inner_text()
+
+
 def test_typed_inputs_reach_the_url_and_come_back(browser, app_url):
     page = _open(browser, f"{app_url}/piloto?lang=en", 1440, 900)
     try:
         page.wait_for_selector(CHART, timeout=60_000)
+        # a translated choice keeps its code in the URL ('rural', 'schools'), whatever the language
+        page.locator("[data-testid=stSelectbox]").filter(has_text="Zone").first.click()
+        page.get_by_role("option", name="Rural").click()
+        page.wait_for_function("() => location.search.includes('zona=rural')", timeout=30_000)
+        page.get_by_text("Target effect → schools needed").click()
+        page.wait_for_function("() => location.search.includes('modo=schools')", timeout=30_000)
         for label, value in (("Public seed", "4242"), ("Students tested per school", "30")):
             box = _number_input(page, label)
             box.fill(value)
@@ -76,7 +88,7 @@ def test_typed_inputs_reach_the_url_and_come_back(browser, app_url):
             page.wait_for_function(f"() => location.search.includes('{value}')", timeout=30_000)
         page.locator("[data-testid=stDownloadButton]").first.wait_for(timeout=60_000)
         url = page.url
-        assert "semilla=4242" in url and "estudiantes=30" in url, url
+        assert all(p in url for p in ("semilla=4242", "estudiantes=30", "zona=rural", "modo=schools")), url
     finally:
         page.close()
     again = _open(browser, url, 1440, 900)
@@ -84,6 +96,8 @@ def test_typed_inputs_reach_the_url_and_come_back(browser, app_url):
         again.locator("[data-testid=stDownloadButton]").first.wait_for(timeout=60_000)
         assert _number_input(again, "Public seed").input_value() == "4242"
         assert _number_input(again, "Students tested per school").input_value() == "30"
-        assert "public seed **4242**".replace("**", "") in again.inner_text("[data-testid=stMain]")
+        main = again.inner_text("[data-testid=stMain]")
+        assert "public seed 4242" in main and "schools are needed" in main
+        assert "Rural" in _selected(again, "Zone")
     finally:
         again.close()
