@@ -28,10 +28,18 @@ def strata_labels() -> dict[str, str]:
     return {f: t(f"field.{f}").capitalize() for f in STRATA_FIELDS}
 
 
+def strata_fields(chosen: list[str]) -> tuple[str, ...]:
+    """The chosen strata in a fixed order (the draw never depends on the order of clicks), a municipality
+    always within its department: Guatemala has municipalities of the same name in two departments (La
+    Libertad, San José...), which stratifying by name alone would merge."""
+    wanted = set(chosen) | ({"department"} if "municipality" in chosen else set())
+    return tuple(f for f in STRATA_FIELDS if f in wanted)
+
+
 def options(strata: list[str], design: Design, treated: int | None, seed: int, program: str,
             lab_type: str | None, start_year: int | None, where: str | None) -> pilot_assign.Options:
     """The draw's options: the share of step 2 unless a number of treated schools is given."""
-    return pilot_assign.Options(seed=seed, strata=tuple(strata),
+    return pilot_assign.Options(seed=seed, strata=strata_fields(strata),
                                 treated_share=None if treated else design.treated_share, treated=treated or None,
                                 program=program or "MiLab", lab_type=lab_type or None, start_year=start_year,
                                 where=where)

@@ -91,7 +91,7 @@ def load(source: str) -> tuple[pd.DataFrame | None, str, str | None]:
 
 
 def value_label(field: str, value: str) -> str:
-    """A directory category in words ('oficial' -> 'Oficial (pública)'); unknown values as written."""
+    """A directory category in words ('oficial' -> 'Oficial (público)'); unknown values as written."""
     key = f"pilot.value.{field}.{value.replace(' ', '_')}"
     return catalogue(current_language()).get(key) or value[:1].upper() + value[1:]
 

@@ -125,7 +125,7 @@ def downloads(monkeypatch) -> dict:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_assignment_preview_is_the_core_draw(lang, demo_db, downloads):
-    at = _run(lang, semilla="2026", estratos="department,zone", programa="MiLab", anio_inicio="2027")
+    at = _run(lang, semilla="2026", estratos="zone,department", programa="MiLab", anio_inicio="2027")
     options = assign.Options(seed=2026, strata=("department", "zone"), treated_share=0.5, start_year=2027)
     core = assign.assign(_demo_frame(demo_db), options)
     cat = catalogue(lang)
@@ -203,7 +203,8 @@ def test_uploaded_mineduc_directory_is_the_frame(lang, downloads):
     counts = next(d.value for d in at.dataframe if cat["col.municipality"] in d.value.columns)
     assert set(counts[cat["col.department"]]) == {"Quiché"}
     assert int(counts[cat["pilot.col.schools"]].sum()) == len(frame) > 0
-    core = assign.assign(frame, assign.Options(seed=17, strata=("municipality",), treated_share=0.5))
+    # a municipality is stratified within its department (two departments have a "La Libertad")
+    core = assign.assign(frame, assign.Options(seed=17, strata=("department", "municipality"), treated_share=0.5))
     assert downloads["roster.csv"]() == core.roster_csv()
     record = json.loads(downloads["assignment.json"]())
     assert record["frame_sha256"] == hashlib.sha256(data).hexdigest() and record["frame_file"] == path.name
