@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, wait_for_app
+from tests.conftest import require_real_data
 
 CHART = "[data-testid=stPlotlyChart]"
 TITLES = {"es": "Diseño del piloto", "en": "Pilot design"}
@@ -101,3 +102,22 @@ def test_typed_inputs_reach_the_url_and_come_back(browser, app_url):
         assert "Rural" in _selected(again, "Zone")
     finally:
         again.close()
+
+
+def test_uploaded_directory_on_a_phone(browser, app_url):
+    """The real MINEDUC directory uploaded on a phone: 22 departments, status and sector filters, no overflow."""
+    path = require_real_data() / "guatemala" / "mineduc_establecimientos_diversificado_raw_noPII.csv"
+    width, height = SIZES["phone"]
+    page = _open(browser, f"{app_url}/piloto?lang=es&fuente=file&zona=rural&estado=abierta&semilla=7", width, height)
+    try:
+        page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
+        page.locator("[data-testid=stDownloadButton]").first.wait_for(timeout=90_000)
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+        main = page.inner_text("[data-testid=stMain]")
+        assert "escuelas elegibles en 22 departamentos" in main and "Estado del establecimiento" in main
+        widths = _overflow(page)
+        assert widths["doc"] <= widths["screen"] + 1 and widths["main"] <= widths["mainClient"] + 1, widths
+        _screenshot(page, "piloto-directorio-es-phone", width)
+    finally:
+        page.close()
