@@ -477,6 +477,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("password", help="hash a sign-in password for .streamlit/secrets.toml (public deployments)")
     p.add_argument("--stdin", action="store_true", help="read the password from standard input, not a prompt")
     p.set_defaults(func=cmd_password)
+
+    from analysis.pilot.cli import add_parser as add_pilot_parser  # pilot power|icc|assign|plan
+
+    add_pilot_parser(sub)
     return parser
 
 

@@ -1,0 +1,277 @@
+"""The sampling frame (schools eligible for the pilot) and design values observed in the database.
+
+This is the only module of `analysis.pilot` that opens the database (`open_db`) or borrows the importer's
+normalisation (department, municipality and zone as an import would store them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.catalog import INDICATOR_BY_CODE
+from analysis.importer.normalise import GT_SCHOOL, fold_name, unit_rows, zone_code
+from analysis.store import open_db
+
+FRAME_COLUMNS = ["country", "unit_type", "unit_code", "name", "department", "department_code", "municipality",
+                 "municipality_code", "zone", "sector", "level", "status"]
+# directory columns (folded) kept as frame columns; any numeric enrolment column is kept as `enrolment`
+_DIRECTORY = {"codigo": "unit_code", "establecimiento": "name", "departamento": "department",
+              "municipio": "municipality", "area": "zone", "sector": "sector", "nivel": "level", "status": "status"}
+_ENROLMENT = ("matricula", "inscritos", "alumnos", "estudiantes", "enrolment", "enrollment")
+
+
+def connect(db: str | Path | None) -> duckdb.DuckDBPyConnection:
+    """The published database, read-only."""
+    return open_db(db)
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes (the frame file named in the assignment record)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_text_table(path: Path) -> pd.DataFrame:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return pd.read_csv(path, dtype=str, sep=None, engine="python", encoding=encoding,
+                               keep_default_na=False, skip_blank_lines=True)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError(f"{path}: cannot read the file as UTF-8 or Windows-1252 text")
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """sha256 of a frame's canonical CSV (UTF-8, '\\n'): the identity of a frame read from the database."""
+    return hashlib.sha256(frame.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+
+
+def frame_from_directory(path: str | Path) -> pd.DataFrame:
+    """Schools of a MINEDUC directory file (`establecimientos.csv` layout: CODIGO DD-MM-NNNN-NN,
+    DEPARTAMENTO, MUNICIPIO, AREA, SECTOR, NIVEL, STATUS ...), one row per school code, sorted by code.
+
+    Department, municipality and zone are normalised as the importer stores them in `units`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"frame file {path} does not exist")
+    raw = _read_text_table(path) if path.suffix.lower() != ".xlsx" else pd.read_excel(path, dtype=str)
+    folded = {fold_name(c).replace(" ", "_"): c for c in raw.columns}
+    if "codigo" not in folded or "departamento" not in folded:
+        raise ValueError(f"{path.name}: not a MINEDUC school directory (needs CODIGO and DEPARTAMENTO columns; "
+                         f"found {', '.join(map(str, raw.columns[:8]))})")
+    frame = pd.DataFrame({new: raw[folded[old]].astype(str).str.strip() if old in folded else None
+                          for old, new in _DIRECTORY.items()})
+    enrol = next((folded[k] for k in folded if k.startswith(_ENROLMENT)), None)
+    if enrol is not None:
+        frame["enrolment"] = pd.to_numeric(raw[enrol].str.replace(r"[\s.,](?=\d{3}\b)", "", regex=True),
+                                           errors="coerce")
+    frame = frame[frame["unit_code"].str.upper().str.match(GT_SCHOOL.pattern)].copy()
+    frame["unit_code"] = frame["unit_code"].str.upper()
+    frame = frame.sort_values("unit_code", kind="stable").drop_duplicates("unit_code", keep="first")
+    units = [unit_rows(c, "GT", "school", name=n, department=d, municipality=m, zone=zone_code(z))[0]
+             for c, n, d, m, z in zip(frame["unit_code"], frame["name"], frame["department"],
+                                      frame["municipality"], frame["zone"], strict=True)]
+    frame["department"] = [u["department"] for u in units]
+    frame["municipality"] = [u["municipality"] for u in units]
+    frame["zone"] = [u["zone"] for u in units]
+    frame["municipality_code"] = [u["parent_id"].split("-", 1)[1] if u["parent_id"] else None for u in units]
+    frame["department_code"] = frame["municipality_code"].str[:2]
+    frame["country"], frame["unit_type"] = "GT", "school"
+    for col in ("sector", "level", "status"):
+        frame[col] = frame[col].str.lower().replace("", None)
+    extra = [c for c in frame.columns if c not in FRAME_COLUMNS]
+    return frame[FRAME_COLUMNS + extra].reset_index(drop=True)
+
+
+def frame_from_db(con: duckdb.DuckDBPyConnection, country: str = "GT", baseline: str | None = None) -> pd.DataFrame:
+    """Schools of the database's `units` table (with their directory attributes sector, level/nivel, status),
+    the students observed per school and, with ``baseline`` (an indicator code), its school mean in the
+    school's first year and wave with data. Sorted by code."""
+    units = con.execute(
+        "SELECT country, unit_type, code AS unit_code, name, department, municipality, "
+        "split_part(parent_id, '-', 2) || CASE WHEN country = 'GT' THEN '-' || split_part(parent_id, '-', 3) "
+        "ELSE '' END AS municipality_code, zone, unit_id FROM units "
+        "WHERE unit_type = 'school' AND country = ? ORDER BY code", [country]).df()
+    if units.empty:
+        raise ValueError(f"the database has no schools of country {country}: import the school directory first")
+    units["department_code"] = units["municipality_code"].str[:2]
+    attrs = con.execute("SELECT unit_id, lower(name) AS name, lower(value) AS value FROM unit_attributes "
+                        "WHERE name IN ('sector', 'nivel', 'level', 'status')").df()
+    attrs["name"] = attrs["name"].replace({"nivel": "level"})
+    wide = attrs.drop_duplicates(["unit_id", "name"]).pivot(index="unit_id", columns="name", values="value")
+    units = units.merge(wide, how="left", left_on="unit_id", right_index=True)
+    for col in ("sector", "level", "status"):
+        if col not in units:
+            units[col] = None
+    counts = con.execute("SELECT unit_id, count(DISTINCT student_key) AS students_observed FROM observations "
+                         "WHERE student_key IS NOT NULL GROUP BY unit_id").df()
+    units = units.merge(counts, how="left", on="unit_id")
+    units["students_observed"] = units["students_observed"].fillna(0).astype(int)
+    if baseline:
+        base = con.execute(
+            "WITH cells AS (SELECT unit_id, year, wave, avg(value) AS mean, "
+            "row_number() OVER (PARTITION BY unit_id ORDER BY year, wave) AS k FROM observations "
+            "WHERE indicator = ? AND level = 'all' GROUP BY unit_id, year, wave) "
+            "SELECT unit_id, mean AS baseline FROM cells WHERE k = 1", [baseline]).df()
+        units = units.merge(base, how="left", on="unit_id")
+    extra = [c for c in units.columns if c not in FRAME_COLUMNS and c != "unit_id"]
+    return units[FRAME_COLUMNS + extra].sort_values("unit_code", kind="stable").reset_index(drop=True)
+
+
+def parse_where(text: str | None) -> dict[str, list[str]]:
+    """'zone=rural,department=Quiché|Sololá' -> {'zone': ['rural'], 'department': ['Quiché', 'Sololá']}."""
+    if not text:
+        return {}
+    out: dict[str, list[str]] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"--where: '{part.strip()}' is not FIELD=VALUE (e.g. zone=rural,department=Quiché)")
+        key, value = (s.strip() for s in part.split("=", 1))
+        out.setdefault(key.lower(), []).extend(v.strip() for v in value.split("|") if v.strip())
+    return out
+
+
+def apply_where(frame: pd.DataFrame, where: dict[str, list[str]] | str | None) -> pd.DataFrame:
+    """Keep the schools matching every condition: values compared accent- and case-insensitively;
+    department and municipality also by code ('14', '14-01'); zone also in Spanish ('rural', 'urbana')."""
+    conditions = parse_where(where) if isinstance(where, str) or where is None else where
+    keep = np.ones(len(frame), dtype=bool)
+    for key, values in conditions.items():
+        if key not in frame.columns:
+            fields = ", ".join(c for c in frame.columns if frame[c].dtype == object)
+            raise ValueError(f"--where: the frame has no field '{key}' (fields: {fields})")
+        wanted = {fold_name(v) for v in values} | {fold_name(zone_code(v)) for v in values if zone_code(v)}
+        match = frame[key].map(lambda x: fold_name(x) if isinstance(x, str) else "").isin(wanted).to_numpy().copy()
+        if key in ("department", "municipality"):
+            codes = frame[f"{key}_code"].fillna("")
+            match = match | codes.isin(values).to_numpy() | codes.isin([v.zfill(2) for v in values]).to_numpy()
+        if not match.any():
+            seen = sorted({str(x) for x in frame.loc[keep, key].dropna()})[:12]
+            raise ValueError(f"--where: no school has {key} = {'|'.join(values)} "
+                             f"(values present: {', '.join(seen) or 'none'})")
+        keep &= match
+    return frame[keep].reset_index(drop=True)
+
+
+# --- design values observed in the database -------------------------------------------------------------
+
+def _describe(country: str, indicator: str, schools: int, students: int, years: str) -> str:
+    label = INDICATOR_BY_CODE[indicator].label_en if indicator in INDICATOR_BY_CODE else indicator
+    place = {"CO": "Colombia", "GT": "Guatemala"}.get(country, country)
+    return (f"{label} ({indicator}) in {place}: {students:,} students in {schools:,} schools, {years}, "
+            "from the LabLens database")
+
+
+def observed_icc(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+    """The ICC of a student-level indicator across schools, per country, year and wave: the one-way ANOVA
+    estimator (Donner 1986) (MSB - MSW) / (MSB + (n0 - 1) MSW), n0 = (N - sum n_i²/N) / (k - 1).
+
+    Rows of `observations` with a `student_key`, level 'all'; one row per country x year x wave with at
+    least two schools, with `source` saying where the value comes from."""
+    cells = con.execute(
+        "SELECT u.country, o.year, coalesce(o.wave, '') AS wave, o.unit_id, count(*) AS n, avg(o.value) AS mean, "
+        "coalesce(var_pop(o.value), 0) * count(*) AS ss FROM observations o JOIN units u USING (unit_id) "
+        "WHERE o.indicator = ? AND o.student_key IS NOT NULL AND o.level = 'all' "
+        "GROUP BY ALL ORDER BY ALL", [indicator]).df()
+    rows = []
+    for (country, year, wave), g in cells.groupby(["country", "year", "wave"], sort=True):
+        k, n = len(g), g["n"].to_numpy(float)
+        total = n.sum()
+        if k < 2 or total - k < 1:
+            continue
+        grand = float((n * g["mean"]).sum() / total)
+        msb = float((n * (g["mean"] - grand) ** 2).sum() / (k - 1))
+        msw = float(g["ss"].sum() / (total - k))
+        n0 = (total - (n ** 2).sum() / total) / (k - 1)
+        icc = (msb - msw) / (msb + (n0 - 1) * msw) if msb + (n0 - 1) * msw > 0 else float("nan")
+        sd = float(np.sqrt((g["ss"].sum() + (n * (g["mean"] - grand) ** 2).sum()) / (total - 1)))
+        label = f"year {int(year)}" + (f", wave {wave}" if wave else "")
+        rows.append({"country": country, "indicator": indicator, "year": int(year), "wave": wave or None,
+                     "icc": icc, "schools": k, "students": int(total), "mean_students_per_school": total / k,
+                     "mean": grand, "sd": sd,
+                     "msb": msb, "msw": msw, "n0": n0,
+                     "source": _describe(country, indicator, k, int(total), label)
+                     + "; one-way ANOVA estimator (Donner 1986)"})
+    return pd.DataFrame(rows, columns=["country", "indicator", "year", "wave", "icc", "schools", "students",
+                                       "mean_students_per_school", "mean", "sd", "msb", "msw", "n0", "source"])
+
+
+def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+    """Mean and SD across schools of a yearly school rate (rows without `student_key`), per country and year:
+    the SD that turns a school-level MDES into percentage points."""
+    rows = con.execute(
+        "SELECT u.country, o.year, count(*) AS schools, avg(o.value) AS mean, stddev_samp(o.value) AS sd "
+        "FROM observations o JOIN units u USING (unit_id) WHERE o.indicator = ? AND o.student_key IS NULL "
+        "AND o.level = 'all' AND u.unit_type = 'school' GROUP BY ALL HAVING count(*) >= 2 ORDER BY ALL",
+        [indicator]).df()
+    rows["indicator"] = indicator
+    rows["source"] = [_describe(c, indicator, int(k), 0, f"year {int(y)}").replace(": 0 students in", ":")
+                      + "; school rates" for c, y, k in zip(rows["country"], rows["year"], rows["schools"],
+                                                              strict=True)]
+    return rows[["country", "indicator", "year", "schools", "mean", "sd", "source"]]
+
+
+def prepost_correlation(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+    """Pre/post correlation of linked students (same `student_key` in two consecutive year x wave cells of a
+    country): the total correlation r, and the R² a baseline explains within schools (r2_students, the
+    squared pooled within-school correlation) and between schools (r2_schools, the squared correlation of
+    school means): the R²₁ and R²₂ of the power formulas."""
+    pairs = con.execute(
+        "WITH s AS (SELECT u.country, o.year, coalesce(o.wave, '') AS wave, o.unit_id, o.student_key, "
+        "avg(o.value) AS value FROM observations o JOIN units u USING (unit_id) "
+        "WHERE o.indicator = ? AND o.student_key IS NOT NULL AND o.level = 'all' GROUP BY ALL), "
+        "c AS (SELECT DISTINCT country, year, wave FROM s), "
+        "o AS (SELECT *, lead(year) OVER w AS year2, lead(wave) OVER w AS wave2 FROM c "
+        "      WINDOW w AS (PARTITION BY country ORDER BY year, wave)) "
+        "SELECT o.country, o.year, o.wave, o.year2, o.wave2, a.unit_id, a.value AS x, b.value AS y "
+        "FROM o JOIN s a ON a.country = o.country AND a.year = o.year AND a.wave = o.wave "
+        "JOIN s b ON b.country = o.country AND b.year = o.year2 AND b.wave = o.wave2 "
+        "AND b.student_key = a.student_key AND b.unit_id = a.unit_id ORDER BY ALL", [indicator]).df()
+    rows = []
+    for key, g in pairs.groupby(["country", "year", "wave", "year2", "wave2"], sort=True):
+        if len(g) < 3 or g["unit_id"].nunique() < 3:
+            continue
+        country, y1, w1, y2, w2 = key
+        r = float(np.corrcoef(g["x"], g["y"])[0, 1])
+        means = g.groupby("unit_id")[["x", "y"]].mean()
+        dev = g[["x", "y"]] - means.loc[g["unit_id"]].to_numpy()
+        within = float(np.corrcoef(dev["x"], dev["y"])[0, 1])
+        between = float(np.corrcoef(means["x"], means["y"])[0, 1])
+        span = f"{int(y1)}{' ' + w1 if w1 else ''} to {int(y2)}{' ' + w2 if w2 else ''}"
+        rows.append({"country": country, "indicator": indicator, "pre": f"{int(y1)} {w1}".strip(),
+                     "post": f"{int(y2)} {w2}".strip(), "r": r, "r2_students": within ** 2,
+                     "r2_schools": between ** 2, "schools": len(means), "students": len(g),
+                     "source": _describe(country, indicator, len(means), len(g), span)
+                     + "; students linked across the two waves"})
+    return pd.DataFrame(rows, columns=["country", "indicator", "pre", "post", "r", "r2_students", "r2_schools",
+                                       "schools", "students", "source"])
+
+
+def observed_values(con: duckdb.DuckDBPyConnection, indicator: str, country: str = "GT") -> dict:
+    """The latest observed ICC (with its source, SD and mean), pre/post R² and school-rate SD / mean of an
+    indicator, preferring ``country`` (comma-separated codes) and else any country: what a plan or a power
+    calculation can use instead of a guess. Empty when the database holds none."""
+    found: dict = {}
+
+    def pick(df: pd.DataFrame) -> pd.Series | None:
+        mine = df[df["country"].isin(country.split(","))]
+        return (mine if len(mine) else df).iloc[-1] if len(df) else None
+
+    if (row := pick(observed_icc(con, indicator))) is not None:
+        found.update(icc=float(row["icc"]), icc_source=row["source"], sd=float(row["sd"]), mean=float(row["mean"]))
+    if (row := pick(prepost_correlation(con, indicator))) is not None:
+        found.update(r2_students=float(row["r2_students"]), r2_schools=float(row["r2_schools"]))
+    if (row := pick(observed_school_rates(con, indicator))) is not None:
+        found.update(sd=float(row["sd"]), mean=float(row["mean"]), icc_source=row["source"])
+    return found

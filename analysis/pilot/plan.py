@@ -1,0 +1,299 @@
+"""The pre-analysis plan of a randomised pilot, in Spanish and English, as Markdown or offline HTML.
+
+One document model (headings, paragraphs, lists, tables) renders to both formats, so the two never say
+different things. Every piece of data text is escaped: Markdown control characters in Markdown, and
+`html.escape` in HTML (no scripts, no external assets: the HTML opens without internet).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from analysis.catalog import INDICATOR_BY_CODE, Indicator
+from analysis.pilot.power import PowerResult, mdes
+
+Block = tuple  # ("h1"|"h2"|"p", text) | ("ul", [text]) | ("table", [header], [[cell]])
+
+# default ICCs when the database has none (METHODS: WWC defaults, 0.20 achievement, 0.10 other outcomes)
+DEFAULT_ICC = {"learning": 0.20}
+DEFAULT_ICC_OTHER = 0.10
+
+
+@dataclass(frozen=True)
+class IndicatorPower:
+    """One indicator's MDES and where its design values come from."""
+
+    indicator: Indicator
+    result: PowerResult
+    icc_source: str
+    unit_note: str | None = None  # e.g. "0.21 SD = 14.3 points (SD 68.1 observed ...)"
+    school_level: bool = False
+
+
+T = {
+    "es": {
+        "title": "Plan de preanálisis: piloto {program}",
+        "intro": "Este plan se fija antes de observar resultados. Generado por LabLens {version}. Todo cambio "
+                 "posterior se informa como desviación del plan, con su fecha y su razón.",
+        "assignment": "Asignación aleatoria",
+        "seed": "Semilla pública", "frame": "Archivo del marco muestral", "sha": "sha256 del archivo",
+        "eligible": "sha256 de la lista de escuelas elegibles", "method": "Método", "filter": "Filtro",
+        "counts": "{treated} escuelas asignadas a {program} y {comparison} de comparación, en {strata} estratos.",
+        "strata_h": ["Estrato", "Escuelas", "Tratadas"],
+        "indicators": "Indicadores y dirección esperada",
+        "ind_h": ["Código", "Indicador", "Tipo", "Unidad", "Dirección esperada", "Papel"],
+        "up": "aumento", "down": "disminución", "none": "sin dirección (prueba bilateral)",
+        "primary": "principal", "secondary": "secundario",
+        "power": "Tamaño mínimo de efecto detectable (MDES)",
+        "power_intro": "Fórmulas de Bloom (2006) y Dong y Maynard (2013, PowerUp!): MDES = M·√(ρ(1−R²₂)/(P(1−P)J) "
+                       "+ (1−ρ)(1−R²₁)/(P(1−P)Jn)), M = t(1−α/2, gl) + t(potencia, gl); con K bloques fijos "
+                       "gl = J − 2K − g.",
+        "pow_h": ["Indicador", "MDES (DE)", "En unidades", "Escuelas", "Estudiantes por escuela", "CCI", "R²₁",
+                  "R²₂", "Bloques", "gl", "α", "Potencia", "Origen del CCI"],
+        "school_level": "análisis a nivel de escuela (tasas anuales): una observación por escuela",
+        "model": "Modelo de análisis",
+        "model_items": [
+            "Intención de tratar (ITT): cada escuela se analiza según su asignación, haya o no funcionado el "
+            "laboratorio.",
+            "Puntajes e índices de estudiantes: ANCOVA a nivel de estudiante del puntaje posterior sobre la "
+            "asignación, el puntaje de línea de base y efectos fijos de bloque (estrato); errores estándar "
+            "agrupados por escuela (CRV1), con t de G−1 grados de libertad.",
+            "Con menos de 30 escuelas en algún brazo, también el valor p del bootstrap salvaje por "
+            "conglomerados (restringido, pesos Rademacher; Webb con menos de 12; B = 9.999, semilla fija). Con "
+            "3 o menos escuelas en un brazo solo se informa la estimación puntual.",
+            "Tasas anuales por escuela: el equivalente a nivel de escuela (una observación por escuela, tasa "
+            "posterior sobre asignación, tasa de línea de base y bloques), en puntos porcentuales.",
+            "Tamaño del efecto: g de Hedges con la corrección por conglomerados de la WWC; para resultados "
+            "binarios, el índice de Cox (ln OR / 1,65).",
+            "Si el registro indica qué escuelas asignadas tuvieron un laboratorio funcionando (lab_operating), "
+            "también el efecto promedio en los cumplidores (CACE), con la asignación como instrumento, "
+            "rotulado como tal.",
+            "Varios indicadores: el principal decide; los secundarios se informan con valores q de "
+            "Benjamini-Hochberg.",
+        ],
+        "rules": "Criterios: logrado / no logrado / evidencia insuficiente",
+        "rules_items": [
+            "Logrado: el intervalo de confianza del 95 % del efecto ITT excluye el 0 del lado de la dirección "
+            "esperada.",
+            "No logrado: el intervalo excluye el MDES (el intervalo entero está por debajo del efecto que el "
+            "piloto puede detectar, en la dirección esperada), o el intervalo entero está del lado contrario "
+            "(efecto en contra).",
+            "Evidencia insuficiente: en cualquier otro caso (el intervalo incluye el 0 y el MDES).",
+        ],
+        "rules_why": "Por qué: el piloto se dimensionó para detectar el MDES. Un intervalo que incluye el 0 no "
+                     "demuestra que no haya efecto (ausencia de evidencia no es evidencia de ausencia); solo "
+                     "cuando el intervalo descarta el efecto que el piloto se propuso detectar se puede decir "
+                     "que no se logró. Un indicador sin dirección esperada se informa sin veredicto.",
+    },
+    "en": {
+        "title": "Pre-analysis plan: {program} pilot",
+        "intro": "This plan is fixed before any outcome is seen. Generated by LabLens {version}. Any later "
+                 "change is reported as a deviation from the plan, with its date and reason.",
+        "assignment": "Random assignment",
+        "seed": "Public seed", "frame": "Sampling frame file", "sha": "sha256 of the file",
+        "eligible": "sha256 of the list of eligible schools", "method": "Method", "filter": "Filter",
+        "counts": "{treated} schools assigned to {program} and {comparison} to comparison, in {strata} strata.",
+        "strata_h": ["Stratum", "Schools", "Treated"],
+        "indicators": "Indicators and intended direction",
+        "ind_h": ["Code", "Indicator", "Kind", "Unit", "Intended direction", "Role"],
+        "up": "increase", "down": "decrease", "none": "no direction (two-sided test)",
+        "primary": "primary", "secondary": "secondary",
+        "power": "Minimum detectable effect size (MDES)",
+        "power_intro": "Formulas of Bloom (2006) and Dong & Maynard (2013, PowerUp!): MDES = M·√(ρ(1−R²₂)/(P(1−P)J) "
+                       "+ (1−ρ)(1−R²₁)/(P(1−P)Jn)), M = t(1−α/2, df) + t(power, df); with K fixed blocks "
+                       "df = J − 2K − g.",
+        "pow_h": ["Indicator", "MDES (SD)", "In units", "Schools", "Students per school", "ICC", "R²₁", "R²₂",
+                  "Blocks", "df", "α", "Power", "Source of the ICC"],
+        "school_level": "school-level analysis (yearly rates): one observation per school",
+        "model": "Analysis model",
+        "model_items": [
+            "Intention to treat (ITT): every school is analysed as assigned, whether or not its lab operated.",
+            "Student scores and indices: student-level ANCOVA of the post score on assignment, the baseline "
+            "score and block (stratum) fixed effects; standard errors clustered by school (CRV1), t with G−1 "
+            "degrees of freedom.",
+            "With fewer than 30 schools on either side, also the wild cluster bootstrap p-value (restricted, "
+            "Rademacher weights; Webb's under 12; B = 9,999, fixed seed). With 3 or fewer schools on a side, "
+            "only the point estimate is reported.",
+            "Yearly school rates: the school-level equivalent (one observation per school, post rate on "
+            "assignment, baseline rate and blocks), in percentage points.",
+            "Effect size: Hedges' g with the WWC clustering correction; for binary outcomes the Cox index "
+            "(ln OR / 1.65).",
+            "Where the roster records which assigned schools had an operating lab (lab_operating), also the "
+            "complier average causal effect (CACE), assignment as the instrument, labelled as such.",
+            "Several indicators: the primary one decides; secondary ones are reported with Benjamini-Hochberg "
+            "q-values.",
+        ],
+        "rules": "Thresholds: achieved / not achieved / not enough evidence",
+        "rules_items": [
+            "Achieved: the 95% confidence interval of the ITT effect excludes 0 on the side of the intended "
+            "direction.",
+            "Not achieved: the interval excludes the MDES (the whole interval lies below the effect the pilot "
+            "can detect, in the intended direction), or the whole interval lies on the wrong side (harm).",
+            "Not enough evidence: anything else (the interval includes both 0 and the MDES).",
+        ],
+        "rules_why": "Why: the pilot was sized to detect the MDES. An interval that includes 0 does not show "
+                     "that there is no effect (absence of evidence is not evidence of absence); only when the "
+                     "interval rules out the effect the pilot set out to detect can it be called not achieved. "
+                     "An indicator with no intended direction is reported without a verdict.",
+    },
+}
+
+
+def verdict(ci_low: float, ci_high: float, mdes_value: float, higher_is_better: bool | None) -> str:
+    """'achieved' | 'not achieved' | 'not enough evidence' | 'no direction', by the plan's thresholds
+    (interval and MDES in the same units; the MDES positive)."""
+    if higher_is_better is None:
+        return "no direction"
+    lo, hi = (ci_low, ci_high) if higher_is_better else (-ci_high, -ci_low)  # oriented: good is positive
+    if lo > 0:
+        return "achieved"
+    if hi < mdes_value or hi < 0:
+        return "not achieved"
+    return "not enough evidence"
+
+
+def _direction(ind: Indicator, t: dict) -> str:
+    return t["none"] if ind.higher_is_better is None else t["up"] if ind.higher_is_better else t["down"]
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def build(record: dict, powers: list[IndicatorPower], lang: str) -> list[Block]:
+    """The plan's blocks in one language."""
+    t = T[lang]
+    opts = record.get("options", {})
+    program = opts.get("program") or "MiLab"
+    blocks: list[Block] = [("h1", t["title"].format(program=program)),
+                           ("p", t["intro"].format(version=record.get("lablens_version", "?")))]
+    blocks += [("h2", t["assignment"]),
+               ("ul", [f"{t['seed']}: {record.get('seed')}", f"{t['frame']}: {record.get('frame_file') or '—'}",
+                       f"{t['sha']}: {record.get('frame_sha256') or '—'}",
+                       f"{t['eligible']}: {record.get('eligible_sha256')}", f"{t['method']}: {record.get('method')}",
+                       f"{t['filter']}: {opts.get('where') or '—'}"]),
+               ("p", t["counts"].format(treated=record.get("treated"), comparison=record.get("comparison"),
+                                        program=program, strata=len(record.get("strata", [])))),
+               ("table", t["strata_h"], [[s["stratum"], str(s["schools"]), str(s["treated"])]
+                                         for s in record.get("strata", [])])]
+    rows = [[p.indicator.code, p.indicator.label_es if lang == "es" else p.indicator.label_en, p.indicator.kind,
+             p.indicator.unit, _direction(p.indicator, t), t["primary"] if i == 0 else t["secondary"]]
+            for i, p in enumerate(powers)]
+    blocks += [("h2", t["indicators"]), ("table", t["ind_h"], rows)]
+    prow = []
+    for p in powers:
+        r = p.result
+        prow.append([p.indicator.code, _fmt(r.mdes), p.unit_note or "—", str(r.schools), f"{r.students:g}",
+                     _fmt(r.icc), _fmt(r.r2_students, 2), _fmt(r.r2_schools, 2), str(r.blocks or 1), str(r.df),
+                     f"{r.alpha:g}", f"{r.power:g}",
+                     p.icc_source + (f" ({t['school_level']})" if p.school_level else "")])
+    blocks += [("h2", t["power"]), ("p", t["power_intro"]), ("table", t["pow_h"], prow)]
+    blocks += [("h2", t["model"]), ("ul", t["model_items"]), ("h2", t["rules"]), ("ul", t["rules_items"]),
+               ("p", t["rules_why"])]
+    return blocks
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def _md(text: str) -> str:
+    """Escape Markdown control characters in data text (and keep table cells on one line)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def to_markdown(blocks: list[Block]) -> str:
+    """Markdown (CommonMark with pipe tables)."""
+    out: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "h1":
+            out.append(f"# {_md(block[1])}")
+        elif kind == "h2":
+            out.append(f"## {_md(block[1])}")
+        elif kind == "p":
+            out.append(_md(block[1]))
+        elif kind == "ul":
+            out.append("\n".join(f"- {_md(item)}" for item in block[1]))
+        elif kind == "hr":
+            out.append("---")
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            lines = ["| " + " | ".join(_md(h) for h in header) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+            out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+_CSS = ("body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:60rem;margin:2rem auto;"
+        "padding:0 1rem;line-height:1.45;color:#1a1a1a}table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}"
+        "th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f2f2f2}"
+        "h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}")
+
+
+def to_html(blocks: list[Block], lang: str = "es") -> str:
+    """A self-contained HTML page (inline CSS only; every text escaped)."""
+    e = html.escape
+    title = next((b[1] for b in blocks if b[0] == "h1"), "LabLens")
+    body: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        if kind in ("h1", "h2"):
+            body.append(f"<{kind}>{e(block[1])}</{kind}>")
+        elif kind == "p":
+            body.append(f"<p>{e(block[1])}</p>")
+        elif kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{e(item)}</li>" for item in block[1]) + "</ul>")
+        elif kind == "hr":
+            body.append("<hr>")
+        elif kind == "table":
+            head = "".join(f"<th>{e(h)}</th>" for h in block[1])
+            rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in block[2])
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    return (f'<!DOCTYPE html>\n<html lang="{e(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(body)
+            + "\n</body>\n</html>\n")
+
+
+def render(record: dict, powers: list[IndicatorPower], fmt: str, langs: tuple[str, ...] = ("es", "en")) -> str:
+    """The plan in ``fmt`` ('md' or 'html'), languages one after the other (Spanish first)."""
+    blocks: list[Block] = []
+    for i, lang in enumerate(langs):
+        if i:
+            blocks.append(("hr",))
+        blocks += build(record, powers, lang)
+    return to_markdown(blocks) if fmt == "md" else to_html(blocks, langs[0])
+
+
+def indicator_power(code: str, record: dict, *, students: float, icc: float | None, icc_source: str | None,
+                    r2_students: float = 0.0, r2_schools: float = 0.0, alpha: float = 0.05, power: float = 0.80,
+                    sd: float | None = None, base_rate: float | None = None) -> IndicatorPower:
+    """MDES of one indicator for the assigned schools: J = treated + comparison, P = treated / J, one block
+    per stratum (K fixed blocks) when there are several. School rates are analysed one row per school
+    (n = 1, ρ = 0); ``sd`` (observed) turns the MDES into the indicator's units, ``base_rate`` into points."""
+    if code not in INDICATOR_BY_CODE:
+        raise ValueError(f"unknown indicator '{code}' (see the indicator catalogue)")
+    ind = INDICATOR_BY_CODE[code]
+    schools = int(record["treated"]) + int(record["comparison"])
+    share = int(record["treated"]) / schools
+    k = len(record.get("strata", []))
+    blocks = k if k > 1 and schools - 2 * k >= 1 else None
+    school_level = ind.kind in ("rate", "count")
+    if school_level:
+        students, icc = 1, 0.0
+        icc_source = icc_source or "—"
+    elif icc is None:
+        icc = DEFAULT_ICC.get(ind.domain, DEFAULT_ICC_OTHER)
+        icc_source = f"LabLens default ({icc:.2f}, WWC), no observed value"
+    if icc < 0:
+        icc_source = f"{icc_source} (estimate {icc:.3f} < 0, used as 0)"
+    result = mdes(schools, students, max(0.0, icc), blocks=blocks, treated_share=share, r2_students=r2_students,
+                  r2_schools=r2_schools, alpha=alpha, power=power, base_rate=base_rate)
+    note = None
+    if result.mdes_points is not None:
+        note = f"{result.mdes_points:.1f} pp (base rate {base_rate:.1%})"
+    elif sd:
+        unit = "pp" if ind.unit == "percent" else ind.unit
+        note = f"{result.mdes * sd:.3g} {unit} (SD {sd:.3g})"
+    return IndicatorPower(ind, result, icc_source or "—", note, school_level)

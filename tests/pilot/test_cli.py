@@ -1,0 +1,127 @@
+"""`python -m analysis pilot ...` through analysis.cli.main, with exact JSON values."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_power_json_reproduces_powerupr(capsys):
+    code, out, _ = _run(capsys, "pilot", "power", "--schools", "220", "--blocks", "5", "--students", "20",
+                        "--icc", "0.10", "--json")
+    got = json.loads(out)
+    assert code == 0
+    assert (round(got["mdes"], 3), got["df"], round(got["standard_error"], 3), got["schools"]) == (0.145, 210, 0.051,
+                                                                                                   220)
+    assert got["multiplier"] == pytest.approx(2.8146610, abs=1e-6)
+
+
+def test_power_solves_schools_and_prints_a_curve(capsys):
+    code, out, _ = _run(capsys, "pilot", "power", "--mdes", "0.6290064176914227", "--students", "15", "--icc",
+                        "0.17", "--curve", "18-22", "--json")
+    got = json.loads(out)
+    assert code == 0 and got["schools"] == 20 and got["df"] == 18
+    assert [row["schools"] for row in got["curve"]] == [18, 19, 20, 21, 22]
+
+
+def test_power_errors_are_one_line(capsys):
+    code, out, err = _run(capsys, "pilot", "power", "--schools", "4", "--students", "20", "--icc", "0.2",
+                          "--covariates", "2")
+    assert code == 1 and out == ""
+    assert err.startswith("error: 4 schools leave 0 degrees of freedom") and err.count("\n") == 1
+    code, _, err = _run(capsys, "pilot", "power", "--schools", "40", "--students", "20", "--icc", "1")
+    assert code == 1 and "ICC must be in [0, 1)" in err
+
+
+def _directory(path):
+    """A small file in the MINEDUC directory layout (accents, upper case, one urban school, a blank row)."""
+    rows = []
+    for k in range(1, 24):
+        muni = ["01", "02", "03"][k % 3]
+        rows.append({"CODIGO": f"14-{muni}-{k:04d}-46", "DISTRITO": "14-01-0001", "DEPARTAMENTO": "QUICHÉ",
+                     "MUNICIPIO": {"01": "SANTA CRUZ DEL QUICHÉ", "02": "CHICHÉ", "03": "CHINIQUE"}[muni],
+                     "ESTABLECIMIENTO": f"ESCUELA {k}", "DIRECCION": "ALDEA", "NIVEL": "DIVERSIFICADO",
+                     "SECTOR": "OFICIAL" if k % 4 else "PRIVADO", "AREA": "URBANA" if k == 5 else "RURAL",
+                     "STATUS": "ABIERTA", "MODALIDAD": "MONOLINGUE", "JORNADA": "MATUTINA", "PLAN": "DIARIO",
+                     "DEPARTAMENTAL": "QUICHÉ"})
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_assign_json_roster_and_plan(tmp_path, capsys):
+    frame = _directory(tmp_path / "establecimientos.csv")
+    argv = ["pilot", "assign", "--frame", str(frame), "--where", "zone=rural,department=Quiche", "--strata",
+            "municipality", "--seed", "20261206", "--lab-type", "Lab Point", "--start-year", "2027"]
+    code, out, _ = _run(capsys, *argv, "--out", str(tmp_path / "a.csv"), "--record-out", str(tmp_path / "r.json"),
+                        "--json")
+    got = json.loads(out)
+    assert code == 0
+    assert got["seed"] == 20261206 and got["schools"] == 22  # 23 schools less one urban
+    assert (got["treated"], got["comparison"]) == (11, 11)
+    by = {s["stratum"]: s for s in got["strata"]}
+    assert {k: v["schools"] for k, v in by.items()} == {"Chiché": 8, "Chinique": 7, "Santa Cruz Del Quiché": 7}
+    for s in got["strata"]:
+        assert s["treated"] in (s["schools"] // 2, (s["schools"] + 1) // 2)
+    import hashlib
+
+    assert got["frame_sha256"] == hashlib.sha256(frame.read_bytes()).hexdigest()
+    # a second run writes the same bytes; the human output shows the draw
+    code, out, _ = _run(capsys, *argv, "--out", str(tmp_path / "b.csv"))
+    assert code == 0 and (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert "draw with seed 20261206 on 22 schools" in out and "balance" in out
+    roster = pd.read_csv(tmp_path / "a.csv", dtype=str, keep_default_na=False)
+    assert list(roster.columns) == ["country", "unit_type", "unit_code", "program", "lab_type", "start_year",
+                                    "stratum"]
+    # the plan from the record, in Markdown and HTML
+    for name in ("plan.md", "plan.html"):
+        code, out, _ = _run(capsys, "pilot", "plan", "--assignment", str(tmp_path / "r.json"), "--indicator",
+                            "score_math,dropout_rate", "--out", str(tmp_path / name), "--db",
+                            str(tmp_path / "none.duckdb"))
+        assert code == 0, out
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "20261206" in text and "score" in text
+    code, _, err = _run(capsys, "pilot", "plan", "--assignment", "7", "--indicator", "score_math", "--out",
+                        str(tmp_path / "p.md"))
+    assert code == 1 and "not available yet" in err
+    code, _, err = _run(capsys, *argv, "--out", str(tmp_path / "c.csv"), "--register")
+    assert code == 1 and err.startswith("error: --register is not available yet")
+
+
+def test_assign_from_db_roster_imports_as_is(pilot_demo_db, tmp_path, capsys):
+    import shutil
+
+    from analysis.importer.pipeline import import_file
+    from analysis.store import open_db
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(pilot_demo_db, db)
+    code, out, _ = _run(capsys, "pilot", "assign", "--from-db", "--db", str(db), "--baseline", "score_math",
+                        "--pairs-on", "baseline", "--program", "MiLab-piloto", "--seed", "3", "--out",
+                        str(tmp_path / "roster.csv"), "--json")
+    got = json.loads(out)
+    assert code == 0 and got["schools"] == 8 and got["treated"] == 4 and len(got["strata"]) == 4
+    summary = import_file(tmp_path / "roster.csv", db)
+    assert summary["recognized_as"] == "roster" and summary["assignments"] == 8
+    con = open_db(db)
+    try:
+        n = con.execute("SELECT count(*) FROM assignments WHERE program = 'MiLab-piloto'").fetchone()[0]
+    finally:
+        con.close()
+    assert n == 4
+
+
+def test_icc_command(pilot_demo_db, capsys):
+    code, out, _ = _run(capsys, "pilot", "icc", "--indicator", "score_math", "--db", str(pilot_demo_db), "--json")
+    got = json.loads(out)
+    assert code == 0 and {r["country"] for r in got["icc"]} == {"CO", "GT"}
+    assert all(0 < r["r2_schools"] <= 1 for r in got["prepost"])

@@ -1,0 +1,125 @@
+"""Design values observed in the database (ICC, pre/post R²) and the sampling frame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.pilot.frame import (
+    apply_where,
+    connect,
+    frame_from_db,
+    frame_from_directory,
+    observed_icc,
+    parse_where,
+    prepost_correlation,
+)
+from tests.conftest import require_real_data
+
+
+def _raw(con, indicator):
+    return con.execute("SELECT u.country, o.year, o.wave, o.unit_id, o.student_key, o.value FROM observations o "
+                       "JOIN units u USING (unit_id) WHERE indicator = ? AND student_key IS NOT NULL "
+                       "AND level = 'all'", [indicator]).df()
+
+
+def _anova_icc(g: pd.DataFrame) -> float:
+    """Donner (1986) one-way ANOVA ICC written out from the raw rows."""
+    groups = [v.to_numpy() for _, v in g.groupby("unit_id")["value"]]
+    k, big_n = len(groups), sum(len(x) for x in groups)
+    grand = np.concatenate(groups).mean()
+    ssb = sum(len(x) * (x.mean() - grand) ** 2 for x in groups)
+    ssw = sum(((x - x.mean()) ** 2).sum() for x in groups)
+    msb, msw = ssb / (k - 1), ssw / (big_n - k)
+    n0 = (big_n - sum(len(x) ** 2 for x in groups) / big_n) / (k - 1)
+    return (msb - msw) / (msb + (n0 - 1) * msw)
+
+
+@pytest.mark.parametrize("indicator", ["score_math", "motivation_index"])
+def test_icc_matches_the_anova_formula(pilot_demo_db, indicator):
+    con = connect(pilot_demo_db)
+    try:
+        got = observed_icc(con, indicator)
+        raw = _raw(con, indicator)
+    finally:
+        con.close()
+    assert set(got["country"]) == {"CO", "GT"}
+    for row in got.itertuples():
+        g = raw[(raw.country == row.country) & (raw.year == row.year) & (raw.wave == row.wave)]
+        assert row.schools == g["unit_id"].nunique() and row.students == len(g)
+        assert row.icc == pytest.approx(_anova_icc(g), abs=1e-10)
+        assert f"{row.students:,} students in {row.schools:,} schools" in row.source
+        assert ("Guatemala" if row.country == "GT" else "Colombia") in row.source
+
+
+def test_icc_matches_mixedlm_when_balanced():
+    """Balanced schools: the ANOVA estimator equals the REML variance components (statsmodels MixedLM).
+    (With the demo's 8 very unequal Guatemalan schools the two estimators legitimately differ.)"""
+    import duckdb
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(11)
+    schools, students, tau, sigma = 30, 20, 0.5, 1.0
+    school = np.repeat(np.arange(schools), students)
+    value = 50 + tau * rng.standard_normal(schools)[school] + sigma * rng.standard_normal(schools * students)
+    rows = pd.DataFrame({"unit_id": [f"GT-01-01-{s:04d}-43" for s in school], "value": value,
+                         "student_key": [f"k{i}" for i in range(len(value))]})
+    con = duckdb.connect()
+    con.execute("CREATE TABLE units AS SELECT DISTINCT unit_id, 'GT' AS country FROM rows")
+    con.execute("CREATE TABLE observations AS SELECT unit_id, student_key, 'score_math' AS indicator, "
+                "2024 AS year, 'post' AS wave, 'all' AS level, value FROM rows")
+    got = observed_icc(con, "score_math").iloc[0]
+    fit = smf.mixedlm("value ~ 1", rows, groups=rows["unit_id"]).fit(reml=True)
+    tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
+    assert got.icc == pytest.approx(tau2 / (tau2 + sigma2), abs=1e-4)
+    assert got.icc == pytest.approx(_anova_icc(rows), abs=1e-12)
+
+
+def test_prepost_correlation_of_linked_students(pilot_demo_db):
+    con = connect(pilot_demo_db)
+    try:
+        got = prepost_correlation(con, "score_math")
+        raw = _raw(con, "score_math")
+    finally:
+        con.close()
+    gt = got[got.country == "GT"].iloc[0]
+    pre = raw[(raw.country == "GT") & (raw.wave == "pre")]
+    post = raw[(raw.country == "GT") & (raw.wave == "post")]
+    linked = pre.merge(post, on=["student_key", "unit_id"], suffixes=("_pre", "_post"))
+    assert gt.students == len(linked) and gt.schools == linked.unit_id.nunique()
+    assert gt.r == pytest.approx(np.corrcoef(linked.value_pre, linked.value_post)[0, 1], abs=1e-12)
+    means = linked.groupby("unit_id")[["value_pre", "value_post"]].mean()
+    assert gt.r2_schools == pytest.approx(np.corrcoef(means.value_pre, means.value_post)[0, 1] ** 2, abs=1e-12)
+    assert 0 < gt.r2_students < 1 and (gt.pre, gt.post) == ("2024 pre", "2025 post")
+    assert "linked" in gt.source
+
+
+def test_frame_from_db_and_where(pilot_demo_db):
+    con = connect(pilot_demo_db)
+    try:
+        frame = frame_from_db(con, baseline="score_math")
+    finally:
+        con.close()
+    assert list(frame["unit_code"]) == sorted(frame["unit_code"])
+    assert frame["baseline"].notna().all() and (frame["students_observed"] > 0).all()
+    some = frame["department"].iloc[0]
+    upper = some.upper().replace("Á", "A").replace("É", "E")
+    assert len(apply_where(frame, f"department={upper}")) == (frame["department"] == some).sum()
+    with pytest.raises(ValueError, match="no school has department"):
+        apply_where(frame, "department=Atlantis")
+    with pytest.raises(ValueError, match="no field"):
+        apply_where(frame, "colour=blue")
+    assert parse_where("zone=rural, department=Quiché|Sololá") == {"zone": ["rural"],
+                                                                   "department": ["Quiché", "Sololá"]}
+
+
+def test_real_directory_frame():
+    real = require_real_data() / "guatemala" / "mineduc_establecimientos_diversificado_raw_noPII.csv"
+    frame = frame_from_directory(real)
+    assert frame["unit_code"].is_unique and list(frame["unit_code"]) == sorted(frame["unit_code"])
+    assert len(frame) == 11_868  # 11,891 lines less the header and 22 blank rows
+    quiche = apply_where(frame, "zone=rural,department=Quiché")
+    assert len(quiche) == 109 and set(quiche["department"]) == {"Quiché"}
+    assert len(apply_where(frame, "zone=RURAL,department=14")) == 109  # by code, any case
+    assert (quiche["municipality"] == "Ixcan").sum() == 30
