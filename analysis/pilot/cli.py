@@ -92,7 +92,7 @@ def _print_json(obj) -> None:
 
 
 def _db_path(db: str | None) -> Path:
-    from analysis.store import default_db_path
+    from analysis.db.connect import default_db_path
 
     return Path(db) if db else default_db_path()
 
@@ -213,8 +213,8 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 def _observed(code: str, country: str, db: str | None) -> dict:
     """Observed ICC, R² and SD / base rate of an indicator for the plan (empty when there is no database)."""
+    from analysis.db.connect import StoreError
     from analysis.pilot import frame
-    from analysis.store import StoreError
 
     try:
         con = frame.connect(_db_path(db))

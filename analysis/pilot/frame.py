@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.catalog import INDICATOR_BY_CODE
+from analysis.db.connect import open_db
 from analysis.importer.normalise import GT_SCHOOL, fold_name, unit_rows, zone_code
-from analysis.store import open_db
 
 FRAME_COLUMNS = ["country", "unit_type", "unit_code", "name", "department", "department_code", "municipality",
                  "municipality_code", "zone", "sector", "level", "status"]

@@ -13,9 +13,9 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from analysis.catalog import INDICATOR_BY_CODE
+from analysis.db.connect import open_db
 from analysis.pilot import assign, power
 from analysis.pilot import frame as pilot_frame
-from analysis.store import open_db
 from tests.conftest import ROOT, require_real_data
 from ui.i18n import catalogue
 

@@ -100,8 +100,8 @@ def test_assign_json_roster_and_plan(tmp_path, capsys):
 def test_assign_from_db_roster_imports_as_is(pilot_demo_db, tmp_path, capsys):
     import shutil
 
+    from analysis.db.connect import open_db
     from analysis.importer.pipeline import import_file
-    from analysis.store import open_db
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(pilot_demo_db, db)
