@@ -82,6 +82,14 @@ class ParsedExport:
     free_text: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)  # row, column, raw_value, reason (records only)
 
+    def summary(self) -> dict:
+        """What `import --json` reports for this export (no values, so no code or name can leak)."""
+        return {"recognized_as": self.form_id, "form_version": self.form_version, "server": self.server,
+                "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
+                "duplicates_skipped": self.duplicates_skipped, "records": len(self.frame),
+                "values_rejected": len(self.rejects), "dropped_columns": self.dropped_columns,
+                "ignored_columns": self.ignored_columns, "notes": self.notices}
+
 
 # --- headers ------------------------------------------------------------------------------------------
 

@@ -269,3 +269,25 @@ def test_a_formula_cell_is_read_as_its_text_never_computed(tmp_path):
     book.save(path)
     parsed = parse_export(path, KEY)
     assert parsed.frame["comments"].tolist() == [HOSTILE]
+
+
+def test_cli_check_reports_what_an_import_would_keep(tmp_path, capsys):
+    import json
+
+    from analysis.cli import main
+
+    files = central(training_form(), TRAINING_SENT_TWICE)
+    paths = [str(_write(tmp_path, n, csv_bytes(rows))) for n, rows in files.items()]
+    assert main(["forms", "--check", *paths, "--json"]) == 0
+    out = capsys.readouterr().out
+    (summary,) = json.loads(out)["exports"]
+    assert {k: summary[k] for k in ("recognized_as", "form_version", "server", "rows_read", "rows_loaded",
+                                    "duplicates_skipped", "records", "values_rejected")} == {
+        "recognized_as": "lablens_training", "form_version": TRAINING_VERSION, "server": "odk_central",
+        "rows_read": 3, "rows_loaded": 2, "duplicates_skipped": 1, "records": 3, "values_rejected": 0}
+    assert summary["dropped_columns"] == ["SubmitterID", "SubmitterName", "DeviceID"]
+    assert ENUMERATOR not in out and "DOC-7" not in out
+    old = [Submission("z1", _student("EST-001", "F", "4", "4 5 3 2 4 5 4 1") | {"lablens_version": "2025010101"})]
+    bad = _write(tmp_path, "old.zip", zip_of(central(student_form(), old)))
+    assert main(["forms", "--check", str(bad)]) == 1
+    assert "version(s) 2025010101 unknown" in capsys.readouterr().err
