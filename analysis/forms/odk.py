@@ -31,9 +31,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.forms.definitions import FORMS, FormDef, Leaf, leaves
+from analysis.forms.definitions import FORMS, FormDef, leaves
+from analysis.forms.frames import META_FIELDS, Submission, fold, records_frame, students_frame
 from analysis.forms.tables import ExportReadError, Table, read_tables
-from analysis.privacy import is_personal_column, pseudonym
+from analysis.privacy import is_personal_column
 
 #: columns that name or identify the enumerator or the device (folded to lower case): dropped, with a notice
 ENUMERATOR_COLUMNS = frozenset({"submitterid", "submittername", "deviceid", "_submitted_by", "username",
@@ -47,7 +48,6 @@ SERVER_COLUMNS = frozenset({
     "_submission__validation_status", "_submission__notes", "_submission__status", "_submission___version__",
     "_submission__tags", "_submission_meta/rootuuid", "_xform_id_string", "_attachments", "_geolocation",
     "formhub/uuid", "_duration", "_edited"})
-META_FIELDS = frozenset({"start", "end", "today", "lablens_form", "lablens_version"})
 
 
 class FormExportError(ValueError):
@@ -93,13 +93,6 @@ class ParsedExport:
 
 # --- headers ------------------------------------------------------------------------------------------
 
-def _fold(text: str) -> str:
-    import unicodedata
-
-    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", " ", folded.lower()).strip()
-
-
 def _last(header: str) -> str:
     """'identification-student_id' (Central) or 'identification/student_id' (Kobo) -> 'student_id'."""
     return re.split(r"[/-]", header.strip())[-1]
@@ -111,7 +104,7 @@ def _label_index(form: FormDef) -> dict[str, str]:
     for leaf in leaves(form):
         for label in (leaf.field.label_es, leaf.field.label_en):
             if label:
-                index.setdefault(_fold(label), leaf.field.name)
+                index.setdefault(fold(label), leaf.field.name)
     return index
 
 
@@ -123,7 +116,7 @@ def _column_map(headers: Sequence[str], form: FormDef) -> dict[int, str]:
     for i, header in enumerate(headers):
         name = _last(header)
         if name not in names:
-            name = labels.get(_fold(header)) or labels.get(_fold(header.rsplit("/", 1)[-1]))
+            name = labels.get(fold(header)) or labels.get(fold(header.rsplit("/", 1)[-1]))
         if name and name not in out.values():
             out[i] = name
     return out
@@ -191,74 +184,7 @@ def instance_id(value: str | None) -> str | None:
     return text[5:] if text.lower().startswith("uuid:") else text
 
 
-def _bounds(f) -> tuple[float | None, float | None]:
-    lo = re.search(r"\.\s*>=\s*(-?[0-9.]+)", f.constraint)
-    hi = re.search(r"\.\s*<=\s*(-?[0-9.]+)", f.constraint)
-    return (float(lo.group(1)) if lo else None, float(hi.group(1)) if hi else None)
-
-
-def _choice_lookup(form: FormDef) -> dict[str, dict[str, str]]:
-    """list name -> {choice name or folded label: choice name}."""
-    out: dict[str, dict[str, str]] = {}
-    for c in form.choices:
-        table = out.setdefault(c.list_name, {})
-        table[c.name] = c.name
-        for label in (c.label_es, c.label_en):
-            table.setdefault(_fold(label), c.name)
-    return out
-
-
-def _record_value(leaf: Leaf, raw: str | None, form: FormDef, choices: dict) -> tuple[object, str | None]:
-    """(typed value, reason when rejected) for a per-school record."""
-    if raw is None:
-        return None, None
-    f = leaf.field
-    kind = f.type.split()[0]
-    text = raw.strip()
-    if kind in ("integer", "decimal"):
-        number = text.replace(",", ".")
-        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", number):
-            return None, "not a number"
-        value = float(number)
-        if kind == "integer" and not value.is_integer():
-            return None, "not a whole number"
-        lo, hi = _bounds(f)
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            return None, f"outside {lo:g}–{hi:g}" if hi is not None else f"below {lo:g}"
-        return (int(value) if kind == "integer" else value), None
-    if kind == "date":
-        return (text[:10], None) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else (None, "not a date (YYYY-MM-DD)")
-    if kind == "select_one":
-        name = choices[f.list_name].get(text) or choices[f.list_name].get(_fold(text))
-        if name is None:
-            return None, f"not one of the choices of '{f.list_name}'"
-        if f.list_name == "yes_no":
-            return name == "yes", None
-        chosen = next(c for c in form.choices if c.list_name == f.list_name and c.name == name)
-        return chosen.value or chosen.name, None
-    return raw, None  # text: kept exactly as written, never evaluated
-
-
-def _student_value(leaf: Leaf, raw: str | None, choices: dict) -> str | None:
-    """Student rows stay text for the importer (it validates ranges); labels go back to choice names."""
-    if raw is None or leaf.field.list_name is None:
-        return raw
-    table = choices[leaf.field.list_name]
-    return table.get(raw.strip()) or table.get(_fold(raw)) or raw
-
-
 # --- parsing ------------------------------------------------------------------------------------------
-
-@dataclass
-class _Submission:
-    key: str
-    values: dict[str, str | None]
-    source: str
-    row: int
-    submitted_at: str | None
-    version: str | None
-    children: list[tuple[dict[str, str | None], str, int]] = field(default_factory=list)
-
 
 def _file(table: Table) -> str:
     return table.source.split(" › ")[0]
@@ -278,7 +204,7 @@ class _Collector:
 
     def __init__(self, form: FormDef):
         self.form = form
-        self.subs: dict[str, _Submission] = {}
+        self.subs: dict[str, Submission] = {}
         self.refs: dict[tuple[str, str], str] = {}  # (file, Kobo _index) -> kept submission
         self.dup_refs: set[tuple[str, str]] = set()
         self.rows_read = self.duplicates = self.differing = self.no_id = 0
@@ -322,7 +248,7 @@ class _Collector:
                 self.no_id += 1
             key = iid or f"{table.source}#{n}"
             version = values.get("lablens_version") or (row[ver_col] if ver_col is not None else None)
-            self.subs[key] = _Submission(key, values, table.source, n, row[at_col] if at_col is not None else None,
+            self.subs[key] = Submission(key, values, table.source, n, row[at_col] if at_col is not None else None,
                                          version.strip() if version else None)
             if ref:
                 self.refs[ref] = key
@@ -383,62 +309,6 @@ class _Collector:
         return out
 
 
-def _students(c: _Collector, key: bytes) -> pd.DataFrame:
-    """Canonical student rows: student_id (pseudonym), school_code, country, year, wave, sex, grade, items, scores."""
-    form, choices = c.form, _choice_lookup(c.form)
-    by_name = {leaf.field.name: leaf for leaf in leaves(form)}
-    columns = ["student_id", "school_code", "country", "year", "wave", "sex", "grade",
-               *(n for n in by_name if n.startswith(("motivation_item_", "score_")))]
-    rows = []
-    for s in c.subs.values():
-        raw_id = s.values.get("student_id")
-        row = {"student_id": pseudonym(key, raw_id) if raw_id and raw_id.strip() else None}
-        for name in columns[1:]:
-            value = _student_value(by_name[name], s.values.get(name), choices)
-            row[name] = value.strip() if name == "school_code" and value else value
-        rows.append(row)
-    return pd.DataFrame(rows, columns=columns, dtype=object)
-
-
-def _records(c: _Collector, key: bytes, rejects: list[dict]) -> pd.DataFrame:
-    """Per-school dated records; one per repeat instance when the form has a repeat (e.g. each teacher)."""
-    form, choices = c.form, _choice_lookup(c.form)
-    fixed = {"country", "school_code", form.date_field} | META_FIELDS
-    top = [leaf for leaf in leaves(form) if leaf.repeat is None and leaf.field.name not in fixed]
-    inner = [leaf for leaf in leaves(form) if leaf.repeat is not None]
-
-    def out_name(leaf: Leaf) -> str:
-        return leaf.field.name[:-3] + "_key" if leaf.field.name in form.person_fields else leaf.field.name
-
-    def typed(leaf: Leaf, raw: str | None, source: str, n: int) -> object:
-        if leaf.field.name in form.person_fields:
-            return pseudonym(key, raw) if raw and raw.strip() else None
-        value, reason = _record_value(leaf, raw, form, choices)
-        if reason:
-            rejects.append({"source": source, "row": n, "column": leaf.field.name, "raw_value": raw,
-                            "reason": reason})
-        return value
-
-    by_name = {leaf.field.name: leaf for leaf in leaves(form)}
-    columns = ["submission_id", "form_id", "form_version", "country", "unit_code", "date", "submitted_at",
-               *(out_name(leaf) for leaf in top), *(out_name(leaf) for leaf in inner)]
-    rows = []
-    for s in c.subs.values():
-        base = {"submission_id": s.key, "form_id": form.form_id, "form_version": s.version,
-                "country": typed(by_name["country"], s.values.get("country"), s.source, s.row),
-                "unit_code": (s.values.get("school_code") or "").strip() or None,
-                "date": typed(by_name[form.date_field], s.values.get(form.date_field), s.source, s.row),
-                "submitted_at": s.submitted_at}
-        base.update({out_name(leaf): typed(leaf, s.values.get(leaf.field.name), s.source, s.row) for leaf in top})
-        children = s.children or ([({}, s.source, s.row)] if inner else [])
-        if not inner:
-            rows.append(base)
-        for values, source, n in children:
-            rows.append({**base, **{out_name(leaf): typed(leaf, values.get(leaf.field.name), source, n)
-                                    for leaf in inner}})
-    return pd.DataFrame(rows, columns=columns, dtype=object)
-
-
 def parse_exports(paths: Sequence[str | Path], key: bytes) -> list[ParsedExport]:
     """Every kit form found in ``paths`` (files of one export belong together: a main CSV and its repeat CSVs).
 
@@ -472,7 +342,9 @@ def parse_exports(paths: Sequence[str | Path], key: bytes) -> list[ParsedExport]
         for table in own_repeats:
             c.add_repeat(table)
         rejects: list[dict] = []
-        frame = _students(c, key) if form.kind == "students" else _records(c, key, rejects)
+        subs = list(c.subs.values())
+        frame = (students_frame(form, subs, key) if form.kind == "students"
+                 else records_frame(form, subs, key, rejects))
         results.append(ParsedExport(
             form_id, found[-1], form.kind, _server(main_tables + own_repeats), frame, c.rows_read, len(c.subs),
             c.duplicates, [t.source for t in main_tables + own_repeats], c.notices(),

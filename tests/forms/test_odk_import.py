@@ -291,3 +291,22 @@ def test_cli_check_reports_what_an_import_would_keep(tmp_path, capsys):
     bad = _write(tmp_path, "old.zip", zip_of(central(student_form(), old)))
     assert main(["forms", "--check", str(bad)]) == 1
     assert "version(s) 2025010101 unknown" in capsys.readouterr().err
+
+
+def test_the_student_frame_is_a_canonical_file_the_current_importer_loads(tmp_path, capsys):
+    """The tidy frame, saved as CSV, goes through today's importer unchanged: values land, the hostile item is
+    rejected. (Wired in, the importer skips its own hashing for these already-pseudonymised keys.)"""
+    import json
+
+    from analysis.cli import main
+
+    parsed = parse_export(_write(tmp_path, "s.zip", zip_of(central(student_form(), STUDENTS))), KEY)
+    path = tmp_path / "canonical.csv"
+    parsed.frame.to_csv(path, index=False)
+    capsys.readouterr()
+    assert main(["import", str(path), "--db", str(tmp_path / "lablens.duckdb"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["recognized_as"], summary["rows_read"], summary["rows_loaded"]) == ("lablens_students", 3, 3)
+    assert (summary["students"], summary["waves"], summary["years"]) == (3, ["baseline"], [2025])
+    assert summary["observations_loaded"] == 3 * 8 - 1 + 2  # eight items each, the hostile one rejected, 2 scores
+    assert summary["values_rejected"] == 1 and summary["dropped_columns"] == [] and summary["notes"] == []
