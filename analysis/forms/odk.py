@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis.forms.definitions import FORMS, FormDef, leaves
 from analysis.forms.frames import META_FIELDS, Submission, fold, records_frame, students_frame
-from analysis.forms.tables import ExportReadError, Table, read_tables
+from analysis.forms.tables import ExportReadError, Table, peek_tables, read_tables
 from analysis.privacy import is_personal_column
 
 #: columns that name or identify the enumerator or the device (folded to lower case): dropped, with a notice
@@ -158,9 +158,13 @@ def identify(table: Table) -> FormDef | None:
 
 
 def recognise_path(path: str | Path) -> str | None:
-    """The form id of an export file (for the importer's dispatch), or None when it is not a kit export."""
+    """The form id of an export file, or None when it is not a kit export.
+
+    Cheap enough to ask of every file the importer sees: only headers and a few rows are read
+    (:func:`analysis.forms.tables.peek_tables`), Parquet and JSON not at all.
+    """
     try:
-        tables = read_tables(path)
+        tables = peek_tables(path)
     except ExportReadError:
         return None
     for table in tables:
@@ -228,7 +232,9 @@ class _Collector:
     def add_main(self, table: Table) -> None:
         cmap = _column_map(table.headers, self.form)
         h = table.headers
-        id_col = _server_column(h, "KEY", "meta-instanceID", "meta/instanceID", "_uuid", "instanceID")
+        # Central's KEY and Kobo's meta/rootUuid stay the same when a submission is edited; the others change
+        id_cols = [i for i in (_server_column(h, name) for name in ("KEY", "meta/rootUuid", "_uuid", "meta-instanceID",
+                                                                    "meta/instanceID", "instanceID")) if i is not None]
         idx_col = _server_column(h, "_index")
         at_col = _server_column(h, "SubmissionDate", "_submission_time")
         ver_col = _server_column(h, "FormVersion")
@@ -236,7 +242,7 @@ class _Collector:
         for n, row in enumerate(table.rows, start=1):
             self.rows_read += 1
             values = {name: row[i] for i, name in cmap.items()}
-            iid = instance_id(row[id_col]) if id_col is not None else None
+            iid = next((v for v in (instance_id(row[i]) for i in id_cols) if v), None)
             ref = (_file(table), row[idx_col]) if idx_col is not None and row[idx_col] else None
             if iid is not None and iid in self.subs:
                 self.duplicates += 1

@@ -61,9 +61,25 @@ def _decode(data: bytes) -> str:
     raise ExportReadError("cannot decode the text")  # cp1252 decodes almost anything; kept for safety
 
 
-def csv_table(data: bytes, source: str) -> Table:
-    """A CSV export: UTF-8 (with or without BOM) or Windows-1252; ',' ';' or tab, chosen from the header."""
-    text = _decode(data)
+def _utf8_prefix(data: bytes) -> bool:
+    """Whether the start of a file is UTF-8 (a character cut at the end of the sample does not count)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(data) - 3
+    return True
+
+
+def csv_table(data: bytes, source: str, sample: bool = False) -> Table:
+    """A CSV export: UTF-8 (with or without BOM) or Windows-1252; ',' ';' or tab, chosen from the header.
+
+    ``sample``: ``data`` is the start of a longer file; its last, possibly cut, line is left out.
+    """
+    if sample:
+        data = data[: data.rfind(b"\n") + 1] or data
+        text = data.decode("utf-8-sig", errors="ignore") if _utf8_prefix(data) else data.decode("cp1252", "replace")
+    else:
+        text = _decode(data)
     first = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first.count)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -76,12 +92,13 @@ def csv_table(data: bytes, source: str) -> Table:
     return Table(source, headers, rows)
 
 
-def xlsx_tables(data: bytes, source: str) -> list[Table]:
-    """Every sheet of a workbook that has a header row."""
+def xlsx_tables(data: bytes | Path, source: str, max_rows: int | None = None) -> list[Table]:
+    """Every sheet of a workbook that has a header row (its first ``max_rows`` data rows when given)."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        book = openpyxl.load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data, read_only=True,
+                                      data_only=False)
     except Exception as exc:  # openpyxl raises many types on damaged workbooks
         raise ExportReadError(f"{source}: cannot open the workbook: {exc}") from exc
     tables = []
@@ -89,7 +106,8 @@ def xlsx_tables(data: bytes, source: str) -> list[Table]:
         for sheet in book.worksheets:
             if hasattr(sheet, "reset_dimensions"):
                 sheet.reset_dimensions()  # some writers declare a wrong one-cell size
-            rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            limit = None if max_rows is None else max_rows + 1
+            rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(max_row=limit, values_only=True)]
             rows = [r for r in rows if any(c is not None for c in r)]
             if not rows:
                 continue
@@ -135,3 +153,36 @@ def read_tables(path: str | Path, name: str | None = None) -> list[Table]:
     if not tables:
         raise ExportReadError(f"{name}: the archive holds no CSV file")
     return tables
+
+
+def peek_tables(path: str | Path, max_rows: int = 5, sample_bytes: int = 1 << 20) -> list[Table]:
+    """Headers and first rows of an export, reading little: the importer asks this of every file it sees.
+
+    Parquet, JSON and GeoJSON files are no form export (an empty list) and are not read at all.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(sample_bytes)
+    except OSError:
+        return []
+    if head.startswith(b"PAR1") or head.lstrip()[:1] in (b"{", b"[") or not head.strip():
+        return []
+    if not head.startswith(b"PK\x03\x04"):
+        table = csv_table(head, path.name, sample=len(head) == sample_bytes)
+        return [Table(table.source, table.headers, table.rows[:max_rows])]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
+            if "xl/workbook.xml" in members:
+                return xlsx_tables(path, path.name, max_rows=max_rows)
+            tables = []
+            for member in sorted(members):
+                if member.lower().endswith(".csv") and not member.startswith(("media/", "__MACOSX/")):
+                    with archive.open(member) as handle:
+                        chunk = handle.read(sample_bytes)
+                    table = csv_table(chunk, f"{path.name} › {member}", sample=len(chunk) == sample_bytes)
+                    tables.append(Table(table.source, table.headers, table.rows[:max_rows]))
+            return tables
+    except (zipfile.BadZipFile, ExportReadError):
+        return []

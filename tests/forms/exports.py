@@ -81,6 +81,7 @@ class Submission:
     children: list[dict[str, str]] = field(default_factory=list)
     submitter: str = "Ana Enumeradora"
     version: str | None = None  # FormVersion / __version__ metadata (defaults to the form's)
+    root: str | None = None  # Kobo's meta/rootUuid when the submission was edited (the first instance ID)
 
 
 def _value(path: tuple[str, ...], values: dict[str, str], uuid: str) -> str:
@@ -118,7 +119,7 @@ def kobo(form: FormDef, subs: list[Submission]) -> dict[str, list[list[object]]]
     child_index = 0
     for n, s in enumerate(subs, start=1):
         meta = [1000 + n, s.uuid, f"2026-03-{n:02d}T15:04:05", "", "", "submitted_via_web", s.submitter,
-                s.version or "vKoboDeployment42", "", f"uuid:{s.uuid}", n]
+                s.version or "vKoboDeployment42", "", f"uuid:{s.root or s.uuid}", n]
         sheets[form.title_es[:31]].append([*(_value(p, s.values, s.uuid) for p in main), *meta])
         for rpath, leaves in reps.items():
             for child in s.children:

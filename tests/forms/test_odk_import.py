@@ -310,3 +310,32 @@ def test_the_student_frame_is_a_canonical_file_the_current_importer_loads(tmp_pa
     assert (summary["students"], summary["waves"], summary["years"]) == (3, ["baseline"], [2025])
     assert summary["observations_loaded"] == 3 * 8 - 1 + 2  # eight items each, the hostile one rejected, 2 scores
     assert summary["values_rejected"] == 1 and summary["dropped_columns"] == [] and summary["notes"] == []
+
+
+def test_recognising_a_file_reads_only_its_start(tmp_path):
+    """The importer asks every file whether it is a form export: a sample of its start answers."""
+    from analysis.forms.tables import peek_tables
+
+    form = lab_log_form()
+    subs = [Submission(f"p{i}", filled(form, country="GT", school_code="16-01-0123-43", visit_date="2026-03-31",
+                                       period="visit", lab_installed="no", comments="ñandú " * 40))
+            for i in range(200)]
+    data = csv_bytes(kobo(form, subs)[form.title_es[:31]], delimiter=";")
+    path = _write(tmp_path, "big.csv", data)
+    tables = peek_tables(path, max_rows=5, sample_bytes=4096)  # cuts a row (and maybe a character) in two
+    assert len(tables) == 1 and len(tables[0].rows) == 5 and tables[0].rows[0][-1] == "1"
+    assert recognise_path(path) == "lablens_lab_log"
+    assert recognise_path(_write(tmp_path, "kobo.xlsx", xlsx_of(kobo(training_form(), TRAINING)))) == (
+        "lablens_training")
+    assert recognise_path(_write(tmp_path, "t.zip", zip_of(central(training_form(), TRAINING)))) == (
+        "lablens_training")
+    assert recognise_path(_write(tmp_path, "x.parquet", b"PAR1" + b"\0" * 64)) is None
+    assert recognise_path(_write(tmp_path, "x.json", b'{"2020": [["76001", 1.5]]}')) is None
+
+
+def test_an_edited_kobo_submission_is_the_same_submission(tmp_path):
+    """Editing in KoboToolbox gives a new _uuid; meta/rootUuid keeps the first instance ID."""
+    edited = Submission("b1-edit", TRAINING[0].values, TRAINING[0].children, root="b1")
+    parsed = parse_export(_write(tmp_path, "k.xlsx", xlsx_of(kobo(training_form(), [*TRAINING, edited]))), KEY)
+    assert (parsed.rows_read, parsed.rows_loaded, parsed.duplicates_skipped) == (3, 2, 1)
+    assert parsed.frame["submission_id"].tolist() == ["b1", "b1", "b2"]
