@@ -61,8 +61,10 @@ def record_value(leaf: Leaf, raw: str | None, form: FormDef, choices: dict) -> t
         if kind == "integer" and not value.is_integer():
             return None, "not a whole number"
         lo, hi = bounds(f)
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            return None, f"outside {lo:g}–{hi:g}" if hi is not None else f"below {lo:g}"
+        if lo is not None and value < lo:
+            return None, f"below {lo:g}"
+        if hi is not None and value > hi:
+            return None, f"above {hi:g}"
         return (int(value) if kind == "integer" else value), None
     if kind == "date":
         return (text[:10], None) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else (None, "not a date (YYYY-MM-DD)")

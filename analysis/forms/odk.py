@@ -327,8 +327,9 @@ def parse_exports(paths: Sequence[str | Path], key: bytes) -> list[ParsedExport]
         raise FormExportError(str(exc)) from exc
     mains: dict[str, list[Table]] = {}
     repeat_tables = [t for t in tables if _is_repeat_table(t)]
+    repeat_ids = {id(t) for t in repeat_tables}  # identity: two files may hold equal tables
     for table in tables:
-        if table in repeat_tables:
+        if id(table) in repeat_ids:
             continue
         form = identify(table)
         if form is None:
@@ -355,9 +356,9 @@ def parse_exports(paths: Sequence[str | Path], key: bytes) -> list[ParsedExport]
             form_id, found[-1], form.kind, _server(main_tables + own_repeats), frame, c.rows_read, len(c.subs),
             c.duplicates, [t.source for t in main_tables + own_repeats], c.notices(),
             [*c.dropped, *c.personal], list(c.ignored), list(form.free_text), rejects))
-    claimed = {t.source for r in results for t in repeat_tables if t.source in r.sources}
+    claimed = {source for r in results for source in r.sources}
     for table in repeat_tables:
-        if table.source not in claimed and results:
+        if table.source not in claimed:
             results[0].notices.append(f"{table.source}: a repeat group of no form read here; ignored")
     return results
 

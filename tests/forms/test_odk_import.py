@@ -159,11 +159,15 @@ def test_lab_log_from_kobotoolbox_csv_keeps_hostile_text_as_data_and_rejects_it_
     subs = [
         Submission("c1", filled(form, country="GT", school_code="16-01-0123-43", visit_date="2026-03-31",
                                 period="month", lab_installed="yes", installed_on="2025-08-15", lab_type="lab_point",
-                                operating="yes", sessions_held="=1+1", hours_of_use="36.5",
+                                operating="yes", sessions_held="=1+1", hours_of_use="36,5",
                                 students_attending="120", equipment_status="partly_working",
                                 connectivity="intermittent", comments=HOSTILE)),
         Submission("c2", filled(form, country="CO", school_code="176001000123", visit_date="2026-03-20",
                                 period="visit", lab_installed="no", comments=MARKDOWN)),
+        Submission("c3", filled(form, country="GT", school_code="16-01-0123-43", visit_date="2026-03-30",
+                                period="visit", lab_installed="yes", installed_on="2025-08-15", lab_type="Lab Spark",
+                                operating="yes", sessions_held="2.5", hours_of_use="-1", students_attending="9",
+                                equipment_status="all_working", connectivity="wifi")),
     ]
     rows = kobo(form, subs)[form.title_es[:31]]
     data = csv_bytes(rows, delimiter=";")
@@ -171,7 +175,7 @@ def test_lab_log_from_kobotoolbox_csv_keeps_hostile_text_as_data_and_rejects_it_
     parsed = parse_export(_write(tmp_path, "lab_log.csv", data), KEY)
 
     frame = parsed.frame
-    assert (parsed.form_id, parsed.server, parsed.rows_loaded) == ("lablens_lab_log", "kobotoolbox", 2)
+    assert (parsed.form_id, parsed.server, parsed.rows_loaded) == ("lablens_lab_log", "kobotoolbox", 3)
     assert list(frame.columns) == ["submission_id", "form_id", "form_version", "country", "unit_code", "date",
                                    "submitted_at", "period", "lab_installed", "installed_on", "lab_type",
                                    "operating", "sessions_held", "hours_of_use", "students_attending",
@@ -185,8 +189,15 @@ def test_lab_log_from_kobotoolbox_csv_keeps_hostile_text_as_data_and_rejects_it_
         "hours_of_use": 36.5, "students_attending": 120, "equipment_status": "partly_working",
         "connectivity": "intermittent", "comments": HOSTILE}
     assert (second["lab_installed"], second["lab_type"], second["comments"]) == (False, None, MARKDOWN)
-    assert parsed.rejects == [{"source": "lab_log.csv", "row": 1, "column": "sessions_held", "raw_value": "=1+1",
-                               "reason": "not a number"}]
+    assert frame.iloc[2][["lab_type", "sessions_held", "hours_of_use", "connectivity"]].tolist() == [
+        "Lab Spark", None, None, None]  # a choice written as its label is understood
+    assert parsed.rejects == [
+        {"source": "lab_log.csv", "row": 1, "column": "sessions_held", "raw_value": "=1+1", "reason": "not a number"},
+        {"source": "lab_log.csv", "row": 3, "column": "sessions_held", "raw_value": "2.5",
+         "reason": "not a whole number"},
+        {"source": "lab_log.csv", "row": 3, "column": "hours_of_use", "raw_value": "-1", "reason": "below 0"},
+        {"source": "lab_log.csv", "row": 3, "column": "connectivity", "raw_value": "wifi",
+         "reason": "not one of the choices of 'connectivity'"}]
     assert parsed.free_text == ["comments"]
 
 
