@@ -35,6 +35,7 @@ from analysis.forms.definitions import FORMS, FormDef, leaves
 from analysis.forms.frames import META_FIELDS, Submission, fold, records_frame, students_frame
 from analysis.forms.tables import ExportReadError, Table, peek_tables, read_tables
 from analysis.privacy import is_personal_column
+from analysis.safe_export import parquet_bytes
 
 #: columns that name or identify the enumerator or the device (folded to lower case): dropped, with a notice
 ENUMERATOR_COLUMNS = frozenset({"submitterid", "submittername", "deviceid", "_submitted_by", "username",
@@ -81,6 +82,12 @@ class ParsedExport:
     ignored_columns: list[str] = field(default_factory=list)
     free_text: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)  # row, column, raw_value, reason (records only)
+
+    def canonical_parquet(self) -> bytes:
+        """The student rows as a Parquet file of text columns: what the importer reads as a canonical file."""
+        if self.kind != "students":
+            raise FormExportError(f"{self.form_id} holds per-school records, not student rows")
+        return parquet_bytes(self.frame.astype("string"))
 
     def summary(self) -> dict:
         """What `import --json` reports for this export (no values, so no code or name can leak)."""

@@ -350,3 +350,16 @@ def test_an_edited_kobo_submission_is_the_same_submission(tmp_path):
     parsed = parse_export(_write(tmp_path, "k.xlsx", xlsx_of(kobo(training_form(), [*TRAINING, edited]))), KEY)
     assert (parsed.rows_read, parsed.rows_loaded, parsed.duplicates_skipped) == (3, 2, 1)
     assert parsed.frame["submission_id"].tolist() == ["b1", "b1", "b2"]
+
+
+def test_canonical_parquet_holds_the_student_rows_as_text(tmp_path):
+    import io
+
+    parsed = parse_export(_write(tmp_path, "s.zip", zip_of(central(student_form(), STUDENTS))), KEY)
+    back = pd.read_parquet(io.BytesIO(parsed.canonical_parquet()))
+    assert list(back.columns) == list(parsed.frame.columns)
+    assert back["student_id"].tolist() == parsed.frame["student_id"].tolist()
+    assert back["score_math"].tolist()[0] == "512.5" and pd.isna(back["score_math"].tolist()[1])
+    records = parse_export(_write(tmp_path, "t.xlsx", xlsx_of(kobo(training_form(), TRAINING))), KEY)
+    with pytest.raises(FormExportError, match="per-school records"):
+        records.canonical_parquet()
