@@ -474,6 +474,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("student_id", help="the student's ID as written in the source files")
     p.set_defaults(func=cmd_forget)
 
+    p = sub.add_parser("forms", help="write the field data-collection kit (XLSForm workbooks and a README)")
+    from analysis.forms import cli as forms_cli
+
+    forms_cli.add_arguments(p)
+    p.set_defaults(func=forms_cli.run)
+
     p = sub.add_parser("password", help="hash a sign-in password for .streamlit/secrets.toml (public deployments)")
     p.add_argument("--stdin", action="store_true", help="read the password from standard input, not a prompt")
     p.set_defaults(func=cmd_password)
