@@ -13,7 +13,16 @@ import re
 import unicodedata
 from pathlib import Path
 
-from analysis.catalog import CO_DEPARTMENTS, GT_DEPARTMENTS, LEVELS, VALLE_MUNICIPALITIES, co_authority, unit_id
+from analysis.catalog import (
+    CO_DEPARTMENTS,
+    GT_DEPARTMENTS,
+    LEVELS,
+    VALLE_MUNICIPALITIES,
+    co_authority,
+    countries,
+    unit_id,
+)
+from analysis.importer.location import is_scientific, place_co_school
 
 GT_SCHOOL = re.compile(r"^\d{2}-\d{2}-\d{4}-\d{2}$")
 GT_MUNICIPALITY = re.compile(r"^\d{2}-\d{2}$")
@@ -45,12 +54,21 @@ def digits(text: str | None) -> str | None:
     return t if t.isdigit() else None
 
 
-COUNTRIES = {"co": "CO", "col": "CO", "colombia": "CO", "gt": "GT", "gtm": "GT", "guatemala": "GT"}
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Folded alpha-2, alpha-3, English and Spanish names of every ISO 3166-1 country -> alpha-2."""
+    names: dict[str, str] = {}
+    for alpha2, (alpha3, name_en, name_es) in countries().items():
+        for text in (alpha2, alpha3, name_en, name_es):
+            if text:
+                names.setdefault(_fold(text), alpha2)
+    names.update({"peru": "PE", "mexico": "MX", "panama": "PA", "haiti": "HT", "belice": "BZ"})
+    return names
 
 
 def country_code(text: str | None) -> str | None:
-    """'Colombia', 'CO', 'col' -> 'CO'; 'Guatemala', 'GT' -> 'GT'; anything else None."""
-    return COUNTRIES.get(_fold(text))
+    """'Colombia', 'CO', 'col' -> 'CO'; 'Chile', 'CHL', 'cl' -> 'CL': any ISO 3166-1 country, else None."""
+    return _country_names().get(_fold(text))
 
 
 UNIT_TYPES = {"school": "school", "escuela": "school", "establecimiento": "school", "colegio": "school",
@@ -89,6 +107,8 @@ def normalise_unit(raw_code: str | None, country: str | None, unit_type: str | N
     if country == "CO":
         d = digits(raw)
         if d is None:
+            if is_scientific(raw):
+                return None, country, unit_type, f"'{raw}' is a code damaged by a spreadsheet (scientific notation)"
             return None, country, unit_type, f"'{raw}' is not a DANE code (digits only)"
         if int(d) == 0:
             return None, country, unit_type, "total"
@@ -128,7 +148,12 @@ def normalise_unit(raw_code: str | None, country: str | None, unit_type: str | N
                 return None, country, unit_type, f"'{raw}' is not a Guatemalan department code (01-22)"
             c = d.zfill(2)
         return c, country, unit_type, None
-    return None, country, unit_type, f"country '{country}' is not supported (CO or GT)"
+    if country not in countries():
+        return None, country, unit_type, f"'{country}' is not an ISO 3166-1 country code"
+    # no code list shipped (Chile's RBD, Peru's código modular): kept as written
+    if len(raw) > 40 or not raw.isprintable():
+        return None, country, unit_type, f"'{raw[:40]}' is not a unit code (at most 40 printable characters)"
+    return raw, country, unit_type or "school", None
 
 
 def fold_name(text: str | None) -> str:
@@ -148,6 +173,11 @@ def display_name(text: str) -> str:
     words = text.lower().split()
     return " ".join(w if (i and w in _PARTICLES) else w.upper() if "." in w else w[:1].upper() + w[1:]
                     for i, w in enumerate(words))
+
+
+def known_co_municipalities() -> dict[str, str]:
+    """DIVIPOLA municipality code -> name (the shipped list plus Valle del Cauca's)."""
+    return _co_municipalities()[0]
 
 
 @functools.cache
@@ -204,7 +234,11 @@ _GT_DEPT_BY_NAME.update({"ciudad capital": "01", "quiche": "14", "el quiche": "1
 
 
 def co_department_code(name: str | None) -> str | None:
-    """Colombian department code from any of its usual spellings ('VALLE', 'Bogotá D.C.')."""
+    """Colombian department code from any of its usual spellings ('VALLE', 'Bogotá D.C.') or its DANE
+    code ('5', '05')."""
+    d = digits(name)
+    if d is not None:
+        return d.zfill(2) if d.zfill(2) in CO_DEPARTMENTS else None
     return _CO_DEPT_BY_NAME.get(fold_name(name))
 
 
@@ -231,14 +265,10 @@ def unit_rows(code: str, country: str, unit_type: str, name: str | None = None,
                               None))
             rows += _parent_rows(dept, country, "department")
             return rows
-        muni_code = parent_code or (code[1:6] if len(code) == 12 else None)
-        if muni_code is None and municipality:
-            muni_code = co_municipality_code(municipality, co_department_code(department))
-        dept_code = muni_code[:2] if muni_code else co_department_code(department)
-        dept_name = CO_DEPARTMENTS.get(dept_code) if dept_code else department
+        place = place_co_school(code, parent_code, municipality, department)
+        muni_code, dept_code = place.municipality, place.department
+        dept_name = CO_DEPARTMENTS.get(dept_code) if dept_code else None
         muni_name = co_municipality_name(muni_code) if muni_code else None
-        muni_name = muni_name or (municipality.title() if municipality and municipality.isupper()
-                                  else municipality)
         rows.append(_unit(country, "school", code, name,
                           unit_id(country, muni_code) if muni_code else
                           (unit_id(country, dept_code) if dept_code else None),
@@ -248,6 +278,9 @@ def unit_rows(code: str, country: str, unit_type: str, name: str | None = None,
             rows += _parent_rows(muni_code, country, "municipality", name=muni_name)
         elif dept_code:
             rows += _parent_rows(dept_code, country, "department")
+        return rows
+    if country != "GT":  # no code list: the unit as stated, without parents
+        rows.append(_unit(country, unit_type, code, name, None, department, municipality, authority, zone))
         return rows
     # Guatemala
     if unit_type == "department":

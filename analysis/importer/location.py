@@ -1,0 +1,176 @@
+"""Where a Colombian school is: its registration code against the location a file states.
+
+A DANE establishment code has 12 digits: the first is the sector, digits 2-6 the municipality where the
+school was *registered* (DANE, "Codificación de establecimientos educativos"). Files that also state the
+school's municipality (ICFES's COLE_CODMPIO_COLEGIO, a MUNICIPIO column, a name) say where it *is*; the two
+differ for about 5% of the schools of a national ICFES file (Bogotá's rural schools, Caquetá schools coded
+83xxx, Puerto Colombia schools coded 08001). LabLens places a school where the file says it is, but never
+in a municipality or department outside DANE's DIVIPOLA list (reference/co_municipalities.csv): a stated
+municipality missing from it (27086, Belén de Bajirá, created after the list) places the school in its
+code's municipality, else in a department, and is reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analysis.catalog import CO_DEPARTMENTS
+
+# Codes a spreadsheet rewrote in scientific notation ('2.0579E+11'): their last digits are gone.
+SCIENTIFIC = r"^\s*[0-9]+([.,][0-9]+)?[eE][+]?[0-9]+\s*$"
+REPORT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a school is placed, and why it is worth reporting (``issue``, None when nothing is)."""
+
+    municipality: str | None
+    department: str | None
+    registered: str | None
+    stated: str | None
+    issue: str | None = None
+
+
+def _divipola() -> dict[str, str]:
+    from analysis.importer.normalise import known_co_municipalities
+
+    return known_co_municipalities()
+
+
+def co_department(text: str | None) -> str | None:
+    """A department code from a code ('5', '05') or a name ('VALLE'); None if it is not a DIVIPOLA one."""
+    from analysis.importer.normalise import co_department_code, digits
+
+    if text is None or not str(text).strip():
+        return None
+    d = digits(text)
+    if d is not None:
+        return d.zfill(2) if d.zfill(2) in CO_DEPARTMENTS else None
+    return co_department_code(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def place_co_school(code: str, stated_code: str | None = None, municipality: str | None = None,
+                    department: str | None = None) -> Placement:
+    """Place a Colombian school: the stated municipality (code, else name within the department) when
+    DIVIPOLA has it, else the code's municipality, else a department; never a territory outside the list."""
+    from analysis.importer.normalise import co_municipality_code, digits
+
+    known = _divipola()
+    registered = code[1:6] if len(code) == 12 and code.isdigit() else None
+    dept = co_department(department)
+    stated = None
+    raw_stated = digits(stated_code) if stated_code else None
+    if raw_stated and len(raw_stated) <= 5 and int(raw_stated):
+        stated = raw_stated.zfill(5)
+    elif municipality and municipality.strip():
+        stated = co_municipality_code(municipality, dept) or municipality.strip()
+    if stated in known:
+        issue = "disagree" if registered and registered != stated else None
+        return Placement(stated, stated[:2], registered, stated, issue)
+    issue = "stated_not_in_divipola" if stated else None
+    if registered in known:
+        return Placement(registered, registered[:2], registered, stated, issue)
+    fallback = next((d for d in (stated[:2] if stated and stated[:2].isdigit() else None, dept,
+                                 registered[:2] if registered else None) if d in CO_DEPARTMENTS), None)
+    return Placement(None, fallback, registered, stated,
+                     issue or ("registered_not_in_divipola" if registered else None))
+
+
+REASONS = {
+    "disagree": "coded in {registered}, stated in {stated}: placed in {placed}",
+    "stated_not_in_divipola": "stated municipality {stated} is not in DANE's DIVIPOLA list: placed in {placed}",
+    "registered_not_in_divipola": "code's municipality {registered} is not in DANE's DIVIPOLA list and the file "
+                                  "states none: placed in {placed}",
+}
+
+
+def damaged_codes(con: duckdb.DuckDBPyConnection, header: str | None) -> str | None:
+    """A message when the unit codes were turned into scientific notation by a spreadsheet, else None.
+
+    Such codes ('2.0579E+11' for 205790001234) lost their last digits: no rule can restore them."""
+    found = con.execute("SELECT k0, count(*) OVER () FROM keymap WHERE regexp_full_match(k0, ?) LIMIT 3",
+                        [SCIENTIFIC]).fetchall()
+    if not found:
+        return None
+    shown = ", ".join(f"'{r[0].strip()}'" for r in found)
+    return (f"the unit codes{f' in column {header}' if header else ''} were damaged by a spreadsheet: "
+            f"{found[0][1]} code(s) such as {shown} were rewritten in scientific notation and lost their last "
+            "digits, which cannot be recovered. Download the original file again and import it without "
+            "opening and saving it in Excel (or format the code column as text before saving)")
+
+
+def location_report(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, n_codes: int) -> list[dict]:
+    """Colombian schools whose code and stated location disagree, or whose location is not in DIVIPOLA.
+
+    Reads the staging tables ``rows`` (the file) and ``keymap`` (key -> unit) left by the pipeline."""
+    schools = units[(units["country"] == "CO") & (units["unit_type"] == "school")]
+    if schools.empty:
+        return []
+    keys = [f"k{j}" for j in range(n_codes)] + ["x0", "x1", "x2"]
+    join = " AND ".join(f"r.{k} = km.{k}" for k in keys)
+    stated = con.execute(f"""SELECT km.unit_id, any_value(nullif(trim(r.x2), '')),
+        any_value(r.d_municipality), any_value(r.d_department)
+        FROM rows r JOIN keymap km ON {join} WHERE km.unit_id IS NOT NULL GROUP BY km.unit_id""").fetchall()
+    codes = dict(zip(schools["unit_id"], schools["code"], strict=True))
+    out = []
+    for unit, stated_code, municipality, department in stated:
+        if unit not in codes:
+            continue
+        p = place_co_school(codes[unit], stated_code, municipality, department)
+        if p.issue is None:
+            continue
+        placed = p.municipality or (f"department {p.department}" if p.department else "no territory")
+        out.append({"unit_code": codes[unit], "registered_municipality": p.registered,
+                    "stated_municipality": p.stated, "placed_in": placed, "issue": p.issue,
+                    "reason": REASONS[p.issue].format(registered=p.registered, stated=p.stated, placed=placed)})
+    return sorted(out, key=lambda r: (r["issue"], r["unit_code"]))
+
+
+def report_summary(rows: list[dict]) -> tuple[dict, list[str]]:
+    """The summary entries and notes for a location report."""
+    if not rows:
+        return {}, []
+    counts = {k: sum(r["issue"] == k for r in rows) for k in REASONS}
+    notes = []
+    if counts["disagree"]:
+        notes.append(f"{counts['disagree']} school(s) are coded in one municipality but the file states another: "
+                     "placed where the file says they are (see location_report)")
+    if counts["stated_not_in_divipola"]:
+        example = next(r["stated_municipality"] for r in rows if r["issue"] == "stated_not_in_divipola")
+        notes.append(f"{counts['stated_not_in_divipola']} school(s) state a municipality that is not in DANE's "
+                     f"DIVIPOLA list (e.g. {example}): placed in their code's municipality, else a department "
+                     "(see location_report)")
+    if counts["registered_not_in_divipola"]:
+        notes.append(f"{counts['registered_not_in_divipola']} school code(s) name a municipality that is not in "
+                     "DIVIPOLA and the file states none: placed in a department (see location_report)")
+    return {"location_counts": {k: v for k, v in counts.items() if v},
+            "location_report": rows[:REPORT_LIMIT]}, notes
+
+
+def review_units(staged) -> str | None:
+    """Checks of a staged file's units, run once its rows are resolved: a reason to refuse the file
+    (codes damaged by a spreadsheet), else None after adding the location report to the summary."""
+    lay = staged.layout
+    header = staged.source.headers[lay.code_cols[0]] if lay.code_cols else None
+    damaged = damaged_codes(staged.con, header)
+    if damaged:
+        return damaged
+    if lay.municipality_code_col is None and lay.municipality_col is None and lay.department_col is None:
+        return None
+    rows = location_report(staged.con, staged.summary["_units"], len(lay.code_cols))
+    entries, notes = report_summary(rows)
+    staged.summary.update(entries)
+    staged.layout.notes.extend(notes)
+    return None
+
+
+def is_scientific(text: str | None) -> bool:
+    """'2.0579E+11' -> True."""
+    return bool(text) and re.match(SCIENTIFIC, str(text)) is not None
