@@ -78,6 +78,10 @@ class NotRecognised(ValueError):
         self.unplaced = unplaced
         self.suggestion = suggestion
 
+    def with_reading(self, reading: str) -> NotRecognised:
+        """The same error, saying how the file was read (encoding, delimiter, columns seen)."""
+        return NotRecognised(f"{self} ({reading})", self.unplaced, self.suggestion)
+
 
 # --- MEN statistics ------------------------------------------------------------------------------
 
@@ -435,8 +439,11 @@ def recognise_canonical(headers: list[str], extra_indicators: set[str] | None = 
 def recognise(headers: list[str], source_name: str, has_header: bool, json_shape: str | None,
               extra_indicators: set[str] | None = None) -> Layout:
     """The first layout that fits, or `NotRecognised` naming the columns that could not be placed."""
+    from analysis.importer.icfes import recognise_planteles
+
     candidates = [
         lambda: recognise_siya_json(headers, source_name, json_shape),
+        lambda: recognise_planteles(headers, source_name),
         lambda: recognise_saber(headers, source_name, has_header),
         lambda: recognise_men(headers),
         lambda: recognise_siya_xlsx(headers),

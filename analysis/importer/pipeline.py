@@ -21,8 +21,9 @@ from analysis import audit
 from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
 from analysis.importer import normalise as nz
 from analysis.importer.layouts import Layout, NotRecognised, recognise
+from analysis.importer.location import review_units
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
-from analysis.importer.readers import ReadError, SourceTable, read_into
+from analysis.importer.readers import ReadError, SourceTable, read_into, reading
 from analysis.keys import RESTORE_KEY_HINT, key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
 from analysis.sqlutil import run, scalar
@@ -68,7 +69,7 @@ def file_sha256(path: Path) -> str:
 
 def stage(path: str | Path, name: str | None = None, layout: Layout | None = None,
           extra_indicators: pd.DataFrame | None = None,
-          mapping_builder=None, db_path: str | Path | None = None) -> Staged:
+          mapping_builder=None, db_path: str | Path | None = None, read_options: dict | None = None) -> Staged:
     """Read and validate a file into a fresh in-memory database (nothing is written anywhere).
 
     ``db_path`` names the database the file is bound for: a student file is refused when that database
@@ -80,7 +81,7 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     # DuckDB draws a progress bar on stdout for queries over 2 s, which corrupts `import --json`.
     run(con, "SET enable_progress_bar = false")
     try:
-        source = read_into(con, path, name)
+        source = read_into(con, path, name, **(read_options or {}))
     except ReadError as exc:
         con.close()
         raise ImportFailed(str(exc)) from exc
@@ -94,13 +95,17 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
             layout = mapping_builder(source)
         if layout is None:
             layout = recognise(source.headers, name, source.has_header, source.json_shape, extra_codes)
-    except NotRecognised:
+    except NotRecognised as exc:
         con.close()
-        raise
+        raise exc.with_reading(reading(source)) from None
     staged = Staged(con, source, layout, file_sha256(path))
     _register_indicators(con, extra)
     try:
         _stage_rows(staged, db_path)
+        refused = review_units(staged)  # codes damaged by a spreadsheet; schools placed off their code
+        if refused:
+            con.close()
+            raise ImportFailed(f"{name}: {refused}")
         if layout.target == "observations":
             _stage_observations(staged)
         elif layout.target == "roster":
@@ -285,7 +290,7 @@ def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
             country = country_code(raw_country)
         problem = None
         if lay.country_col is not None and raw_country and country is None:
-            problem = f"unknown country '{raw_country}' (expected CO or GT)"
+            problem = f"unknown country '{raw_country}' (expected an ISO 3166-1 code such as CO, GT, CL or PE)"
         if lay.unit_type:
             unit_type = lay.unit_type
         else:
@@ -333,6 +338,7 @@ def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
                     name = f"{name} ({shift.strip()})" if name and shift else name
             else:
                 code, country, unit_type, problem = nz.normalise_unit(parts[0], country, unit_type)
+                parent_code = raw_muni  # a stated municipality code places the school (location.py)
         if problem:
             out_keys.append((*(rec[i] for i in i_keys), None, problem, raw_code))
             continue
@@ -813,7 +819,7 @@ def peek(path: str | Path, name: str | None = None, rows: int = 5) -> tuple[list
 def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | None = None,
                        name: str | None = None) -> Staged:
     """Stage a file with a mapping given as a dict (built on the Datos page or read from TOML)."""
-    from analysis.importer.mapping import MappingError, indicator_definitions, layout_from_mapping
+    from analysis.importer.mapping import MappingError, indicator_definitions, layout_from_mapping, reader_options
 
     extra = extra_indicators(db_path) if db_path is not None else pd.DataFrame()
     try:
@@ -830,6 +836,7 @@ def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | No
         except MappingError as exc:
             raise ImportFailed(f"{source.name}: {exc}") from exc
 
-    staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder, db_path=db_path)
+    staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder, db_path=db_path,
+                   read_options=reader_options(mapping))
     staged.summary["_new_indicators"] = new_indicators
     return staged

@@ -245,7 +245,7 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bo
                             f"({exc.reason}); save it again as UTF-8") from exc
         if not first_lines:
             raise ReadError(f"{name}: the file has no data rows")
-        delimiter = forced_delimiter or detect_delimiter(first_lines)
+        delimiter = delimiter_from_text(forced_delimiter) if forced_delimiter else detect_delimiter(first_lines)
         try:
             split = split_lines(first_lines, delimiter)
             has_header = _looks_like_header(split[0]) if header is None else header
