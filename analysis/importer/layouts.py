@@ -461,19 +461,18 @@ def recognise(headers: list[str], source_name: str, has_header: bool, json_shape
 def not_recognised(headers: list[str], source_name: str,
                    extra_indicators: set[str] | None = None) -> NotRecognised:
     """Explain which columns could not be placed and write the mapping the user should start from."""
+    from analysis.importer.suggest import guess_roles
+
     f = [fold(h) for h in headers]
-    placed: dict[int, str] = {}
-    for key in ALIASES:
-        idx = _aliased(f, key)
-        if idx is not None and idx not in placed:
-            placed[idx] = key
+    placed = {i: (f'{{ indicator = "{r.split(":", 1)[1]}" }}' if r.startswith("indicator:") else r)
+              for i, r in guess_roles(headers).items()}
     for i, h in enumerate(f):
         ind = _indicator_for(h, extra_indicators or set())
         if ind and i not in placed:
             placed[i] = f'{{ indicator = "{ind}" }}'
     unplaced = [headers[i] for i in range(len(headers)) if i not in placed]
-    lines = ["[source]", 'country = "CO"            # or "GT"', 'unit_type = "school"      # '
-             "school | municipality | department", "", "[columns]"]
+    lines = ["[source]", 'country = "CO"            # any ISO 3166-1 code: CO, GT, CL, PE, ...',
+             'unit_type = "school"      # school | municipality | department', "", "[columns]"]
     for i, h in enumerate(headers):
         target = placed.get(i)
         key = '"' + h.replace('"', '\\"') + '"'

@@ -208,6 +208,8 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
                            "({ indicator = ..., level = ... }); keep one of them")
     if layout.unit_type_col is not None:
         layout.unit_type = None  # a unit_type column decides per row
+    if layout.student_col is None:  # without students, an attribute describes the unit (sector, category)
+        layout.unit_attribute_cols, layout.attribute_cols = layout.attribute_cols, {}
     if not layout.code_cols:
         raise MappingError("the mapping must name the unit code column (= \"unit_code\")")
     if target == "observations":
