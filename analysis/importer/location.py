@@ -70,7 +70,9 @@ def place_co_school(code: str, stated_code: str | None = None, municipality: str
     if raw_stated and len(raw_stated) <= 5 and int(raw_stated):
         stated = raw_stated.zfill(5)
     elif municipality and municipality.strip():
-        stated = co_municipality_code(municipality, dept) or municipality.strip()
+        # a name is looked up within the stated department, else the code's
+        stated = co_municipality_code(municipality, dept or (registered[:2] if registered else None)) \
+            or municipality.strip()
     if stated in known:
         issue = "disagree" if registered and registered != stated else None
         return Placement(stated, stated[:2], registered, stated, issue)
