@@ -24,7 +24,7 @@ from analysis.privacy import is_personal_column
 FILL_IN = "FILL_IN"
 _CODE = {"cod", "codigo", "code", "cd", "id"}
 _SCHOOL = {"establecimiento", "colegio", "institucion", "escuela", "sede", "ie", "centro", "plantel", "school"}
-_MUNI = {"mpio", "municipio", "mcpio", "municipality", "comuna", "ciudad", "distrito"}
+_MUNI = {"mpio", "municipio", "mcpio", "municipality", "comuna", "com", "ciudad", "distrito"}
 _DEPT = {"depto", "departamento", "dpto", "department", "region", "provincia"}
 _YEAR = {"ano", "anio", "anno", "agno", "year", "periodo", "ciclo"}
 
