@@ -185,6 +185,12 @@ CODE_LISTS: dict[str, str] = {"CO": "DANE DIVIPOLA / DANE establishment codes",
                               "GT": "MINEDUC codes (DD-MM-NNNN-NN)"}
 
 
+# The KIX LAC region, the countries offered first when a file is mapped on the Datos page.
+LATIN_AMERICA: tuple[str, ...] = (
+    "CO", "GT", "AR", "BO", "BR", "CL", "CR", "CU", "DO", "EC", "SV", "HN", "MX", "NI", "PA", "PY", "PE", "UY",
+    "VE", "HT", "JM", "TT", "BZ", "GY", "SR", "PR", "BS", "BB", "AG", "DM", "GD", "KN", "LC", "VC")
+
+
 @functools.cache
 def countries() -> dict[str, tuple[str, str, str]]:
     """alpha-2 -> (alpha-3, English name, Spanish name or '') for every ISO 3166-1 country."""
