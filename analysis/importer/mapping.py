@@ -76,8 +76,8 @@ ROLE_MEANINGS = {
     "program": "the programme name (roster files), or 'comparison'",
     "lab_type": "the lab type of a programme school (roster files)",
     "start_year": "the year a unit joined the programme (roster files)",
-    "attribute": "kept as it is written: a student attribute in student files, a unit attribute (sector, "
-                 "category, ...) otherwise; usable as a group",
+    "attribute": "kept as it is written: a student attribute (usable as a group) in student files, a unit "
+                 "attribute (sector, category, ...) otherwise",
     "ignore": "not loaded",
 }
 SOURCE_FIXED = {"country": "country_col", "unit_type": "unit_type_col", "year": "year_col"}

@@ -199,3 +199,13 @@ def test_colombian_codes_still_validated(tmp_path: Path) -> None:
     import_file(write(tmp_path / "f.csv", text), db, mapping=mapping)
     assert query(db, "SELECT unit_id FROM observations") == [("CL-ABC",)]
     assert query(db, "SELECT reason FROM rejects") == [("'ABC' is not a DANE code (digits only)",)]
+
+
+def test_readme_documents_every_mapping_role() -> None:
+    from analysis.importer.mapping import ROLE_CHOICES, ROLE_MEANINGS
+
+    assert set(ROLE_MEANINGS) == set(ROLE_CHOICES)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for role, meaning in ROLE_MEANINGS.items():
+        assert f"| `{role}` | {meaning} |" in readme
+    assert "entidad territorial certificada" in ROLE_MEANINGS["authority"]
