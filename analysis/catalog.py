@@ -178,11 +178,10 @@ GT_DEPARTMENTS: dict[str, str] = {
 
 # --- Countries ----------------------------------------------------------------------------------
 # ISO 3166-1 alpha-2 codes and names (Debian iso-codes, reference/countries.csv), with Spanish names for
-# the Americas and Iberia. Unit codes are validated only where LabLens ships a code list (CODE_LISTS);
-# elsewhere (Chile's RBD, Peru's código modular) they are kept as written.
+# the Americas and Iberia. Unit codes are validated only where LabLens ships a code list, Colombia (DANE
+# DIVIPOLA, establishment codes) and Guatemala (MINEDUC); elsewhere (Chile's RBD, Peru's código modular)
+# they are kept as written (importer/normalise.py, normalise_unit).
 COUNTRIES_FILE = Path(__file__).resolve().parent / "reference" / "countries.csv"
-CODE_LISTS: dict[str, str] = {"CO": "DANE DIVIPOLA / DANE establishment codes",
-                              "GT": "MINEDUC codes (DD-MM-NNNN-NN)"}
 
 
 # The KIX LAC region, the countries offered first when a file is mapped on the Datos page.
