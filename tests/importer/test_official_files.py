@@ -120,20 +120,23 @@ def test_location_report_lists_schools_placed_off_their_code(tmp_path: Path) -> 
     assert "location_report" in stored  # kept with the import
 
 
-def test_excel_damaged_codes_fail_with_the_value(tmp_path: Path) -> None:
-    """An Excel re-save: Windows-1252, ';', and codes in scientific notation (their last digits lost)."""
-    lines = [";".join(HEADERS)]
+@pytest.mark.parametrize(("delimiter", "mark", "shown"), [(";", ",", "'1,76E+11'"), (",", ".", "'2.0579E+11'")])
+def test_excel_damaged_codes_fail_with_the_value(tmp_path: Path, delimiter: str, mark: str, shown: str) -> None:
+    """An Excel re-save: Windows-1252, its locale's delimiter, codes in scientific notation (last digits lost)."""
+    lines = [delimiter.join(HEADERS)]
     for school in SCHOOLS:
-        cells = _cells(school, "20204", comma=True)
-        cells[1] = f"{int(cells[1]) / 1e11:.4f}".replace(".", ",").rstrip("0") + "E+11"
-        lines.append(";".join(cells))
+        cells = _cells(school, "20204", comma=False)
+        cells[2] = f'"{cells[2]}"'
+        code = "2.0579E+11" if school[0].startswith("2") else f"{int(school[0]) / 1e11:.4f}".rstrip("0") + "E+11"
+        cells[1] = code.replace(".", mark)
+        lines.append(delimiter.join(cells))
     path = tmp_path / "SB11-CLASIFI-PLANTELES-20204.csv"
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
     db = tmp_path / "lablens.duckdb"
     with pytest.raises(ImportFailed) as failure:
         import_file(path, db)
     message = str(failure.value)
-    assert "1,7600E+11" not in message and "'1,76E+11'" in message
+    assert shown in message
     assert "damaged by a spreadsheet" in message and "COLE_COD_DANE" in message
     assert not db.exists()
 
