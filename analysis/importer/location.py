@@ -136,22 +136,23 @@ def location_report(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, n_codes
 
 
 def report_summary(rows: list[dict]) -> tuple[dict, list[str]]:
-    """The summary entries and notes for a location report."""
+    """The summary entries and notes (counts, up to three examples each) for a location report."""
     if not rows:
         return {}, []
-    counts = {k: sum(r["issue"] == k for r in rows) for k in REASONS}
     notes = []
-    if counts["disagree"]:
-        notes.append(f"{counts['disagree']} school(s) are coded in one municipality but the file states another: "
-                     "placed where the file says they are (see location_report)")
-    if counts["stated_not_in_divipola"]:
-        example = next(r["stated_municipality"] for r in rows if r["issue"] == "stated_not_in_divipola")
-        notes.append(f"{counts['stated_not_in_divipola']} school(s) state a municipality that is not in DANE's "
-                     f"DIVIPOLA list (e.g. {example}): placed in their code's municipality, else a department "
-                     "(see location_report)")
-    if counts["registered_not_in_divipola"]:
-        notes.append(f"{counts['registered_not_in_divipola']} school code(s) name a municipality that is not in "
-                     "DIVIPOLA and the file states none: placed in a department (see location_report)")
+    for issue, text in (("disagree", "school(s) are coded in one municipality but the file states another: "
+                                     "placed where the file says they are"),
+                        ("stated_not_in_divipola", "school(s) state a municipality that is not in DANE's "
+                                                   "DIVIPOLA list: placed in their code's municipality, else a "
+                                                   "department"),
+                        ("registered_not_in_divipola", "school code(s) name a municipality that is not in "
+                                                       "DIVIPOLA and the file states none: placed in a department")):
+        hits = [r for r in rows if r["issue"] == issue]
+        if hits:
+            examples = "; ".join(f"{r['unit_code']} {r['reason']}" for r in hits[:3])
+            notes.append(f"{len(hits)} {text} (e.g. {examples}; all in the summary's location_report, "
+                         "import --json)")
+    counts = {k: sum(r["issue"] == k for r in rows) for k in REASONS}
     return {"location_counts": {k: v for k, v in counts.items() if v},
             "location_report": rows[:REPORT_LIMIT]}, notes
 
