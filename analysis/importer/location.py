@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -35,6 +36,7 @@ class Placement:
     registered: str | None
     stated: str | None
     issue: str | None = None
+    stated_department: str | None = None  # the department column's code, when it names another department
 
 
 def _divipola() -> dict[str, str]:
@@ -75,7 +77,8 @@ def place_co_school(code: str, stated_code: str | None = None, municipality: str
             or municipality.strip()
     if stated in known:
         issue = "disagree" if registered and registered != stated else None
-        return Placement(stated, stated[:2], registered, stated, issue)
+        other = dept if dept and dept != stated[:2] else None
+        return Placement(stated, stated[:2], registered, stated, issue, other)
     issue = "stated_not_in_divipola" if stated else None
     if registered in known:
         return Placement(registered, registered[:2], registered, stated, issue)
@@ -108,31 +111,36 @@ def damaged_codes(con: duckdb.DuckDBPyConnection, header: str | None) -> str | N
             "opening and saving it in Excel (or format the code column as text before saving)")
 
 
-def location_report(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, n_codes: int) -> list[dict]:
-    """Colombian schools whose code and stated location disagree, or whose location is not in DIVIPOLA.
+def location_report(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
+                    n_codes: int) -> tuple[list[dict], list[tuple[str, str, str]]]:
+    """Colombian schools whose code and stated location disagree, or whose location is not in DIVIPOLA;
+    and the schools whose stated department is not their stated municipality's (code, department, municipality).
 
     Reads the staging tables ``rows`` (the file) and ``keymap`` (key -> unit) left by the pipeline."""
     schools = units[(units["country"] == "CO") & (units["unit_type"] == "school")]
     if schools.empty:
-        return []
+        return [], []
     keys = [f"k{j}" for j in range(n_codes)] + ["x0", "x1", "x2"]
     join = " AND ".join(f"r.{k} = km.{k}" for k in keys)
     stated = con.execute(f"""SELECT km.unit_id, any_value(nullif(trim(r.x2), '')),
         any_value(r.d_municipality), any_value(r.d_department)
         FROM rows r JOIN keymap km ON {join} WHERE km.unit_id IS NOT NULL GROUP BY km.unit_id""").fetchall()
     codes = dict(zip(schools["unit_id"], schools["code"], strict=True))
-    out = []
+    out: list[dict] = []
+    conflicts: list[tuple[str, str, str]] = []
     for unit, stated_code, municipality, department in stated:
         if unit not in codes:
             continue
         p = place_co_school(codes[unit], stated_code, municipality, department)
+        if p.stated_department:
+            conflicts.append((codes[unit], p.stated_department, p.stated))
         if p.issue is None:
             continue
         placed = p.municipality or (f"department {p.department}" if p.department else "no territory")
         out.append({"unit_code": codes[unit], "registered_municipality": p.registered,
                     "stated_municipality": p.stated, "placed_in": placed, "issue": p.issue,
                     "reason": REASONS[p.issue].format(registered=p.registered, stated=p.stated, placed=placed)})
-    return sorted(out, key=lambda r: (r["issue"], r["unit_code"]))
+    return sorted(out, key=lambda r: (r["issue"], r["unit_code"])), sorted(conflicts)
 
 
 def report_summary(rows: list[dict]) -> tuple[dict, list[str]]:
@@ -157,9 +165,10 @@ def report_summary(rows: list[dict]) -> tuple[dict, list[str]]:
             "location_report": rows[:REPORT_LIMIT]}, notes
 
 
-def review_units(staged) -> str | None:
-    """Checks of a staged file's units, run once its rows are resolved: a reason to refuse the file
-    (codes damaged by a spreadsheet), else None after adding the location report to the summary."""
+def review_units(staged: Any) -> str | None:
+    """Checks of a staged file's units (``pipeline.Staged``), run once its rows are resolved: a reason to
+    refuse the file (codes damaged by a spreadsheet; with a mapping, a department column that contradicts
+    the municipality column), else None after adding the location report to the summary and notes."""
     lay = staged.layout
     header = staged.source.headers[lay.code_cols[0]] if lay.code_cols else None
     damaged = damaged_codes(staged.con, header)
@@ -167,7 +176,20 @@ def review_units(staged) -> str | None:
         return damaged
     if lay.municipality_code_col is None and lay.municipality_col is None and lay.department_col is None:
         return None
-    rows = location_report(staged.con, staged.summary["_units"], len(lay.code_cols))
+    rows, conflicts = location_report(staged.con, staged.summary["_units"], len(lay.code_cols))
+    if conflicts and lay.name != "mapping":  # a recognised layout: its municipality column places the school
+        lay.notes.append(f"{len(conflicts)} school(s) state a department that is not their municipality's "
+                         f"(e.g. {conflicts[0][0]}: department {conflicts[0][1]}, municipality {conflicts[0][2]}): "
+                         "placed in the municipality")
+    elif conflicts:
+        code, dept, muni = conflicts[0]
+        h = staged.source.headers
+        department = h[lay.department_col] if lay.department_col is not None else "department"
+        municipality = h[lay.municipality_code_col if lay.municipality_code_col is not None else lay.municipality_col]
+        return (f"{len(conflicts)} school(s) have a department (column {department}) that is not the department of "
+                f"their municipality (column {municipality}), e.g. {code}: department {dept}, municipality {muni}. "
+                "LabLens does not let one overwrite the other: correct the file, or map one of the two columns "
+                "as \"ignore\"")
     entries, notes = report_summary(rows)
     staged.summary.update(entries)
     staged.layout.notes.extend(notes)

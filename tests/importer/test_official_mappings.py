@@ -209,3 +209,16 @@ def test_readme_documents_every_mapping_role() -> None:
     for role, meaning in ROLE_MEANINGS.items():
         assert f"| `{role}` | {meaning} |" in readme
     assert "entidad territorial certificada" in ROLE_MEANINGS["authority"]
+
+
+def test_department_and_municipality_that_disagree_are_an_error_naming_both(tmp_path: Path) -> None:
+    text = "cod;mpio;dpto;anio;valor\n308001000789;08573;05;2022;3,5\n"
+    mapping = write(tmp_path / "m.toml", '[source]\ncountry = "CO"\n[columns]\ncod = "unit_code"\n'
+                    'mpio = "municipality_code"\ndpto = "department_code"\nanio = "year"\n'
+                    'valor = { indicator = "dropout_rate" }\n')
+    db = tmp_path / "lablens.duckdb"
+    with pytest.raises(ImportFailed) as failure:
+        import_file(write(tmp_path / "f.csv", text), db, mapping=mapping)
+    assert "column dpto" in str(failure.value) and "column mpio" in str(failure.value)
+    assert "department 05, municipality 08573" in str(failure.value)
+    assert not db.exists()
