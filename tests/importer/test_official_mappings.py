@@ -43,16 +43,13 @@ def test_semicolon_file_with_decimal_commas_loads_exact_values(tmp_path: Path) -
 
 
 def test_mapping_sets_delimiter_encoding_and_decimal(tmp_path: Path) -> None:
-    """A file whose delimiter cannot be told from its first line ('#', absent from the header)."""
-    text = "codigo establecimiento;anio;valor\n" + "".join(f"1760010001{i:02d}#2022#0,{i}5\n" for i in range(3))
+    """A headerless Latin-1 file delimited by '#': the mapping forces encoding, delimiter and decimal mark."""
     path = tmp_path / "raro.txt"
-    path.write_bytes(text.encode("iso-8859-1"))
+    path.write_bytes("".join(f"1760010001{i:02d}#2022#0,{i}5\n" for i in range(3)).encode("iso-8859-1"))
     mapping = tmp_path / "m.toml"
     mapping.write_text('[source]\ncountry = "CO"\ndelimiter = "#"\nencoding = "ISO-8859-1"\ndecimal = ","\n\n'
                        '[columns]\ncolumn_1 = "unit_code"\ncolumn_2 = "year"\n'
                        'column_3 = { indicator = "icfes_index_total" }\n', encoding="utf-8")
-    text_no_header = "".join(f"1760010001{i:02d}#2022#0,{i}5\n" for i in range(3))
-    path.write_bytes(text_no_header.encode("iso-8859-1"))
     db = tmp_path / "lablens.duckdb"
     s = import_file(path, db, mapping=mapping)
     assert (s["encoding"], s["delimiter"]) == ("latin-1", "#")
