@@ -6,9 +6,12 @@ never rename). Territory codes are DANE DIVIPOLA (Colombia) and MINEDUC/INE (Gua
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 LEVELS: tuple[str, ...] = ("all", "transition", "primary", "secondary", "upper_secondary")
 
@@ -99,6 +102,12 @@ INDICATORS: tuple[Indicator, ...] = (
           "internet", True, domain="context"),
     Indicator("students_tested", "context", "count", "students", None, 0.0, None,
               "Estudiantes evaluados", "Students tested"),
+    *[Indicator(f"icfes_index_{c}", "learning", "index", "index 0-1", True, 0.0, 1.0, f"Índice ICFES: {es}",
+                f"ICFES index: {en}", scale="icfes_index") for c, es, en in (
+        ("math", "matemáticas", "mathematics"), ("science", "ciencias naturales", "natural sciences"),
+        ("social", "sociales y ciudadanas", "social studies and citizenship"),
+        ("reading", "lectura crítica", "critical reading"), ("english", "inglés", "English"),
+        ("total", "índice total", "total index"))],
 )
 
 INDICATOR_BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
@@ -167,6 +176,35 @@ GT_DEPARTMENTS: dict[str, str] = {
     "17": "Petén", "18": "Izabal", "19": "Zacapa", "20": "Chiquimula", "21": "Jalapa",
     "22": "Jutiapa",
 }
+
+
+# --- Countries ----------------------------------------------------------------------------------
+# ISO 3166-1 alpha-2 codes and names (Debian iso-codes, reference/countries.csv), with Spanish names for
+# the Americas and Iberia. Unit codes are validated only where LabLens ships a code list, Colombia (DANE
+# DIVIPOLA, establishment codes) and Guatemala (MINEDUC); elsewhere (Chile's RBD, Peru's código modular)
+# they are kept as written (importer/normalise.py, normalise_unit).
+COUNTRIES_FILE = Path(__file__).resolve().parent / "reference" / "countries.csv"
+
+
+# The KIX LAC region, the countries offered first when a file is mapped on the Datos page.
+LATIN_AMERICA: tuple[str, ...] = (
+    "CO", "GT", "AR", "BO", "BR", "CL", "CR", "CU", "DO", "EC", "SV", "HN", "MX", "NI", "PA", "PY", "PE", "UY",
+    "VE", "HT", "JM", "TT", "BZ", "GY", "SR", "PR", "BS", "BB", "AG", "DM", "GD", "KN", "LC", "VC")
+
+
+@functools.cache
+def countries() -> dict[str, tuple[str, str, str]]:
+    """alpha-2 -> (alpha-3, English name, Spanish name or '') for every ISO 3166-1 country."""
+    with open(COUNTRIES_FILE, encoding="utf-8") as handle:
+        return {r["alpha_2"]: (r["alpha_3"], r["name_en"], r["name_es"]) for r in csv.DictReader(handle)}
+
+
+def country_name(code: str, lang: str = "es") -> str:
+    """'CL' -> 'Chile'; an unknown code is returned as given."""
+    entry = countries().get(str(code).upper())
+    if entry is None:
+        return str(code)
+    return (entry[2] or entry[1]) if lang == "es" else entry[1]
 
 
 def unit_id(country: str, code: str) -> str:

@@ -72,6 +72,8 @@ def _human_summary(s: dict) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.suggest_mapping:
+        return cmd_suggest_mapping(args)
     summaries = []
     for path in args.paths:
         try:
@@ -97,6 +99,32 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(_human_summary(summary))
     if args.json:
         _print_json(summaries[0] if len(summaries) == 1 else {"imports": summaries})
+    return 0
+
+
+def cmd_suggest_mapping(args: argparse.Namespace) -> int:
+    """Print a mapping file for each path, ready to edit (nothing is imported)."""
+    from analysis.importer.readers import ReadError
+    from analysis.importer.suggest import suggest_mapping
+
+    for path in args.paths:
+        try:
+            sys.stdout.write(suggest_mapping(path))
+        except ReadError as exc:
+            raise CliError(str(exc)) from exc
+    return 0
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    """The indicator codes a mapping can use, with kind, range and labels."""
+    from analysis.indicator_list import format_listing, indicator_listing
+
+    db = _db(args)
+    rows = indicator_listing(db if db.exists() else None)
+    if args.json:
+        _print_json({"indicators": rows})
+    else:
+        print(format_listing(rows))
     return 0
 
 
@@ -406,7 +434,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-conflict", choices=["abort", "supersede", "keep"], default="abort",
                    help="when values differ from data already loaded (default: abort)")
     p.add_argument("--conflict-report", help="write the differing values to this CSV file")
+    p.add_argument("--suggest-mapping", action="store_true",
+                   help="print a mapping file for FILE on stdout (nothing is imported): > map.toml, edit, --mapping")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("indicators", help="list the indicator codes, kinds, ranges and labels")
+    common(p)
+    p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser("imports", help="list imports")
     common(p)

@@ -20,6 +20,8 @@ SEPARATOR = r"(?:,[ \t]*(?:\n[ \t]*(?:#[ \t]*)?)?|[ \t]+|[ \t]*\()\(?"  # ", " (
 QUOTED = r"[\"'“]([^\"'”\n]{1,80}(?:\n[ \t]*[^\"'”\n]{1,80})?)[\"'”]"  # a section name, may break once
 CITATION = re.compile(rf"(?<![\w./-])(docs/)?([A-Z][A-Z0-9_]*)\.md\b(?:{SEPARATOR}{QUOTED})?")
 PATH_CITATION = re.compile(r"(?<![\w./-])((?:[a-z_]+/)+[A-Za-z_]+\.md)\b")
+# files LabLens writes for its users, named in the code that writes them: not documents of this repository
+WRITTEN = {"LEEME"}
 HEADING = re.compile(r"^#+\s+(?:\d+\.\s+)?(.+?)\s*$", re.MULTILINE)
 LABEL = re.compile(r"^\s*(?:[-*]|\d+\.)\s+(?:\*\*)?([^:*\n]{1,60}?)(?:\*\*)?[:.]", re.MULTILINE)
 
@@ -37,6 +39,8 @@ def citations() -> list[tuple[str, str, str | None]]:
         text = path.read_text(encoding="utf-8")
         for match in CITATION.finditer(text):
             prefix, name, section = match.groups()
+            if name in WRITTEN and not prefix:
+                continue
             where = f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}"
             document = f"{name}.md" if name == "README" and not prefix else f"docs/{name}.md"
             out.append((where, document, " ".join(section.split()) if section else None))

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis.queries", "analysis.descriptive", "analysis.figures", "analysis.unit_figures"),
     ("analysis.precompute", "analysis.evidence"),
     ("analysis.importer", "analysis.demo", "analysis.backups", "analysis.keys", "analysis.pilot",
-     "analysis.forms", "analysis.lake"),
+     "analysis.forms", "analysis.lake", "analysis.indicator_list"),
     ("analysis.cli", "analysis.__main__"),
     ("ui",),
     ("pages", "dashboard"),

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import queries, unit_figures
-from analysis.catalog import LEVELS
+from analysis.catalog import LATIN_AMERICA, LEVELS
 from analysis.db.connect import StoreError
 from analysis.importer.boundaries import (
     BoundaryError,
@@ -196,7 +196,7 @@ def mapping_form(waiting: dict) -> None:
     # labels are computed now, in this run's language: a format_func calling t() later could answer in
     # another session's language
     role_labels = {o: role_label(o) for o in options}
-    countries = {c: fmt.country(c) for c in ("CO", "GT")}
+    countries = {c: fmt.country(c) for c in LATIN_AMERICA}
     unit_types = {u: t(f"unit_type.{u}") for u in ("school", "municipality", "department")}
     levels = {v: t(f"level.{v}") for v in LEVELS}
     with st.form("datos-mapping-form"):

@@ -112,7 +112,12 @@ def programme(name: object) -> str:
 
 
 def country(code: object) -> str:
-    return t(f"country.{code}") if code in ("CO", "GT") else str(code)
+    """'CO' -> 'Colombia'; any other ISO 3166-1 code by its name (catalog.country_name), else as written."""
+    if code in ("CO", "GT"):
+        return t(f"country.{code}")
+    from analysis.catalog import country_name
+
+    return country_name(str(code), "en" if current_language() == "en" else "es")
 
 
 def reliability(rel: object) -> str:

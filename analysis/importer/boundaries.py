@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import audit
+from analysis.catalog import countries
 from analysis.db.connect import StoreError, open_db
 from analysis.db.sql import run, scalar
 from analysis.importer.errors import AlreadyImported, ImportFailed, file_sha256
@@ -212,8 +213,9 @@ def _lablens(p: dict) -> tuple[str, str, str, str | None]:
         unit_type = p.get("unit_type") or ("department" if len(code) == 2 else "municipality")
     else:
         country, unit_type, code = str(p["country"]), str(p["unit_type"]), str(p["code"])
-    if country not in ("CO", "GT") or unit_type not in ("department", "municipality") or not code:
-        raise _NotTerritory("country must be CO or GT and unit_type department or municipality")
+    if country not in countries() or unit_type not in ("department", "municipality") or not code:
+        raise _NotTerritory("country must be an ISO 3166-1 code (CO, GT, CL, ...) and unit_type department or "
+                            "municipality")
     return country, unit_type, code.strip(), p.get("name")
 
 

@@ -71,6 +71,10 @@ class NotRecognised(ValueError):
         self.unplaced = unplaced
         self.suggestion = suggestion
 
+    def with_reading(self, reading: str) -> NotRecognised:
+        """The same error, saying how the file was read (encoding, delimiter, columns seen)."""
+        return NotRecognised(f"{self} ({reading})", self.unplaced, self.suggestion)
+
 
 # --- MEN statistics ------------------------------------------------------------------------------
 
@@ -356,7 +360,7 @@ INDICATOR_ALIASES: dict[str, str] = {
 }
 
 
-def _indicator_for(folded: str, extra: set[str]) -> str | None:
+def indicator_code_for(folded: str, extra: set[str]) -> str | None:
     if folded in INDICATOR_BY_CODE or folded in extra:
         return folded
     if folded in INDICATOR_ALIASES:
@@ -395,7 +399,7 @@ def recognise_canonical(headers: list[str], extra_indicators: set[str] | None = 
     values = []
     taken: set[int] = set()
     for i, h in enumerate(f):
-        ind = _indicator_for(h, extra)
+        ind = indicator_code_for(h, extra)
         if ind and ind in INDICATOR_BY_CODE | {e: None for e in extra}:
             values.append(ValueSpec(i, ind))
             taken.add(i)
@@ -423,62 +427,3 @@ def recognise_canonical(headers: list[str], extra_indicators: set[str] | None = 
         else:
             layout.ignored.append(h)
     return layout
-
-
-def recognise(headers: list[str], source_name: str, has_header: bool, json_shape: str | None,
-              extra_indicators: set[str] | None = None) -> Layout:
-    """The first layout that fits, or `NotRecognised` naming the columns that could not be placed."""
-    candidates = [
-        lambda: recognise_siya_json(headers, source_name, json_shape),
-        lambda: recognise_saber(headers, source_name, has_header),
-        lambda: recognise_men(headers),
-        lambda: recognise_siya_xlsx(headers),
-        lambda: recognise_mineduc_directory(headers),
-        lambda: recognise_roster(headers),
-        lambda: recognise_canonical(headers, extra_indicators),
-    ]
-    for candidate in candidates:
-        layout = candidate()
-        if layout is not None:
-            return layout
-    raise not_recognised(headers, source_name, extra_indicators)
-
-
-def not_recognised(headers: list[str], source_name: str,
-                   extra_indicators: set[str] | None = None) -> NotRecognised:
-    """Explain which columns could not be placed and write the mapping the user should start from."""
-    f = [fold(h) for h in headers]
-    placed: dict[int, str] = {}
-    for key in ALIASES:
-        idx = _aliased(f, key)
-        if idx is not None and idx not in placed:
-            placed[idx] = key
-    for i, h in enumerate(f):
-        ind = _indicator_for(h, extra_indicators or set())
-        if ind and i not in placed:
-            placed[i] = f'{{ indicator = "{ind}" }}'
-    unplaced = [headers[i] for i in range(len(headers)) if i not in placed]
-    lines = ["[source]", 'country = "CO"            # or "GT"', 'unit_type = "school"      # '
-             "school | municipality | department", "", "[columns]"]
-    for i, h in enumerate(headers):
-        target = placed.get(i)
-        key = '"' + h.replace('"', '\\"') + '"'
-        if target is None:
-            lines.append(f'{key} = {{ indicator = "CHOOSE_A_CODE", level = "all" }}   # or "ignore"')
-        elif target.startswith("{"):
-            lines.append(f"{key} = {target}")
-        else:
-            lines.append(f'{key} = "{target}"')
-    missing = []
-    if "unit_code" not in placed.values():
-        missing.append("a unit code column")
-    if "year" not in placed.values() and "wave" not in placed.values():
-        missing.append("a year or wave column")
-    message = f"{source_name}: layout not recognised"
-    if missing:
-        message += "; it lacks " + " and ".join(missing)
-    if unplaced:
-        shown = ", ".join(unplaced[:12]) + (f" (+{len(unplaced) - 12} more)" if len(unplaced) > 12 else "")
-        message += f"; columns it could not place: {shown}"
-    message += ". Write a mapping file (--mapping FILE.toml) starting from the suggestion."
-    return NotRecognised(message, unplaced, "\n".join(lines) + "\n")

@@ -1,11 +1,13 @@
 """Mapping files (TOML) for layouts LabLens does not recognise. Example (README.md has the full guide):
 
     [source]
-    country = "GT"              # CO or GT; or map a column to "country"
+    country = "GT"              # any ISO 3166-1 code (CO, GT, CL, PE, ...); or map a column to "country"
     unit_type = "school"        # school | municipality | department
     year = 2024                 # when the file has no year column
     target = "observations"     # observations (default) | roster | units
     decimal = ","               # optional: force the decimal mark
+    delimiter = "TAB|TAB"       # optional: force the delimiter (one character, or a run such as TAB|TAB)
+    encoding = "ISO-8859-1"     # optional: force the encoding
 
     [columns]
     "Código establecimiento" = "unit_code"
@@ -36,9 +38,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.catalog import INDICATOR_BY_CODE, LEVELS, fold
+from analysis.catalog import INDICATOR_BY_CODE, LEVELS, countries, fold
 from analysis.importer.layouts import Layout, ValueSpec
-from analysis.importer.readers import SourceTable
+from analysis.importer.readers import SourceTable, reading
 from analysis.privacy import is_personal_column
 
 ROLES = {
@@ -47,8 +49,38 @@ ROLES = {
     "grade": "grade_col", "level": "level_col", "n": "n_col", "name": "name_col",
     "department": "department_col", "municipality": "municipality_col", "zone": "zone_col",
     "authority": "authority_col", "program": "program_col", "lab_type": "lab_type_col",
-    "start_year": "start_year_col",
+    "start_year": "start_year_col", "municipality_code": "municipality_code_col",
+    "department_code": "department_col",
 }
+# What each role means (README.md, "Mapping roles", is written from this table).
+ROLE_MEANINGS = {
+    "unit_code": "the unit's code: DANE (Colombia), MINEDUC (Guatemala), or any code elsewhere (Chile's RBD)",
+    "student_id": "the student's ID, replaced by a pseudonym at import",
+    "country": "the unit's country (ISO 3166-1: CO, GT, CL, PE, ...), per row",
+    "unit_type": "school, municipality or department, per row",
+    "year": "the school year; a period such as 20204 gives its first four digits (2020)",
+    "wave": "the measurement: pre, post, baseline or endline",
+    "sex": "the student's sex (F or M)",
+    "grade": "the grade (a subgroup: grade 26 rows of an ICFES file are a school's adult cycles)",
+    "level": "the school level (transition, primary, secondary, upper_secondary)",
+    "n": "how many students a unit's value stands for (evaluated, enrolled)",
+    "name": "the unit's name",
+    "department": "the unit's department, by name or code",
+    "department_code": "the unit's department code (DANE 2 digits); same as department, give one of them",
+    "municipality": "the municipality where the unit is, by name",
+    "municipality_code": "the municipality where the unit is, by code (DANE 5 digits): it places a school even "
+                         "when its own code was registered elsewhere",
+    "zone": "urban or rural",
+    "authority": "the education authority running the unit: in Colombia the ETC (entidad territorial "
+                 "certificada), in Guatemala the DIDEDUC; not the school's sector (map that as an attribute)",
+    "program": "the programme name (roster files), or 'comparison'",
+    "lab_type": "the lab type of a programme school (roster files)",
+    "start_year": "the year a unit joined the programme (roster files)",
+    "attribute": "kept as it is written: a student attribute (usable as a group) in student files, a unit "
+                 "attribute (sector, category, ...) otherwise",
+    "ignore": "not loaded",
+}
+SOURCE_FIXED = {"country": "country_col", "unit_type": "unit_type_col", "year": "year_col"}
 INDICATOR_FIELDS = {"domain", "kind", "unit", "higher_is_better", "min_value", "max_value", "scale",
                     "reverse_coded", "label_es", "label_en"}
 DOMAINS = {"learning", "motivation", "retention", "context"}
@@ -72,6 +104,12 @@ def load_mapping(path: str | Path) -> dict:
     if not isinstance(data.get("columns"), dict) or not data["columns"]:
         raise MappingError(f"mapping file {path} needs a [columns] table")
     return data
+
+
+def reader_options(mapping: dict) -> dict:
+    """How to read the file, when the mapping says so: {'encoding': ..., 'delimiter': ...}."""
+    src = mapping.get("source") or {}
+    return {key: str(src[key]) for key in ("encoding", "delimiter") if src.get(key)}
 
 
 def indicator_definitions(mapping: dict) -> pd.DataFrame:
@@ -104,8 +142,13 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
     if target not in ("observations", "roster", "units"):
         raise MappingError("source.target must be observations, roster or units")
     country = src.get("country")
-    if country is not None and country not in ("CO", "GT"):
-        raise MappingError("source.country must be \"CO\" or \"GT\"")
+    if country is not None:
+        country = str(country).strip().upper()
+        if country not in countries():
+            raise MappingError(f"source.country '{src['country']}' is not an ISO 3166-1 country code "
+                               "(e.g. CO, GT, CL, PE)")
+    if src.get("decimal") not in (None, ",", "."):
+        raise MappingError("source.decimal must be \",\" or \".\"")
     unit_type = src.get("unit_type", "school" if target == "observations" else None)
     if unit_type is not None and unit_type not in ("school", "municipality", "department"):
         raise MappingError("source.unit_type must be school, municipality or department")
@@ -119,11 +162,12 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
     folded = {fold(h): i for i, h in enumerate(source.headers)}
     declared = known_indicators | set(indicator_definitions(mapping)["code"])
     placed: set[int] = set()
+    given: dict[str, tuple[str, str]] = {}  # layout field -> (header, role) that set it
     for header, role in mapping["columns"].items():
         idx = folded.get(fold(header))
         if idx is None:
             raise MappingError(f"the mapping names column '{header}', which the file does not have "
-                               f"(it has: {', '.join(source.headers[:15])})")
+                               f"(it has: {', '.join(source.headers[:15])}; {reading(source)})")
         placed.add(idx)
         if role == "ignore":
             layout.ignored.append(source.headers[idx])
@@ -140,6 +184,12 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
             layout.attribute_cols[idx] = fold(source.headers[idx])
         elif role in ROLES:
             attr = ROLES[role]
+            if attr in given:
+                other, other_role = given[attr]
+                raise MappingError(f"columns '{other}' ({other_role}) and '{header}' ({role}) both give the "
+                                   f"{role.removesuffix('_code')}; LabLens never lets one overwrite the other: "
+                                   "map one of them and set the other to \"ignore\"")
+            given[attr] = (header, role)
             if attr == "code_cols":
                 layout.code_cols = [idx]
             else:
@@ -147,8 +197,19 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
         else:
             raise MappingError(f"column '{header}': unknown role '{role}' (one of {', '.join(ROLES)}, "
                                "attribute, ignore, or {{ indicator = ... }})")
-    if layout.unit_type_col is not None and "unit_type" not in src:
-        layout.unit_type = None  # a unit_type column decides per row, unless source.unit_type forces one
+    for key, attr in SOURCE_FIXED.items():
+        if src.get(key) is not None and attr in given:
+            raise MappingError(f"source.{key} = {src[key]!r} and column '{given[attr][0]}' both give the {key}; "
+                               "keep one of them")
+    level_from = given.get("level_col")
+    fixed_level = next((source.headers[v.column] for v in layout.values if v.level != "all"), None)
+    if level_from and fixed_level:
+        raise MappingError(f"column '{level_from[0]}' gives the level and column '{fixed_level}' fixes one "
+                           "({ indicator = ..., level = ... }); keep one of them")
+    if layout.unit_type_col is not None:
+        layout.unit_type = None  # a unit_type column decides per row
+    if layout.student_col is None:  # without students, an attribute describes the unit (sector, category)
+        layout.unit_attribute_cols, layout.attribute_cols = layout.attribute_cols, {}
     if not layout.code_cols:
         raise MappingError("the mapping must name the unit code column (= \"unit_code\")")
     if target == "observations":
@@ -194,8 +255,9 @@ def mapping_from_choices(country: str, unit_type: str, roles: dict[str, str], ye
     """The mapping (same structure as a TOML file) a user built by picking each column's role."""
     if level not in LEVELS:
         raise MappingError(f"level must be one of {', '.join(LEVELS)}")
-    source: dict = {"country": country, "unit_type": unit_type}
-    if year is not None:
+    chosen = set(roles.values())
+    source: dict = {k: v for k, v in (("country", country), ("unit_type", unit_type)) if k not in chosen}
+    if year is not None and "year" not in chosen:
         source["year"] = int(year)
     columns: dict = {}
     for header, role in roles.items():

@@ -11,9 +11,18 @@ import csv
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.catalog import CO_DEPARTMENTS, GT_DEPARTMENTS, LEVELS, VALLE_MUNICIPALITIES, co_authority, unit_id
+from analysis.catalog import (
+    CO_DEPARTMENTS,
+    GT_DEPARTMENTS,
+    LEVELS,
+    VALLE_MUNICIPALITIES,
+    co_authority,
+    countries,
+    unit_id,
+)
 
 GT_SCHOOL = re.compile(r"^\d{2}-\d{2}-\d{4}-\d{2}$")
 GT_MUNICIPALITY = re.compile(r"^\d{2}-\d{2}$")
@@ -45,12 +54,21 @@ def digits(text: str | None) -> str | None:
     return t if t.isdigit() else None
 
 
-COUNTRIES = {"co": "CO", "col": "CO", "colombia": "CO", "gt": "GT", "gtm": "GT", "guatemala": "GT"}
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Folded alpha-2, alpha-3, English and Spanish names of every ISO 3166-1 country -> alpha-2."""
+    names: dict[str, str] = {}
+    for alpha2, (alpha3, name_en, name_es) in countries().items():
+        for text in (alpha2, alpha3, name_en, name_es):
+            if text:
+                names.setdefault(_fold(text), alpha2)
+    names.update({"peru": "PE", "mexico": "MX", "panama": "PA", "haiti": "HT", "belice": "BZ"})
+    return names
 
 
 def country_code(text: str | None) -> str | None:
-    """'Colombia', 'CO', 'col' -> 'CO'; 'Guatemala', 'GT' -> 'GT'; anything else None."""
-    return COUNTRIES.get(_fold(text))
+    """'Colombia', 'CO', 'col' -> 'CO'; 'Chile', 'CHL', 'cl' -> 'CL': any ISO 3166-1 country, else None."""
+    return _country_names().get(_fold(text))
 
 
 UNIT_TYPES = {"school": "school", "escuela": "school", "establecimiento": "school", "colegio": "school",
@@ -89,6 +107,8 @@ def normalise_unit(raw_code: str | None, country: str | None, unit_type: str | N
     if country == "CO":
         d = digits(raw)
         if d is None:
+            if is_scientific(raw):
+                return None, country, unit_type, f"'{raw}' is a code damaged by a spreadsheet (scientific notation)"
             return None, country, unit_type, f"'{raw}' is not a DANE code (digits only)"
         if int(d) == 0:
             return None, country, unit_type, "total"
@@ -128,7 +148,12 @@ def normalise_unit(raw_code: str | None, country: str | None, unit_type: str | N
                 return None, country, unit_type, f"'{raw}' is not a Guatemalan department code (01-22)"
             c = d.zfill(2)
         return c, country, unit_type, None
-    return None, country, unit_type, f"country '{country}' is not supported (CO or GT)"
+    if country not in countries():
+        return None, country, unit_type, f"'{country}' is not an ISO 3166-1 country code"
+    # no code list shipped (Chile's RBD, Peru's código modular): kept as written
+    if len(raw) > 40 or not raw.isprintable():
+        return None, country, unit_type, f"'{raw[:40]}' is not a unit code (at most 40 printable characters)"
+    return raw, country, unit_type or "school", None
 
 
 def fold_name(text: str | None) -> str:
@@ -148,6 +173,11 @@ def display_name(text: str) -> str:
     words = text.lower().split()
     return " ".join(w if (i and w in _PARTICLES) else w.upper() if "." in w else w[:1].upper() + w[1:]
                     for i, w in enumerate(words))
+
+
+def known_co_municipalities() -> dict[str, str]:
+    """DIVIPOLA municipality code -> name (the shipped list plus Valle del Cauca's)."""
+    return _co_municipalities()[0]
 
 
 @functools.cache
@@ -204,7 +234,11 @@ _GT_DEPT_BY_NAME.update({"ciudad capital": "01", "quiche": "14", "el quiche": "1
 
 
 def co_department_code(name: str | None) -> str | None:
-    """Colombian department code from any of its usual spellings ('VALLE', 'Bogotá D.C.')."""
+    """Colombian department code from any of its usual spellings ('VALLE', 'Bogotá D.C.') or its DANE
+    code ('5', '05')."""
+    d = digits(name)
+    if d is not None:
+        return d.zfill(2) if d.zfill(2) in CO_DEPARTMENTS else None
     return _CO_DEPT_BY_NAME.get(fold_name(name))
 
 
@@ -231,14 +265,10 @@ def unit_rows(code: str, country: str, unit_type: str, name: str | None = None,
                               None))
             rows += _parent_rows(dept, country, "department")
             return rows
-        muni_code = parent_code or (code[1:6] if len(code) == 12 else None)
-        if muni_code is None and municipality:
-            muni_code = co_municipality_code(municipality, co_department_code(department))
-        dept_code = muni_code[:2] if muni_code else co_department_code(department)
-        dept_name = CO_DEPARTMENTS.get(dept_code) if dept_code else department
+        place = place_co_school(code, parent_code, municipality, department)
+        muni_code, dept_code = place.municipality, place.department
+        dept_name = CO_DEPARTMENTS.get(dept_code) if dept_code else None
         muni_name = co_municipality_name(muni_code) if muni_code else None
-        muni_name = muni_name or (municipality.title() if municipality and municipality.isupper()
-                                  else municipality)
         rows.append(_unit(country, "school", code, name,
                           unit_id(country, muni_code) if muni_code else
                           (unit_id(country, dept_code) if dept_code else None),
@@ -248,6 +278,9 @@ def unit_rows(code: str, country: str, unit_type: str, name: str | None = None,
             rows += _parent_rows(muni_code, country, "municipality", name=muni_name)
         elif dept_code:
             rows += _parent_rows(dept_code, country, "department")
+        return rows
+    if country != "GT":  # no code list: the unit as stated, without parents
+        rows.append(_unit(country, unit_type, code, name, None, department, municipality, authority, zone))
         return rows
     # Guatemala
     if unit_type == "department":
@@ -350,3 +383,69 @@ def grade_code(text: str | None) -> str | None:
     words = {"primero": "1", "segundo": "2", "tercero": "3", "cuarto": "4", "quinto": "5", "sexto": "6",
              "septimo": "7", "octavo": "8", "noveno": "9", "decimo": "10", "once": "11", "undecimo": "11"}
     return words.get(_fold(t), t)
+
+
+# --- where a Colombian school is (DANE code against the stated location; analysis/importer/location.py reports)
+
+# Codes a spreadsheet rewrote in scientific notation ('2.0579E+11'): their last digits are gone.
+SCIENTIFIC = r"^\s*[0-9]+([.,][0-9]+)?[eE][+]?[0-9]+\s*$"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a school is placed, and why it is worth reporting (``issue``, None when nothing is)."""
+
+    municipality: str | None
+    department: str | None
+    registered: str | None
+    stated: str | None
+    issue: str | None = None
+    stated_department: str | None = None  # the department column's code, when it names another department
+
+
+def _divipola() -> dict[str, str]:
+    return known_co_municipalities()
+
+
+def co_department(text: str | None) -> str | None:
+    """A department code from a code ('5', '05') or a name ('VALLE'); None if it is not a DIVIPOLA one."""
+    if text is None or not str(text).strip():
+        return None
+    d = digits(text)
+    if d is not None:
+        return d.zfill(2) if d.zfill(2) in CO_DEPARTMENTS else None
+    return co_department_code(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def place_co_school(code: str, stated_code: str | None = None, municipality: str | None = None,
+                    department: str | None = None) -> Placement:
+    """Place a Colombian school: the stated municipality (code, else name within the department) when
+    DIVIPOLA has it, else the code's municipality, else a department; never a territory outside the list."""
+    known = _divipola()
+    registered = code[1:6] if len(code) == 12 and code.isdigit() else None
+    dept = co_department(department)
+    stated = None
+    raw_stated = digits(stated_code) if stated_code else None
+    if raw_stated and len(raw_stated) <= 5 and int(raw_stated):
+        stated = raw_stated.zfill(5)
+    elif municipality and municipality.strip():
+        # a name is looked up within the stated department, else the code's
+        stated = co_municipality_code(municipality, dept or (registered[:2] if registered else None)) \
+            or municipality.strip()
+    if stated in known:
+        issue = "disagree" if registered and registered != stated else None
+        other = dept if dept and dept != stated[:2] else None
+        return Placement(stated, stated[:2], registered, stated, issue, other)
+    issue = "stated_not_in_divipola" if stated else None
+    if registered in known:
+        return Placement(registered, registered[:2], registered, stated, issue)
+    fallback = next((d for d in (stated[:2] if stated and stated[:2].isdigit() else None, dept,
+                                 registered[:2] if registered else None) if d in CO_DEPARTMENTS), None)
+    return Placement(None, fallback, registered, stated,
+                     issue or ("registered_not_in_divipola" if registered else None))
+
+
+def is_scientific(text: str | None) -> bool:
+    """'2.0579E+11' -> True."""
+    return bool(text) and re.match(SCIENTIFIC, str(text)) is not None

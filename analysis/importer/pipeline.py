@@ -19,7 +19,13 @@ from analysis.db.sql import run
 from analysis.importer.boundaries import import_boundaries, is_boundary_file
 from analysis.importer.errors import ImportFailed
 from analysis.importer.layouts import Layout
-from analysis.importer.mapping import MappingError, indicator_definitions, layout_from_mapping, load_mapping
+from analysis.importer.mapping import (
+    MappingError,
+    indicator_definitions,
+    layout_from_mapping,
+    load_mapping,
+    reader_options,
+)
 from analysis.importer.readers import ReadError, SourceTable, read_into
 from analysis.importer.staging import Staged, stage
 from analysis.importer.writing import commit
@@ -92,6 +98,7 @@ def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | No
         except MappingError as exc:
             raise ImportFailed(f"{source.name}: {exc}") from exc
 
-    staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder, db_path=db_path)
+    staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder, db_path=db_path,
+                   read_options=reader_options(mapping))
     staged.summary["_new_indicators"] = new_indicators
     return staged

@@ -14,6 +14,7 @@ import csv
 import json
 import math
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -52,8 +53,11 @@ class SourceTable:
 
 
 def read_into(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, name: str | None = None,
-              header: bool | None = None) -> SourceTable:
-    """Detect the format of ``path`` and load it into table ``raw`` on ``con``."""
+              header: bool | None = None, encoding: str | None = None,
+              delimiter: str | None = None) -> SourceTable:
+    """Detect the format of ``path`` and load it into table ``raw`` on ``con``.
+
+    ``encoding`` and ``delimiter`` (a mapping file's [source] settings) replace detection for text files."""
     path = Path(path)
     name = name or path.name
     if not path.exists():
@@ -71,7 +75,7 @@ def read_into(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, name: str
         return _read_json(con, path, name)
     if suffix in (".xls",):
         raise ReadError(f"{name}: old Excel .xls files are not supported; save it as .xlsx or CSV")
-    return _read_text(con, path, name, header)
+    return _read_text(con, path, name, header, encoding, delimiter)
 
 
 # --- delimited text ------------------------------------------------------------------------------
@@ -105,24 +109,85 @@ def detect_encoding(sample: bytes, path: Path | None = None) -> str:
 
 
 def detect_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the first non-blank lines into the most equal, >1 field counts."""
-    best, best_score = ",", -1.0
+    """The delimiter that splits the first non-blank lines into the most equal, >1 field counts.
+
+    Candidates are the usual four, any other punctuation found the same number of times on every line
+    (ICFES writes U+00AC '¬') and runs such as 'TAB|TAB' (ICFES's Latin-1 editions); a run wins over the
+    characters it is made of when they never occur outside it. A comma or point standing between digits
+    in most of its occurrences is a decimal mark, and never wins while another candidate splits every line
+    alike (DESIGN.md, "Messy input")."""
     sample = [ln for ln in lines if ln.strip()][:50]
     if not sample:
         raise ReadError("the file has no data rows")
-    for delim in DELIMITERS:
+    candidates = list(dict.fromkeys([*DELIMITERS, *_discovered(sample)]))
+    multi = [c for c in candidates if len(c) > 1]
+    candidates = [c for c in candidates if not any(
+        c in m and all(ln.count(c) == ln.count(m) * m.count(c) for ln in sample) for m in multi if m != c)]
+    scored: dict[str, tuple[float, float, int]] = {}
+    for delim in candidates:
         try:
-            counts = [len(row) for row in csv.reader(sample, delimiter=delim)]
+            counts = [len(row) for row in split_lines(sample, delim)]
         except csv.Error:
             continue
         if not counts or max(counts) < 2:
             continue
         mode = max(set(counts), key=counts.count)
         consistency = counts.count(mode) / len(counts)
-        score = consistency * 10 + min(mode, 50) / 50
-        if score > best_score:
-            best, best_score = delim, score
-    return best
+        scored[delim] = (consistency * 10 + min(mode, 50) / 50, consistency, mode)
+    decimal_like = {d for d in scored if d in ",." and _between_digits(sample[1:] or sample, d)}
+    steady = {d for d, (_, consistency, mode) in scored.items() if consistency >= 0.8 and mode >= 2}
+    if steady - decimal_like:
+        scored = {d: v for d, v in scored.items() if d not in decimal_like}
+    if not scored:
+        return ","
+    # ties go to the first candidate (the usual four come first, in their usual order)
+    return max(scored, key=lambda d: (scored[d][0], -candidates.index(d)))
+
+
+_RUN = re.compile(r"[\t|;¬^~#]{2,5}")
+_ODD = set("¬^~#|;\t")
+
+
+def _discovered(sample: list[str]) -> list[str]:
+    """Unusual delimiters: one character, or a run of 2-5, present the same number of times on every line."""
+    found = []
+    head = sample[0]
+    for token in {*(_RUN.findall(head)), *(ch for ch in head if ch in _ODD)}:
+        counts = {ln.count(token) for ln in sample}
+        if len(counts) == 1 and counts.pop() >= 1:
+            found.append(token)
+    return sorted(found, key=lambda t: (-len(t), t))
+
+
+def _between_digits(lines: list[str], mark: str) -> bool:
+    """Whether most occurrences of ``mark`` stand between two digits (a decimal mark, not a delimiter)."""
+    hits = total = 0
+    for line in lines:
+        for m in re.finditer(re.escape(mark), line):
+            total += 1
+            i = m.start()
+            hits += 0 < i < len(line) - 1 and line[i - 1].isdigit() and line[i + 1].isdigit()
+    return total > 0 and hits / total >= 0.5
+
+
+def split_lines(lines: list[str], delimiter: str) -> list[list[str]]:
+    """Fields of each line: the csv module for one character, a plain split (quotes trimmed) for a run."""
+    if len(delimiter) == 1:
+        return list(csv.reader(lines, delimiter=delimiter))
+    return [[f[1:-1] if len(f) > 1 and f[0] == f[-1] == '"' else f for f in ln.split(delimiter)] for ln in lines]
+
+
+def describe_delimiter(delimiter: str | None) -> str:
+    """'\\t|\\t' -> 'TAB|TAB', ',' -> ','; for messages and the import summary."""
+    return "none" if delimiter is None else delimiter.replace("\t", "TAB")
+
+
+def delimiter_from_text(text: str) -> str:
+    """A delimiter as a mapping file writes it: 'TAB|TAB', '\\t', '¬', ';'."""
+    value = text.replace("\\t", "\t").replace("TAB", "\t").replace("tab", "\t")
+    if not value or len(value) > 5 or "\n" in value or '"' in value:
+        raise ReadError(f"delimiter {text!r} must be 1 to 5 characters (e.g. ';', '¬', 'TAB|TAB')")
+    return value
 
 
 def _looks_like_header(cells: list[str]) -> bool:
@@ -139,13 +204,14 @@ def _is_numberish(text: str) -> bool:
     return stripped.isdigit()
 
 
-def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bool | None) -> SourceTable:
+def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bool | None,
+               forced_encoding: str | None = None, forced_delimiter: str | None = None) -> SourceTable:
     with open(path, "rb") as handle:
         sample = handle.read(1 << 16)
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")) and not (
-            len(sample) > 3 and sample[1:2] == b"\x00"):
+            len(sample) > 3 and sample[1:2] == b"\x00") and not (forced_encoding or "").startswith("utf-16"):
         raise ReadError(f"{name}: the file contains NUL bytes; it is not a text table")
-    encoding = detect_encoding(sample, path)
+    encoding = _encoding_name(forced_encoding, name) if forced_encoding else detect_encoding(sample, path)
     notes: list[str] = []
     source = path
     tmp_path: Path | None = None
@@ -154,14 +220,15 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bo
         fd, tmp_name = tempfile.mkstemp(suffix=".csv", prefix="lablens-")
         os.close(fd)
         tmp_path = Path(tmp_name)
-        with open(path, encoding=encoding, errors="strict", newline="") as src, \
-                open(tmp_path, "w", encoding="utf-8", newline="") as dst:
-            try:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
-            except UnicodeDecodeError as exc:
+        try:
+            _transcode(path, tmp_path, encoding)
+        except UnicodeDecodeError as exc:
+            if encoding != "cp1252" or forced_encoding:
                 tmp_path.unlink(missing_ok=True)
                 raise ReadError(f"{name}: cannot decode the text as {encoding}: {exc.reason}") from exc
+            # ISO-8859-1 files may hold the five bytes Windows-1252 leaves undefined (0x81, 0x8D, ...)
+            encoding = "latin-1"
+            _transcode(path, tmp_path, encoding)
         source = tmp_path
         notes.append(f"decoded from {encoding}")
     try:
@@ -178,11 +245,11 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bo
                             f"({exc.reason}); save it again as UTF-8") from exc
         if not first_lines:
             raise ReadError(f"{name}: the file has no data rows")
-        delimiter = detect_delimiter(first_lines)
-        first = next(csv.reader([first_lines[0]], delimiter=delimiter))
-        has_header = _looks_like_header(first) if header is None else header
+        delimiter = delimiter_from_text(forced_delimiter) if forced_delimiter else detect_delimiter(first_lines)
         try:
-            ncols = max(len(r) for r in csv.reader(first_lines, delimiter=delimiter))
+            split = split_lines(first_lines, delimiter)
+            has_header = _looks_like_header(split[0]) if header is None else header
+            ncols = max(len(r) for r in split)
         except csv.Error as exc:
             raise ReadError(f"{name}: cannot parse as delimited text: {exc}") from exc
         if ncols > MAX_COLUMNS:
@@ -215,6 +282,36 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bo
             tmp_path.unlink(missing_ok=True)
     return SourceTable(name, headers, n_rows, "csv", encoding=encoding, delimiter=delimiter,
                        has_header=has_header, notes=notes)
+
+
+def _transcode(path: Path, target: Path, encoding: str) -> None:
+    """Copy a text file as UTF-8 (DuckDB reads UTF-8 only without extensions, which need a network)."""
+    with open(path, encoding=encoding, errors="strict", newline="") as src, \
+            open(target, "w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+
+
+def _encoding_name(text: str, name: str) -> str:
+    """A mapping file's encoding ('ISO-8859-1', 'latin1', 'windows-1252', 'UTF-8') as Python names it."""
+    import codecs
+
+    try:
+        canonical = codecs.lookup(text.strip()).name
+    except LookupError as exc:
+        raise ReadError(f"{name}: unknown encoding {text!r} (e.g. UTF-8, ISO-8859-1, Windows-1252)") from exc
+    return {"iso8859-1": "latin-1", "utf-8": "utf-8-sig"}.get(canonical, canonical)
+
+
+def reading(source: SourceTable) -> str:
+    """How a file was read, for every 'not recognised' message: encoding, delimiter, columns seen."""
+    parts = [source.file_format if source.file_format != "csv" else "text"]
+    if source.encoding:
+        parts.append(f"encoding {source.encoding}")
+    if source.delimiter:
+        parts.append(f"delimiter '{describe_delimiter(source.delimiter)}'")
+    parts.append(f"{len(source.headers)} column(s)")
+    return "read as " + ", ".join(parts)
 
 
 def _dedupe_headers(headers: list[str]) -> list[str]:

@@ -20,9 +20,11 @@ from analysis.db.schema import OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer import normalise as nz
 from analysis.importer.errors import ImportFailed, file_sha256
-from analysis.importer.layouts import Layout, NotRecognised, recognise
+from analysis.importer.layouts import Layout, NotRecognised
+from analysis.importer.location import review_units
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
-from analysis.importer.readers import ReadError, SourceTable, read_into
+from analysis.importer.readers import ReadError, SourceTable, read_into, reading
+from analysis.importer.recognise import recognise
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
 
@@ -43,7 +45,7 @@ class Staged:
 
 def stage(path: str | Path, name: str | None = None, layout: Layout | None = None,
           extra_indicators: pd.DataFrame | None = None,
-          mapping_builder=None, db_path: str | Path | None = None) -> Staged:
+          mapping_builder=None, db_path: str | Path | None = None, read_options: dict | None = None) -> Staged:
     """Read and validate a file into a fresh in-memory database (nothing is written anywhere).
 
     ``db_path`` names the database the file is bound for: a student file is refused when that database
@@ -55,7 +57,7 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     # DuckDB draws a progress bar on stdout for queries over 2 s, which corrupts `import --json`.
     run(con, "SET enable_progress_bar = false")
     try:
-        source = read_into(con, path, name)
+        source = read_into(con, path, name, **(read_options or {}))
     except ReadError as exc:
         con.close()
         raise ImportFailed(str(exc)) from exc
@@ -69,13 +71,17 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
             layout = mapping_builder(source)
         if layout is None:
             layout = recognise(source.headers, name, source.has_header, source.json_shape, extra_codes)
-    except NotRecognised:
+    except NotRecognised as exc:
         con.close()
-        raise
+        raise exc.with_reading(reading(source)) from None
     staged = Staged(con, source, layout, file_sha256(path))
     _register_indicators(con, extra)
     try:
         _stage_rows(staged, db_path)
+        refused = review_units(staged)  # codes damaged by a spreadsheet; schools placed off their code
+        if refused:
+            con.close()
+            raise ImportFailed(f"{name}: {refused}")
         if layout.target == "observations":
             _stage_observations(staged)
         elif layout.target == "roster":
@@ -260,7 +266,7 @@ def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
             country = country_code(raw_country)
         problem = None
         if lay.country_col is not None and raw_country and country is None:
-            problem = f"unknown country '{raw_country}' (expected CO or GT)"
+            problem = f"unknown country '{raw_country}' (expected an ISO 3166-1 code such as CO, GT, CL or PE)"
         if lay.unit_type:
             unit_type = lay.unit_type
         else:
@@ -308,6 +314,7 @@ def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
                     name = f"{name} ({shift.strip()})" if name and shift else name
             else:
                 code, country, unit_type, problem = nz.normalise_unit(parts[0], country, unit_type)
+                parent_code = raw_muni  # a stated municipality code places the school (location.py)
         if problem:
             out_keys.append((*(rec[i] for i in i_keys), None, problem, raw_code))
             continue

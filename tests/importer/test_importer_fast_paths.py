@@ -138,7 +138,8 @@ def test_tricky_unit_keys_import_to_the_same_units(tmp_path: Path) -> None:
         ("GT-14-01-2001-46", 2020, 4.0), ("GT-14-01-2001-46", 2021, 5.0), ("GT-14-01-2001-46", 2022, 6.0)]
     assert query(db, "SELECT row_number, column_name, raw_value, reason FROM rejects ORDER BY 1") == [
         (8, "school_code", "Ñoño", "'Ñoño' is not a DANE code (digits only)"),
-        (9, "school_code", "76001", "unknown country 'XX' (expected CO or GT)")]
+        (9, "school_code", "76001",
+             "unknown country 'XX' (expected an ISO 3166-1 code such as CO, GT, CL or PE)")]
     assert query(db, "SELECT unit_id, parent_id, municipality FROM units WHERE unit_type = 'school' ORDER BY 1") == [
         ("CO-076126000001", "CO-76126", "Calima"), ("GT-14-01-2001-46", "GT-14-01", None)]
 

@@ -234,8 +234,11 @@ def test_unknown_layout_raises_not_recognised_naming_the_unplaced_columns(tmp_pa
     with pytest.raises(NotRecognised) as info:
         stage(path)
     exc = info.value
-    assert exc.unplaced == ["Código del centro", "Fluidez (ppm)", "Nota final", "Observación"]
-    assert "Código del centro, Fluidez (ppm), Nota final, Observación" in str(exc)
+    # 'Código del centro' is placed by its words (código + centro): a unit code
+    assert exc.unplaced == ["Fluidez (ppm)", "Nota final", "Observación"]
+    assert "Fluidez (ppm), Nota final, Observación" in str(exc)
+    assert "(read as text, encoding cp1252, delimiter ';', 5 column(s))" in str(exc)
+    assert '"Código del centro" = "unit_code"' in exc.suggestion
     assert "\n" not in str(exc)
     assert '"Ciclo escolar" = "year"' in exc.suggestion
 
@@ -246,7 +249,7 @@ def test_cli_prints_a_suggested_mapping_and_exits_1(tmp_path: Path, capsys: pyte
     code = cli.main(["import", str(path), "--db", str(db)])
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
-    assert "Suggested mapping file" in err and '[columns]\n"Código del centro" = {' in err
+    assert "Suggested mapping file" in err and '[columns]\n"Código del centro" = "unit_code"' in err
     assert err.rstrip("\n").splitlines()[-1].startswith("error: lectura.csv: layout not recognised")
     assert not db.exists()
     # the suggestion is valid TOML a user can edit
