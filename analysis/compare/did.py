@@ -38,8 +38,8 @@ COLUMNS = (
     "design", "estimate", "se", "ci_low", "ci_high", "p_value", "q_value", "wild_p_value", "n_clusters",
     "n_treated", "n_comparison", "mean_treated_pre", "mean_treated_post", "mean_comparison_pre",
     "mean_comparison_post", "inference_reliable", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
-    "improvement_index", "months_progress", "p_value_naive", "p_value_icc_corrected", "icc", "pretrend_diff",
-    "pretrend_ci_low", "pretrend_ci_high", "pretrend_p", "pretrend_significant", "baseline_g",
+    "improvement_index", "months_progress", "p_value_naive", "p_value_icc_corrected", "icc", "icc_source",
+    "pretrend_diff", "pretrend_ci_low", "pretrend_ci_high", "pretrend_p", "pretrend_significant", "baseline_g",
     "baseline_equivalence", "attrition", "differential_attrition", "attrition_rating", "reliability", "flags",
     "evidence", "evidence_reasons", "pre_window", "post_window", "note",
 )
@@ -67,6 +67,10 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "p_value_naive": ("Valor p ingenuo a nivel de estudiante", "Naive student-level p-value"),
     "p_value_icc_corrected": ("Valor p con la corrección por conglomerados de la WWC (ICC)",
                               "p-value with the WWC clustering correction (ICC)"),
+    "icc_source": ("Origen del ICC: estimated (estimado en la línea de base), given (dado) o default (valor por "
+                   "omisión de METHODS, cuando no se puede estimar)",
+                   "Where the ICC comes from: estimated (at baseline), given, or default (the METHODS default, when "
+                   "it cannot be estimated)"),
     "pretrend_diff": ("Diferencia de pendientes previas (programa − comparación)",
                       "Difference in pre-period slopes (programme − comparison)"),
     "pretrend_ci_low": ("Límite inferior del IC de la diferencia de pendientes previas",
@@ -88,11 +92,17 @@ METHODS = {
     "es": "**did**: y = a + b·programa + c·después + d·programa·después sobre observaciones unidad-periodo; "
           "d es la estimación. Errores estándar agrupados por unidad (statsmodels, cov_type=\"cluster\"), "
           "t con G−1 grados de libertad; bootstrap salvaje restringido con pocos conglomerados; con 3 o menos "
-          "conglomerados de un lado no se reporta inferencia. Comparación en el mismo país y los mismos años.",
+          "conglomerados de un lado no se reporta inferencia. Comparación en el mismo país y los mismos años. "
+          "El ICC de la corrección de la WWC se estima en la línea de base (ANOVA de una vía entre escuelas); "
+          "donde el bootstrap salvaje es la inferencia, los valores q (Benjamini-Hochberg) se calculan con su "
+          "valor p. Un resultado sin variación dentro de las celdas no tiene inferencia.",
     "en": "**did**: y = a + b·treated + c·post + d·treated·post over unit-period observations; d is the "
           "estimate. Standard errors clustered on the unit (statsmodels, cov_type=\"cluster\"), t with G−1 "
           "degrees of freedom; restricted wild cluster bootstrap with few clusters; with 3 or fewer clusters on "
-          "a side no inference is reported. Comparison units of the same country and calendar years.",
+          "a side no inference is reported. Comparison units of the same country and calendar years. The ICC "
+          "of the WWC correction is estimated at baseline (one-way ANOVA across schools); where the wild "
+          "bootstrap is the inference, BH q-values are computed from its p-value. An outcome with no variation "
+          "within the cells gets no inference.",
 }
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "estimate",
                    "ci_low", "ci_high", "p_value", "q_value", "wild_p_value", "n_treated", "n_comparison",
@@ -276,8 +286,9 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
                              "mean_treated_pre", "mean_treated_post", "mean_comparison_pre", "mean_comparison_post",
                              "inference_reliable")}
     out["n_treated"], out["n_comparison"] = d["n_treated_clusters"], d["n_comparison_clusters"]
-    if d.get("reason") == "too_few_clusters":
-        out["note_inference"] = "inference_not_reliable"
+    # why a row has no inference: too few clusters on a side, or an outcome that does not vary in the cells
+    out["note_inference"] = {"too_few_clusters": "inference_not_reliable",
+                             "no_variation": "no_variation"}.get(d.get("reason"))
     pre_years = [int(y) for y in np.unique(cells.loc[cells["post"] == 0, "year"].dropna().to_numpy())]
     post_years = [int(y) for y in np.unique(cells.loc[cells["post"] == 1, "year"].dropna().to_numpy())]
     out["pre_years"], out["post_years"] = pre_years, post_years
@@ -321,13 +332,15 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
                                        if out["baseline_g"] == out["baseline_g"] else None)
         # WWC clustering correction of the naive student-level t (two-arm comparison)
         m = n_t * 2 / max(out["n_treated"], 1) if out["n_treated"] else np.nan
-        rho = icc_override if icc_override is not None else (
-            stats.ICC_ACHIEVEMENT if req.domain == "learning" else stats.ICC_OTHER)
-        t_naive = float(stats.t_from_g(g, n_t, n_c)) if g == g else np.nan
-        corr = stats.wwc_cluster_correction(t_naive, n_t + n_c, m, rho)
-        corr_row = corr.iloc[0] if isinstance(corr, pd.DataFrame) else corr
-        out["p_value_naive"] = float(corr_row["p_value"])
-        out["p_value_icc_corrected"] = float(corr_row["p_value_adjusted"])
+        rho, out["icc_source"] = _icc(cells, req, icc_override)
+        if out["inference_reliable"]:
+            t_naive = float(stats.t_from_g(g, n_t, n_c)) if g == g else np.nan
+            corr = stats.wwc_cluster_correction(t_naive, n_t + n_c, m, rho)
+            corr_row = corr.iloc[0] if isinstance(corr, pd.DataFrame) else corr
+            out["p_value_naive"] = float(corr_row["p_value"])
+            out["p_value_icc_corrected"] = float(corr_row["p_value_adjusted"])
+        else:  # docs/METHODS.md: no p-value of any kind without reliable inference
+            out["p_value_naive"] = out["p_value_icc_corrected"] = np.nan
         out["icc"] = rho
         # attrition: share of pre students missing at post, per arm
         att = {}
@@ -354,6 +367,36 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
         out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["estimate"], out["ci_low"], out["ci_high"]
         out["effect_size_kind"] = "points"
     return out
+
+
+def baseline_icc(cells: pd.DataFrame) -> float:
+    """ICC(1) of the outcome across schools at baseline: the pre-period cells of every school (programme and
+    comparison) pooled into one mean and sample variance per school, then the one-way ANOVA estimator
+    (``stats.icc_from_summary``; Shrout & Fleiss 1979). NaN when it cannot be estimated."""
+    pre = cells[cells["post"] == 0]
+    if pre.empty:
+        return float("nan")
+    n = pre["w"].fillna(0).astype(float)
+    y = pre["y"].astype(float)
+    parts = pd.DataFrame({"unit_id": pre["unit_id"], "n": n, "ny": n * y, "nyy": n * y * y,
+                          "ss": (n - 1).clip(lower=0) * pre["v"].fillna(0).astype(float)})
+    per = parts.groupby("unit_id")[["n", "ny", "nyy", "ss"]].sum()
+    per = per[per["n"] > 0]
+    mean = per["ny"] / per["n"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (per["ss"] + (per["nyy"] - per["n"] * mean ** 2).clip(lower=0)) / (per["n"] - 1)
+    return float(stats.icc_from_summary(per["n"].to_numpy(), mean.to_numpy(), var.to_numpy()))
+
+
+def _icc(cells: pd.DataFrame, req: Request, given: float | None) -> tuple[float, str]:
+    """(ICC, where it comes from): the one asked for, else estimated at baseline, else the documented default
+    for the indicator's domain (docs/METHODS.md), which the row then flags."""
+    if given is not None:
+        return given, "given"
+    estimated = baseline_icc(cells)
+    if estimated == estimated:
+        return estimated, "estimated"
+    return (stats.ICC_ACHIEVEMENT if req.domain == "learning" else stats.ICC_OTHER), "default"
 
 
 def _pooled_student_var(cells: pd.DataFrame) -> float:

@@ -23,7 +23,8 @@ PANDEMIC_YEARS = (2020, 2021)
 SABER_SCALE_CHANGE = 2014  # second half of 2014: new Saber 11 scale (METHODS.md, "Context flags")
 COMPOSITION_CHANGE = 0.20
 FLAGS = ("pandemic_years", "saber_scale_change", "composition_change", "selection_low_baseline",
-         "pretrends_differ", "inference_not_reliable")  # in the order a row lists them (ui/locales: flag.<name>)
+         "pretrends_differ", "inference_not_reliable", "no_variation",
+         "icc_assumed")  # in the order a row lists them (ui/locales: flag.<name>)
 SELECTION_BASELINE_G = -0.05  # a programme that starts this far below its comparison was selected low
 VALUE_COLUMNS_SUPPRESSED = (
     "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size",
@@ -54,11 +55,19 @@ def finish(frame: pd.DataFrame, req: Request, keys: list[str], evidence: Evidenc
     frame["evidence_reasons"] = [", ".join(b[1]) for b in marks]
     frame["reliability"] = reliability(frame, req, evidence)
     frame = suppress(frame, req, keys)
-    frame["q_value"] = stats.bh_qvalues(frame["p_value"].to_numpy(dtype=float)) if "p_value" in frame else np.nan
+    frame["q_value"] = stats.bh_qvalues(inference_p(frame)) if "p_value" in frame else np.nan
     for c in COUNT_COLUMNS:
         if c in frame:
             frame[c] = pd.to_numeric(frame[c], errors="coerce").round().astype("Int64")
     return frame
+
+
+def inference_p(frame: pd.DataFrame) -> np.ndarray:
+    """The p-value each row's inference rests on: the wild cluster bootstrap's where it was run (few
+    clusters: docs/METHODS.md), else the cluster-robust one; what the BH q-values are computed from."""
+    p = _float(frame, "p_value")
+    wild = _float(frame, "wild_p_value")
+    return np.where(~np.isnan(wild) & ~np.isnan(p), wild, p)
 
 
 def _float(frame: pd.DataFrame, column: str | None) -> np.ndarray:
@@ -114,12 +123,14 @@ def flags(frame: pd.DataFrame, req: Request) -> pd.Series:
                        & (np.abs(n_post - n_pre) / n_pre > COMPOSITION_CHANGE))
     selection = _float(frame, "baseline_g") < SELECTION_BASELINE_G
     pretrends = [_present(v) and bool(v) for v in _values(frame, "pretrend_significant")]
-    inference = [note == "inference_not_reliable" or reliable is False
-                 for note, reliable in zip(_values(frame, "note_inference"), _values(frame, "inference_reliable"),
-                                           strict=True)]
+    notes = _values(frame, "note_inference")
+    inference = [note == "inference_not_reliable" or (reliable is False and note != "no_variation")
+                 for note, reliable in zip(notes, _values(frame, "inference_reliable"), strict=True)]
+    no_variation = [note == "no_variation" for note in notes]
+    icc_assumed = [source == "default" for source in _values(frame, "icc_source")]
     out = [", ".join(name for name, on in zip(FLAGS, row, strict=True) if on)
            for row in zip(pandemic, saber, composition.tolist(), selection.tolist(), pretrends, inference,
-                          strict=True)]
+                          no_variation, icc_assumed, strict=True)]
     return pd.Series(out, index=frame.index, dtype=object)
 
 

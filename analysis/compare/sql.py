@@ -124,7 +124,11 @@ def rename_groups(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 
 def empty_reason(con: duckdb.DuckDBPyConnection, req: Request) -> str:
-    """Why no observation fell in the windows: the indicator's years and waves."""
+    """Why no observation fell in the windows: rows only for subgroups (by sex, grade or level) that the
+    request does not ask for, else the indicator's years and waves."""
+    subgroup = subgroup_only_reason(con, req)
+    if subgroup:
+        return subgroup
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM observations WHERE indicator = ? AND year IS NOT "
                                        "NULL ORDER BY 1", [req.indicator]).fetchall()]
     waves = [r[0] for r in con.execute("SELECT DISTINCT wave FROM observations WHERE indicator = ? AND wave IS NOT "
@@ -133,3 +137,27 @@ def empty_reason(con: duckdb.DuckDBPyConnection, req: Request) -> str:
     extra = f", waves {', '.join(waves)}" if waves else ""
     hint = "" if req.pre else " (no window given: units need a start year in the roster, or pass --pre/--post)"
     return f"no observations of '{req.indicator}' fall in the pre and post windows{hint}; it has {span}{extra}"
+
+
+def subgroup_only_reason(con: duckdb.DuckDBPyConnection, req: Request) -> str | None:
+    """When an indicator has no row for the whole unit at the requested level, only rows by sex, grade or
+    school level: say so and how to ask (None when the whole-unit rows exist or the request groups by them)."""
+    if set(req.by) & {"sex", "grade", "level"}:
+        return None
+    whole, by_sex, by_grade, levels = con.execute("""
+        SELECT count(*) FILTER (WHERE level = ? AND (? OR (sex IS NULL AND grade IS NULL))),
+               count(*) FILTER (WHERE sex IS NOT NULL), count(*) FILTER (WHERE grade IS NOT NULL),
+               list(DISTINCT level ORDER BY level) FILTER (WHERE level <> ?)
+        FROM observations WHERE indicator = ?""",
+        [req.level, req.student_level, req.level, req.indicator]).fetchone()
+    if whole or not (by_sex or by_grade or levels):
+        return None
+    ways = []
+    if levels:
+        ways.append(f"by school level ({', '.join(levels)}): pass --level {levels[0]} or --by level")
+    if not req.student_level and by_sex:
+        ways.append("by sex: pass --by sex")
+    if not req.student_level and by_grade:
+        ways.append("by grade: pass --by grade")
+    return (f"'{req.indicator}' has no rows for whole units at level '{req.level}', only by subgroup; "
+            + "; ".join(ways))
