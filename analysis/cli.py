@@ -93,7 +93,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(exc.conflicts.head(20).to_string(index=False), file=sys.stderr)
             raise CliError(str(exc)) from exc
         except ImportFailed as exc:
+            if args.rejects_out and exc.rejects is not None:
+                exc.rejects.to_csv(args.rejects_out, index=False, encoding="utf-8-sig")
             raise CliError(str(exc)) from exc
+        if args.rejects_out and summary.get("import_id") and summary.get("status") == "active":
+            with open_db(_db(args)) as con:
+                con.execute("SELECT row_number, column_name, raw_value, reason FROM rejects WHERE import_id = ? "
+                            "ORDER BY row_number, column_name", [summary["import_id"]]).df().to_csv(
+                    args.rejects_out, index=False, encoding="utf-8-sig")
         summaries.append(summary)
         if not args.json:
             print(_human_summary(summary))
@@ -434,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-conflict", choices=["abort", "supersede", "keep"], default="abort",
                    help="when values differ from data already loaded (default: abort)")
     p.add_argument("--conflict-report", help="write the differing values to this CSV file")
+    p.add_argument("--rejects-out", help="write the rejected cells (row, column, value, reason) to this CSV file, "
+                                         "also when nothing could be loaded")
     p.add_argument("--suggest-mapping", action="store_true",
                    help="print a mapping file for FILE on stdout (nothing is imported): > map.toml, edit, --mapping")
     p.set_defaults(func=cmd_import)

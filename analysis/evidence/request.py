@@ -14,9 +14,12 @@ from analysis.disclosure import MIN_CELL
 
 # --- queries (bound parameters only) ---------------------------------------------------------------------
 
-IMPORTS_SQL = """SELECT import_id, source_name, sha256, recognized_as, status, rows_loaded, imported_at
+# a mapped import names the mapping it was read with (its sha256, and its text in the provenance)
+IMPORTS_SQL = """SELECT import_id, source_name, sha256, recognized_as, status, rows_loaded, imported_at,
+       json_extract_string(summary_json, '$.mapping_sha256') AS mapping_sha256,
+       json_extract_string(summary_json, '$.mapping') AS mapping
 FROM imports ORDER BY import_id"""
-INDICATORS_SQL = """SELECT code, domain, kind, unit, higher_is_better, label_es, label_en
+INDICATORS_SQL = """SELECT code, domain, kind, unit, higher_is_better, min_value, max_value, label_es, label_en
 FROM indicators ORDER BY code"""
 META_SQL = "SELECT key, value FROM meta ORDER BY key"
 

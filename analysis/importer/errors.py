@@ -12,7 +12,12 @@ import pandas as pd
 
 
 class ImportFailed(RuntimeError):
-    """An import that could not be done; the message is one line, the database is unchanged."""
+    """An import that could not be done; the message is one line, the database is unchanged. ``rejects``
+    holds the rejected cells (row, column, value, reason) when the failure is that every row was rejected."""
+
+    def __init__(self, message: str, rejects=None):
+        super().__init__(message)
+        self.rejects = rejects
 
 
 class ImportConflict(ImportFailed):

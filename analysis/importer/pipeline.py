@@ -8,6 +8,8 @@ History and undo are in ``history``; boundary files take their own path (``bound
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import duckdb
@@ -101,4 +103,9 @@ def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | No
     staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder, db_path=db_path,
                    read_options=reader_options(mapping))
     staged.summary["_new_indicators"] = new_indicators
+    # the mapping is part of the import's identity and provenance: the same file read with another mapping
+    # is another import (handled by the overlap rules), and the evidence pack names the mapping it used
+    text = json.dumps(mapping, sort_keys=True, ensure_ascii=False, default=str)
+    staged.summary["mapping"] = text
+    staged.summary["mapping_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return staged

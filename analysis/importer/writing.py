@@ -18,7 +18,7 @@ from analysis import audit
 from analysis.db.schema import OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer.errors import AlreadyImported, ImportConflict, ImportFailed
-from analysis.importer.staging import Staged
+from analysis.importer.staging import Staged, rejects_frame
 from analysis.keys import RESTORE_KEY_HINT
 from analysis.precompute.publish import writable_snapshot
 
@@ -35,9 +35,16 @@ def commit(staged: Staged, db_path: str | Path, on_conflict: str = "abort", acto
     units = s.pop("_units")
     new_indicators = s.pop("_new_indicators", pd.DataFrame())
     try:
+        if not s.get("rows_loaded", 0) and staged.layout.target in ("observations", "roster"):
+            rejects = rejects_frame(staged)
+            raise ImportFailed(f"{staged.source.name}: nothing to load, every row was rejected "
+                               f"({len(rejects)} rejected cells; --rejects-out FILE writes them); "
+                               "the database is unchanged", rejects=rejects)
         with writable_snapshot(db_path, con=con) as w:
-            previous = w.execute("SELECT import_id FROM target.imports WHERE sha256 = ? AND status = 'active'",
-                                 [staged.sha256]).fetchall()
+            previous = w.execute(
+                "SELECT import_id FROM target.imports WHERE sha256 = ? AND status = 'active' "
+                "AND coalesce(json_extract_string(summary_json, '$.mapping_sha256'), '') = ?",
+                [staged.sha256, s.get("mapping_sha256") or ""]).fetchall()
             if previous:
                 raise AlreadyImported(previous[0][0])
             _check_key(w, s.get("key_fingerprint"))
@@ -64,8 +71,8 @@ def commit(staged: Staged, db_path: str | Path, on_conflict: str = "abort", acto
                  s.get("rows_loaded", 0), s["rows_rejected"], json.dumps(_jsonable(s), ensure_ascii=False)])
     except AlreadyImported as done:
         s.update(status="already_imported", import_id=done.import_id, rows_loaded=0)
-        s["notes"] = [*s.get("notes", []), f"this exact file (same sha256) is import {done.import_id}; "
-                      "nothing changed"]
+        same = "same sha256 and mapping" if s.get("mapping") else "same sha256"
+        s["notes"] = [*s.get("notes", []), f"this exact file ({same}) is import {done.import_id}; nothing changed"]
         return _jsonable(s)
     audit.record(db_path, "import", actor, import_id=s["import_id"], source_name=staged.source.name,
                  sha256=staged.sha256, rows_loaded=s.get("rows_loaded", 0), on_conflict=on_conflict)

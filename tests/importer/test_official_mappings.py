@@ -221,3 +221,52 @@ def test_department_and_municipality_that_disagree_are_an_error_naming_both(tmp_
     assert "column dpto" in str(failure.value) and "column mpio" in str(failure.value)
     assert "department 05, municipality 08573" in str(failure.value)
     assert not db.exists()
+
+
+def test_same_file_new_mapping_is_a_new_import_and_the_pack_names_the_mapping(tmp_path: Path) -> None:
+    """Issue 14, items 5 and 9: the identity of an import is the file's sha256 and its mapping's; the
+    evidence pack's provenance carries the mapping's hash and text."""
+    import json
+
+    from analysis.db.connect import open_db
+    from analysis.evidence.provenance import imports_records
+    from analysis.evidence.request import load_context
+
+    data = tmp_path / "notas.csv"
+    data.write_text("rbd,anio,nota\n10001,2023,4.5\n10002,2023,5.1\n", encoding="utf-8")
+    db = tmp_path / "lablens.duckdb"
+    base = {"source": {"country": "CL", "unit_type": "school"},
+            "columns": {"rbd": "unit_code", "anio": "year", "nota": {"indicator": "score_math"}}}
+    first = import_file(data, db, mapping=base)
+    again = import_file(data, db, mapping=base)
+    assert first["status"] == "active" and again["status"] == "already_imported"
+    other = {**base, "columns": {**base["columns"], "nota": {"indicator": "score_science"}}}
+    second = import_file(data, db, mapping=other)
+    assert second["status"] == "active" and second["import_id"] == first["import_id"] + 1
+    with open_db(db) as con:
+        records = imports_records(load_context(con, db.name))
+    assert [r["mapping_sha256"] for r in records] == [first["mapping_sha256"], second["mapping_sha256"]]
+    assert json.loads(records[1]["mapping"])["columns"]["nota"] == {"indicator": "score_science"}
+
+
+def test_an_import_that_loads_nothing_fails_and_still_writes_its_rejects(tmp_path: Path) -> None:
+    """Issue 14, item 6: exit 1, the database unchanged, the rejects written where asked."""
+    from analysis.cli import main
+
+    db = tmp_path / "lablens.duckdb"
+    bad = tmp_path / "desercion.csv"
+    bad.write_text("codigo_dane,anno,desercion\n176001000001,2022,140\n176001000002,2022,-3\n", encoding="utf-8")
+    out = tmp_path / "rejects.csv"
+    assert main(["import", str(bad), "--db", str(db), "--rejects-out", str(out),
+                 "--mapping", str(_mapping(tmp_path))]) == 1
+    assert not db.exists()
+    rejects = out.read_text(encoding="utf-8-sig").splitlines()
+    assert rejects[0] == "row_number,column_name,raw_value,reason" and len(rejects) == 3
+    assert "140" in rejects[1] and "-3" in rejects[2]
+
+
+def _mapping(tmp_path: Path) -> Path:
+    path = tmp_path / "map.toml"
+    path.write_text('[source]\ncountry = "CO"\nunit_type = "school"\n\n[columns]\n"codigo_dane" = "unit_code"\n'
+                    '"anno" = "year"\n"desercion" = { indicator = "dropout_rate" }\n', encoding="utf-8")
+    return path
