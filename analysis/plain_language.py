@@ -97,6 +97,15 @@ def finding(row: Mapping, indicator: str, higher_is_better: bool | None, group: 
                    reliability=reliability, group=group)
 
 
+def scale_decimals(*values: float) -> int:
+    """Decimals that give the largest of ``values`` two significant digits, at least one: a change on a 0–1
+    index reads "0.034 points", not "0.0 points"; a change of 5.2 points keeps one decimal."""
+    largest = max((abs(v) for v in values if v == v and v != 0), default=0.0)
+    if largest == 0:
+        return 1
+    return min(max(1, 1 - math.floor(math.log10(largest))), 4)
+
+
 def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, int], str],
              names: Mapping[str, str]) -> str:
     """The finding in one sentence, with its number, its 95% interval and what it means.
@@ -105,7 +114,7 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
     formats in the reader's convention; ``names`` gives the indicator label (``indicator``), the
     programme name (``program``) and the subgroup (``group``, optional).
     """
-    decimals = 2 if f.kind in ("hedges_g", "cox", "pp") else 1  # rates are published with 2 decimals
+    decimals = 2 if f.kind in ("hedges_g", "cox", "pp") else scale_decimals(f.effect, f.low, f.high)
     unit = templates.get(f"plain.unit.{f.kind}", "")
     who = names.get("program", f.program)
     if names.get("group"):

@@ -121,7 +121,8 @@ def wild_cluster_bootstrap(
     WCR of Cameron, Gelbach & Miller (2008): fit the model with the null imposed (column ``col``
     dropped), build y* = ŷ_r + v_g·û_r with one weight v_g per cluster and replication, and compare
     the CRV1 t-statistics of β*[col] with the observed one: p = share of |t*| ≥ |t| (symmetric; ties
-    within a relative 1e-9 count as extreme, so rounding never decides a tie).
+    within a relative 1e-9 count as extreme, so rounding never decides a tie). With random draws, a p below
+    1/(B + 1) is reported as that bound, never as 0.
     ``codes`` are cluster labels, one per row (draw column j goes to the j-th label in sorted
     order, so the result does not depend on row order). ``weight_type="auto"``
     uses Webb six-point weights when G < 12, else Rademacher. When the weight type has no more distinct
@@ -199,8 +200,9 @@ def wild_cluster_bootstrap(
     extreme = 0
     for start in range(0, reps, chunk):  # blocks bound memory (about 32 MB per array)
         extreme += extreme_in(bootstrap_weights(rng, min(chunk, reps - start), n_clusters, kind).T)
+    # a Monte Carlo p of 0 only says p < 1/(B + 1): report that bound, never 0 (shown "< 0.0001" at B = 9,999)
     return WildBootstrapResult(
-        p_value=extreme / reps,
+        p_value=max(extreme / reps, 1.0 / (reps + 1)),
         t_stat=float(t_obs),
         reps=reps,
         weight_type=kind,

@@ -70,3 +70,13 @@ def test_rate_sentences_use_points_and_say_why_evidence_is_missing():
     assert wide.status == "not_enough" and "cannot tell a meaningful improvement from none" in text
     gone = finding({**row, "reliability": "suppressed", "effect_size": NAN}, "dropout_rate", False)
     assert "fewer than 10 students" in sentence(gone, catalogue("en"), _number("en"), {"program": "MiLab"})
+
+
+def test_a_small_index_change_keeps_its_significant_digits():
+    """Issue 14, item 9: a 0-1 index does not 'rise 0.0 points'."""
+    from analysis.plain_language import scale_decimals
+
+    assert scale_decimals(0.034, 0.01, 0.058) == 3
+    assert scale_decimals(5.2, 1.1, 9.3) == 1
+    assert scale_decimals(0.4, -0.1, 0.9) == 2
+    assert scale_decimals(float("nan"), 0.0, 0.0) == 1

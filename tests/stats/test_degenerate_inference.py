@@ -144,3 +144,10 @@ def test_enumerated_p_matches_brute_force_refits_with_statsmodels():
         extreme += abs(f.params[3] / f.bse[3]) >= abs(t_obs) * (1 - 1e-9)
     assert ours.t_stat == pytest.approx(t_obs, rel=1e-9)
     assert ours.p_value == extreme / 512
+
+
+def test_a_monte_carlo_p_is_never_zero():
+    """With random draws (G > 13 clusters) and no draw as extreme as the observed t, p is its bound 1/(B+1)."""
+    df = _panel(8, 8, lambda rng, tr, post, shock: 50 + 40 * tr * post + 0.1 * shock + rng.normal(0, 0.01))
+    wb = wild_cluster_bootstrap(_design(df), df.y, df.school, 3, reps=999, weight_type="webb")
+    assert not wb.enumerated and wb.p_value == pytest.approx(1 / 1000)
