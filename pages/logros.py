@@ -35,7 +35,7 @@ for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", "
         continue
     for item in chosen:
         with st.container(border=True):
-            st.markdown(f"{icon} {fmt.md(item['sentence'])}")
+            st.markdown(f"{icon} {item['sentence_md']}")
             extra = [fmt.evidence_badge(item["evidence"])]
             mark = fmt.reliability(item["reliability"])
             if mark:

@@ -48,6 +48,9 @@ def findings(program: str | None = None) -> tuple[list[dict], list[str], int]:
                 "finding": f, "program": row["program"], "country": row["country"], "indicator": code,
                 "domain": info.loc[code, "domain"],
                 "sentence": plain_language.sentence(f, templates, fmt.minus, names),
+                # for st.markdown: the template's own emphasis kept, the names from the data escaped
+                "sentence_md": plain_language.sentence(f, templates, fmt.minus,
+                                                       {k: fmt.md(v) for k, v in names.items()}),
                 "evidence": row.get("evidence"), "reasons": row.get("evidence_reasons"),
                 "flags": row.get("flags"), "reliability": row.get("reliability"),
                 "windows": (fmt.window(row.get("pre_window")), fmt.window(row.get("post_window"))),
