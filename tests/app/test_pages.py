@@ -221,6 +221,7 @@ def test_achievements_page_lists_sentences_with_numbers(lang):
     cat = catalogue(lang)
     ci = cat["plain.interval"].split("{")[0]
     sentences = [shown(m.value) for m in at.markdown if ci in shown(m.value)]
+    assert not any("\\*\\*" in m.value for m in at.markdown)  # the template's bold is not escaped away
     assert len(sentences) >= 8  # programmes x (scores, motivation, rates)
     for sentence in sentences:
         assert NUMBER.search(sentence), sentence
