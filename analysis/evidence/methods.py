@@ -65,6 +65,7 @@ METHODS_TEXT = {
                  "agregan.",
         "params": "Parámetros", "windows": "Ventanas usadas", "calls": "Llamadas exactas a compare()",
         "designs": "Diseños",
+        "indicators": "Indicadores",
         "effects": "Efectos: g de Hedges (WWC 4.1/5.0), puntos porcentuales para tasas, índice de Cox para binarios; "
                    "índice de mejora 100·Φ(g) − 50; meses EEF como equivalencia orientativa.",
         "disclosure": "Divulgación: una celda con menos de {k} estudiantes no muestra valores (reliability = "
@@ -86,6 +87,7 @@ METHODS_TEXT = {
                  "pooled.",
         "params": "Parameters", "windows": "Windows used", "calls": "Exact compare() calls",
         "designs": "Designs",
+        "indicators": "Indicators",
         "effects": "Effects: Hedges' g (WWC 4.1/5.0), percentage points for rates, Cox index for binary outcomes; "
                    "improvement index 100·Φ(g) − 50; EEF months as an indicative equivalent.",
         "disclosure": "Disclosure: a cell with fewer than {k} students shows no values (reliability = suppressed), "
@@ -117,6 +119,20 @@ def _md_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def indicator_definitions(table: pd.DataFrame, context: PackContext, lang: str = "es") -> pd.DataFrame:
+    """The catalogue entry of every indicator in the table (custom ones from a mapping included): code,
+    label in ``lang``, domain, kind, unit, range and direction, so a reader knows what each number measures."""
+    info = context.indicators
+    codes = list(dict.fromkeys(table["indicator"])) if "indicator" in table else []
+    if not len(info) or not codes:
+        return pd.DataFrame(columns=["code"])
+    rows = info[info["code"].isin(codes)].set_index("code").reindex(codes).reset_index()
+    label = "label_es" if lang == "es" else "label_en"
+    keep = [c for c in ("code", label, "domain", "kind", "unit", "min_value", "max_value", "higher_is_better")
+            if c in rows]
+    return rows[keep].rename(columns={label: "label"})
+
+
 def methods_markdown(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es") -> str:
     """methods.md: designs, the exact parameters (windows, ICC, minimum cell, confidence level) and calls."""
     text = METHODS_TEXT[lang]
@@ -127,6 +143,7 @@ def methods_markdown(table: pd.DataFrame, request: EvidenceRequest, context: Pac
         f"## {text['params']}", "", _md_table(parameters(request, context)), "",
         f"## {text['windows']}", "", _md_table(windows(table)), "",
         f"## {text['calls']}", "", _md_table(calls), "",
+        f"## {text['indicators']}", "", _md_table(indicator_definitions(table, context, lang)), "",
         f"## {text['designs']}", "", *(f"- {paragraphs[lang]}" for paragraphs in DESIGN_METHODS_TEXT.values()),
         f"- {text['effects']}",
         f"- {text['disclosure'].format(k=request.min_cell)}", "",
