@@ -61,6 +61,7 @@ class Layout:
     decimal: str | None = None
     exclude_totals: bool = True
     notes: list[str] = field(default_factory=list)
+    student_prehashed: bool = False  # student IDs are already keyed pseudonyms (field-form exports)
 
 
 class NotRecognised(ValueError):

@@ -20,6 +20,7 @@ from analysis.db.schema import OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer import normalise as nz
 from analysis.importer.errors import ImportFailed, file_sha256
+from analysis.importer.form_exports import is_form_export, stage_form_export
 from analysis.importer.layouts import Layout, NotRecognised
 from analysis.importer.location import review_units
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
@@ -56,8 +57,12 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     run(con, "SET preserve_insertion_order = true")
     # DuckDB draws a progress bar on stdout for queries over 2 s, which corrupts `import --json`.
     run(con, "SET enable_progress_bar = false")
+    form_export = None
     try:
-        source = read_into(con, path, name, **(read_options or {}))
+        if layout is None and mapping_builder is None and is_form_export(path):
+            form_export, source, layout = stage_form_export(con, path, name, db_path)
+        else:
+            source = read_into(con, path, name, **(read_options or {}))
     except ReadError as exc:
         con.close()
         raise ImportFailed(str(exc)) from exc
@@ -87,6 +92,10 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
         elif layout.target == "roster":
             _stage_roster(staged)
         _finish_summary(staged)
+        if form_export is not None:  # submissions read and kept, duplicates of the same instance ID
+            staged.summary.update(form_export=form_export.summary(), rows_read=form_export.rows_read,
+                                  submissions_loaded=form_export.rows_loaded,
+                                  duplicate_submissions=form_export.duplicates_skipped)
     except duckdb.Error as exc:
         con.close()
         raise ImportFailed(f"{name}: could not be staged: {str(exc).splitlines()[0]}") from exc
@@ -169,8 +178,8 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     if lay.student_col is not None:
         key = key_for_import(db_path)
         staged.summary["key_fingerprint"] = key_fingerprint(key)
-        student_key = (f"CASE WHEN coalesce(trim(r.student_raw), '') <> '' THEN "
-                       f"{hmac_sql(key, 'r.student_raw')} END")
+        hashed = "r.student_raw" if lay.student_prehashed else hmac_sql(key, "r.student_raw")
+        student_key = f"CASE WHEN coalesce(trim(r.student_raw), '') <> '' THEN {hashed} END"
     # an absent extra column is '' in every row and every key: joining on it would only cost time
     present_keys = key_names[:len(key_cols)] + [f"x{j}" for j, i in enumerate(extras) if i is not None]
     join = " AND ".join(f"r.{k} = km.{k}" for k in present_keys)

@@ -363,3 +363,28 @@ def test_canonical_parquet_holds_the_student_rows_as_text(tmp_path):
     records = parse_export(_write(tmp_path, "t.xlsx", xlsx_of(kobo(training_form(), TRAINING))), KEY)
     with pytest.raises(FormExportError, match="per-school records"):
         records.canonical_parquet()
+
+
+def test_an_odk_central_export_imports_with_no_configuration(tmp_path, monkeypatch):
+    """Issue 18: the export as it comes back is an import; students linked by the database's own key, the
+    duplicate submission counted once, enumerators never stored, the hostile item rejected."""
+    import duckdb
+
+    from analysis.importer.pipeline import import_file
+    from analysis.keys import key_for_import
+
+    db = tmp_path / "lablens.duckdb"
+    export = _write(tmp_path, "submissions.csv.zip", zip_of(central(student_form(), STUDENTS)))
+    summary = import_file(export, db)
+    assert summary["status"] == "active" and summary["recognized_as"] == "lablens_students"
+    assert (summary["rows_read"], summary["submissions_loaded"], summary["duplicate_submissions"]) == (4, 3, 1)
+    assert summary["observations_loaded"] == 3 * 8 - 1 + 2 and summary["values_rejected"] == 1
+    key = key_for_import(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        keys = sorted(r[0] for r in con.execute("SELECT DISTINCT student_key FROM observations").fetchall())
+        dump = "\n".join(str(r) for t in ("observations", "imports", "student_attributes", "rejects")
+                         for r in con.execute(f"SELECT * FROM {t}").fetchall())
+    assert keys == sorted(pseudonym(key, c) for c in ("EST-001", "EST-002", "EST-003"))  # hashed once, not twice
+    for needle in (ENUMERATOR, "Luis Pérez", "EST-001", "est-003"):
+        assert needle not in dump
+    assert import_file(export, db)["status"] == "already_imported"
