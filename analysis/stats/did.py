@@ -271,6 +271,22 @@ def _wild_for(
 # ----------------------------------------------------------------------------- estimators
 
 
+def _did_without_inference(estimate: float, reason: str, base: dict[str, Any]) -> DidResult:
+    """A DiD row with its estimate (or NaN) and no se, p, interval or wild p, for ``reason``."""
+    nan = float("nan")
+    return DidResult(estimate=estimate, se=nan, ci_low=nan, ci_high=nan, p_value=nan, df=nan,
+                     inference_reliable=False, reason=reason, wild_p_value=nan, wild_weight_type=None,
+                     wild_reps=0, **base)
+
+
+def _pretrend_without_inference(applicable: bool, slope_diff: float, reason: str,
+                                base: dict[str, Any]) -> PretrendResult:
+    """A pre-trend check with its slope gap (or NaN) and no se, p or interval, for ``reason``."""
+    nan = float("nan")
+    return PretrendResult(applicable=applicable, slope_diff=slope_diff, se=nan, ci_low=nan, ci_high=nan,
+                          p_value=nan, df=nan, significant=None, inference_reliable=False, reason=reason, **base)
+
+
 def did_ols(
     df: pd.DataFrame,
     y: str,
@@ -320,48 +336,15 @@ def did_ols(
     }
     no_wild = {"wild_p_value": nan, "wild_weight_type": None, "wild_reps": 0}
     if any(np.isnan(means)):
-        return DidResult(
-            estimate=nan,
-            se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            p_value=nan,
-            df=nan,
-            inference_reliable=False,
-            reason="empty_cell",
-            **no_wild,
-            **base,
-        )
+        return _did_without_inference(nan, "empty_cell", base)
     reliable = min(p.n_treated_clusters, p.n_comparison_clusters) > MIN_CLUSTERS_FOR_INFERENCE
     if not reliable:
         # Saturated 2x2: the estimate is the difference of the (weighted) cell means; no cluster fit,
         # which would divide by zero with a single cluster on a side.
-        return DidResult(
-            estimate=(means[1] - means[0]) - (means[3] - means[2]),
-            se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            p_value=nan,
-            df=nan,
-            inference_reliable=False,
-            reason="too_few_clusters",
-            **no_wild,
-            **base,
-        )
+        return _did_without_inference((means[1] - means[0]) - (means[3] - means[2]), "too_few_clusters", base)
     est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
     if np.isnan(se):
-        return DidResult(
-            estimate=est,
-            se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            p_value=nan,
-            df=nan,
-            inference_reliable=False,
-            reason="no_variation",
-            **no_wild,
-            **base,
-        )
+        return _did_without_inference(est, "no_variation", base)
     run_wild = (
         min(p.n_treated_clusters, p.n_comparison_clusters) < WILD_BOOTSTRAP_BELOW
         if wild_bootstrap is None
@@ -425,50 +408,14 @@ def pretrend_check(
         "level": level,
     }
     if min(years_t, years_c) < 2:
-        return PretrendResult(
-            applicable=False,
-            slope_diff=nan,
-            se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            p_value=nan,
-            df=nan,
-            significant=None,
-            inference_reliable=False,
-            reason="fewer_than_two_pre_years",
-            **base,
-        )
+        return _pretrend_without_inference(False, nan, "fewer_than_two_pre_years", base)
     if min(p.n_treated_clusters, p.n_comparison_clusters) <= MIN_CLUSTERS_FOR_INFERENCE:
         # no cluster fit: with as many observations as coefficients (1 unit a side, 2 years) the CRV1
         # factor (N − 1)/(N − K) divides by zero; the slope gap is still the difference of OLS slopes
-        return PretrendResult(
-            applicable=True,
-            slope_diff=_slope_gap(p),
-            se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            p_value=nan,
-            df=nan,
-            significant=None,
-            inference_reliable=False,
-            reason="too_few_clusters",
-            **base,
-        )
+        return _pretrend_without_inference(True, _slope_gap(p), "too_few_clusters", base)
     est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
     if np.isnan(se):
-        return PretrendResult(
-            applicable=True,
-            slope_diff=est,
-            se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            p_value=nan,
-            df=nan,
-            significant=None,
-            inference_reliable=False,
-            reason="no_variation",
-            **base,
-        )
+        return _pretrend_without_inference(True, est, "no_variation", base)
     return PretrendResult(
         applicable=True,
         slope_diff=est,
