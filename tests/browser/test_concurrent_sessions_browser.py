@@ -1,4 +1,4 @@
-"""Eight dashboard sessions read pages while a CLI import publishes a new snapshot: no error, no mixed page."""
+"""Four dashboard sessions read pages while a CLI import publishes a new snapshot: no error, no mixed page."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from tests.browser.conftest import serve, wait_for_app
 from tests.conftest import ROOT
 
-SESSIONS = 8
+SESSIONS = 4  # enough readers to overlap a publication; eight took 42 s for the same proof
 PROGRAMME = "Concurrencia"
 ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
 CARDS_DRAWN = "Conteos de estudiantes menores que"
@@ -71,7 +71,7 @@ def _settled_metrics(page) -> tuple:
     return readings[-1] if readings else ()
 
 
-def test_eight_sessions_read_during_an_import_without_errors_or_mixed_pages(browser, busy_app) -> None:
+def test_sessions_read_during_an_import_without_errors_or_mixed_pages(browser, busy_app) -> None:
     url, db, work = busy_app
     roster = work / "roster.csv"
     _roster(db, roster)
@@ -79,7 +79,7 @@ def test_eight_sessions_read_during_an_import_without_errors_or_mixed_pages(brow
     pages = [context.new_page() for context in contexts]
     started = time.monotonic()
     try:
-        _read_all(pages[:1], url)  # one session fills the result caches, so eight do not compute them at once
+        _read_all(pages[:1], url)  # one session fills the result caches, so the others do not compute them at once
         before = _read_all(pages, url)
         old = max(before, key=len)
         # under load a reading may catch a page whose last cards are still being drawn (a subset), but never
@@ -90,7 +90,7 @@ def test_eight_sessions_read_during_an_import_without_errors_or_mixed_pages(brow
                                     text=True)
         during: list[tuple] = []
         rounds = 0
-        while rounds == 0 or (importer.poll() is None and rounds < 4):  # all eight reload while it runs
+        while rounds == 0 or (importer.poll() is None and rounds < 3):  # every session reloads while it runs
             during += _read_all(pages, url)
             rounds += 1
         _, err = importer.communicate(timeout=60)
