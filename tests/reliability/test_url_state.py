@@ -43,12 +43,24 @@ def test_seeded_random_parameter_sets():
         check_choices(run_filters(hostile_values(rng)))
 
 
-@pytest.mark.parametrize("page", ["comparar", "regiones", "escuelas", "evidencia", "logros", "datos"])
-def test_whole_pages_with_hostile_parameters(page):
+@pytest.fixture(scope="module")
+def page_db(tmp_path_factory):
+    """A small demo of its own: the pages never open (or build) the user's data/lablens.duckdb."""
+    from analysis.demo import build_demo
+
+    path = tmp_path_factory.mktemp("urlstate") / "lablens.duckdb"
+    build_demo(path, students=1500, seed=4)
+    return path
+
+
+@pytest.mark.parametrize("page", ["comparar", "regiones", "escuelas", "evidencia", "logros", "datos", "piloto"])
+def test_whole_pages_with_hostile_parameters(page, page_db, monkeypatch):
     """Every page's own URL keys at once, hostile: the page renders its title and no exception."""
+    monkeypatch.setenv("LABLENS_DB", str(page_db))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     hostile = "x' OR 1=1 --\x00<script>"
-    for key in ("indicador", "indicadores", "agrupar", "grupo", "diseno", "nivel", "programa", "escuela", "lang"):
+    for key in ("indicador", "indicadores", "agrupar", "grupo", "diseno", "nivel", "programa", "escuela", "lang",
+                "fuente", "departamento", "municipio", "zona", "modo", "estratos", "semilla", "binario"):
         at.query_params[key] = hostile
     at.run()
     at.switch_page(f"pages/{page}.py").run()
