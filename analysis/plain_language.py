@@ -126,17 +126,26 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
         return templates["plain.no_estimate"].format(who=who, what=what)
     value = number(abs(f.effect), decimals)
     direction = templates["plain.up"] if f.effect >= 0 else templates["plain.down"]
+    inconclusive = f.reason not in ("better", "worse", "negligible")
+    if inconclusive and "plain.estimate" in templates:  # no direction words on a result that cannot say one
+        direction = templates["plain.estimate"]
+        value = ("+" if f.effect > 0 else "") + number(f.effect, decimals)
+    if value.lstrip("+") == number(0.0, decimals) and "plain.unchanged" in templates:  # rounds to zero
+        direction, value = templates["plain.unchanged"], ""
     interval = (templates["plain.interval"].format(low=number(f.low, decimals), high=number(f.high, decimals))
                 if not (math.isnan(f.low) or math.isnan(f.high)) else templates["plain.no_interval_text"])
     months = ""
-    if f.kind == "hedges_g" and not math.isnan(f.months):
+    if f.kind == "hedges_g" and not math.isnan(f.months) and not inconclusive:
         key = "plain.months_one" if abs(f.months) == 1 and "plain.months_one" in templates else "plain.months"
         months = templates[key].format(months=number(abs(f.months), 0))
     key = {"better": "plain.achieved", "worse": "plain.worse", "negligible": "plain.negligible"}.get(
         f.reason, "plain.not_enough")
     reason = templates.get(f"plain.reason.{f.reason}", "")
     threshold = NEGLIGIBLE.get(f.kind)
-    return templates[key].format(
+    text = templates[key].format(
         who=who, what=what, direction=direction, value=value, unit=unit, interval=interval, months=months,
         reason=reason, threshold=number(threshold, 2 if f.kind in ("hedges_g", "cox") else 1) if threshold else "",
     )
+    if not value:  # "did not change", without a unit after it (the threshold keeps its own)
+        text = text.replace(f"{direction}  {unit}", direction, 1)
+    return " ".join(text.split()).replace(" ,", ",").replace(" .", ".")

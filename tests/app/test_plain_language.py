@@ -80,3 +80,28 @@ def test_a_small_index_change_keeps_its_significant_digits():
     assert scale_decimals(5.2, 1.1, 9.3) == 1
     assert scale_decimals(0.4, -0.1, 0.9) == 2
     assert scale_decimals(float("nan"), 0.0, 0.0) == 1
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_change_that_rounds_to_zero_did_not_change(lang):
+    """Issue 16: not 'rose 0.00 percentage points'."""
+    cat = catalogue(lang)
+    f = finding({"effect_size": 0.001, "es_ci_low": -0.4, "es_ci_high": 0.4, "effect_size_kind": "pp",
+                 "reliability": "ok", "evidence": "moderate"}, "repetition_rate", False)
+    text = sentence(f, cat, _number(lang), {"program": "MiLab", "indicator": "Repitencia"})
+    assert cat["plain.unchanged"] in text
+    assert cat["plain.up"] not in text and "0,00" not in text and "0.00 " not in text
+    assert f"{cat['plain.unchanged']} {cat['plain.unit.pp']}" not in text  # no unit after "did not change"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_an_inconclusive_result_has_no_direction_word_and_no_months(lang):
+    """Issue 16: an interval that cannot tell says its estimate, without 'rose' or months of progress."""
+    cat = catalogue(lang)
+    f = finding({"effect_size": 0.05, "es_ci_low": -0.04, "es_ci_high": 0.14, "effect_size_kind": "hedges_g",
+                 "months_progress": 1.0, "reliability": "ok", "evidence": "moderate"}, "score_math", True)
+    assert f.status == "not_enough"
+    text = sentence(f, cat, _number(lang), {"program": "MiLab", "indicator": "Math"})
+    assert cat["plain.up"] not in text and cat["plain.down"] not in text
+    assert cat["plain.estimate"] in text and "+0" in text
+    assert cat["plain.months_one"].split("{")[0].strip(", ") not in text
