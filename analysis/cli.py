@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -21,6 +22,9 @@ from analysis.importer.history import list_imports, rollback
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.pipeline import import_file
 from analysis.privacy import KeyError_
+
+if TYPE_CHECKING:  # pandas is imported where a command needs it, not at start-up
+    import pandas as pd
 
 
 class CliError(Exception):
@@ -94,13 +98,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         except ImportFailed as exc:
             if args.rejects_out and exc.rejects is not None:
-                exc.rejects.to_csv(args.rejects_out, index=False, encoding="utf-8-sig")
+                _write_rejects(exc.rejects, args.rejects_out)
             raise CliError(str(exc)) from exc
         if args.rejects_out and summary.get("import_id") and summary.get("status") == "active":
-            with open_db(_db(args)) as con:
-                con.execute("SELECT row_number, column_name, raw_value, reason FROM rejects WHERE import_id = ? "
-                            "ORDER BY row_number, column_name", [summary["import_id"]]).df().to_csv(
-                    args.rejects_out, index=False, encoding="utf-8-sig")
+            _write_rejects(_stored_rejects(_db(args), summary["import_id"]), args.rejects_out)
         summaries.append(summary)
         if not args.json:
             print(_human_summary(summary))
@@ -159,17 +160,27 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rejects(args: argparse.Namespace) -> int:
-    con = open_db(_db(args))
+def _stored_rejects(db: Path, import_id: int) -> pd.DataFrame:
+    """The rejected cells of one import, in file order."""
+    con = open_db(db)
     try:
-        frame = con.execute("SELECT row_number, column_name, raw_value, reason FROM rejects WHERE import_id = ? "
-                            "ORDER BY row_number, column_name", [args.import_id]).df()
+        return con.execute("SELECT row_number, column_name, raw_value, reason FROM rejects WHERE import_id = ? "
+                           "ORDER BY row_number, column_name", [import_id]).df()
     finally:
         con.close()
-    if args.out:
-        from analysis.safe_export import neutralise_frame
 
-        neutralise_frame(frame).to_csv(args.out, index=False, encoding="utf-8-sig")
+
+def _write_rejects(frame: pd.DataFrame, path: str) -> None:
+    """Rejected cells as CSV for a spreadsheet: raw values that look like formulas are neutralised."""
+    from analysis.safe_export import neutralise_frame
+
+    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def cmd_rejects(args: argparse.Namespace) -> int:
+    frame = _stored_rejects(_db(args), args.import_id)
+    if args.out:
+        _write_rejects(frame, args.out)
         print(f"{len(frame)} rejected value(s) written to {args.out}")
     elif args.json:
         _print_json({"import_id": args.import_id, "rejects": json.loads(frame.to_json(orient="records"))})

@@ -255,14 +255,16 @@ def test_an_import_that_loads_nothing_fails_and_still_writes_its_rejects(tmp_pat
 
     db = tmp_path / "lablens.duckdb"
     bad = tmp_path / "desercion.csv"
-    bad.write_text("codigo_dane,anno,desercion\n176001000001,2022,140\n176001000002,2022,-3\n", encoding="utf-8")
+    bad.write_text("codigo_dane,anno,desercion\n176001000001,2022,140\n176001000002,2022,-3\n"
+                   '176001000003,2022,"=HYPERLINK(""http://x"")"\n', encoding="utf-8")
     out = tmp_path / "rejects.csv"
     assert main(["import", str(bad), "--db", str(db), "--rejects-out", str(out),
                  "--mapping", str(_mapping(tmp_path))]) == 1
     assert not db.exists()
     rejects = out.read_text(encoding="utf-8-sig").splitlines()
-    assert rejects[0] == "row_number,column_name,raw_value,reason" and len(rejects) == 3
+    assert rejects[0] == "row_number,column_name,raw_value,reason" and len(rejects) == 4
     assert "140" in rejects[1] and "-3" in rejects[2]
+    assert ",=HYPERLINK" not in rejects[3] and "'=HYPERLINK" in rejects[3]  # a spreadsheet never runs it
 
 
 def _mapping(tmp_path: Path) -> Path:
