@@ -174,6 +174,11 @@ def recognise_path(path: str | Path) -> str | None:
         tables = peek_tables(path)
     except ExportReadError:
         return None
+    return recognise_tables(tables)
+
+
+def recognise_tables(tables: Sequence[Table]) -> str | None:
+    """The form id of an export's tables (headers and first rows are enough), or None."""
     for table in tables:
         if not _is_repeat_table(table):
             try:

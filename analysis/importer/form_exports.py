@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.forms.odk import FormExportError, ParsedExport, parse_export, recognise_path
+from analysis.forms.odk import FormExportError, ParsedExport, parse_export, recognise_tables
 from analysis.forms.tables import ExportReadError, peek_tables
 from analysis.importer.errors import ImportFailed
 from analysis.importer.layouts import Layout, recognise_canonical
@@ -35,11 +35,11 @@ SERVER_MARKERS = frozenset({"lablens_form", "lablens_version", "instanceid", "ke
 def is_form_export(path: str | Path) -> bool:
     """True when the file is an export of one of LabLens' forms from ODK Central or KoboToolbox (its first
     rows only are read): the forms' fields and a server's or the form's own markers."""
-    if recognise_path(path) is None:
-        return False
     try:
-        tables = peek_tables(path)
+        tables = peek_tables(path)  # once: the start of every file an import reads passes through here
     except ExportReadError:
+        return False
+    if recognise_tables(tables) is None:
         return False
     return any(re.split(r"[/-]", str(h).strip())[-1].lower() in SERVER_MARKERS
                for table in tables for h in table.headers)
