@@ -127,10 +127,10 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
     value = number(abs(f.effect), decimals)
     direction = templates["plain.up"] if f.effect >= 0 else templates["plain.down"]
     inconclusive = f.reason not in ("better", "worse", "negligible")
-    if inconclusive and "plain.estimate" in templates:  # no direction words on a result that cannot say one
+    if inconclusive:  # no direction words on a result that cannot say one
         direction = templates["plain.estimate"]
         value = ("+" if f.effect > 0 else "") + number(f.effect, decimals)
-    if value.lstrip("+") == number(0.0, decimals) and "plain.unchanged" in templates:  # rounds to zero
+    if value.lstrip("+") == number(0.0, decimals):  # rounds to zero
         direction, value = templates["plain.unchanged"], ""
     interval = (templates["plain.interval"].format(low=number(f.low, decimals), high=number(f.high, decimals))
                 if not (math.isnan(f.low) or math.isnan(f.high)) else templates["plain.no_interval_text"])

@@ -25,7 +25,7 @@ from analysis.evidence.request import EvidenceRequest, PackContext
 _PLAIN_DID = {
     "es": {
         "plain.who_group": "{program}, {group}",
-        "plain.up": "subió", "plain.down": "bajó",
+        "plain.up": "subió", "plain.down": "bajó", "plain.estimate": "estimación", "plain.unchanged": "no cambió",
         "plain.interval": "(IC 95 %: {low} a {high})",
         "plain.no_interval_text": "(sin intervalo: muy pocas escuelas para una inferencia fiable)",
         "plain.months": ", equivalente a {months} meses de progreso (escala EEF)",
@@ -52,7 +52,8 @@ _PLAIN_DID = {
     },
     "en": {
         "plain.who_group": "{program}, {group}",
-        "plain.up": "rose", "plain.down": "fell",
+        "plain.up": "rose", "plain.down": "fell", "plain.estimate": "estimate",
+        "plain.unchanged": "did not change",
         "plain.interval": "(95% CI: {low} to {high})",
         "plain.no_interval_text": "(no interval: too few schools for reliable inference)",
         "plain.months": ", equivalent to {months} months of progress (EEF scale)",
