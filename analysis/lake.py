@@ -52,8 +52,8 @@ def export_lake(out: str | os.PathLike, db: str | os.PathLike | None = None, *, 
     con = open_db(db)
     counts: dict[str, int] = {}
     try:
-        cur = con  # the connection open_db returns points at the published catalog (a cursor would not)
-        present = {r[0] for r in cur.execute(
+        # the connection open_db returns points at the published catalog (a plain cursor would not)
+        present = {r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
         for table in LAKE_TABLES:
             if table not in present:
@@ -61,17 +61,17 @@ def export_lake(out: str | os.PathLike, db: str | os.PathLike | None = None, *, 
             if table == "observations":
                 query = ("SELECT o.*, u.country FROM observations o JOIN units u USING (unit_id) "
                          "ORDER BY u.country, o.year, o.unit_id, o.indicator")
-                orphans = cur.execute("SELECT count(*) FROM observations o ANTI JOIN units u USING (unit_id)"
+                orphans = con.execute("SELECT count(*) FROM observations o ANTI JOIN units u USING (unit_id)"
                                       ).fetchone()[0]
                 if orphans:
                     raise LakeError(f"{orphans} observations name no unit: the lake would lose them")
-                cur.execute(f"COPY ({query}) TO {_quote(tmp / table)} "
+                con.execute(f"COPY ({query}) TO {_quote(tmp / table)} "
                             f"(FORMAT parquet, PARTITION_BY ({', '.join(PARTITIONS)}), COMPRESSION zstd)")
             else:
                 (tmp / table).mkdir()
-                cur.execute(f"COPY (SELECT * FROM {table}) TO {_quote(tmp / table / (table + '.parquet'))} "
+                con.execute(f"COPY (SELECT * FROM {table}) TO {_quote(tmp / table / (table + '.parquet'))} "
                             "(FORMAT parquet, COMPRESSION zstd)")
-            counts[table] = int(cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            counts[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     finally:
         con.close()
     out.parent.mkdir(parents=True, exist_ok=True)
