@@ -286,6 +286,9 @@ QUALIFY row_number() OVER (PARTITION BY b.country, b.unit_type, b.code ORDER BY 
 ORDER BY b.country, b.code
 """
 
+# The territories of one level the database holds (shipped shapes are named and marked from these).
+LEVEL_UNITS_SQL = "SELECT country, code, name FROM units WHERE unit_type = ? AND code IS NOT NULL"
+
 ATTRIBUTE_VALUES_SQL = "SELECT DISTINCT value FROM student_attributes WHERE name = ? AND value IS NOT NULL"
 
 PROVENANCE_IMPORTS_SQL = "SELECT import_id, source_name, sha256, status FROM imports ORDER BY import_id"

@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis import figures, queries, unit_figures
 from analysis.compare import designs
+from analysis.geo import shipped
 from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
@@ -135,10 +136,11 @@ def _zone_build(indicator: str, design: str, outcome: Outcome) -> Chart:
 
 
 def boundaries(level: str) -> pd.DataFrame:
-    """The imported shapes of one level (none for education authorities, which have no boundary files)."""
-    if level not in ("department", "municipality"):
-        return pd.DataFrame(columns=["country", "unit_type", "code", "location", "name", "department", "geojson"])
-    return sql(queries.BOUNDARIES_SQL, (level,))
+    """The shapes of one level: imported ones, and the shipped Colombian and Guatemalan shapes for every
+    territory no import covers (none for education authorities, which have no boundaries)."""
+    if level not in shipped.LEVELS:
+        return pd.DataFrame(columns=shipped.COLUMNS)
+    return shipped.combine(sql(queries.BOUNDARIES_SQL, (level,)), level, sql(queries.LEVEL_UNITS_SQL, (level,)))
 
 
 def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:

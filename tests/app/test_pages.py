@@ -171,13 +171,15 @@ def test_regions_page_ranks_territories_with_intervals(lang):
     text = _common(at, lang, "page.regions")
     cat = catalogue(lang)
     charts = _charts(at)
-    assert len(charts) == 2  # ranked territories, rural vs urban (no boundaries imported: no map)
-    assert cat["regions.no_boundaries"] in text
+    assert len(charts) == 3  # ranked territories, the map (shipped boundaries, nothing imported), rural vs urban
+    assert cat["regions.no_boundaries"] not in text
+    located = {d["meta"]["location"] for d in charts[1]["data"] if d.get("meta")}
+    assert "CO-76" in located and len({loc for loc in located if loc.startswith("GT-")}) >= 3
     ranked = charts[0]
     assert {"ValleLabs", "MiLab"} <= _trace_names(ranked)
     departments = {y for t in ranked["data"] if t.get("y") for y in t["y"] if y}
     assert {"Valle del Cauca"} <= departments and len(departments) >= 3
-    zones = charts[1]
+    zones = charts[2]
     labels = {y for t in zones["data"] if t.get("y") for y in t["y"] if y}
     assert {cat["zone.rural"], cat["zone.urban"]} <= labels
     table = at.dataframe[0].value
