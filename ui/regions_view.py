@@ -166,5 +166,7 @@ def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     summary = t("regions.summary_map", shown=len(shown), level=fmt.field_label(by).lower())
     if unplaced:
         summary += " " + t("regions.map_unplaced", n=len(unplaced), names=", ".join(unplaced[:8]))
+    if "shipped" in context and context["shipped"].eq(True).any():
+        summary += " " + t("regions.map_source")
     table = fmt.result_table(frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
     return Chart(fig, t("regions.alt_map", level=fmt.field_label(by)), summary, table)

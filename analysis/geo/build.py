@@ -21,6 +21,7 @@ tolerances on these inputs the maps show none.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -145,10 +146,10 @@ def _split(ring: list[Point], junctions: set[Point]) -> list[list[Point]]:
         i = ring.index(min(ring))
         rotated = ring[i:] + ring[:i]
         reverse = [rotated[0], *rotated[:0:-1]]
-        return [min(rotated, reverse) + [rotated[0]]]
+        return [[*min(rotated, reverse), rotated[0]]]
     rotated = ring[cuts[0]:] + ring[:cuts[0]] + [ring[cuts[0]]]
     marks = [i for i, p in enumerate(rotated) if p in junctions]
-    return [rotated[a:b + 1] for a, b in zip(marks, marks[1:], strict=False)]
+    return [rotated[a:b + 1] for a, b in itertools.pairwise(marks)]
 
 
 def _join(parts: list[list[Point]]) -> list[Point]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 LEVELS = ("department", "municipality")
-COLUMNS = ["country", "unit_type", "code", "location", "name", "in_units", "geojson"]
+COLUMNS = ["country", "unit_type", "code", "location", "name", "in_units", "shipped", "geojson"]
 
 
 def files(level: str) -> list[Path]:
@@ -34,20 +34,23 @@ def shapes(level: str) -> pd.DataFrame:
             p = feature["properties"]
             rows.append((p["country"], p["unit_type"], p["code"], f"{p['country']}-{p['code']}", p.get("name"),
                          json.dumps(feature, ensure_ascii=False, separators=(",", ":"))))
-    return pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "in_units"])
+    return pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("in_units", "shipped")])
 
 
 def combine(imported: pd.DataFrame, level: str, units: pd.DataFrame) -> pd.DataFrame:
     """The shapes to draw at ``level``: every imported one (BOUNDARIES_SQL's columns), plus the shipped
     shape of each territory no import covers, named as the database's ``units`` (country, code, name of
-    this level) name it, and ``in_units`` marking territories the database holds."""
+    this level) name it; ``in_units`` marks territories the database holds, ``shipped`` the shapes that
+    come from data/geo/."""
     shipped = shapes(level)
+    imported = imported.assign(shipped=False)
     if shipped.empty:
         return imported.reindex(columns=COLUMNS)
     taken = set(imported["location"]) if len(imported) else set()
     extra = shipped[~shipped["location"].isin(taken)].copy()
     known = {f"{c}-{k}": n for c, k, n in zip(units["country"], units["code"], units["name"], strict=True)}
     extra["in_units"] = extra["location"].isin(known.keys())
+    extra["shipped"] = True
     extra["name"] = [known.get(loc) or name or code
                      for loc, name, code in zip(extra["location"], extra["name"], extra["code"], strict=True)]
     parts = [p.reindex(columns=COLUMNS) for p in (imported, extra) if len(p)]
