@@ -1,4 +1,5 @@
-"""Regiones draws a choropleth once real boundary files (shared/data/real/geo) are imported."""
+"""Regiones draws a choropleth: on the shipped boundaries (data/geo/) with no import, and on imported
+boundary files (shared/data/real/geo, or a user's own), which replace the shipped shapes they cover."""
 
 from __future__ import annotations
 
@@ -56,3 +57,46 @@ def test_map_colours_the_territories_of_both_programmes(geo_db, monkeypatch, lan
     summary = cat["regions.summary_map"].split("{")[0]
     assert any(shown(c.value).startswith(summary) for c in at.caption)
     assert len(json.dumps(spec)) < 3_000_000  # the browser gets only the territories around the results
+
+
+# --- shipped boundaries (data/geo/): a map with no import ------------------------------------------------------
+
+PAYLOAD_BUDGET = 1_500_000
+
+
+def _regions(lang: str, level: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.query_params["nivel"] = level
+    at.run()
+    at.switch_page("pages/regiones.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_municipality_map_with_no_import_and_the_page_payload():
+    at = _regions("es", "municipality")
+    cat = catalogue("es")
+    assert cat["regions.no_boundaries"] not in [i.value for i in at.info]
+    (spec,) = _maps(at)
+    located = {d["meta"]["location"] for d in spec["data"] if d.get("meta")}
+    colombian = {loc for loc in located if loc.startswith("CO-")}
+    assert len(colombian) >= 5 and all(loc.startswith("CO-76") for loc in colombian)
+    assert len(located - colombian) >= 3
+    assert any(cat["regions.map_source"] in shown(c.value) for c in at.caption)
+    # everything the page's charts send to the browser
+    assert sum(len(c.proto.spec) for c in at.get("plotly_chart")) < PAYLOAD_BUDGET
+
+
+def test_an_imported_boundary_replaces_the_shipped_shape(copy_db, tmp_path):
+    square = [[-77.0, 3.0], [-76.0, 3.0], [-76.0, 4.0], [-77.0, 4.0], [-77.0, 3.0]]
+    path = tmp_path / "valle.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"country": "CO", "unit_type": "department", "code": "76"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}), encoding="utf-8")
+    assert import_file(path, copy_db)["status"] == "active"
+    at = _regions("en", "department")
+    (spec,) = _maps(at)
+    valle = next(d for d in spec["data"] if (d.get("meta") or {}).get("location") == "CO-76")
+    assert [[x, y] for x, y in zip(valle["x"], valle["y"], strict=True) if x is not None] == square
+    assert any(d["meta"]["location"].startswith("GT-") for d in spec["data"] if d.get("meta"))  # still shipped
