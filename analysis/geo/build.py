@@ -240,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--source", type=Path, default=SOURCE, help="folder of the official files")
     parser.add_argument("--out", type=Path, default=OUT, help="folder to write into (data/geo)")
     args = parser.parse_args(argv)
+    missing = [src for src, *_ in LAYERS.values() if not (args.source / src).is_file()]
+    if missing:
+        parser.exit(2, f"not found in {args.source}: {', '.join(missing)} (see data/geo/README.md, "
+                       "\"Where the inputs come from\")\n")
     for name, size in build(args.source, args.out).items():
         print(f"{name}: {size:,} bytes")
 
