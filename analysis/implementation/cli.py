@@ -31,6 +31,16 @@ def add_parsers(sub) -> None:
     _db_option(p)
     p.set_defaults(func=run_cost)
 
+    p = sub.add_parser("dose", help="dose and response across a programme's schools (an association)")
+    p.add_argument("--program", required=True, help="programme whose schools are compared (e.g. MiLab)")
+    p.add_argument("--indicator", default="score_math", help="outcome: each school's pre/post change")
+    p.add_argument("--dose", default="lab_hours_per_term",
+                   choices=("lab_hours_per_term", "training_hours_per_teacher", "months_operating"))
+    p.add_argument("--groups", type=int, default=3, help="dose groups compared (3: thirds)")
+    p.add_argument("--schools-out", help="write the per-school dose and change (CSV) here")
+    _db_option(p)
+    p.set_defaults(func=run_dose)
+
 
 def _database(args: argparse.Namespace):
     from analysis.db.connect import default_db_path, open_db
@@ -62,4 +72,36 @@ def run_cost(args: argparse.Namespace) -> int:
         print(f"error: {exc}{where}", file=sys.stderr)
         return 1
     _emit(report, args.json)
+    return 0
+
+
+def run_dose(args: argparse.Namespace) -> int:
+    from analysis.compare import CompareError
+    from analysis.implementation.dose import dose_analysis
+    from analysis.safe_export import csv_bytes
+
+    con = _database(args)
+    try:
+        result = dose_analysis(con, args.program, args.indicator, args.dose, args.groups)
+    except CompareError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if args.schools_out:
+        Path(args.schools_out).write_bytes(csv_bytes(result.schools[["unit_id", "name", "dose", "change", "n_linked"]]))
+    summary = result.summary_row()
+    if args.json:
+        out = {**summary, "groups": json.loads(result.groups.to_json(orient="records"))}
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        return 0
+    fit = result.fit
+    print(f"{args.program} · {args.indicator} · dose {args.dose} (an association, not an effect)")
+    if fit.reason:
+        print(f"  no inference ({fit.n_schools} schools): {fit.reason}")
+    else:
+        print(f"  slope {fit.slope:+.4f} per unit of dose (95% CI {fit.ci_low:+.4f} to {fit.ci_high:+.4f}, "
+              f"HC2, p = {fit.p_value:.3g}, {fit.n_schools} schools, years {result.first_year}-{result.last_year})")
+    if not result.groups.empty:
+        print(result.groups.to_string(index=False))
     return 0
