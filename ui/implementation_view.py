@@ -239,3 +239,38 @@ def cost_report(upload: Any, rates_text: str, currency: str, indicator: str, des
 def cost_error(exc: cost.CostError) -> str:
     where = t("impl.cost_where", row=exc.row, column=exc.column) if exc.row else ""
     return t(f"impl.{exc.code}", **{k: v for k, v in exc.params.items()}) + where
+
+
+# --- Logros: the same facts as plain sentences ------------------------------------------------------------
+
+def logros_sentences(program: str | None, indicator: str | None, indicator_label: str) -> list[str]:
+    """Per programme: labs operating of those planned, teachers trained, and the dose contrast (an
+    association) — the implementation lines of Logros y pendientes."""
+    if not has_records():
+        return []
+    status = _read("status", "program", program)
+    training = _read("training", "program", program, monitor.DEFAULT_MIN_TRAINING_HOURS)
+    lines = []
+    for row in status.itertuples():
+        name = fmt.md(fmt.programme(row.program))
+        lines.append(t("impl.logros.labs", program=name, operating=fmt.num(row.operating, 0),
+                       planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
+        trained = training[training["program"] == row.program]
+        if not trained.empty and int(trained["teachers"].iloc[0]) > 0:
+            lines.append(t("impl.logros.training", program=name,
+                           reached=fmt.num(int(trained["teachers_min_hours"].iloc[0]), 0),
+                           teachers=fmt.num(int(trained["teachers"].iloc[0]), 0),
+                           hours=fmt.num(monitor.DEFAULT_MIN_TRAINING_HOURS, 0)))
+        if indicator is None:
+            continue
+        result = dose_result(row.program, indicator, dose.DEFAULT_DOSE)
+        contrast = result.contrast
+        if result.groups.empty or contrast.get("reason") or fmt.is_missing(contrast.get("ci_low")):
+            continue
+        top = result.groups.iloc[-1]
+        key = ("impl.logros.dose_clear" if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
+               else "impl.logros.dose_unclear")
+        lines.append(t(key, program=name, hours=fmt.num(top["dose_low"], 0), indicator=fmt.md(indicator_label),
+                       diff=fmt.signed(contrast["difference"], 1), low=fmt.signed(contrast["ci_low"], 1),
+                       high=fmt.signed(contrast["ci_high"], 1), unit=t("impl.points")))
+    return lines
