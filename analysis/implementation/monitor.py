@@ -169,11 +169,11 @@ def school_use(con: Any, program: str | None = None, since: Any = None, until: A
     frame = _fetch(con, SCHOOL_USE_SQL, [program, program, until, until, since, since, until, until])
     hours = frame["hours_per_term"]
     frame["behind"] = (~frame["operating"].astype(bool)) | hours.isna() | (hours < target_hours_per_term)
-    frame["behind_reason"] = [
+    frame["behind_reason"] = pd.Series([
         "no_report" if pd.isna(last) else "not_operating" if not operating else
         "below_target" if (pd.isna(h) or h < target_hours_per_term) else None
         for last, operating, h in zip(frame["last_record"], frame["operating"], hours, strict=True)
-    ]
+    ], index=frame.index, dtype=object)
     return frame
 
 

@@ -167,3 +167,29 @@ def test_planted_dose_response_recovered(demo_db, programme, country):
     low, high = fit.conf_int(alpha=1 - LEVEL).loc["dose"]
     assert low <= dose["slope_per_hour"]["score_math"] <= high
     assert low > 0
+
+
+@pytest.mark.parametrize(("programme", "country"), PROGRAMMES)
+def test_dose_analysis_recovers_the_planted_dose_response(demo_db, programme, country):
+    """The Implementación page's analysis (analysis.implementation.dose: each school's pre/post change from
+    compare() by school against its lab hours per term, HC2 OLS) finds the planted slope inside its interval
+    and above zero; its slope and standard error equal statsmodels' on the same schools."""
+    import duckdb
+    import statsmodels.api as sm
+
+    from analysis.implementation.dose import dose_analysis
+
+    planted = P["dose_response"]["slope_per_hour"]["score_math"] * demo.params.SCORE_SCALE[country]["sd"]
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        result = dose_analysis(con, programme, "score_math", level=LEVEL)
+    finally:
+        con.close()
+    fit = result.fit
+    assert fit.reason is None and fit.n_schools >= {"ValleLabs": 100, "MiLab": 30}[programme]
+    assert fit.ci_low <= planted <= fit.ci_high and fit.ci_low > 0
+    reference = sm.OLS(result.schools["change"], sm.add_constant(result.schools["dose"])).fit(cov_type="HC2",
+                                                                                               use_t=True)
+    assert fit.slope == pytest.approx(reference.params["dose"], rel=1e-10)
+    assert fit.se == pytest.approx(reference.bse["dose"], rel=1e-10)
+    assert result.contrast["difference"] > 0
