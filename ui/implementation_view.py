@@ -164,7 +164,8 @@ def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> t
         return None, None
     dose_words = t(f"impl.dose.{result.dose}")
     texts = {"band": t("impl.band"), "fit": t("impl.fit"), "schools": t("impl.schools"), "x_dose": dose_words,
-             "y_change": t("impl.axis_change", indicator=indicator_label, unit=unit)}
+             "y_change": t("impl.axis_change", indicator=indicator_label, unit=unit),
+             "x_groups": t("impl.axis_mean_change", unit=unit)}
     schools = result.schools.assign(label=result.schools["name"].map(fmt.text))
     scatter = charts.dose_scatter(schools, result.fit.curve, result.program, texts, lang())
     table = pd.DataFrame({t("impl.col.school"): schools["label"], t("impl.col.code"): schools["unit_id"],

@@ -106,5 +106,5 @@ def dose_groups(groups: pd.DataFrame, program: str, texts: Mapping[str, str], la
         marker={"color": color, "size": 12}, hovertemplate="%{y}<br>%{x:.1f}<extra></extra>"))
     fig.add_vline(x=0, line={"color": "#777777", "width": 1, "dash": "dot"})
     fig.update_layout(yaxis={"autorange": "reversed", "automargin": True},
-                      xaxis={"title": {"text": texts["y_change"]}}, showlegend=False)
+                      xaxis={"title": {"text": texts["x_groups"]}}, showlegend=False)
     return style(fig, lang, height=max(220, 80 + 50 * len(labels)))
