@@ -23,6 +23,8 @@ pages = [
     st.Page("pages/regiones.py", title=t("page.regions"), icon=":material/map:", url_path="regiones"),
     st.Page("pages/escuelas.py", title=t("page.schools"), icon=":material/school:", url_path="escuelas"),
     st.Page("pages/logros.py", title=t("page.achievements"), icon=":material/checklist:", url_path="logros"),
+    st.Page("pages/implementacion.py", title=t("page.implementation"), icon=":material/construction:",
+            url_path="implementacion"),
     st.Page("pages/piloto.py", title=t("page.pilot"), icon=":material/science:", url_path="piloto"),
     st.Page("pages/evidencia.py", title=t("page.evidence"), icon=":material/table_view:", url_path="evidencia"),
     st.Page("pages/datos.py", title=t("page.data"), icon=":material/database:", url_path="datos"),

@@ -541,6 +541,9 @@ def build_parser() -> argparse.ArgumentParser:
     from analysis.pilot.cli import add_parser as add_pilot_parser  # pilot power|icc|assign|plan
 
     add_pilot_parser(sub)
+    from analysis.implementation.cli import add_parsers as add_implementation_parsers  # cost, dose
+
+    add_implementation_parsers(sub)
     return parser
 
 

@@ -4,10 +4,11 @@ import streamlit as st
 
 from ui import achievements_view as view
 from ui import format as fmt
+from ui import implementation_view
 from ui.filters import pick
 from ui.i18n import t
 from ui.layout import page_header
-from ui.loaders import Outcome, programme_names, show_problem
+from ui.loaders import Outcome, indicators, programme_names, show_problem
 from ui.tables import table
 
 page_header("page.achievements", "achievements.intro")
@@ -47,6 +48,15 @@ for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", "
                 notes.append(t("achievements.windows", pre=pre, post=post))
             if notes:
                 st.caption(" · ".join(notes))
+
+implementation = implementation_view.logros_sentences(
+    program, "score_math" if "score_math" in set(indicators()["code"]) else None,
+    fmt.indicator_label("score_math", indicators()))
+if implementation:
+    st.subheader(t("impl.logros.title"))
+    st.caption(t("impl.logros.caption"))
+    for line in implementation:
+        st.markdown(f":material/construction: {line}")
 
 with st.expander(t("chart.data")):
     table(view.table(items))

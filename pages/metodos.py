@@ -23,6 +23,10 @@ FORMULAS = {
                r"\left[1 - (1-\hat\alpha)\,F_{0{,}975}(n-1,(n-1)(k-1)),\; "
                r"1 - (1-\hat\alpha)\,F_{0{,}025}(n-1,(n-1)(k-1))\right]"],
     "multiple": [r"q_{(i)} = \min_{j \ge i} \frac{m\,p_{(j)}}{j}"],
+    "dose": [r"\Delta y_s = a + b\,\mathrm{dosis}_s + e_s, \qquad "
+             r"\widehat{V}_{HC2} = (X'X)^{-1} X' \mathrm{diag}\!\left(\frac{\hat e_s^2}{1-h_{ss}}\right) X (X'X)^{-1}"],
+    "cost": [r"C = \frac{L\,(I + F)/3 + L\,R}{N}, \qquad \frac{C}{g/0{,}1} \in "
+             r"\left[\frac{C}{10\,g_{\mathrm{alto}}},\; \frac{C}{10\,g_{\mathrm{bajo}}}\right]"],
 }
 
 for section in view.SECTIONS:

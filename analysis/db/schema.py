@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from analysis.catalog import indicator_rows
+from analysis.db.sql import UNIT_PROGRAM_CTE
 
 SCHEMA_VERSION = "1"
 
@@ -54,6 +55,77 @@ ALTER TABLE boundaries ADD COLUMN IF NOT EXISTS code VARCHAR;
 ALTER TABLE boundaries ALTER COLUMN name DROP NOT NULL;
 """
 
+# --- Implementation records (DESIGN.md, "Implementation records") ---------------------------------------
+# One row per submission of the kit's lab log and governance checklist, one per teacher of a training
+# session; columns are the forms' field names (analysis/forms/definitions.py). (form_id, submission_id[,
+# entry]) is the dedupe key: one submission instance arriving twice is one record.
+IMPLEMENTATION_SQL = """
+CREATE TABLE IF NOT EXISTS lab_log (
+    import_id INTEGER NOT NULL, form_id VARCHAR NOT NULL, form_version VARCHAR,
+    submission_id VARCHAR NOT NULL, submitted_at TIMESTAMP, unit_id VARCHAR NOT NULL,
+    visit_date DATE NOT NULL, period VARCHAR, lab_installed BOOLEAN, installed_on DATE, lab_type VARCHAR,
+    operating BOOLEAN, sessions_held INTEGER, hours_of_use DOUBLE, students_attending INTEGER,
+    equipment_status VARCHAR, connectivity VARCHAR, comments VARCHAR);
+CREATE TABLE IF NOT EXISTS teacher_training (
+    import_id INTEGER NOT NULL, form_id VARCHAR NOT NULL, form_version VARCHAR,
+    submission_id VARCHAR NOT NULL, entry INTEGER NOT NULL, submitted_at TIMESTAMP, unit_id VARCHAR NOT NULL,
+    training_date DATE NOT NULL, module VARCHAR, teacher_key VARCHAR, hours DOUBLE, completed BOOLEAN);
+CREATE TABLE IF NOT EXISTS governance_check (
+    import_id INTEGER NOT NULL, form_id VARCHAR NOT NULL, form_version VARCHAR,
+    submission_id VARCHAR NOT NULL, submitted_at TIMESTAMP, unit_id VARCHAR NOT NULL,
+    checklist_date DATE NOT NULL, committee_in_place BOOLEAN, committee_members INTEGER,
+    meetings_held INTEGER, families_take_part BOOLEAN, community_takes_part BOOLEAN,
+    territorial_articulation VARCHAR, comments VARCHAR);
+""" + f"""
+CREATE OR REPLACE VIEW implementation_school_year AS
+WITH {UNIT_PROGRAM_CTE},
+lab AS (
+    SELECT unit_id, year(visit_date) AS year, count(*) AS lab_records,
+           count(DISTINCT month(visit_date)) AS months_reported,
+           bool_or(lab_installed) AS lab_installed, min(installed_on) AS installed_on,
+           count(DISTINCT CASE WHEN operating THEN month(visit_date) END) AS months_operating,
+           arg_max(coalesce(operating, false), visit_date) AS operating_at_last_record,
+           coalesce(sum(hours_of_use), 0) AS lab_hours, coalesce(sum(sessions_held), 0)::BIGINT AS sessions,
+           coalesce(sum(students_attending), 0)::BIGINT AS students_attending
+    FROM lab_log GROUP BY ALL),
+training AS (
+    SELECT unit_id, year(training_date) AS year, count(DISTINCT teacher_key) AS teachers_trained,
+           sum(hours) AS training_hours,
+           count(DISTINCT CASE WHEN completed THEN teacher_key END) AS teachers_completed_module
+    FROM teacher_training GROUP BY ALL),
+gov AS (
+    SELECT unit_id, year(checklist_date) AS year, count(*) AS governance_checks,
+           avg((coalesce(committee_in_place, false)::INTEGER + (coalesce(meetings_held, 0) > 0)::INTEGER
+                + coalesce(families_take_part, false)::INTEGER + coalesce(community_takes_part, false)::INTEGER
+                + (coalesce(territorial_articulation, 'none') <> 'none')::INTEGER) / 5.0) AS governance_score,
+           coalesce(sum(meetings_held), 0)::BIGINT AS meetings_held
+    FROM governance_check GROUP BY ALL),
+keys AS (SELECT unit_id, year FROM lab UNION SELECT unit_id, year FROM training
+         UNION SELECT unit_id, year FROM gov)
+SELECT k.unit_id, k.year, up.program, up.lab_type,
+       coalesce(lab.lab_records, 0) AS lab_records, coalesce(lab.months_reported, 0) AS months_reported,
+       lab.lab_installed, lab.installed_on, coalesce(lab.months_operating, 0) AS months_operating,
+       lab.operating_at_last_record,
+       coalesce(lab.lab_hours, 0) AS lab_hours, coalesce(lab.sessions, 0) AS sessions,
+       coalesce(lab.students_attending, 0) AS students_attending,
+       CASE WHEN lab.months_reported > 0 THEN 3.0 * lab.lab_hours / lab.months_reported END
+           AS lab_hours_per_term,
+       coalesce(training.teachers_trained, 0) AS teachers_trained,
+       coalesce(training.training_hours, 0) AS training_hours,
+       CASE WHEN training.teachers_trained > 0 THEN training.training_hours / training.teachers_trained END
+           AS training_hours_per_teacher,
+       coalesce(training.teachers_completed_module, 0) AS teachers_completed_module,
+       coalesce(gov.governance_checks, 0) AS governance_checks, gov.governance_score,
+       coalesce(gov.meetings_held, 0) AS meetings_held
+FROM keys k
+LEFT JOIN up ON up.unit_id = k.unit_id
+LEFT JOIN lab ON lab.unit_id = k.unit_id AND lab.year = k.year
+LEFT JOIN training ON training.unit_id = k.unit_id AND training.year = k.year
+LEFT JOIN gov ON gov.unit_id = k.unit_id AND gov.year = k.year;
+"""
+IMPLEMENTATION_TABLES = ("lab_log", "teacher_training", "governance_check")
+# --- end of implementation records ----------------------------------------------------------------------
+
 OBS_KEY = ("unit_id", "indicator", "year", "wave", "level", "sex", "grade", "student_key")
 OBS_COLUMNS = ("import_id", "unit_id", "student_key", "indicator", "year", "wave", "level", "sex",
                "grade", "value", "n")
@@ -64,6 +136,7 @@ def create_schema(con: duckdb.DuckDBPyConnection, catalog: str | None = None) ->
     if catalog:
         con.execute(f"USE {catalog}")
     con.execute(SCHEMA_SQL)
+    con.execute(IMPLEMENTATION_SQL)
     # one multi-row statement: executemany ran one statement per indicator (~0.3 s on every snapshot)
     rows = indicator_rows()
     placeholders = ", ".join("(" + ", ".join("?" * len(rows[0])) + ")" for _ in rows)

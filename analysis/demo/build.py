@@ -14,6 +14,7 @@ import duckdb
 from analysis.catalog import indicator_rows
 from analysis.db.connect import default_db_path
 from analysis.db.schema import create_schema
+from analysis.demo.implementation import apply_dose, insert_implementation, plan_implementation
 from analysis.demo.layout import school_layout
 from analysis.demo.params import DEFAULT_SEED, DEFAULT_STUDENTS, DEMO_VERSION, IMPORT_ID, MIN_STUDENTS
 from analysis.demo.rates import municipality_rates, school_rates
@@ -67,6 +68,8 @@ def build_demo(path: str | os.PathLike | None = None, students: int = DEFAULT_ST
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
     db = Path(path) if path is not None else default_db_path()
     lay = school_layout(students, seed)
+    plan = plan_implementation(lay, seed)
+    apply_dose(lay, plan)  # the planted dose-response, before the students' scores are drawn
     with writable_snapshot(db) as con:
         con.execute("SET enable_progress_bar = false")
         _clear(con)
@@ -74,10 +77,11 @@ def build_demo(path: str | os.PathLike | None = None, students: int = DEFAULT_ST
         n_students = insert_students(con, lay, seed)
         school_rates(con, lay, seed)
         municipality_rates(con, seed)
+        implementation = insert_implementation(con, lay, plan, seed)
         n_obs = con.execute("SELECT count(*) FROM target.observations").fetchall()[0][0]
         n_attr = con.execute("SELECT count(*) FROM target.student_attributes").fetchall()[0][0]
         summary = {"units": n_units, "schools": n_schools, "students": n_students, "observations": n_obs,
-                   "student_attributes": n_attr, "seed": seed, "demo_version": DEMO_VERSION}
+                   "student_attributes": n_attr, **implementation, "seed": seed, "demo_version": DEMO_VERSION}
         described = f"lablens demo v{DEMO_VERSION}: seed={seed} students={students}"
         con.execute(
             "INSERT INTO target.imports VALUES ($id, $source, $sha, 'demo', $rows, $rows, 0, $at, 'active', "

@@ -10,6 +10,7 @@ import numpy as np
 from analysis.demo.params import (
     ATTRITION,
     DEMO_VERSION,
+    DOSE_SLOPE,
     DROPOUT_EFFECT,
     DROPOUT_SELECTION,
     ENROL_BASE_P,
@@ -17,12 +18,15 @@ from analysis.demo.params import (
     ENROL_SCHOOL_SD,
     LAB_EFFECT,
     LAB_TYPES,
+    LOG_YEARS,
     MATURATION,
     MOT_EFFECT,
     MOT_ITEM_OFFSETS,
     MOT_MATURATION,
     MOT_THRESHOLDS,
     MOT_X_SD,
+    NOT_INSTALLED,
+    NOT_OPERATING,
     RATE_YEARS,
     SCORE_ICC,
     SCORE_SCALE,
@@ -139,6 +143,18 @@ def _planted_effects() -> dict:
         block["repetition_rate"] = {"did_points": 0.0}
         out[programme] = block
     out["municipality_rates"] = {"dropout_rate": 0.0, "promotion_rate": 0.0, "repetition_rate": 0.0}
+    out["dose_response"] = {
+        "definition": "school score gain (mean post - mean pre, in scale SDs) against the school's "
+                      "implementation_school_year.lab_hours_per_term in the post-wave year; within programme "
+                      "and lab type the gain rises by slope_per_hour x subject factor per lab hour per term",
+        "dose": "lab_hours_per_term", "dose_year": {p: WAVE_YEARS[c]["post"] for c, p in
+                                                    (("CO", "ValleLabs"), ("GT", "MiLab"))},
+        "slope_per_hour": {k: _r(DOSE_SLOPE * f) for k, f in SUBJECT_FACTOR.items()},
+        "slope_per_10_hours": {k: _r(10 * DOSE_SLOPE * f) for k, f in SUBJECT_FACTOR.items()},
+        "training_hours_slope": 0.0, "governance_slope": 0.0,
+        "labs_not_installed_share": dict(NOT_INSTALLED), "labs_not_operating_share": dict(NOT_OPERATING),
+        "log_years": {p: list(LOG_YEARS[c]) for c, p in (("CO", "ValleLabs"), ("GT", "MiLab"))},
+    }
     return out
 
 

@@ -94,3 +94,19 @@ SCHOOL_RATE_MODEL = {
 }
 DROPOUT_RURAL = 0.8
 DROPOUT_SELECTION = 0.4
+
+# --- Implementation records: lab logs, teacher training, governance checklists (random stream 60) ------
+IMPL_STREAM = 60
+LOG_YEARS = {"CO": (2022, 2023, 2024, 2025), "GT": (2024, 2025)}   # the pilot's information system
+SCHOOL_MONTHS = {"CO": tuple(range(2, 12)), "GT": tuple(range(1, 11))}  # calendar A: Feb-Nov; Jan-Oct
+NOT_INSTALLED = {"ValleLabs": 0.0, "MiLab": 0.15}   # share of the programme's labs planned, never installed
+NOT_OPERATING = {"ValleLabs": 0.05, "MiLab": 0.15}  # installed, never operating (equipment, connectivity)
+HOURS_PER_TERM = {"mean": 45.0, "sd": 15.0, "floor": 8.0}  # an operating lab's planned hours per term
+MONTH_OUTAGE_P = 0.05      # an operating lab's chance of a month without use
+# The planted dose-response: score gain (SD, mathematics; other subjects x SUBJECT_FACTOR) per lab hour per
+# term in the post-wave school year, centred within programme x lab type (data/README.md).
+DOSE_SLOPE = 0.005         # = +0.05 SD per 10 hours per term
+TEACHERS = {"CO": (4, 10), "GT": (1, 3)}  # teachers per programme school (inclusive range)
+MODULE_HOURS = {"lab_intro": 8.0, "computational_thinking": 12.0, "robotics": 16.0, "steam_projects": 12.0,
+                "digital_fabrication": 16.0}
+GOVERNANCE_MONTHS = (3, 6, 9)  # checklist dates: the last day of March, June and September

@@ -139,3 +139,57 @@ def test_unclustered_prepost_interval_misses_planted_change(results, program, in
     row = row_of(results(indicator, "prepost"), program=program, country="CO")
     planted = _prepost_points(program, "CO", indicator)
     _inside(planted, row["diff_ci_low"], row["diff_ci_high"], f"CO {program} {indicator} pre/post points")
+
+
+@pytest.mark.parametrize(("programme", "country"), PROGRAMMES)
+def test_planted_dose_response_recovered(demo_db, programme, country):
+    """School math gain (scale SDs) on the post-year lab hours per term, with lab-type indicators: the
+    planted slope (data/README.md, "Implementation records and the planted dose-response") lies inside the
+    99.9% interval of the OLS slope (statsmodels), and is not zero."""
+    import duckdb
+    import statsmodels.formula.api as smf
+
+    dose = P["dose_response"]
+    sd = demo.params.SCORE_SCALE[country]["sd"]
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        frame = con.execute(
+            "WITH g AS (SELECT unit_id, avg(value) FILTER (wave = 'post') - avg(value) FILTER (wave = 'pre') AS gain "
+            "FROM observations WHERE indicator = 'score_math' GROUP BY unit_id) "
+            "SELECT g.gain / ? AS gain, i.lab_hours_per_term AS dose, i.lab_type "
+            "FROM g JOIN implementation_school_year i USING (unit_id) WHERE i.program = ? AND i.year = ?",
+            [sd, programme, dose["dose_year"][programme]]).df()
+    finally:
+        con.close()
+    assert len(frame) == {"ValleLabs": 120, "MiLab": 40}[programme]
+    assert (frame["dose"] == 0).sum() == {"ValleLabs": 6, "MiLab": 12}[programme]  # labs that never work
+    fit = smf.ols("gain ~ dose + C(lab_type)", frame).fit()
+    low, high = fit.conf_int(alpha=1 - LEVEL).loc["dose"]
+    assert low <= dose["slope_per_hour"]["score_math"] <= high
+    assert low > 0
+
+
+@pytest.mark.parametrize(("programme", "country"), PROGRAMMES)
+def test_dose_analysis_recovers_the_planted_dose_response(demo_db, programme, country):
+    """The Implementación page's analysis (analysis.implementation.dose: each school's pre/post change from
+    compare() by school against its lab hours per term, HC2 OLS) finds the planted slope inside its interval
+    and above zero; its slope and standard error equal statsmodels' on the same schools."""
+    import duckdb
+    import statsmodels.api as sm
+
+    from analysis.implementation.dose import dose_analysis
+
+    planted = P["dose_response"]["slope_per_hour"]["score_math"] * demo.params.SCORE_SCALE[country]["sd"]
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        result = dose_analysis(con, programme, "score_math", level=LEVEL)
+    finally:
+        con.close()
+    fit = result.fit
+    assert fit.reason is None and fit.n_schools >= {"ValleLabs": 100, "MiLab": 30}[programme]
+    assert fit.ci_low <= planted <= fit.ci_high and fit.ci_low > 0
+    reference = sm.OLS(result.schools["change"], sm.add_constant(result.schools["dose"])).fit(cov_type="HC2",
+                                                                                               use_t=True)
+    assert fit.slope == pytest.approx(reference.params["dose"], rel=1e-10)
+    assert fit.se == pytest.approx(reference.bse["dose"], rel=1e-10)
+    assert result.contrast["difference"] > 0

@@ -23,7 +23,7 @@ from analysis.catalog import (
     VALLE_MUNICIPALITIES,
     co_authority,
 )
-from analysis.db.schema import SCHEMA_SQL
+from analysis.db.schema import create_schema
 from analysis.demo import build_demo
 from analysis.demo.layout import school_counts
 from analysis.demo.params import ATTRITION
@@ -85,7 +85,7 @@ def test_school_counts_scale_with_students():
 def test_schema_matches_store(small):
     path, _ = small
     ref = duckdb.connect()
-    ref.execute(SCHEMA_SQL)
+    create_schema(ref)  # the public tables and the implementation view
     expected = ref.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() "
                            "WHERE database_name = 'memory' ORDER BY ALL").fetchall()
     ref.close()
@@ -383,3 +383,25 @@ def test_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError):
         build_demo(tmp_path / "x.duckdb", students=1000, seed=-1)
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_implementation_view_gives_the_planned_dose(small):
+    """implementation_school_year.lab_hours_per_term in the post-wave year is the dose the scores were drawn
+    with (analysis/demo/implementation.py), school by school; one record per submission."""
+    from analysis.demo.implementation import plan_implementation
+    from analysis.demo.layout import school_layout
+
+    path, summary = small
+    lay = school_layout(SMALL, SEED)
+    plan = plan_implementation(lay, SEED)
+    want = {u: d for u, d in zip(lay["unit_id"], plan["dose"], strict=True) if not math.isnan(d)}
+    got = dict(rows(path, "SELECT i.unit_id, i.lab_hours_per_term FROM implementation_school_year i "
+                          "JOIN units u USING (unit_id) "
+                          "WHERE i.year = CASE u.country WHEN 'CO' THEN 2023 ELSE 2025 END"))
+    assert got.keys() == want.keys()
+    assert all(math.isclose(got[u], want[u], rel_tol=1e-12, abs_tol=1e-12) for u in want)
+    for table in ("lab_log", "governance_check"):
+        assert one(path, f"SELECT count(*) - count(DISTINCT submission_id) FROM {table}") == 0
+        assert one(path, f"SELECT count(*) FROM {table}") == summary[table]
+    assert one(path, "SELECT count(*) - count(DISTINCT (submission_id, entry)) FROM teacher_training") == 0
+    assert one(path, "SELECT count(*) FROM lab_log l ANTI JOIN units u USING (unit_id)") == 0

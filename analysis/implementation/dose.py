@@ -1,0 +1,113 @@
+"""Dose and response across a programme's schools: does more lab use, more training or more months of an
+operating lab go with more learning?
+
+Per programme school, the response is its pre/post change on the indicator — compare()'s ``prepost`` result
+by school, so the windows, linking, small-cell suppression and the school's own interval are exactly the
+ones Comparar shows (schools suppressed there take no part here) — and the dose is read from
+``implementation_school_year`` over the school years of the post window (the use that preceded the
+post measurement; with several post years, their pooled hours per term). The statistics are
+:mod:`analysis.stats.dose_response`: OLS of change on dose with HC2 errors, and dose thirds compared.
+Always an association: the dose was not assigned at random (unless a pilot randomised it, which LabLens
+does not record).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analysis.compare import CompareError, compare
+from analysis.db.connect import cursor
+from analysis.stats.dose_response import DoseResponseResult, dose_groups, dose_response
+
+#: Doses LabLens can read, with the SQL that aggregates a school's years of implementation_school_year.
+DOSES: dict[str, str] = {
+    "lab_hours_per_term": "CASE WHEN sum(months_reported) > 0 THEN 3.0 * sum(lab_hours) / sum(months_reported) END",
+    "training_hours_per_teacher": "CASE WHEN sum(teachers_trained) > 0 "
+                                  "THEN sum(training_hours) / sum(teachers_trained) END",
+    "months_operating": "sum(months_operating)",
+}
+DEFAULT_DOSE = "lab_hours_per_term"
+
+DOSE_SQL = """
+SELECT unit_id, {expression} AS dose, sum(lab_records) AS lab_records
+FROM implementation_school_year
+WHERE program = ? AND year BETWEEN ? AND ?
+GROUP BY unit_id
+"""
+
+
+@dataclass(frozen=True)
+class DoseAnalysis:
+    """Everything the page, the CLI and Logros show: the per-school frame, the fitted line, the thirds."""
+
+    program: str
+    indicator: str
+    dose: str
+    schools: pd.DataFrame
+    fit: DoseResponseResult
+    groups: pd.DataFrame
+    contrast: dict[str, Any]
+    first_year: int | None
+    last_year: int | None
+    schools_without_dose: int
+    schools_suppressed: int
+    reason: str | None
+
+    def summary_row(self) -> dict[str, Any]:
+        """One tidy row (CLI ``--json``, the evidence pack)."""
+        return {"program": self.program, "indicator": self.indicator, "dose": self.dose,
+                **self.fit.as_dict(), "top_minus_bottom": self.contrast.get("difference"),
+                "top_minus_bottom_ci_low": self.contrast.get("ci_low"),
+                "top_minus_bottom_ci_high": self.contrast.get("ci_high"),
+                "top_minus_bottom_p": self.contrast.get("p_value"), "first_year": self.first_year,
+                "last_year": self.last_year, "schools_without_dose": self.schools_without_dose,
+                "schools_suppressed": self.schools_suppressed, "analysis_reason": self.reason,
+                "interpretation": "association"}
+
+
+def _years(values: Any) -> list[int]:
+    if values is None or (isinstance(values, float) and pd.isna(values)):
+        return []
+    return [int(v) for v in list(values)]
+
+
+def dose_analysis(con: Any, program: str, indicator: str, dose: str = DEFAULT_DOSE, groups: int = 3,
+                  level: float = 0.95) -> DoseAnalysis:
+    """The dose–response analysis of ``program``'s schools on ``indicator`` (module docstring)."""
+    if dose not in DOSES:
+        raise CompareError(f"dose must be one of {', '.join(DOSES)}, not '{dose}'")
+    by_school = compare(con, indicator, design="prepost", by=["school"], program=program, conf_level=level)
+    empty = pd.DataFrame(columns=["unit_id", "name", "dose", "change", "n_linked"])
+    if by_school.empty:
+        return _empty(program, indicator, dose, empty, "no_results", level)
+    pre = [y for ys in by_school["pre_years"] for y in _years(ys)]
+    post = [y for ys in by_school["post_years"] for y in _years(ys)]
+    if not pre or not post:
+        return _empty(program, indicator, dose, empty, "no_windows", level)
+    first, last = min(post), max(post)
+    cur = cursor(con)
+    try:
+        doses = cur.execute(DOSE_SQL.format(expression=DOSES[dose]), [program, first, last]).df()
+        names = cur.execute("SELECT unit_id, name, code FROM units WHERE unit_type = 'school'").df()
+    finally:
+        cur.close()
+    usable = by_school[by_school["diff"].notna()]
+    suppressed = int(len(by_school) - len(usable))
+    frame = (usable.rename(columns={"school": "unit_id"})[["unit_id", "diff", "n_linked", "n_post"]]
+             .merge(names, on="unit_id", how="left").merge(doses, on="unit_id", how="left")
+             .rename(columns={"diff": "change"}))
+    without = int(frame["dose"].isna().sum())
+    frame = frame[frame["dose"].notna()].reset_index(drop=True)
+    fit = dose_response(frame, level=level)
+    table, contrast = dose_groups(frame, groups=groups, level=level)
+    return DoseAnalysis(program, indicator, dose, frame, fit, table, contrast, first, last, without, suppressed,
+                        fit.reason)
+
+
+def _empty(program: str, indicator: str, dose: str, frame: pd.DataFrame, reason: str, level: float) -> DoseAnalysis:
+    fit = dose_response(pd.DataFrame({"dose": [], "change": []}), level=level)
+    table, contrast = dose_groups(pd.DataFrame({"dose": [], "change": []}), level=level)
+    return DoseAnalysis(program, indicator, dose, frame, fit, table, contrast, None, None, 0, 0, reason)

@@ -1,0 +1,44 @@
+"""Dose and response on the demo: the planted relation (analysis.demo.PLANTED_EFFECTS) is recovered, and the
+fit equals statsmodels' HC2 OLS on the same schools."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+import statsmodels.api as sm
+
+from analysis.compare import CompareError
+from analysis.implementation.dose import dose_analysis
+
+
+@pytest.fixture(scope="module")
+def demo(implementation_db):
+    con = duckdb.connect(implementation_db, read_only=True)
+    yield con
+    con.close()
+
+
+def test_the_fit_equals_statsmodels_on_the_same_schools(demo):
+    """(The planted slope's recovery is in tests/compare/test_recovery.py, on the default-size demo.)"""
+    result = dose_analysis(demo, "ValleLabs", "score_math")
+    fit = result.fit
+    assert fit.reason is None and fit.n_schools == len(result.schools) >= 6
+    reference = sm.OLS(result.schools["change"], sm.add_constant(result.schools["dose"])).fit(cov_type="HC2",
+                                                                                               use_t=True)
+    assert fit.slope == pytest.approx(reference.params["dose"], rel=1e-10)
+    assert fit.p_value == pytest.approx(reference.pvalues["dose"], rel=1e-8)
+    assert result.groups["n_schools"].sum() == fit.n_schools
+    assert result.schools_suppressed >= 0 and result.first_year == result.last_year == 2023  # post wave
+
+
+def test_training_hours_carry_no_planted_relation_and_say_association(demo):
+    result = dose_analysis(demo, "MiLab", "score_math", dose="training_hours_per_teacher")
+    assert result.summary_row()["interpretation"] == "association"
+    assert result.fit.reason is None or result.fit.reason == "too_few_schools"
+
+
+def test_unknown_dose_and_programme_without_schools(demo):
+    with pytest.raises(CompareError):
+        dose_analysis(demo, "MiLab", "score_math", dose="minutes")
+    with pytest.raises(CompareError):
+        dose_analysis(demo, "NoSuchProgramme", "score_math")

@@ -1,0 +1,128 @@
+"""Implementation monitoring on a hand-built database whose every count is known, and on the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from analysis.db.schema import create_schema
+from analysis.implementation import monitor
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory) -> str:
+    """Four planned MiLab schools in two departments and one comparison school, with known records:
+    A operating (hours 10, 20, 30 over three months), B installed then stopped, C not installed, D no report."""
+    path = str(tmp_path_factory.mktemp("impl") / "small.duckdb")
+    con = duckdb.connect(path)
+    create_schema(con)
+    units = [("GT-01", "GT", "department", "01", "Guatemala", None, "Guatemala", None),
+             ("GT-14", "GT", "department", "14", "Quiché", None, "Quiché", None)]
+    schools = [("A", "Quiché", "Nebaj"), ("B", "Quiché", "Nebaj"), ("C", "Guatemala", "Mixco"),
+               ("D", "Guatemala", "Mixco"), ("E", "Guatemala", "Mixco")]
+    for code, dep, mun in schools:
+        units.append((f"GT-{code}", "GT", "school", code, f"Escuela {code}", None, dep, mun))
+    con.executemany("INSERT INTO units (unit_id, country, unit_type, code, name, parent_id, department, "
+                    "municipality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", units)
+    con.executemany("INSERT INTO assignments VALUES (?, ?, ?, ?, 1)",
+                    [("GT-A", "MiLab", "Lab Point", 2024), ("GT-B", "MiLab", "Lab Spark", 2024),
+                     ("GT-C", "MiLab", "Lab Point", 2024), ("GT-D", "MiLab", "Lab Point", 2024),
+                     ("GT-E", "comparison", None, None)])
+    log = [("GT-A", D(2024, 3, 1), True, True, 4, 10.0), ("GT-A", D(2024, 4, 1), True, True, 6, 20.0),
+           ("GT-A", D(2024, 5, 1), True, True, 8, 30.0), ("GT-B", D(2024, 3, 1), True, True, 2, 5.0),
+           ("GT-B", D(2024, 5, 1), True, False, None, None), ("GT-C", D(2024, 5, 1), False, None, None, None)]
+    con.executemany("INSERT INTO lab_log (import_id, form_id, submission_id, unit_id, visit_date, lab_installed, "
+                    "operating, sessions_held, hours_of_use) VALUES (1, 'lablens_lab_log', ?, ?, ?, ?, ?, ?, ?)",
+                    [(f"s{i}", *row) for i, row in enumerate(log)])
+    training = [("GT-A", "t1", 12.0, True), ("GT-A", "t1", 10.0, False), ("GT-A", "t2", 5.0, False),
+                ("GT-C", "t3", 25.0, True)]
+    con.executemany("INSERT INTO teacher_training (import_id, form_id, submission_id, entry, unit_id, "
+                    "training_date, teacher_key, hours, completed) "
+                    "VALUES (1, 'lablens_training', ?, 1, ?, DATE '2024-02-01', ?, ?, ?)",
+                    [(f"t{i}", *row) for i, row in enumerate(training)])
+    gov = [("GT-A", D(2024, 3, 1), True, 2, True, False, "municipal"), ("GT-A", D(2024, 9, 1), True, 1, True, True,
+                                                                        "both"),
+           ("GT-B", D(2024, 9, 1), False, 0, False, False, "none")]
+    con.executemany("INSERT INTO governance_check (import_id, form_id, submission_id, unit_id, checklist_date, "
+                    "committee_in_place, meetings_held, families_take_part, community_takes_part, "
+                    "territorial_articulation) VALUES (1, 'lablens_governance', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(f"g{i}", *row) for i, row in enumerate(gov)])
+    con.close()
+    return path
+
+
+@pytest.fixture
+def con(small_db):
+    connection = duckdb.connect(small_db, read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_labs_planned_installed_operating_and_no_report(con):
+    whole = monitor.lab_status(con, "program").iloc[0]
+    assert (whole["planned"], whole["installed"], whole["operating"], whole["no_report"]) == (4, 2, 1, 1)
+    assert whole["share_operating"] == pytest.approx(0.25)
+    by_department = monitor.lab_status(con, "department").set_index("territory")
+    assert by_department.loc["Quiché", ["planned", "installed", "operating"]].tolist() == [2, 2, 1]
+    assert by_department.loc["Guatemala", ["planned", "installed", "operating", "no_report"]].tolist() == [2, 0, 0, 1]
+    # as of April, B was still operating at its latest record
+    assert monitor.lab_status(con, "program", until=D(2024, 4, 30)).iloc[0]["operating"] == 2
+
+
+def test_schools_falling_behind_and_hours_per_term(con):
+    use = monitor.school_use(con, target_hours_per_term=50).set_index("code")
+    assert use.loc["A", "hours_per_term"] == pytest.approx(3 * 60 / 3)  # 60 hours over 3 months = 60 per term
+    assert use.loc["B", "hours_per_term"] == pytest.approx(3 * 5 / 2)
+    assert use.loc["A", "sessions"] == 18 and not use.loc["A", "behind"]
+    assert use["behind_reason"].to_dict() == {"A": None, "B": "not_operating", "C": "not_operating",
+                                              "D": "no_report"}
+    assert monitor.school_use(con, target_hours_per_term=61).set_index("code").loc["A", "behind_reason"] == \
+        "below_target"
+
+
+def test_training_coverage_counts_teachers_by_their_summed_hours(con):
+    row = monitor.training_coverage(con, "program", min_hours=20).iloc[0]
+    # t1: 12 + 10 = 22 h (counts), t2: 5 h, t3: 25 h (counts); schools with training: A and C of 4
+    assert (row["teachers"], row["teachers_min_hours"], row["teachers_completed"]) == (3, 2, 2)
+    assert (row["schools"], row["schools_with_training"]) == (4, 2)
+    assert row["share_min_hours"] == pytest.approx(2 / 3)
+
+
+def test_governance_reads_each_schools_latest_checklist(con):
+    row = monitor.governance(con, "program").iloc[0]
+    assert (row["schools"], row["schools_checked"], row["committee_in_place"], row["community_takes_part"],
+            row["territorial_articulation"]) == (4, 2, 1, 1, 1)
+    assert row["share_families_take_part"] == pytest.approx(0.5)
+
+
+def test_over_time_shares_of_planned_labs(con):
+    frame = monitor.over_time(con)
+    frame = frame.set_index(frame["month"].astype(str))
+    assert frame.loc["2024-03-01", "labs_operating"] == 2 and frame.loc["2024-05-01", "labs_operating"] == 1
+    assert frame.loc["2024-05-01", "labs_reporting"] == 3
+    assert frame.loc["2024-03-01", "share_operating"] == pytest.approx(0.5)
+
+
+def test_no_records_is_told_apart(tmp_path):
+    path = str(tmp_path / "empty.duckdb")
+    with duckdb.connect(path) as empty:
+        create_schema(empty)
+        assert not monitor.has_records(empty)
+        assert monitor.lab_status(empty).empty
+        assert monitor.date_range(empty) == (None, None)
+
+
+def test_demo_counts_match_the_planted_statuses(implementation_db):
+    from analysis.demo.params import NOT_INSTALLED, NOT_OPERATING
+
+    with duckdb.connect(implementation_db, read_only=True) as demo:
+        status = monitor.lab_status(demo, "program").set_index("program")
+    for program in ("MiLab", "ValleLabs"):
+        planned = status.loc[program, "planned"]
+        never = round(NOT_INSTALLED[program] * planned) + round(NOT_OPERATING[program] * planned)
+        assert status.loc[program, "installed"] == planned - round(NOT_INSTALLED[program] * planned)
+        assert status.loc[program, "operating"] <= planned - never

@@ -1,0 +1,277 @@
+"""Implementación: labs planned, installed and operating; training; lab use and the schools falling behind;
+governance; dose and response; cost — each drawn with its summary sentence and its data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis.implementation import charts, cost, dose, monitor
+from ui import format as fmt
+from ui.charts import Chart, lang
+from ui.db import connection
+from ui.i18n import t
+from ui.loaders import TTL, _signature
+
+LEVELS = monitor.LEVELS
+DOSES = tuple(dose.DOSES)
+#: The step of dose a sentence speaks of: 10 hours of lab use or training, one month of operation.
+PER_UNITS = {"lab_hours_per_term": 10.0, "training_hours_per_teacher": 10.0, "months_operating": 1.0}
+
+
+def level_labels() -> dict[str, str]:
+    return {level: t(f"impl.level.{level}") for level in LEVELS}
+
+
+def dose_labels() -> dict[str, str]:
+    return {name: t(f"impl.dose.{name}") for name in DOSES}
+
+
+# --- cached reads (keyed by the snapshot, shared by sessions) -----------------------------------------------
+
+@st.cache_resource(ttl=TTL, max_entries=64, show_spinner=False)
+def _cached(signature: tuple[int, int] | None, name: str, args: tuple) -> Any:
+    con = connection()
+    if name == "has":
+        return monitor.has_records(con)
+    if name == "status":
+        return monitor.lab_status(con, *args)
+    if name == "use":
+        return monitor.school_use(con, *args)
+    if name == "training":
+        return monitor.training_coverage(con, *args)
+    if name == "governance":
+        return monitor.governance(con, *args)
+    if name == "time":
+        return monitor.over_time(con, *args)
+    if name == "dose":
+        return dose.dose_analysis(con, *args)
+    raise ValueError(name)
+
+
+def _read(name: str, *args: Any) -> Any:
+    value = _cached(_signature(), name, tuple(args))
+    return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
+
+
+def has_records() -> bool:
+    return bool(_read("has"))
+
+
+def _place(value: object) -> str:
+    return t("impl.all_territories") if value in (None, "all") or fmt.is_missing(value) else fmt.text(value)
+
+
+def _pct(share: object) -> str:
+    return "—" if fmt.is_missing(share) else fmt.num(100 * float(share), 0) + " %"
+
+
+# --- labs ------------------------------------------------------------------------------------------------
+
+def status_chart(level: str, program: str | None) -> tuple[Chart | None, pd.DataFrame]:
+    frame = _read("status", level, program)
+    if frame.empty:
+        return None, frame
+    texts = {"planned": t("impl.planned"), "installed": t("impl.installed"), "operating": t("impl.operating"),
+             "x_labs": t("impl.axis_labs"), "all_territories": t("impl.all_territories")}
+    fig = charts.lab_status(frame, texts, lang())
+    planned, operating = int(frame["planned"].sum()), int(frame["operating"].sum())
+    summary = t("impl.status_summary", planned=fmt.num(planned, 0), installed=fmt.num(int(frame["installed"].sum()), 0),
+                operating=fmt.num(operating, 0), not_yet=fmt.num(planned - operating, 0),
+                no_report=fmt.num(int(frame["no_report"].sum()), 0))
+    table = pd.DataFrame({
+        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): frame["territory"].map(_place),
+        t("impl.planned"): frame["planned"], t("impl.installed"): frame["installed"],
+        t("impl.operating"): frame["operating"], t("impl.no_report"): frame["no_report"],
+        t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
+    return Chart(fig, t("impl.alt_status"), summary, table), frame
+
+
+def time_chart(program: str | None) -> Chart | None:
+    frame = _read("time", program)
+    if frame.empty:
+        return None
+    texts = {"y_share": t("impl.axis_share_operating"), "x_month": t("impl.axis_month"),
+             "CO": fmt.country("CO"), "GT": fmt.country("GT")}
+    fig = charts.over_time(frame, texts, lang())
+    last = frame.sort_values("month").groupby("program").tail(1)
+    parts = [t("impl.time_part", program=fmt.programme(r.program), share=_pct(r.share_operating),
+               month=pd.Timestamp(r.month).strftime("%m/%Y")) for r in last.itertuples()]
+    table = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
+                          t("impl.axis_month"): pd.to_datetime(frame["month"]).dt.strftime("%Y-%m"),
+                          t("impl.operating"): frame["labs_operating"], t("impl.reporting"): frame["labs_reporting"],
+                          t("impl.planned"): frame["planned"],
+                          t("impl.col.hours"): frame["lab_hours"].map(lambda v: fmt.num(v, 0))})
+    return Chart(fig, t("impl.alt_time"), t("impl.time_summary") + " " + "; ".join(parts) + ".", table)
+
+
+def schools_behind(program: str | None, target: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every planned school's use, the table of those falling behind in words)."""
+    frame = _read("use", program, None, None, float(target))
+    behind = frame[frame["behind"]]
+    table = pd.DataFrame({
+        t("col.program"): behind["program"].map(fmt.programme), t("impl.col.school"): behind["name"].map(fmt.text),
+        t("impl.col.code"): behind["code"], t("impl.col.municipality"): behind["municipality"].map(fmt.text),
+        t("impl.col.hours_term"): behind["hours_per_term"].map(lambda v: fmt.num(v, 0)),
+        t("impl.col.sessions"): behind["sessions"],
+        t("impl.col.reason"): behind["behind_reason"].map(lambda r: t(f"impl.behind.{r}"))})
+    return frame, table
+
+
+def training_chart(level: str, program: str | None, min_hours: float) -> Chart | None:
+    frame = _read("training", level, program, float(min_hours))
+    frame = frame[frame["teachers"] > 0]
+    if frame.empty:
+        return None
+    texts = {"x_share": t("impl.axis_share_teachers", hours=fmt.num(min_hours, 0)),
+             "all_territories": t("impl.all_territories")}
+    fig = charts.training(frame, texts, lang())
+    total, reached = int(frame["teachers"].sum()), int(frame["teachers_min_hours"].sum())
+    summary = t("impl.training_summary", reached=fmt.num(reached, 0), teachers=fmt.num(total, 0),
+                share=_pct(reached / total if total else None), hours=fmt.num(min_hours, 0))
+    table = pd.DataFrame({
+        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): frame["territory"].map(_place),
+        t("impl.col.teachers"): frame["teachers"], t("impl.col.teachers_min", hours=fmt.num(min_hours, 0)):
+            frame["teachers_min_hours"], t("impl.col.share"): frame["share_min_hours"].map(_pct),
+        t("impl.col.completed"): frame["teachers_completed"],
+        t("impl.col.mean_hours"): frame["mean_hours"].map(lambda v: fmt.num(v, 1))})
+    return Chart(fig, t("impl.alt_training"), summary, table)
+
+
+def governance_table(level: str, program: str | None) -> pd.DataFrame:
+    frame = _read("governance", level, program)
+    columns = ("committee_in_place", "with_meetings", "families_take_part", "community_takes_part",
+               "territorial_articulation")
+    out = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
+                        t("impl.col.territory"): frame["territory"].map(_place),
+                        t("impl.col.schools_checked"): [f"{c} / {s}" for c, s in
+                                                         zip(frame["schools_checked"], frame["schools"], strict=True)]})
+    for column in columns:
+        out[t(f"impl.gov.{column}")] = frame[f"share_{column}"].map(_pct)
+    return out
+
+
+# --- dose and response -------------------------------------------------------------------------------------
+
+def dose_result(program: str, indicator: str, dose_name: str) -> dose.DoseAnalysis:
+    return _read("dose", program, indicator, dose_name)
+
+
+def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> tuple[Chart | None, Chart | None]:
+    if result.schools.empty:
+        return None, None
+    dose_words = t(f"impl.dose.{result.dose}")
+    texts = {"band": t("impl.band"), "fit": t("impl.fit"), "schools": t("impl.schools"), "x_dose": dose_words,
+             "y_change": t("impl.axis_change", indicator=indicator_label, unit=unit),
+             "x_groups": t("impl.axis_mean_change", unit=unit)}
+    schools = result.schools.assign(label=result.schools["name"].map(fmt.text))
+    scatter = charts.dose_scatter(schools, result.fit.curve, result.program, texts, lang())
+    table = pd.DataFrame({t("impl.col.school"): schools["label"], t("impl.col.code"): schools["unit_id"],
+                          dose_words: schools["dose"].map(lambda v: fmt.num(v, 1)),
+                          texts["y_change"]: schools["change"].map(lambda v: fmt.signed(v, 1)),
+                          t("impl.col.students"): schools["n_linked"]})
+    first = Chart(scatter, t("impl.alt_dose"), dose_sentence(result, unit), table)
+    if result.groups.empty:
+        return first, None
+    groups = result.groups.assign(label=[t("impl.group", n=int(g), low=fmt.num(lo, 0), high=fmt.num(hi, 0))
+                                         for g, lo, hi in zip(result.groups["group"], result.groups["dose_low"],
+                                                              result.groups["dose_high"], strict=True)])
+    fig = charts.dose_groups(groups, result.program, texts, lang())
+    group_table = pd.DataFrame({t("impl.col.group"): groups["label"], t("impl.col.schools"): groups["n_schools"],
+                                texts["y_change"]: groups["mean_change"].map(lambda v: fmt.signed(v, 1)),
+                                t("impl.col.interval"): [fmt.interval(lo, hi, 1) for lo, hi in
+                                                         zip(groups["ci_low"], groups["ci_high"], strict=True)]})
+    return first, Chart(fig, t("impl.alt_groups"), contrast_sentence(result, unit), group_table)
+
+
+def dose_sentence(result: dose.DoseAnalysis, unit: str) -> str:
+    """The plain sentence: an association, its size per 10 units of dose and its interval, or the reason."""
+    fit = result.fit
+    if fit.reason is not None:
+        return t("impl.dose_none", reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
+    per = PER_UNITS[result.dose]
+    key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"
+    return t(key, n=fit.n_schools, more=t(f"impl.per.{result.dose}", per=fmt.num(per, 0)),
+             slope=fmt.signed(per * fit.slope, 1), low=fmt.signed(per * fit.ci_low, 1),
+             high=fmt.signed(per * fit.ci_high, 1), unit=unit)
+
+
+def contrast_sentence(result: dose.DoseAnalysis, unit: str) -> str:
+    c = result.contrast
+    if c.get("reason") or fmt.is_missing(c.get("ci_low")):
+        return t("impl.contrast_none")
+    return t("impl.contrast_sentence", diff=fmt.signed(c["difference"], 1), low=fmt.signed(c["ci_low"], 1),
+             high=fmt.signed(c["ci_high"], 1), unit=unit)
+
+
+# --- cost ---------------------------------------------------------------------------------------------------
+
+def cost_table(report: pd.DataFrame) -> pd.DataFrame:
+    money = lambda v: fmt.num(v, 0)  # noqa: E731
+    return pd.DataFrame({
+        t("col.program"): report["program"].map(fmt.programme), t("impl.cost.labs"): report["labs"],
+        t("impl.cost.students"): report["students_per_year"].map(money),
+        t("impl.cost.per_student", currency=report["currency"].iloc[0]): report["cost_per_student_year"].map(money),
+        t("impl.cost.effect"): [
+            fmt.effect(g, lo, hi, "hedges_g") for g, lo, hi in
+            zip(report["effect_size"], report["effect_ci_low"], report["effect_ci_high"], strict=True)],
+        t("impl.cost.per_gain", currency=report["currency"].iloc[0]): [
+            "—" if fmt.is_missing(v) else money(v) + ("" if fmt.is_missing(lo) else f" ({fmt.interval(lo, hi, 0)})")
+            for v, lo, hi in zip(report["cost_per_01sd"], report["cost_per_01sd_low"], report["cost_per_01sd_high"],
+                                 strict=True)],
+        t("impl.cost.band"): report["eef_band"].map(lambda b: t(f"impl.band.{b}") if isinstance(b, str) else "—"),
+        t("impl.cost.note"): report["reason"].map(lambda r: t(f"impl.cost_reason.{r}") if isinstance(r, str) else ""),
+    })
+
+
+def cost_report(upload: Any, rates_text: str, currency: str, indicator: str, design: str,
+                horizon: int) -> pd.DataFrame:
+    """The cost table for an uploaded cost file (not cached: a user's file, read in this session only)."""
+    name = getattr(upload, "name", "costs.csv")
+    raw = pd.read_excel(upload, dtype=str) if name.lower().endswith((".xlsx", ".xlsm")) else pd.read_csv(
+        upload, dtype=str, keep_default_na=False, sep=None, engine="python")
+    costs = cost.parse_costs(raw)
+    rates = cost.parse_rates([p.strip() for p in rates_text.replace(";", ",").split(",") if p.strip()])
+    return cost.cost_report(connection(), costs, rates, currency, indicator, design, horizon)
+
+
+def cost_error(exc: cost.CostError) -> str:
+    where = t("impl.cost_where", row=exc.row, column=exc.column) if exc.row else ""
+    return t(f"impl.{exc.code}", **{k: v for k, v in exc.params.items()}) + where
+
+
+# --- Logros: the same facts as plain sentences ------------------------------------------------------------
+
+def logros_sentences(program: str | None, indicator: str | None, indicator_label: str) -> list[str]:
+    """Per programme: labs operating of those planned, teachers trained, and the dose contrast (an
+    association) — the implementation lines of Logros y pendientes."""
+    if not has_records():
+        return []
+    status = _read("status", "program", program)
+    training = _read("training", "program", program, monitor.DEFAULT_MIN_TRAINING_HOURS)
+    lines = []
+    for row in status.itertuples():
+        name = fmt.md(fmt.programme(row.program))
+        lines.append(t("impl.logros.labs", program=name, operating=fmt.num(row.operating, 0),
+                       planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
+        trained = training[training["program"] == row.program]
+        if not trained.empty and int(trained["teachers"].iloc[0]) > 0:
+            lines.append(t("impl.logros.training", program=name,
+                           reached=fmt.num(int(trained["teachers_min_hours"].iloc[0]), 0),
+                           teachers=fmt.num(int(trained["teachers"].iloc[0]), 0),
+                           hours=fmt.num(monitor.DEFAULT_MIN_TRAINING_HOURS, 0)))
+        if indicator is None:
+            continue
+        result = dose_result(row.program, indicator, dose.DEFAULT_DOSE)
+        contrast = result.contrast
+        if result.groups.empty or contrast.get("reason") or fmt.is_missing(contrast.get("ci_low")):
+            continue
+        top = result.groups.iloc[-1]
+        key = ("impl.logros.dose_clear" if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
+               else "impl.logros.dose_unclear")
+        lines.append(t(key, program=name, hours=fmt.num(top["dose_low"], 0), indicator=fmt.md(indicator_label),
+                       diff=fmt.signed(contrast["difference"], 1), low=fmt.signed(contrast["ci_low"], 1),
+                       high=fmt.signed(contrast["ci_high"], 1), unit=t("impl.points")))
+    return lines
