@@ -105,10 +105,11 @@ def _outlines(geometry: dict) -> tuple[list, list]:
 
 
 DIVERGING = "PuOr"  # purple–orange (ColorBrewer), colour-blind safe; reversed so negative is purple
+SEQUENTIAL = "cividis"  # shares and counts: perceptually uniform and colour-blind safe (Nuñez et al. 2018)
 
 
 def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str, str],
-                  lang: str) -> go.Figure | None:
+                  lang: str, value_range: tuple[float, float] | None = None) -> go.Figure | None:
     """Choropleth of effects on imported boundaries, one panel per country; None when nothing matches.
 
     Drawn as filled polygons on plain longitude/latitude axes (aspect corrected by cos(latitude)),
@@ -119,7 +120,8 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
     hover. One diverging, colour-blind-safe scale (purple negative, orange positive) centred on zero
     and shared by the panels, so equal colours mean equal effects in both countries. Territories
     without an estimate stay grey; low-reliability ones carry an open circle. ``texts``: colorbar,
-    no_result, low, and a panel title per country code.
+    no_result, low, and a panel title per country code. ``value_range`` (low, high) draws a share or a
+    count instead: a sequential colour-blind-safe scale (cividis) from low to high, not centred on zero.
     """
     geometries: dict[str, dict] = {}
     for row in shapes.itertuples(index=False):
@@ -135,8 +137,13 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
         return None
     countries = [c for c in ("CO", "GT") if c in set(data["country"])] + sorted(
         set(data["country"]) - {"CO", "GT"})
-    bound = float(np.nanmax(np.abs(finite(data["effect"])))) or 1.0
-    scale = [[1 - x, c] for x, c in reversed(pcolors.get_colorscale(DIVERGING))]  # negative -> purple
+    if value_range is None:
+        bound = float(np.nanmax(np.abs(finite(data["effect"])))) or 1.0
+        low_end, high_end = -bound, bound
+        scale = [[1 - x, c] for x, c in reversed(pcolors.get_colorscale(DIVERGING))]  # negative -> purple
+    else:
+        low_end, high_end = value_range
+        scale = pcolors.get_colorscale(SEQUENTIAL)
     fig = make_subplots(rows=1, cols=len(countries), subplot_titles=[texts.get(c, c) for c in countries],
                         horizontal_spacing=0.03)
     low_legend = False
@@ -155,7 +162,8 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
                                      name=texts.get("no_result", "")), row=1, col=i)
         for row in part.itertuples(index=False):
             tx, ty = _outlines(geometries[row.location] or {})
-            colour = pcolors.sample_colorscale(scale, [(float(row.effect) + bound) / (2 * bound)])[0]
+            where = (float(row.effect) - low_end) / ((high_end - low_end) or 1.0)
+            colour = pcolors.sample_colorscale(scale, [min(max(where, 0.0), 1.0)])[0]
             hover = getattr(row, "hover", None) or row.location
             fig.add_trace(go.Scatter(x=tx, y=ty, mode="lines", fill="toself", fillcolor=colour,
                                      line={"color": "#ffffff", "width": 0.6}, hoveron="fills", text=hover,
@@ -174,7 +182,8 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
         suffix = "" if i == 1 else str(i)
         fig.update_yaxes(scaleanchor=f"x{suffix}", scaleratio=1 / max(np.cos(np.radians(lat)), 0.2), row=1, col=i)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-                             marker={"color": [-bound, bound], "colorscale": scale, "cmin": -bound, "cmax": bound,
+                             marker={"color": [low_end, high_end], "colorscale": scale, "cmin": low_end,
+                                     "cmax": high_end,
                                      "showscale": True, "colorbar": {"title": {"text": texts.get("colorbar", "")}}}))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

@@ -29,8 +29,10 @@ min_hours = amount(c4, "impl.filter.min_training", "horas_formacion", 20, 1, 200
                    help_key="impl.filter.min_training_help")
 
 st.subheader(t("impl.status_title"))
-status, _ = view.status_chart(level, program)
+status, status_frame = view.status_chart(level, program)
 show(status, key="impl-status")
+if level in ("department", "municipality"):
+    show(view.status_map(level, status_frame), key="impl-map")
 
 st.subheader(t("impl.time_title"))
 show(view.time_chart(program), key="impl-time")

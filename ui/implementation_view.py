@@ -3,11 +3,13 @@ governance; dose and response; cost — each drawn with its summary sentence and
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from analysis import queries, unit_figures
 from analysis.implementation import charts, cost, dose, monitor
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -87,6 +89,39 @@ def status_chart(level: str, program: str | None) -> tuple[Chart | None, pd.Data
         t("impl.operating"): frame["operating"], t("impl.no_report"): frame["no_report"],
         t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
     return Chart(fig, t("impl.alt_status"), summary, table), frame
+
+
+def status_map(level: str, frame: pd.DataFrame) -> Chart | None:
+    """The share of planned labs operating per department or municipality, on the shipped (or imported) map."""
+    if level not in ("department", "municipality") or frame.empty:
+        return None
+    from ui.regions_view import boundaries
+
+    shapes = boundaries(level)
+    if shapes.empty:
+        return None
+    data = pd.DataFrame({"program": frame["program"], "country": frame["country"],
+                         "label": frame["territory"], "effect": 100 * frame["share_operating"],
+                         "reliability": None})
+    data["hover"] = [f"<b>{html.escape(str(name))}</b> · {html.escape(str(program))}<br>"
+                     + t("impl.map_hover", operating=op, planned=pl, share=_pct(share))
+                     for name, program, op, pl, share in zip(frame["territory"], frame["program"], frame["operating"],
+                                                             frame["planned"], frame["share_operating"], strict=True)]
+    data["location"] = queries.territory_locations(data, shapes)
+    placed = data.dropna(subset=["location"])
+    if placed.empty:
+        return None
+    context = queries.map_context(shapes, placed["location"], level)
+    texts = {"colorbar": t("impl.col.share_operating"), "no_result": t("impl.map_no_labs"), "low": "",
+             "CO": fmt.country("CO"), "GT": fmt.country("GT")}
+    fig = unit_figures.territory_map(context, placed, texts, lang(), value_range=(0.0, 100.0))
+    if fig is None:
+        return None
+    summary = t("impl.map_summary", shown=len(placed), level=t(f"impl.level.{level}").lower())
+    table = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
+                          t("impl.col.territory"): frame["territory"].map(_place),
+                          t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
+    return Chart(fig, t("impl.alt_map"), summary, table)
 
 
 def time_chart(program: str | None) -> Chart | None:
