@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "analysis.disclosure", "analysis.privacy", "analysis.audit", "analysis.plain_language",
      "analysis.safe_export", "analysis.throttle"),
     ("analysis.compare",),
-    ("analysis.queries", "analysis.descriptive", "analysis.figures", "analysis.unit_figures"),
+    ("analysis.queries", "analysis.descriptive", "analysis.figures", "analysis.unit_figures", "analysis.territories"),
     ("analysis.precompute", "analysis.evidence"),
     ("analysis.importer", "analysis.demo", "analysis.backups", "analysis.keys", "analysis.pilot",
      "analysis.forms", "analysis.lake", "analysis.indicator_list"),
