@@ -23,6 +23,12 @@ FORMULAS = {
                r"\left[1 - (1-\hat\alpha)\,F_{0{,}975}(n-1,(n-1)(k-1)),\; "
                r"1 - (1-\hat\alpha)\,F_{0{,}025}(n-1,(n-1)(k-1))\right]"],
     "multiple": [r"q_{(i)} = \min_{j \ge i} \frac{m\,p_{(j)}}{j}"],
+    "pooling": [r"\hat\theta_i = \hat B_i\,\hat\mu + (1 - \hat B_i)\,y_i, \qquad "
+                r"\hat B_i = \frac{k-3}{k-1}\,\frac{V_i}{V_i + \hat A}, \qquad "
+                r"\hat\mu = \frac{\sum_i y_i/(V_i + \hat A)}{\sum_i 1/(V_i + \hat A)}",
+                r"\hat A = \max\Big(0,\; A : \sum_i \frac{(y_i - \hat\mu_A)^2}{V_i + A} = k - 1\Big)",
+                r"v_i = V_i\left(1 - \frac{k-1}{k}\,\hat B_i\right) + \frac{2}{k-3}\,\hat B_i^2\,(y_i - \hat\mu)^2, "
+                r"\qquad \hat\theta_i \pm 1{,}96\sqrt{v_i}"],
 }
 
 for section in view.SECTIONS:
