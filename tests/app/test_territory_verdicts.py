@@ -97,3 +97,22 @@ def test_regions_page_gives_a_verdict_per_territory(lang, pooled):
     assert frames[0][cat["col.territory_own"]].astype(bool).all()
     basis = cat["territory.basis_pooled" if pooled else "territory.basis_own"]
     assert any(shown(c.value) == basis for c in at.caption)
+
+
+def test_logros_says_where_each_result_worked():
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "es"
+    at.run()
+    at.switch_page("pages/logros.py").run()
+    cat = catalogue("es")
+    assert not at.exception and cat["achievements.where_open"] in [e.label for e in at.expander]
+    worked = cat["territory.summary.worked"].split("{")[0]
+    assert not [m for m in at.markdown if worked in m.value]  # computed only once the reader opens it
+    at.session_state["logros-donde"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    lines = [shown(m.value) for m in at.markdown if worked in m.value]
+    # one line per programme and indicator: both demo programmes, several indicators
+    assert {line.split("**")[1] for line in lines} == {"MiLab", "ValleLabs"} and len(lines) >= 6
+    assert all(re.search(r"funcionó en \d+ de \d+ departamentos", line) for line in lines)
+    assert any(shown(c.value) == cat["territory.basis_pooled"] for c in at.caption)
