@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.stats import pooling  # noqa: E402
+from analysis.stats import pooling
 
 KS = (4, 6, 10, 20, 40)
 TAUS = (0.0, 0.05, 0.10, 0.20, 0.40)

@@ -17,7 +17,8 @@ estimate. Â = 0 (groups no more different than their noise) still gives positiv
 B̂ᵢ < 1 and the estimation of μ is counted.
 
 Every function takes arrays whose last axis is the groups, so a simulation pools thousands of replications
-at once (``pool_arrays``); :func:`partial_pool` is the tidy, one-set face (docs/METHODS.md, "Partial pooling by territory").
+at once (``pool_arrays``); :func:`partial_pool` is the tidy, one-set face
+(docs/METHODS.md, "Partial pooling by territory").
 """
 
 from __future__ import annotations
