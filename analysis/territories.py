@@ -128,7 +128,7 @@ def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None =
                                 for r in reasons], _num(frame, "effect_size"), np.nan)
     out["ci_low"] = np.where(has_own, _num(frame, "es_ci_low"), np.nan)
     out["ci_high"] = np.where(has_own, _num(frame, "es_ci_high"), np.nan)
-    out["reason"] = reasons
+    out["reason"] = pd.Series(reasons, index=out.index, dtype=object)
     variance = np.where(has_own, own_variance(frame, level), np.nan)
     source = np.where(has_own & np.isfinite(variance), "own", None).astype(object)
     scale = _programme_scale(overall, level)
@@ -147,7 +147,7 @@ def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None =
     for c in ("shrinkage", "pooled", "pooled_ci_low", "pooled_ci_high", "programme_mean", "programme_mean_se",
               "between_sd"):
         out[c] = np.nan
-    out["pooled_reason"] = None
+    out["pooled_reason"] = pd.Series(None, index=out.index, dtype=object)
     out["n_pooled"] = 0
     for _, idx in (out.groupby(keys, dropna=False, sort=False).groups.items() if keys else [((), out.index)]):
         idx = list(idx)
