@@ -79,29 +79,33 @@ def pooled_text(row: pd.Series) -> str:
 
 
 def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
-    """One row per territory for the page: programme, country, territory, schools, own estimate (or reason),
-    pooled estimate (or reason) when ``pooled``, verdict; translated headers."""
+    """One row per territory for the page: programme, country, territory, verdict, pooled estimate (or reason)
+    when ``pooled``, own estimate (or reason), schools; the programme's territories first; translated headers."""
     order = {p: i for i, p in enumerate(programme_order(table["program"]))}
-    table = table.assign(_o=table["program"].map(order)).sort_values(["_o", "territory"], kind="stable")
+    mine = table["n_programme"].fillna(0) > 0
+    table = (table.assign(_o=table["program"].map(order), _absent=~mine)
+             .sort_values(["_o", "_absent", "territory"], kind="stable"))
     verdict = "verdict_pooled" if pooled else "verdict_own"
     out = pd.DataFrame({
         "program": table["program"].map(fmt.programme), "country": table["country"].map(fmt.country),
         by: [fmt.group_label(by, v) for v in table["territory"]],
-        "n_treated": table["n_programme"].round().astype("Int64"),
+        "verdict": [t(f"territory.verdict.{v}") if not absent else "—"
+                    for v, absent in zip(table[verdict], table["_absent"], strict=True)],
     })
-    if table["n_comparison"].notna().any():
-        out["n_comparison"] = table["n_comparison"].round().astype("Int64")
-    out["territory_own"] = [own_text(r) for _, r in table.iterrows()]
     if pooled:
         out["territory_pooled"] = [pooled_text(r) for _, r in table.iterrows()]
-    mine = table["n_programme"].fillna(0) > 0
-    out["verdict"] = [t(f"territory.verdict.{v}") if m else "—" for v, m in zip(table[verdict], mine, strict=True)]
+    out["territory_own"] = [own_text(r) for _, r in table.iterrows()]
+    out["n_treated"] = table["n_programme"].round().astype("Int64")
+    if table["n_comparison"].notna().any():
+        out["n_comparison"] = table["n_comparison"].round().astype("Int64")
     return out.rename(columns=lambda c: t(f"col.{c}") if c != by else fmt.field_label(by).capitalize())
 
 
 def summary_lines(table: pd.DataFrame, by: str, pooled: bool) -> list[str]:
     """'MiLab: worked in 2 of 6 municipalities; in 4 no conclusion is possible.' per programme."""
     counts = territories.summary(table, pooled)
+    order = {p: i for i, p in enumerate(programme_order(counts["program"]))}
+    counts = counts.sort_values("program", key=lambda p: p.map(order), kind="stable")
     lines = []
     for _, r in counts.iterrows():
         if not r["territories"]:
