@@ -12,9 +12,11 @@ import streamlit as st
 
 from analysis import territories
 from analysis.periods import programme_order
+from ui import access
 from ui import format as fmt
+from ui.charts import lang
 from ui.i18n import t
-from ui.loaders import Outcome, indicators, programme_results
+from ui.loaders import TTL, Outcome, _signature, indicators, programme_results
 from ui.tables import table as show_table
 
 LEVELS = ("department", "municipality", "authority")
@@ -121,19 +123,42 @@ def summary_lines(table: pd.DataFrame, by: str, pooled: bool) -> list[str]:
     return lines
 
 
+def _parts(indicator: str, by: str, design: str, outcome: Outcome, program: str | None,
+           pooled: bool) -> tuple[pd.DataFrame, list[str]] | None:
+    """(display table, summary lines) of the section, built once per snapshot, indicator, level, design,
+    programme, language, minimum cell and toggle (like the ranked chart: not on every rerun)."""
+    if not outcome.ok:
+        return None
+    return _parts_cached(_signature(), indicator, by, design, program, lang(), access.min_cell(), pooled, outcome)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _parts_cached(signature: tuple[int, int] | None, indicator: str, by: str, design: str, program: str | None,
+                  language: str, min_cell: int, pooled: bool,
+                  _outcome: Outcome) -> tuple[pd.DataFrame, list[str]] | None:
+    table = build(indicator, by, design, _outcome, program)
+    if table is None or table.empty:
+        return None
+    return display(table, by, pooled), summary_lines(table, by, pooled)
+
+
 def show(indicator: str, by: str, design: str, outcome: Outcome, program: str | None = None) -> None:
     """Regiones: the verdict section (summary, pooling toggle bound to the URL, one row per territory)."""
     st.subheader(t("territory.title", level=fmt.md(fmt.field_label(by))))
-    table = build(indicator, by, design, outcome, program)
-    if table is None or table.empty:
+    if not outcome.ok or by not in outcome.frame:
         st.info(t("chart.no_data"), icon=":material/info:")
         return
     pooled = st.toggle(t("territory.pooled_toggle"), value=True, key="agrupada", bind="query-params",
                        help=t("territory.pooled_help"))
+    parts = _parts(indicator, by, design, outcome, program, pooled)
+    if parts is None:
+        st.info(t("chart.no_data"), icon=":material/info:")
+        return
+    frame, lines = parts
     if higher_is_better(indicator) is None:
         st.caption(t("territory.no_direction"))
     else:
-        for line in summary_lines(table, by, pooled):
+        for line in lines:
             st.markdown(line)
         st.caption(t("territory.basis_pooled" if pooled else "territory.basis_own"))
-    show_table(display(table, by, pooled))
+    show_table(frame)
