@@ -118,8 +118,8 @@ def summary_lines(table: pd.DataFrame, by: str, pooled: bool) -> list[str]:
             parts.append(t("territory.summary.worse", n=r["worse"]))
         if r["inconclusive"]:
             parts.append(t("territory.summary.inconclusive", n=r["inconclusive"]))
-        lines.append(f"**{fmt.md(fmt.programme(r['program']))}** ({fmt.country(r['country'])}): " + "; ".join(parts)
-                     + ".")
+        who = f"**{fmt.md(fmt.programme(r['program']))}** ({fmt.md(fmt.country(r['country']))})"
+        lines.append(f"{who}: " + "; ".join(parts) + ".")
     return lines
 
 
