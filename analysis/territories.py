@@ -86,6 +86,12 @@ def _keys(frame: pd.DataFrame) -> list[str]:
     return [c for c in ("program", "country", _COHORT) if c in frame]
 
 
+def _key_tuples(frame: pd.DataFrame, keys: list[str]) -> list[tuple]:
+    """Each row's (programme, country, cohort) with missing values as None (NaN never equals itself)."""
+    return [tuple(None if v is None or v != v else v for v in row)
+            for row in frame[keys].itertuples(index=False, name=None)]
+
+
 def _programme_scale(overall: pd.DataFrame | None, level: float) -> dict[tuple, tuple[float, float, float]]:
     """(variance, programme schools, comparison schools) of each programme's whole result."""
     if overall is None or overall.empty:
@@ -93,8 +99,7 @@ def _programme_scale(overall: pd.DataFrame | None, level: float) -> dict[tuple, 
     var = own_variance(overall, level)
     treated, comparison = programme_units(overall), _num(overall, "n_comparison")
     keys = _keys(overall)
-    return {tuple(r): (var[i], treated[i], comparison[i])
-            for i, r in enumerate(overall[keys].itertuples(index=False, name=None))}
+    return {key: (var[i], treated[i], comparison[i]) for i, key in enumerate(_key_tuples(overall, keys))}
 
 
 def verdict(low: np.ndarray, high: np.ndarray, higher_is_better: bool | None) -> np.ndarray:
@@ -133,10 +138,10 @@ def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None =
     source = np.where(has_own & np.isfinite(variance), "own", None).astype(object)
     scale = _programme_scale(overall, level)
     treated, comparison = out["n_programme"].to_numpy(float), out["n_comparison"].to_numpy(float)
-    for i, (key, reason) in enumerate(zip(out[keys].itertuples(index=False, name=None), reasons, strict=True)):
-        if reason != "few_units" or tuple(key) not in scale:
+    for i, (key, reason) in enumerate(zip(_key_tuples(out, keys), reasons, strict=True)):
+        if reason != "few_units" or key not in scale:
             continue
-        v_all, n_t, n_c = scale[tuple(key)]
+        v_all, n_t, n_c = scale[key]
         if "n_comparison" in frame:
             ratio = (1 / treated[i] + 1 / comparison[i]) / (1 / n_t + 1 / n_c)
         else:

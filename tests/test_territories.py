@@ -84,3 +84,12 @@ def test_fewer_than_four_usable_territories_are_not_pooled():
                                             "too_few_groups", "too_few_groups", "too_few_groups"]
     # F keeps its own verdict when nothing can be pooled
     assert table.set_index("territory").loc["F", "verdict_pooled"] == "worked"
+
+
+def test_a_programme_without_cohorts_beside_staggered_ones_still_gets_its_variances():
+    """Rows of staggered programmes add a start_year_cohort column, missing (NaN) for the others: the
+    programme's whole result must still be found for its small territories (NaN never equals NaN)."""
+    frame, whole = _frame()
+    frame["start_year_cohort"], whole["start_year_cohort"] = np.nan, np.nan
+    table = territory_table(frame, "department", whole, True).set_index("territory")
+    assert table.loc["D", "variance_source"] == "programme" and table.loc["D", "pooled"] == table.loc["D", "pooled"]

@@ -91,6 +91,8 @@ def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
     out = pd.DataFrame({
         "program": table["program"].map(fmt.programme), "country": table["country"].map(fmt.country),
         by: [fmt.group_label(by, v) for v in table["territory"]],
+        **({"start_year_cohort": pd.to_numeric(table["start_year_cohort"], errors="coerce").round().astype("Int64")}
+           if "start_year_cohort" in table else {}),
         "verdict": [t(f"territory.verdict.{v}") if not absent else "—"
                     for v, absent in zip(table[verdict], table["_absent"], strict=True)],
     })
@@ -119,6 +121,8 @@ def summary_lines(table: pd.DataFrame, by: str, pooled: bool) -> list[str]:
         if r["inconclusive"]:
             parts.append(t("territory.summary.inconclusive", n=r["inconclusive"]))
         who = f"**{fmt.md(fmt.programme(r['program']))}** ({fmt.md(fmt.country(r['country']))})"
+        if not fmt.is_missing(r.get("start_year_cohort")):  # staggered adoption: one set per start-year cohort
+            who += f" · {t('col.start_year_cohort')} {int(r['start_year_cohort'])}"
         lines.append(f"{who}: " + "; ".join(parts) + ".")
     return lines
 
