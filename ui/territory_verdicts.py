@@ -19,8 +19,6 @@ from ui.i18n import t
 from ui.loaders import TTL, Outcome, _signature, indicators, programme_results
 from ui.tables import table as show_table
 
-LEVELS = ("department", "municipality", "authority")
-
 
 def higher_is_better(indicator: str) -> bool | None:
     """The indicator's better direction from the catalogue (None when it has none)."""
