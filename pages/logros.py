@@ -58,6 +58,14 @@ if implementation:
     for line in implementation:
         st.markdown(f":material/construction: {line}")
 
+st.subheader(t("achievements.where_title"))
+with st.expander(t("achievements.where_open"), key="logros-donde", on_change="rerun") as where:
+    if where.open:  # one compare() by department per indicator: computed only when asked for
+        with st.spinner(t("loading")):
+            for line in view.where_lines(items, program):
+                st.markdown(line)
+        st.caption(t("territory.basis_pooled"))
+
 with st.expander(t("chart.data")):
     table(view.table(items))
 st.caption(t("achievements.rules"))

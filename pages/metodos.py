@@ -27,6 +27,12 @@ FORMULAS = {
              r"\widehat{V}_{HC2} = (X'X)^{-1} X' \mathrm{diag}\!\left(\frac{\hat e_s^2}{1-h_{ss}}\right) X (X'X)^{-1}"],
     "cost": [r"C = \frac{L\,(I + F)/3 + L\,R}{N}, \qquad \frac{C}{g/0{,}1} \in "
              r"\left[\frac{C}{10\,g_{\mathrm{alto}}},\; \frac{C}{10\,g_{\mathrm{bajo}}}\right]"],
+    "pooling": [r"\hat\theta_i = \hat B_i\,\hat\mu + (1 - \hat B_i)\,y_i, \qquad "
+                r"\hat B_i = \frac{k-3}{k-1}\,\frac{V_i}{V_i + \hat A}, \qquad "
+                r"\hat\mu = \frac{\sum_i y_i/(V_i + \hat A)}{\sum_i 1/(V_i + \hat A)}",
+                r"\hat A = \max\Big(0,\; A : \sum_i \frac{(y_i - \hat\mu_A)^2}{V_i + A} = k - 1\Big)",
+                r"v_i = V_i\left(1 - \frac{k-1}{k}\,\hat B_i\right) + \frac{2}{k-3}\,\hat B_i^2\,(y_i - \hat\mu)^2, "
+                r"\qquad \hat\theta_i \pm 1{,}96\sqrt{v_i}"],
 }
 
 for section in view.SECTIONS:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import format as fmt
 from ui import regions_view as view
+from ui import territory_verdicts
 from ui.charts import marks_legend, show
 from ui.filters import pick
 from ui.i18n import t
@@ -39,6 +40,8 @@ if not view.has_comparison(used):
     st.caption(t("regions.prepost_note"))
 show(view.ranked_chart(indicator, level, used, outcome, program), key="regions-ranked")
 marks_legend()
+
+territory_verdicts.show(indicator, level, used, outcome, program)
 
 st.subheader(t("regions.map_title"))
 map_chart = view.map_chart(level, outcome, view.boundaries(level))

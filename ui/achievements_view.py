@@ -7,8 +7,9 @@ import pandas as pd
 from analysis import plain_language
 from analysis.periods import programme_order
 from ui import format as fmt
+from ui import territory_verdicts
 from ui.i18n import catalogue, current_language, t
-from ui.loaders import indicators, programme_results
+from ui.loaders import Outcome, indicators, programme_results
 
 DOMAINS = ("learning", "motivation", "retention")
 
@@ -72,3 +73,23 @@ def table(items: list[dict]) -> pd.DataFrame:
                      "reliability": fmt.reliability(i["reliability"]) or t("rel.ok"),
                      "sentence": i["sentence"]})
     return pd.DataFrame(rows).rename(columns=lambda c: t(f"col.{c}"))
+
+
+def where_lines(items: list[dict], program: str | None = None, level: str = "department") -> list[str]:
+    """'Where did it work?': for each indicator of ``items``, the per-territory verdict of every programme
+    (partially pooled, :mod:`ui.territory_verdicts`), one Markdown line per programme x indicator."""
+    lines = []
+    for code in dict.fromkeys(i["indicator"] for i in items):
+        outcome = programme_results(code, "did", level)
+        label = fmt.md(fmt.indicator_label(code, indicators()))
+        if not outcome.ok:
+            lines.append(f"{label}: {t('achievements.where_none')}")
+            continue
+        frame = outcome.frame[outcome.frame["program"] != "comparison"]
+        if program:
+            frame = frame[frame["program"] == program]
+        table = territory_verdicts.build(code, level, "did", Outcome(frame, outcome.errors, outcome.failed), program)
+        found = territory_verdicts.summary_lines(table, level, True) if table is not None and not table.empty else []
+        lines += [t("achievements.where_line", indicator=label, verdict=line) for line in found] or \
+            [f"{label}: {t('achievements.where_none')}"]
+    return lines

@@ -13,7 +13,7 @@ from ui import format as fmt
 from ui.i18n import current_language, t
 
 SECTIONS = ("designs", "side_by_side", "effects", "rates", "scales", "multiple", "flags", "evidence", "plain",
-            "reliability", "achievements", "windows", "dose", "cost", "sources")
+            "reliability", "achievements", "pooling", "windows", "dose", "cost", "sources")
 
 
 def latex(formula: str) -> str:

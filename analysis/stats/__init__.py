@@ -1,11 +1,11 @@
 """LabLens statistical core: pure, vectorised functions with no I/O and no Streamlit.
 
 One module per family (pingouin style): :mod:`.effect_sizes`, :mod:`.rates`, :mod:`.scales`,
-:mod:`.prepost`, :mod:`.did`, :mod:`.clustering`, :mod:`.evidence`, :mod:`.multiple`. Every method
-follows docs/METHODS.md (What Works Clearinghouse Procedures Handbook v4.1/v5.0, Hedges 2007,
+:mod:`.prepost`, :mod:`.did`, :mod:`.clustering`, :mod:`.evidence`, :mod:`.multiple`, :mod:`.pooling`.
+Every method follows docs/METHODS.md (What Works Clearinghouse Procedures Handbook v4.1/v5.0, Hedges 2007,
 Becker 1988, Morris & DeShon 2002, Feldt 1965, Benjamini & Hochberg 1995, Cameron, Gelbach & Miller
-2008, Webb 2014, EEF Toolkit). Functions over groups take arrays (one element per group, as
-aggregated in DuckDB) and return arrays or tidy DataFrames with stable snake_case columns.
+2008, Webb 2014, Efron & Morris 1975, Morris 1983, EEF Toolkit). Functions over groups take arrays (one
+element per group, as aggregated in DuckDB) and return arrays or tidy DataFrames with stable snake_case columns.
 """
 
 from .clustering import (
@@ -53,6 +53,7 @@ from .evidence import (
     evidence_badge,
 )
 from .multiple import bh_qvalues
+from .pooling import PoolingResult, partial_pool, pool_arrays
 from .prepost import (
     paired_from_stats,
     prepost_table,
@@ -77,6 +78,7 @@ __all__ = [
     "ICC_OTHER",
     "DidResult",
     "EvidenceFacts",
+    "PoolingResult",
     "PretrendResult",
     "WildBootstrapResult",
     "attrition_boundary",
@@ -105,6 +107,8 @@ __all__ = [
     "motivation_index",
     "normal_ci",
     "paired_from_stats",
+    "partial_pool",
+    "pool_arrays",
     "pooled_sd",
     "prepost_g",
     "prepost_g_var",

@@ -1,0 +1,166 @@
+"""A verdict for every territory (Regiones, Logros): each department or municipality with its own estimate and
+interval or the plain reason it has none, its partially pooled (empirical Bayes) estimate, and a summary per
+programme ("worked in 7 of 11 departments; in 4 no conclusion is possible").
+
+The numbers come from :mod:`analysis.territories` (docs/METHODS.md, "Partial pooling by territory").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis import territories
+from analysis.periods import programme_order
+from ui import access
+from ui import format as fmt
+from ui.charts import lang
+from ui.i18n import t
+from ui.loaders import TTL, Outcome, _signature, indicators, programme_results
+from ui.tables import table as show_table
+
+
+def higher_is_better(indicator: str) -> bool | None:
+    """The indicator's better direction from the catalogue (None when it has none)."""
+    info = indicators().set_index("code")
+    if indicator not in info.index:
+        return None
+    value = info.loc[indicator, "higher_is_better"]
+    return None if fmt.is_missing(value) else bool(value)
+
+
+def build(indicator: str, by: str, design: str, outcome: Outcome, program: str | None = None) -> pd.DataFrame | None:
+    """The analysis table (:func:`analysis.territories.territory_table`) for ``outcome`` (compare() rows of
+    ``design`` grouped by ``by``), with the programme's whole result for the variance of small territories."""
+    if not outcome.ok or by not in outcome.frame:
+        return None
+    overall = programme_results(indicator, design, None)
+    whole = overall.frame if overall.ok else None
+    if whole is not None and program:
+        whole = whole[whole["program"] == program]
+    return territories.territory_table(outcome.frame, by, whole, higher_is_better(indicator))
+
+
+def _schools(n_programme: float, n_comparison: float) -> str:
+    text = t("territory.schools_one" if n_programme == 1 else "territory.schools", n=fmt.num(n_programme, 0))
+    if not fmt.is_missing(n_comparison):
+        text += " " + t("territory.schools_comparison", n=fmt.num(n_comparison, 0))
+    return text
+
+
+def own_text(row: pd.Series) -> str:
+    """'+0,25 DE [+0,14 a +0,36]', or why the territory has no interval of its own."""
+    reason = row["reason"]
+    if reason is None or fmt.is_missing(reason):
+        return fmt.effect(row["estimate"], row["ci_low"], row["ci_high"], row["effect_size_kind"])
+    if reason == "no_comparison_units":
+        return t("territory.reason.no_comparison_units", schools=_schools(row["n_programme"], float("nan")))
+    if reason == "few_units":
+        words = t("territory.reason.few_units", schools=_schools(row["n_programme"], row["n_comparison"]))
+        if fmt.is_missing(row["estimate"]):
+            return words
+        kind = row["effect_size_kind"]
+        value = f"{fmt.signed(row['estimate'], fmt.decimals_for(kind))} {fmt.unit(kind)}".strip()
+        return t("territory.estimate_only", value=value, reason=words)
+    return t(f"territory.reason.{reason}")
+
+
+def pooled_text(row: pd.Series) -> str:
+    """The pooled estimate and interval, or why there is none."""
+    reason = row["pooled_reason"]
+    if reason is None or fmt.is_missing(reason):
+        return fmt.effect(row["pooled"], row["pooled_ci_low"], row["pooled_ci_high"], row["effect_size_kind"])
+    if reason == "too_few_groups":
+        k = int(row["n_pooled"])
+        return t("territory.pooled.too_few_one" if k == 1 else "territory.pooled.too_few", k=k)
+    if reason == "no_variance":
+        return t("territory.pooled.no_variance")
+    return own_text(row) if reason in territories.OWN_REASONS else t("territory.reason.no_interval")
+
+
+def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
+    """One row per territory for the page: programme, country, territory, verdict, pooled estimate (or reason)
+    when ``pooled``, own estimate (or reason), schools; the programme's territories first; translated headers."""
+    order = {p: i for i, p in enumerate(programme_order(table["program"]))}
+    mine = table["n_programme"].fillna(0) > 0
+    table = (table.assign(_o=table["program"].map(order), _absent=~mine)
+             .sort_values(["_o", "_absent", "territory"], kind="stable"))
+    verdict = "verdict_pooled" if pooled else "verdict_own"
+    out = pd.DataFrame({
+        "program": table["program"].map(fmt.programme), "country": table["country"].map(fmt.country),
+        by: [fmt.group_label(by, v) for v in table["territory"]],
+        **({"start_year_cohort": pd.to_numeric(table["start_year_cohort"], errors="coerce").round().astype("Int64")}
+           if "start_year_cohort" in table else {}),
+        "verdict": [t(f"territory.verdict.{v}") if not absent else "—"
+                    for v, absent in zip(table[verdict], table["_absent"], strict=True)],
+    })
+    if pooled:
+        out["territory_pooled"] = [pooled_text(r) for _, r in table.iterrows()]
+    out["territory_own"] = [own_text(r) for _, r in table.iterrows()]
+    out["n_treated"] = table["n_programme"].round().astype("Int64")
+    if table["n_comparison"].notna().any():
+        out["n_comparison"] = table["n_comparison"].round().astype("Int64")
+    return out.rename(columns=lambda c: t(f"col.{c}") if c != by else fmt.field_label(by).capitalize())
+
+
+def summary_lines(table: pd.DataFrame, by: str, pooled: bool) -> list[str]:
+    """'MiLab: worked in 2 of 6 municipalities; in 4 no conclusion is possible.' per programme."""
+    counts = territories.summary(table, pooled)
+    order = {p: i for i, p in enumerate(programme_order(counts["program"]))}
+    counts = counts.sort_values("program", key=lambda p: p.map(order), kind="stable")
+    lines = []
+    for _, r in counts.iterrows():
+        if not r["territories"]:
+            continue
+        parts = [t("territory.summary.worked", worked=r["worked"], total=r["territories"],
+                   level=t(f"territory.plural.{by}"))]
+        if r["worse"]:
+            parts.append(t("territory.summary.worse", n=r["worse"]))
+        if r["inconclusive"]:
+            parts.append(t("territory.summary.inconclusive", n=r["inconclusive"]))
+        who = f"**{fmt.md(fmt.programme(r['program']))}** ({fmt.md(fmt.country(r['country']))})"
+        if not fmt.is_missing(r.get("start_year_cohort")):  # staggered adoption: one set per start-year cohort
+            who += f" · {t('col.start_year_cohort')} {int(r['start_year_cohort'])}"
+        lines.append(f"{who}: " + "; ".join(parts) + ".")
+    return lines
+
+
+def _parts(indicator: str, by: str, design: str, outcome: Outcome, program: str | None,
+           pooled: bool) -> tuple[pd.DataFrame, list[str]] | None:
+    """(display table, summary lines) of the section, built once per snapshot, indicator, level, design,
+    programme, language, minimum cell and toggle (like the ranked chart: not on every rerun)."""
+    if not outcome.ok:
+        return None
+    return _parts_cached(_signature(), indicator, by, design, program, lang(), access.min_cell(), pooled, outcome)
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _parts_cached(signature: tuple[int, int] | None, indicator: str, by: str, design: str, program: str | None,
+                  language: str, min_cell: int, pooled: bool,
+                  _outcome: Outcome) -> tuple[pd.DataFrame, list[str]] | None:
+    table = build(indicator, by, design, _outcome, program)
+    if table is None or table.empty:
+        return None
+    return display(table, by, pooled), summary_lines(table, by, pooled)
+
+
+def show(indicator: str, by: str, design: str, outcome: Outcome, program: str | None = None) -> None:
+    """Regiones: the verdict section (summary, pooling toggle bound to the URL, one row per territory)."""
+    st.subheader(t("territory.title", level=fmt.md(fmt.field_label(by))))
+    if not outcome.ok or by not in outcome.frame:
+        st.info(t("chart.no_data"), icon=":material/info:")
+        return
+    pooled = st.toggle(t("territory.pooled_toggle"), value=True, key="agrupada", bind="query-params",
+                       help=t("territory.pooled_help"))
+    parts = _parts(indicator, by, design, outcome, program, pooled)
+    if parts is None:
+        st.info(t("chart.no_data"), icon=":material/info:")
+        return
+    frame, lines = parts
+    if higher_is_better(indicator) is None:
+        st.caption(t("territory.no_direction"))
+    else:
+        for line in lines:
+            st.markdown(line)
+        st.caption(t("territory.basis_pooled" if pooled else "territory.basis_own"))
+    show_table(frame)
