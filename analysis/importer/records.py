@@ -24,7 +24,7 @@ import pandas as pd
 from analysis import audit
 from analysis.catalog import unit_id
 from analysis.db.sql import run, scalar
-from analysis.forms.definitions import CO_SCHOOL_REGEX, GT_SCHOOL_REGEX
+from analysis.forms.definitions import CO_SCHOOL_REGEX, FORMS, GT_SCHOOL_REGEX, leaves
 from analysis.forms.odk import FormExportError, ParsedExport, parse_export
 from analysis.importer import normalise as nz
 from analysis.importer.errors import AlreadyImported, ImportFailed, file_sha256
@@ -88,10 +88,32 @@ def _rejects_frame(rejects: pd.DataFrame) -> pd.DataFrame:
         {"row_number": "Int64", "column_name": "string", "raw_value": "string", "reason": "string"})
 
 
+_CONDITION = re.compile(r"\$\{(\w+)\}\s*=\s*'(\w+)'")
+
+
+def _relevant(frame: pd.DataFrame, form_id: str) -> pd.DataFrame:
+    """Answers to questions the form did not ask (their ``relevant`` is false) become NULL, as on the phone:
+    a lab not installed has no type, a lab not operating no hours. Conditions are the kit's own
+    ``${field} = 'choice'`` joined by ``and``; a yes/no field holds True/False."""
+    out = frame.copy()
+    for leaf in leaves(FORMS[form_id]):
+        name = leaf.field.name
+        if not leaf.field.relevant or name not in out.columns:
+            continue
+        asked = pd.Series(True, index=out.index)
+        for field_name, choice in _CONDITION.findall(leaf.field.relevant):
+            if field_name not in out.columns:
+                continue
+            want = {"yes": True, "no": False}.get(choice, choice)
+            asked &= out[field_name].map(lambda v, w=want: v is not None and v == w)
+        out[name] = out[name].where(asked, None)
+    return out
+
+
 def _prepare(parsed: ParsedExport, rejects: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """(the table's rows, the units they name, records rejected whole)."""
     table, date_col, columns = RECORD_TABLES[parsed.form_id]
-    frame = parsed.frame.copy()
+    frame = _relevant(parsed.frame, parsed.form_id)
     training = table == "teacher_training"
     if training:
         frame["entry"] = frame.groupby("submission_id", sort=False).cumcount() + 1
