@@ -11,6 +11,7 @@ import streamlit as st
 from analysis import queries, unit_figures
 from analysis.catalog import LATIN_AMERICA, LEVELS
 from analysis.db.connect import StoreError
+from analysis.forms.xlsform import kit_zip
 from analysis.importer.boundaries import (
     BoundaryError,
     StagedBoundaries,
@@ -289,6 +290,18 @@ def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
     if summary.get("status") == "already_imported":
         return True, t("data.upload_already", import_id=summary["import_id"]), None
     return True, t("data.upload_done", import_id=summary["import_id"], rows=summary.get("rows_loaded", 0)), None
+
+
+# --- the field form kit -------------------------------------------------------------------------------------
+
+KIT_FILE = "lablens_kit_formularios.zip"
+
+
+@st.cache_data(show_spinner=False)
+def field_kit() -> bytes:
+    """The data-collection kit: the four XLSForm workbooks and LEEME.md as one ZIP (README.md, "Field data
+    collection"); the same bytes for the same forms, built once per process."""
+    return kit_zip()
 
 
 # --- dictionary and quality ---------------------------------------------------------------------------------
