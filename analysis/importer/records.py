@@ -47,7 +47,7 @@ RECORD_TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 #: the form's own school-code patterns (a record names a school, never a municipality or department)
 SCHOOL_PATTERNS = {"GT": GT_SCHOOL_REGEX, "CO": CO_SCHOOL_REGEX}
-SCHOOL_SHAPES = {"GT": "DD-MM-NNNN-NN", "CO": "12 digits"}
+SCHOOL_SHAPES = {"GT": "DD-MM-NNNN-NN", "CO": "NNNNNNNNNNNN"}
 UNIT_COLUMNS = ("unit_id", "country", "unit_type", "code", "name", "parent_id", "department", "municipality",
                 "authority", "zone")
 

@@ -124,6 +124,8 @@ def test_field_form_export_previews_and_imports_into_its_table(copy_db, router_a
     assert (summary[cat["col.recognized_as"]], summary[cat["col.rows_read"]], summary[cat["col.rows_loaded"]],
             summary[cat["col.duplicates_skipped"]], summary[cat["col.values_rejected"]]) == (
         "lablens_lab_log", "3", "2", "1", "2")
+    rejects = _frame(at, cat["col.reason"])
+    assert rejects[cat["col.reason"]].tolist() == ["no es un número", "no es un número"]  # the user's language
     next(b for b in at.button if b.label == cat["data.upload_commit"]).click().run()
     assert any("Importación 2 publicada: 2 filas" in s.value for s in at.success), [e.value for e in at.error]
     with duckdb.connect(str(copy_db), read_only=True) as con:

@@ -83,7 +83,7 @@ def test_lab_log_from_odk_central_zip(tmp_path):
          "lablens_lab_log", LAB_LOG_VERSION)]
     assert _rows(db, "SELECT row_number, column_name, raw_value, reason FROM rejects ORDER BY row_number") == [
         (1, "sessions_held", "=1+1", "not a number"),
-        (4, "school_code", "99", "record not loaded: '99' is not a school code of CO (12 digits)")]
+        (4, "school_code", "99", "record not loaded: '99' is not a school code of CO (NNNNNNNNNNNN)")]
     # the school and its municipality and department were added; the view sums the year
     assert _rows(db, "SELECT unit_id FROM units ORDER BY 1") == [("GT-16",), ("GT-16-01",), ("GT-" + GT_SCHOOL,)]
     assert _rows(db, "SELECT year, months_reported, months_operating, lab_hours, sessions, lab_hours_per_term "
