@@ -163,6 +163,10 @@ def stage_records(path: str | Path, db_path: str | Path | None, name: str | None
     summary = {"source_name": name, **parsed.summary(), "target": table, "rows_rejected": rows_rejected,
                "values_rejected": values_rejected}
     frame = pd.DataFrame(rejects, columns=["source", "row", "column", "raw_value", "reason"])
+    if table == "teacher_training" and out["teacher_key"].isna().all():
+        raise ImportFailed(f"{name}: the teachers of a training session are in its repeat group 'participants', "
+                           "which this file does not hold: import ODK Central's .zip, or KoboToolbox's XLS with its "
+                           "'participants' sheet")
     if out.empty:
         raise ImportFailed(f"{name}: nothing to load, every record was rejected ({rows_rejected}; "
                            "--rejects-out FILE writes them); the database is unchanged",

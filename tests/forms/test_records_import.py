@@ -171,4 +171,7 @@ def test_unknown_version_and_all_rejected_leave_the_database_unchanged(tmp_path)
         import_file(_write(tmp_path, "bad.zip", zip_of(central(lab_log_form(), bad))), db)
     assert caught.value.rejects["reason"].tolist() == ["record not loaded: no unit code",
                                                       "record not loaded: no valid date"]
+    main_only = central(training_form(), TRAINING_SENT_TWICE)["lablens_training.csv"]
+    with pytest.raises(ImportFailed, match="repeat group 'participants', which this file does not hold"):
+        import_file(_write(tmp_path, "lablens_training.csv", csv_bytes(main_only)), db)
     assert _dump(db) == before
