@@ -160,8 +160,10 @@ def stage_records(path: str | Path, db_path: str | Path | None, name: str | None
     rejects = [dict(r) for r in parsed.rejects]
     values_rejected = len(rejects)
     out, units, rows_rejected = _prepare(parsed, rejects)
-    summary = {"source_name": name, **parsed.summary(), "target": table, "rows_rejected": rows_rejected,
-               "values_rejected": values_rejected}
+    server = {"odk_central": "ODK Central", "kobotoolbox": "KoboToolbox"}.get(parsed.server, parsed.server)
+    summary = {"source_name": name, **parsed.summary(), "layout": f"{server} export of {parsed.form_id}",
+               "target": table, "rows_rejected": rows_rejected, "values_rejected": values_rejected,
+               "units_in_file": int(out["unit_id"].nunique())}
     frame = pd.DataFrame(rejects, columns=["source", "row", "column", "raw_value", "reason"])
     if table == "teacher_training" and out["teacher_key"].isna().all():
         raise ImportFailed(f"{name}: the teachers of a training session are in its repeat group 'participants', "
