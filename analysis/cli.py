@@ -65,6 +65,9 @@ def _human_summary(s: dict) -> str:
         lines.append(f"  years: {years[0]}–{years[-1]} ({len(years)})" if years else "  years: -")
         if s.get("waves"):
             lines.append(f"  waves: {', '.join(s['waves'])}; students {s.get('students')}")
+    if "records_loaded" in s:  # a lab log, training or governance export (analysis/importer/records.py)
+        lines.append(f"  {s['target']}: records {s['records_loaded']}, submissions skipped as duplicates "
+                     f"{s.get('duplicates_skipped', 0)}, values rejected {s.get('values_rejected', 0)}")
     if "assignments" in s:
         lines.append(f"  assignments {s['assignments']}: {', '.join(s.get('programs', []))}")
     lines.append(f"  units in file: {s.get('units_in_file')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import streamlit as st
 from analysis import queries, unit_figures
 from analysis.catalog import LATIN_AMERICA, LEVELS
 from analysis.db.connect import StoreError
+from analysis.forms.xlsform import kit_zip
 from analysis.importer.boundaries import (
     BoundaryError,
     StagedBoundaries,
@@ -20,6 +22,7 @@ from analysis.importer.boundaries import (
     stage_boundaries,
 )
 from analysis.importer.errors import ImportConflict, ImportFailed
+from analysis.importer.form_exports import records_form_of
 from analysis.importer.history import rollback
 from analysis.importer.layouts import NotRecognised
 from analysis.importer.mapping import (
@@ -30,6 +33,7 @@ from analysis.importer.mapping import (
     suggested_roles,
 )
 from analysis.importer.pipeline import extra_indicators, peek, stage_with_mapping
+from analysis.importer.records import StagedRecords, commit_records, stage_records
 from analysis.importer.staging import rejects_frame, stage
 from analysis.importer.writing import CONFLICT_POLICIES, commit
 from ui import access, templates
@@ -82,7 +86,7 @@ def do_rollback(import_id: int) -> tuple[bool, str]:
 # --- upload with preview (nothing reaches the database before the user commits) ----------------------------
 
 UPLOAD_LIMIT_MB = 200
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "geojson", "topojson"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "geojson", "topojson", "zip"]
 PENDING_KEY = "_datos_pending"  # an unrecognised upload waiting for the user to name its columns
 STAGED_ID_KEY = "_datos_staged_id"
 MAPPING_KEY = "_datos_mapping_toml"
@@ -120,6 +124,8 @@ def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None,
     try:
         if is_boundary_file(path):
             staged = stage_boundaries(path, name=name)
+        elif records_form_of(path):  # a lab log, training or governance export from ODK Central or Kobo
+            staged = stage_records(path, db_path(), name=name)
         else:
             staged = stage(path, name=name, extra_indicators=extra_indicators(db_path()), db_path=db_path())
     except NotRecognised as exc:
@@ -232,6 +238,9 @@ def staged_summary(staged) -> pd.DataFrame:
     keys = ["source_name", "layout", "encoding", "delimiter", "rows_read", "rows_rejected", "values_rejected",
             "observations", "students", "units_in_file", "indicators", "years", "waves", "programs",
             "territories", "dropped_columns", "ignored_columns", "notes"]
+    if isinstance(staged, StagedRecords):  # a field-form export: submissions, not observations
+        keys = ["source_name", "recognized_as", "form_version", "server", "rows_read", "rows_loaded",
+                "duplicates_skipped", "rows_rejected", "values_rejected", "dropped_columns", "notes"]
     rows = [(t(f"col.{k}"), ", ".join(map(str, s[k])) if isinstance(s[k], list) else str(s[k]))
             for k in keys if k in s and s[k] not in (None, [], "")]
     if isinstance(staged, StagedBoundaries):
@@ -239,15 +248,45 @@ def staged_summary(staged) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t("col.item"), t("col.value")])
 
 
+# why a field-form value or record was rejected (analysis/forms/frames.py, analysis/importer/records.py), in the
+# user's language: (pattern of the stored English reason, locale key)
+RECORD_REASONS = (
+    (r"not a number", "reject.not_a_number"), (r"not a whole number", "reject.not_whole"),
+    (r"below (?P<bound>.+)", "reject.below"), (r"above (?P<bound>.+)", "reject.above"),
+    (r"not a date \(YYYY-MM-DD\)", "reject.not_a_date"),
+    (r"not one of the choices of '(?P<list>.+)'", "reject.not_a_choice"),
+    (r"record not loaded: no unit code", "reject.no_school"),
+    (r"record not loaded: no valid date", "reject.no_date"),
+    (r"record not loaded: '(?P<code>.*)' is not a school code of (?P<country>\w+) \((?P<shape>.+)\)",
+     "reject.bad_school"),
+)
+
+
+def record_reason(reason: str) -> str:
+    """A stored reject reason of a field-form record in the user's language (as stored when unknown)."""
+    for pattern, key in RECORD_REASONS:
+        match = re.fullmatch(pattern, str(reason))
+        if match:
+            return t(key, **match.groupdict())
+    return str(reason)
+
+
+def _rejects_of(staged) -> pd.DataFrame:
+    if isinstance(staged, StagedRecords):
+        frame = staged.rejects.rename(columns={"row": "row_number", "column": "column_name"})[
+            ["row_number", "column_name", "raw_value", "reason"]]
+        return frame.assign(reason=frame["reason"].map(record_reason))
+    return staged.rejects if isinstance(staged, StagedBoundaries) else rejects_frame(staged)
+
+
 def staged_rejects(staged) -> pd.DataFrame:
-    frame = staged.rejects if isinstance(staged, StagedBoundaries) else rejects_frame(staged)
+    frame = _rejects_of(staged)
     return frame.rename(columns=lambda c: t(f"col.{c}"))
 
 
 def rejects_csv(staged) -> bytes:
     """The rejected rows (row, column, value, reason) as a CSV the user can fix and re-import."""
-    frame = staged.rejects if isinstance(staged, StagedBoundaries) else rejects_frame(staged)
-    return csv_bytes(frame)
+    return csv_bytes(_rejects_of(staged))
 
 
 def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
@@ -260,6 +299,8 @@ def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
     try:
         if isinstance(staged, StagedBoundaries):
             summary = commit_boundaries(staged, db_path(), access.actor())
+        elif isinstance(staged, StagedRecords):
+            summary = commit_records(staged, db_path(), access.actor())
         else:
             summary = commit(staged, db_path(), on_conflict if on_conflict in CONFLICT_POLICIES else "abort",
                              access.actor())
@@ -269,9 +310,23 @@ def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
         return False, t("data.upload_failed", reason=str(exc)), None
     _drop_staged()
     st.cache_data.clear()
+    if summary.get("status") == "nothing_new":
+        return True, t("data.upload_nothing_new"), None
     if summary.get("status") == "already_imported":
         return True, t("data.upload_already", import_id=summary["import_id"]), None
     return True, t("data.upload_done", import_id=summary["import_id"], rows=summary.get("rows_loaded", 0)), None
+
+
+# --- the field form kit -------------------------------------------------------------------------------------
+
+KIT_FILE = "lablens_kit_formularios.zip"
+
+
+@st.cache_data(show_spinner=False)
+def field_kit() -> bytes:
+    """The data-collection kit: the four XLSForm workbooks and LEEME.md as one ZIP (README.md, "Field data
+    collection"); the same bytes for the same forms, built once per process."""
+    return kit_zip()
 
 
 # --- dictionary and quality ---------------------------------------------------------------------------------

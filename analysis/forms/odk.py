@@ -82,6 +82,7 @@ class ParsedExport:
     ignored_columns: list[str] = field(default_factory=list)
     free_text: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)  # row, column, raw_value, reason (records only)
+    origins: dict[str, tuple[str, int]] = field(default_factory=dict)  # submission -> (table, row) it was read at
 
     def canonical_parquet(self) -> bytes:
         """The student rows as a Parquet file of text columns: what the importer reads as a canonical file."""
@@ -367,7 +368,8 @@ def parse_exports(paths: Sequence[str | Path], key: bytes) -> list[ParsedExport]
         results.append(ParsedExport(
             form_id, found[-1], form.kind, _server(main_tables + own_repeats), frame, c.rows_read, len(c.subs),
             c.duplicates, [t.source for t in main_tables + own_repeats], c.notices(),
-            [*c.dropped, *c.personal], list(c.ignored), list(form.free_text), rejects))
+            [*c.dropped, *c.personal], list(c.ignored), list(form.free_text), rejects,
+            {sub.key: (sub.source, sub.row) for sub in subs}))
     claimed = {source for r in results for source in r.sources}
     for table in repeat_tables:
         if table.source not in claimed:

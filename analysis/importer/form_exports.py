@@ -3,8 +3,8 @@
 ``analysis.forms.odk`` recognises the form and its version by the export's own fields, drops enumerator
 columns, keeps one record per submission and pseudonymises the student codes with this database's key;
 what it returns for the student questionnaire is a canonical student file, which is staged here like any
-other (values validated, rejects reported). Records of the lab log, training and governance forms have no
-tables yet: such an export fails with the reason.
+other (values validated, rejects reported). Exports of the lab log, training and governance forms go to their
+own tables (``analysis.importer.records``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.forms.definitions import FORMS
 from analysis.forms.odk import FormExportError, ParsedExport, parse_export, recognise_tables
 from analysis.forms.tables import ExportReadError, peek_tables
 from analysis.importer.errors import ImportFailed
@@ -23,7 +24,7 @@ from analysis.importer.readers import SourceTable, read_into
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_
 
-__all__ = ["is_form_export", "stage_form_export"]
+__all__ = ["is_form_export", "records_form_of", "stage_form_export"]
 
 
 # what only a collection server's export carries: the form's hidden fields or the server's metadata columns;
@@ -41,6 +42,22 @@ def is_form_export(path: str | Path) -> bool:
         return False
     if recognise_tables(tables) is None:
         return False
+    return _has_markers(tables)
+
+
+def records_form_of(path: str | Path) -> str | None:
+    """The form id when the file is an export of a per-school records form (lab log, training, governance)."""
+    try:
+        tables = peek_tables(path)
+    except ExportReadError:
+        return None
+    form_id = recognise_tables(tables)
+    if form_id is None or FORMS[form_id].kind != "records":
+        return None
+    return form_id if _has_markers(tables) else None
+
+
+def _has_markers(tables) -> bool:
     return any(re.split(r"[/-]", str(h).strip())[-1].lower() in SERVER_MARKERS
                for table in tables for h in table.headers)
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis import audit
 from analysis.db.connect import open_db
-from analysis.db.schema import OBS_KEY
+from analysis.db.schema import IMPLEMENTATION_TABLES, OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer.errors import ImportFailed
 from analysis.precompute.publish import writable_snapshot
@@ -52,11 +52,14 @@ def rollback(db_path: str | Path, import_id: int, actor: str | None = None) -> d
         run(w, f"""DELETE FROM target.duplicate_observations d WHERE EXISTS (SELECT 1 FROM promote p WHERE
             p.import_id = d.import_id AND {key_join.replace('o.', 'p.')})""")
         run(w, "DELETE FROM target.duplicate_observations WHERE import_id = ?", [import_id])
-        for table in ("assignments", "unit_attributes", "student_attributes", "boundaries"):
+        for table in ("assignments", "unit_attributes", "student_attributes", "boundaries", *IMPLEMENTATION_TABLES):
             run(w, f"DELETE FROM target.{table} WHERE import_id = ?", [import_id])
         run(w, """DELETE FROM target.units u WHERE u.import_id = ?
             AND NOT EXISTS (SELECT 1 FROM target.observations o WHERE o.unit_id = u.unit_id)
             AND NOT EXISTS (SELECT 1 FROM target.assignments a WHERE a.unit_id = u.unit_id)
+            AND NOT EXISTS (SELECT 1 FROM target.lab_log r WHERE r.unit_id = u.unit_id)
+            AND NOT EXISTS (SELECT 1 FROM target.teacher_training r WHERE r.unit_id = u.unit_id)
+            AND NOT EXISTS (SELECT 1 FROM target.governance_check r WHERE r.unit_id = u.unit_id)
             AND NOT EXISTS (SELECT 1 FROM target.units c WHERE c.parent_id = u.unit_id AND c.import_id <> ?)""",
             [import_id, import_id])
         run(w, "UPDATE target.imports SET status = 'rolled_back' WHERE import_id = ?", [import_id])

@@ -20,6 +20,7 @@ from analysis.db.connect import StoreError, open_db
 from analysis.db.sql import run
 from analysis.importer.boundaries import import_boundaries, is_boundary_file
 from analysis.importer.errors import ImportFailed
+from analysis.importer.form_exports import records_form_of
 from analysis.importer.layouts import Layout
 from analysis.importer.mapping import (
     MappingError,
@@ -29,6 +30,7 @@ from analysis.importer.mapping import (
     reader_options,
 )
 from analysis.importer.readers import ReadError, SourceTable, read_into
+from analysis.importer.records import import_records
 from analysis.importer.staging import Staged, stage
 from analysis.importer.writing import commit
 
@@ -38,6 +40,8 @@ def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dic
     """Stage and commit one file; the summary dict is what the CLI prints."""
     if mapping is None and layout is None and is_boundary_file(path):
         return import_boundaries(path, db_path, actor=actor)
+    if mapping is None and layout is None and records_form_of(path):  # lab log, training, governance exports
+        return import_records(path, db_path, actor=actor)
     if mapping is not None:
         try:
             spec = mapping if isinstance(mapping, dict) else load_mapping(mapping)

@@ -103,3 +103,36 @@ def test_boundary_upload_previews_imports_and_draws_the_map(copy_db, router_acti
     assert "CO-76" in located and {loc for loc in located if loc.startswith("GT-")}
     guatemalan = [d for d in maps[0]["data"] if d.get("meta", {}).get("location", "").startswith("GT-")]
     assert all(any(x is not None and round(x, 3) != x for x in d["x"]) for d in guatemalan)
+
+
+def test_field_form_export_previews_and_imports_into_its_table(copy_db, router_active, tmp_path, monkeypatch):
+    """An ODK Central lab log export (.zip) on the Datos page: recognised with no configuration, previewed with
+    its counts and rejects, imported into lab_log; the enumerator's name is stored nowhere."""
+    from analysis.forms.definitions import lab_log_form
+    from tests.forms.exports import Submission, central, zip_of
+    from tests.forms.test_odk_import import ENUMERATOR, filled
+
+    monkeypatch.setenv("LABLENS_KEY_FILE", str(tmp_path / "key.bin"))
+    values = filled(lab_log_form(), country="GT", school_code="04-01-1260-43", visit_date="2026-03-31",
+                    period="month", lab_installed="yes", installed_on="2025-08-15", lab_type="lab_spark",
+                    operating="yes", sessions_held="=1+1", hours_of_use="20", students_attending="80",
+                    equipment_status="all_working", connectivity="stable")
+    subs = [Submission("x1", values), Submission("x1", values), Submission("x2", values | {"visit_date": "2026-04-30"})]
+    cat = catalogue("es")
+    at = _datos(copy_db, "es")
+    at.file_uploader[0].set_value(("submissions.csv.zip", zip_of(central(lab_log_form(), subs)),
+                                   "application/zip")).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    summary = dict(_frame(at, cat["col.item"]).to_numpy().tolist())
+    assert (summary[cat["col.recognized_as"]], summary[cat["col.rows_read"]], summary[cat["col.rows_loaded"]],
+            summary[cat["col.duplicates_skipped"]], summary[cat["col.values_rejected"]]) == (
+        "lablens_lab_log", "3", "2", "1", "2")
+    rejects = _frame(at, cat["col.reason"])
+    assert rejects[cat["col.reason"]].tolist() == ["no es un número", "no es un número"]  # the user's language
+    next(b for b in at.button if b.label == cat["data.upload_commit"]).click().run()
+    assert any("Importación 2 publicada: 2 filas" in s.value for s in at.success), [e.value for e in at.error]
+    with duckdb.connect(str(copy_db), read_only=True) as con:
+        assert con.execute("SELECT submission_id, sessions_held, hours_of_use FROM lab_log WHERE import_id = 2 "
+                           "ORDER BY 1").fetchall() == [("x1", None, 20.0), ("x2", None, 20.0)]
+        assert not con.execute("SELECT count(*) FROM imports WHERE summary_json LIKE ?", [f"%{ENUMERATOR}%"]
+                               ).fetchone()[0]

@@ -277,7 +277,8 @@ def test_data_page_history_dictionary_quality_templates(lang):
     assert len(_charts(at)) == 1  # coverage by year and unit
     small = next(f for f in frames if cat["col.suppressed_cells"] in f.columns)
     assert (small[cat["col.suppressed_cells"]] > 0).any()  # the demo has school x wave x sex cells under 10
-    assert len([b for b in at.get("download_button")]) == 3  # the three Spanish templates
+    labels = [b.label for b in at.get("download_button")]
+    assert len(labels) == 4 and labels[0] == cat["data.kit_download"]  # the field form kit, three templates
 
 
 def test_data_page_rollback_publishes_a_snapshot_without_the_import(tmp_path, demo_db, monkeypatch, router_active):
