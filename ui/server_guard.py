@@ -23,6 +23,7 @@ before any page is drawn. An open (local) install is left exactly as Streamlit s
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from streamlit import config
@@ -30,17 +31,15 @@ from streamlit.logger import get_logger
 from streamlit.runtime import Runtime
 from streamlit.runtime.app_session import AppSession
 
-from ui import data_view, pilot_view
-
 _LOGGER = get_logger("lablens.server_guard")
 
 REFUSED_MESSAGES = frozenset({"clear_cache", "load_git_info", "set_run_on_save"})
 UPLOAD_PATH = re.compile(r"(?:^|/)_stcore/upload_file/(?P<session>[^/]+)/(?P<file>[^/]+)/?$")
 METRICS_PATH = re.compile(r"(?:^|/)_stcore/metrics/?$")
-#: Per-uploader limits in MB by widget key, as the pages state them; an uploader not listed: the smallest.
-UPLOAD_LIMITS_MB: dict[str, int] = {"datos-upload": data_view.UPLOAD_LIMIT_MB,
-                                    "pilot-frame-upload": pilot_view.UPLOAD_LIMIT_MB}
-DEFAULT_UPLOAD_MB = min(UPLOAD_LIMITS_MB.values())
+#: Uploader widget key -> the module stating its ``UPLOAD_LIMIT_MB`` (read from the loaded module: a page that drew
+#: the uploader has imported it; importing it here would slow every first page view by its imports).
+UPLOADERS: dict[str, str] = {"datos-upload": "ui.data_view", "pilot-frame-upload": "ui.pilot_view"}
+DEFAULT_UPLOAD_MB = 50  # an uploader not listed above
 _FILE_UPLOADER = "file_uploader_state_value"
 
 _state: dict[str, Any] = {"public": False, "installed": False, "export_configured": False}
@@ -103,9 +102,13 @@ def upload_limit_mb(session: AppSession | None) -> int | None:
     if session is None:
         return None
     metadata = session.session_state._new_widget_state.widget_metadata
-    limits = [next((mb for key, mb in UPLOAD_LIMITS_MB.items() if wid.endswith("-" + key)), DEFAULT_UPLOAD_MB)
-              for wid, meta in list(metadata.items()) if meta.value_type == _FILE_UPLOADER]
+    limits = [_limit(wid) for wid, meta in list(metadata.items()) if meta.value_type == _FILE_UPLOADER]
     return max(limits) if limits else None
+
+
+def _limit(widget_id: str) -> int:
+    module = next((m for key, m in UPLOADERS.items() if widget_id.endswith("-" + key)), None)
+    return int(getattr(sys.modules.get(module or ""), "UPLOAD_LIMIT_MB", DEFAULT_UPLOAD_MB))
 
 
 def http_refusal(method: str, path: str, headers: dict[str, str]) -> tuple[int, str] | None:
