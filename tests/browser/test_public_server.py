@@ -106,3 +106,11 @@ def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browse
     assert log.count("refused a clear_cache message") == 3
     assert "refused a load_git_info message" in log
     assert "Clearing" not in log
+
+
+def test_readme_states_the_proxy_rule_for_the_moments_before_the_first_page():
+    """Before its first page the process has not installed the guard: README's "Deploy" has the proxy rule."""
+    from tests.conftest import ROOT
+
+    deploy = (ROOT / "README.md").read_text(encoding="utf-8").split("## Deploy", 1)[1].split("\n## ", 1)[0]
+    assert "location = /_stcore/metrics { return 404; }" in deploy and "ui/server_guard.py" in deploy
