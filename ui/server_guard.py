@@ -112,7 +112,9 @@ def _limit(widget_id: str) -> int:
 
 
 def http_refusal(method: str, path: str, headers: dict[str, str]) -> tuple[int, str] | None:
-    """(status, reason) when a public server refuses this request; None to let Streamlit answer it."""
+    """(status, reason) when a public server refuses this request; None to let Streamlit answer it.
+
+    An upload let through first drops the files the session holds (one file per session)."""
     if not is_public():
         return None
     if METRICS_PATH.search(path):
