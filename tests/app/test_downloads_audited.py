@@ -73,8 +73,10 @@ def test_evidence_downloads_record_the_signed_in_researcher_and_threshold(copy_d
     before = len(entries(copy_db))
     data = _in_a_bare_thread(downloads["lablens_did.csv"])
     assert data.decode("utf-8-sig").startswith("indicator,")
+    monkeypatch.setattr("ui.evidence_view.download_table", lambda *a: pytest.fail("rebuilt on a repeated request"))
+    assert downloads["lablens_did.csv"]() == data  # a repeated request is served, not rebuilt, and audited
     new = entries(copy_db)[before:]
-    assert len(new) == 1
+    assert len(new) == 2 and new[0] == {**new[1], "at": new[0]["at"]}
     assert {k: new[0].get(k) for k in ("action", "actor", "role", "min_cell", "what", "format", "indicators",
                                        "design", "file")} == {
         "action": "export", "actor": "password:researcher", "role": "researcher", "min_cell": 5,
