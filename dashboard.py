@@ -4,9 +4,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import access
+from ui import access, server_guard
 from ui.i18n import LANGUAGES, browser_language, t
 
+# a public deployment refuses cache clearing, stray uploads, metrics and unaudited table exports (ui/server_guard.py)
+server_guard.install(access.settings().access == "public")
 # a file served by this server: an emoji makes Streamlit load its emoji catalogue (1 s) on every process's first
 # view, and a Material icon favicon is fetched from an internet font host (nothing LabLens shows may need one)
 st.set_page_config(page_title="LabLens", page_icon=str(Path(__file__).parent / "ui" / "static" / "favicon.png"),

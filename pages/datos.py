@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import data_view as view
 from ui.charts import show
+from ui.export import audited_download_button
 from ui.i18n import t
 from ui.layout import page_header
 from ui.tables import table
@@ -56,14 +57,15 @@ with upload_tab:
                 st.warning(t("data.upload_rejects", n=len(rejects)))
                 table(rejects)
             if len(rejects) and view.row_level_allowed():
-                st.download_button(t("data.rejects_download"), data=view.rejects_csv(staged),
-                                   file_name=f"{upload.name}.rechazos.csv", mime="text/csv", on_click="ignore",
-                                   icon=":material/download:", key="datos-rejects")
+                audited_download_button(t("data.rejects_download"), view.rejects_csv(staged),
+                                        file_name=f"{upload.name}.rechazos.csv", mime="text/csv", what="rejects",
+                                        details={"rows": len(rejects)}, icon=":material/download:",
+                                        key="datos-rejects")
             toml = view.mapping_toml()
             if toml:
-                st.download_button(t("data.mapping_download"), data=toml.encode("utf-8"),
-                                   file_name=f"{upload.name}.mapping.toml", mime="application/toml",
-                                   on_click="ignore", icon=":material/download:", key="datos-mapping")
+                audited_download_button(t("data.mapping_download"), toml.encode("utf-8"),
+                                        file_name=f"{upload.name}.mapping.toml", mime="application/toml",
+                                        what="mapping", icon=":material/download:", key="datos-mapping")
             policies = {p: t(f"data.policy.{p}") for p in ("abort", "supersede", "keep")}
             policy = st.radio(t("data.upload_conflicts"), list(policies), horizontal=True,
                               format_func=policies.get, key="datos-policy")
@@ -104,8 +106,8 @@ with templates_tab:
             st.markdown(f"**{t(f'data.template.{kind}')}**")
             st.caption(t(f"data.template_help.{kind}"))
             st.code(view.template_columns(kind), language=None, wrap_lines=True)
-            st.download_button(t("data.template_download", file=FILE_NAMES[kind]), data=view.template_bytes(kind),
-                               file_name=FILE_NAMES[kind], mime="text/csv", on_click="ignore",
-                               icon=":material/download:", key=f"template-{kind}")
+            audited_download_button(t("data.template_download", file=FILE_NAMES[kind]), view.template_bytes(kind),
+                                    file_name=FILE_NAMES[kind], mime="text/csv", what="template",
+                                    icon=":material/download:", key=f"template-{kind}")
     st.markdown(f"**{t('data.survey_items')}**")
     table(view.survey_items())

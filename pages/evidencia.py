@@ -3,8 +3,10 @@
 import streamlit as st
 
 from ui import evidence_view as view
+from ui.access import min_cell
+from ui.export import audited_download_button
 from ui.filters import pick, pick_many
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.layout import page_header
 from ui.loaders import show_problem
 from ui.tables import table as show_table
@@ -36,14 +38,18 @@ if table.empty:
 show_table(view.view(table, design, by))
 st.caption(view.caption(table))
 
-stem = view.file_stem(design, by)
+# the files are built on click, outside this run: the threshold and language are read now
+stem, threshold, lang = view.file_stem(design, by), min_cell(), current_language()
 d1, d2, d3, _ = st.columns([1, 1, 1, 1])
-d1.download_button(t("evidence.download_csv"), data=lambda: view.csv_download(codes, design, by),
-                   file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
-d2.download_button(t("evidence.download_xlsx"), data=lambda: view.xlsx_download(codes, design, by),
-                   file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-d3.download_button(t("evidence.download_pack"), data=lambda: view.pack_download(codes, design, by),
-                   file_name=f"{stem}_evidence_pack.zip", mime="application/zip", on_click="ignore",
-                   icon=":material/folder_zip:", help=t("evidence.download_pack_help"))
+audited_download_button(t("evidence.download_csv"), lambda: view.csv_download(codes, design, by, threshold),
+                        file_name=f"{stem}.csv", mime="text/csv", what="evidence", container=d1,
+                        details=view.download_details(codes, design, by, "csv"), icon=":material/download:")
+audited_download_button(t("evidence.download_xlsx"), lambda: view.xlsx_download(codes, design, by, threshold, lang),
+                        file_name=f"{stem}.xlsx", what="evidence", container=d2,
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        details=view.download_details(codes, design, by, "xlsx"), icon=":material/download:")
+audited_download_button(t("evidence.download_pack"), lambda: view.pack_download(codes, design, by, threshold, lang),
+                        file_name=f"{stem}_evidence_pack.zip", mime="application/zip", what="evidence", container=d3,
+                        details=view.download_details(codes, design, by, "zip"), icon=":material/folder_zip:",
+                        help=t("evidence.download_pack_help"))
 st.caption(t("evidence.download_caption"))

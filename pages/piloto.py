@@ -10,6 +10,7 @@ import streamlit as st
 from ui import pilot_assign as assign_view
 from ui import pilot_power as power_view
 from ui import pilot_view as view
+from ui.export import audited_download_button
 from ui.i18n import current_language, number, t
 from ui.layout import page_header
 from ui.pilot_inputs import amount, choices
@@ -66,11 +67,13 @@ if assignment is not None:
         table(view.school_list(frame.schools, assignment.roster))
     st.caption(t("pilot.assign.roster_sha", sha=record["roster_sha256"]))
     a, b = st.columns(2)
-    a.download_button(t("pilot.assign.roster_download"), data=assignment.roster_csv, file_name="roster.csv",
-                      mime="text/csv", on_click="ignore", icon=":material/download:", key="pilot-roster")
-    b.download_button(t("pilot.assign.record_download"), data=lambda: assign_view.record_json(assignment),
-                      file_name="assignment.json", mime="application/json", on_click="ignore",
-                      icon=":material/download:", key="pilot-record")
+    sealed = {"seed": record["seed"], "roster_sha256": record["roster_sha256"]}
+    audited_download_button(t("pilot.assign.roster_download"), assignment.roster_csv, file_name="roster.csv",
+                            mime="text/csv", what="pilot_roster", details=sealed, container=a,
+                            icon=":material/download:", key="pilot-roster")
+    audited_download_button(t("pilot.assign.record_download"), lambda: assign_view.record_json(assignment),
+                            file_name="assignment.json", mime="application/json", what="pilot_record",
+                            details=sealed, container=b, icon=":material/download:", key="pilot-record")
     st.info(t("pilot.assign.register_note"), icon=":material/info:")
 
 # --- 4. pre-analysis plan ------------------------------------------------------------------------------------
@@ -91,7 +94,8 @@ else:
                      power=number(100 * design.power)))
         a, b = st.columns(2)
         for box, kind, mime in ((a, "md", "text/markdown"), (b, "html", "text/html")):
-            box.download_button(
-                t(f"pilot.plan.download_{kind}"), file_name=f"plan-{lang}.{kind}", mime=mime, on_click="ignore",
+            audited_download_button(
+                t(f"pilot.plan.download_{kind}"), file_name=f"plan-{lang}.{kind}", mime=mime, container=box,
                 data=lambda kind=kind: assign_view.plan_text(codes, assignment.record, design, seen, kind, lang),
+                what="pilot_plan", details={"indicators": list(codes), "seed": assignment.record["seed"]},
                 icon=":material/description:", key=f"pilot-plan-{kind}")

@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "analysis.safe_export", "analysis.throttle"),
     ("analysis.compare",),
     ("analysis.queries", "analysis.descriptive", "analysis.figures", "analysis.unit_figures", "analysis.geo",
-     "analysis.implementation", "analysis.territories"),
+     "analysis.implementation", "analysis.territories", "analysis.figure_text"),
     ("analysis.precompute", "analysis.evidence"),
     ("analysis.importer", "analysis.demo", "analysis.backups", "analysis.keys", "analysis.pilot",
      "analysis.forms", "analysis.lake", "analysis.indicator_list", "analysis.geo.build"),

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.figure_text import plain_figure
 from ui.format import md
 from ui.i18n import current_language, t
 from ui.tables import MAX_ROWS, table
@@ -23,6 +24,12 @@ class Chart:
     alt: str
     summary: str
     table: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        """Every text from the data in the figure (hover, titles, ticks, legend) shown as text, not as
+        plotly's HTML (analysis.figure_text); done once, when the chart is built and cached."""
+        if self.fig is not None:
+            plain_figure(self.fig)
 
 
 def lang() -> str:

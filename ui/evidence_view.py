@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import audit, evidence
+from analysis import evidence
 from analysis.compare import designs
 from analysis.evidence.request import IMPORTS_SQL, INDICATORS_SQL, META_SQL, EvidenceRequest, PackContext
 from analysis.precompute import standard_results
@@ -29,17 +29,19 @@ def indicator_options() -> list[str]:
     return list(frame[frame["kind"].isin(["score", "index", "rate", "binary"])]["code"])
 
 
-def request(codes: list[str], design: str, by: str | None) -> EvidenceRequest:
+def request(codes: list[str], design: str, by: str | None, min_cell: int | None = None) -> EvidenceRequest:
     """The page's request with its exact compare() calls: wave-based indicators in one call, yearly ones
     one call per programme and distinct windows (``analysis.precompute.standard_results.programme_requests``,
-    the plan of ``ui.loaders.programme_results`` and of the results stored with large snapshots)."""
+    the plan of ``ui.loaders.programme_results`` and of the results stored with large snapshots).
+    ``min_cell``: the session's threshold, read while the page runs (a download is built outside it)."""
+    min_cell = access.min_cell() if min_cell is None else min_cell
     calls = []
     for code in codes:
         info = indicator_info(code)
         if info is None:
             continue
         base = {"indicator": code, "design": design, "by": [by] if by else None, "level": "all",
-                "min_cell": access.min_cell(), "weighted": False, "conf_level": 0.95, "icc": None}
+                "min_cell": min_cell, "weighted": False, "conf_level": 0.95, "icc": None}
         plan = standard_results.programme_requests(code, design, (by,) if by else (), bool(info["uses_waves"]),
                                                    {} if info["uses_waves"] else windows(code))
         calls += [{**base, "program": r.program, "pre": r.pre, "post": r.post} for r in plan]
@@ -76,38 +78,36 @@ def context() -> PackContext:
     return PackContext(sql(IMPORTS_SQL), sql(INDICATORS_SQL), meta, db_path().name)
 
 
-def download_table(codes: list[str], design: str, by: str | None) -> pd.DataFrame:
+def download_table(codes: list[str], design: str, by: str | None, min_cell: int | None = None) -> pd.DataFrame:
     """The table the downloads hold: the same compare() calls as the screen, recomputed on a single-threaded
     connection so that the same filters give the same bytes as ``python -m analysis export``
     (``analysis.evidence.reproducible_connection``); built on click only."""
-    return evidence.evidence_table(db_path(), request(codes, design, by), skip_errors=True)
+    return evidence.evidence_table(db_path(), request(codes, design, by, min_cell), skip_errors=True)
 
 
-def _audited(kind: str, codes: list[str], design: str, by: str | None) -> None:
-    """Every download leaves a line in the audit log: who exported which table, at which threshold."""
-    audit.record(db_path(), "export", access.actor(), format=kind, indicators=list(codes), design=design, by=by,
-                 min_cell=access.min_cell(), source="dashboard")
-
-
-def csv_download(codes: list[str], design: str, by: str | None) -> bytes:
+def csv_download(codes: list[str], design: str, by: str | None, min_cell: int | None = None) -> bytes:
     """evidence.csv: comma, decimal point, UTF-8 with BOM, formulas neutralised."""
-    _audited("csv", codes, design, by)
-    return csv_bytes(download_table(codes, design, by))
+    return csv_bytes(download_table(codes, design, by, min_cell))
 
 
-def xlsx_download(codes: list[str], design: str, by: str | None) -> bytes:
+def xlsx_download(codes: list[str], design: str, by: str | None, min_cell: int | None = None,
+                  lang: str | None = None) -> bytes:
     """The pack's evidence.xlsx: sheets evidence, dictionary, methods and provenance (no time inside)."""
-    _audited("xlsx", codes, design, by)
-    files = evidence.data_files(download_table(codes, design, by), request(codes, design, by), context(),
-                                current_language())
+    files = evidence.data_files(download_table(codes, design, by, min_cell), request(codes, design, by, min_cell),
+                                context(), lang or current_language())
     return files["evidence.xlsx"]
 
 
-def pack_download(codes: list[str], design: str, by: str | None) -> bytes:
+def pack_download(codes: list[str], design: str, by: str | None, min_cell: int | None = None,
+                  lang: str | None = None) -> bytes:
     """The .zip evidence pack, its brief and methods in the page's language."""
-    _audited("zip", codes, design, by)
-    return evidence.pack_bytes(download_table(codes, design, by), request(codes, design, by), context(),
-                               current_language())
+    return evidence.pack_bytes(download_table(codes, design, by, min_cell), request(codes, design, by, min_cell),
+                               context(), lang or current_language())
+
+
+def download_details(codes: list[str], design: str, by: str | None, kind: str) -> dict:
+    """What the audit record of an Evidencia download names (ui.export.audited_download_button)."""
+    return {"format": kind, "indicators": list(codes), "design": design, "by": by}
 
 
 def file_stem(design: str, by: str | None) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 import analysis
 from analysis import figures, plain_language
 from analysis.evidence.request import EvidenceRequest, PackContext
+from analysis.figure_text import plain_figure
 
 _PLAIN_DID = {
     "es": {
@@ -200,7 +201,8 @@ def chart_data(part: pd.DataFrame, by: tuple[str, ...], lang: str) -> pd.DataFra
 
 
 def _figure_html(fig, div_id: str) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+    """The chart's div; text from the data in it is shown as text, not as plotly's HTML (analysis.figure_text)."""
+    return plain_figure(fig).to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                        config={"displaylogo": False, "responsive": True})
 
 

@@ -126,23 +126,6 @@ def test_a_misspelt_access_mode_is_public_not_open(copy_db, monkeypatch, router_
     assert not at.file_uploader
 
 
-def test_downloads_are_audited_with_who_and_what(copy_db):
-    def script():
-        import streamlit as st
-
-        from ui import evidence_view as view
-
-        st.write(str(len(view.csv_download(["dropout_rate"], "did", None))))
-
-    at = AppTest.from_function(script, default_timeout=120)
-    at.run()
-    assert not at.exception and int(at.markdown[0].value) > 100
-    last = entries(copy_db)[-1]
-    assert {k: last[k] for k in ("action", "actor", "format", "indicators", "design", "min_cell", "source")} == {
-        "action": "export", "actor": "dashboard:local", "format": "csv", "indicators": ["dropout_rate"],
-        "design": "did", "min_cell": 10, "source": "dashboard"}
-
-
 def test_cli_prints_a_hash_the_dashboard_accepts():
     import subprocess
     import sys

@@ -167,3 +167,11 @@ def test_brief_draws_every_chart_with_the_network_blocked(brief_file, browser):
     finally:
         context.close()
     assert requested == []  # nothing tried to leave the machine
+
+
+def test_brief_charts_show_hostile_names_as_text(hostile_pack):
+    """In the chart data, markup from the data is entity-escaped (analysis.figure_text): plotly.js shows
+    '</script><script>...' in a hover label as those characters, not as elements."""
+    page = hostile_pack["brief.html"].decode("utf-8")
+    shown_as_text = "&lt;\\u002fscript&gt;&lt;script&gt;document.title="  # plotly's JSON writes / as \\u002f
+    assert shown_as_text in page and "\\u003c\\u002fscript\\u003e\\u003cscript" not in page
