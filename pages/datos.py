@@ -98,8 +98,8 @@ with templates_tab:
     with st.container(border=True):
         st.markdown(f"**{t('data.kit_title')}**")
         st.caption(t("data.kit_help"))
-        st.download_button(t("data.kit_download"), data=view.field_kit(), file_name=view.KIT_FILE,
-                           mime="application/zip", on_click="ignore", icon=":material/download:", key="datos-kit")
+        audited_download_button(t("data.kit_download"), view.field_kit, file_name=view.KIT_FILE,
+                                mime="application/zip", what="field_kit", icon=":material/download:", key="datos-kit")
     st.caption(t("data.templates_help"))
     for kind in ("students", "roster", "motivation"):
         with st.container(border=True):
