@@ -6,8 +6,9 @@ a year, such as student waves, in ``year=__HIVE_DEFAULT_PARTITION__``), every ob
 ``open_lake`` gives an in-memory DuckDB connection whose views carry the database's table names over those
 files, so compare() and the pages' queries run on the lake unchanged (docs/DESIGN.md, "Past one machine").
 
-The lake holds what the database holds, no more: pseudonymised student keys, never raw identifiers, and
-none of the import bookkeeping (rejected raw cells, duplicates, superseded rows).
+The lake holds what the database holds, no more: pseudonymised student and teacher keys, never raw
+identifiers, none of the import bookkeeping (rejected raw cells, duplicates, superseded rows) and none of the
+field forms' free text (``comments``: a comment may name a person, so free text never leaves the database).
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ from pathlib import Path
 import duckdb
 
 from analysis.db.connect import open_db
+from analysis.db.schema import IMPLEMENTATION_VIEW_SQL
 
-#: The canonical tables, in the order they are written; observations are partitioned.
-LAKE_TABLES = ("meta", "indicators", "units", "unit_attributes", "assignments", "imports", "observations",
-               "student_attributes", "boundaries")
+#: The canonical tables, in the order they are written (one entry per table: a new table is one line here);
+#: observations are partitioned. A table the database lacks (an older database) is skipped.
+LAKE_TABLES = (
+    "meta", "indicators", "units", "unit_attributes", "assignments", "imports", "observations",
+    "student_attributes", "boundaries",
+    "lab_log", "teacher_training", "governance_check",  # implementation records (DESIGN.md)
+)
+#: Free-text columns, withheld from every table that has one (the forms' ``free_text`` fields).
+FREE_TEXT_COLUMNS = ("comments",)
+#: The tables implementation_school_year reads; over a lake that holds them all, open_lake creates it too.
+_VIEW_NEEDS = ("units", "assignments", "lab_log", "teacher_training", "governance_check")
 PARTITIONS = ("country", "year")
 _HIVE_TYPES = "{'country': VARCHAR, 'year': INTEGER}"
 
@@ -69,8 +79,12 @@ def export_lake(out: str | os.PathLike, db: str | os.PathLike | None = None, *, 
                             f"(FORMAT parquet, PARTITION_BY ({', '.join(PARTITIONS)}), COMPRESSION zstd)")
             else:
                 (tmp / table).mkdir()
-                con.execute(f"COPY (SELECT * FROM {table}) TO {_quote(tmp / table / (table + '.parquet'))} "
-                            "(FORMAT parquet, COMPRESSION zstd)")
+                withheld = [c for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND table_name = ?", [table]).fetchall() if c in FREE_TEXT_COLUMNS]
+                columns = f"* EXCLUDE ({', '.join(withheld)})" if withheld else "*"
+                con.execute(f"COPY (SELECT {columns} FROM {table}) TO "
+                            f"{_quote(tmp / table / (table + '.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
             counts[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     finally:
         con.close()
@@ -80,7 +94,8 @@ def export_lake(out: str | os.PathLike, db: str | os.PathLike | None = None, *, 
 
 
 def open_lake(lake: str | os.PathLike, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection with one view per lake table, named as in the database."""
+    """An in-memory connection with one view per lake table, named as in the database, and the database's
+    ``implementation_school_year`` view (same SQL, analysis/db/schema.py) when the lake holds its tables."""
     lake = Path(lake)
     if not (lake / "observations").is_dir():
         raise LakeError(f"{lake} holds no observations folder: not a LabLens lake")
@@ -96,4 +111,6 @@ def open_lake(lake: str | os.PathLike, threads: int | None = None) -> duckdb.Duc
                         f"hive_partitioning = true, hive_types = {_HIVE_TYPES})")
         else:
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_quote(folder / (table + '.parquet'))})")
+    if all((lake / t).is_dir() for t in _VIEW_NEEDS):
+        con.execute(IMPLEMENTATION_VIEW_SQL)
     return con

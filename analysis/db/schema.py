@@ -76,7 +76,9 @@ CREATE TABLE IF NOT EXISTS governance_check (
     checklist_date DATE NOT NULL, committee_in_place BOOLEAN, committee_members INTEGER,
     meetings_held INTEGER, families_take_part BOOLEAN, community_takes_part BOOLEAN,
     territorial_articulation VARCHAR, comments VARCHAR);
-""" + f"""
+"""
+#: the per-school-year view over the three tables (also created over the Parquet lake, analysis/lake.py)
+IMPLEMENTATION_VIEW_SQL = f"""
 CREATE OR REPLACE VIEW implementation_school_year AS
 WITH {UNIT_PROGRAM_CTE},
 lab AS (
@@ -123,6 +125,7 @@ LEFT JOIN lab ON lab.unit_id = k.unit_id AND lab.year = k.year
 LEFT JOIN training ON training.unit_id = k.unit_id AND training.year = k.year
 LEFT JOIN gov ON gov.unit_id = k.unit_id AND gov.year = k.year;
 """
+IMPLEMENTATION_SQL += IMPLEMENTATION_VIEW_SQL
 IMPLEMENTATION_TABLES = ("lab_log", "teacher_training", "governance_check")
 # --- end of implementation records ----------------------------------------------------------------------
 
