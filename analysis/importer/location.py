@@ -8,6 +8,10 @@ differ for about 5% of the schools of a national ICFES file (Bogotá's rural sch
 in a municipality or department outside DANE's DIVIPOLA list (reference/co_municipalities.csv): a stated
 municipality missing from it (27086, Belén de Bajirá, created after the list) places the school in its
 code's municipality, else in a department, and is reported.
+
+The education authority a file states for a Valle del Cauca unit is kept even where it contradicts the ETC
+derived from the unit's municipality (`normalise.co_etc`); each such unit is named in the summary
+(``authority_conflicts``) and counted in a notice (AUTHORITY_NOTICE).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analysis.catalog import co_authority
 from analysis.importer.normalise import SCIENTIFIC, place_co_school
 
 REPORT_LIMIT = 1000
@@ -77,6 +82,27 @@ def location_report(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
     return sorted(out, key=lambda r: (r["issue"], r["unit_code"])), sorted(conflicts)
 
 
+#: the notice for stated authorities that contradict the derived ETC (ui/locales: data.note_authority_conflict)
+AUTHORITY_NOTICE = ("{n} unit(s) of Valle del Cauca have an authority in column {column} that is not the ETC of "
+                    "their municipality (e.g. {code}: '{stated}' in the file, '{derived}' by its municipality): "
+                    "the file's value is kept (all in the summary's authority_conflicts, import --json)")
+
+
+def authority_conflicts(units: pd.DataFrame) -> list[dict]:
+    """Colombian units whose authority (as the file stated it) is not the ETC their municipality gives."""
+    co = units[(units["country"] == "CO") & units["unit_type"].isin(("school", "municipality"))
+               & units["authority"].notna()]
+    out = []
+    for code, unit_type, parent, authority in zip(co["code"], co["unit_type"], co["parent_id"], co["authority"],
+                                                  strict=True):
+        municipality = code if unit_type == "municipality" else (
+            parent[3:] if isinstance(parent, str) and len(parent) == 8 else None)
+        derived = co_authority(municipality) if municipality else None
+        if derived is not None and authority != derived:
+            out.append({"unit_code": code, "stated": authority, "derived": derived})
+    return sorted(out, key=lambda r: r["unit_code"])
+
+
 def report_summary(rows: list[dict]) -> tuple[dict, list[str]]:
     """The summary entries and notes (counts, up to three examples each) for a location report."""
     if not rows:
@@ -108,6 +134,14 @@ def review_units(staged: Any) -> str | None:
     damaged = damaged_codes(staged.con, header)
     if damaged:
         return damaged
+    if lay.authority_col is not None:
+        conflicts = authority_conflicts(staged.summary["_units"])
+        if conflicts:
+            first = conflicts[0]
+            staged.summary["authority_conflicts"] = conflicts[:REPORT_LIMIT]
+            lay.notes.append(AUTHORITY_NOTICE.format(n=len(conflicts), column=staged.source.headers[lay.authority_col],
+                                                     code=first["unit_code"], stated=first["stated"],
+                                                     derived=first["derived"]))
     if lay.municipality_code_col is None and lay.municipality_col is None and lay.department_col is None:
         return None
     rows, conflicts = location_report(staged.con, staged.summary["_units"], len(lay.code_cols))

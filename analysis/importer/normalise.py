@@ -261,8 +261,7 @@ def unit_rows(code: str, country: str, unit_type: str, name: str | None = None,
             dept = code[:2]
             muni_name = name or co_municipality_name(code)
             rows.append(_unit(country, "municipality", code, muni_name, unit_id(country, dept),
-                              CO_DEPARTMENTS.get(dept), muni_name, co_authority(code) or _etc(authority),
-                              None))
+                              CO_DEPARTMENTS.get(dept), muni_name, co_etc(code, authority)[0], None))
             rows += _parent_rows(dept, country, "department")
             return rows
         place = place_co_school(code, parent_code, municipality, department)
@@ -272,8 +271,7 @@ def unit_rows(code: str, country: str, unit_type: str, name: str | None = None,
         rows.append(_unit(country, "school", code, name,
                           unit_id(country, muni_code) if muni_code else
                           (unit_id(country, dept_code) if dept_code else None),
-                          dept_name, muni_name, (co_authority(muni_code) if muni_code else None) or _etc(authority),
-                          zone))
+                          dept_name, muni_name, co_etc(muni_code, authority)[0], zone))
         if muni_code:
             rows += _parent_rows(muni_code, country, "municipality", name=muni_name)
         elif dept_code:
@@ -320,6 +318,42 @@ def _etc(name: str | None) -> str | None:
     text = name.strip()
     text = text.title() if text.isupper() else text
     return text if text.endswith("(ETC)") else f"{text} (ETC)"
+
+
+# MEN's short names of Valle del Cauca's ETCs (its municipal files say BUGA, VALLE), folded -> LabLens's name
+_ETC_ALIASES = {"buga": "guadalajara de buga", "valle": "valle del cauca", "santiago de cali": "cali"}
+
+
+# how files name the office before the ETC: 'Secretaría de Educación de Cali', 'SED Valle', 'Gobernación del Valle'
+_ETC_OFFICE = re.compile(r"^(?:etc |(?:secretaria|sec) (?:de )?(?:educacion|educ)(?: (?:departamental|municipal|"
+                         r"distrital))? |sed |sem |gobernacion |alcaldia |municipio |departamento |"
+                         r"distrito (?:especial )?)(?:de la |del |de )?")
+
+
+def _etc_key(name: str) -> str:
+    key = _ETC_OFFICE.sub("", fold_name(name.removesuffix("(ETC)")))
+    return _ETC_ALIASES.get(key, key)
+
+
+#: Valle del Cauca's ETCs as LabLens names them, by folded name: a stated 'VALLE DEL CAUCA' is stored so
+_VALLE_ETCS = {_etc_key(n): n for n in {co_authority(code) for code in VALLE_MUNICIPALITIES}}
+
+
+def co_etc(municipality_code: str | None, stated: str | None) -> tuple[str | None, str | None]:
+    """(the authority a Colombian unit keeps, the derived ETC the file contradicts or None).
+
+    The ETC a file states wins: the Valle del Cauca rule (`co_authority`: certified municipalities are their
+    own ETC, the rest the department's) only fills a blank. A stated name that is the derived ETC spelled
+    another way ('CALI', 'VALLE DEL CAUCA', MEN's 'BUGA') keeps the derived spelling, so one ETC has one name;
+    any other stated name is kept and returned with the derived one, for the import's notice."""
+    derived = co_authority(municipality_code) if municipality_code else None
+    given = _etc(stated)
+    given = _VALLE_ETCS.get(_etc_key(given), given) if given else None
+    if given is None or derived is None:
+        return given or derived, None
+    if _etc_key(given) == _etc_key(derived):
+        return derived, None
+    return given, derived
 
 
 def _unit(country, unit_type, code, name, parent_id, department, municipality, authority, zone) -> dict:
