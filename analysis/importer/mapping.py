@@ -72,7 +72,9 @@ ROLE_MEANINGS = {
                          "when its own code was registered elsewhere",
     "zone": "urban or rural",
     "authority": "the education authority running the unit: in Colombia the ETC (entidad territorial "
-                 "certificada), in Guatemala the DIDEDUC; not the school's sector (map that as an attribute)",
+                 "certificada), in Guatemala the DIDEDUC; not the school's sector (map that as an attribute). "
+                 "The file's value wins over the ETC LabLens derives for Valle del Cauca; a contradiction is "
+                 "listed in the summary (`authority_conflicts`)",
     "program": "the programme name (roster files), or 'comparison'",
     "lab_type": "the lab type of a programme school (roster files)",
     "start_year": "the year a unit joined the programme (roster files)",
