@@ -79,8 +79,18 @@ def dose_analysis(con: Any, program: str, indicator: str, dose: str = DEFAULT_DO
     """The dose–response analysis of ``program``'s schools on ``indicator`` (module docstring)."""
     if dose not in DOSES:
         raise CompareError(f"dose must be one of {', '.join(DOSES)}, not '{dose}'")
-    by_school = compare(con, indicator, design="prepost", by=["school"], program=program, conf_level=level)
     empty = pd.DataFrame(columns=["unit_id", "name", "dose", "change", "n_linked"])
+    try:
+        by_school = compare(con, indicator, design="prepost", by=["school"], program=program, conf_level=level)
+    except CompareError:
+        known = cursor(con)
+        try:
+            exists = known.execute("SELECT count(*) FROM assignments WHERE program = ?", [program]).fetchone()[0]
+        finally:
+            known.close()
+        if not exists:
+            raise  # an unknown programme is the caller's error, not a result without data
+        return _empty(program, indicator, dose, empty, "no_results", level)
     if by_school.empty:
         return _empty(program, indicator, dose, empty, "no_results", level)
     pre = [y for ys in by_school["pre_years"] for y in _years(ys)]
