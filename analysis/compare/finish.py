@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
+from analysis.compare import suppression
 from analysis.compare.request import Evidence, Request
 
 MIN_UNITS = 5
@@ -31,7 +32,10 @@ VALUE_COLUMNS_SUPPRESSED = (
     "es_ci_low", "es_ci_high", "improvement_index", "months_progress", "n_pre", "n_post", "n_linked",
     "attrition", "estimate", "se", "ci_low", "ci_high", "wild_p_value", "mean_treated_pre", "mean_treated_post",
     "mean_comparison_pre", "mean_comparison_post", "p_value_naive", "p_value_icc_corrected", "baseline_g",
-)
+    "baseline_equivalence", "differential_attrition", "attrition_rating", "n_units", "n_clusters", "n_treated",
+    "n_comparison", "icc", "design_effect", "pretrend_diff", "pretrend_ci_low", "pretrend_ci_high", "pretrend_p",
+    "pretrend_significant", "inference_reliable", "icc_source",
+)  # every statistic of a cell: empty on a suppressed row (compare/suppression.py)
 SCALE_BREAK_COLUMNS = ("diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high",
                        "improvement_index", "months_progress", "estimate", "ci_low", "ci_high", "se", "wild_p_value")
 COUNT_COLUMNS = ("n_units", "n_pre", "n_post", "n_linked", "n_clusters", "n_treated", "n_comparison")
@@ -174,32 +178,10 @@ def reliability(frame: pd.DataFrame, req: Request, evidence: Evidence) -> list[s
 
 
 def suppress(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame:
-    """Student cells under min_cell show no values; complementary suppression among siblings."""
+    """Primary and complementary suppression of the student cells (analysis.compare.suppression); rates
+    published per territory are not suppressed (docs/METHODS.md, "Disclosure avoidance")."""
     if not req.student_level or frame.empty:
+        frame = frame.copy()
+        frame["suppression_reason"] = pd.Series(None, index=frame.index, dtype=object)
         return frame
-    counts = frame["min_cell_students"].astype(float) if "min_cell_students" in frame else \
-        frame["n_students"].astype(float)
-    small = counts < req.min_cell
-    suppressed = small.copy()
-    # complementary: within each set of siblings (same keys but one by-field), a single suppressed
-    # cell could be recovered from the total, so the next smallest sibling is suppressed too; repeat
-    # until no set of siblings has exactly one suppressed cell (two-way tables need several passes)
-    changed = True
-    while changed:
-        changed = False
-        for field in req.by:
-            others = [k for k in keys if k != field]
-            for _, idx in frame.groupby(others, dropna=False).groups.items():
-                idx = list(idx)
-                if len(idx) >= 2 and suppressed[idx].sum() == 1:
-                    candidates = counts[idx][~suppressed[idx]].sort_values()
-                    if len(candidates):
-                        suppressed[candidates.index[0]] = True
-                        changed = True
-    frame = frame.copy()
-    for c in VALUE_COLUMNS_SUPPRESSED:
-        if c in frame:
-            frame[c] = frame[c].astype(float)
-            frame.loc[suppressed, c] = np.nan
-    frame.loc[suppressed, "reliability"] = "suppressed"
-    return frame
+    return suppression.suppress(frame, list(req.by), req.min_cell)
