@@ -76,19 +76,21 @@ def _complement(n: np.ndarray, members: np.ndarray, hidden: np.ndarray, avoid: n
     return min(options, key=lambda c: (float(n[c].sum()), len(c)))
 
 
-def protect(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]], k: int = MIN_CELL) -> pd.Series:
+def protect(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]], k: int = MIN_CELL,
+            force: np.ndarray | None = None) -> pd.Series:
     """Primary and complementary suppression of ``cells`` (one row per cell, its students in ``count``).
 
     ``partitions``: for each, the columns that name the parent (the cells with the same values form one
     partition of the parent's students). Returns, per cell, None (shown), ``small_cell`` (1 to k-1
     students) or ``complementary``. Afterwards every partition has no hidden cell, or at least two that
     together hold at least k students (docs/METHODS.md, "Disclosure avoidance"); repeated until linked
-    partitions (a cell in several) agree. A NaN count (no data) is never hidden by this rule.
+    partitions (a cell in several) agree. A NaN count (no data) is never hidden by this rule. ``force``:
+    cells hidden whatever their size (e.g. the other cells of a hidden row), protected like the others.
     """
     n = pd.to_numeric(cells[count], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     n = np.where(np.isnan(n), 0.0, n)
     primary = (n > 0) & (n < k)
-    hidden = primary.copy()
+    hidden = primary | (np.zeros(len(n), dtype=bool) if force is None else np.asarray(force, dtype=bool))
     groups = []  # per partition: the group code of every cell, and the cells of each group
     for parent in partitions:
         parent = list(parent)
@@ -122,6 +124,29 @@ def protect(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]]
             break
     reason = np.where(primary, SMALL_CELL, np.where(hidden, COMPLEMENTARY, None))
     return pd.Series(reason, index=cells.index, dtype=object)
+
+
+def protect_rows(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]], row: str,
+                 k: int = MIN_CELL) -> tuple[pd.Series, pd.Series]:
+    """:func:`protect` for views whose rows show several cells at once (a row of compare(): the programme and
+    comparison schools before and after; a school's line: before and after). ``cells[row]`` names each
+    cell's row; a row with a hidden cell is hidden whole, so its other cells are hidden too and protected
+    in turn, until no row changes. Returns (reason per cell, reason per row: ``small_cell`` when one of its
+    own cells is small, ``complementary`` when hidden for another cell's sake, None when shown)."""
+    force = np.zeros(len(cells), dtype=bool)
+    rows = cells[row].to_numpy()
+    for _ in range(MAX_PASSES):
+        reason = protect(cells, count, partitions, k, force)
+        hidden_rows = set(rows[reason.notna().to_numpy()])
+        again = np.isin(rows, list(hidden_rows)) & reason.isna().to_numpy()
+        if not again.any():
+            break
+        force |= again
+    small = reason.eq(SMALL_CELL).groupby(rows).any()
+    hid = reason.notna().groupby(rows).any()
+    per_row = pd.Series(np.where(small, SMALL_CELL, np.where(hid, COMPLEMENTARY, None)), index=hid.index,
+                        dtype=object)
+    return reason, per_row
 
 
 def blank(frame: pd.DataFrame, rows: pd.Series | np.ndarray, keep: Sequence[str]) -> pd.DataFrame:

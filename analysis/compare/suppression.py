@@ -63,6 +63,28 @@ def cells(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _protect_result_rows(unique: pd.DataFrame, long: pd.DataFrame, partitions: list[list[str]],
+                         k: int) -> tuple[pd.Series, pd.Series]:
+    """Cells protected once each; a result row hidden when any of its cells is, its other cells then
+    protected in turn (analysis.disclosure.protect_rows, with rows sharing cells)."""
+    force = np.zeros(len(unique), dtype=bool)
+    for _ in range(disclosure.MAX_PASSES):
+        reason = disclosure.protect(unique, "n", partitions, k, force)
+        cell_hidden = reason.notna().to_numpy()
+        row_hidden = pd.Series(cell_hidden[long["cell"].to_numpy()]).groupby(long["row"].to_numpy()).any()
+        again = np.zeros(len(unique), dtype=bool)
+        again[long["cell"].to_numpy()[row_hidden.reindex(long["row"]).to_numpy()]] = True
+        again &= ~cell_hidden
+        if not again.any():
+            break
+        force |= again
+    small_cell = reason.eq(disclosure.SMALL_CELL).to_numpy()[long["cell"].to_numpy()]
+    small = pd.Series(small_cell).groupby(long["row"].to_numpy()).any()
+    per_row = pd.Series(np.where(small, disclosure.SMALL_CELL, np.where(row_hidden, disclosure.COMPLEMENTARY,
+                                                                        None)), index=row_hidden.index, dtype=object)
+    return reason, per_row
+
+
 def suppress(frame: pd.DataFrame, by: list[str], k: int) -> pd.DataFrame:
     """Rows with a hidden cell show no statistic; ``suppression_reason`` says which rule hid them."""
     frame = frame.reset_index(drop=True)
@@ -72,19 +94,14 @@ def suppress(frame: pd.DataFrame, by: list[str], k: int) -> pd.DataFrame:
     long = cells(frame, by)
     identity = ["who", "country", "cohort", "period", "years", *by]
     unique = long.drop_duplicates(identity).reset_index(drop=True)
-    partitions = [[c for c in identity if c != f] for f in by] or [identity]
-    if not by:  # no grouping: each cell is its own view, only the primary rule applies
-        partitions = []
-    unique["reason"] = disclosure.protect(unique, "n", partitions, k)
-    long = long.merge(unique[[*identity, "reason"]], on=identity, how="left")
-    own_small = long["reason"].eq(disclosure.SMALL_CELL).groupby(long["row"]).any()
-    hidden = long["reason"].notna().groupby(long["row"]).any()
-    rows = np.zeros(len(frame), dtype=bool)
-    rows[hidden.index.to_numpy()] = hidden.to_numpy()
-    small = np.zeros(len(frame), dtype=bool)
-    small[own_small.index.to_numpy()] = own_small.to_numpy()
-    frame["suppression_reason"] = pd.Series(np.where(small, disclosure.SMALL_CELL, np.where(
-        rows, disclosure.COMPLEMENTARY, None)), index=frame.index, dtype=object)
+    # no grouping: each cell is its own view, only the primary rule applies
+    partitions = [[c for c in identity if c != f] for f in by]
+    unique["cell"] = np.arange(len(unique))
+    long = long.merge(unique[[*identity, "cell"]], on=identity, how="left")
+    _, row_reason = _protect_result_rows(unique, long, partitions, k)
+    reasons = row_reason.reindex(np.arange(len(frame))).to_numpy()
+    rows = pd.notna(reasons)
+    frame["suppression_reason"] = pd.Series(reasons, index=frame.index, dtype=object).where(rows, None)
     keep = {*KEEP, *by}
     frame = disclosure.blank(frame, rows, tuple(keep))
     if rows.any():
