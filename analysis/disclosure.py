@@ -41,18 +41,23 @@ def suppress_counts(frame: pd.DataFrame, columns: list[str], k: int = MIN_CELL) 
     return out
 
 
-def _complement(n: np.ndarray, members: np.ndarray, hidden: np.ndarray, avoid: np.ndarray,
-                k: int) -> list[int]:
-    """The siblings to hide so that the partition's hidden cells are >= 2 and hold >= k students.
+Relation = tuple[np.ndarray, np.ndarray]  # (group code of every cell, -1 outside; True where the cell is the parent)
 
-    Of the visible non-empty siblings (those alone in another partition last), the cheapest set in
-    students: either the smallest single sibling that brings the hidden total to k, or the smallest
-    siblings in ascending order until it is reached; ties go to the fewer cells."""
-    shown = members[~hidden[members] & (n[members] > 0)]
-    if not len(shown):
-        return []  # every cell of the partition is hidden or empty: its parent is the hidden total itself
-    have, count = float(n[members][hidden[members]].sum()), int(hidden[members].sum())
-    need = max(k - have, 0.0)
+
+def _complement(n: np.ndarray, children: np.ndarray, parent: np.ndarray, hidden: np.ndarray, free: np.ndarray,
+                avoid: np.ndarray, k: int) -> list[int]:
+    """The cells to hide so that the relation's hidden cells are >= 2 and, while its parent is shown, the
+    hidden children hold >= k students.
+
+    Of the visible non-empty children that may still change (those alone in another relation last), the
+    cheapest set in students: the smallest single child that reaches the need, or the smallest children in
+    ascending order until it is reached; ties go to the fewer cells. With no such child, the parent is
+    hidden instead (the coarser cell), when it may change."""
+    parent_hidden = bool(hidden[parent].any())
+    have = float(n[children][hidden[children]].sum())
+    count = int(hidden[children].sum()) + int(parent_hidden)
+    need = 0.0 if parent_hidden else max(k - have, 0.0)
+    shown = children[~hidden[children] & free[children] & (n[children] > 0)]
     order = shown[np.lexsort((shown, n[shown], avoid[shown]))]
     options = []
     for pool in (order[~avoid[order]], order):
@@ -65,15 +70,74 @@ def _complement(n: np.ndarray, members: np.ndarray, hidden: np.ndarray, avoid: n
         for i in pool:
             chosen.append(int(i))
             running += n[i]
-            if running >= k and count + len(chosen) >= 2:
+            if (parent_hidden or running >= k) and count + len(chosen) >= 2:
+                options.append(chosen)
                 break
-        if running >= k and count + len(chosen) >= 2:
-            options.append(chosen)
         if options:
             break
-    if not options:
-        return [int(i) for i in order]  # even all of them do not reach k: hide them all
-    return min(options, key=lambda c: (float(n[c].sum()), len(c)))
+    if options:
+        return min(options, key=lambda c: (float(n[c].sum()), len(c)))
+    spare = parent[~hidden[parent] & free[parent]]
+    if len(spare):
+        return [int(spare[0])]  # coarsen: the parent cell is hidden with its small children
+    return [int(i) for i in order]  # even all the children do not reach k: hide them all
+
+
+def solve(n: np.ndarray, relations: Sequence[Relation], k: int = MIN_CELL, hidden: np.ndarray | None = None,
+          fixed: np.ndarray | None = None) -> np.ndarray:
+    """Complementary suppression over linked relations (each: a parent cell, possibly not in ``n``, equal to
+    the sum of its children). Starts from ``hidden`` (default: the primary cells, 1 to k-1), never changes a
+    ``fixed`` cell, and returns the hidden mask after which every relation has no hidden cell, or at least
+    two with, while its parent is shown, at least k students among the hidden children."""
+    n = np.where(np.isnan(n), 0.0, np.asarray(n, dtype=float))
+    hidden = ((n > 0) & (n < k)) if hidden is None else np.asarray(hidden, dtype=bool).copy()
+    free = np.ones(len(n), dtype=bool) if fixed is None else ~np.asarray(fixed, dtype=bool)
+    split = []
+    avoid = np.zeros(len(n), dtype=bool)  # alone (non-empty) among the children of a relation
+    for codes, is_parent in relations:
+        inside = codes >= 0
+        size = int(codes.max()) + 1 if inside.any() else 0
+        order = np.flatnonzero(inside)[np.argsort(codes[inside], kind="stable")]
+        members = np.split(order, np.cumsum(np.bincount(codes[inside], minlength=size))[:-1]) if size else []
+        child = inside & ~is_parent
+        full = np.bincount(codes[child], weights=(n[child] > 0).astype(float), minlength=size)
+        avoid[child] |= (n[child] > 0) & (full[codes[child]] == 1)
+        split.append((codes, is_parent, child, size, members))
+    for _ in range(MAX_PASSES):
+        changed = False
+        for codes, is_parent, child, size, members in split:
+            if not size:
+                continue
+            inside = codes >= 0
+            count = np.bincount(codes[inside], weights=hidden[inside].astype(float), minlength=size)
+            weights = np.where(hidden & child, n, 0.0)[inside]
+            total = np.bincount(codes[inside], weights=weights, minlength=size)
+            parent_hidden = np.bincount(codes[inside], weights=(hidden & is_parent)[inside].astype(float),
+                                        minlength=size) > 0
+            for g in np.flatnonzero((count > 0) & ((count < 2) | (~parent_hidden & (total < k)))):
+                m = members[g]
+                h = hidden[m]
+                ph = bool((h & is_parent[m]).any())
+                if h.sum() >= 2 and (ph or n[m][h & ~is_parent[m]].sum() >= k):
+                    continue  # an earlier complement in this pass already settled it
+                extra = _complement(n, m[~is_parent[m]], m[is_parent[m]], hidden, free, avoid, k)
+                if extra:
+                    hidden[extra] = True
+                    changed = True
+        if not changed:
+            break
+    return hidden
+
+
+def relations_of(cells: pd.DataFrame, partitions: Sequence[Sequence[str]]) -> list[Relation]:
+    """Relations without a parent cell: for each partition, the cells agreeing on its columns."""
+    out = []
+    for parent in partitions:
+        parent = list(parent)
+        codes = (cells.groupby(parent, dropna=False, sort=False).ngroup().to_numpy() if parent
+                 else np.zeros(len(cells), dtype=int))
+        out.append((codes.astype(int), np.zeros(len(cells), dtype=bool)))
+    return out
 
 
 def protect(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]], k: int = MIN_CELL,
@@ -81,49 +145,24 @@ def protect(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]]
     """Primary and complementary suppression of ``cells`` (one row per cell, its students in ``count``).
 
     ``partitions``: for each, the columns that name the parent (the cells with the same values form one
-    partition of the parent's students). Returns, per cell, None (shown), ``small_cell`` (1 to k-1
-    students) or ``complementary``. Afterwards every partition has no hidden cell, or at least two that
-    together hold at least k students (docs/METHODS.md, "Disclosure avoidance"); repeated until linked
-    partitions (a cell in several) agree. A NaN count (no data) is never hidden by this rule. ``force``:
-    cells hidden whatever their size (e.g. the other cells of a hidden row), protected like the others.
+    partition of the parent's students, the parent a total shown elsewhere). Returns, per cell, None
+    (shown), ``small_cell`` (1 to k-1 students) or ``complementary``. Afterwards every partition has no
+    hidden cell, or at least two that together hold at least k students (docs/METHODS.md, "Disclosure
+    avoidance"); repeated until linked partitions (a cell in several) agree. A NaN count (no data) is never
+    hidden by this rule. ``force``: cells hidden whatever their size (e.g. the other cells of a hidden row),
+    protected like the others.
     """
     n = pd.to_numeric(cells[count], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     n = np.where(np.isnan(n), 0.0, n)
     primary = (n > 0) & (n < k)
-    hidden = primary | (np.zeros(len(n), dtype=bool) if force is None else np.asarray(force, dtype=bool))
-    groups = []  # per partition: the group code of every cell, and the cells of each group
-    for parent in partitions:
-        parent = list(parent)
-        codes = (cells.groupby(parent, dropna=False, sort=False).ngroup().to_numpy() if parent
-                 else np.zeros(len(cells), dtype=int))
-        order = np.argsort(codes, kind="stable")
-        sizes = np.bincount(codes, minlength=codes.max() + 1) if len(codes) else np.zeros(0, dtype=int)
-        groups.append((codes, np.split(order, np.cumsum(sizes)[:-1]) if len(codes) else []))
-    # a cell alone (non-empty) in some partition shows through its parent: never the first choice of complement
-    avoid = np.zeros(len(cells), dtype=bool)
-    for codes, _ in groups:
-        full = np.bincount(codes, weights=(n > 0).astype(float)) if len(codes) else np.zeros(0)
-        avoid |= (n > 0) & (full[codes] == 1) if len(codes) else avoid
-    for _ in range(MAX_PASSES):
-        changed = False
-        for codes, members_of in groups:
-            if not len(codes):
-                continue
-            count = np.bincount(codes, weights=hidden.astype(float), minlength=len(members_of))
-            total = np.bincount(codes, weights=np.where(hidden, n, 0.0), minlength=len(members_of))
-            for g in np.flatnonzero((count > 0) & ((count < 2) | (total < k))):
-                members = members_of[g]
-                h = hidden[members]
-                if not h.any() or (h.sum() >= 2 and n[members][h].sum() >= k):
-                    continue  # an earlier complement in this pass already settled it
-                extra = _complement(n, members, hidden, avoid, k)
-                if extra:
-                    hidden[extra] = True
-                    changed = True
-        if not changed:
-            break
-    reason = np.where(primary, SMALL_CELL, np.where(hidden, COMPLEMENTARY, None))
-    return pd.Series(reason, index=cells.index, dtype=object)
+    start = primary | (np.zeros(len(n), dtype=bool) if force is None else np.asarray(force, dtype=bool))
+    hidden = solve(n, relations_of(cells, partitions), k, start)
+    return reasons(primary, hidden, cells.index)
+
+
+def reasons(primary: np.ndarray, hidden: np.ndarray, index: pd.Index) -> pd.Series:
+    """None (shown), ``small_cell`` or ``complementary`` per cell."""
+    return pd.Series(np.where(primary, SMALL_CELL, np.where(hidden, COMPLEMENTARY, None)), index=index, dtype=object)
 
 
 def protect_rows(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]], row: str,
@@ -198,3 +237,66 @@ def published_count(value: object, k: int = MIN_CELL) -> object:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return value
     return f"<{k}" if 0 < float(value) < k else value
+
+
+ALL = "*"  # the ``value`` of the cells of every student (no filter)
+
+
+def _relation(cells: pd.DataFrame, children: np.ndarray, parent: np.ndarray, keys: list[str]) -> Relation:
+    """A relation whose groups are the ``keys`` values: ``children`` sum to the ``parent`` cell of each."""
+    inside = children | parent
+    codes = np.full(len(cells), -1, dtype=int)
+    if inside.any():
+        codes[inside] = cells.loc[inside, keys].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    return codes, parent & inside
+
+
+def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) -> tuple[pd.Series, pd.DataFrame,
+                                                                                         pd.Series]:
+    """One protection for the family of views a filter offers (Comparar: the means table, the distribution
+    and the school lines, for every value of the filter and for every student).
+
+    ``units``: panel, program, unit_id, period, value, n (one row per school, period and filter value;
+    value ``ALL`` without filter); ``hist``: panel, program, period, bin, value, count. The cells: each school
+    in each period, each group mean (the sum of its schools) and each bin (whose bins also sum to the
+    group). Each is the sum of its children in two ways (its schools or its bins; its filter values), and
+    a school's line is hidden whole when either period is. The cells of every student are decided first,
+    on their own (the view without filter is the same whichever filter is offered), and kept fixed while
+    the filter's values are protected. Returns the reason per ``units`` row, per group (panel, program,
+    period, value, n, reason) and per ``hist`` row.
+    """
+    keys = ["panel", "program", "period", "value"]
+    means = units.groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
+    cells = pd.concat([units[[*keys, "unit_id", "n"]].assign(kind="school"), means.assign(kind="mean"),
+                       hist[[*keys, "bin"]].assign(n=hist["count"], kind="bin")], ignore_index=True)
+    n = pd.to_numeric(cells["n"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    n = np.where(np.isnan(n), 0.0, n)
+    kind, every = cells["kind"].to_numpy(), (cells["value"] == ALL).to_numpy()
+    school, mean, binned = kind == "school", kind == "mean", kind == "bin"
+    relations = [_relation(cells, school, mean, keys), _relation(cells, binned, mean, keys),
+                 _relation(cells, school & ~every, school & every, ["panel", "program", "period", "unit_id"]),
+                 _relation(cells, mean & ~every, mean & every, ["panel", "program", "period"]),
+                 _relation(cells, binned & ~every, binned & every, ["panel", "program", "period", "bin"])]
+    lines = np.where(school, cells.groupby(["panel", "program", "unit_id", "value"], dropna=False,
+                                           sort=False).ngroup().to_numpy(), -1)
+    primary = (n > 0) & (n < k)
+    hidden = primary & every
+    for scope in (every, np.ones(len(cells), dtype=bool)):  # every student first, then the filter values
+        hidden |= primary & scope
+        fixed = ~every if scope is every else every
+        for _ in range(MAX_PASSES):
+            hidden = solve(n, relations, k, hidden, fixed)
+            line_hidden = np.bincount(lines[school], weights=hidden[school].astype(float),
+                                      minlength=int(lines.max()) + 1 if school.any() else 0) > 0
+            again = school & ~hidden & ~fixed & np.isin(lines, np.flatnonzero(line_hidden))
+            if not again.any():
+                break
+            hidden |= again
+    reason = reasons(primary, hidden, cells.index)
+    first, second = len(units), len(units) + len(means)
+    unit_reason = pd.Series(reason.iloc[:first].to_numpy(), index=units.index, dtype=object)
+    line_reason = unit_reason.groupby(lines[:first]).transform(
+        lambda r: SMALL_CELL if r.eq(SMALL_CELL).any() else (COMPLEMENTARY if r.notna().any() else None))
+    means = means.assign(reason=reason.iloc[first:second].to_numpy())
+    hist_reason = pd.Series(reason.iloc[second:].to_numpy(), index=hist.index, dtype=object)
+    return line_reason.astype(object).where(line_reason.notna(), None), means, hist_reason
