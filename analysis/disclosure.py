@@ -297,6 +297,6 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
     unit_reason = pd.Series(reason.iloc[:first].to_numpy(), index=units.index, dtype=object)
     line_reason = unit_reason.groupby(lines[:first]).transform(
         lambda r: SMALL_CELL if r.eq(SMALL_CELL).any() else (COMPLEMENTARY if r.notna().any() else None))
-    means = means.assign(reason=reason.iloc[first:second].to_numpy())
+    means = means.assign(reason=pd.Series(reason.iloc[first:second].to_numpy(), index=means.index, dtype=object))
     hist_reason = pd.Series(reason.iloc[second:].to_numpy(), index=hist.index, dtype=object)
     return line_reason.astype(object).where(line_reason.notna(), None), means, hist_reason
