@@ -99,8 +99,8 @@ METHODS_TEXT = {
                       "visitor can request, the hidden cells are none or at least two holding {k} or more students "
                       "together, the smallest siblings chosen (suppression_reason = complementary); a suppressed "
                       "row carries no statistic of its cell. Values rounded to display precision. Published "
-                      "territory rates are not suppressed. Groups with fewer than 30 students or 5 units: reliability = low. No file holds "
-                      "student identifiers.",
+                      "territory rates are not suppressed. Groups with fewer than 30 students or 5 units: "
+                      "reliability = low. No file holds student identifiers.",
         "files": "Files",
         "files_text": "`evidence.csv` (comma, decimal point, UTF-8 with BOM), `evidence_es.csv` when asked for "
                       "(semicolon, decimal comma), `evidence.xlsx` (sheets evidence, dictionary, methods, provenance), "
