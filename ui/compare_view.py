@@ -97,7 +97,7 @@ def _effects_chart_build(indicator: str, by: str | None, outcome: Outcome) -> Ch
                      "low": row.get("es_ci_low"), "high": row.get("es_ci_high"),
                      "reliability": row.get("reliability"), "suppression_reason": row.get("suppression_reason"),
                      "hover": _hover(row, group)})
-    data = pd.DataFrame(rows)
+    data = disclosure.round_published(pd.DataFrame(rows))  # the figure holds what the screen shows
     texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
              "complementary": t("rel.suppressed_short_complementary"),
              "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
@@ -262,7 +262,7 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
         frames.append(shares)
     if not frames:
         return None
-    shares = pd.concat(frames, ignore_index=True)
+    shares = disclosure.round_published(pd.concat(frames, ignore_index=True))
     texts = {"pre": t("period.pre"), "post": t("period.post"), "x_title": t("compare.axis.value"),
              "y_title": t("compare.axis.share"), "comparison": t("prog.comparison"),
              "suppressed": " · " + t("rel.suppressed_short")}
@@ -271,8 +271,7 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
     label = fmt.indicator_label(indicator, indicators())
     summary = (t("compare.summary_distribution", hidden=hidden, k=access.min_cell()) if student
                else t("compare.summary_distribution_units"))
-    table = disclosure.round_published(shares)
-    table = table[["panel", "program", "period", "lo", "hi", "count", "share"]].copy()
+    table = shares[["panel", "program", "period", "lo", "hi", "count", "share"]].copy()
     table["program"] = table["program"].map(fmt.programme)
     table["period"] = table["period"].map(lambda p: t(f"period.{p}"))
     reason = shares["reason"] if "reason" in shares else pd.Series(None, index=shares.index, dtype=object)
@@ -306,7 +305,7 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
     wide = units.pivot_table(index=["panel", "program", "unit_id"], columns="period", values="mean").reset_index()
     if "pre" not in wide or "post" not in wide:
         return None
-    wide = wide.dropna(subset=["pre", "post"])
+    wide = disclosure.round_published(wide.dropna(subset=["pre", "post"]))
     hidden = 0
     if student:  # a school's line hidden with its family (analysis.disclosure.protect_views)
         lines, _, _ = family(indicator, field_name if value is not None else None)
@@ -331,8 +330,7 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
                            total=fmt.num(len(wide), 0), cap=fmt.num(figures.SLOPE_MAX_LINES, 0),
                            seed=figures.SLOPE_SEED)
     names = {p: fmt.programme(p) for p in wide["program"].unique()}  # t() per row cost 2 s at 40,000 schools
-    table = disclosure.round_published(wide.assign(program=wide["program"].map(names)))
-    table = table.rename(columns=lambda c: t(f"col.{c}"))
+    table = wide.assign(program=wide["program"].map(names)).rename(columns=lambda c: t(f"col.{c}"))
     return Chart(fig, t("compare.alt_slopes", indicator=label), summary, table)
 
 
