@@ -69,7 +69,7 @@ def proportions(db, indicator: str, by=None, level: str = "all", min_cell: int =
         frame["rate"] = np.where(n > 0, 100 * k / n, np.nan)
     frame["ci_low"], frame["ci_high"] = 100 * np.asarray(low), 100 * np.asarray(high)
     frame["reliability"] = np.where(frame["units"] < 5, "low", "ok")
-    frame["suppression_reason"] = pd.Series(None, index=frame.index, dtype=object)
+    frame["suppression_reason"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     if kind == "binary":  # student counts: primary and complementary suppression among sibling groups
         parents = [[c for c in ["program", "country", *names, "year", "wave"] if c != f] for f in names]
         frame["suppression_reason"] = disclosure.protect(frame, "n", parents, min_cell)

@@ -274,7 +274,7 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
     table = shares[["panel", "program", "period", "lo", "hi", "count", "share"]].copy()
     table["program"] = table["program"].map(fmt.programme)
     table["period"] = table["period"].map(lambda p: t(f"period.{p}"))
-    reason = shares["reason"] if "reason" in shares else pd.Series(None, index=shares.index, dtype=object)
+    reason = shares["reason"] if "reason" in shares else [None] * len(shares)
     table["count"] = [(f"<{access.min_cell()}" if r == disclosure.SMALL_CELL else _reason_text(r))
                       if fmt.is_missing(c) and isinstance(r, str) else fmt.num(c, 0)
                       for c, r in zip(table["count"], reason, strict=True)]

@@ -182,6 +182,6 @@ def suppress(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame
     published per territory are not suppressed (docs/METHODS.md, "Disclosure avoidance")."""
     if not req.student_level or frame.empty:
         frame = frame.copy()
-        frame["suppression_reason"] = pd.Series(None, index=frame.index, dtype=object)
+        frame["suppression_reason"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         return frame
     return suppression.suppress(frame, list(req.by), req.min_cell)

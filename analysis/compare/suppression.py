@@ -88,7 +88,7 @@ def _protect_result_rows(unique: pd.DataFrame, long: pd.DataFrame, partitions: l
 def suppress(frame: pd.DataFrame, by: list[str], k: int) -> pd.DataFrame:
     """Rows with a hidden cell show no statistic; ``suppression_reason`` says which rule hid them."""
     frame = frame.reset_index(drop=True)
-    frame["suppression_reason"] = pd.Series(None, index=frame.index, dtype=object)
+    frame["suppression_reason"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     if frame.empty:
         return frame
     long = cells(frame, by)
