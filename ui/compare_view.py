@@ -213,9 +213,9 @@ def _means_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
                             how="left")
         hide = means["reason"].notna()
         means.loc[hide, ["mean", "ci_low", "ci_high"]] = float("nan")
-        means["n"] = [("<" + str(access.min_cell()) if r == disclosure.SMALL_CELL else "—") if h else n
+        means["n"] = [("<" + str(access.min_cell()) if r == disclosure.SMALL_CELL else "—") if h else fmt.num(n, 0)
                       for n, r, h in zip(means["n"], means["reason"], hide, strict=True)]
-        means["units"] = means["units"].astype(object).where(~hide, "—")
+        means["units"] = means["units"].astype(float).where(~hide)
         means["suppression_reason"] = means.pop("reason").map(_reason_text)
         means = disclosure.round_published(means)
     texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
@@ -252,10 +252,18 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
         shares = figures.binned_shares(hist, ["program", "period"], None)
         shares["panel"] = title
         if student:  # bins hidden together with every filter value's (analysis.disclosure.protect_views)
-            _, _, bins = family(indicator, field_name if value is not None else None)
-            bins = bins[(bins["value"] == (disclosure.ALL if value is None else value)) & (bins["panel"] == title)]
+            _, groups, bins = family(indicator, field_name if value is not None else None)
+            chosen = disclosure.ALL if value is None else value
+            bins = bins[(bins["value"] == chosen) & (bins["panel"] == title)]
             shares = shares.merge(bins[["program", "period", "bin", "reason"]], on=["program", "period", "bin"],
                                   how="left")
+            # a hidden group shows none of its bins, not even the empty ones (where its few students are not)
+            groups = groups[(groups["value"] == chosen) & (groups["panel"] == title) & groups["reason"].notna()]
+            shares = shares.merge(groups[["program", "period", "reason"]].rename(columns={"reason": "group_reason"}),
+                                  on=["program", "period"], how="left")
+            whole = shares["group_reason"].notna()  # every bin says the group's rule, the same words
+            shares["reason"] = shares["reason"].astype(object).where(~whole, shares["group_reason"])
+            shares["whole"] = whole
             hide = shares["reason"].notna()
             shares.loc[hide, ["share", "count"]] = float("nan")
             shares["suppressed"] = hide
@@ -275,9 +283,10 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
     table["program"] = table["program"].map(fmt.programme)
     table["period"] = table["period"].map(lambda p: t(f"period.{p}"))
     reason = shares["reason"] if "reason" in shares else [None] * len(shares)
-    table["count"] = [(f"<{access.min_cell()}" if r == disclosure.SMALL_CELL else _reason_text(r))
+    whole = shares["whole"].fillna(False) if "whole" in shares else [False] * len(shares)
+    table["count"] = [(f"<{access.min_cell()}" if r == disclosure.SMALL_CELL and not w else _reason_text(r))
                       if fmt.is_missing(c) and isinstance(r, str) else fmt.num(c, 0)
-                      for c, r in zip(table["count"], reason, strict=True)]
+                      for c, r, w in zip(table["count"], reason, whole, strict=True)]
     return Chart(fig, t("compare.alt_distribution", indicator=label), summary,
                  table.rename(columns=lambda c: t(f"col.{c}")))
 
