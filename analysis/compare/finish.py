@@ -3,8 +3,10 @@ badge, reliability, disclosure suppression and q-values — one vectorised imple
 
 A design's ``run`` hands :func:`finish` a frame with its own columns plus the few this module reads:
 ``pre_years`` / ``post_years`` (the years of each window), ``attrition_rating`` (the WWC rating as a
-string, or missing), ``n_students`` (the students an estimate rests on) and ``min_cell_students`` (the
-smallest count of students the row shows), and an :class:`Evidence` naming its cluster columns.
+string, or missing), ``n_students`` (the students an estimate rests on), the student cells the row rests
+on for disclosure control (``cell_treated_pre`` … ``cell_comparison_post`` for a two-arm design, else
+``n_pre`` / ``n_post`` / ``n_linked``, else ``min_cell_students``: analysis/compare/suppression.py), and an
+:class:`Evidence` naming its cluster columns.
 Rows are often one per school (40,000 at national scale): every step works on whole columns, and
 values shared by many rows (years, badge facts) are converted once.
 """
