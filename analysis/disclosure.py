@@ -234,13 +234,6 @@ def round_published(frame: pd.DataFrame, decimals: dict[str, int] | None = None)
     return out
 
 
-def published_count(value: object, k: int = MIN_CELL) -> object:
-    """A count as it may be shown: exact at or above k (and 0), else the text '<k'; missing stays missing."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return value
-    return f"<{k}" if 0 < float(value) < k else value
-
-
 ALL = "*"  # the ``value`` of the cells of every student (no filter)
 
 
@@ -296,9 +289,11 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
             hidden |= again
     reason = reasons(primary, hidden, cells.index)
     first, second = len(units), len(units) + len(means)
-    unit_reason = pd.Series(reason.iloc[:first].to_numpy(), index=units.index, dtype=object)
-    line_reason = unit_reason.groupby(lines[:first]).transform(
-        lambda r: SMALL_CELL if r.eq(SMALL_CELL).any() else (COMPLEMENTARY if r.notna().any() else None))
+    line, size = lines[:first], int(lines.max()) + 1 if first else 0
+    small_line = np.bincount(line, weights=primary[:first].astype(float), minlength=size) > 0
+    hidden_line = np.bincount(line, weights=hidden[:first].astype(float), minlength=size) > 0
+    line_reason = pd.Series(np.where(small_line[line], SMALL_CELL, np.where(hidden_line[line], COMPLEMENTARY, None)),
+                            index=units.index, dtype=object)
     means = means.assign(reason=pd.Series(reason.iloc[first:second].to_numpy(), index=means.index, dtype=object))
     hist_reason = pd.Series(reason.iloc[second:].to_numpy(), index=hist.index, dtype=object)
-    return line_reason.astype(object).where(line_reason.notna(), None), means, hist_reason
+    return line_reason, means, hist_reason
