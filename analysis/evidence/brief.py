@@ -98,7 +98,7 @@ TEXT = {
                   "sin valores en ningún archivo).",
         "x.hedges_g": "Efecto (DE, g de Hedges)", "x.pp": "Efecto (puntos porcentuales)", "x.points": "Efecto (puntos)",
         "x.cox": "Efecto (índice de Cox)", "suppressed": "suprimido", "no_estimate": "sin estimación",
-        "complementary": "oculto (protege otra celda)",
+        "complementary": "oculto",
         "low": "baja confiabilidad",
         "cohort": "cohorte",
         "caveat": "Los efectos estandarizados de programas distintos dependen de la dispersión de cada población y "
@@ -122,7 +122,7 @@ TEXT = {
                   "hidden to protect another cell: no values in any file).",
         "x.hedges_g": "Effect (SD, Hedges' g)", "x.pp": "Effect (percentage points)", "x.points": "Effect (points)",
         "x.cox": "Effect (Cox index)", "suppressed": "suppressed", "no_estimate": "no estimate",
-        "complementary": "hidden (protects another cell)",
+        "complementary": "hidden",
         "low": "low reliability",
         "cohort": "cohort",
         "caveat": "Standardised effects of different programmes depend on each population's spread and each test: "
