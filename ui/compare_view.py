@@ -353,7 +353,8 @@ def evidence_row(outcome: Outcome, by: str | None) -> None:
     cols = st.columns(len(progs)) if progs else []
     for col, prog in zip(cols, progs, strict=True):
         rows = frame[frame["program"] == prog]
-        r = rows.iloc[0]
+        shown = rows[rows["reliability"] != "suppressed"]  # a hidden group has no badge of its own to lend
+        r = (shown if len(shown) else rows).iloc[0]
         with col:
             st.markdown(f"**{fmt.md(fmt.programme(prog))}** {fmt.evidence_badge(r.get('evidence'))}")
             reasons = fmt.reasons(r.get("evidence_reasons"), ",".join(str(f) for f in rows["flags"].dropna()))
