@@ -165,29 +165,6 @@ def reasons(primary: np.ndarray, hidden: np.ndarray, index: pd.Index) -> pd.Seri
     return pd.Series(np.where(primary, SMALL_CELL, np.where(hidden, COMPLEMENTARY, None)), index=index, dtype=object)
 
 
-def protect_rows(cells: pd.DataFrame, count: str, partitions: Sequence[Sequence[str]], row: str,
-                 k: int = MIN_CELL) -> tuple[pd.Series, pd.Series]:
-    """:func:`protect` for views whose rows show several cells at once (a row of compare(): the programme and
-    comparison schools before and after; a school's line: before and after). ``cells[row]`` names each
-    cell's row; a row with a hidden cell is hidden whole, so its other cells are hidden too and protected
-    in turn, until no row changes. Returns (reason per cell, reason per row: ``small_cell`` when one of its
-    own cells is small, ``complementary`` when hidden for another cell's sake, None when shown)."""
-    force = np.zeros(len(cells), dtype=bool)
-    rows = cells[row].to_numpy()
-    for _ in range(MAX_PASSES):
-        reason = protect(cells, count, partitions, k, force)
-        hidden_rows = set(rows[reason.notna().to_numpy()])
-        again = np.isin(rows, list(hidden_rows)) & reason.isna().to_numpy()
-        if not again.any():
-            break
-        force |= again
-    small = reason.eq(SMALL_CELL).groupby(rows).any()
-    hid = reason.notna().groupby(rows).any()
-    per_row = pd.Series(np.where(small, SMALL_CELL, np.where(hid, COMPLEMENTARY, None)), index=hid.index,
-                        dtype=object)
-    return reason, per_row
-
-
 def blank(frame: pd.DataFrame, rows: pd.Series | np.ndarray, keep: Sequence[str]) -> pd.DataFrame:
     """Every column but ``keep`` emptied on ``rows``: NaN in numeric columns, None elsewhere (a suppressed row
     carries no statistic of its cell)."""

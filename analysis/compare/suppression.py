@@ -66,7 +66,7 @@ def cells(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def _protect_result_rows(unique: pd.DataFrame, long: pd.DataFrame, partitions: list[list[str]],
                          k: int) -> tuple[pd.Series, pd.Series]:
     """Cells protected once each; a result row hidden when any of its cells is, its other cells then
-    protected in turn (analysis.disclosure.protect_rows, with rows sharing cells)."""
+    protected in turn, until no row changes (a cell shared by several rows is protected once)."""
     force = np.zeros(len(unique), dtype=bool)
     for _ in range(disclosure.MAX_PASSES):
         reason = disclosure.protect(unique, "n", partitions, k, force)
