@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import stats
+from analysis import disclosure, stats
 from analysis.compare import UNIT_PROGRAM_CTE, CompareError, connect
 from analysis.compare.request import grouping
 from analysis.disclosure import MIN_CELL
@@ -69,11 +69,14 @@ def proportions(db, indicator: str, by=None, level: str = "all", min_cell: int =
         frame["rate"] = np.where(n > 0, 100 * k / n, np.nan)
     frame["ci_low"], frame["ci_high"] = 100 * np.asarray(low), 100 * np.asarray(high)
     frame["reliability"] = np.where(frame["units"] < 5, "low", "ok")
-    if kind == "binary":
-        small = n < min_cell
-        for c in ("n", "k", "rate", "ci_low", "ci_high"):
-            frame[c] = frame[c].astype(float).where(~small)
-        frame.loc[small, "reliability"] = "suppressed"
+    frame["suppression_reason"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if kind == "binary":  # student counts: primary and complementary suppression among sibling groups
+        parents = [[c for c in ["program", "country", *names, "year", "wave"] if c != f] for f in names]
+        frame["suppression_reason"] = disclosure.protect(frame, "n", parents, min_cell)
+        hidden = frame["suppression_reason"].notna()
+        for c in ("n", "k", "rate", "ci_low", "ci_high", "units", "units_without_n"):
+            frame[c] = frame[c].astype(float).where(~hidden)
+        frame.loc[hidden, "reliability"] = "suppressed"
     return frame
 
 
@@ -126,6 +129,11 @@ def scale_reliability(db, scale: str = "motivation", min_cell: int = MIN_CELL,
     frame["alpha_ci_low"], frame["alpha_ci_high"] = lows, highs
     frame["low_reliability"] = frame["alpha"] < ALPHA_WARNING
     frame["reliability"] = np.where(frame["n"] < min_cell, "suppressed", "ok")
+    hidden = frame["reliability"] == "suppressed"  # countries and waves are never summed: primary rule only
+    frame["suppression_reason"] = pd.Series(np.where(hidden, disclosure.SMALL_CELL, None), index=frame.index,
+                                            dtype=object)
     for c in ("alpha", "alpha_ci_low", "alpha_ci_high"):
-        frame[c] = frame[c].where(frame["reliability"] != "suppressed")
+        frame[c] = frame[c].where(~hidden)
+    frame["low_reliability"] = frame["low_reliability"].astype(object).where(~hidden, None)
+    frame["n"] = frame["n"].astype(object).where(~hidden, f"<{min_cell}")
     return frame.drop(columns=["total_var", "sum_item_var"])

@@ -106,7 +106,11 @@ def text_rows(fig: go.Figure, part: pd.DataFrame, ycol: str, texts: Mapping[str,
     effect = pd.to_numeric(part["effect"], errors="coerce")
     suppressed = part["reliability"] == "suppressed"
     missing = effect.isna() & ~suppressed
-    for mask, word in ((suppressed, texts.get("suppressed", "suppressed")),
+    # hidden to protect another cell (complementary suppression) says so, not "fewer than 10 students"
+    protecting = suppressed & (part["suppression_reason"] == "complementary") if "suppression_reason" in part \
+        else suppressed & False
+    for mask, word in ((suppressed & ~protecting, texts.get("suppressed", "suppressed")),
+                       (protecting, texts.get("complementary", texts.get("suppressed", "suppressed"))),
                        (missing, texts.get("no_estimate", "no estimate"))):
         rows = part[mask]
         if len(rows):

@@ -47,6 +47,7 @@ class Finding:
     evidence: str
     reliability: str
     group: str | None = None
+    suppression: str | None = None  # the rule that hid a suppressed row: small_cell | complementary
 
 
 def _num(value) -> float:
@@ -94,7 +95,9 @@ def finding(row: Mapping, indicator: str, higher_is_better: bool | None, group: 
     return Finding(program=str(row.get("program")), country=str(row.get("country")), indicator=indicator,
                    status=status, reason=reason, effect=effect, low=low, high=high, kind=kind,
                    months=_num(row.get("months_progress")), evidence=evidence or "insufficient",
-                   reliability=reliability, group=group)
+                   reliability=reliability, group=group,
+                   suppression=row.get("suppression_reason") if isinstance(row.get("suppression_reason"), str)
+                   else None)
 
 
 def scale_decimals(*values: float) -> int:
@@ -121,7 +124,8 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
         who = templates["plain.who_group"].format(program=who, group=names["group"])
     what = names.get("indicator", f.indicator)
     if f.reason == "suppressed":
-        return templates["plain.suppressed"].format(who=who, what=what)
+        key = "plain.suppressed_complementary" if f.suppression == "complementary" else "plain.suppressed"
+        return templates.get(key, templates["plain.suppressed"]).format(who=who, what=what)
     if f.reason == "no_estimate":
         return templates["plain.no_estimate"].format(who=who, what=what)
     value = number(abs(f.effect), decimals)

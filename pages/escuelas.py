@@ -66,7 +66,7 @@ with left:
         kind = result.get("effect_size_kind")
         st.markdown(f"**{t('schools.result_title', indicator=fmt.md(fmt.indicator_label(indicator, indicators())))}**")
         if result.get("reliability") == "suppressed":
-            st.markdown(fmt.reliability("suppressed"))
+            st.markdown(fmt.reliability("suppressed", result.get("suppression_reason")))
         else:
             st.markdown(fmt.effect(result.get("effect_size"), result.get("es_ci_low"), result.get("es_ci_high"),
                                    kind))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import fields, figures
+from analysis import disclosure, fields, figures
 from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
@@ -15,6 +15,7 @@ from ui.loaders import (
     TTL,
     Outcome,
     _signature,
+    group_values,
     histogram,
     indicator_info,
     indicators,
@@ -63,7 +64,7 @@ def _hover(row: pd.Series, group: str) -> str:
     if kind == "hedges_g":
         parts.append(fmt.months(row.get("months_progress")))
     parts.append(t("col.evidence") + ": " + fmt.evidence_text(row.get("evidence")))
-    mark = fmt.reliability(row.get("reliability"))
+    mark = fmt.reliability(row.get("reliability"), row.get("suppression_reason"))
     if mark:
         parts.append(mark)
     return "<br>".join(parts)
@@ -94,9 +95,11 @@ def _effects_chart_build(indicator: str, by: str | None, outcome: Outcome) -> Ch
         group = _group_text(by, row)
         rows.append({"program": row["program"], "group": group, "effect": row.get("effect_size"),
                      "low": row.get("es_ci_low"), "high": row.get("es_ci_high"),
-                     "reliability": row.get("reliability"), "hover": _hover(row, group)})
-    data = pd.DataFrame(rows)
+                     "reliability": row.get("reliability"), "suppression_reason": row.get("suppression_reason"),
+                     "hover": _hover(row, group)})
+    data = disclosure.round_published(pd.DataFrame(rows))  # the figure holds what the screen shows
     texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
+             "complementary": t("rel.suppressed_short_complementary"),
              "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
     fig = figures.effect_panels(data, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
@@ -161,17 +164,60 @@ def means_chart(indicator: str, field_name: str | None = None, value: str | None
 def _means_chart_cached(signature: tuple[int, int] | None, indicator: str, field_name: str | None,
                         value: str | None, language: str, min_cell: int) -> Chart | None:
     units = unit_data(indicator, field_name, value)
-    return None if units.empty else _means_chart_build(indicator, units)
+    return None if units.empty else _means_chart_build(indicator, units, field_name, value)
 
 
-def _means_chart_build(indicator: str, units: pd.DataFrame) -> Chart | None:
+def family(indicator: str, field_name: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Which cells of the means table, the distribution and the school lines are hidden, decided once for
+    every value of the filter field and for every student together (analysis.disclosure.protect_views), so
+    that no view, subtracted from its siblings or from the view without filter, reveals a hidden cell."""
+    return _family_cached(_signature(), indicator, field_name if field_name else None, access.min_cell())
+
+
+@st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
+def _family_cached(signature: tuple[int, int] | None, indicator: str, field_name: str | None,
+                   min_cell: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    values = [disclosure.ALL, *(group_values(field_name, indicator) if field_name else [])]
+    units, hists = [], []
+    for program, country, w, title in _panels(indicator):
+        for v in values:
+            f, x = (None, None) if v == disclosure.ALL else (field_name, v)
+            part = unit_periods(indicator, country, w, f, x)
+            units.append(part[part["program"].isin([program, "comparison"])].assign(panel=title, value=v))
+            hist = histogram(indicator, country, w, f, x)
+            hists.append(hist[hist["program"].isin([program, "comparison"])].assign(panel=title, value=v))
+    columns = ["panel", "program", "unit_id", "period", "value", "n"]
+    units_frame = pd.concat([u[columns] for u in units if len(u)], ignore_index=True) if any(
+        len(u) for u in units) else pd.DataFrame(columns=columns)
+    hcols = ["panel", "program", "period", "bin", "value", "count"]
+    hist_frame = pd.concat([h[hcols] for h in hists if len(h)], ignore_index=True) if any(
+        len(h) for h in hists) else pd.DataFrame(columns=hcols)
+    line, means, bins = disclosure.protect_views(units_frame, hist_frame, min_cell)
+    return units_frame.assign(reason=line), means, hist_frame.assign(reason=bins)
+
+
+def _reason_text(reason: object) -> str:
+    """The words of a suppression rule, for a table cell."""
+    return fmt.reliability("suppressed", reason) if isinstance(reason, str) else ""
+
+
+def _means_chart_build(indicator: str, units: pd.DataFrame, field_name: str | None = None,
+                       value: str | None = None) -> Chart | None:
     info = indicator_info(indicator) or {}
     student = bool(info.get("student_level"))
     means = figures.cluster_means(units, ["panel", "program", "period"], weighted=student)
-    if student:  # a group mean of fewer than 10 students is not shown (small subgroups, e.g. an ethnicity)
-        small = means["n"] < access.min_cell()
-        means.loc[small, ["mean", "ci_low", "ci_high"]] = float("nan")
-        means["n"] = means["n"].astype(object).where(~small, f"<{access.min_cell()}")
+    if student:  # a hidden cell shows neither its mean nor its count (docs/METHODS.md, "Disclosure avoidance")
+        _, cells, _ = family(indicator, field_name if value is not None else None)
+        cells = cells[cells["value"] == (disclosure.ALL if value is None else value)]
+        means = means.merge(cells[["panel", "program", "period", "reason"]], on=["panel", "program", "period"],
+                            how="left")
+        hide = means["reason"].notna()
+        means.loc[hide, ["mean", "ci_low", "ci_high"]] = float("nan")
+        means["n"] = [("<" + str(access.min_cell()) if r == disclosure.SMALL_CELL else "—") if h else fmt.num(n, 0)
+                      for n, r, h in zip(means["n"], means["reason"], hide, strict=True)]
+        means["units"] = means["units"].astype(float).where(~hide)
+        means["suppression_reason"] = means.pop("reason").map(_reason_text)
+        means = disclosure.round_published(means)
     texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
              "counterfactual": t("compare.counterfactual"), "comparison": t("prog.comparison")}
     fig = figures.prepost_means(means, texts, lang())
@@ -203,12 +249,28 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
         hist = hist[hist["program"].isin([program, "comparison"])]
         if hist.empty:
             continue
-        shares = figures.binned_shares(hist, ["program", "period"], access.min_cell() if student else None)
+        shares = figures.binned_shares(hist, ["program", "period"], None)
         shares["panel"] = title
+        if student:  # bins hidden together with every filter value's (analysis.disclosure.protect_views)
+            _, groups, bins = family(indicator, field_name if value is not None else None)
+            chosen = disclosure.ALL if value is None else value
+            bins = bins[(bins["value"] == chosen) & (bins["panel"] == title)]
+            shares = shares.merge(bins[["program", "period", "bin", "reason"]], on=["program", "period", "bin"],
+                                  how="left")
+            # a hidden group shows none of its bins, not even the empty ones (where its few students are not)
+            groups = groups[(groups["value"] == chosen) & (groups["panel"] == title) & groups["reason"].notna()]
+            shares = shares.merge(groups[["program", "period", "reason"]].rename(columns={"reason": "group_reason"}),
+                                  on=["program", "period"], how="left")
+            whole = shares["group_reason"].notna()  # every bin says the group's rule, the same words
+            shares["reason"] = shares["reason"].astype(object).where(~whole, shares["group_reason"])
+            shares["whole"] = whole
+            hide = shares["reason"].notna()
+            shares.loc[hide, ["share", "count"]] = float("nan")
+            shares["suppressed"] = hide
         frames.append(shares)
     if not frames:
         return None
-    shares = pd.concat(frames, ignore_index=True)
+    shares = disclosure.round_published(pd.concat(frames, ignore_index=True))
     texts = {"pre": t("period.pre"), "post": t("period.post"), "x_title": t("compare.axis.value"),
              "y_title": t("compare.axis.share"), "comparison": t("prog.comparison"),
              "suppressed": " · " + t("rel.suppressed_short")}
@@ -220,7 +282,11 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
     table = shares[["panel", "program", "period", "lo", "hi", "count", "share"]].copy()
     table["program"] = table["program"].map(fmt.programme)
     table["period"] = table["period"].map(lambda p: t(f"period.{p}"))
-    table["count"] = [f"<{access.min_cell()}" if fmt.is_missing(c) else fmt.num(c, 0) for c in table["count"]]
+    reason = shares["reason"] if "reason" in shares else [None] * len(shares)
+    whole = shares["whole"].fillna(False) if "whole" in shares else [False] * len(shares)
+    table["count"] = [(f"<{access.min_cell()}" if r == disclosure.SMALL_CELL and not w else _reason_text(r))
+                      if fmt.is_missing(c) and isinstance(r, str) else fmt.num(c, 0)
+                      for c, r, w in zip(table["count"], reason, whole, strict=True)]
     return Chart(fig, t("compare.alt_distribution", indicator=label), summary,
                  table.rename(columns=lambda c: t(f"col.{c}")))
 
@@ -238,21 +304,23 @@ def _slope_chart_cached(signature: tuple[int, int] | None, indicator: str, field
                         value: str | None, language: str, min_cell: int) -> Chart | None:
     """Shared, not copied (cache_resource): callers only draw the chart."""
     units = unit_data(indicator, field_name, value)
-    return None if units.empty else _slope_chart_build(indicator, units)
+    return None if units.empty else _slope_chart_build(indicator, units, field_name, value)
 
 
-def _slope_chart_build(indicator: str, units: pd.DataFrame) -> Chart | None:
+def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | None = None,
+                       value: str | None = None) -> Chart | None:
     info = indicator_info(indicator) or {}
     student = bool(info.get("student_level"))
     wide = units.pivot_table(index=["panel", "program", "unit_id"], columns="period", values="mean").reset_index()
-    counts = units.pivot_table(index=["panel", "program", "unit_id"], columns="period", values="n").reset_index()
     if "pre" not in wide or "post" not in wide:
         return None
-    wide = wide.dropna(subset=["pre", "post"])
+    wide = disclosure.round_published(wide.dropna(subset=["pre", "post"]))
     hidden = 0
-    if student:
-        small = counts.set_index(["panel", "program", "unit_id"])[["pre", "post"]].min(axis=1) < access.min_cell()
-        keep = ~wide.set_index(["panel", "program", "unit_id"]).index.isin(small[small].index)
+    if student:  # a school's line hidden with its family (analysis.disclosure.protect_views)
+        lines, _, _ = family(indicator, field_name if value is not None else None)
+        lines = lines[(lines["value"] == (disclosure.ALL if value is None else value)) & lines["reason"].notna()]
+        keep = ~wide.set_index(["panel", "program", "unit_id"]).index.isin(
+            lines.set_index(["panel", "program", "unit_id"]).index)
         hidden = int((~keep).sum())
         wide = wide[keep]
     texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
@@ -285,7 +353,8 @@ def evidence_row(outcome: Outcome, by: str | None) -> None:
     cols = st.columns(len(progs)) if progs else []
     for col, prog in zip(cols, progs, strict=True):
         rows = frame[frame["program"] == prog]
-        r = rows.iloc[0]
+        shown = rows[rows["reliability"] != "suppressed"]  # a hidden group has no badge of its own to lend
+        r = (shown if len(shown) else rows).iloc[0]
         with col:
             st.markdown(f"**{fmt.md(fmt.programme(prog))}** {fmt.evidence_badge(r.get('evidence'))}")
             reasons = fmt.reasons(r.get("evidence_reasons"), ",".join(str(f) for f in rows["flags"].dropna()))

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from analysis.disclosure import round_published
 from ui.i18n import current_language, number, t
 
 NUMERIC_COLUMNS = {
@@ -120,13 +121,20 @@ def country(code: object) -> str:
     return country_name(str(code), "en" if current_language() == "en" else "es")
 
 
-def reliability(rel: object) -> str:
-    """A visible mark: '' for ok, '◐ low reliability', '⊘ suppressed (<10)'."""
+def reliability(rel: object, reason: object = None) -> str:
+    """A visible mark: '' for ok, '◐ low reliability', '⊘ suppressed (<10)' or, for a cell hidden by
+    complementary suppression (``reason``), '⊘ hidden to protect another cell'."""
     if rel == "low":
         return f"{LOW_MARK} {t('rel.low')}"
     if rel == "suppressed":
-        return f"{SUPPRESSED_MARK} {t('rel.suppressed')}"
+        key = "rel.suppressed_complementary" if reason == "complementary" else "rel.suppressed"
+        return f"{SUPPRESSED_MARK} {t(key)}"
     return ""
+
+
+def suppressed_word(reason: object) -> str:
+    """The short word a chart shows in place of a hidden point: by the rule that hid it."""
+    return t("rel.suppressed_short_complementary" if reason == "complementary" else "rel.suppressed_short")
 
 
 def evidence_badge(level: object) -> str:
@@ -209,7 +217,9 @@ def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None =
         if f in out:
             out[f] = [group_label(f, v) for v in out[f]]
     if "reliability" in out:
-        out["reliability"] = [reliability(r) or t("rel.ok") for r in out["reliability"]]
+        why = frame.loc[out.index, "suppression_reason"] if "suppression_reason" in frame else [None] * len(out)
+        out["reliability"] = [reliability(r, w) or t("rel.ok") for r, w in zip(out["reliability"], why, strict=True)]
+    out = out.drop(columns=[c for c in ("suppression_reason",) if c in out])
     if "evidence" in out:
         out["evidence"] = out["evidence"].map(evidence_text)
     if "flags" in out:
@@ -224,4 +234,5 @@ def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None =
     for c in out.columns:
         if c in NUMERIC_COLUMNS:
             out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(4)
+    out = round_published(out)  # what is sent holds no more precision than the screen shows
     return out.rename(columns=lambda c: t(f"col.{c}"))

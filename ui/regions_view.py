@@ -53,11 +53,12 @@ def _data(frame: pd.DataFrame, by: str) -> pd.DataFrame:
             f"<b>{label}</b> · {r['program']}",
             fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind),
             t("col.evidence") + ": " + fmt.evidence_text(r.get("evidence")),
-            fmt.reliability(r.get("reliability"))) if x)
+            fmt.reliability(r.get("reliability"), r.get("suppression_reason"))) if x)
         rows.append({"program": r["program"], "label": label, "effect": r.get("effect_size"),
                      "low": r.get("es_ci_low"), "high": r.get("es_ci_high"), "reliability": r.get("reliability"),
-                     "hover": hover})
-    return pd.DataFrame(rows, columns=["program", "label", "effect", "low", "high", "reliability", "hover"])
+                     "suppression_reason": r.get("suppression_reason"), "hover": hover})
+    return pd.DataFrame(rows, columns=["program", "label", "effect", "low", "high", "reliability",
+                                       "suppression_reason", "hover"])
 
 
 def ranked_chart(indicator: str, by: str, design: str, outcome: Outcome, program: str | None = None) -> Chart | None:
@@ -81,7 +82,8 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
     data = _data(frame, by)
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
     texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
-             "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
+             "complementary": t("rel.suppressed_short_complementary"), "no_estimate": t("chart.no_estimate"),
+             "low": t("rel.low")}
     fig = unit_figures.ranked(data, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     shown = data[data["reliability"] != "suppressed"].dropna(subset=["effect"])

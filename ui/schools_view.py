@@ -108,8 +108,15 @@ def result_table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     words = [c for c in ("program", "country", "reliability", "flags", "effect_size_kind") if c in columns]
     out = fmt.result_table(frame[[c for c in columns if c not in words]], [c for c in columns if c not in words])
     for c in words:
-        codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
+        values = frame[c]
+        if c == "reliability" and "suppression_reason" in frame:  # a hidden school says which rule hid it
+            values = values.where(frame["suppression_reason"] != "complementary", "suppressed:complementary")
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
         mapped = fmt.result_table(pd.DataFrame({c: uniques}), [c]).iloc[:, 0].to_numpy(dtype=object)
+        if c == "reliability":
+            mapped = [fmt.reliability("suppressed", "complementary") if u == "suppressed:complementary" else m
+                      for u, m in zip(uniques, mapped, strict=True)]
+            mapped = pd.Series(mapped, dtype=object).to_numpy()
         out[t(f"col.{c}")] = mapped[codes]
     return out[[t(f"col.{c}") for c in columns]]
 

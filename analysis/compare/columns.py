@@ -39,6 +39,11 @@ SHARED_DOCS: dict[str, tuple[str, str]] = {
                     "tamaño mínimo de celda: sin valores)",
                     "Reliability: ok, low (fewer than 30 students or 5 units) or suppressed (under the minimum "
                     "cell size: no values)"),
+    "suppression_reason": ("Regla que ocultó la fila: small_cell (alguna celda tiene menos de 10 estudiantes) o "
+                           "complementary (oculta para que otra celda no se deduzca de un total); vacía si se "
+                           "muestra",
+                           "Rule that hid the row: small_cell (some cell has fewer than 10 students) or complementary "
+                           "(hidden so that another cell cannot be derived from a total); empty when shown"),
     "flags": ("Advertencias de contexto (pandemia, cambio de escala Saber 11, composición, selección, …)",
               "Context flags (pandemic, Saber 11 scale change, composition, selection, …)"),
     "evidence": ("Nivel de evidencia de los chequeos de LabLens (no es una calificación oficial de la WWC)",

@@ -16,7 +16,9 @@ To add a design (e.g. ``rct``):
    the Evidencia page shows); ``check_grouping(by)`` (raise CompareError for a grouping it cannot answer);
    and ``run(con, req, **options) -> DataFrame`` returning ``[*result_keys(req), *KEY_COLUMNS present,
    *COLUMNS, "pre_years", "post_years"]`` after ``finish.finish(frame, req, keys, EVIDENCE)`` — with the
-   columns finish reads (``attrition_rating``, ``n_students``, ``min_cell_students``, see finish.py).
+   columns finish reads (``attrition_rating``, ``n_students``, the student cells of disclosure control —
+   ``cell_treated_pre`` … ``cell_comparison_post`` for two arms, else ``n_pre`` / ``n_post`` / ``n_linked``,
+   else ``min_cell_students`` — see finish.py), and ``suppression_reason`` after ``reliability`` in COLUMNS.
 2. Add the module to ``REGISTERED`` below.
 3. Add its tests under ``tests/compare/`` (a reference test, and the golden requests if it is to be pinned);
    ``tests/compare/test_designs.py`` checks its columns are documented in both languages.

@@ -40,7 +40,8 @@ COLUMNS = (
     "mean_comparison_post", "inference_reliable", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
     "improvement_index", "months_progress", "p_value_naive", "p_value_icc_corrected", "icc", "icc_source",
     "pretrend_diff", "pretrend_ci_low", "pretrend_ci_high", "pretrend_p", "pretrend_significant", "baseline_g",
-    "baseline_equivalence", "attrition", "differential_attrition", "attrition_rating", "reliability", "flags",
+    "baseline_equivalence", "attrition", "differential_attrition", "attrition_rating", "reliability",
+    "suppression_reason", "flags",
     "evidence", "evidence_reasons", "pre_window", "post_window", "note",
 )
 COLUMN_NOTE = ""
@@ -309,6 +310,10 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
     cell_students = period.groupby(["treated", "post"])["students"].sum().reindex(
         pd.MultiIndex.from_product([[0, 1], [0, 1]]), fill_value=0)
     out["min_cell_students"] = int(cell_students.min()) if req.student_level else np.nan
+    if req.student_level:  # the four cells of students, each suppressed on its own (compare/suppression.py)
+        for (arm, when), name in {(1, 0): "treated_pre", (1, 1): "treated_post", (0, 0): "comparison_pre",
+                                  (0, 1): "comparison_post"}.items():
+            out[f"cell_{name}"] = int(cell_students.loc[(arm, when)])
     if req.student_level and req.kind != "binary":
         # standardise by the student SD pooled over the four cells (WWC): within-unit variance + between
         pooled_var = _pooled_student_var(cells)

@@ -3,8 +3,10 @@ badge, reliability, disclosure suppression and q-values — one vectorised imple
 
 A design's ``run`` hands :func:`finish` a frame with its own columns plus the few this module reads:
 ``pre_years`` / ``post_years`` (the years of each window), ``attrition_rating`` (the WWC rating as a
-string, or missing), ``n_students`` (the students an estimate rests on) and ``min_cell_students`` (the
-smallest count of students the row shows), and an :class:`Evidence` naming its cluster columns.
+string, or missing), ``n_students`` (the students an estimate rests on), the student cells the row rests
+on for disclosure control (``cell_treated_pre`` … ``cell_comparison_post`` for a two-arm design, else
+``n_pre`` / ``n_post`` / ``n_linked``, else ``min_cell_students``: analysis/compare/suppression.py), and an
+:class:`Evidence` naming its cluster columns.
 Rows are often one per school (40,000 at national scale): every step works on whole columns, and
 values shared by many rows (years, badge facts) are converted once.
 """
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
+from analysis.compare import suppression
 from analysis.compare.request import Evidence, Request
 
 MIN_UNITS = 5
@@ -31,7 +34,10 @@ VALUE_COLUMNS_SUPPRESSED = (
     "es_ci_low", "es_ci_high", "improvement_index", "months_progress", "n_pre", "n_post", "n_linked",
     "attrition", "estimate", "se", "ci_low", "ci_high", "wild_p_value", "mean_treated_pre", "mean_treated_post",
     "mean_comparison_pre", "mean_comparison_post", "p_value_naive", "p_value_icc_corrected", "baseline_g",
-)
+    "baseline_equivalence", "differential_attrition", "attrition_rating", "n_units", "n_clusters", "n_treated",
+    "n_comparison", "icc", "design_effect", "pretrend_diff", "pretrend_ci_low", "pretrend_ci_high", "pretrend_p",
+    "pretrend_significant", "inference_reliable", "icc_source",
+)  # every statistic of a cell: empty on a suppressed row (compare/suppression.py)
 SCALE_BREAK_COLUMNS = ("diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high",
                        "improvement_index", "months_progress", "estimate", "ci_low", "ci_high", "se", "wild_p_value")
 COUNT_COLUMNS = ("n_units", "n_pre", "n_post", "n_linked", "n_clusters", "n_treated", "n_comparison")
@@ -174,32 +180,10 @@ def reliability(frame: pd.DataFrame, req: Request, evidence: Evidence) -> list[s
 
 
 def suppress(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame:
-    """Student cells under min_cell show no values; complementary suppression among siblings."""
+    """Primary and complementary suppression of the student cells (analysis.compare.suppression); rates
+    published per territory are not suppressed (docs/METHODS.md, "Disclosure avoidance")."""
     if not req.student_level or frame.empty:
+        frame = frame.copy()
+        frame["suppression_reason"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         return frame
-    counts = frame["min_cell_students"].astype(float) if "min_cell_students" in frame else \
-        frame["n_students"].astype(float)
-    small = counts < req.min_cell
-    suppressed = small.copy()
-    # complementary: within each set of siblings (same keys but one by-field), a single suppressed
-    # cell could be recovered from the total, so the next smallest sibling is suppressed too; repeat
-    # until no set of siblings has exactly one suppressed cell (two-way tables need several passes)
-    changed = True
-    while changed:
-        changed = False
-        for field in req.by:
-            others = [k for k in keys if k != field]
-            for _, idx in frame.groupby(others, dropna=False).groups.items():
-                idx = list(idx)
-                if len(idx) >= 2 and suppressed[idx].sum() == 1:
-                    candidates = counts[idx][~suppressed[idx]].sort_values()
-                    if len(candidates):
-                        suppressed[candidates.index[0]] = True
-                        changed = True
-    frame = frame.copy()
-    for c in VALUE_COLUMNS_SUPPRESSED:
-        if c in frame:
-            frame[c] = frame[c].astype(float)
-            frame.loc[suppressed, c] = np.nan
-    frame.loc[suppressed, "reliability"] = "suppressed"
-    return frame
+    return suppression.suppress(frame, list(req.by), req.min_cell)

@@ -35,8 +35,8 @@ KEY_COLUMNS: tuple[str, ...] = ()
 COLUMNS = (
     "design", "test", "n_units", "n_pre", "n_post", "n_linked", "attrition", "mean_pre", "mean_post", "diff",
     "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size", "effect_size_kind", "es_ci_low",
-    "es_ci_high", "improvement_index", "months_progress", "icc", "design_effect", "reliability", "flags",
-    "evidence", "evidence_reasons", "pre_window", "post_window",
+    "es_ci_high", "improvement_index", "months_progress", "icc", "design_effect", "reliability",
+    "suppression_reason", "flags", "evidence", "evidence_reasons", "pre_window", "post_window",
 )
 COLUMN_NOTE = """n_pre / n_post / mean_pre / mean_post describe everybody observed in each window; with linked
 students, diff, its interval, the test and the effect size use the linked students only

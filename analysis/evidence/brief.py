@@ -42,6 +42,8 @@ _PLAIN_DID = {
                             "evidencia aún no basta: {reason}.",
         "plain.suppressed": "**{who}** · {what}: sin resultado publicable (alguna celda tiene menos de {k} "
                             "estudiantes).",
+        "plain.suppressed_complementary": "**{who}** · {what}: sin resultado publicable (oculto para proteger "
+                                          "otra celda con menos de {k} estudiantes).",
         "plain.no_estimate": "**{who}** · {what}: todavía no hay estimación (faltan datos antes o después).",
         "plain.reason.wide": "el intervalo no distingue una mejora apreciable de ninguna",
         "plain.reason.no_interval": "muy pocas escuelas de un lado para una inferencia fiable",
@@ -69,6 +71,8 @@ _PLAIN_DID = {
         "plain.not_enough": "**{who}** · {what}: {direction} {value} {unit} {versus}{months} {interval}, but the "
                             "evidence is not yet enough: {reason}.",
         "plain.suppressed": "**{who}** · {what}: no publishable result (some cell has fewer than {k} students).",
+        "plain.suppressed_complementary": "**{who}** · {what}: no publishable result (hidden to protect another "
+                                          "cell with fewer than {k} students).",
         "plain.no_estimate": "**{who}** · {what}: no estimate yet (data before or after are missing).",
         "plain.reason.wide": "the interval cannot tell a meaningful improvement from none",
         "plain.reason.no_interval": "too few schools on one side for reliable inference",
@@ -90,10 +94,12 @@ TEXT = {
         "findings": "Hallazgos en lenguaje claro", "chart_alt": "Efectos con intervalos de confianza al 95 %",
         "status.achieved": "Logrado", "status.not_achieved": "No logrado",
         "status.not_enough": "Evidencia aún insuficiente",
-        "counts": "{rows} filas: {low} con baja confiabilidad, {suppressed} suprimidas (menos de {k} estudiantes: "
+        "counts": "{rows} filas: {low} con baja confiabilidad, {suppressed} suprimidas (menos de {k} estudiantes, u "
+                  "ocultas para proteger otra celda: "
                   "sin valores en ningún archivo).",
         "x.hedges_g": "Efecto (DE, g de Hedges)", "x.pp": "Efecto (puntos porcentuales)", "x.points": "Efecto (puntos)",
         "x.cox": "Efecto (índice de Cox)", "suppressed": "suprimido", "no_estimate": "sin estimación",
+        "complementary": "oculto",
         "low": "baja confiabilidad",
         "cohort": "cohorte",
         "caveat": "Los efectos estandarizados de programas distintos dependen de la dispersión de cada población y "
@@ -113,10 +119,11 @@ TEXT = {
         "findings": "Findings in plain language", "chart_alt": "Effects with 95% confidence intervals",
         "status.achieved": "Achieved", "status.not_achieved": "Not achieved",
         "status.not_enough": "Evidence not yet enough",
-        "counts": "{rows} rows: {low} with low reliability, {suppressed} suppressed (fewer than {k} students: no "
-                  "values in any file).",
+        "counts": "{rows} rows: {low} with low reliability, {suppressed} suppressed (fewer than {k} students, or "
+                  "hidden to protect another cell: no values in any file).",
         "x.hedges_g": "Effect (SD, Hedges' g)", "x.pp": "Effect (percentage points)", "x.points": "Effect (points)",
         "x.cox": "Effect (Cox index)", "suppressed": "suppressed", "no_estimate": "no estimate",
+        "complementary": "hidden",
         "low": "low reliability",
         "cohort": "cohort",
         "caveat": "Standardised effects of different programmes depend on each population's spread and each test: "
@@ -196,8 +203,9 @@ def chart_data(part: pd.DataFrame, by: tuple[str, ...], lang: str) -> pd.DataFra
         rows.append({"program": row["program"], "group": label, "effect": row.get("effect_size"),
                      "low": row.get("es_ci_low"), "high": row.get("es_ci_high"),
                      "reliability": row.get("reliability") or "ok",
-                     "hover": f"{row['program']} · {label}"})
-    return pd.DataFrame(rows, columns=["program", "group", "effect", "low", "high", "reliability", "hover"])
+                     "suppression_reason": row.get("suppression_reason"), "hover": f"{row['program']} · {label}"})
+    return pd.DataFrame(rows, columns=["program", "group", "effect", "low", "high", "reliability", "suppression_reason",
+                                       "hover"])
 
 
 def _figure_html(fig, div_id: str) -> str:
@@ -239,7 +247,7 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
             continue
         kind = str(part["effect_size_kind"].dropna().iloc[0]) if part["effect_size_kind"].notna().any() else ""
         chart_texts = {"x_title": text.get(f"x.{kind}", ""), "suppressed": text["suppressed"],
-                       "no_estimate": text["no_estimate"], "low": text["low"]}
+                       "complementary": text["complementary"], "no_estimate": text["no_estimate"], "low": text["low"]}
         fig = figures.effect_panels(chart_data(part, request.by, lang), chart_texts, lang)
         body.append(f"<div class=\"chart\" role=\"img\" aria-label=\"{esc(text['chart_alt'])}\">"
                     f"{_figure_html(fig, f'chart-{i + 1}')}</div>")

@@ -69,8 +69,12 @@ METHODS_TEXT = {
         "effects": "Efectos: g de Hedges (WWC 4.1/5.0), puntos porcentuales para tasas, índice de Cox para binarios; "
                    "índice de mejora 100·Φ(g) − 50; meses EEF como equivalencia orientativa.",
         "disclosure": "Divulgación: una celda con menos de {k} estudiantes no muestra valores (reliability = "
-                      "suppressed), con supresión complementaria entre grupos hermanos; las tasas publicadas de "
-                      "territorios no se suprimen. Grupos con menos de 30 estudiantes o 5 unidades: "
+                      "suppressed, suppression_reason = small_cell), con supresión complementaria: en cada partición "
+                      "que un visitante puede pedir, las celdas ocultas son ninguna o al menos dos con {k} o más "
+                      "estudiantes entre todas, eligiendo las hermanas más pequeñas (suppression_reason = "
+                      "complementary); una fila suprimida no lleva ninguna estadística de su celda. Valores "
+                      "redondeados a la precisión de pantalla. Las tasas publicadas de territorios no se suprimen. "
+                      "Grupos con menos de 30 estudiantes o 5 unidades: "
                       "reliability = low. Ningún archivo contiene identificadores de estudiantes.",
         "files": "Archivos",
         "files_text": "`evidence.csv` (coma, punto decimal, UTF-8 con BOM), `evidence_es.csv` si se pidió (punto y "
@@ -90,10 +94,13 @@ METHODS_TEXT = {
         "indicators": "Indicators",
         "effects": "Effects: Hedges' g (WWC 4.1/5.0), percentage points for rates, Cox index for binary outcomes; "
                    "improvement index 100·Φ(g) − 50; EEF months as an indicative equivalent.",
-        "disclosure": "Disclosure: a cell with fewer than {k} students shows no values (reliability = suppressed), "
-                      "with complementary suppression among sibling groups; published territory rates are not "
-                      "suppressed. Groups with fewer than 30 students or 5 units: reliability = low. No file holds "
-                      "student identifiers.",
+        "disclosure": "Disclosure: a cell with fewer than {k} students shows no values (reliability = suppressed, "
+                      "suppression_reason = small_cell), with complementary suppression: in every partition a "
+                      "visitor can request, the hidden cells are none or at least two holding {k} or more students "
+                      "together, the smallest siblings chosen (suppression_reason = complementary); a suppressed "
+                      "row carries no statistic of its cell. Values rounded to display precision. Published "
+                      "territory rates are not suppressed. Groups with fewer than 30 students or 5 units: "
+                      "reliability = low. No file holds student identifiers.",
         "files": "Files",
         "files_text": "`evidence.csv` (comma, decimal point, UTF-8 with BOM), `evidence_es.csv` when asked for "
                       "(semicolon, decimal comma), `evidence.xlsx` (sheets evidence, dictionary, methods, provenance), "

@@ -12,6 +12,7 @@ import pandas as pd
 
 import analysis
 from analysis.compare import CompareError, compare
+from analysis.disclosure import round_published
 from analysis.evidence.request import EvidenceRequest, ExportError
 from analysis.periods import programme_order
 
@@ -71,7 +72,8 @@ def stack(frames: Sequence[tuple[Mapping, pd.DataFrame]]) -> pd.DataFrame:
         if table[column].dtype == object:
             table[column] = tidy(table[[column]])[column]
     check_private(table)
-    return order_rows(table, [call["indicator"] for call, _ in frames])
+    # what a download holds is what the screen shows: display precision (docs/METHODS.md, "Disclosure avoidance")
+    return order_rows(round_published(table), [call["indicator"] for call, _ in frames])
 
 
 def order_rows(table: pd.DataFrame, indicators: Sequence[str]) -> pd.DataFrame:

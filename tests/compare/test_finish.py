@@ -214,4 +214,7 @@ def test_suppression_counts_the_smallest_cell_and_its_sibling():
     out = finish.suppress(frame, req, ["program", "country", "sex"])
     assert list(out["reliability"]) == ["suppressed", "ok", "suppressed"]
     assert out["mean_pre"].isna().tolist() == [True, False, True]
-    assert finish.suppress(frame, _request(by=["sex"]), ["program", "country", "sex"]) is frame  # unit rows: none
+    assert list(out["suppression_reason"]) == ["small_cell", None, "complementary"]
+    unit_rows = finish.suppress(frame, _request(by=["sex"]), ["program", "country", "sex"])  # unit rows: none
+    assert unit_rows["suppression_reason"].isna().all()
+    pd.testing.assert_frame_equal(unit_rows.drop(columns="suppression_reason"), frame)

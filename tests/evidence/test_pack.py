@@ -25,6 +25,7 @@ import analysis
 from analysis.cli import main
 from analysis.compare import VALUE_COLUMNS_SUPPRESSED, compare
 from analysis.db.connect import open_db
+from analysis.disclosure import round_published
 from analysis.evidence import EvidenceRequest, evidence_table, load_context, pack_bytes, reproducible_connection
 from analysis.evidence.table import tidy
 
@@ -50,7 +51,8 @@ def pack(export_db, tmp_path_factory) -> dict[str, bytes]:
 
 
 def _expected(db: str, design: str = "did", **kwargs) -> pd.DataFrame:
-    """compare() called directly, one call per indicator, in the table's layout (first columns, year text).
+    """compare() called directly, one call per indicator, in the table's layout (first columns, year text), at
+    display precision (docs/METHODS.md, "Disclosure avoidance").
 
     On one DuckDB thread, as exports run: with several threads DuckDB sums floats in a varying order and
     the last binary digit of some results changes from call to call (checked below).
@@ -67,7 +69,7 @@ def _expected(db: str, design: str = "did", **kwargs) -> pd.DataFrame:
         frame["post_years"] = frame["post_years"].map(lambda ys: " ".join(str(int(y)) for y in sorted(ys)))
         parts.append(frame)
     con.close()
-    return pd.concat(parts, ignore_index=True)
+    return round_published(pd.concat(parts, ignore_index=True))  # files hold what the screen shows
 
 
 def _same_column(got: pd.Series, want: pd.Series, name: str, digits16: bool = False) -> None:
@@ -297,8 +299,12 @@ def test_suppressed_cells_stay_suppressed_in_every_file(export_db, tmp_path):
     for value in secret.to_numpy(dtype=float).ravel():
         for shown in (repr(float(value)), f"{value:.6f}", f"{value:.6f}".replace(".", ",")):
             assert shown not in text, shown
-    shown_rows = hidden[~suppressed]  # the search finds the values that are shown (it can fail)
+    shown_rows = round_published(hidden[~suppressed])  # the search finds the values shown (it can fail)
     assert repr(float(shown_rows["mean_post"].iloc[0])) in text
+    assert repr(float(hidden.loc[~suppressed, "mean_post"].iloc[0])) not in text  # never beyond display precision
+    # each hidden row says which rule hid it
+    assert set(frame.set_index("school").loc[hidden.loc[suppressed, "school"], "suppression_reason"]) <= {
+        "small_cell", "complementary"}
     assert "no publishable result (some cell has fewer than 40 students)" in files["brief.html"].decode()
     with duckdb.connect(export_db, read_only=True) as con:
         keys = [r[0] for r in con.execute("SELECT DISTINCT student_key FROM observations WHERE student_key IS NOT "

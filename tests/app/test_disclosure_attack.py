@@ -1,0 +1,177 @@
+"""The differencing attack against what the pages send (docs/METHODS.md, "Disclosure avoidance").
+
+An attacker who sees every view a visitor can request knows every visible cell's count exactly (counts,
+shares and means of a view are linear in the same students) and every total; a hidden cell follows when it
+is the only unknown among a parent and its children (total minus visible siblings), and a hidden parent
+when all its children are visible; each recovered cell is then known too, until nothing changes. The
+tests play that attack against compare() on the demo (several indicators, every grouping a visitor can
+choose) and against the Comparar tables of every filter value (means, distribution bins, school lines),
+assert that no cell of 1 to 9 students is recovered, and check that the old per-cell rule fails it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import disclosure, fields
+from analysis.compare import CompareError, compare, suppression
+
+K = disclosure.MIN_CELL
+STRESS = 60  # the same calls with a threshold of 60: many more cells to protect on a 4,000-student demo
+STUDENT_ATTRIBUTES = ("ethnicity", "shift")  # the demo's student attributes (offered as groupings)
+PREPOST_GROUPINGS = (*[f for f in fields.names() if f not in ("program", "country", "level")], *STUDENT_ATTRIBUTES)
+DID_GROUPINGS = ("lab_type", "department", "municipality", "zone", "sex", "grade", *STUDENT_ATTRIBUTES)
+CALLS = ([("score_math", "did", by, K) for by in DID_GROUPINGS]
+         + [("score_math", "did", "grade", STRESS)]
+         + [("score_math", "prepost", by, k) for by in PREPOST_GROUPINGS for k in (K, STRESS)]
+         + [("motivation_index", "prepost", by, STRESS) for by in PREPOST_GROUPINGS])
+
+
+def attack(n: np.ndarray, visible: np.ndarray, relations: list[tuple[int, np.ndarray]], k: int = K) -> np.ndarray:
+    """Cells recovered by differencing: (parent, children) relations where the parent equals the sum of its
+    children; returns the indices recovered that hold 1 to k-1 students."""
+    known = visible.copy()
+    changed = True
+    while changed:
+        changed = False
+        for parent, children in relations:
+            unknown = children[~known[children]]
+            if known[parent] and len(unknown) == 1:
+                known[unknown[0]] = changed = True
+            elif not known[parent] and len(unknown) == 0 and len(children):
+                known[parent] = changed = True
+    recovered = known & ~visible
+    return np.flatnonzero(recovered & (n > 0) & (n < k))
+
+
+def _compare_cells(frame: pd.DataFrame, by: list[str], shown_rows: np.ndarray,
+                   k: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """compare()'s cells with their true counts, which are visible (some row that shows them is), and the
+    relations: per grouping field, the cells that differ only in it, under a parent total (shown by compare()
+    without that grouping when it has at least K students: only the primary rule applies there)."""
+    long = suppression.cells(frame.reset_index(drop=True), by)
+    identity = ["who", "country", "cohort", "period", "years", *by]
+    unique = long.drop_duplicates(identity).reset_index(drop=True)
+    codes = long.merge(unique[identity].assign(cell=np.arange(len(unique))), on=identity)["cell"].to_numpy()
+    n = np.nan_to_num(unique["n"].to_numpy(dtype=float))
+    visible = np.zeros(len(unique), dtype=bool)
+    visible[codes[shown_rows[long["row"].to_numpy()]]] = True
+    visible |= n == 0  # an empty cell reveals nobody
+    relations, parents_n, parents_known = [], [], []
+    for f in by:
+        rest = [c for c in identity if c != f]
+        for _, part in unique.groupby(rest, dropna=False):
+            parents_n.append(n[part.index].sum())
+            parents_known.append(parents_n[-1] >= k)
+            relations.append((len(unique) + len(parents_n) - 1, part.index.to_numpy()))
+    return (np.concatenate([n, parents_n]), np.concatenate([visible, np.array(parents_known, dtype=bool)]),
+            relations)
+
+
+@pytest.fixture(scope="module")
+def compare_runs(demo_db):
+    """Every call of CALLS, with the frame suppression received (true counts) and compare()'s output."""
+    runs = []
+    original = suppression.suppress
+    seen = {}
+
+    def spy(frame, by, k):
+        seen["frame"], seen["by"] = frame.copy(), list(by)
+        return original(frame, by, k)
+
+    suppression.suppress = spy
+    try:
+        for indicator, design, by, k in CALLS:
+            seen.clear()
+            try:
+                out = compare(demo_db, indicator, design, by=by, min_cell=k)
+            except CompareError:
+                continue
+            runs.append((indicator, design, by, k, seen["frame"], out))
+    finally:
+        suppression.suppress = original
+    return runs
+
+
+def test_no_small_cell_of_compare_is_recovered_by_differencing(compare_runs):
+    assert len(compare_runs) >= 40
+    hidden_rows = 0
+    for indicator, design, by, k, frame, out in compare_runs:
+        frame = frame.reset_index(drop=True)
+        keys = ["program", "country", by]
+        assert frame[keys].astype(str).equals(out[keys].astype(str)), (indicator, design, by)
+        shown = (out["reliability"] != "suppressed").to_numpy()
+        hidden_rows += int((~shown).sum())
+        n, visible, relations = _compare_cells(frame, [by], shown, k)
+        recovered = attack(n, visible, relations, k)
+        assert not len(recovered), (indicator, design, by, k, n[recovered])
+        reasons = out["suppression_reason"]
+        assert reasons.isin([*disclosure.REASONS, None]).all()
+        assert (reasons.notna() == ~shown).all()
+    assert hidden_rows >= 100  # the attack had something to attack
+
+
+def test_the_old_per_cell_rule_fails_the_same_attack(compare_runs):
+    broken = []
+    for indicator, design, by, k, frame, _ in compare_runs:
+        frame = frame.reset_index(drop=True)
+        long = suppression.cells(frame, [by])
+        small = long["n"].gt(0) & long["n"].lt(k)
+        shown = ~small.groupby(long["row"]).any().reindex(range(len(frame)), fill_value=False).to_numpy()
+        n, visible, relations = _compare_cells(frame, [by], shown, k)
+        if len(attack(n, visible, relations, k)):
+            broken.append((indicator, design, by, k))
+    assert ("score_math", "did", "grade", K) in broken and len(broken) >= 3, broken
+
+
+def _view_relations(units: pd.DataFrame, means: pd.DataFrame, hist: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """The cells of the Comparar family (schools, group means, bins; every filter value and every student)
+    and their relations, built here from the tables themselves."""
+    keys = ["panel", "program", "period", "value"]
+    sums = units.groupby(keys)["n"].sum()
+    assert np.allclose(means.set_index(keys)["n"].reindex(sums.index), sums)  # a group is the sum of its schools
+    cells = pd.concat([units[[*keys, "unit_id", "n"]].assign(kind="school"), means.assign(kind="mean"),
+                       hist[[*keys, "bin"]].assign(n=hist["count"], kind="bin")], ignore_index=True)
+    every = cells["value"] == disclosure.ALL
+    relations = []
+
+    def add(children: pd.Series, parent: pd.Series, by: list[str]) -> None:
+        both = cells[children | parent]
+        code = both.groupby(by, dropna=False).ngroup()
+        is_parent = parent[both.index].to_numpy()
+        heads = pd.Series(both.index[is_parent], index=code[is_parent].to_numpy())
+        for g, part in pd.Series(both.index[~is_parent]).groupby(code[~is_parent].to_numpy()):
+            if g in heads.index:
+                relations.append((int(heads[g]), part.to_numpy()))
+
+    school, mean, binned = cells["kind"] == "school", cells["kind"] == "mean", cells["kind"] == "bin"
+    add(school, mean, keys)
+    add(binned, mean, keys)
+    add(school & ~every, school & every, ["panel", "program", "period", "unit_id"])
+    add(mean & ~every, mean & every, ["panel", "program", "period"])
+    add(binned & ~every, binned & every, ["panel", "program", "period", "bin"])
+    return cells, relations
+
+
+@pytest.mark.parametrize("indicator", ["score_math"])
+def test_no_small_cell_of_the_comparar_tables_is_recovered(indicator):
+    from ui.compare_view import family
+
+    total_hidden = 0
+    for field_name in ("sex", "grade", "lab_type", "zone", *STUDENT_ATTRIBUTES):
+        units, means, hist = family(indicator, field_name)
+        cells, relations = _view_relations(units, means, hist)
+        n = np.nan_to_num(cells["n"].to_numpy(dtype=float))
+        reason = pd.concat([units["reason"], means["reason"], hist["reason"]], ignore_index=True)
+        assert reason.isin([*disclosure.REASONS, None]).all() and reason.notna().any()
+        visible = reason.isna().to_numpy() | (n == 0)
+        total_hidden += int((~visible).sum())
+        recovered = attack(n, visible, relations)
+        assert not len(recovered), (field_name, cells.loc[recovered].head())
+        # the old rule (each cell on its own) gives cells away in the same tables
+        if field_name == "sex":
+            old = attack(n, (n == 0) | (n >= K), relations)
+            assert len(old) > 0
+    assert total_hidden > 100
