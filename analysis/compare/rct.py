@@ -175,6 +175,9 @@ def run(con: duckdb.DuckDBPyConnection, req: Request, icc: float | None = None) 
     if frame.empty:
         raise CompareError(empty_reason(con, req))
     frame = finish(frame, req, result_keys(req), EVIDENCE)
+    # a baseline difference under randomisation is chance, adjusted for by the ANCOVA: not selection
+    frame["flags"] = frame["flags"].map(
+        lambda f: ", ".join(x for x in str(f).split(", ") if x and x != "selection_low_baseline"))
     cols = [*result_keys(req), *COLUMNS, "pre_years", "post_years"]
     for c in cols:
         if c not in frame:
