@@ -37,6 +37,11 @@ def _trial_files(tmp, seed: int = 3, per_block: int = 10):
                 if rng.random() < 0.92:
                     rows.append({"student_id": sid, "school_code": code, "wave": "post", "year": 2025,
                                  "score_math": round(post, 2)})
+    rates = [{"school_code": code, "year": year, "dropout_rate": round(float(np.clip(
+                  6 + rng.normal(0, 1.5) - 1.2 * (prog == "MiLab" and year >= 2025), 0.1, 30)), 2),
+              "n": int(rng.integers(40, 120))}
+             for _c, _t, code, prog, *_ in schools for year in (2023, 2024, 2025, 2026)]
+    pd.DataFrame(rates).to_csv(tmp / "rates.csv", index=False)
     roster = pd.DataFrame(schools, columns=["country", "unit_type", "unit_code", "program", "lab_type",
                                             "start_year", "stratum", "lab_operating"])
     students = pd.DataFrame(rows)
@@ -50,7 +55,7 @@ def trial(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rct")
     students, roster = _trial_files(tmp)
     db = tmp / "lablens.duckdb"
-    load(db, tmp / "students.csv", tmp / "roster.csv")
+    load(db, tmp / "students.csv", tmp / "rates.csv", tmp / "roster.csv")
     wide = students.pivot_table(index=["student_id", "school_code"], columns="wave", values="score_math").reset_index()
     wide = wide.merge(roster, left_on="school_code", right_on="unit_code")
     wide["z"] = (wide["program"] == "MiLab").astype(float)
@@ -92,6 +97,21 @@ def test_effect_size_is_hedges_g_with_the_wwc_cluster_correction(trial):
     rho = row["icc"]
     g = (1 - 3 / (4 * n - 9)) * row["estimate"] / s * np.sqrt(1 - 2 * (m - 1) * rho / (n - 2))
     assert row["effect_size"] == pytest.approx(g, rel=1e-12)
+
+
+def test_school_rates_are_a_school_level_ancova_with_hc1(trial, tmp_path_factory):
+    db, wide = trial
+    row = run(db, "dropout_rate", design="rct").iloc[0]
+    rates = pd.read_csv(db.parent / "rates.csv", dtype={"school_code": str})
+    rates["period"] = np.where(rates["year"] >= 2025, "post", "pre")  # the programme's start year, 2025
+    school = rates.pivot_table(index="school_code", columns="period", values="dropout_rate").reset_index()
+    school = school.merge(wide[["school_code", "z", "stratum"]].drop_duplicates(), on="school_code")
+    ref = smf.ols("post ~ z + pre + C(stratum)", school).fit(cov_type="HC1")
+    assert row["estimate"] == pytest.approx(ref.params["z"], abs=1e-9)
+    assert row["se"] == pytest.approx(ref.bse["z"], abs=1e-9)
+    assert row["effect_size_kind"] == "pp" and row["effect_size"] == row["estimate"]
+    assert row["attrition_rating"] == "not_applicable" and row["n_clusters"] == 40
+    assert row["note"] == "windows on the start year 2025: pre < 2025 <= post"
 
 
 def test_rct_needs_a_randomised_assignment(student_db):
