@@ -27,7 +27,7 @@ from analysis.pilot.frame import frame_digest
 
 RCT_SEED = 20260115  # the public seed of the draw (chosen and published before it)
 RCT_PROGRAM = "MiLab"
-RCT_LAB_TYPE = "Lab Point"
+RCT_LAB_TYPE = "Lab Modular"  # its own lab type: the first cohort's Lab Point / Lab Spark groups stay as they were
 RCT_YEARS = {"pre": 2026, "post": 2027}
 RCT_MUNICIPALITIES = ("04-06", "07-19", "12-04", "13-26", "14-01")  # one per department
 RCT_SCHOOLS_PER_DEPARTMENT = 12
@@ -64,8 +64,10 @@ def insert_randomised(con: duckdb.DuckDBPyConnection, seed: int) -> dict:
     returns its summary (schools, students, observations, the assignment record)."""
     rng = rng_stream(seed, RCT_STREAM)
     frame = _frame(con, rng)
+    # no start year: the trial is read by its waves, and a start year would split the yearly-rate DiD of MiLab
+    # into a second start-year cohort that has no rates
     result = assign(frame.drop(columns="muni"), Options(seed=RCT_SEED, strata=("department",), program=RCT_PROGRAM,
-                                                        lab_type=RCT_LAB_TYPE, start_year=RCT_YEARS["pre"]),
+                                                        lab_type=RCT_LAB_TYPE),
                     frame_sha256=frame_digest(frame.drop(columns="muni")), frame_file="demo: randomised MiLab frame")
     roster = result.roster.merge(frame[["unit_code", "muni"]], on="unit_code")
     j = len(roster)
@@ -87,8 +89,7 @@ def insert_randomised(con: duckdb.DuckDBPyConnection, seed: int) -> dict:
     con.unregister("rct_units")
     rct_assign = pd.DataFrame({"unit_id": uids, "program": roster["program"],
                                "lab_type": np.where(treated, RCT_LAB_TYPE, None),
-                               "start_year": pd.array(np.where(treated, RCT_YEARS["pre"], 0), dtype="Int32")})
-    rct_assign.loc[~treated, "start_year"] = pd.NA
+                               "start_year": pd.array([pd.NA] * j, dtype="Int32")})
     rct_attrs = pd.DataFrame({"unit_id": uids * 2, "name": ["stratum"] * j + ["lab_operating"] * j,
                               "value": list(roster["stratum"]) + list(np.where(operating, "yes", "no"))})
     con.register("rct_assign", rct_assign)

@@ -153,15 +153,16 @@ def test_assign_from_db_roster_imports_as_is(pilot_demo_db, tmp_path, capsys):
                         "--pairs-on", "baseline", "--program", "MiLab-piloto", "--seed", "3", "--out",
                         str(tmp_path / "roster.csv"), "--json")
     got = json.loads(out)
-    assert code == 0 and got["schools"] == 8 and got["treated"] == 4 and len(got["strata"]) == 4
+    # the demo's 8 first-cohort and 60 randomised-cohort Guatemalan schools, in 34 pairs
+    assert code == 0 and got["schools"] == 68 and got["treated"] == 34 and len(got["strata"]) == 34
     summary = import_file(tmp_path / "roster.csv", db)
-    assert summary["recognized_as"] == "roster" and summary["assignments"] == 8
+    assert summary["recognized_as"] == "roster" and summary["assignments"] == 68
     con = open_db(db)
     try:
         n = con.execute("SELECT count(*) FROM assignments WHERE program = 'MiLab-piloto'").fetchone()[0]
     finally:
         con.close()
-    assert n == 4
+    assert n == 34
 
 
 def test_icc_command(pilot_demo_db, capsys):
