@@ -42,6 +42,8 @@ COLUMNS = (
     "attrition_rating", "reliability", "flags", "evidence", "evidence_reasons", "pre_window", "post_window",
     "note",
 )
+SUPPRESSED_TOO = ("compliance", "cace", "cace_se", "cace_ci_low", "cace_ci_high", "cace_p_value", "icc",
+                  "differential_attrition")
 COLUMN_NOTE = ""
 COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "estimate": ("Efecto de la asignación (intención de tratar), ajustado por la línea de base y los bloques "
@@ -175,6 +177,11 @@ def run(con: duckdb.DuckDBPyConnection, req: Request, icc: float | None = None) 
     if frame.empty:
         raise CompareError(empty_reason(con, req))
     frame = finish(frame, req, result_keys(req), EVIDENCE)
+    hidden = frame["reliability"].eq("suppressed").to_numpy()
+    if hidden.any():  # a cell under the minimum shows no value: the columns finish() does not know as well
+        for c in SUPPRESSED_TOO:
+            frame[c] = frame[c].astype(float)
+            frame.loc[hidden, c] = np.nan
     # a baseline difference under randomisation is chance, adjusted for by the ANCOVA: not selection
     frame["flags"] = frame["flags"].map(
         lambda f: ", ".join(x for x in str(f).split(", ") if x and x != "selection_low_baseline"))

@@ -114,6 +114,15 @@ def test_school_rates_are_a_school_level_ancova_with_hc1(trial, tmp_path_factory
     assert row["note"] == "windows on the start year 2025: pre < 2025 <= post"
 
 
+def test_a_suppressed_cell_shows_no_cace_either(trial):
+    db, _ = trial
+    row = run(db, "score_math", design="rct", min_cell=10_000).iloc[0]
+    assert row["reliability"] == "suppressed"
+    for c in ("estimate", "se", "p_value", "effect_size", "cace", "cace_ci_low", "cace_ci_high", "compliance",
+              "mean_treated_post", "baseline_g"):
+        assert np.isnan(row[c]), c
+
+
 def test_rct_needs_a_randomised_assignment(student_db):
     with pytest.raises(CompareError, match="no randomised assignment"):
         compare(student_db.db, "score_math", design="rct")
