@@ -4,6 +4,8 @@ dummies and CRV1 errors by school (1e-9), the CACE against the Wald ratio of two
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -121,6 +123,17 @@ def test_a_suppressed_cell_shows_no_cace_either(trial):
     for c in ("estimate", "se", "p_value", "effect_size", "cace", "cace_ci_low", "cace_ci_high", "compliance",
               "mean_treated_post", "baseline_g"):
         assert np.isnan(row[c]), c
+
+
+def test_cli_compare_design_rct(trial, capsys):
+    from analysis.cli import main
+
+    db, _ = trial
+    assert main(["compare", "--db", str(db), "--indicator", "score_math", "--design", "rct", "--format", "json"]) == 0
+    (got,) = json.loads(capsys.readouterr().out)
+    row = run(db, "score_math", design="rct").iloc[0]
+    assert got["design"] == "rct" and got["estimate"] == pytest.approx(row["estimate"], abs=1e-9)
+    assert got["cace"] == pytest.approx(row["cace"], abs=1e-9) and got["n_treated"] == 20
 
 
 def test_rct_needs_a_randomised_assignment(student_db):
