@@ -123,13 +123,17 @@ def check_grouping(by: list[str]) -> None:
 
 
 def trial_sql(req: Request) -> tuple[str, list, list[str]]:
-    """One row per student (student data) or per school (rates) of the trial schools: post mean ``y``,
-    baseline mean ``x``, weight ``w``, with the school's programme, country, block and lab status."""
+    """One row per student (student data) or per school (rates) of the programme's trial schools
+    (``req.program`` set): post mean ``y``, baseline mean ``x``, weight ``w``, with the school's programme,
+    country, block and lab status."""
     base, params, names = observations_sql(req)
     gcols = group_cols(names)
     gsel = "".join(f", any_value({g}) AS {g}" for g in gcols)
     ggroup = "".join(f", {g}" for g in gcols)
+    # the trial's schools: those whose block came from an import that assigned schools to the programme (its
+    # registration or roster), so the comparison schools of another programme's trial are never pooled in
     attrs = f"""tr AS (SELECT unit_id, min(value) AS stratum FROM unit_attributes WHERE name = '{STRATUM}'
+                       AND import_id IN (SELECT import_id FROM assignments WHERE program = ?)
                        GROUP BY unit_id),
                op AS (SELECT unit_id, lower(trim(min(value))) AS operating FROM unit_attributes
                        WHERE name = '{OPERATING}' GROUP BY unit_id)"""
@@ -155,7 +159,7 @@ def trial_sql(req: Request) -> tuple[str, list, list[str]]:
         GROUP BY b.unit_id{ggroup}"""
     sql = f"""WITH rows AS ({sql}), {attrs}
     SELECT rows.*, tr.stratum, op.operating FROM rows JOIN tr USING (unit_id) LEFT JOIN op USING (unit_id)"""
-    return sql, params, names
+    return sql, [*params, req.program, req.program], names
 
 
 def run(con: duckdb.DuckDBPyConnection, req: Request, icc: float | None = None) -> pd.DataFrame:
