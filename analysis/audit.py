@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-ACTIONS = ("import", "rollback", "restore", "erase", "export", "login", "logout", "denied", "unlock")
+ACTIONS = ("import", "register", "rollback", "restore", "erase", "export", "login", "logout", "denied", "unlock")
 
 
 def audit_path(db_path: str | os.PathLike) -> Path:

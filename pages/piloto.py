@@ -74,7 +74,17 @@ if assignment is not None:
     audited_download_button(t("pilot.assign.record_download"), lambda: assign_view.record_json(assignment),
                             file_name="assignment.json", mime="application/json", what="pilot_record",
                             details=sealed, container=b, icon=":material/download:", key="pilot-record")
-    st.info(t("pilot.assign.register_note"), icon=":material/info:")
+    existing = assign_view.active_registration(record["options"]["program"])
+    if existing is not None:
+        st.info(t("pilot.assign.registered_already", id=existing["assignment_id"],
+                  seed=existing["record"].get("seed"), program=record["options"]["program"]), icon=":material/lock:")
+    elif assign_view.can_register():
+        st.caption(t("pilot.assign.register_note"))
+        if st.button(t("pilot.assign.register"), key="pilot-register", icon=":material/how_to_reg:"):
+            ok, message = assign_view.register(assignment)
+            (st.success if ok else st.error)(message)
+    else:
+        st.info(t("pilot.assign.register_admin_only"), icon=":material/info:")
 
 # --- 4. pre-analysis plan ------------------------------------------------------------------------------------
 st.header(t("pilot.step4"))

@@ -10,7 +10,15 @@ import pandas as pd
 
 from analysis import evidence
 from analysis.compare import designs
-from analysis.evidence.request import IMPORTS_SQL, INDICATORS_SQL, META_SQL, EvidenceRequest, PackContext
+from analysis.evidence.request import (
+    ASSIGNMENTS_SQL,
+    IMPORTS_SQL,
+    INDICATORS_SQL,
+    META_SQL,
+    EvidenceRequest,
+    PackContext,
+    assignment_records,
+)
 from analysis.precompute import standard_results
 from analysis.safe_export import csv_bytes
 from ui import access
@@ -75,7 +83,11 @@ def view(table: pd.DataFrame, design: str, by: str | None) -> pd.DataFrame:
 def context() -> PackContext:
     """Imports (with sha256), indicator catalogue and meta of the current snapshot, for the files' provenance."""
     meta = dict(sql(META_SQL).itertuples(index=False, name=None))
-    return PackContext(sql(IMPORTS_SQL), sql(INDICATORS_SQL), meta, db_path().name)
+    try:
+        assignments = assignment_records(sql(ASSIGNMENTS_SQL))
+    except Exception:  # a database made before registered assignments existed has none
+        assignments = []
+    return PackContext(sql(IMPORTS_SQL), sql(INDICATORS_SQL), meta, db_path().name, assignments)
 
 
 def download_table(codes: list[str], design: str, by: str | None, min_cell: int | None = None) -> pd.DataFrame:

@@ -12,8 +12,10 @@ from analysis.catalog import INDICATOR_BY_CODE
 from analysis.pilot import assign as pilot_assign
 from analysis.pilot import frame as pilot_frame
 from analysis.pilot import plan as pilot_plan
+from analysis.pilot import register as pilot_register
+from ui import access
 from ui import format as fmt
-from ui.db import cursor
+from ui.db import cursor, db_path
 from ui.i18n import current_language, number, t
 from ui.loaders import TTL, _signature
 from ui.pilot_power import Design
@@ -115,6 +117,31 @@ def balance_summary(result: pilot_assign.Assignment) -> str:
 def record_json(result: pilot_assign.Assignment) -> bytes:
     """The assignment record as the command line writes it (`--record-out`)."""
     return (json.dumps(result.record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def can_register() -> bool:
+    """Registering is an admin action (an open local install, or a signed-in admin), like an import."""
+    return access.can("import")
+
+
+def active_registration(program: str) -> dict | None:
+    """The programme's active registered assignment (id and record), or None."""
+    found = pilot_register.active(db_path(), program)
+    return found[0] if found else None
+
+
+def register(result: pilot_assign.Assignment) -> tuple[bool, str]:
+    """Register the draw (checked again here, where it runs: the role, and no active registration of the
+    programme); the sentence to show."""
+    denied = access.require("import")
+    if denied:
+        return False, denied
+    try:
+        summary = pilot_register.register(db_path(), result, role=access.role(), actor=access.actor())
+    except (ValueError, OSError) as exc:
+        return False, t("pilot.assign.register_failed", reason=str(exc))
+    st.cache_data.clear()  # the database changed: every cached read is stale
+    return True, t("pilot.assign.registered", id=summary["import_id"], seed=result.record["seed"])
 
 
 # --- step 4: the pre-analysis plan ---------------------------------------------------------------------------

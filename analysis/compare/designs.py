@@ -27,11 +27,11 @@ To add a design (e.g. ``rct``):
 
 from __future__ import annotations
 
-from analysis.compare import did, prepost
+from analysis.compare import did, prepost, rct
 from analysis.compare.columns import Column, registry
 from analysis.compare.request import CompareError, Design
 
-REGISTERED: tuple[Design, ...] = (prepost, did)
+REGISTERED: tuple[Design, ...] = (prepost, did, rct)
 DEFAULT = prepost.NAME  # compare()'s and the CLI's design when none is given
 DESIGNS: tuple[str, ...] = tuple(d.NAME for d in REGISTERED)
 BY_NAME: dict[str, Design] = {d.NAME: d for d in REGISTERED}

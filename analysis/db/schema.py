@@ -53,6 +53,19 @@ CREATE TABLE IF NOT EXISTS boundaries (
 -- databases made before boundaries carried territory codes
 ALTER TABLE boundaries ADD COLUMN IF NOT EXISTS code VARCHAR;
 ALTER TABLE boundaries ALTER COLUMN name DROP NOT NULL;
+-- registered random assignments (analysis.pilot.register): each one is an import of its roster, the record
+-- in the import's summary; status follows the import (a rollback makes it 'rolled_back')
+CREATE OR REPLACE VIEW pilot_assignments AS SELECT import_id AS assignment_id,
+    json_extract_string(summary_json, '$.pilot_assignment.options.program') AS program,
+    json_extract_string(summary_json, '$.pilot_assignment.country') AS country,
+    CAST(json_extract_string(summary_json, '$.pilot_assignment.seed') AS BIGINT) AS seed,
+    json_extract_string(summary_json, '$.pilot_assignment.frame_sha256') AS frame_sha256,
+    json_extract_string(summary_json, '$.pilot_assignment.roster_sha256') AS roster_sha256,
+    json_extract_string(summary_json, '$.pilot_assignment.lablens_version') AS lablens_version,
+    CAST(json_extract_string(summary_json, '$.pilot_assignment.schools') AS INTEGER) AS schools,
+    CAST(json_extract_string(summary_json, '$.pilot_assignment.treated') AS INTEGER) AS treated,
+    json_extract(summary_json, '$.pilot_assignment')::VARCHAR AS record_json, status, imported_at AS registered_at
+    FROM imports WHERE json_extract(summary_json, '$.pilot_assignment') IS NOT NULL;
 """
 
 # --- Implementation records (DESIGN.md, "Implementation records") ---------------------------------------

@@ -16,8 +16,8 @@ by student (rows of one student sit together, which lets DuckDB dictionary-compr
 The same seed and size always give identical table contents (only `imports.imported_at` differs).
 
 The generator's stages, in the order `build_demo` runs them: `params` and `places` (inputs), `effects`
-(the planted truth), `layout` (schools, stream 0), `units`, `students` (streams 100+), `rates` (streams
-1 and 2), `build` (clear, insert, record, publish).
+(the planted truth), `layout` (schools, stream 0), `units`, `students` (streams 100+), `randomised` (the
+randomised MiLab cohort, stream 900), `rates` (streams 1 and 2), `build` (clear, insert, record, publish).
 """
 
 from analysis.demo.build import build_demo

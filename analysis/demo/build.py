@@ -17,6 +17,7 @@ from analysis.db.schema import create_schema
 from analysis.demo.implementation import apply_dose, insert_implementation, plan_implementation
 from analysis.demo.layout import school_layout
 from analysis.demo.params import DEFAULT_SEED, DEFAULT_STUDENTS, DEMO_VERSION, IMPORT_ID, MIN_STUDENTS
+from analysis.demo.randomised import insert_randomised
 from analysis.demo.rates import municipality_rates, school_rates
 from analysis.demo.students import insert_students
 from analysis.demo.units import insert_units
@@ -75,13 +76,16 @@ def build_demo(path: str | os.PathLike | None = None, students: int = DEFAULT_ST
         _clear(con)
         n_units, n_schools = insert_units(con, lay)
         n_students = insert_students(con, lay, seed)
+        trial = insert_randomised(con, seed)  # the randomised MiLab cohort (its record: a registered assignment)
         school_rates(con, lay, seed)
         municipality_rates(con, seed)
         implementation = insert_implementation(con, lay, plan, seed)
         n_obs = con.execute("SELECT count(*) FROM target.observations").fetchall()[0][0]
         n_attr = con.execute("SELECT count(*) FROM target.student_attributes").fetchall()[0][0]
         summary = {"units": n_units, "schools": n_schools, "students": n_students, "observations": n_obs,
-                   "student_attributes": n_attr, **implementation, "seed": seed, "demo_version": DEMO_VERSION}
+                   "student_attributes": n_attr, **implementation, "seed": seed, "demo_version": DEMO_VERSION,
+                   "randomised": {k: v for k, v in trial.items() if k != "assignment"},
+                   "pilot_assignment": trial["assignment"]}
         described = f"lablens demo v{DEMO_VERSION}: seed={seed} students={students}"
         con.execute(
             "INSERT INTO target.imports VALUES ($id, $source, $sha, 'demo', $rows, $rows, 0, $at, 'active', "

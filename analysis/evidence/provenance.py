@@ -1,5 +1,6 @@
 """provenance.json and the XLSX provenance sheet: the imports behind the numbers (with sha256), the LabLens
-version and commit, the command and filters, package versions and the sha256 of every file in the pack."""
+version and commit, the command and filters, package versions and the sha256 of every file in the pack; for
+the randomised-trial design, the registered assignment records (seed, frame and roster sha256, options)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ def provenance(request: EvidenceRequest, context: PackContext, files: Mapping[st
         "database": {"file": context.database, "schema_version": context.meta.get("schema_version"),
                      "synthetic_demo": context.demo},
         "imports": imports_records(context),
+        **({"randomised_assignments": context.assignments} if request.design == "rct" else {}),
         "software": versions(),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in (files or {}).items()},
     }
@@ -95,6 +97,13 @@ def provenance_rows(request: EvidenceRequest, context: PackContext) -> pd.DataFr
     for imp in imports_records(context):
         rows.append((f"import {imp['import_id']}",
                      f"{imp['source_name']} [{imp['status']}] sha256={imp['sha256']}"))
+    if request.design == "rct":  # the randomisation behind the trial: seed, frame, roster (issue 17)
+        for a in context.assignments:
+            r = a["record"]
+            rows.append((f"assignment {a['assignment_id']}",
+                         f"{r.get('options', {}).get('program')} seed={r.get('seed')} frame_sha256="
+                         f"{r.get('frame_sha256')} roster_sha256={r.get('roster_sha256')} "
+                         f"lablens={r.get('lablens_version')}"))
     rows.append(("generated_at", "provenance.json"))
     return pd.DataFrame(rows, columns=["item", "value"]).astype("str")
 

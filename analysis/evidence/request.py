@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
@@ -22,6 +23,8 @@ FROM imports ORDER BY import_id"""
 INDICATORS_SQL = """SELECT code, domain, kind, unit, higher_is_better, min_value, max_value, label_es, label_en
 FROM indicators ORDER BY code"""
 META_SQL = "SELECT key, value FROM meta ORDER BY key"
+ASSIGNMENTS_SQL = """SELECT assignment_id, status, record_json FROM pilot_assignments WHERE status = 'active'
+ORDER BY assignment_id"""
 
 
 class ExportError(ValueError):
@@ -78,10 +81,17 @@ class PackContext:
     indicators: pd.DataFrame
     meta: dict[str, str]
     database: str
+    assignments: list[dict] = field(default_factory=list)  # registered random assignments (active)
 
     @property
     def demo(self) -> bool:
         return self.meta.get("demo") == "true"
+
+
+def assignment_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows of ASSIGNMENTS_SQL as the pack records them: id, status and the assignment record."""
+    return [{"assignment_id": int(r.assignment_id), "status": r.status, "record": json.loads(r.record_json)}
+            for r in frame.itertuples(index=False)]
 
 
 def load_context(con: duckdb.DuckDBPyConnection, database: str) -> PackContext:
@@ -89,6 +99,11 @@ def load_context(con: duckdb.DuckDBPyConnection, database: str) -> PackContext:
     cur = cursor(con)  # one cursor per use: connections are shared across threads (docs/STACK_NOTES.md)
     try:
         meta = dict(cur.execute(META_SQL).fetchall())
-        return PackContext(cur.execute(IMPORTS_SQL).df(), cur.execute(INDICATORS_SQL).df(), meta, database)
+        try:
+            assignments = assignment_records(cur.execute(ASSIGNMENTS_SQL).df())
+        except duckdb.CatalogException:  # a database made before registered assignments existed
+            assignments = []
+        return PackContext(cur.execute(IMPORTS_SQL).df(), cur.execute(INDICATORS_SQL).df(), meta, database,
+                           assignments)
     finally:
         cur.close()

@@ -378,16 +378,21 @@ def _aliased(f: list[str], key: str) -> int | None:
 
 
 def recognise_roster(headers: list[str]) -> Layout | None:
-    """Programme roster: unit code, program, lab type, start year (country and unit type optional)."""
+    """Programme roster: unit code, program, lab type, start year (country and unit type optional); a
+    randomised roster's `stratum` and `lab_operating` columns become unit attributes."""
     f = [fold(h) for h in headers]
     program = _aliased(f, "program")
     code = _aliased(f, "unit_code")
     if program is None or code is None:
         return None
+    # a randomised assignment's block and whether the school's lab operates (the `rct` design reads them)
+    trial = {i: name for name, i in (("stratum", _index(f, "stratum", "estrato", "bloque")),
+                                     ("lab_operating", _index(f, "lab_operating", "laboratorio_funcionando")))
+             if i is not None}
     return Layout("roster", "programme roster", target="roster", unit_type=None,
                   country_col=_aliased(f, "country"), unit_type_col=_aliased(f, "unit_type"),
                   code_cols=[code], program_col=program, lab_type_col=_aliased(f, "lab_type"),
-                  start_year_col=_aliased(f, "start_year"))
+                  start_year_col=_aliased(f, "start_year"), unit_attribute_cols=trial)
 
 
 def recognise_canonical(headers: list[str], extra_indicators: set[str] | None = None) -> Layout | None:

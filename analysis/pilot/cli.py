@@ -58,12 +58,14 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="roster CSV to write (importable with python -m analysis import)")
     p.add_argument("--record-out", help="write the assignment record (JSON) here, for `pilot plan --assignment`")
     p.add_argument("--balance-out", help="write the balance table (CSV) here")
-    p.add_argument("--register", action="store_true", help="record the assignment in the database (not yet)")
+    p.add_argument("--register", action="store_true",
+                   help="record the assignment and its roster in the database as one import (admin)")
     p.add_argument("--db", help="published database file (default $LABLENS_DB or data/lablens.duckdb)")
     p.add_argument("--json", action="store_true")
 
     p = steps.add_parser("plan", help="pre-analysis plan in Spanish and English (Markdown or offline HTML)")
-    p.add_argument("--assignment", required=True, help="assignment record JSON written by assign --record-out")
+    p.add_argument("--assignment", required=True,
+                   help="a registered assignment's id, or the record JSON written by assign --record-out")
     p.add_argument("--indicator", required=True, help="indicator code(s), primary first: CODE[,CODE]")
     p.add_argument("--out", required=True, help="plan.md or plan.html")
     p.add_argument("--lang", choices=["es", "en", "both"], default="both")
@@ -161,9 +163,6 @@ def cmd_icc(args: argparse.Namespace) -> int:
 def cmd_assign(args: argparse.Namespace) -> int:
     from analysis.pilot import assign, frame
 
-    if args.register:
-        raise ValueError("--register is not available yet (it needs the restructured importer); run without it "
-                         "to preview, then import the roster with: python -m analysis import ROSTER.csv")
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ValueError(f"--out {args.out}: folder {out.parent} does not exist")
@@ -194,8 +193,17 @@ def cmd_assign(args: argparse.Namespace) -> int:
                                          encoding="utf-8")
     if args.balance_out:
         result.balance.to_csv(args.balance_out, index=False, lineterminator="\n")
+    registered = None
+    if args.register:
+        from analysis.importer.errors import ImportFailed
+        from analysis.pilot import register
+
+        try:
+            registered = register.register(_db_path(args.db), result)["import_id"]
+        except ImportFailed as exc:
+            raise ValueError(str(exc)) from exc
     if args.json:
-        _print_json({**result.record, "roster": str(out),
+        _print_json({**result.record, "roster": str(out), "assignment_id": registered,
                      "balance": json.loads(result.balance.to_json(orient="records"))})
         return 0
     r = result.record
@@ -207,7 +215,11 @@ def cmd_assign(args: argparse.Namespace) -> int:
         print(pd.DataFrame(r["strata"]).to_string(index=False))
         print("balance (standardised differences, treated vs comparison):")
         print(result.balance.round(3).to_string(index=False))
-    print(f"roster written to {out} (a preview: nothing stored; import it with python -m analysis import {out})")
+    if registered is not None:
+        print(f"roster written to {out}; registered in {_db_path(args.db)} as assignment {registered} (one import: "
+              f"python -m analysis rollback {registered} undoes it)")
+    else:
+        print(f"roster written to {out} (a preview: nothing stored; --register records it in the database)")
     return 0
 
 
@@ -235,13 +247,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if fmt is None:
         raise ValueError(f"--out {args.out}: the file must end in .md or .html")
     record_path = Path(args.assignment)
-    if not record_path.is_file():
-        raise ValueError(f"--assignment {args.assignment}: give the JSON record written by `pilot assign "
-                         "--record-out FILE` (assignments registered in the database are not available yet)")
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"--assignment {args.assignment}: not a JSON assignment record ({exc.msg})") from exc
+    if args.assignment.isdigit() and not record_path.is_file():
+        from analysis.pilot import register
+
+        record = register.record_of(_db_path(args.db), int(args.assignment))
+    elif not record_path.is_file():
+        raise ValueError(f"--assignment {args.assignment}: give a registered assignment's id (pilot assign "
+                         "--register) or the JSON record written by `pilot assign --record-out FILE`")
+    else:
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--assignment {args.assignment}: not a JSON assignment record ({exc.msg})") from exc
     if not {"seed", "treated", "comparison", "strata"} <= set(record):
         raise ValueError(f"--assignment {args.assignment}: not an assignment record (needs seed, treated, "
                          "comparison, strata)")

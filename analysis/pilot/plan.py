@@ -39,6 +39,7 @@ T = {
                  "posterior se informa como desviación del plan, con su fecha y su razón.",
         "assignment": "Asignación aleatoria",
         "seed": "Semilla pública", "frame": "Archivo del marco muestral", "sha": "sha256 del archivo",
+        "registered": "Registrada en la base de datos como asignación {id} ({status}); sha256 del listado {roster}",
         "eligible": "sha256 de la lista de escuelas elegibles", "method": "Método", "filter": "Filtro",
         "counts": "{treated} escuelas asignadas a {program} y {comparison} de comparación, en {strata} estratos.",
         "strata_h": ["Estrato", "Escuelas", "Tratadas"],
@@ -93,6 +94,7 @@ T = {
                  "change is reported as a deviation from the plan, with its date and reason.",
         "assignment": "Random assignment",
         "seed": "Public seed", "frame": "Sampling frame file", "sha": "sha256 of the file",
+        "registered": "Registered in the database as assignment {id} ({status}); roster sha256 {roster}",
         "eligible": "sha256 of the list of eligible schools", "method": "Method", "filter": "Filter",
         "counts": "{treated} schools assigned to {program} and {comparison} to comparison, in {strata} strata.",
         "strata_h": ["Stratum", "Schools", "Treated"],
@@ -173,7 +175,10 @@ def build(record: dict, powers: list[IndicatorPower], lang: str) -> list[Block]:
                ("ul", [f"{t['seed']}: {record.get('seed')}", f"{t['frame']}: {record.get('frame_file') or '—'}",
                        f"{t['sha']}: {record.get('frame_sha256') or '—'}",
                        f"{t['eligible']}: {record.get('eligible_sha256')}", f"{t['method']}: {record.get('method')}",
-                       f"{t['filter']}: {opts.get('where') or '—'}"]),
+                       f"{t['filter']}: {opts.get('where') or '—'}"]
+                + ([t["registered"].format(id=record["assignment_id"], status=record.get("status", "active"),
+                                           roster=record.get("roster_sha256"))]
+                   if record.get("assignment_id") is not None else [])),
                ("p", t["counts"].format(treated=record.get("treated"), comparison=record.get("comparison"),
                                         program=program, strata=len(record.get("strata", [])))),
                ("table", t["strata_h"], [[s["stratum"], str(s["schools"]), str(s["treated"])]

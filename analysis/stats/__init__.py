@@ -1,9 +1,9 @@
 """LabLens statistical core: pure, vectorised functions with no I/O and no Streamlit.
 
 One module per family (pingouin style): :mod:`.effect_sizes`, :mod:`.rates`, :mod:`.scales`,
-:mod:`.prepost`, :mod:`.did`, :mod:`.clustering`, :mod:`.evidence`, :mod:`.multiple`, :mod:`.pooling`.
-Every method follows docs/METHODS.md (What Works Clearinghouse Procedures Handbook v4.1/v5.0, Hedges 2007,
-Becker 1988, Morris & DeShon 2002, Feldt 1965, Benjamini & Hochberg 1995, Cameron, Gelbach & Miller
+:mod:`.prepost`, :mod:`.did`, :mod:`.trial`, :mod:`.clustering`, :mod:`.evidence`, :mod:`.multiple`,
+:mod:`.pooling`. Every method follows docs/METHODS.md (What Works Clearinghouse Procedures Handbook v4.1/v5.0,
+Hedges 2007, Becker 1988, Morris & DeShon 2002, Feldt 1965, Benjamini & Hochberg 1995, Cameron, Gelbach & Miller
 2008, Webb 2014, Efron & Morris 1975, Morris 1983, EEF Toolkit). Functions over groups take arrays (one
 element per group, as aggregated in DuckDB) and return arrays or tidy DataFrames with stable snake_case columns.
 """
@@ -70,6 +70,7 @@ from .scales import (
     reverse_code,
     scale_reliability,
 )
+from .trial import TrialResult, rct_ancova
 
 __all__ = [
     "ALPHA_WARNING",
@@ -80,6 +81,7 @@ __all__ = [
     "EvidenceFacts",
     "PoolingResult",
     "PretrendResult",
+    "TrialResult",
     "WildBootstrapResult",
     "attrition_boundary",
     "attrition_rates",
@@ -115,6 +117,7 @@ __all__ = [
     "prepost_table",
     "pretrend_check",
     "proportion_diff",
+    "rct_ancova",
     "reverse_code",
     "scale_reliability",
     "small_sample_correction",

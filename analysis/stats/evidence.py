@@ -147,10 +147,10 @@ def baseline_equivalence(effect: npt.ArrayLike) -> Any:
 class EvidenceFacts:
     """Facts behind the evidence badge (see :func:`evidence_badge`).
 
-    design: 'did' | 'comparison' (programme vs comparison after) | 'prepost' (single arm) |
+    design: 'rct' (randomised) | 'did' | 'comparison' (programme vs comparison after) | 'prepost' (single arm) |
     'descriptive'. attrition: 'low' | 'high' | 'not_applicable' (aggregate rates) | None (unknown).
     baseline: output of :func:`baseline_equivalence` or None; baseline_adjusted None means "adjusted
-    by the design" for a DiD and "not adjusted" otherwise. pretrends_ok: None when not assessed.
+    by the design" for a DiD and an RCT's ANCOVA and "not adjusted" otherwise. pretrends_ok: None when not assessed.
     """
 
     design: str
@@ -169,7 +169,7 @@ def evidence_badge(facts: EvidenceFacts | Mapping[str, Any]) -> tuple[str, list[
     Starts from 'strong' and each failed check caps the level (strong > moderate > limited >
     insufficient); the reasons list every cap, in rule order, or ['all_checks_passed']:
 
-    1. Design — 'did' or 'comparison': no cap. 'prepost': cap limited ('no_comparison_group':
+    1. Design — 'rct', 'did' or 'comparison': no cap. 'prepost': cap limited ('no_comparison_group':
        regression to the mean and secular change are not ruled out). Anything else: insufficient
        ('no_comparison_group').
     2. Clusters (the smaller side; for 'prepost' the programme side) — ≤ 3: insufficient
@@ -180,7 +180,9 @@ def evidence_badge(facts: EvidenceFacts | Mapping[str, Any]) -> tuple[str, list[
        unknown: cap moderate ('attrition_unknown'); 'low'/'not_applicable': no cap.
     5. Baseline (comparison designs) — 'not_equivalent': cap limited ('baseline_not_equivalent');
        'needs_adjustment' without adjustment: cap limited ('baseline_not_adjusted'); unknown: cap
-       moderate ('baseline_unknown'). A DiD adjusts for baseline by construction.
+       moderate ('baseline_unknown'). A DiD adjusts for baseline by construction. A randomised trial with
+       low attrition needs no baseline check (groups equivalent in expectation, WWC); with high attrition
+       it is checked like any comparison.
     6. Pre-trends (DiD) — differ: cap limited ('pretrends_differ'); not assessed (e.g. a single
        pre year): cap moderate ('pretrends_not_assessed').
     """
@@ -193,7 +195,7 @@ def evidence_badge(facts: EvidenceFacts | Mapping[str, Any]) -> tuple[str, list[
         level = max(level, BADGE_LEVELS.index(worst))
         reasons.append(reason)
 
-    comparison = f.design in ("did", "comparison")
+    comparison = f.design in ("did", "comparison", "rct")
     if f.design == "prepost":
         cap("limited", "no_comparison_group")
     elif not comparison:
@@ -218,8 +220,8 @@ def evidence_badge(facts: EvidenceFacts | Mapping[str, Any]) -> tuple[str, list[
         elif f.attrition not in ("low", "not_applicable"):
             cap("moderate", "attrition_unknown")
 
-    if comparison:
-        adjusted = (f.design == "did") if f.baseline_adjusted is None else f.baseline_adjusted
+    if comparison and not (f.design == "rct" and f.attrition in ("low", "not_applicable")):
+        adjusted = (f.design in ("did", "rct")) if f.baseline_adjusted is None else f.baseline_adjusted
         if f.baseline == "not_equivalent":
             cap("limited", "baseline_not_equivalent")
         elif f.baseline == "needs_adjustment" and not adjusted:

@@ -139,7 +139,9 @@ def test_assignment_preview_is_the_core_draw(lang, demo_db, downloads):
     record = json.loads(downloads["assignment.json"]())
     assert record["seed"] == 2026 and record["roster_sha256"] == core.record["roster_sha256"]
     assert record["frame_sha256"] == pilot_frame.frame_digest(_demo_frame(demo_db))
-    assert cat["pilot.assign.register_note"] in text  # registration is not faked
+    # the demo's randomised MiLab cohort is registered: a second MiLab assignment is not offered
+    assert cat["pilot.assign.registered_already"].format(program="MiLab", id=1, seed=20260115) in text
+    assert not any(b.key == "pilot-register" for b in at.button)
     assert not any(b.label.lower().startswith(("sortear", "draw")) for b in at.button)  # no "draw again"
 
 
@@ -223,3 +225,18 @@ def test_translated_choices_survive_a_change_of_language():
     assert at.radio(key="_pilot_modo").value == "schools"
     assert at.radio(key="_pilot_fuente").value == "db_CO"
     assert at.selectbox(key="_pilot_zona").options == ["Rural", "Urban"]
+
+
+def test_admin_registers_an_assignment_once(copy_db, router_active):
+    """On an open install (admin) a new programme's draw can be registered: one import holding the core's
+    roster and record (the registered-already state is the demo's MiLab, above; English text: test_i18n)."""
+    from analysis.pilot import register
+
+    at = _run("es", semilla="77", estratos="department", programa="MiLab-B", anio_inicio="2028")
+    cat = catalogue("es")
+    assert cat["pilot.assign.register_note"] in _texts(at)
+    at.button(key="pilot-register").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (found,) = register.active(copy_db, "MiLab-B")
+    assert found["record"]["seed"] == 77 and found["record"]["options"]["start_year"] == 2028
+    assert cat["pilot.assign.registered"].format(id=found["assignment_id"], seed=77) in _texts(at)

@@ -21,7 +21,7 @@ def _design_action(parser: argparse.ArgumentParser) -> argparse.Action:
 
 
 def test_names_are_unique_and_listed():
-    assert cmp.DESIGNS == tuple(d.NAME for d in designs.REGISTERED) == ("prepost", "did")
+    assert cmp.DESIGNS == tuple(d.NAME for d in designs.REGISTERED) == ("prepost", "did", "rct")
     assert len(set(cmp.DESIGNS)) == len(cmp.DESIGNS)
     assert designs.DEFAULT in cmp.DESIGNS
 
@@ -44,7 +44,7 @@ def test_registry_describes_every_column_of_both_designs_once():
     assert list(registry)[:2] == ["program", "country"]
     assert {f.name for f in FIELDS if f.alias_of is None} <= set(registry)
     assert registry["design"].designs == cmp.DESIGNS
-    assert registry["estimate"].designs == ("did",) and registry["n_linked"].designs == ("prepost",)
+    assert registry["estimate"].designs == ("did", "rct") and registry["n_linked"].designs == ("prepost",)
     assert registry["flags"].designs == cmp.DESIGNS
 
 
@@ -65,8 +65,8 @@ def test_docstring_lists_every_column():
 def test_compare_rejects_an_unregistered_design_naming_the_registered_ones():
     con = duckdb.connect()
     try:
-        with pytest.raises(cmp.CompareError, match="design must be one of prepost, did, not 'rct'"):
-            cmp.compare(con, "score_math", design="rct")
+        with pytest.raises(cmp.CompareError, match="design must be one of prepost, did, rct, not 'rdd'"):
+            cmp.compare(con, "score_math", design="rdd")
     finally:
         con.close()
 
@@ -81,7 +81,7 @@ def test_selectors_list_comparison_designs_first():
     assert sorted(order) == sorted(cmp.DESIGNS)
     flags = [designs.BY_NAME[name].COMPARISON for name in order]
     assert flags == sorted(flags, reverse=True)
-    assert order == ("did", "prepost")
+    assert order == ("did", "rct", "prepost")
 
 
 def test_a_design_refuses_the_groupings_it_cannot_answer():

@@ -35,6 +35,7 @@ from tests.reliability.helpers import rows
 
 SMALL = 3_000
 SEED = 7
+NOT_TRIAL = "unit_id NOT IN (SELECT unit_id FROM unit_attributes WHERE name = 'stratum')"
 TABLES = ("meta", "units", "unit_attributes", "assignments", "indicators", "observations",
           "student_attributes", "duplicate_observations", "superseded_observations", "imports", "rejects",
           "boundaries")
@@ -59,17 +60,18 @@ def test_counts_match_summary_and_layout(small):
     n_schools = sum(counts.values())
     assert summary["students"] == SMALL
     assert summary["schools"] == n_schools
-    assert n_schools == one(path, "SELECT count(*) FROM units WHERE unit_type = 'school'")
+    trial = summary["randomised"]  # the randomised MiLab cohort (analysis/demo/randomised.py), beside the layout
+    assert n_schools + trial["schools"] == one(path, "SELECT count(*) FROM units WHERE unit_type = 'school'")
     assert summary["units"] == 1 + 42 + 22 + len(GT_MUNICIPALITIES) + n_schools
-    assert summary["units"] == one(path, "SELECT count(*) FROM units")
+    assert summary["units"] + trial["schools"] == one(path, "SELECT count(*) FROM units")
     assert summary["observations"] == one(path, "SELECT count(*) FROM observations")
     assert summary["student_attributes"] == one(path, "SELECT count(*) FROM student_attributes") == SMALL
-    assert one(path, "SELECT count(*) FROM assignments") == n_schools
-    assert one(path, "SELECT count(DISTINCT student_key) FROM observations") == SMALL
+    assert one(path, "SELECT count(*) FROM assignments") == n_schools + trial["schools"]
+    assert one(path, "SELECT count(DISTINCT student_key) FROM observations") == SMALL + trial["students"]
     assert summary["seconds"] > 0
     per_arm = dict(((c, p), n) for c, p, n in rows(
         path, "SELECT u.country, a.program, count(*) FROM assignments a JOIN units u USING (unit_id) "
-              "GROUP BY ALL"))
+              f"WHERE {NOT_TRIAL} GROUP BY ALL"))
     assert per_arm == counts
 
 
@@ -173,7 +175,7 @@ def test_lab_types_start_years_and_certified_rule(small):
     got = set(rows(path, "SELECT DISTINCT program, lab_type, start_year FROM assignments"))
     assert got == {("ValleLabs", "Lab Center", 2019), ("ValleLabs", "Lab Point", 2020),
                    ("ValleLabs", "Lab Spark", 2021), ("MiLab", "Lab Point", 2024),
-                   ("MiLab", "Lab Spark", 2024), ("comparison", None, None)}
+                   ("MiLab", "Lab Spark", 2024), ("MiLab", "Lab Modular", None), ("comparison", None, None)}
     vl = rows(path, "SELECT DISTINCT u.parent_id, u.country, u.authority FROM assignments a "
                     "JOIN units u USING (unit_id) WHERE a.program = 'ValleLabs'")
     assert vl and all(country == "CO" for _p, country, _a in vl)
@@ -216,7 +218,8 @@ def test_student_rows(small):
     assert rows(path, "SELECT DISTINCT level FROM observations WHERE student_key IS NOT NULL") == [("all",)]
     assert set(rows(path, "SELECT DISTINCT u.country, o.wave, o.year FROM observations o JOIN units u "
                           "USING (unit_id) WHERE o.student_key IS NOT NULL")) == {
-        ("CO", "pre", 2022), ("CO", "post", 2023), ("GT", "pre", 2024), ("GT", "post", 2025)}
+        ("CO", "pre", 2022), ("CO", "post", 2023), ("GT", "pre", 2024), ("GT", "post", 2025),
+        ("GT", "baseline", 2026), ("GT", "endline", 2027)}  # the randomised MiLab cohort
     grades = dict(rows(path, "SELECT u.country, list(DISTINCT o.grade ORDER BY o.grade) FROM observations o "
                              "JOIN units u USING (unit_id) WHERE o.student_key IS NOT NULL GROUP BY ALL"))
     assert set(grades["CO"]) == {str(g) for g in range(6, 12)}
@@ -250,7 +253,8 @@ def test_rates_windows_and_pandemic(small):
         SELECT u.country, u.unit_type, min(o.year), max(o.year), count(DISTINCT o.unit_id)
         FROM observations o JOIN units u USING (unit_id) WHERE o.indicator = 'dropout_rate' GROUP BY ALL"""))
     n_co, n_gt = rows(path, "SELECT count(*) FILTER (WHERE country = 'CO'), "
-                            "count(*) FILTER (WHERE country = 'GT') FROM units WHERE unit_type = 'school'")[0]
+                            f"count(*) FILTER (WHERE country = 'GT') FROM units WHERE unit_type = 'school' "
+                            f"AND {NOT_TRIAL}")[0]  # the randomised cohort has scores only
     assert spans == {("CO", "school", 2015, 2025, n_co), ("GT", "school", 2019, 2025, n_gt),
                      ("CO", "municipality", 2015, 2025, 42), ("CO", "department", 2015, 2025, 1)}
     means = dict(((c, y), m) for c, y, m in rows(
@@ -266,10 +270,12 @@ def test_rates_windows_and_pandemic(small):
 
 
 def test_no_raw_ids_and_no_key_file(small, tmp_path):
-    path, _ = small
+    path, summary = small
     keys = rows(path, "SELECT DISTINCT student_key FROM observations WHERE student_key IS NOT NULL")
-    assert len(keys) == SMALL and all(re.fullmatch(r"[0-9a-f]{32}", k) for (k,) in keys)
-    assert set(rows(path, "SELECT DISTINCT student_key FROM student_attributes")) == set(keys)
+    assert len(keys) == SMALL + summary["randomised"]["students"]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", k) for (k,) in keys)
+    attributed = set(rows(path, "SELECT DISTINCT student_key FROM student_attributes"))
+    assert attributed <= set(keys) and len(attributed) == SMALL  # the randomised cohort has no attributes
     attrs = dict(rows(path, "SELECT name, list(DISTINCT value ORDER BY value) FROM student_attributes "
                             "GROUP BY 1"))
     assert set(attrs) == {"shift", "ethnicity"} and attrs["shift"] == ["mañana", "tarde"]
@@ -367,7 +373,7 @@ def test_rebuild_replaces_everything(tmp_path):
     assert dict(rows(path, "SELECT key, value FROM meta")).keys() == {"schema_version", "demo", "demo_seed",
                                                                        "demo_students"}
     assert one(path, "SELECT count(*) FROM observations") == summary["observations"]
-    assert one(path, "SELECT count(DISTINCT student_key) FROM observations") == 400
+    assert one(path, "SELECT count(DISTINCT student_key) FROM observations") == 400 + summary["randomised"]["students"]
 
 
 def test_default_path_comes_from_environment(tmp_path):

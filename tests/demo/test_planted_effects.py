@@ -67,7 +67,8 @@ def _school_changes(path: Path, indicator: str, program: str, country: str, lab_
         SELECT avg(o.value) FILTER (WHERE o.wave = 'post') - avg(o.value) FILTER (WHERE o.wave = 'pre'),
                count(*) FILTER (WHERE o.wave = 'pre')
         FROM observations o JOIN assignments a USING (unit_id) JOIN units u USING (unit_id)
-        WHERE o.indicator = ? AND u.country = ? AND a.program = ? {lab} GROUP BY o.unit_id""", params)
+        WHERE o.indicator = ? AND u.country = ? AND a.program = ? {lab} AND o.wave IN ('pre', 'post')
+        GROUP BY o.unit_id""", params)  # the randomised cohort (waves baseline/endline) is tested in its own test
     arr = np.array(data, dtype=float)
     return arr[:, 0], arr[:, 1]
 

@@ -193,6 +193,7 @@ def test_provenance_names_the_source_sha256_version_commit_and_command(pack, exp
     generated = dt.datetime.fromisoformat(prov["generated_at"].replace("Z", "+00:00"))
     assert abs((dt.datetime.now(dt.UTC) - generated).total_seconds()) < 600
     assert prov["database"] == {"file": "lablens.duckdb", "schema_version": "1", "synthetic_demo": True}
+    assert "randomised_assignments" not in prov  # only the randomised-trial design carries them
     for name in PACK_FILES:
         if name != "provenance.json":
             assert prov["files"][name] == hashlib.sha256(pack[name]).hexdigest(), name
@@ -332,3 +333,18 @@ def test_compare_is_bit_reproducible_on_one_thread_only_so_exports_use_one(expor
     for run in runs[1:]:
         for column in run.select_dtypes("float").columns:
             assert np.array_equal(run[column].to_numpy(float), runs[0][column].to_numpy(float), equal_nan=True)
+
+
+def test_rct_pack_carries_the_registered_assignment(export_db, tmp_path):
+    """The randomised trial's pack names the randomisation behind it: seed, frame and roster sha256."""
+    out = tmp_path / "rct.zip"
+    assert _export(export_db, out, "--indicator", "score_math", "--design", "rct") == 0
+    with zipfile.ZipFile(out) as archive:
+        prov = json.loads(archive.read("provenance.json"))
+        table = pd.read_csv(io.BytesIO(archive.read("evidence.csv")))
+    with duckdb.connect(export_db, read_only=True) as con:
+        record = json.loads(con.execute("SELECT record_json FROM pilot_assignments").fetchone()[0])
+    (assignment,) = prov["randomised_assignments"]
+    assert assignment["assignment_id"] == 1 and assignment["status"] == "active"
+    assert assignment["record"] == record and record["seed"] == 20260115
+    assert list(table["design"]) == ["rct"] and table.loc[0, "n_treated"] == 30

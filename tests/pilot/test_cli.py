@@ -91,10 +91,56 @@ def test_assign_json_roster_and_plan(tmp_path, capsys):
         text = (tmp_path / name).read_text(encoding="utf-8")
         assert "20261206" in text and "score" in text
     code, _, err = _run(capsys, "pilot", "plan", "--assignment", "7", "--indicator", "score_math", "--out",
-                        str(tmp_path / "p.md"))
-    assert code == 1 and "not available yet" in err
-    code, _, err = _run(capsys, *argv, "--out", str(tmp_path / "c.csv"), "--register")
-    assert code == 1 and err.startswith("error: --register is not available yet")
+                        str(tmp_path / "p.md"), "--db", str(tmp_path / "none.duckdb"))
+    assert code == 1 and err.startswith("error: no database at")
+
+
+def test_register_is_one_import_refused_twice_and_rolled_back(tmp_path, capsys):
+    from analysis import audit
+    from analysis.db.connect import open_db
+    from analysis.importer.history import rollback
+    from analysis.pilot import assign, frame, register
+
+    directory = _directory(tmp_path / "establecimientos.csv")
+    db = tmp_path / "lablens.duckdb"
+    argv = ["pilot", "assign", "--frame", str(directory), "--where", "zone=rural", "--strata", "municipality",
+            "--seed", "11", "--start-year", "2027", "--out", str(tmp_path / "r.csv"), "--db", str(db), "--register"]
+    code, out, err = _run(capsys, *argv, "--json")
+    got = json.loads(out)
+    assert code == 0, err
+    aid = got["assignment_id"]
+    con = open_db(db)
+    try:
+        view = con.execute("SELECT program, seed, frame_sha256, treated, status FROM pilot_assignments").fetchall()
+        kinds = con.execute("SELECT DISTINCT recognized_as FROM imports WHERE import_id = ?", [aid]).fetchall()
+        strata = con.execute("SELECT count(*), count(DISTINCT value) FROM unit_attributes WHERE name = 'stratum' "
+                             "AND import_id = ?", [aid]).fetchone()
+        assigned = con.execute("SELECT count(*) FROM assignments WHERE import_id = ?", [aid]).fetchone()[0]
+    finally:
+        con.close()
+    assert view == [("MiLab", 11, got["frame_sha256"], 11, "active")] and kinds == [("roster",)]
+    assert strata == (22, 3) and assigned == 22
+    # the plan reads the registered record
+    code, _, err = _run(capsys, "pilot", "plan", "--assignment", str(aid), "--indicator", "score_math", "--out",
+                        str(tmp_path / "p.md"), "--db", str(db))
+    assert code == 0, err
+    plan_text = (tmp_path / "p.md").read_text(encoding="utf-8")
+    assert f"Registered in the database as assignment {aid} (active)" in plan_text
+    assert f"Registrada en la base de datos como asignación {aid} (active)" in plan_text
+    # a second registration of the programme is refused while the first is active, whatever the seed
+    code, _, err = _run(capsys, *[a if a != "11" else "12" for a in argv])
+    assert code == 1 and "already has an active registered assignment (id" in err
+    # only an admin registers (checked where it runs, and the refusal audited)
+    schools = frame.apply_where(frame.frame_from_directory(directory), "zone=rural")
+    draw = assign.assign(schools, assign.Options(seed=5, program="Otro"), frame_sha256="x")
+    with pytest.raises(register.RegistrationRefused, match="admin"):
+        register.register(db, draw, role="researcher", actor="web:someone")
+    # rollback undoes it (audited); then a new registration is accepted
+    rollback(db, aid, actor="cli:test")
+    assert register.active(db, "MiLab") == []
+    assert [e["action"] for e in audit.entries(db)] == ["import", "register", "denied", "rollback"]
+    code, out, err = _run(capsys, *[a if a != "11" else "12" for a in argv])
+    assert code == 0 and "registered in" in out, err
 
 
 def test_assign_from_db_roster_imports_as_is(pilot_demo_db, tmp_path, capsys):
@@ -109,15 +155,16 @@ def test_assign_from_db_roster_imports_as_is(pilot_demo_db, tmp_path, capsys):
                         "--pairs-on", "baseline", "--program", "MiLab-piloto", "--seed", "3", "--out",
                         str(tmp_path / "roster.csv"), "--json")
     got = json.loads(out)
-    assert code == 0 and got["schools"] == 8 and got["treated"] == 4 and len(got["strata"]) == 4
+    # the demo's 8 first-cohort and 60 randomised-cohort Guatemalan schools, in 34 pairs
+    assert code == 0 and got["schools"] == 68 and got["treated"] == 34 and len(got["strata"]) == 34
     summary = import_file(tmp_path / "roster.csv", db)
-    assert summary["recognized_as"] == "roster" and summary["assignments"] == 8
+    assert summary["recognized_as"] == "roster" and summary["assignments"] == 68
     con = open_db(db)
     try:
         n = con.execute("SELECT count(*) FROM assignments WHERE program = 'MiLab-piloto'").fetchone()[0]
     finally:
         con.close()
-    assert n == 4
+    assert n == 34
 
 
 def test_icc_command(pilot_demo_db, capsys):
