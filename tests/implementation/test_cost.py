@@ -116,3 +116,21 @@ def test_cost_report_on_the_demo_reads_labs_students_and_the_effect(implementati
     assert row["students_per_year"] > 0
     assert row["effect_size"] == pytest.approx(expected["effect_size"])
     assert row["cost_per_student_year"] == pytest.approx(row["total_cost"] / 3 / row["students_per_year"])
+
+
+def test_cost_per_sd_only_from_one_effect_in_sd(implementation_db):
+    """dropout_rate's effect is in percentage points (MiLab) and one per start-year cohort (ValleLabs): the
+    cost per 0.1 SD was computed from −0.6 pp as if SD (a 'no gain') and from the first cohort alone."""
+    import duckdb
+
+    from analysis.compare import compare
+
+    costs = parse_costs(pd.concat([COSTS, COSTS.assign(programa="ValleLabs", moneda="COP")]))
+    with duckdb.connect(implementation_db, read_only=True) as con:
+        kinds = compare(con, "dropout_rate", design="did").groupby("program")["effect_size_kind"].agg(list)
+        report = cost_report(con, costs, RATES, "USD", "dropout_rate", design="did").set_index("program")
+    assert kinds["MiLab"] == ["pp"] and len(kinds["ValleLabs"]) > 1
+    assert report.loc["MiLab", "reason"] == "effect_not_in_sd"
+    assert report.loc["ValleLabs", "reason"] == "several_cohorts"
+    assert report[["effect_size", "cost_per_01sd", "cost_per_01sd_low"]].isna().all().all()
+    assert (report["cost_per_student_year"] > 0).all()
