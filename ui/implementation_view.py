@@ -264,10 +264,7 @@ def cost_table(report: pd.DataFrame) -> pd.DataFrame:
 def cost_report(upload: Any, rates_text: str, currency: str, indicator: str, design: str,
                 horizon: int) -> pd.DataFrame:
     """The cost table for an uploaded cost file (not cached: a user's file, read in this session only)."""
-    name = getattr(upload, "name", "costs.csv")
-    raw = pd.read_excel(upload, dtype=str) if name.lower().endswith((".xlsx", ".xlsm")) else pd.read_csv(
-        upload, dtype=str, keep_default_na=False, sep=None, engine="python")
-    costs = cost.parse_costs(raw)
+    costs = cost.read_cost_bytes(upload.getvalue(), getattr(upload, "name", "costs.csv"))
     rates = cost.parse_rates([p.strip() for p in rates_text.replace(";", ",").split(",") if p.strip()])
     return cost.cost_report(connection(), costs, rates, currency, indicator, design, horizon)
 

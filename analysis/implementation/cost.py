@@ -20,7 +20,10 @@ EEF cost bands (Toolkit guidance, cost per pupil per year averaged over three ye
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -98,10 +101,26 @@ def _norm(text: Any) -> str:
 def read_cost_file(path: str | Path) -> pd.DataFrame:
     """The cost file (CSV or XLSX) as canonical columns; CostError naming row, column and reason otherwise."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = pd.read_excel(path, dtype=str)
-    else:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
+    return read_cost_bytes(path.read_bytes(), path.name)
+
+
+def read_cost_bytes(data: bytes, name: str) -> pd.DataFrame:
+    """A cost file's bytes (``name`` tells XLSX from CSV) as canonical columns. A CSV saved by a Spanish
+    spreadsheet in Windows-1252 is read as such; a file that is not a table (empty, binary, a broken
+    workbook) is a CostError ``cost_unreadable``, never a traceback."""
+    try:
+        if name.lower().endswith((".xlsx", ".xlsm")):
+            raw = pd.read_excel(io.BytesIO(data), dtype=str)
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252")
+            if "\x00" in text:
+                raise ValueError("binary content")
+            raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+    except (ValueError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile, pd.errors.ParserError) as exc:
+        raise CostError("cost_unreadable", f"{name} cannot be read as a CSV or XLSX table ({exc})") from exc
     return parse_costs(raw)
 
 

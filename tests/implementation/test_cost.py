@@ -134,3 +134,30 @@ def test_cost_per_sd_only_from_one_effect_in_sd(implementation_db):
     assert report.loc["ValleLabs", "reason"] == "several_cohorts"
     assert report[["effect_size", "cost_per_01sd", "cost_per_01sd_low"]].isna().all().all()
     assert (report["cost_per_student_year"] > 0).all()
+
+
+@pytest.mark.parametrize("name, data", [
+    ("costos.csv", b""), ("costos.csv", b"\x00\xff\xfe\x00 binary"), ("costos.xlsx", b"not a workbook"),
+])
+def test_a_file_that_is_not_a_table_is_a_cost_error(name, data):
+    """An empty, binary or broken upload was a traceback on Implementación (only CostError was caught)."""
+    import json
+    from pathlib import Path
+
+    from analysis.implementation.cost import read_cost_bytes
+
+    with pytest.raises(CostError) as caught:
+        read_cost_bytes(data, name)
+    assert caught.value.code == "cost_unreadable"
+    for lang in ("es", "en"):
+        locale = json.loads((Path(__file__).parents[2] / "ui" / "locales" / f"{lang}.json").read_text("utf-8"))
+        assert locale["impl.cost_unreadable"]
+
+
+def test_a_windows_1252_csv_from_a_spanish_spreadsheet_is_read():
+    from analysis.implementation.cost import read_cost_bytes
+
+    text = "programa;rubro;monto;moneda;año_precios\nMiLab;instalación;50000;GTQ;2026\n"
+    costs = read_cost_bytes(text.encode("cp1252"), "costos.csv")
+    assert costs.loc[0, "item"] == "installation" and costs.loc[0, "price_year"] == 2026
+    assert read_cost_bytes(text.encode("utf-8-sig"), "costos.csv").equals(costs)
