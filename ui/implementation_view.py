@@ -222,15 +222,24 @@ def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> t
 
 
 def dose_sentence(result: dose.DoseAnalysis, unit: str) -> str:
-    """The plain sentence: an association, its size per 10 units of dose and its interval, or the reason."""
+    """The plain sentence: an association, its size per 10 units of dose and its interval, or the reason; and
+    the programme schools left out (no dose record in the post years, or no publishable change)."""
     fit = result.fit
     if fit.reason is not None:
-        return t("impl.dose_none", reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
-    per = PER_UNITS[result.dose]
-    key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"
-    return t(key, n=fit.n_schools, more=t(f"impl.per.{result.dose}", per=fmt.num(per, 0)),
-             slope=fmt.signed(per * fit.slope, 1), low=fmt.signed(per * fit.ci_low, 1),
-             high=fmt.signed(per * fit.ci_high, 1), unit=unit)
+        sentence = t("impl.dose_none", reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
+    else:
+        per = PER_UNITS[result.dose]
+        key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"
+        sentence = t(key, n=fit.n_schools, more=t(f"impl.per.{result.dose}", per=fmt.num(per, 0)),
+                     slope=fmt.signed(per * fit.slope, 1), low=fmt.signed(per * fit.ci_low, 1),
+                     high=fmt.signed(per * fit.ci_high, 1), unit=unit)
+    if result.schools_without_dose and result.first_year is not None:
+        years = str(result.first_year) if result.first_year == result.last_year else \
+            f"{result.first_year}–{result.last_year}"
+        sentence += " " + t("impl.dose_left_out", n=fmt.num(result.schools_without_dose, 0), years=years)
+    if result.schools_suppressed:
+        sentence += " " + t("impl.dose_suppressed", n=fmt.num(result.schools_suppressed, 0))
+    return sentence
 
 
 def contrast_sentence(result: dose.DoseAnalysis, unit: str) -> str:

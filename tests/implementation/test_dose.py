@@ -42,3 +42,18 @@ def test_unknown_dose_and_programme_without_schools(demo):
         dose_analysis(demo, "MiLab", "score_math", dose="minutes")
     with pytest.raises(CompareError):
         dose_analysis(demo, "NoSuchProgramme", "score_math")
+
+
+def test_the_sentence_names_the_schools_left_out(demo):
+    """Training hours are recorded in the post year for a third of ValleLabs' schools only: the sentence stated
+    'association in 8 schools' without saying that the other 16 had no dose in those years."""
+    from ui import implementation_view as view
+    from ui.i18n import catalogue
+
+    result = dose_analysis(demo, "ValleLabs", "score_math", dose="training_hours_per_teacher")
+    assert result.schools_without_dose > 0 and result.first_year == result.last_year == 2023
+    sentence = view.dose_sentence(result, "puntos")
+    left = catalogue("es")["impl.dose_left_out"].format(n=result.schools_without_dose, years="2023")
+    assert sentence.endswith(left) and f"{result.fit.n_schools} escuelas" in sentence
+    full = dose_analysis(demo, "ValleLabs", "score_math")
+    assert full.schools_without_dose == 0 and "Quedan fuera" not in view.dose_sentence(full, "puntos")
