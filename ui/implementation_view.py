@@ -3,7 +3,6 @@ governance; dose and response; cost — each drawn with its summary sentence and
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
@@ -66,6 +65,16 @@ def _place(value: object) -> str:
     return t("impl.all_territories") if value in (None, "all") or fmt.is_missing(value) else fmt.text(value)
 
 
+def _places(frame: pd.DataFrame) -> pd.Series:
+    """Each row's territory in words; a municipality whose name another row of the same programme shares
+    (two departments' La Unión) is followed by its department."""
+    labels = frame["territory"].map(_place)
+    if "parent" not in frame:
+        return labels
+    shared = frame.duplicated(["program", "country", "territory"], keep=False) & frame["parent"].notna()
+    return labels.where(~shared, labels + " (" + frame["parent"].map(fmt.text) + ")")
+
+
 def _pct(share: object) -> str:
     return "—" if fmt.is_missing(share) else fmt.num(100 * float(share), 0) + " %"
 
@@ -78,13 +87,13 @@ def status_chart(level: str, program: str | None) -> tuple[Chart | None, pd.Data
         return None, frame
     texts = {"planned": t("impl.planned"), "installed": t("impl.installed"), "operating": t("impl.operating"),
              "x_labs": t("impl.axis_labs"), "all_territories": t("impl.all_territories")}
-    fig = charts.lab_status(frame, texts, lang())
+    fig = charts.lab_status(frame.assign(territory=_places(frame)), texts, lang())
     planned, operating = int(frame["planned"].sum()), int(frame["operating"].sum())
     summary = t("impl.status_summary", planned=fmt.num(planned, 0), installed=fmt.num(int(frame["installed"].sum()), 0),
                 operating=fmt.num(operating, 0), not_yet=fmt.num(planned - operating, 0),
                 no_report=fmt.num(int(frame["no_report"].sum()), 0))
     table = pd.DataFrame({
-        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): frame["territory"].map(_place),
+        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): _places(frame),
         t("impl.planned"): frame["planned"], t("impl.installed"): frame["installed"],
         t("impl.operating"): frame["operating"], t("impl.no_report"): frame["no_report"],
         t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
@@ -103,10 +112,7 @@ def status_map(level: str, frame: pd.DataFrame) -> Chart | None:
     data = pd.DataFrame({"program": frame["program"], "country": frame["country"],
                          "label": frame["territory"], "effect": 100 * frame["share_operating"],
                          "reliability": None})
-    data["hover"] = [f"<b>{html.escape(str(name))}</b> · {html.escape(str(program))}<br>"
-                     + t("impl.map_hover", operating=op, planned=pl, share=_pct(share))
-                     for name, program, op, pl, share in zip(frame["territory"], frame["program"], frame["operating"],
-                                                             frame["planned"], frame["share_operating"], strict=True)]
+    data["hover"] = map_hover(frame)
     data["location"] = queries.territory_locations(data, shapes)
     placed = data.dropna(subset=["location"])
     if placed.empty:
@@ -119,9 +125,20 @@ def status_map(level: str, frame: pd.DataFrame) -> Chart | None:
         return None
     summary = t("impl.map_summary", shown=len(placed), level=t(f"impl.level.{level}").lower())
     table = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
-                          t("impl.col.territory"): frame["territory"].map(_place),
+                          t("impl.col.territory"): _places(frame),
                           t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
     return Chart(fig, t("impl.alt_map"), summary, table)
+
+
+def map_hover(frame: pd.DataFrame) -> list[str]:
+    """Each territory's hover on the labs map: its name, the programme's name, labs operating of planned. Names
+    go in as they are: the Chart makes every text from the data plain once (analysis.figure_text; escaping
+    here as well showed 'A &amp; B')."""
+    return [f"<b>{name}</b> · {program}<br>" + t("impl.map_hover", operating=fmt.num(op, 0), planned=fmt.num(pl, 0),
+                                                 share=_pct(share))
+            for name, program, op, pl, share in zip(_places(frame), frame["program"].map(fmt.programme),
+                                                    frame["operating"], frame["planned"], frame["share_operating"],
+                                                    strict=True)]
 
 
 def time_chart(program: str | None) -> Chart | None:
@@ -162,12 +179,12 @@ def training_chart(level: str, program: str | None, min_hours: float) -> Chart |
         return None
     texts = {"x_share": t("impl.axis_share_teachers", hours=fmt.num(min_hours, 0)),
              "all_territories": t("impl.all_territories")}
-    fig = charts.training(frame, texts, lang())
+    fig = charts.training(frame.assign(territory=_places(frame)), texts, lang())
     total, reached = int(frame["teachers"].sum()), int(frame["teachers_min_hours"].sum())
     summary = t("impl.training_summary", reached=fmt.num(reached, 0), teachers=fmt.num(total, 0),
                 share=_pct(reached / total if total else None), hours=fmt.num(min_hours, 0))
     table = pd.DataFrame({
-        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): frame["territory"].map(_place),
+        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): _places(frame),
         t("impl.col.teachers"): frame["teachers"], t("impl.col.teachers_min", hours=fmt.num(min_hours, 0)):
             frame["teachers_min_hours"], t("impl.col.share"): frame["share_min_hours"].map(_pct),
         t("impl.col.completed"): frame["teachers_completed"],
@@ -180,7 +197,7 @@ def governance_table(level: str, program: str | None) -> pd.DataFrame:
     columns = ("committee_in_place", "with_meetings", "families_take_part", "community_takes_part",
                "territorial_articulation")
     out = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
-                        t("impl.col.territory"): frame["territory"].map(_place),
+                        t("impl.col.territory"): _places(frame),
                         t("impl.col.schools_checked"): [f"{c} / {s}" for c, s in
                                                          zip(frame["schools_checked"], frame["schools"], strict=True)]})
     for column in columns:
