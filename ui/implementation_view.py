@@ -220,7 +220,7 @@ def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> t
              "x_groups": t("impl.axis_mean_change", unit=unit)}
     schools = result.schools.assign(label=result.schools["name"].map(fmt.text))
     scatter = charts.dose_scatter(schools, result.fit.curve, result.program, texts, lang())
-    table = pd.DataFrame({t("impl.col.school"): schools["label"], t("impl.col.code"): schools["unit_id"],
+    table = pd.DataFrame({t("impl.col.school"): schools["label"], t("impl.col.code"): schools["code"],
                           dose_words: schools["dose"].map(lambda v: fmt.num(v, 1)),
                           texts["y_change"]: schools["change"].map(lambda v: fmt.signed(v, 1)),
                           t("impl.col.students"): schools["n_linked"]})

@@ -57,3 +57,14 @@ def test_the_sentence_names_the_schools_left_out(demo):
     assert sentence.endswith(left) and f"{result.fit.n_schools} escuelas" in sentence
     full = dose_analysis(demo, "ValleLabs", "score_math")
     assert full.schools_without_dose == 0 and "Quedan fuera" not in view.dose_sentence(full, "puntos")
+
+
+def test_the_dose_table_shows_the_schools_official_code(demo):
+    """The table under the dose chart showed LabLens' internal id ('GT-04-01-6544-43'), not the MINEDUC code."""
+    from ui import implementation_view as view
+    from ui.i18n import catalogue
+
+    result = dose_analysis(demo, "MiLab", "score_math")
+    scatter, _ = view.dose_charts(result, "Matemáticas", "puntos")
+    codes = scatter.table[catalogue("es")["impl.col.code"]].tolist()
+    assert codes == result.schools["code"].tolist() and not any(c.startswith("GT-") for c in codes)
