@@ -3,6 +3,7 @@ governance; dose and response; cost — each drawn with its summary sentence and
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -231,11 +232,21 @@ def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> t
                                          for g, lo, hi in zip(result.groups["group"], result.groups["dose_low"],
                                                               result.groups["dose_high"], strict=True)])
     fig = charts.dose_groups(groups, result.program, texts, lang())
+    d = decimals(*(groups["ci_high"] - groups["ci_low"]))
     group_table = pd.DataFrame({t("impl.col.group"): groups["label"], t("impl.col.schools"): groups["n_schools"],
-                                texts["y_change"]: groups["mean_change"].map(lambda v: fmt.signed(v, 1)),
-                                t("impl.col.interval"): [fmt.interval(lo, hi, 1) for lo, hi in
+                                texts["y_change"]: groups["mean_change"].map(lambda v: fmt.signed(v, d)),
+                                t("impl.col.interval"): [fmt.interval(lo, hi, d) for lo, hi in
                                                          zip(groups["ci_low"], groups["ci_high"], strict=True)]})
     return first, Chart(fig, t("impl.alt_groups"), contrast_sentence(result, unit), group_table)
+
+
+def decimals(*widths: float) -> int:
+    """Decimals that show an interval as an interval: two significant digits of its narrowest width, one at
+    least and four at most (on a 1–5 scale a slope of +0.010 [−0.008, +0.028] read '+0.0 (−0.0 to +0.0)')."""
+    finite = [abs(float(w)) for w in widths if not fmt.is_missing(w) and math.isfinite(float(w)) and w != 0]
+    if not finite:
+        return 1
+    return int(min(4, max(1, 1 - math.floor(math.log10(min(finite))))))
 
 
 def dose_sentence(result: dose.DoseAnalysis, unit: str) -> str:
@@ -247,9 +258,10 @@ def dose_sentence(result: dose.DoseAnalysis, unit: str) -> str:
     else:
         per = PER_UNITS[result.dose]
         key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"
+        d = decimals(per * (fit.ci_high - fit.ci_low))
         sentence = t(key, n=fit.n_schools, more=t(f"impl.per.{result.dose}", per=fmt.num(per, 0)),
-                     slope=fmt.signed(per * fit.slope, 1), low=fmt.signed(per * fit.ci_low, 1),
-                     high=fmt.signed(per * fit.ci_high, 1), unit=unit)
+                     slope=fmt.signed(per * fit.slope, d), low=fmt.signed(per * fit.ci_low, d),
+                     high=fmt.signed(per * fit.ci_high, d), unit=unit)
     if result.schools_without_dose and result.first_year is not None:
         years = str(result.first_year) if result.first_year == result.last_year else \
             f"{result.first_year}–{result.last_year}"
@@ -263,8 +275,9 @@ def contrast_sentence(result: dose.DoseAnalysis, unit: str) -> str:
     c = result.contrast
     if c.get("reason") or fmt.is_missing(c.get("ci_low")):
         return t("impl.contrast_none")
-    return t("impl.contrast_sentence", diff=fmt.signed(c["difference"], 1), low=fmt.signed(c["ci_low"], 1),
-             high=fmt.signed(c["ci_high"], 1), unit=unit)
+    d = decimals(c["ci_high"] - c["ci_low"])
+    return t("impl.contrast_sentence", diff=fmt.signed(c["difference"], d), low=fmt.signed(c["ci_low"], d),
+             high=fmt.signed(c["ci_high"], d), unit=unit)
 
 
 # --- cost ---------------------------------------------------------------------------------------------------
@@ -327,9 +340,10 @@ def logros_sentences(program: str | None, indicator: str | None, indicator_label
         if result.groups.empty or contrast.get("reason") or fmt.is_missing(contrast.get("ci_low")):
             continue
         top = result.groups.iloc[-1]
+        d = decimals(contrast["ci_high"] - contrast["ci_low"])
         key = ("impl.logros.dose_clear" if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
                else "impl.logros.dose_unclear")
         lines.append(t(key, program=name, hours=fmt.num(top["dose_low"], 0), indicator=fmt.md(indicator_label),
-                       diff=fmt.signed(contrast["difference"], 1), low=fmt.signed(contrast["ci_low"], 1),
-                       high=fmt.signed(contrast["ci_high"], 1), unit=t("impl.points")))
+                       diff=fmt.signed(contrast["difference"], d), low=fmt.signed(contrast["ci_low"], d),
+                       high=fmt.signed(contrast["ci_high"], d), unit=t("impl.points")))
     return lines

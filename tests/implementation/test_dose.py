@@ -68,3 +68,22 @@ def test_the_dose_table_shows_the_schools_official_code(demo):
     scatter, _ = view.dose_charts(result, "Matemáticas", "puntos")
     codes = scatter.table[catalogue("es")["impl.col.code"]].tolist()
     assert codes == result.schools["code"].tolist() and not any(c.startswith("GT-") for c in codes)
+
+
+def test_a_small_slope_on_a_likert_scale_keeps_its_interval_visible(demo):
+    """Motivation (1–5 scale): +0.010 [−0.008, +0.028] per 10 hours was written '+0,0 (−0,0 a +0,0)', an
+    interval of zero width; the decimals now follow the interval's width (two significant digits)."""
+    from ui import implementation_view as view
+    from ui.i18n import catalogue
+
+    result = dose_analysis(demo, "ValleLabs", "motivation_index")
+    fit = result.fit
+    width = 10 * (fit.ci_high - fit.ci_low)
+    assert fit.reason is None and 0.01 < width < 0.1
+    assert view.decimals(width) == 3 and view.decimals(20.0) == 1 and view.decimals(0.5) == 2
+    sentence = view.dose_sentence(result, "puntos")
+    template = catalogue("es")["impl.dose_sentence_unclear"]
+    low, high = (f"{10 * v:+.3f}".replace(".", ",").replace("-", "\u2212") for v in (fit.ci_low, fit.ci_high))
+    assert f"{low} a {high}" in sentence and low != high, (sentence, template)
+    if not result.groups.empty and result.contrast["reason"] is None:
+        assert "0,0 a " not in view.contrast_sentence(result, "puntos")
