@@ -228,7 +228,8 @@ def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> t
     first = Chart(scatter, t("impl.alt_dose"), dose_sentence(result, unit), table)
     if result.groups.empty:
         return first, None
-    groups = result.groups.assign(label=[t("impl.group", n=int(g), low=fmt.num(lo, 0), high=fmt.num(hi, 0))
+    group_key = "impl.group" if len(result.groups) == 3 else "impl.group_other"  # ties can make fewer groups
+    groups = result.groups.assign(label=[t(group_key, n=int(g), low=fmt.num(lo, 0), high=fmt.num(hi, 0))
                                          for g, lo, hi in zip(result.groups["group"], result.groups["dose_low"],
                                                               result.groups["dose_high"], strict=True)])
     fig = charts.dose_groups(groups, result.program, texts, lang())
@@ -276,7 +277,8 @@ def contrast_sentence(result: dose.DoseAnalysis, unit: str) -> str:
     if c.get("reason") or fmt.is_missing(c.get("ci_low")):
         return t("impl.contrast_none")
     d = decimals(c["ci_high"] - c["ci_low"])
-    return t("impl.contrast_sentence", diff=fmt.signed(c["difference"], d), low=fmt.signed(c["ci_low"], d),
+    key = "impl.contrast_sentence" if len(result.groups) == 3 else "impl.contrast_sentence_groups"
+    return t(key, diff=fmt.signed(c["difference"], d), low=fmt.signed(c["ci_low"], d),
              high=fmt.signed(c["ci_high"], d), unit=unit)
 
 
@@ -341,7 +343,8 @@ def logros_sentences(program: str | None, indicator: str | None, indicator_label
             continue
         top = result.groups.iloc[-1]
         d = decimals(contrast["ci_high"] - contrast["ci_low"])
-        key = ("impl.logros.dose_clear" if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
+        clear = "impl.logros.dose_clear" if len(result.groups) == 3 else "impl.logros.dose_clear_groups"
+        key = (clear if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
                else "impl.logros.dose_unclear")
         lines.append(t(key, program=name, hours=fmt.num(top["dose_low"], 0), indicator=fmt.md(indicator_label),
                        diff=fmt.signed(contrast["difference"], d), low=fmt.signed(contrast["ci_low"], d),

@@ -87,3 +87,27 @@ def test_a_small_slope_on_a_likert_scale_keeps_its_interval_visible(demo):
     assert f"{low} a {high}" in sentence and low != high, (sentence, template)
     if not result.groups.empty and result.contrast["reason"] is None:
         assert "0,0 a " not in view.contrast_sentence(result, "puntos")
+
+
+def test_two_dose_groups_are_not_called_thirds():
+    """Twenty labs never used and ten used: two groups, labelled and compared as groups, not 'thirds'."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.implementation.dose import DoseAnalysis
+    from analysis.stats.dose_response import dose_groups, dose_response
+    from ui import implementation_view as view
+    from ui.i18n import catalogue
+
+    frame = pd.DataFrame({"dose": np.r_[np.zeros(20), np.arange(1.0, 11.0)],
+                          "change": np.random.default_rng(5).normal(size=30),
+                          "name": [f"E{i}" for i in range(30)], "code": [str(i) for i in range(30)],
+                          "unit_id": [f"GT-{i}" for i in range(30)], "n_linked": 20})
+    table, contrast = dose_groups(frame)
+    result = DoseAnalysis("MiLab", "score_math", "lab_hours_per_term", frame, dose_response(frame), table, contrast,
+                          2025, 2025, 0, 0, None)
+    words = catalogue("es")
+    assert len(table) == 2 and contrast["reason"] is None
+    assert view.contrast_sentence(result, "puntos").startswith(words["impl.contrast_sentence_groups"].split("{")[0])
+    _, groups_chart = view.dose_charts(result, "Matemáticas", "puntos")
+    assert groups_chart.table[words["impl.col.group"]].tolist() == ["Grupo 1 (0–0)", "Grupo 2 (1–10)"]
