@@ -110,6 +110,7 @@ def status_map(level: str, frame: pd.DataFrame) -> Chart | None:
     shapes = boundaries(level)
     if shapes.empty:
         return None
+    frame = map_values(frame)
     data = pd.DataFrame({"program": frame["program"], "country": frame["country"],
                          "label": frame["territory"], "effect": 100 * frame["share_operating"],
                          "reliability": None})
@@ -129,6 +130,19 @@ def status_map(level: str, frame: pd.DataFrame) -> Chart | None:
                           t("impl.col.territory"): _places(frame),
                           t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
     return Chart(fig, t("impl.alt_map"), summary, table)
+
+
+def map_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per territory for the map: programmes sharing a territory added together (labs operating of
+    labs planned), so one shape gets one colour (two programmes' rows drew two shapes, one hidden under the
+    other, and the colour shown was whichever came last)."""
+    keys = ["country", *(["parent"] if "parent" in frame else []), "territory"]
+    out = (frame.assign(program=frame["program"].map(fmt.programme))
+           .groupby(keys, dropna=False, sort=False)
+           .agg(program=("program", ", ".join), operating=("operating", "sum"), planned=("planned", "sum"))
+           .reset_index())
+    out["share_operating"] = out["operating"] / out["planned"].where(out["planned"] > 0)
+    return out
 
 
 def map_hover(frame: pd.DataFrame) -> list[str]:

@@ -179,3 +179,17 @@ def test_the_map_hover_shows_a_name_with_an_ampersand_once_escaped():
     hover = map_hover(frame)
     chart = Chart(go.Figure(go.Scatter(x=[0], y=[0], text=hover, hoverinfo="text")), "", "")
     assert chart.fig.data[0].text[0].startswith("<b>Santa Rosa &amp; San José <i></b> · MiLab<br>3 ")
+
+
+def test_two_programmes_in_one_department_get_one_colour_on_the_map():
+    import pandas as pd
+
+    from ui.implementation_view import map_values
+
+    frame = pd.DataFrame({"program": ["MiLab", "ValleLabs", "ValleLabs"], "country": ["CO"] * 3,
+                          "parent": [None] * 3, "territory": ["Valle del Cauca", "Valle del Cauca", "Cauca"],
+                          "operating": [1, 6, 0], "planned": [4, 8, 2]})
+    out = map_values(frame).set_index("territory")
+    assert len(out) == 2 and out.loc["Valle del Cauca", "program"] == "MiLab, ValleLabs"
+    assert out.loc["Valle del Cauca", "share_operating"] == pytest.approx(7 / 12)
+    assert out.loc["Cauca", "share_operating"] == 0
