@@ -341,8 +341,14 @@ def logros_sentences(program: str | None, indicator: str | None, indicator_label
     lines = []
     for row in status.itertuples():
         name = fmt.md(fmt.programme(row.program))
-        lines.append(t("impl.logros.labs", program=name, operating=fmt.num(row.operating, 0),
-                       planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
+        if row.no_report:  # a lab with no report is not known to be idle: said apart
+            lines.append(t("impl.logros.labs_no_report", program=name, operating=fmt.num(row.operating, 0),
+                           planned=fmt.num(row.planned, 0),
+                           not_yet=fmt.num(row.planned - row.operating - row.no_report, 0),
+                           no_report=fmt.num(row.no_report, 0)))
+        else:
+            lines.append(t("impl.logros.labs", program=name, operating=fmt.num(row.operating, 0),
+                           planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
         trained = training[training["program"] == row.program]
         if not trained.empty and int(trained["teachers"].iloc[0]) > 0:
             lines.append(t("impl.logros.training", program=name,

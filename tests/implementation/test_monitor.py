@@ -193,3 +193,18 @@ def test_two_programmes_in_one_department_get_one_colour_on_the_map():
     assert len(out) == 2 and out.loc["Valle del Cauca", "program"] == "MiLab, ValleLabs"
     assert out.loc["Valle del Cauca", "share_operating"] == pytest.approx(7 / 12)
     assert out.loc["Cauca", "share_operating"] == 0
+
+
+def test_logros_does_not_call_labs_without_a_report_idle(con, monkeypatch):
+    """Logros said '1 of 4 planned labs operate; 3 do not operate yet' where one of the 3 never reported."""
+    from ui import implementation_view as view
+    from ui.i18n import catalogue
+
+    status = monitor.lab_status(con, "program")
+    monkeypatch.setattr(view, "has_records", lambda: True)
+    monkeypatch.setattr(view, "_read", lambda name, *args: status if name == "status" else
+                        monitor.training_coverage(con, "program", None, 20.0))
+    lines = view.logros_sentences(None, None, "")
+    expected = catalogue("es")["impl.logros.labs_no_report"].format(program="MiLab", operating=1, planned=4,
+                                                                      not_yet=2, no_report=1)
+    assert lines[0] == expected
