@@ -130,9 +130,9 @@ def dose_response(frame: pd.DataFrame, level: float = 0.95, points: int = 25) ->
 
 
 def dose_groups(frame: pd.DataFrame, groups: int = 3, level: float = 0.95) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Schools split into ``groups`` by dose rank (thirds by default): mean change per group with a t
-    interval, and Welch's t of the highest group against the lowest (``scipy.stats.ttest_ind`` with
-    ``equal_var=False``).
+    """Schools split into ``groups`` by dose rank (thirds by default; schools with the same dose always in one
+    group, so many tied doses give fewer groups): mean change per group with a t interval, and Welch's t of
+    the highest group against the lowest (``scipy.stats.ttest_ind`` with ``equal_var=False``).
 
     Returns (one row per group: group, dose_low, dose_high, n_schools, mean_change, ci_low, ci_high,
     reason) and the contrast as a dict (difference, ci_low, ci_high, p_value, df, reason).
