@@ -119,7 +119,9 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
     their neighbours, drawn grey for orientation; ``values``: location, country, effect, reliability,
     hover. One diverging, colour-blind-safe scale (purple negative, orange positive) centred on zero
     and shared by the panels, so equal colours mean equal effects in both countries. Territories
-    without an estimate stay grey; low-reliability ones carry an open circle. ``texts``: colorbar,
+    without an estimate stay grey; low-reliability ones carry an open circle; rows flagged ``several`` (a
+    territory with more than one result: programmes, start-year cohorts) are grey with a dark outline and
+    a hover naming every result, never the colour of one of them. ``texts``: colorbar,
     no_result, low, and a panel title per country code. ``value_range`` (low, high) draws a share or a
     count instead: a sequential colour-blind-safe scale (cividis) from low to high, not centred on zero.
     """
@@ -132,13 +134,16 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
         if isinstance(shape, dict):
             geometries[row.location] = shape.get("geometry") if shape.get("type") == "Feature" else shape
     data = values[values["location"].isin(geometries.keys())].copy()
+    several_rows = data["several"].fillna(False).astype(bool) if "several" in data else pd.Series(False, data.index)
+    several, data = data[several_rows], data[~several_rows]
     data = data[np.isfinite(finite(data["effect"]))]
-    if data.empty:
+    if data.empty and several.empty:
         return None
-    countries = [c for c in ("CO", "GT") if c in set(data["country"])] + sorted(
-        set(data["country"]) - {"CO", "GT"})
+    present = set(data["country"]) | set(several["country"])
+    countries = [c for c in ("CO", "GT") if c in present] + sorted(present - {"CO", "GT"})
     if value_range is None:
-        bound = float(np.nanmax(np.abs(finite(data["effect"])))) or 1.0
+        bound = float(np.nanmax(np.abs(finite(data["effect"])))) if len(data) else 1.0
+        bound = bound or 1.0
         low_end, high_end = -bound, bound
         scale = [[1 - x, c] for x, c in reversed(pcolors.get_colorscale(DIVERGING))]  # negative -> purple
     else:
@@ -149,8 +154,9 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
     low_legend = False
     for i, country in enumerate(countries, start=1):
         part = data[data["country"] == country]
+        mixed = several[several["country"] == country].drop_duplicates("location")
         grey = shapes[(shapes["country"] == country) & shapes["location"].isin(geometries.keys())
-                      & ~shapes["location"].isin(set(part["location"]))]
+                      & ~shapes["location"].isin(set(part["location"]) | set(mixed["location"]))]
         xs, ys = [], []
         for loc in grey["location"]:
             gx, gy = _outlines(geometries[loc] or {})
@@ -169,6 +175,13 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
                                      line={"color": "#ffffff", "width": 0.6}, hoveron="fills", text=hover,
                                      hoverinfo="text", showlegend=False, meta={"location": row.location},
                                      name=row.location), row=1, col=i)
+        for row in mixed.itertuples(index=False):  # several results (programmes, cohorts): no one colour
+            tx, ty = _outlines(geometries[row.location] or {})
+            fig.add_trace(go.Scatter(x=tx, y=ty, mode="lines", fill="toself", fillcolor="#d9d9d9",
+                                     line={"color": "#555555", "width": 0.8}, hoveron="fills",
+                                     text=getattr(row, "hover", None) or row.location, hoverinfo="text",
+                                     showlegend=False, meta={"location": row.location, "several": True},
+                                     name=row.location), row=1, col=i)
         low = part[part["reliability"] == "low"] if "reliability" in part else part.iloc[:0]
         centres = [c for c in (_shape_centre(geometries[loc] or {}) for loc in low["location"]) if c]
         if centres:
@@ -178,7 +191,8 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
                           row=1, col=i)
             low_legend = True
         lat = float(np.nanmean([c[1] for c in filter(None, (_shape_centre(geometries[loc] or {})
-                                                             for loc in part["location"]))] or [0.0]))
+                                                             for loc in [*part["location"], *mixed["location"]]))]
+                               or [0.0]))
         suffix = "" if i == 1 else str(i)
         fig.update_yaxes(scaleanchor=f"x{suffix}", scaleratio=1 / max(np.cos(np.radians(lat)), 0.2), row=1, col=i)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,

@@ -3,7 +3,7 @@ governance; dose and response; cost — each drawn with its summary sentence and
 
 from __future__ import annotations
 
-import html
+import math
 from typing import Any
 
 import pandas as pd
@@ -66,6 +66,16 @@ def _place(value: object) -> str:
     return t("impl.all_territories") if value in (None, "all") or fmt.is_missing(value) else fmt.text(value)
 
 
+def _places(frame: pd.DataFrame) -> pd.Series:
+    """Each row's territory in words; a municipality whose name another row of the same programme shares
+    (two departments' La Unión) is followed by its department."""
+    labels = frame["territory"].map(_place)
+    if "parent" not in frame:
+        return labels
+    shared = frame.duplicated(["program", "country", "territory"], keep=False) & frame["parent"].notna()
+    return labels.where(~shared, labels + " (" + frame["parent"].map(fmt.text) + ")")
+
+
 def _pct(share: object) -> str:
     return "—" if fmt.is_missing(share) else fmt.num(100 * float(share), 0) + " %"
 
@@ -78,13 +88,13 @@ def status_chart(level: str, program: str | None) -> tuple[Chart | None, pd.Data
         return None, frame
     texts = {"planned": t("impl.planned"), "installed": t("impl.installed"), "operating": t("impl.operating"),
              "x_labs": t("impl.axis_labs"), "all_territories": t("impl.all_territories")}
-    fig = charts.lab_status(frame, texts, lang())
+    fig = charts.lab_status(frame.assign(territory=_places(frame)), texts, lang())
     planned, operating = int(frame["planned"].sum()), int(frame["operating"].sum())
     summary = t("impl.status_summary", planned=fmt.num(planned, 0), installed=fmt.num(int(frame["installed"].sum()), 0),
                 operating=fmt.num(operating, 0), not_yet=fmt.num(planned - operating, 0),
                 no_report=fmt.num(int(frame["no_report"].sum()), 0))
     table = pd.DataFrame({
-        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): frame["territory"].map(_place),
+        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): _places(frame),
         t("impl.planned"): frame["planned"], t("impl.installed"): frame["installed"],
         t("impl.operating"): frame["operating"], t("impl.no_report"): frame["no_report"],
         t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
@@ -100,13 +110,11 @@ def status_map(level: str, frame: pd.DataFrame) -> Chart | None:
     shapes = boundaries(level)
     if shapes.empty:
         return None
+    frame = map_values(frame)
     data = pd.DataFrame({"program": frame["program"], "country": frame["country"],
                          "label": frame["territory"], "effect": 100 * frame["share_operating"],
                          "reliability": None})
-    data["hover"] = [f"<b>{html.escape(str(name))}</b> · {html.escape(str(program))}<br>"
-                     + t("impl.map_hover", operating=op, planned=pl, share=_pct(share))
-                     for name, program, op, pl, share in zip(frame["territory"], frame["program"], frame["operating"],
-                                                             frame["planned"], frame["share_operating"], strict=True)]
+    data["hover"] = map_hover(frame)
     data["location"] = queries.territory_locations(data, shapes)
     placed = data.dropna(subset=["location"])
     if placed.empty:
@@ -119,9 +127,33 @@ def status_map(level: str, frame: pd.DataFrame) -> Chart | None:
         return None
     summary = t("impl.map_summary", shown=len(placed), level=t(f"impl.level.{level}").lower())
     table = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
-                          t("impl.col.territory"): frame["territory"].map(_place),
+                          t("impl.col.territory"): _places(frame),
                           t("impl.col.share_operating"): frame["share_operating"].map(_pct)})
     return Chart(fig, t("impl.alt_map"), summary, table)
+
+
+def map_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per territory for the map: programmes sharing a territory added together (labs operating of
+    labs planned), so one shape gets one colour (two programmes' rows drew two shapes, one hidden under the
+    other, and the colour shown was whichever came last)."""
+    keys = ["country", *(["parent"] if "parent" in frame else []), "territory"]
+    out = (frame.assign(program=frame["program"].map(fmt.programme))
+           .groupby(keys, dropna=False, sort=False)
+           .agg(program=("program", ", ".join), operating=("operating", "sum"), planned=("planned", "sum"))
+           .reset_index())
+    out["share_operating"] = out["operating"] / out["planned"].where(out["planned"] > 0)
+    return out
+
+
+def map_hover(frame: pd.DataFrame) -> list[str]:
+    """Each territory's hover on the labs map: its name, the programme's name, labs operating of planned. Names
+    go in as they are: the Chart makes every text from the data plain once (analysis.figure_text; escaping
+    here as well showed 'A &amp; B')."""
+    return [f"<b>{name}</b> · {program}<br>" + t("impl.map_hover", operating=fmt.num(op, 0), planned=fmt.num(pl, 0),
+                                                 share=_pct(share))
+            for name, program, op, pl, share in zip(_places(frame), frame["program"].map(fmt.programme),
+                                                    frame["operating"], frame["planned"], frame["share_operating"],
+                                                    strict=True)]
 
 
 def time_chart(program: str | None) -> Chart | None:
@@ -162,12 +194,12 @@ def training_chart(level: str, program: str | None, min_hours: float) -> Chart |
         return None
     texts = {"x_share": t("impl.axis_share_teachers", hours=fmt.num(min_hours, 0)),
              "all_territories": t("impl.all_territories")}
-    fig = charts.training(frame, texts, lang())
+    fig = charts.training(frame.assign(territory=_places(frame)), texts, lang())
     total, reached = int(frame["teachers"].sum()), int(frame["teachers_min_hours"].sum())
     summary = t("impl.training_summary", reached=fmt.num(reached, 0), teachers=fmt.num(total, 0),
                 share=_pct(reached / total if total else None), hours=fmt.num(min_hours, 0))
     table = pd.DataFrame({
-        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): frame["territory"].map(_place),
+        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): _places(frame),
         t("impl.col.teachers"): frame["teachers"], t("impl.col.teachers_min", hours=fmt.num(min_hours, 0)):
             frame["teachers_min_hours"], t("impl.col.share"): frame["share_min_hours"].map(_pct),
         t("impl.col.completed"): frame["teachers_completed"],
@@ -180,7 +212,7 @@ def governance_table(level: str, program: str | None) -> pd.DataFrame:
     columns = ("committee_in_place", "with_meetings", "families_take_part", "community_takes_part",
                "territorial_articulation")
     out = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
-                        t("impl.col.territory"): frame["territory"].map(_place),
+                        t("impl.col.territory"): _places(frame),
                         t("impl.col.schools_checked"): [f"{c} / {s}" for c, s in
                                                          zip(frame["schools_checked"], frame["schools"], strict=True)]})
     for column in columns:
@@ -203,42 +235,65 @@ def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> t
              "x_groups": t("impl.axis_mean_change", unit=unit)}
     schools = result.schools.assign(label=result.schools["name"].map(fmt.text))
     scatter = charts.dose_scatter(schools, result.fit.curve, result.program, texts, lang())
-    table = pd.DataFrame({t("impl.col.school"): schools["label"], t("impl.col.code"): schools["unit_id"],
+    table = pd.DataFrame({t("impl.col.school"): schools["label"], t("impl.col.code"): schools["code"],
                           dose_words: schools["dose"].map(lambda v: fmt.num(v, 1)),
                           texts["y_change"]: schools["change"].map(lambda v: fmt.signed(v, 1)),
                           t("impl.col.students"): schools["n_linked"]})
     first = Chart(scatter, t("impl.alt_dose"), dose_sentence(result, unit), table)
     if result.groups.empty:
         return first, None
-    groups = result.groups.assign(label=[t("impl.group", n=int(g), low=fmt.num(lo, 0), high=fmt.num(hi, 0))
+    group_key = "impl.group" if len(result.groups) == 3 else "impl.group_other"  # ties can make fewer groups
+    groups = result.groups.assign(label=[t(group_key, n=int(g), low=fmt.num(lo, 0), high=fmt.num(hi, 0))
                                          for g, lo, hi in zip(result.groups["group"], result.groups["dose_low"],
                                                               result.groups["dose_high"], strict=True)])
     fig = charts.dose_groups(groups, result.program, texts, lang())
+    d = decimals(*(groups["ci_high"] - groups["ci_low"]))
     group_table = pd.DataFrame({t("impl.col.group"): groups["label"], t("impl.col.schools"): groups["n_schools"],
-                                texts["y_change"]: groups["mean_change"].map(lambda v: fmt.signed(v, 1)),
-                                t("impl.col.interval"): [fmt.interval(lo, hi, 1) for lo, hi in
+                                texts["y_change"]: groups["mean_change"].map(lambda v: fmt.signed(v, d)),
+                                t("impl.col.interval"): [fmt.interval(lo, hi, d) for lo, hi in
                                                          zip(groups["ci_low"], groups["ci_high"], strict=True)]})
     return first, Chart(fig, t("impl.alt_groups"), contrast_sentence(result, unit), group_table)
 
 
+def decimals(*widths: float) -> int:
+    """Decimals that show an interval as an interval: two significant digits of its narrowest width, one at
+    least and four at most (on a 1–5 scale a slope of +0.010 [−0.008, +0.028] read '+0.0 (−0.0 to +0.0)')."""
+    finite = [abs(float(w)) for w in widths if not fmt.is_missing(w) and math.isfinite(float(w)) and w != 0]
+    if not finite:
+        return 1
+    return int(min(4, max(1, 1 - math.floor(math.log10(min(finite))))))
+
+
 def dose_sentence(result: dose.DoseAnalysis, unit: str) -> str:
-    """The plain sentence: an association, its size per 10 units of dose and its interval, or the reason."""
+    """The plain sentence: an association, its size per 10 units of dose and its interval, or the reason; and
+    the programme schools left out (no dose record in the post years, or no publishable change)."""
     fit = result.fit
     if fit.reason is not None:
-        return t("impl.dose_none", reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
-    per = PER_UNITS[result.dose]
-    key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"
-    return t(key, n=fit.n_schools, more=t(f"impl.per.{result.dose}", per=fmt.num(per, 0)),
-             slope=fmt.signed(per * fit.slope, 1), low=fmt.signed(per * fit.ci_low, 1),
-             high=fmt.signed(per * fit.ci_high, 1), unit=unit)
+        sentence = t("impl.dose_none", reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
+    else:
+        per = PER_UNITS[result.dose]
+        key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"
+        d = decimals(per * (fit.ci_high - fit.ci_low))
+        sentence = t(key, n=fit.n_schools, more=t(f"impl.per.{result.dose}", per=fmt.num(per, 0)),
+                     slope=fmt.signed(per * fit.slope, d), low=fmt.signed(per * fit.ci_low, d),
+                     high=fmt.signed(per * fit.ci_high, d), unit=unit)
+    if result.schools_without_dose and result.first_year is not None:
+        years = str(result.first_year) if result.first_year == result.last_year else \
+            f"{result.first_year}–{result.last_year}"
+        sentence += " " + t("impl.dose_left_out", n=fmt.num(result.schools_without_dose, 0), years=years)
+    if result.schools_suppressed:
+        sentence += " " + t("impl.dose_suppressed", n=fmt.num(result.schools_suppressed, 0))
+    return sentence
 
 
 def contrast_sentence(result: dose.DoseAnalysis, unit: str) -> str:
     c = result.contrast
     if c.get("reason") or fmt.is_missing(c.get("ci_low")):
         return t("impl.contrast_none")
-    return t("impl.contrast_sentence", diff=fmt.signed(c["difference"], 1), low=fmt.signed(c["ci_low"], 1),
-             high=fmt.signed(c["ci_high"], 1), unit=unit)
+    d = decimals(c["ci_high"] - c["ci_low"])
+    key = "impl.contrast_sentence" if len(result.groups) == 3 else "impl.contrast_sentence_groups"
+    return t(key, diff=fmt.signed(c["difference"], d), low=fmt.signed(c["ci_low"], d),
+             high=fmt.signed(c["ci_high"], d), unit=unit)
 
 
 # --- cost ---------------------------------------------------------------------------------------------------
@@ -264,10 +319,7 @@ def cost_table(report: pd.DataFrame) -> pd.DataFrame:
 def cost_report(upload: Any, rates_text: str, currency: str, indicator: str, design: str,
                 horizon: int) -> pd.DataFrame:
     """The cost table for an uploaded cost file (not cached: a user's file, read in this session only)."""
-    name = getattr(upload, "name", "costs.csv")
-    raw = pd.read_excel(upload, dtype=str) if name.lower().endswith((".xlsx", ".xlsm")) else pd.read_csv(
-        upload, dtype=str, keep_default_na=False, sep=None, engine="python")
-    costs = cost.parse_costs(raw)
+    costs = cost.read_cost_bytes(upload.getvalue(), getattr(upload, "name", "costs.csv"))
     rates = cost.parse_rates([p.strip() for p in rates_text.replace(";", ",").split(",") if p.strip()])
     return cost.cost_report(connection(), costs, rates, currency, indicator, design, horizon)
 
@@ -289,8 +341,14 @@ def logros_sentences(program: str | None, indicator: str | None, indicator_label
     lines = []
     for row in status.itertuples():
         name = fmt.md(fmt.programme(row.program))
-        lines.append(t("impl.logros.labs", program=name, operating=fmt.num(row.operating, 0),
-                       planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
+        if row.no_report:  # a lab with no report is not known to be idle: said apart
+            lines.append(t("impl.logros.labs_no_report", program=name, operating=fmt.num(row.operating, 0),
+                           planned=fmt.num(row.planned, 0),
+                           not_yet=fmt.num(row.planned - row.operating - row.no_report, 0),
+                           no_report=fmt.num(row.no_report, 0)))
+        else:
+            lines.append(t("impl.logros.labs", program=name, operating=fmt.num(row.operating, 0),
+                           planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
         trained = training[training["program"] == row.program]
         if not trained.empty and int(trained["teachers"].iloc[0]) > 0:
             lines.append(t("impl.logros.training", program=name,
@@ -304,9 +362,11 @@ def logros_sentences(program: str | None, indicator: str | None, indicator_label
         if result.groups.empty or contrast.get("reason") or fmt.is_missing(contrast.get("ci_low")):
             continue
         top = result.groups.iloc[-1]
-        key = ("impl.logros.dose_clear" if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
+        d = decimals(contrast["ci_high"] - contrast["ci_low"])
+        clear = "impl.logros.dose_clear" if len(result.groups) == 3 else "impl.logros.dose_clear_groups"
+        key = (clear if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
                else "impl.logros.dose_unclear")
         lines.append(t(key, program=name, hours=fmt.num(top["dose_low"], 0), indicator=fmt.md(indicator_label),
-                       diff=fmt.signed(contrast["difference"], 1), low=fmt.signed(contrast["ci_low"], 1),
-                       high=fmt.signed(contrast["ci_high"], 1), unit=t("impl.points")))
+                       diff=fmt.signed(contrast["difference"], d), low=fmt.signed(contrast["ci_low"], d),
+                       high=fmt.signed(contrast["ci_high"], d), unit=t("impl.points")))
     return lines

@@ -44,13 +44,19 @@ def results(indicator: str, by: str, design: str, program: str | None) -> tuple[
     return outcome, used, fell_back
 
 
+def _cohort(row: pd.Series) -> str:
+    """' · Cohorte de inicio 2020' for a staggered programme's row, else ''."""
+    value = row.get("start_year_cohort")
+    return "" if fmt.is_missing(value) else f" · {t('col.start_year_cohort')} {int(value)}"
+
+
 def _data(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     rows = []
     for _, r in frame.iterrows():
         kind = r.get("effect_size_kind")
         label = fmt.group_label(by, r.get(by))
         hover = "<br>".join(x for x in (
-            f"<b>{label}</b> · {r['program']}",
+            f"<b>{label}</b> · {r['program']}" + _cohort(r),
             fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind),
             t("col.evidence") + ": " + fmt.evidence_text(r.get("evidence")),
             fmt.reliability(r.get("reliability"), r.get("suppression_reason"))) if x)
@@ -145,6 +151,24 @@ def boundaries(level: str) -> pd.DataFrame:
     return shipped.combine(sql(queries.BOUNDARIES_SQL, (level,)), level, sql(queries.LEVEL_UNITS_SQL, (level,)))
 
 
+def several_results(placed: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A territory with more than one result (two programmes, or one programme's start-year cohorts) has no
+    one colour: its rows become one ``several`` row whose hover lists them all (three cohorts of Valle del
+    Cauca were three shapes on top of each other, coloured and hovered as the last cohort alone).
+    Returns (the rows to draw, the names of those territories)."""
+    counts = placed.groupby("location")["location"].transform("size")
+    single = placed[counts == 1].assign(several=False)
+    multi = placed[counts > 1]
+    if multi.empty:
+        return single, []
+    merged = (multi.groupby("location", sort=False)
+              .agg(program=("program", "first"), country=("country", "first"), label=("label", "first"),
+                   hover=("hover", "<br>—<br>".join))
+              .reset_index().assign(effect=float("nan"), low=float("nan"), high=float("nan"), reliability=None,
+                                    several=True))
+    return pd.concat([single, merged[single.columns]], ignore_index=True), sorted(set(merged["label"]))
+
+
 def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     """Choropleth on the imported boundaries of this level (departments or municipalities), else None."""
     if not outcome.ok or shapes.empty:
@@ -156,6 +180,7 @@ def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     placed = data.dropna(subset=["location"])
     if placed.empty:
         return None
+    placed, several = several_results(placed)
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
     context = queries.map_context(shapes, placed["location"], by)
     texts = {"colorbar": t(f"compare.axis.{kind}") if kind else "", "no_result": t("regions.map_no_result"),
@@ -163,9 +188,11 @@ def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     fig = unit_figures.territory_map(context, placed, texts, lang())
     if fig is None:
         return None
-    shown = placed.dropna(subset=["effect"])
+    shown = placed[~placed["several"]].dropna(subset=["effect"])
     unplaced = sorted(set(data.loc[data["location"].isna(), "label"]))
     summary = t("regions.summary_map", shown=len(shown), level=fmt.field_label(by).lower())
+    if several:
+        summary += " " + t("regions.map_several", n=len(several), names=", ".join(several[:8]))
     if unplaced:
         summary += " " + t("regions.map_unplaced", n=len(unplaced), names=", ".join(unplaced[:8]))
     if "shipped" in context and context["shipped"].eq(True).any():

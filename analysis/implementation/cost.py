@@ -20,8 +20,11 @@ EEF cost bands (Toolkit guidance, cost per pupil per year averaged over three ye
 
 from __future__ import annotations
 
+import csv
+import io
 import math
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,8 @@ ITEMS = ("installation", "running", "training")
 CURRENCIES = ("COP", "GTQ", "USD")
 COLUMNS = ("program", "lab_type", "item", "amount", "currency", "price_year")
 DEFAULT_HORIZON_YEARS = 3
+#: the only effect size in standard deviations (compare()'s effect_size_kind): cost per 0.1 SD needs it
+SD_KIND = "hedges_g"
 #: EEF Toolkit cost bands, GBP per pupil per year: (upper bound, band code); above the last is very_high.
 EEF_BANDS: tuple[tuple[float, str], ...] = ((80.0, "very_low"), (200.0, "low"), (700.0, "moderate"),
                                             (1200.0, "high"))
@@ -61,7 +66,9 @@ class CostResult:
     """Cost of one programme in ``currency``; ``reason`` says why cost per 0.1 SD has no value or interval.
 
     ``reason`` codes: 'no_effect_size', 'no_effect_interval' (g has no interval), 'gain_not_distinguishable'
-    (g's interval reaches zero or below), 'no_gain' (g ≤ 0), 'no_students'; None when everything exists.
+    (g's interval reaches zero or below), 'no_gain' (g ≤ 0), 'no_students'; from :func:`cost_report` also
+    'effect_not_in_sd' (the indicator's effect is in points, percentage points or months, not SD) and
+    'several_cohorts' (one effect per start-year cohort, none for the programme); None when everything exists.
     """
 
     program: str
@@ -94,10 +101,26 @@ def _norm(text: Any) -> str:
 def read_cost_file(path: str | Path) -> pd.DataFrame:
     """The cost file (CSV or XLSX) as canonical columns; CostError naming row, column and reason otherwise."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = pd.read_excel(path, dtype=str)
-    else:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
+    return read_cost_bytes(path.read_bytes(), path.name)
+
+
+def read_cost_bytes(data: bytes, name: str) -> pd.DataFrame:
+    """A cost file's bytes (``name`` tells XLSX from CSV) as canonical columns. A CSV saved by a Spanish
+    spreadsheet in Windows-1252 is read as such; a file that is not a table (empty, binary, a broken
+    workbook) is a CostError ``cost_unreadable``, never a traceback."""
+    try:
+        if name.lower().endswith((".xlsx", ".xlsm")):
+            raw = pd.read_excel(io.BytesIO(data), dtype=str)
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252")
+            if "\x00" in text:
+                raise ValueError("binary content")
+            raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+    except (ValueError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile, pd.errors.ParserError) as exc:
+        raise CostError("cost_unreadable", f"{name} cannot be read as a CSV or XLSX table ({exc})") from exc
     return parse_costs(raw)
 
 
@@ -319,12 +342,21 @@ def cost_report(con: Any, costs: pd.DataFrame, rates: dict[str, float], currency
             result = compare(con, indicator, design=design, program=program)
         except CompareError:
             result = pd.DataFrame()
-        if not result.empty:
+        if "program" in result:
+            result = result[result["program"] == program]
+        why_no_effect = None
+        if len(result) > 1:  # one row per start-year cohort: no single effect to cost
+            why_no_effect = "several_cohorts"
+        elif len(result) == 1 and result["effect_size_kind"].iloc[0] != SD_KIND:
+            why_no_effect = "effect_not_in_sd"  # points, percentage points, months: not a gain in SD
+        elif len(result) == 1:
             first = result.iloc[0]
             effect, low, high = (float(first.get(c, float("nan")) if pd.notna(first.get(c)) else float("nan"))
                                  for c in ("effect_size", "es_ci_low", "es_ci_high"))
         price_years = tuple(int(y) for y in costs.loc[costs["program"] == program, "price_year"])
         outcome = cost_effectiveness(program, total, sum(labs.values()), reach, currency, horizon_years, effect,
                                      low, high, rates, price_years, exposure_years)
+        if why_no_effect and outcome.reason == "no_effect_size":
+            outcome = replace(outcome, reason=why_no_effect)
         rows.append({**outcome.as_dict(), "indicator": indicator, "design": design})
     return pd.DataFrame(rows)

@@ -40,12 +40,12 @@ latest AS (
 """
 
 LAB_STATUS_SQL = _PLANNED + """
-SELECT p.program, p.country, {territory} AS territory, count(*) AS planned,
+SELECT p.program, p.country, {parent} AS parent, {territory} AS territory, count(*) AS planned,
        count(*) FILTER (WHERE coalesce(l.installed, false)) AS installed,
        count(*) FILTER (WHERE coalesce(l.operating, false)) AS operating,
        count(*) FILTER (WHERE l.unit_id IS NULL) AS no_report
 FROM planned p LEFT JOIN latest l USING (unit_id)
-GROUP BY ALL ORDER BY p.program, p.country, territory
+GROUP BY ALL ORDER BY p.program, p.country, territory, parent
 """
 
 SCHOOL_USE_SQL = _PLANNED + """,
@@ -70,13 +70,13 @@ per_teacher AS (
     SELECT t.unit_id, t.teacher_key, sum(t.hours) AS hours, bool_or(t.completed) AS completed
     FROM teacher_training t WHERE ? IS NULL OR t.training_date <= ?
     GROUP BY ALL)
-SELECT p.program, p.country, {territory} AS territory, count(DISTINCT p.unit_id) AS schools,
+SELECT p.program, p.country, {parent} AS parent, {territory} AS territory, count(DISTINCT p.unit_id) AS schools,
        count(DISTINCT pt.unit_id) AS schools_with_training, count(pt.teacher_key) AS teachers,
        count(pt.teacher_key) FILTER (WHERE pt.hours >= ?) AS teachers_min_hours,
        count(pt.teacher_key) FILTER (WHERE pt.completed) AS teachers_completed,
        avg(pt.hours) AS mean_hours
 FROM planned p LEFT JOIN per_teacher pt USING (unit_id)
-GROUP BY ALL ORDER BY p.program, p.country, territory
+GROUP BY ALL ORDER BY p.program, p.country, territory, parent
 """
 
 GOVERNANCE_SQL = _PLANNED + """,
@@ -88,7 +88,7 @@ last_check AS (
            sum(meetings_held) AS meetings
     FROM governance_check WHERE ? IS NULL OR checklist_date <= ?
     GROUP BY unit_id)
-SELECT p.program, p.country, {territory} AS territory, count(*) AS schools,
+SELECT p.program, p.country, {parent} AS parent, {territory} AS territory, count(*) AS schools,
        count(g.unit_id) AS schools_checked,
        count(*) FILTER (WHERE g.committee) AS committee_in_place,
        count(*) FILTER (WHERE g.meetings > 0) AS with_meetings,
@@ -96,7 +96,7 @@ SELECT p.program, p.country, {territory} AS territory, count(*) AS schools,
        count(*) FILTER (WHERE g.community) AS community_takes_part,
        count(*) FILTER (WHERE coalesce(g.articulation, 'none') <> 'none') AS territorial_articulation
 FROM planned p LEFT JOIN last_check g USING (unit_id)
-GROUP BY ALL ORDER BY p.program, p.country, territory
+GROUP BY ALL ORDER BY p.program, p.country, territory, parent
 """
 
 OVER_TIME_SQL = _PLANNED + """
@@ -116,10 +116,13 @@ SELECT min(d), max(d) FROM (
 """
 
 
-def _territory(level: str) -> str:
+def _territory(level: str) -> dict[str, str]:
+    """The SQL of a level's territory and of its parent: a municipality is grouped within its department, so
+    two municipalities of one name in two departments (Colombia's four La Unión) are never added together."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not '{level}'")
-    return {"program": "'all'", "department": "p.department", "municipality": "p.municipality"}[level]
+    territory = {"program": "'all'", "department": "p.department", "municipality": "p.municipality"}[level]
+    return {"territory": territory, "parent": "p.department" if level == "municipality" else "NULL"}
 
 
 def _fetch(con: Any, sql: str, params: list) -> pd.DataFrame:
@@ -155,7 +158,7 @@ def date_range(con: Any) -> tuple[Any, Any]:
 def lab_status(con: Any, level: str = "program", program: str | None = None, until: Any = None) -> pd.DataFrame:
     """Labs planned, installed, operating and without a report, per programme and territory, as of ``until``
     (a date; None: every record). Shares are of the planned labs."""
-    frame = _fetch(con, LAB_STATUS_SQL.format(territory=_territory(level)), [program, program, until, until])
+    frame = _fetch(con, LAB_STATUS_SQL.format(**_territory(level)), [program, program, until, until])
     planned = frame["planned"].where(frame["planned"] > 0)
     for column in ("installed", "operating", "no_report"):
         frame[f"share_{column}"] = frame[column] / planned
@@ -181,7 +184,7 @@ def training_coverage(con: Any, level: str = "program", program: str | None = No
                       min_hours: float = DEFAULT_MIN_TRAINING_HOURS, until: Any = None) -> pd.DataFrame:
     """Teachers named in the training records of the programme's schools, and the share with at least
     ``min_hours`` hours (summed over their sessions) — per programme and territory."""
-    frame = _fetch(con, TRAINING_SQL.format(territory=_territory(level)),
+    frame = _fetch(con, TRAINING_SQL.format(**_territory(level)),
                    [program, program, until, until, until, until, float(min_hours)])
     teachers = frame["teachers"].where(frame["teachers"] > 0)
     frame["share_min_hours"] = frame["teachers_min_hours"] / teachers
@@ -193,7 +196,7 @@ def governance(con: Any, level: str = "program", program: str | None = None, unt
     """Per programme and territory, at each school's latest checklist: schools with a committee, with
     meetings, with families, with the community, with territorial articulation (and shares of schools
     checked)."""
-    frame = _fetch(con, GOVERNANCE_SQL.format(territory=_territory(level)),
+    frame = _fetch(con, GOVERNANCE_SQL.format(**_territory(level)),
                    [program, program, until, until, until, until])
     checked = frame["schools_checked"].where(frame["schools_checked"] > 0)
     for column in ("committee_in_place", "with_meetings", "families_take_part", "community_takes_part",

@@ -130,15 +130,17 @@ def dose_response(frame: pd.DataFrame, level: float = 0.95, points: int = 25) ->
 
 
 def dose_groups(frame: pd.DataFrame, groups: int = 3, level: float = 0.95) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Schools split into ``groups`` by dose rank (thirds by default): mean change per group with a t
-    interval, and Welch's t of the highest group against the lowest (``scipy.stats.ttest_ind`` with
-    ``equal_var=False``).
+    """Schools split into ``groups`` by dose rank (thirds by default; schools with the same dose always in one
+    group, so many tied doses give fewer groups): mean change per group with a t interval, and Welch's t of
+    the highest group against the lowest (``scipy.stats.ttest_ind`` with ``equal_var=False``).
 
     Returns (one row per group: group, dose_low, dose_high, n_schools, mean_change, ci_low, ci_high,
     reason) and the contrast as a dict (difference, ci_low, ci_high, p_value, df, reason).
     """
     check_level(level)
-    data = _clean(frame).sort_values(["dose", "change"], kind="mergesort").reset_index(drop=True)
+    # Sorted by dose alone: a tie must never be split by the outcome (sorting ties by change put the
+    # lower changes of a tied dose in the lower group and manufactured a contrast out of nothing).
+    data = _clean(frame).sort_values("dose", kind="mergesort").reset_index(drop=True)
     n = len(data)
     nan = float("nan")
     contrast: dict[str, Any] = {"difference": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "df": nan,
@@ -147,8 +149,15 @@ def dose_groups(frame: pd.DataFrame, groups: int = 3, level: float = 0.95) -> tu
         contrast["reason"] = "too_few_schools" if n < groups * 2 else "no_dose_variation"
         return pd.DataFrame(columns=["group", "dose_low", "dose_high", "n_schools", "mean_change", "ci_low",
                                      "ci_high", "reason"]), contrast
-    # Equal-count groups by rank (ties split by the stable sort), so every group has n // groups or more.
-    data["group"] = (np.arange(n) * groups // n) + 1
+    # Equal-count groups by rank, a tied dose kept whole in the group of its first school (so groups are
+    # near equal without ties; with many ties fewer, larger groups, numbered 1, 2, … in dose order).
+    first = data.groupby("dose", sort=False)["dose"].transform(lambda s: s.index.min()).to_numpy()
+    data["group"] = pd.factorize(first * groups // n, sort=True)[0] + 1
+    if data["group"].max() < 2:
+        contrast["reason"] = "no_dose_variation"
+        return pd.DataFrame(columns=["group", "dose_low", "dose_high", "n_schools", "mean_change", "ci_low",
+                                     "ci_high", "reason"]), contrast
+    last_group = int(data["group"].max())
     rows = []
     for number, part in data.groupby("group", sort=True):
         values = part["change"].to_numpy(dtype=float)
@@ -167,10 +176,13 @@ def dose_groups(frame: pd.DataFrame, groups: int = 3, level: float = 0.95) -> tu
                      "ci_low": low, "ci_high": high, "reason": reason})
     table = pd.DataFrame(rows)
     low_values = data.loc[data["group"] == 1, "change"].to_numpy(dtype=float)
-    high_values = data.loc[data["group"] == groups, "change"].to_numpy(dtype=float)
+    high_values = data.loc[data["group"] == last_group, "change"].to_numpy(dtype=float)
+    contrast["difference"] = float(high_values.mean() - low_values.mean())
+    if min(len(low_values), len(high_values)) < 2:
+        contrast["reason"] = "too_few_schools"
+        return table, contrast
     v_low, v_high = low_values.var(ddof=1), high_values.var(ddof=1)
     se2 = v_low / len(low_values) + v_high / len(high_values)
-    contrast["difference"] = float(high_values.mean() - low_values.mean())
     if not se2 > 0:
         contrast["reason"] = "no_outcome_variation"
         return table, contrast

@@ -100,3 +100,33 @@ def test_an_imported_boundary_replaces_the_shipped_shape(copy_db, tmp_path):
     valle = next(d for d in spec["data"] if (d.get("meta") or {}).get("location") == "CO-76")
     assert [[x, y] for x, y in zip(valle["x"], valle["y"], strict=True) if x is not None] == square
     assert any(d["meta"]["location"].startswith("GT-") for d in spec["data"] if d.get("meta"))  # still shipped
+
+
+def test_a_territory_with_several_results_gets_no_single_colour():
+    """Valle del Cauca's three start-year cohorts (dropout_rate, the page's default) were three stacked shapes,
+    coloured and hovered as the last cohort alone; now one grey shape whose hover lists the three results."""
+    import pandas as pd
+
+    from analysis.unit_figures import territory_map
+    from ui.regions_view import several_results
+
+    def square(x: float) -> str:
+        ring = [[x, 3.0], [x + 1, 3.0], [x + 1, 4.0], [x, 4.0], [x, 3.0]]
+        return json.dumps({"type": "Feature", "properties": {},
+                           "geometry": {"type": "Polygon", "coordinates": [ring]}})
+
+    shapes = pd.DataFrame({"location": ["CO-76", "CO-19"], "country": ["CO", "CO"], "name": ["Valle", "Cauca"],
+                           "geojson": [square(-77.0), square(-75.0)]})
+    placed = pd.DataFrame({"program": ["ValleLabs"] * 4, "label": ["Valle"] * 3 + ["Cauca"],
+                           "effect": [-1.07, -1.17, -1.04, -0.5], "low": None, "high": None,
+                           "reliability": ["low", "ok", "ok", "ok"],
+                           "hover": ["2019: −1,07", "2020: −1,17", "2021: −1,04", "Cauca: −0,50"],
+                           "country": ["CO"] * 4, "location": ["CO-76"] * 3 + ["CO-19"]})
+    rows, names = several_results(placed)
+    assert names == ["Valle"] and len(rows) == 2
+    fig = territory_map(shapes, rows, {"colorbar": "pp"}, "es")
+    drawn = [d for d in fig.data if d.meta and "location" in d.meta]
+    assert sorted(d.meta["location"] for d in drawn) == ["CO-19", "CO-76"]  # one shape each
+    valle = next(d for d in drawn if d.meta["location"] == "CO-76")
+    assert valle.fillcolor == "#d9d9d9" and valle.text == "2019: −1,07<br>—<br>2020: −1,17<br>—<br>2021: −1,04"
+    assert next(d for d in drawn if d.meta["location"] == "CO-19").fillcolor != "#d9d9d9"

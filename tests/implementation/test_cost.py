@@ -116,3 +116,48 @@ def test_cost_report_on_the_demo_reads_labs_students_and_the_effect(implementati
     assert row["students_per_year"] > 0
     assert row["effect_size"] == pytest.approx(expected["effect_size"])
     assert row["cost_per_student_year"] == pytest.approx(row["total_cost"] / 3 / row["students_per_year"])
+
+
+def test_cost_per_sd_only_from_one_effect_in_sd(implementation_db):
+    """dropout_rate's effect is in percentage points (MiLab) and one per start-year cohort (ValleLabs): the
+    cost per 0.1 SD was computed from −0.6 pp as if SD (a 'no gain') and from the first cohort alone."""
+    import duckdb
+
+    from analysis.compare import compare
+
+    costs = parse_costs(pd.concat([COSTS, COSTS.assign(programa="ValleLabs", moneda="COP")]))
+    with duckdb.connect(implementation_db, read_only=True) as con:
+        kinds = compare(con, "dropout_rate", design="did").groupby("program")["effect_size_kind"].agg(list)
+        report = cost_report(con, costs, RATES, "USD", "dropout_rate", design="did").set_index("program")
+    assert kinds["MiLab"] == ["pp"] and len(kinds["ValleLabs"]) > 1
+    assert report.loc["MiLab", "reason"] == "effect_not_in_sd"
+    assert report.loc["ValleLabs", "reason"] == "several_cohorts"
+    assert report[["effect_size", "cost_per_01sd", "cost_per_01sd_low"]].isna().all().all()
+    assert (report["cost_per_student_year"] > 0).all()
+
+
+@pytest.mark.parametrize("name, data", [
+    ("costos.csv", b""), ("costos.csv", b"\x00\xff\xfe\x00 binary"), ("costos.xlsx", b"not a workbook"),
+])
+def test_a_file_that_is_not_a_table_is_a_cost_error(name, data):
+    """An empty, binary or broken upload was a traceback on Implementación (only CostError was caught)."""
+    import json
+    from pathlib import Path
+
+    from analysis.implementation.cost import read_cost_bytes
+
+    with pytest.raises(CostError) as caught:
+        read_cost_bytes(data, name)
+    assert caught.value.code == "cost_unreadable"
+    for lang in ("es", "en"):
+        locale = json.loads((Path(__file__).parents[2] / "ui" / "locales" / f"{lang}.json").read_text("utf-8"))
+        assert locale["impl.cost_unreadable"]
+
+
+def test_a_windows_1252_csv_from_a_spanish_spreadsheet_is_read():
+    from analysis.implementation.cost import read_cost_bytes
+
+    text = "programa;rubro;monto;moneda;año_precios\nMiLab;instalación;50000;GTQ;2026\n"
+    costs = read_cost_bytes(text.encode("cp1252"), "costos.csv")
+    assert costs.loc[0, "item"] == "installation" and costs.loc[0, "price_year"] == 2026
+    assert read_cost_bytes(text.encode("utf-8-sig"), "costos.csv").equals(costs)

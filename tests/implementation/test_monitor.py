@@ -131,3 +131,85 @@ def test_demo_counts_match_the_planted_statuses(implementation_db):
         never = round(NOT_INSTALLED[program] * logged) + round(NOT_OPERATING[program] * logged)
         assert status.loc[program, "installed"] == logged - round(NOT_INSTALLED[program] * logged)
         assert 0 < status.loc[program, "operating"] <= logged - never
+
+
+def test_two_municipalities_of_one_name_are_not_added_together(tmp_path):
+    """Colombia has a La Unión in Valle del Cauca and in Nariño: grouped by name alone, their labs were one
+    territory (planned 2, operating 1) on the table, the chart and the map."""
+    path = str(tmp_path / "same_name.duckdb")
+    with duckdb.connect(path) as db:
+        create_schema(db)
+        db.executemany("INSERT INTO units (unit_id, country, unit_type, code, name, department, municipality) "
+                       "VALUES (?, 'CO', 'school', ?, ?, ?, 'La Unión')",
+                       [("CO-1", "176400000001", "Escuela Valle", "Valle del Cauca"),
+                        ("CO-2", "152399000001", "Escuela Nariño", "Nariño")])
+        db.executemany("INSERT INTO assignments VALUES (?, 'ValleLabs', 'Lab Point', 2024, 1)", [("CO-1",), ("CO-2",)])
+        db.execute("INSERT INTO lab_log (import_id, form_id, submission_id, unit_id, visit_date, lab_installed, "
+                   "operating) VALUES (1, 'lablens_lab_log', 's1', 'CO-1', DATE '2024-05-01', true, true)")
+        db.execute("INSERT INTO teacher_training (import_id, form_id, submission_id, entry, unit_id, training_date, "
+                   "teacher_key, hours) VALUES (1, 'lablens_training', 't1', 1, 'CO-2', DATE '2024-02-01', 'k', 30)")
+        status = monitor.lab_status(db, "municipality").set_index("parent")
+        training = monitor.training_coverage(db, "municipality").set_index("parent")
+        governance = monitor.governance(db, "municipality")
+        by_department = monitor.lab_status(db, "department")
+    assert status["territory"].tolist() == ["La Unión", "La Unión"]
+    assert status.loc["Valle del Cauca", ["planned", "operating"]].tolist() == [1, 1]
+    assert status.loc["Nariño", ["planned", "operating", "no_report"]].tolist() == [1, 0, 1]
+    assert training.loc["Nariño", "teachers"] == 1 and training.loc["Valle del Cauca", "teachers"] == 0
+    assert len(governance) == 2 and by_department["parent"].isna().all() and len(by_department) == 2
+
+
+def test_the_page_names_the_department_of_a_shared_municipality_name():
+    import pandas as pd
+
+    from ui.implementation_view import _places
+
+    frame = pd.DataFrame({"program": ["ValleLabs"] * 3, "country": ["CO"] * 3,
+                          "parent": ["Nariño", "Valle del Cauca", "Valle del Cauca"],
+                          "territory": ["La Unión", "La Unión", "Tuluá"]})
+    assert _places(frame).tolist() == ["La Unión (Nariño)", "La Unión (Valle del Cauca)", "Tuluá"]
+
+
+def test_the_map_hover_shows_a_name_with_an_ampersand_once_escaped():
+    """The hover was escaped by the view and again by the Chart: 'Santa Rosa & San José' read '&amp;'."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from ui.charts import Chart
+    from ui.implementation_view import map_hover
+
+    frame = pd.DataFrame({"program": ["MiLab"], "country": ["GT"], "parent": [None],
+                          "territory": ["Santa Rosa & San José <i>"], "operating": [3], "planned": [4],
+                          "share_operating": [0.75]})
+    hover = map_hover(frame)
+    chart = Chart(go.Figure(go.Scatter(x=[0], y=[0], text=hover, hoverinfo="text")), "", "")
+    assert chart.fig.data[0].text[0].startswith("<b>Santa Rosa &amp; San José <i></b> · MiLab<br>3 ")
+
+
+def test_two_programmes_in_one_department_get_one_colour_on_the_map():
+    import pandas as pd
+
+    from ui.implementation_view import map_values
+
+    frame = pd.DataFrame({"program": ["MiLab", "ValleLabs", "ValleLabs"], "country": ["CO"] * 3,
+                          "parent": [None] * 3, "territory": ["Valle del Cauca", "Valle del Cauca", "Cauca"],
+                          "operating": [1, 6, 0], "planned": [4, 8, 2]})
+    out = map_values(frame).set_index("territory")
+    assert len(out) == 2 and out.loc["Valle del Cauca", "program"] == "MiLab, ValleLabs"
+    assert out.loc["Valle del Cauca", "share_operating"] == pytest.approx(7 / 12)
+    assert out.loc["Cauca", "share_operating"] == 0
+
+
+def test_logros_does_not_call_labs_without_a_report_idle(con, monkeypatch):
+    """Logros said '1 of 4 planned labs operate; 3 do not operate yet' where one of the 3 never reported."""
+    from ui import implementation_view as view
+    from ui.i18n import catalogue
+
+    status = monitor.lab_status(con, "program")
+    monkeypatch.setattr(view, "has_records", lambda: True)
+    monkeypatch.setattr(view, "_read", lambda name, *args: status if name == "status" else
+                        monitor.training_coverage(con, "program", None, 20.0))
+    lines = view.logros_sentences(None, None, "")
+    expected = catalogue("es")["impl.logros.labs_no_report"].format(program="MiLab", operating=1, planned=4,
+                                                                      not_yet=2, no_report=1)
+    assert lines[0] == expected
