@@ -18,14 +18,15 @@ if not options:
     st.info(t("home.no_data"))
     st.stop()
 c1, c2, c3 = st.columns(3)
-indicator = pick("filter.indicator", options, key="indicador",
+indicator = pick("filter.indicator", options, key="indicador", labels=lambda c: fmt.indicator_label(c, indicators()),
                  default="score_math" if "score_math" in options else options[0],
                  help_text=t("filter.indicator_help"), container=c1)
 by = pick("filter.group_by", view.group_options(indicator), key="agrupar", placeholder_key="filter.no_grouping",
+          labels=fmt.field_option,
           help_text=t("filter.group_by_help"), container=c2)
 value = pick("filter.group_value", group_values(by, indicator) if by else [], key="grupo",
              placeholder_key="filter.all_students", help_text=t("filter.group_value_help"), container=c3,
-             disabled=not by)
+             disabled=not by, labels=lambda v: fmt.group_option(by, v))
 st.caption(t("compare.indicator_caption", label=fmt.md(fmt.indicator_label(indicator, indicators())),
              code=indicator))
 

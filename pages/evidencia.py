@@ -3,10 +3,11 @@
 import streamlit as st
 
 from ui import evidence_view as view
+from ui import format as fmt
 from ui.filters import pick, pick_many
 from ui.i18n import t
 from ui.layout import page_header
-from ui.loaders import show_problem
+from ui.loaders import indicators, show_problem
 from ui.tables import table as show_table
 
 page_header("page.evidence", "evidence.intro")
@@ -18,10 +19,13 @@ if not options:
 default = [c for c in ("score_math", "motivation_index", "dropout_rate") if c in options] or options[:1]
 c1, c2, c3 = st.columns([2, 1, 1])
 codes = pick_many("filter.indicators", options, key="indicadores", default=default, container=c1,
+                  labels=lambda c: fmt.indicator_label(c, indicators()),
                   help_text=t("filter.indicator_help"))
 design = pick("filter.design", view.DESIGNS, key="diseno", default=view.DESIGNS[0], container=c2,
+              labels=fmt.design_option,
               help_text=t("filter.design_help"))
 by = pick("filter.group_by", view.GROUPINGS, key="agrupar", placeholder_key="filter.no_grouping", container=c3,
+          labels=fmt.field_option,
           help_text=t("filter.group_by_help"))
 if not codes:
     st.info(t("evidence.pick_indicators"))

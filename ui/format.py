@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from ui.i18n import current_language, number, t
+from ui.i18n import current_language, has, number, t
 
 NUMERIC_COLUMNS = {
     "estimate", "ci_low", "ci_high", "effect_size", "es_ci_low", "es_ci_high", "months_progress", "p_value",
@@ -187,7 +187,7 @@ def indicator_label(code: str, info: pd.DataFrame | None = None) -> str:
 
 def group_label(field_name: str | None, value: object) -> str:
     """A subgroup value in words where it is a code (sex, zone), else as stored."""
-    if field_name in ("sex", "zone") and isinstance(value, str):
+    if field_name in ("sex", "zone") and isinstance(value, str) and has(f"{field_name}.{value}"):
         return t(f"{field_name}.{value}")
     if is_missing(value):
         return t("group.missing")
@@ -195,7 +195,34 @@ def group_label(field_name: str | None, value: object) -> str:
 
 
 def field_label(field_name: str | None) -> str:
-    return t(f"field.{field_name}") if field_name else t("field.none")
+    """A grouping field in words for a sentence ('departamento'); a field the catalogue lacks as written."""
+    if not field_name:
+        return t("field.none")
+    return t(f"field.{field_name}") if has(f"field.{field_name}") else str(field_name)
+
+
+def capital(text: str) -> str:
+    """The first letter in capitals, for an option in a list ('departamento' -> 'Departamento')."""
+    return text[:1].upper() + text[1:]
+
+
+def field_option(field_name: object) -> str:
+    """A grouping field as a selector option: 'Departamento', 'Sexo'."""
+    return capital(field_label(str(field_name)))
+
+
+def design_label(name: object) -> str:
+    """A design in words ('diferencias en diferencias'); a design the catalogue lacks as written."""
+    return t(f"design.{name}") if has(f"design.{name}") else str(name)
+
+
+def design_option(name: object) -> str:
+    return capital(design_label(name))
+
+
+def group_option(field_name: str | None, value: object) -> str:
+    """A subgroup value as a selector option ('Mujeres', 'Rural', 'Lab Point')."""
+    return capital(group_label(field_name, value))
 
 
 def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None = None) -> pd.DataFrame:

@@ -58,3 +58,8 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     if current_language() == "es":
         text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
     return "\u2212" + text[1:] if text.startswith("-") else text  # a real minus sign, as in the charts
+
+
+def has(key: str) -> bool:
+    """Whether the catalogue has ``key`` (an open set of codes, such as student attributes, may not)."""
+    return key in catalogue(DEFAULT_LANGUAGE)

@@ -46,6 +46,17 @@ def matching_schools(frame: pd.DataFrame, search: str | None, chosen: str | None
     return out
 
 
+def school_names(frame: pd.DataFrame) -> dict[str, str]:
+    """School code -> name, for the selector (a school without a name shows its code alone)."""
+    return dict(zip(frame["unit_id"].astype(str), frame["name"], strict=True))
+
+
+def school_option(code: object, names: dict[str, str]) -> str:
+    """'Escuela Oficial Rural Mixta · GT-04-01-4578-43': searchable by name, the code as secondary detail."""
+    name = names.get(str(code))
+    return str(code) if fmt.is_missing(name) or not str(name).strip() else f"{name} · {code}"
+
+
 def school_effects(indicator: str) -> Outcome:
     """Pre/post change per school (one compare() call: q-values over all schools together)."""
     return compare_result(indicator, "prepost", "school")
