@@ -62,6 +62,8 @@ def history_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["status"] = out["status"].map(lambda s: t(f"import.status.{s}") if s in ("active", "rolled_back") else s)
     out["imported_at"] = out["imported_at"].astype(str).str.slice(0, 19)
+    out["source_name"] = [fmt.source_name(s, r) for s, r in zip(out["source_name"], out["recognized_as"], strict=True)]
+    out["recognized_as"] = out["recognized_as"].map(lambda r: fmt.coded("layout", r))
     return out.rename(columns=lambda c: t(f"col.{c}"))
 
 
@@ -282,6 +284,8 @@ def dictionary() -> pd.DataFrame:
     out = frame[["code", label, "domain", "kind", "unit", "min_value", "max_value", "higher_is_better", "scale",
                  "reverse_coded", "observations"]].rename(columns={label: "label"})
     out["domain"] = out["domain"].map(lambda d: t(f"domain.{d}"))
+    out["kind"] = out["kind"].map(lambda k: fmt.coded("kind", k))
+    out["unit"] = out["unit"].map(lambda u: fmt.coded("measure", u))
     for c in ("higher_is_better", "reverse_coded"):
         out[c] = out[c].map(lambda v: "—" if fmt.is_missing(v) else (t("yes") if v else t("no")))
     return out.rename(columns=lambda c: t(f"col.{c}"))

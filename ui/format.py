@@ -252,3 +252,18 @@ def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None =
         if c in NUMERIC_COLUMNS:
             out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(4)
     return out.rename(columns=lambda c: t(f"col.{c}"))
+
+
+def coded(prefix: str, code: object) -> str:
+    """A registry code in words ('kind.rate' -> 'tasa'); a code the catalogue lacks as written, '—' if none."""
+    if is_missing(code) or code == "":
+        return "—"
+    return t(f"{prefix}.{code}") if has(f"{prefix}.{code}") else str(code)
+
+
+def source_name(name: object, recognized_as: object) -> str:
+    """An import's source as the reader should see it: the demo's own description translated."""
+    m = re.fullmatch(r"demo: synthetic data \(seed (\d+)\)", name) if isinstance(name, str) else None
+    if recognized_as == "demo" and m:
+        return t("data.demo_source", seed=m.group(1))
+    return text(name)

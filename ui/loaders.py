@@ -24,7 +24,7 @@ from analysis.precompute.codec import Stored
 from analysis.precompute.fingerprints import signatures
 from ui import access
 from ui.db import connection, cursor, db_path, query, signature
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 log = logging.getLogger("lablens.ui")
 
@@ -163,6 +163,13 @@ def compare_result(indicator: str, design: str = "did", by: str | list[str] | No
 def indicators() -> pd.DataFrame:
     """Indicators with observations (level 'all'): code, domain, kind, labels, student_level, uses_waves."""
     return sql(queries.INDICATORS_PRESENT_SQL)
+
+
+def indicator_names() -> dict[str, str]:
+    """Indicator code -> name in the session's language, for every indicator of the catalogue."""
+    frame = sql(queries.INDICATOR_NAMES_SQL)
+    label = frame["label_en" if current_language() == "en" else "label_es"]
+    return {c: n for c, n in zip(frame["code"], label, strict=True) if isinstance(n, str) and n}
 
 
 def indicator_info(code: str) -> dict | None:
