@@ -32,13 +32,13 @@ from analysis.importer.mapping import (
 from analysis.importer.pipeline import extra_indicators, peek, stage_with_mapping
 from analysis.importer.staging import rejects_frame, stage
 from analysis.importer.writing import CONFLICT_POLICIES, commit
-from ui import access, templates
+from ui import access, messages, templates
 from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.db import db_path, signature
 from ui.export import csv_bytes
 from ui.i18n import current_language, t
-from ui.loaders import TTL, sql
+from ui.loaders import TTL, indicator_names, sql
 from ui.tables import table
 
 STAGED_KEY = "_datos_staged"
@@ -75,7 +75,7 @@ def do_rollback(import_id: int) -> tuple[bool, str]:
     try:
         result = rollback(db_path(), int(import_id), actor=access.actor())
     except (ImportFailed, StoreError) as exc:
-        return False, t("data.rollback_failed", reason=str(exc))
+        return False, t("data.rollback_failed", reason=messages.reason(exc, indicator_names()))
     st.cache_data.clear()
     return True, t("data.rollback_done", import_id=result["import_id"], removed=result["observations_removed"],
                    restored=result["observations_restored"])
@@ -129,13 +129,13 @@ def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None,
         try:
             headers, preview = peek(path, name)
         except ImportFailed as failed:
-            return None, t("data.upload_failed", reason=str(failed))
+            return None, t("data.upload_failed", reason=messages.reason(failed, indicator_names()))
         st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers,
                                          "preview": preview.astype(object).fillna(""),
                                          "roles": suggested_roles(exc.suggestion, headers), "unplaced": exc.unplaced}
         return None, None
     except (ImportFailed, BoundaryError) as exc:
-        return None, t("data.upload_failed", reason=str(exc))
+        return None, t("data.upload_failed", reason=messages.reason(exc, indicator_names()))
     finally:
         path.unlink(missing_ok=True)
     st.session_state[STAGED_KEY] = staged
@@ -156,7 +156,8 @@ def role_options() -> list[str]:
 
 def role_label(role: str) -> str:
     if role.startswith("indicator:"):
-        return t("data.role.indicator", code=role.split(":", 1)[1])
+        code = role.split(":", 1)[1]
+        return t("data.role.indicator", code=indicator_names().get(code, code))
     return t(f"data.role.{role}")
 
 
@@ -169,12 +170,12 @@ def stage_with_roles(country: str, unit_type: str, roles: dict[str, str], year: 
     try:
         mapping = mapping_from_choices(country, unit_type, roles, year, level)
     except MappingError as exc:
-        return None, t("data.upload_failed", reason=str(exc))
+        return None, t("data.upload_failed", reason=messages.reason(exc, indicator_names()))
     path = _temp_copy(waiting["name"], waiting["data"])
     try:
         staged = stage_with_mapping(path, mapping, db_path(), name=waiting["name"])
     except (ImportFailed, NotRecognised) as exc:
-        return None, t("data.upload_failed", reason=str(exc))
+        return None, t("data.upload_failed", reason=messages.reason(exc, indicator_names()))
     finally:
         path.unlink(missing_ok=True)
     st.session_state[STAGED_KEY] = staged
@@ -266,9 +267,9 @@ def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
             summary = commit(staged, db_path(), on_conflict if on_conflict in CONFLICT_POLICIES else "abort",
                              access.actor())
     except ImportConflict as exc:
-        return False, t("data.upload_conflict", reason=str(exc)), exc.conflicts
+        return False, t("data.upload_conflict", reason=messages.reason(exc, indicator_names())), exc.conflicts
     except (ImportFailed, StoreError) as exc:
-        return False, t("data.upload_failed", reason=str(exc)), None
+        return False, t("data.upload_failed", reason=messages.reason(exc, indicator_names())), None
     _drop_staged()
     st.cache_data.clear()
     if summary.get("status") == "already_imported":

@@ -22,7 +22,7 @@ from analysis.disclosure import MIN_CELL
 from analysis.precompute import checks, materialised, serving, standard_results
 from analysis.precompute.codec import Stored
 from analysis.precompute.fingerprints import signatures
-from ui import access
+from ui import access, messages
 from ui.db import connection, cursor, db_path, query, signature
 from ui.i18n import current_language, t
 
@@ -230,7 +230,7 @@ def programme_results(indicator: str, design: str = "did", by: str | list[str] |
 def show_problem(outcome: Outcome) -> None:
     """Tell the user, in their language, why a result is missing (no traceback)."""
     for reason in dict.fromkeys(outcome.errors):
-        st.info(t("error.compare", reason=reason), icon=":material/info:")
+        st.info(t("error.compare", reason=messages.reason(reason, indicator_names())), icon=":material/info:")
     if outcome.failed:
         st.warning(t("error.compute"), icon=":material/warning:")
     if outcome.frame is not None and outcome.frame.empty and not outcome.errors:
