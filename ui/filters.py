@@ -4,7 +4,8 @@ Streamlit's ``bind="query-params"`` stores an option's *displayed label*, so a c
 indicator's name, "departamento", "mujeres") would not survive a change of language. A filter given
 ``labels`` (a function code -> words) shows the words but keeps the *code* in the URL: its value is seeded
 once from the query parameter (else the default) and written back on change, under the same key, so links
-such as ``?indicador=score_math&agrupar=sex`` keep working. Filters without labels (programme names,
+such as ``?indicador=score_math&agrupar=sex`` keep working; the value is kept for the session across page
+switches (``persist_state``), as a bound widget's is, and put back in the URL. Filters without labels (programme names,
 department names: proper names, the same in both languages) use ``bind`` directly. "All" is the empty state
 (``index=None``) with a translated placeholder.
 """
@@ -46,14 +47,16 @@ def _seed(key: str, options: list, default, multi: bool) -> None:
 
 
 def _sync(key: str, default, multi: bool) -> None:
-    """Write the widget's code(s) to the URL (none when equal to the default, like ``bind``)."""
+    """Write the widget's code(s) to the URL (none when equal to the default, like ``bind``); only a change is
+    written (a page switch clears the URL: the value kept for the session goes back in)."""
     value = st.session_state.get(key)
     if value == default or (multi and list(value or []) == list(default)):
-        st.query_params.pop(key, None)
-    elif multi:
-        st.query_params[key] = ",".join(str(v) for v in value)
-    else:
-        st.query_params[key] = "" if value is None else str(value)
+        if key in st.query_params:
+            st.query_params.pop(key, None)
+        return
+    text = ",".join(str(v) for v in value) if multi else ("" if value is None else str(value))
+    if st.query_params.get(key) != text:
+        st.query_params[key] = text
 
 
 def pick(label_key: str, options: Sequence, *, key: str, default=None, placeholder_key: str = "filter.all",
@@ -71,11 +74,12 @@ def pick(label_key: str, options: Sequence, *, key: str, default=None, placehold
                                placeholder=t(placeholder_key), help=help_text, disabled=disabled)
     names = {o: labels(o) for o in options}  # computed now, in this run's language
     _seed(key, options, default, multi=False)
+    _sync(key, default, multi=False)
     # the state holds the value; ``index`` only says whether "none" is allowed (a non-zero index beside a
     # state value would draw Streamlit's "set via the Session State API" warning)
     return where.selectbox(t(label_key), options, index=None if default is None else 0, format_func=names.get,
                            key=key, placeholder=t(placeholder_key), help=help_text, disabled=disabled,
-                           on_change=_sync, args=(key, default, False))
+                           on_change=_sync, args=(key, default, False), persist_state="session")
 
 
 def pick_many(label_key: str, options: Sequence, *, key: str, default: Sequence = (),
@@ -89,5 +93,7 @@ def pick_many(label_key: str, options: Sequence, *, key: str, default: Sequence 
                                  bind="query-params", placeholder=t(placeholder_key), help=help_text)
     names = {o: labels(o) for o in options}
     _seed(key, options, list(default), multi=True)
+    _sync(key, list(default), multi=True)
     return where.multiselect(t(label_key), options, format_func=names.get, key=key, help=help_text,
-                             placeholder=t(placeholder_key), on_change=_sync, args=(key, list(default), True))
+                             placeholder=t(placeholder_key), on_change=_sync, args=(key, list(default), True),
+                             persist_state="session")

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 LANGUAGES = ("es", "en")
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}  # each language by its own name
 DEFAULT_LANGUAGE = "es"
 LOCALES = Path(__file__).resolve().parent / "locales"
 
@@ -35,8 +36,9 @@ def browser_language() -> str:
 
 
 def current_language() -> str:
-    """The language of this session: the language selector (bound to ?lang=), else the browser's."""
-    for value in (st.session_state.get("lang"), st.query_params.get("lang")):
+    """The language of this session: the URL's ?lang= (kept equal to the language selector), else the
+    selector's, else the browser's."""
+    for value in (st.query_params.get("lang"), st.session_state.get("lang")):
         if value in LANGUAGES:
             return value
     return browser_language()
