@@ -31,6 +31,7 @@ from analysis.importer.mapping import (
 )
 from analysis.importer.pipeline import extra_indicators, peek, stage_with_mapping
 from analysis.importer.staging import rejects_frame, stage
+from analysis.importer.suggest import code_column, country_from_codes
 from analysis.importer.writing import CONFLICT_POLICIES, commit
 from ui import access, messages, templates
 from ui import format as fmt
@@ -130,9 +131,15 @@ def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None,
             headers, preview = peek(path, name)
         except ImportFailed as failed:
             return None, t("data.upload_failed", reason=messages.reason(failed, indicator_names()))
-        st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers,
-                                         "preview": preview.astype(object).fillna(""),
-                                         "roles": suggested_roles(exc.suggestion, headers), "unplaced": exc.unplaced}
+        roles = suggested_roles(exc.suggestion, headers)
+        shown = preview.astype(object).fillna("")
+        code = code_column(headers, shown.to_numpy().tolist(), roles)  # school codes recognised by their pattern
+        if code is not None:
+            roles[code] = "unit_code"
+        codes = next(([str(v) for v in shown[h]] for h, r in roles.items() if r == "unit_code" and h in shown), [])
+        st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers, "preview": shown,
+                                         "roles": roles, "unplaced": exc.unplaced,
+                                         "country": country_from_codes(headers, codes)}
         return None, None
     except (ImportFailed, BoundaryError) as exc:
         return None, t("data.upload_failed", reason=messages.reason(exc, indicator_names()))
@@ -204,7 +211,9 @@ def mapping_form(waiting: dict) -> None:
     levels = {v: t(f"level.{v}") for v in LEVELS}
     with st.form("datos-mapping-form"):
         c1, c2, c3, c4 = st.columns(4)
-        country = c1.selectbox(t("data.mapping_country"), list(countries), format_func=countries.get)
+        guessed = waiting.get("country")  # from the codes' pattern (Guatemala DD-MM-NNNN-NN, Colombia's DANE)
+        country = c1.selectbox(t("data.mapping_country"), list(countries), format_func=countries.get,
+                               index=list(countries).index(guessed) if guessed in countries else 0)
         unit_type = c2.selectbox(t("data.mapping_unit_type"), list(unit_types), format_func=unit_types.get)
         year = c3.number_input(t("data.mapping_year"), min_value=1990, max_value=2100, value=None, step=1,
                                help=t("data.mapping_year_help"))

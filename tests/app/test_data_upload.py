@@ -100,3 +100,28 @@ def test_boundary_upload_previews_imports_and_draws_the_map(copy_db, router_acti
     assert len(maps) == 1
     located = {d["meta"]["location"] for d in maps[0]["data"] if d.get("meta")}
     assert located and all(loc.startswith("GT-") for loc in located)  # no Colombian shapes were imported
+
+
+def test_school_code_column_and_country_recognised_by_spanish_name_and_code_pattern():
+    """'escuela', 'código', 'cod_establecimiento' name the school-code column; the codes' pattern says the country
+    (Guatemala DD-MM-NNNN-NN, Colombia's 12-digit DANE) and finds the code column when its name says nothing."""
+    from analysis.importer.suggest import code_column, country_from_codes, guess_roles
+
+    for header in ("escuela", "Código", "cod_establecimiento", "establecimiento", "codigo"):
+        assert guess_roles([header, "anio", "nombre_escuela"]) == {0: "unit_code", 1: "year", 2: "name"}, header
+    assert country_from_codes(["escuela"], ["04-01-1260-43", "13-01-0742-43"]) == "GT"
+    assert country_from_codes(["escuela"], ["176041001538", "105001000001"]) == "CO"
+    assert country_from_codes(["escuela"], ["04-01-1260-43", "176041001538"]) is None  # mixed: the user says
+    rows = [["x", "04-01-1260-43", 2024], ["y", "13-01-0742-43", 2024]]
+    assert code_column(["nota", "id_centro", "anio"], rows, {"anio": "year"}) == "id_centro"
+    assert code_column(["nota", "id_centro"], rows, {"nota": "unit_code"}) is None
+
+
+def test_upload_with_an_escuela_column_is_mapped_to_guatemala(copy_db, router_active):
+    cat = catalogue("es")
+    at = _datos(copy_db, "es")
+    text = UNKNOWN.replace("Establecimiento", "escuela")
+    at.file_uploader[0].set_value(("notas.csv", text.encode("utf-8"), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _select(at, "escuela").value == "unit_code"
+    assert _select(at, cat["data.mapping_country"]).value == "GT"
