@@ -41,13 +41,17 @@ show_table(view.view(table, design, by))
 st.caption(view.caption(table))
 
 stem = view.file_stem(design, by)
+licences = view.licence_labels()
+licence = st.selectbox(t("evidence.licence"), list(licences), format_func=licences.get, key="evidencia-licencia",
+                       help=t("evidence.licence_help"))
+url = view.view_url()
 d1, d2, d3, _ = st.columns([1, 1, 1, 1])
 d1.download_button(t("evidence.download_csv"), data=lambda: view.csv_download(codes, design, by),
                    file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
 d2.download_button(t("evidence.download_xlsx"), data=lambda: view.xlsx_download(codes, design, by),
                    file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-d3.download_button(t("evidence.download_pack"), data=lambda: view.pack_download(codes, design, by),
+d3.download_button(t("evidence.download_pack"), data=lambda: view.pack_download(codes, design, by, url, licence),
                    file_name=f"{stem}_evidence_pack.zip", mime="application/zip", on_click="ignore",
                    icon=":material/folder_zip:", help=t("evidence.download_pack_help"))
 st.caption(t("evidence.download_caption"))

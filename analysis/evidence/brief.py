@@ -20,6 +20,7 @@ import pandas as pd
 
 import analysis
 from analysis import figures, plain_language
+from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 
 _PLAIN_DID = {
@@ -100,8 +101,10 @@ TEXT = {
                   "orientativa calibrada en años escolares del Reino Unido.",
         "reproduce": "Cómo reproducir", "reproduce_text": "Cada número sale de evidence.csv / evidence.xlsx / "
         "evidence.parquet; methods.md da los métodos y parámetros exactos y provenance.json las importaciones "
-        "(con sha256), la versión, el commit y el comando:",
+        "(con sha256), la versión y el commit. Este comando, en la carpeta de LabLens y con la misma base de "
+        "datos, rehace el paquete:",
         "no_rows": "Sin resultados para este indicador.",
+        "asked": "Pedido como:", "cite": "Cómo citar",
     },
     "en": {
         "title": "Evidence brief", "generated": "Generated on {when} (UTC) with LabLens {version}.",
@@ -123,8 +126,10 @@ TEXT = {
                   "calibrated on UK school years.",
         "reproduce": "How to reproduce", "reproduce_text": "Every number comes from evidence.csv / evidence.xlsx / "
         "evidence.parquet; methods.md gives the exact methods and parameters and provenance.json the imports "
-        "(with sha256), version, commit and command:",
+        "(with sha256), version and commit. This command, in the LabLens folder and on the same database, "
+        "rebuilds the pack:",
         "no_rows": "No results for this indicator.",
+        "asked": "Asked as:", "cite": "How to cite",
     },
 }
 COUNTRIES = {"CO": "Colombia", "GT": "Guatemala"}
@@ -205,8 +210,9 @@ def _figure_html(fig, div_id: str) -> str:
 
 
 def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es",
-               generated_at: dt.datetime | None = None) -> str:
-    """The offline brief: request, one effect chart and the plain-language findings per indicator."""
+               generated_at: dt.datetime | None = None, reproduce: list[str] | None = None) -> str:
+    """The offline brief: request, one effect chart and the plain-language findings per indicator, the commands
+    that rebuild it (``reproduce``), the suggested citation and the licence."""
     from plotly.offline import get_plotlyjs
 
     text = TEXT[lang]
@@ -242,9 +248,13 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         body.append(f"<div class=\"chart\" role=\"img\" aria-label=\"{esc(text['chart_alt'])}\">"
                     f"{_figure_html(fig, f'chart-{i + 1}')}</div>")
         body.append(findings_html(part, code, request, context, lang, templates))
-    command = request.command or "python -m analysis export"
+    commands = list(reproduce or []) or [request.command or "python -m analysis export"]
     body += [f"<h2>{esc(text['reproduce'])}</h2>", f"<p>{esc(text['reproduce_text'])}</p>",
-             f"<pre><code>{esc(command)}</code></pre>"]
+             f"<pre><code>{esc(chr(10).join(commands))}</code></pre>"]
+    if request.command and reproduce:
+        body.append(f"<p class=\"meta\">{esc(text['asked'])} {esc(request.command)}</p>")
+    body += [f"<h2>{esc(text['cite'])}</h2>", f"<p>{esc(cite.citation(context, lang))}</p>",
+             f"<p>{esc(cite.licence_line(context, lang))}</p>"]
     return "\n".join([
         "<!DOCTYPE html>", f"<html lang=\"{lang}\">", "<head>", "<meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",

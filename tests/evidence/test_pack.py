@@ -103,10 +103,24 @@ def _read_csv(data: bytes, sep: str = ",", decimal: str = ".") -> pd.DataFrame:
 def test_pack_holds_every_part_with_fixed_entry_times(pack, export_db, tmp_path):
     assert list(pack) == PACK_FILES
     out = tmp_path / "again.zip"
-    assert _export(export_db, out, "--indicator", "score_math", "--design", "did") == 0
+    assert _export(export_db, out, "--indicator", "score_math", "--design", "did", "--lang", "en") == 0
     with zipfile.ZipFile(out) as archive:
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-        assert "evidence_es.csv" not in archive.namelist()  # only with --csv-locale es
+        assert "evidence_es.csv" not in archive.namelist()  # an English pack: only with --csv-locale es
+    spanish = tmp_path / "es.zip"
+    assert _export(export_db, spanish, "--indicator", "score_math", "--design", "did") == 0
+    with zipfile.ZipFile(spanish) as archive:
+        assert "evidence_es.csv" in archive.namelist()  # a Spanish pack opens in a Spanish Excel
+        methods = archive.read("methods.md").decode("utf-8")
+        package = json.loads(archive.read("datapackage.json"))
+    # a runnable command with the exact options, a suggested citation and the licence (CC BY 4.0 by default)
+    command = ("python -m analysis export --indicator score_math --design did --min-cell 10 --lang es "
+               "--csv-locale es --out evidence_pack.zip")
+    assert command in methods
+    assert package["licenses"] == [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                                     "title": "CC BY 4.0"}]
+    assert package["citation"]["es"] in methods and "LabLens (" in package["citation"]["es"]
+    assert "Licencia de la evidencia: CC BY 4.0" in methods
 
 
 def test_datapackage_is_a_valid_frictionless_package(pack, tmp_path):
