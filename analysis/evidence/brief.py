@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 import analysis
-from analysis import figures, plain_language
+from analysis import fields, figures, plain_language
 from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 
@@ -183,10 +183,27 @@ def _group_columns(part: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
     return [c for c in (*(["start_year_cohort"] if "start_year_cohort" in part else []), *by) if c in part]
 
 
+# subgroup codes in words (F/M, rural/urban); other values (lab types, places) are names already
+VALUE_WORDS = {"es": {("sex", "F"): "mujeres", ("sex", "M"): "hombres", ("zone", "rural"): "rural",
+                      ("zone", "urban"): "urbana"},
+               "en": {("sex", "F"): "girls", ("sex", "M"): "boys", ("zone", "rural"): "rural",
+                      ("zone", "urban"): "urban"}}
+
+
 def _group_text(row: Mapping, columns: list[str], lang: str) -> str | None:
-    values = [(f"{TEXT[lang]['cohort']} {row[c]}" if c == "start_year_cohort" else str(row[c])) for c in columns
+    values = [(f"{TEXT[lang]['cohort']} {row[c]}" if c == "start_year_cohort"
+               else VALUE_WORDS[lang].get((c, str(row[c])), str(row[c]))) for c in columns
               if row.get(c) is not None and row.get(c) is not pd.NA and row.get(c) == row.get(c)]
     return " · ".join(values) or None
+
+
+def _grouping(by: tuple[str, ...], lang: str) -> str:
+    """The grouping in words ('Sexo', not 'sex'), from the field registry's descriptions."""
+    words = []
+    for name in by:
+        found = fields.field(name)
+        words.append(found.doc[0 if lang == "es" else 1] if found else name)
+    return " + ".join(words)
 
 
 def chart_data(part: pd.DataFrame, by: tuple[str, ...], lang: str) -> pd.DataFrame:
@@ -228,7 +245,7 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
              f"<tr><th>{esc(text['indicators'])}</th><td>{esc(labels)}</td></tr>",
              f"<tr><th>{esc(text['design'])}</th><td>{esc(text.get('design.' + request.design, request.design))}"
              "</td></tr>",
-             f"<tr><th>{esc(text['grouping'])}</th><td>{esc(' + '.join(request.by) or text['none'])}</td></tr>",
+             f"<tr><th>{esc(text['grouping'])}</th><td>{esc(_grouping(request.by, lang) or text['none'])}</td></tr>",
              "</table>"]
     if "reliability" in table:
         body.append("<p>" + esc(text["counts"].format(
