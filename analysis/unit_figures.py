@@ -183,12 +183,23 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
 
 # --- Escuelas ----------------------------------------------------------------------------------------------
 
+def _school_mark(reliability: pd.Series | None, significant: bool) -> list[str] | str:
+    """Diamond for q < 0.05, circle otherwise; filled only where reliability is adequate (one meaning for filled
+    and open marks on every chart)."""
+    shape = "diamond" if significant else "circle"
+    if reliability is None:
+        return f"{shape}-open"
+    return [shape if r == "ok" else f"{shape}-open" for r in reliability]
+
+
 def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
                 reference: Mapping[str, float] | None = None) -> go.Figure:
     """School effects sorted within each programme with intervals (a caterpillar plot).
 
-    ``data``: program, unit_id, effect, low, high, q_value, reliability, optional hover. Filled markers
-    have q < 0.05 (Benjamini–Hochberg over all schools shown), open markers do not. ``reference``
+    ``data``: program, unit_id, effect, low, high, q_value, reliability, optional hover. Marks keep the meaning
+    they have on every chart (filled: adequate reliability; open: low reliability, as every single school is);
+    the shape says the q-value: a diamond when q < 0.05 (Benjamini–Hochberg over all schools shown), a circle
+    otherwise. ``reference``
     maps a programme to a horizontal dashed line (e.g. the comparison schools' average change in the
     same country, the change a school would show without the programme). Suppressed schools are left
     out by the caller. ``texts``: y_title, x_title, significant, not_significant, reference.
@@ -212,7 +223,8 @@ def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
             trace_cls = go.Scattergl if len(part) > 2000 else go.Scatter
             fig.add_trace(trace_cls(
                 x=rows["rank"], y=effect, mode="markers", name=f"{prog} · {label}", legendgroup=f"{prog}{significant}",
-                marker={"color": colors[prog], "size": 7, "symbol": MARK_OK if significant else MARK_LOW,
+                marker={"color": colors[prog], "size": 9 if significant else 7,
+                        "symbol": _school_mark(rows["reliability"] if "reliability" in rows else None, significant),
                         "line": {"width": 1.5, "color": colors[prog]}},
                 error_y={"type": "data", "symmetric": False, "array": finite(rows["high"]) - effect,
                          "arrayminus": effect - finite(rows["low"]), "color": colors[prog], "thickness": 1,

@@ -25,7 +25,8 @@ by = pick("filter.group_by", view.group_options(indicator), key="agrupar", place
           labels=fmt.field_option,
           help_text=t("filter.group_by_help"), container=c2)
 value = pick("filter.group_value", group_values(by, indicator) if by else [], key="grupo",
-             placeholder_key="filter.all_students", help_text=t("filter.group_value_help"), container=c3,
+             placeholder_key="filter.all_students" if view.scope_all(indicator) == t("compare.scope_all")
+             else "filter.all_schools", help_text=t("filter.group_value_help"), container=c3,
              disabled=not by, labels=lambda v: fmt.group_option(by, v))
 st.caption(t("compare.indicator_caption", label=fmt.md(fmt.indicator_label(indicator, indicators())),
              code=indicator))
@@ -41,7 +42,7 @@ if effects:
 
 scope = (t("compare.scope_group", field=fmt.md(fmt.field_label(by)), value=fmt.md(fmt.group_label(by, value)))
          if by and value
-         else t("compare.scope_all"))
+         else view.scope_all(indicator))
 
 st.subheader(t("compare.means_title"))
 st.caption(scope + " " + t("compare.means_caption"))

@@ -267,3 +267,19 @@ def source_name(name: object, recognized_as: object) -> str:
     if recognized_as == "demo" and m:
         return t("data.demo_source", seed=m.group(1))
     return text(name)
+
+
+def direction_cue(code: str, info: pd.DataFrame | None) -> str:
+    """'menos es mejor' for an indicator where a lower value is better (dropout, repetition), else ''."""
+    if info is None or "higher_is_better" not in info:
+        return ""
+    rows = info[info["code"] == code]
+    if rows.empty or is_missing(rows.iloc[0]["higher_is_better"]):
+        return ""
+    return "" if bool(rows.iloc[0]["higher_is_better"]) else t("direction.lower_better")
+
+
+def with_direction(title: str, code: str, info: pd.DataFrame | None) -> str:
+    """An axis title with the direction cue visible on the chart: 'Tasa (%) · menos es mejor'."""
+    cue = direction_cue(code, info)
+    return f"{title} · {cue}" if cue and title else title

@@ -157,7 +157,9 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
         "reliability": shown["reliability"], "hover": hover_texts(shown, kind, lang()),
     })
     reference = _reference(indicator)
-    texts = {"y_title": t(f"schools.axis.{kind}") if kind else "", "x_title": t("schools.axis.rank"),
+    texts = {"y_title": fmt.with_direction(t(f"schools.axis.{kind}") if kind else "", indicator,
+                                            indicators()),
+             "x_title": t("schools.axis.rank"),
              "significant": t("schools.significant"), "not_significant": t("schools.not_significant"),
              "reference": t("schools.reference")}
     fig = unit_figures.caterpillar(data, texts, lang(), reference)
@@ -214,7 +216,8 @@ def rate_series_chart(unit_id: str, rate: str, start_year) -> Chart | None:
     if series.empty or not (series["series"] == "school").any():
         return None
     texts = {"school": t("schools.this_school"), "comparison": t("prog.comparison"),
-             "y_title": fmt.indicator_label(rate, indicators()) + " (%)", "start": t("schools.start")}
+             "y_title": fmt.with_direction(fmt.indicator_label(rate, indicators()) + " (%)", rate, indicators()),
+             "start": t("schools.start")}
     start = None if fmt.is_missing(start_year) else int(start_year)
     fig = unit_figures.school_series(series, texts, lang(), start)
     mine = series[series["series"] == "school"].sort_values("year")
