@@ -17,7 +17,6 @@ from plotly.subplots import make_subplots
 
 from analysis.figures import (
     MARK_LOW,
-    MARK_OK,
     PROGRAMME_COLORS,
     SCHOOL_COLOR,
     color_map,
@@ -224,7 +223,7 @@ def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
             fig.add_trace(trace_cls(
                 x=rows["rank"], y=effect, mode="markers", name=f"{prog} · {label}", legendgroup=f"{prog}{significant}",
                 marker={"color": colors[prog], "size": 9 if significant else 7,
-                        "symbol": _school_mark(rows["reliability"] if "reliability" in rows else None, significant),
+                        "symbol": _school_mark(rows.get("reliability"), significant),
                         "line": {"width": 1.5, "color": colors[prog]}},
                 error_y={"type": "data", "symmetric": False, "array": finite(rows["high"]) - effect,
                          "arrayminus": effect - finite(rows["low"]), "color": colors[prog], "thickness": 1,
