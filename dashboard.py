@@ -21,6 +21,10 @@ elif st.session_state.get("lang") not in LANGUAGES:
     st.session_state["lang"] = browser_language()
 if st.query_params.get("lang") != st.session_state["lang"]:
     st.query_params["lang"] = st.session_state["lang"]
+# on a phone the plotly toolbar would sit over the legend (it wraps across the whole width): hidden below 640 px,
+# where Streamlit also stacks columns; the chart's data stay one tap away ("Datos del gráfico")
+st.html("<style>@media (max-width: 640px) { .js-plotly-plot .modebar-container { display: none !important; } }"
+        "</style>")
 with st.sidebar:
     st.selectbox(t("nav.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang",
                  on_change=lambda: st.query_params.update(lang=st.session_state["lang"]), persist_state="session")

@@ -23,6 +23,7 @@ from analysis.figures import (
     finite,
     has_low,
     legend_marks,
+    panels_title,
     reliability_symbols,
     style,
     text_rows,
@@ -62,8 +63,8 @@ def ranked(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure
         fig.add_vline(x=0, line={"color": "#444444", "width": 1}, row=1, col=i)
     if has_low(data):
         legend_marks(fig, texts, 1, 1)
-    fig.update_xaxes(title_text=texts.get("x_title", ""), matches="x", zeroline=False)
-    return style(fig, lang, height=max(300, 110 + 28 * n_rows))
+    fig.update_xaxes(matches="x", zeroline=False)
+    return panels_title(style(fig, lang, height=max(300, 110 + 28 * n_rows)), texts.get("x_title", ""))
 
 
 def _shape_centre(geometry: dict) -> tuple[float, float] | None:
@@ -241,7 +242,8 @@ def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
                               row=1, col=i)
                 legend_done.add("ref")
         fig.add_hline(y=0, line={"color": "#444444", "width": 1}, row=1, col=i)
-    fig.update_xaxes(title_text=texts.get("x_title", ""), showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_xaxes(title_text=texts.get("x_title", ""), col=1)  # one title: side by side, titles overprint
     fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
     return style(fig, lang, height=460)
 

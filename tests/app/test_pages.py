@@ -166,7 +166,8 @@ def test_compare_page_rate_indicator():
     at = _run("es", "comparar", indicador="dropout_rate")
     _common(at, "es", "page.compare")
     effects = _charts(at)[0]
-    assert "puntos porcentuales" in effects["layout"]["xaxis"]["title"]["text"]
+    x_title = next(a["text"] for a in effects["layout"]["annotations"] if a.get("name") == "x_title")
+    assert "puntos porcentuales" in x_title  # one title centred under both panels
     assert {"ValleLabs", "MiLab"} <= _trace_names(effects)
 
 

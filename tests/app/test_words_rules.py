@@ -53,7 +53,8 @@ def test_rate_axes_say_school_rate_and_lower_is_better_on_chart_and_card():
     at = _run("es", "comparar", indicador="dropout_rate")
     effects, means = _charts(at)[0], _charts(at)[1]
     cue = cat["direction.lower_better"]
-    assert _title(effects["layout"]["xaxis"]) == f"{cat['compare.axis.pp']} · {cue}"
+    x_title = next(a["text"] for a in effects["layout"]["annotations"] if a.get("name") == "x_title")
+    assert x_title == f"{cat['compare.axis.pp']}<br>{cue}"  # under both panels, the cue on its own line
     assert _title(means["layout"]["yaxis"]) == f"{cat['compare.axis.mean_rate']} · {cue}"
     assert cat["compare.axis.mean"] not in json.dumps(means)  # not "Promedio (escala del país)" for a rate
     captions = [c.value for c in at.caption]
