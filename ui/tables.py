@@ -3,11 +3,13 @@ minus sign, a dash for none, and words for codes.
 
 st.dataframe shows numbers in its own way whatever the language. The frame is passed as a pandas Styler
 whose display text is localised; the cell values stay numbers, so sorting and the grid's own CSV download
-still work on the numbers (pre-formatted strings would sort "10" before "9"). Each float column is shown with
-one number of decimals for all its rows (three significant digits of its largest value, 1 to 4, never more
-than the column was rounded to), so a column never mixes "0,16" and "0,1182". Whole numbers get thousands
-separators, except columns of years (every value between 1900 and 2100). Missing cells show "—", never
-"None" or "nan". Columns titled as an indicator, sex, zone or survey wave show the words for their codes.
+still work on the numbers (pre-formatted strings would sort "10" before "9"). The grid ignores the Styler for
+missing cells and draws them as "None": a numeric column with gaps is sent as its display text instead.
+Each float column is shown with one number of decimals for all its rows (three significant digits of its
+largest value, 1 to 4, never more than the column was rounded to), so a column never mixes "0,16" and
+"0,1182". Whole numbers get thousands separators, except columns of years (every value between 1900 and
+2100). Missing cells show "—", never "None" or "nan". Columns titled as an indicator, sex, zone or survey
+wave show the words for their codes.
 """
 
 from __future__ import annotations
@@ -105,6 +107,14 @@ def localised(frame: pd.DataFrame) -> pd.DataFrame | pd.io.formats.style.Styler:
     numeric = [c for c in frame.columns
                if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
     formats = {c: cell_formatter(frame[c], language) for c in numeric}
+    # the grid draws a missing number as a grey "None" whatever the Styler says: a numeric column with gaps is
+    # sent as its display text ("—" in the gaps); it then sorts as text, the price of never showing "None"
+    gaps = [c for c in numeric if frame[c].isna().any()]
+    if gaps:
+        frame = frame.assign(**{c: frame[c].map(formats.pop(c)) for c in gaps})
+    for c in frame.columns.difference(numeric):  # text columns: a missing cell is "—", never "None"
+        if frame[c].isna().any():
+            frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), MISSING)})
     for c in frame.columns.difference(numeric):  # numbers among texts ("<10" beside counts): the numbers written
         found = [v for v in frame[c] if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)]
         if found:
