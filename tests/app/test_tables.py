@@ -64,3 +64,17 @@ def test_chart_data_tables_use_the_language_decimal_mark(lang):
             checked += mark in text
             assert text not in ("None", "nan")
     assert checked >= 3  # real decimals were shown with the language's decimal mark
+
+
+@pytest.mark.parametrize("page", ["evidencia", "regiones"])
+def test_no_table_cell_is_drawn_as_none(page):
+    """The grid draws a missing cell as a grey "None" whatever the Styler says: no cell reaches it missing."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "es"
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert at.dataframe
+    for frame in at.dataframe:
+        missing = frame.value.isna()
+        assert not missing.to_numpy().any(), list(frame.value.columns[missing.any()])
