@@ -103,7 +103,8 @@ TEXT = {
         "evidence.parquet; methods.md da los métodos y parámetros exactos y provenance.json las importaciones "
         "(con sha256), la versión y el commit. Este comando, en la carpeta de LabLens y con la misma base de "
         "datos, rehace el paquete:",
-        "no_rows": "Sin resultados para este indicador.",
+        "no_rows": "Sin resultados para este indicador: ninguna fila del análisis (compare()) lo incluye.",
+        "no_rows_why": "Sin resultados para este indicador. Motivo, como lo da el análisis (en inglés): «{reason}».",
         "asked": "Pedido como:", "cite": "Cómo citar",
     },
     "en": {
@@ -128,7 +129,8 @@ TEXT = {
         "evidence.parquet; methods.md gives the exact methods and parameters and provenance.json the imports "
         "(with sha256), version and commit. This command, in the LabLens folder and on the same database, "
         "rebuilds the pack:",
-        "no_rows": "No results for this indicator.",
+        "no_rows": "No results for this indicator: no row of the analysis (compare()) includes it.",
+        "no_rows_why": "No results for this indicator. Reason, as the analysis gives it: “{reason}”.",
         "asked": "Asked as:", "cite": "How to cite",
     },
 }
@@ -256,7 +258,8 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         part = table[(table["indicator"] == code) & (table["program"] != "comparison")] if len(table) else table
         body.append(f"<h2>{esc(_label(code, context, lang))} <code>{esc(code)}</code></h2>")
         if part.empty:
-            body.append(f"<p>{esc(text['no_rows'])}</p>")
+            reason = table.attrs.get("missing", {}).get(code)
+            body.append(f"<p>{esc(text['no_rows_why'].format(reason=reason) if reason else text['no_rows'])}</p>")
             continue
         kind = str(part["effect_size_kind"].dropna().iloc[0]) if part["effect_size_kind"].notna().any() else ""
         chart_texts = {"x_title": text.get(f"x.{kind}", ""), "suppressed": text["suppressed"],

@@ -340,3 +340,18 @@ def test_compare_is_bit_reproducible_on_one_thread_only_so_exports_use_one(expor
     for run in runs[1:]:
         for column in run.select_dtypes("float").columns:
             assert np.array_equal(run[column].to_numpy(float), runs[0][column].to_numpy(float), equal_nan=True)
+
+
+def test_a_missing_result_says_why_in_the_brief(export_db):
+    """'No results' never stands alone: the brief gives compare()'s reason for an indicator without rows."""
+    request = EvidenceRequest(indicators=("score_math",), design="did", pre="1990", post="1991")
+    table = evidence_table(export_db, request, skip_errors=True)
+    assert table.empty and "fall in the pre and post windows" in table.attrs["missing"]["score_math"]
+    con = reproducible_connection(export_db)
+    try:
+        context = load_context(con, "demo")
+    finally:
+        con.close()
+    with zipfile.ZipFile(io.BytesIO(pack_bytes(table, request, context, "es"))) as archive:
+        brief = archive.read("brief.html").decode("utf-8")
+    assert "Sin resultados para este indicador. Motivo" in brief and "fall in the pre and post windows" in brief
