@@ -314,7 +314,9 @@ def _coverage_chart_cached(snapshot: tuple[int, int] | None, language: str) -> C
         return None
     cov = cov[~cov["indicator"].str.startswith("motivation_item_")]
     cov = cov.assign(panel=cov["country"].map(fmt.country))
-    fig = unit_figures.coverage_heatmap(cov, {"colorbar": t("col.units")}, lang())
+    names = indicator_names()  # the heatmap's rows by the indicators' names, not their codes
+    fig = unit_figures.coverage_heatmap(cov.assign(indicator=cov["indicator"].map(lambda c: names.get(c, c))),
+                                        {"colorbar": t("col.units")}, lang())
     first, last = int(cov["year"].min()), int(cov["year"].max())
     summary = t("data.coverage_summary", indicators=cov["indicator"].nunique(), first=first, last=last)
     table = cov.drop(columns=["panel"]).assign(country=cov["country"].map(fmt.country))

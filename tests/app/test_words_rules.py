@@ -81,3 +81,10 @@ def test_the_language_stays_in_the_url():
     at.selectbox(key="lang").set_value("en").run()
     assert at.query_params["lang"] == "en" and at.title[0].value == catalogue("en")["page.compare"]
     assert at.selectbox(key="lang").format_func("es") == "Español"  # each language by its own name
+
+
+def test_the_coverage_heatmap_names_indicators():
+    at = _run("es", "datos")
+    heatmap = next(c for c in _charts(at) if any(d.get("type") == "heatmap" for d in c["data"]))
+    rows = {y for d in heatmap["data"] if d.get("type") == "heatmap" for y in d["y"]}
+    assert "Puntaje en matemáticas" in rows and "score_math" not in rows
