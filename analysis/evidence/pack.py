@@ -33,7 +33,7 @@ from analysis.evidence.columns import DICTIONARY_COLUMNS_DOCS, column_type, desc
 from analysis.evidence.methods import METHODS_TEXT, methods_markdown, parameters
 from analysis.evidence.provenance import provenance, provenance_rows
 from analysis.evidence.request import EvidenceRequest, ExportError, PackContext
-from analysis.evidence.table import check_private
+from analysis.evidence.table import check_private, without_attrs
 from analysis.safe_export import csv_bytes, parquet_bytes, xlsx_bytes, zip_bytes
 
 FORMATS = (".zip", ".xlsx", ".csv", ".parquet")
@@ -102,6 +102,7 @@ def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
                csv_locale: str | None = None) -> dict[str, bytes]:
     """The pack's files other than provenance.json and the brief; identical bytes for the same inputs."""
     check_private(table)
+    table = without_attrs(table)
     dictionary_frame = dictionary(table)
     files = {"evidence.csv": csv_bytes(table)}
     if csv_locale == "es":
@@ -140,6 +141,8 @@ def export_bytes(fmt: str, table: pd.DataFrame, request: EvidenceRequest, contex
     """The export named by its suffix: .zip (the pack) or the evidence table alone as .xlsx, .csv, .parquet."""
     fmt = fmt if fmt.startswith(".") else f".{fmt}"
     check_private(table)
+    if fmt != ".zip":
+        table = without_attrs(table)
     if fmt == ".zip":
         return pack_bytes(table, request, context, lang, csv_locale)
     if fmt == ".csv":

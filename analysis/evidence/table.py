@@ -118,9 +118,19 @@ def evidence_table(db: duckdb.DuckDBPyConnection | str | Path, request: Evidence
             con.close()
     table = stack(frames)
     # why an indicator has no row (compare()'s reason), for the brief: "no results" always says why
-    table.attrs["missing"] = {code: reason for code, reason in missing.items()
-                              if table.empty or code not in set(table["indicator"])}
+    missing = {code: reason for code, reason in missing.items() if table.empty or code not in set(table["indicator"])}
+    if missing:
+        table.attrs["missing"] = missing
     return table
+
+
+def without_attrs(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without pandas ``attrs`` (the missing reasons): Parquet would store them in its metadata."""
+    if not table.attrs:
+        return table
+    out = table.copy(deep=False)
+    out.attrs = {}
+    return out
 
 
 def check_private(table: pd.DataFrame) -> None:
