@@ -230,9 +230,20 @@ def effect_panels(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go
         fig.add_vline(x=0, line={"color": "#444444", "width": 1}, row=1, col=i)
     if has_low(data):
         legend_marks(fig, texts, 1, 1)
-    fig.update_xaxes(title_text=texts.get("x_title", ""), zeroline=False, matches="x")
+    fig.update_xaxes(zeroline=False, matches="x")
     fig.update_yaxes(categoryorder="array", categoryarray=groups[::-1], automargin=True)
-    return style(fig, lang, height=max(260, 120 + 44 * len(groups)))
+    return panels_title(style(fig, lang, height=max(260, 120 + 44 * len(groups))), texts.get("x_title", ""))
+
+
+def panels_title(fig: go.Figure, text: str) -> go.Figure:
+    """One x-axis title for panels side by side that share their axis, centred under the whole figure (named
+    "x_title"): a title per panel overprints on a phone, and one under the first panel runs off its edge.
+    A " · " part (a direction cue) goes on its own line."""
+    if text:
+        fig.add_annotation(text=text.replace(" · ", "<br>"), name="x_title", xref="paper", yref="paper", x=0.5, y=0,
+                           yanchor="top", yshift=-24, showarrow=False, font={"size": 13, "color": "#444444"})
+        fig.update_layout(margin={"b": 44 + 16 * text.count(" · ")})
+    return fig
 
 
 def prepost_means(means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
@@ -317,7 +328,7 @@ def distribution(shares: pd.DataFrame, texts: Mapping[str, str], lang: str) -> g
                     hovertemplate=f"{label}<br>%{{x:.1f}}: %{{y:.1f}} %%{{customdata}}<extra></extra>",
                 ), row=1, col=i)
                 seen.add(label)
-    fig.update_xaxes(title_text=texts.get("x_title", ""))
+    fig.update_xaxes(title_text=texts.get("x_title", ""), col=1)  # one title: panels side by side never overprint
     fig.update_yaxes(title_text=texts.get("y_title", ""), col=1, rangemode="tozero")
     return style(fig, lang, height=400)
 

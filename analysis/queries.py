@@ -213,6 +213,8 @@ SELECT import_id, source_name, recognized_as, rows_read, rows_loaded, rows_rejec
 FROM imports ORDER BY import_id DESC
 """
 
+INDICATOR_NAMES_SQL = "SELECT code, label_es, label_en FROM indicators ORDER BY code"
+
 DICTIONARY_SQL = """
 SELECT i.code, i.domain, i.kind, i.unit, i.min_value, i.max_value, i.higher_is_better, i.scale,
        i.reverse_coded, i.label_es, i.label_en, count(o.indicator) AS observations

@@ -17,13 +17,13 @@ from plotly.subplots import make_subplots
 
 from analysis.figures import (
     MARK_LOW,
-    MARK_OK,
     PROGRAMME_COLORS,
     SCHOOL_COLOR,
     color_map,
     finite,
     has_low,
     legend_marks,
+    panels_title,
     reliability_symbols,
     style,
     text_rows,
@@ -63,8 +63,8 @@ def ranked(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure
         fig.add_vline(x=0, line={"color": "#444444", "width": 1}, row=1, col=i)
     if has_low(data):
         legend_marks(fig, texts, 1, 1)
-    fig.update_xaxes(title_text=texts.get("x_title", ""), matches="x", zeroline=False)
-    return style(fig, lang, height=max(300, 110 + 28 * n_rows))
+    fig.update_xaxes(matches="x", zeroline=False)
+    return panels_title(style(fig, lang, height=max(300, 110 + 28 * n_rows)), texts.get("x_title", ""))
 
 
 def _shape_centre(geometry: dict) -> tuple[float, float] | None:
@@ -206,12 +206,23 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
 
 # --- Escuelas ----------------------------------------------------------------------------------------------
 
+def _school_mark(reliability: pd.Series | None, significant: bool) -> list[str] | str:
+    """Diamond for q < 0.05, circle otherwise; filled only where reliability is adequate (one meaning for filled
+    and open marks on every chart)."""
+    shape = "diamond" if significant else "circle"
+    if reliability is None:
+        return f"{shape}-open"
+    return [shape if r == "ok" else f"{shape}-open" for r in reliability]
+
+
 def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
                 reference: Mapping[str, float] | None = None) -> go.Figure:
     """School effects sorted within each programme with intervals (a caterpillar plot).
 
-    ``data``: program, unit_id, effect, low, high, q_value, reliability, optional hover. Filled markers
-    have q < 0.05 (Benjamini–Hochberg over all schools shown), open markers do not. ``reference``
+    ``data``: program, unit_id, effect, low, high, q_value, reliability, optional hover. Marks keep the meaning
+    they have on every chart (filled: adequate reliability; open: low reliability, as every single school is);
+    the shape says the q-value: a diamond when q < 0.05 (Benjamini–Hochberg over all schools shown), a circle
+    otherwise. ``reference``
     maps a programme to a horizontal dashed line (e.g. the comparison schools' average change in the
     same country, the change a school would show without the programme). Suppressed schools are left
     out by the caller. ``texts``: y_title, x_title, significant, not_significant, reference.
@@ -235,7 +246,8 @@ def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
             trace_cls = go.Scattergl if len(part) > 2000 else go.Scatter
             fig.add_trace(trace_cls(
                 x=rows["rank"], y=effect, mode="markers", name=f"{prog} · {label}", legendgroup=f"{prog}{significant}",
-                marker={"color": colors[prog], "size": 7, "symbol": MARK_OK if significant else MARK_LOW,
+                marker={"color": colors[prog], "size": 9 if significant else 7,
+                        "symbol": _school_mark(rows.get("reliability"), significant),
                         "line": {"width": 1.5, "color": colors[prog]}},
                 error_y={"type": "data", "symmetric": False, "array": finite(rows["high"]) - effect,
                          "arrayminus": effect - finite(rows["low"]), "color": colors[prog], "thickness": 1,
@@ -253,7 +265,8 @@ def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
                               row=1, col=i)
                 legend_done.add("ref")
         fig.add_hline(y=0, line={"color": "#444444", "width": 1}, row=1, col=i)
-    fig.update_xaxes(title_text=texts.get("x_title", ""), showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_xaxes(title_text=texts.get("x_title", ""), col=1)  # one title: side by side, titles overprint
     fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
     return style(fig, lang, height=460)
 

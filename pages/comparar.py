@@ -18,14 +18,16 @@ if not options:
     st.info(t("home.no_data"))
     st.stop()
 c1, c2, c3 = st.columns(3)
-indicator = pick("filter.indicator", options, key="indicador",
+indicator = pick("filter.indicator", options, key="indicador", labels=lambda c: fmt.indicator_label(c, indicators()),
                  default="score_math" if "score_math" in options else options[0],
                  help_text=t("filter.indicator_help"), container=c1)
 by = pick("filter.group_by", view.group_options(indicator), key="agrupar", placeholder_key="filter.no_grouping",
+          labels=fmt.field_option,
           help_text=t("filter.group_by_help"), container=c2)
 value = pick("filter.group_value", group_values(by, indicator) if by else [], key="grupo",
-             placeholder_key="filter.all_students", help_text=t("filter.group_value_help"), container=c3,
-             disabled=not by)
+             placeholder_key="filter.all_students" if view.scope_all(indicator) == t("compare.scope_all")
+             else "filter.all_schools", help_text=t("filter.group_value_help"), container=c3,
+             disabled=not by, labels=lambda v: fmt.group_option(by, v))
 st.caption(t("compare.indicator_caption", label=fmt.md(fmt.indicator_label(indicator, indicators())),
              code=indicator))
 
@@ -40,7 +42,7 @@ if effects:
 
 scope = (t("compare.scope_group", field=fmt.md(fmt.field_label(by)), value=fmt.md(fmt.group_label(by, value)))
          if by and value
-         else t("compare.scope_all"))
+         else view.scope_all(indicator))
 
 st.subheader(t("compare.means_title"))
 st.caption(scope + " " + t("compare.means_caption"))

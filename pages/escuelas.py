@@ -19,6 +19,7 @@ if not options:
     st.stop()
 c1, c2 = st.columns(2)
 indicator = pick("filter.indicator", options, key="indicador", container=c1,
+                 labels=lambda c: fmt.indicator_label(c, indicators()),
                  default="score_math" if "score_math" in options else options[0],
                  help_text=t("filter.indicator_help"))
 program = pick("filter.programme", programme_names(), key="programa", container=c2,
@@ -43,8 +44,9 @@ if len(codes) > view.SCHOOL_LIST_LIMIT:  # national scale: search, then choose a
     search = st.text_input(t("filter.school_search"), key="buscar_escuela",
                            help=t("filter.school_search_help", limit=view.SCHOOL_LIST_LIMIT))
     codes = view.matching_schools(all_schools, search, st.query_params.get("escuela"))
+names = view.school_names(all_schools)
 school = pick("filter.school", codes, key="escuela", placeholder_key="filter.choose_school",
-              help_text=t("filter.school_help"))
+              help_text=t("filter.school_help"), labels=lambda c: view.school_option(c, names))
 if school is None:
     st.info(t("schools.pick_one"), icon=":material/school:")
     st.stop()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from analysis.disclosure import suppress_counts
 from analysis.periods import programme_order
-from ui import access
+from ui import access, achievements_view
 from ui import format as fmt
 from ui.headline import headline_results, render_card
 from ui.i18n import number, t
@@ -29,6 +29,9 @@ if not progs.empty:
         with columns[i % len(columns)]:
             render_card(row.program, row.country, results)
     st.caption(t("home.headline.caveat"))
+    found, _, _ = achievements_view.findings(None)  # the same findings and counts as Logros
+    if found:
+        st.caption(achievements_view.counts_text(found))
     st.page_link("pages/logros.py", label=t("home.link_achievements"), icon=":material/checklist:")
 
 st.subheader(t("home.overview_title"))

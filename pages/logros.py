@@ -21,7 +21,7 @@ if not items:
     st.info(t("achievements.none"))
     st.stop()
 
-counts = {s: sum(1 for i in items if i["finding"].status == s) for s in ("achieved", "not_achieved", "not_enough")}
+counts = view.counts(items)
 cols = st.columns(3)
 for col, status in zip(cols, counts, strict=True):
     col.metric(t(f"achievements.status.{status}"), counts[status])

@@ -19,11 +19,13 @@ if not options:
     st.stop()
 c1, c2, c3, c4 = st.columns(4)
 indicator = pick("filter.indicator", options, key="indicador", container=c1,
+                 labels=lambda c: fmt.indicator_label(c, indicators()),
                  default="dropout_rate" if "dropout_rate" in options else options[0],
                  help_text=t("filter.indicator_help"))
-level = pick("filter.territory", view.LEVELS, key="nivel", default="department", container=c2,
+level = pick("filter.territory", view.LEVELS, key="nivel", default="department", container=c2, labels=fmt.field_option,
              help_text=t("filter.territory_help"))
 design = pick("filter.design", view.DESIGNS, key="diseno", default=view.DESIGNS[0], container=c3,
+               labels=fmt.design_option,
               help_text=t("filter.design_help"))
 program = pick("filter.programme", programme_names(), key="programa", container=c4,
                placeholder_key="filter.all_programmes")

@@ -24,6 +24,19 @@ def indicator_list() -> list[str]:
     return list(keep["code"])
 
 
+STATUSES = ("achieved", "not_achieved", "not_enough")
+
+
+def counts(items: list[dict]) -> dict[str, int]:
+    """How many findings have each status (the Logros page's counts, also shown on Inicio)."""
+    return {s: sum(1 for i in items if i["finding"].status == s) for s in STATUSES}
+
+
+def counts_text(items: list[dict]) -> str:
+    """'Logrado: 5 · No logrado: 0 · Evidencia aún insuficiente: 9' in the page's language."""
+    return " · ".join(f"{t(f'achievements.status.{s}')}: {n}" for s, n in counts(items).items())
+
+
 def findings(program: str | None = None) -> tuple[list[dict], list[str], int]:
     """(items, compare errors, failures): one item per programme x indicator with its sentence."""
     info = indicators().set_index("code")

@@ -51,6 +51,18 @@ def group_options(indicator: str) -> list[str]:
     return options
 
 
+def mean_axis(info: dict | None) -> str:
+    """What the means axis shows: a school rate in % for rates, a mean score on the country's scale, an index."""
+    kind = (info or {}).get("kind")
+    return t(f"compare.axis.mean_{kind}") if kind in ("rate", "index") else t("compare.axis.mean")
+
+
+def scope_all(indicator: str) -> str:
+    """'All students.' for student-level indicators; 'All schools.' for school rates."""
+    return t("compare.scope_all" if (indicator_info(indicator) or {}).get("student_level") else
+             "compare.scope_all_schools")
+
+
 def _group_text(field_name: str | None, row: pd.Series) -> str:
     if not field_name:
         return t("group.all")
@@ -98,7 +110,9 @@ def _effects_chart_build(indicator: str, by: str | None, outcome: Outcome) -> Ch
                      "reliability": row.get("reliability"), "suppression_reason": row.get("suppression_reason"),
                      "hover": _hover(row, group)})
     data = disclosure.round_published(pd.DataFrame(rows))  # the figure holds what the screen shows
-    texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
+    texts = {"x_title": fmt.with_direction(t(f"compare.axis.{kind}") if kind else "", indicator,
+                                            indicators()),
+             "suppressed": t("rel.suppressed_short"),
              "complementary": t("rel.suppressed_short_complementary"),
              "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
     fig = figures.effect_panels(data, texts, lang())
@@ -218,7 +232,8 @@ def _means_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
         means["units"] = means["units"].astype(float).where(~hide)
         means["suppression_reason"] = means.pop("reason").map(_reason_text)
         means = disclosure.round_published(means)
-    texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
+    texts = {"pre": t("period.pre"), "post": t("period.post"),
+             "y_title": fmt.with_direction(mean_axis(info), indicator, indicators()),
              "counterfactual": t("compare.counterfactual"), "comparison": t("prog.comparison")}
     fig = figures.prepost_means(means, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
@@ -323,7 +338,8 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
             lines.set_index(["panel", "program", "unit_id"]).index)
         hidden = int((~keep).sum())
         wide = wide[keep]
-    texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": t("compare.axis.mean"),
+    texts = {"pre": t("period.pre"), "post": t("period.post"), "y_title": fmt.with_direction(
+                 mean_axis(indicator_info(indicator)), indicator, indicators()),
              "comparison": t("prog.comparison")}
     # beyond SLOPE_MAX_LINES schools per programme and country the lines merge into one band: a seeded
     # sample is drawn and the summary says so; the shares and the table use every school

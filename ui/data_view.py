@@ -35,14 +35,15 @@ from analysis.importer.mapping import (
 from analysis.importer.pipeline import extra_indicators, peek, stage_with_mapping
 from analysis.importer.records import StagedRecords, commit_records, stage_records
 from analysis.importer.staging import rejects_frame, stage
+from analysis.importer.suggest import code_column, country_from_codes
 from analysis.importer.writing import CONFLICT_POLICIES, commit
-from ui import access, templates
+from ui import access, messages, templates
 from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.db import db_path, signature
 from ui.export import csv_bytes
 from ui.i18n import current_language, t
-from ui.loaders import TTL, sql
+from ui.loaders import TTL, indicator_names, sql
 from ui.tables import table
 
 STAGED_KEY = "_datos_staged"
@@ -66,6 +67,8 @@ def history_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["status"] = out["status"].map(lambda s: t(f"import.status.{s}") if s in ("active", "rolled_back") else s)
     out["imported_at"] = out["imported_at"].astype(str).str.slice(0, 19)
+    out["source_name"] = [fmt.source_name(s, r) for s, r in zip(out["source_name"], out["recognized_as"], strict=True)]
+    out["recognized_as"] = out["recognized_as"].map(lambda r: fmt.coded("layout", r))
     return out.rename(columns=lambda c: t(f"col.{c}"))
 
 
@@ -77,7 +80,7 @@ def do_rollback(import_id: int) -> tuple[bool, str]:
     try:
         result = rollback(db_path(), int(import_id), actor=access.actor())
     except (ImportFailed, StoreError) as exc:
-        return False, t("data.rollback_failed", reason=str(exc))
+        return False, t("data.rollback_failed", reason=messages.reason(exc, indicator_names()))
     st.cache_data.clear()
     return True, t("data.rollback_done", import_id=result["import_id"], removed=result["observations_removed"],
                    restored=result["observations_restored"])
@@ -133,13 +136,19 @@ def stage_upload(upload_id: str, name: str, data: bytes) -> tuple[object | None,
         try:
             headers, preview = peek(path, name)
         except ImportFailed as failed:
-            return None, t("data.upload_failed", reason=str(failed))
-        st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers,
-                                         "preview": preview.astype(object).fillna(""),
-                                         "roles": suggested_roles(exc.suggestion, headers), "unplaced": exc.unplaced}
+            return None, t("data.upload_failed", reason=messages.reason(failed, indicator_names()))
+        roles = suggested_roles(exc.suggestion, headers)
+        shown = preview.astype(object).fillna("")
+        code = code_column(headers, shown.to_numpy().tolist(), roles)  # school codes recognised by their pattern
+        if code is not None:
+            roles[code] = "unit_code"
+        codes = next(([str(v) for v in shown[h]] for h, r in roles.items() if r == "unit_code" and h in shown), [])
+        st.session_state[PENDING_KEY] = {"name": name, "data": data, "headers": headers, "preview": shown,
+                                         "roles": roles, "unplaced": exc.unplaced,
+                                         "country": country_from_codes(headers, codes)}
         return None, None
     except (ImportFailed, BoundaryError) as exc:
-        return None, t("data.upload_failed", reason=str(exc))
+        return None, t("data.upload_failed", reason=messages.reason(exc, indicator_names()))
     finally:
         path.unlink(missing_ok=True)
     st.session_state[STAGED_KEY] = staged
@@ -160,7 +169,8 @@ def role_options() -> list[str]:
 
 def role_label(role: str) -> str:
     if role.startswith("indicator:"):
-        return t("data.role.indicator", code=role.split(":", 1)[1])
+        code = role.split(":", 1)[1]
+        return t("data.role.indicator", code=indicator_names().get(code, code))
     return t(f"data.role.{role}")
 
 
@@ -173,12 +183,12 @@ def stage_with_roles(country: str, unit_type: str, roles: dict[str, str], year: 
     try:
         mapping = mapping_from_choices(country, unit_type, roles, year, level)
     except MappingError as exc:
-        return None, t("data.upload_failed", reason=str(exc))
+        return None, t("data.upload_failed", reason=messages.reason(exc, indicator_names()))
     path = _temp_copy(waiting["name"], waiting["data"])
     try:
         staged = stage_with_mapping(path, mapping, db_path(), name=waiting["name"])
     except (ImportFailed, NotRecognised) as exc:
-        return None, t("data.upload_failed", reason=str(exc))
+        return None, t("data.upload_failed", reason=messages.reason(exc, indicator_names()))
     finally:
         path.unlink(missing_ok=True)
     st.session_state[STAGED_KEY] = staged
@@ -207,7 +217,9 @@ def mapping_form(waiting: dict) -> None:
     levels = {v: t(f"level.{v}") for v in LEVELS}
     with st.form("datos-mapping-form"):
         c1, c2, c3, c4 = st.columns(4)
-        country = c1.selectbox(t("data.mapping_country"), list(countries), format_func=countries.get)
+        guessed = waiting.get("country")  # from the codes' pattern (Guatemala DD-MM-NNNN-NN, Colombia's DANE)
+        country = c1.selectbox(t("data.mapping_country"), list(countries), format_func=countries.get,
+                               index=list(countries).index(guessed) if guessed in countries else 0)
         unit_type = c2.selectbox(t("data.mapping_unit_type"), list(unit_types), format_func=unit_types.get)
         year = c3.number_input(t("data.mapping_year"), min_value=1990, max_value=2100, value=None, step=1,
                                help=t("data.mapping_year_help"))
@@ -305,9 +317,9 @@ def commit_staged(on_conflict: str) -> tuple[bool, str, pd.DataFrame | None]:
             summary = commit(staged, db_path(), on_conflict if on_conflict in CONFLICT_POLICIES else "abort",
                              access.actor())
     except ImportConflict as exc:
-        return False, t("data.upload_conflict", reason=str(exc)), exc.conflicts
+        return False, t("data.upload_conflict", reason=messages.reason(exc, indicator_names())), exc.conflicts
     except (ImportFailed, StoreError) as exc:
-        return False, t("data.upload_failed", reason=str(exc)), None
+        return False, t("data.upload_failed", reason=messages.reason(exc, indicator_names())), None
     _drop_staged()
     st.cache_data.clear()
     if summary.get("status") == "nothing_new":
@@ -337,6 +349,8 @@ def dictionary() -> pd.DataFrame:
     out = frame[["code", label, "domain", "kind", "unit", "min_value", "max_value", "higher_is_better", "scale",
                  "reverse_coded", "observations"]].rename(columns={label: "label"})
     out["domain"] = out["domain"].map(lambda d: t(f"domain.{d}"))
+    out["kind"] = out["kind"].map(lambda k: fmt.coded("kind", k))
+    out["unit"] = out["unit"].map(lambda u: fmt.coded("measure", u))
     for c in ("higher_is_better", "reverse_coded"):
         out[c] = out[c].map(lambda v: "—" if fmt.is_missing(v) else (t("yes") if v else t("no")))
     return out.rename(columns=lambda c: t(f"col.{c}"))
@@ -355,7 +369,9 @@ def _coverage_chart_cached(snapshot: tuple[int, int] | None, language: str) -> C
         return None
     cov = cov[~cov["indicator"].str.startswith("motivation_item_")]
     cov = cov.assign(panel=cov["country"].map(fmt.country))
-    fig = unit_figures.coverage_heatmap(cov, {"colorbar": t("col.units")}, lang())
+    names = indicator_names()  # the heatmap's rows by the indicators' names, not their codes
+    fig = unit_figures.coverage_heatmap(cov.assign(indicator=cov["indicator"].map(lambda c: names.get(c, c))),
+                                        {"colorbar": t("col.units")}, lang())
     first, last = int(cov["year"].min()), int(cov["year"].max())
     summary = t("data.coverage_summary", indicators=cov["indicator"].nunique(), first=first, last=last)
     table = cov.drop(columns=["panel"]).assign(country=cov["country"].map(fmt.country))

@@ -6,10 +6,14 @@ The table and the files come from ``analysis.evidence``, the implementation behi
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
+import streamlit as st
 
 from analysis import evidence
 from analysis.compare import designs
+from analysis.evidence.cite import DEFAULT_LICENCE, LICENCES
 from analysis.evidence.request import (
     ASSIGNMENTS_SQL,
     IMPORTS_SQL,
@@ -80,14 +84,31 @@ def view(table: pd.DataFrame, design: str, by: str | None) -> pd.DataFrame:
     return fmt.result_table(table, cols, [by] if by else None)
 
 
-def context() -> PackContext:
-    """Imports (with sha256), indicator catalogue and meta of the current snapshot, for the files' provenance."""
+def context(url: str = "", licence: str = DEFAULT_LICENCE) -> PackContext:
+    """Imports (with sha256), indicator catalogue and meta of the current snapshot, for the files' provenance;
+    the view's address and the chosen licence, for the citation."""
     meta = dict(sql(META_SQL).itertuples(index=False, name=None))
     try:
         assignments = assignment_records(sql(ASSIGNMENTS_SQL))
     except Exception:  # a database made before registered assignments existed has none
         assignments = []
-    return PackContext(sql(IMPORTS_SQL), sql(INDICATORS_SQL), meta, db_path().name, assignments)
+    return PackContext(sql(IMPORTS_SQL), sql(INDICATORS_SQL), meta, db_path().name, assignments, url=url,
+                       licence=licence)
+
+
+def view_url() -> str:
+    """The address of this view with its filters and language (read while the page runs, for the citation)."""
+    try:
+        base = st.context.url or ""
+    except Exception:  # outside a browser session (AppTest) there is no address
+        base = ""
+    query = urlencode(st.query_params.to_dict())
+    return f"{base}?{query}" if base and query else base
+
+
+def licence_labels() -> dict[str, str]:
+    """The licences a user can give the evidence, by their short names (CC BY 4.0 first: the default)."""
+    return {code: name for code, (name, _) in LICENCES.items()}
 
 
 def download_table(codes: list[str], design: str, by: str | None, min_cell: int | None = None) -> pd.DataFrame:
@@ -111,10 +132,10 @@ def xlsx_download(codes: list[str], design: str, by: str | None, min_cell: int |
 
 
 def pack_download(codes: list[str], design: str, by: str | None, min_cell: int | None = None,
-                  lang: str | None = None) -> bytes:
-    """The .zip evidence pack, its brief and methods in the page's language."""
+                  lang: str | None = None, url: str = "", licence: str = DEFAULT_LICENCE) -> bytes:
+    """The .zip evidence pack, its brief and methods in the page's language, citing ``url`` under ``licence``."""
     return evidence.pack_bytes(download_table(codes, design, by, min_cell), request(codes, design, by, min_cell),
-                               context(), lang or current_language())
+                               context(url, licence), lang or current_language())
 
 
 def download_details(codes: list[str], design: str, by: str | None, kind: str) -> dict:

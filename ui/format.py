@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from analysis.disclosure import round_published
-from ui.i18n import current_language, number, t
+from ui.i18n import current_language, has, number, t
 
 NUMERIC_COLUMNS = {
     "estimate", "ci_low", "ci_high", "effect_size", "es_ci_low", "es_ci_high", "months_progress", "p_value",
@@ -195,7 +195,7 @@ def indicator_label(code: str, info: pd.DataFrame | None = None) -> str:
 
 def group_label(field_name: str | None, value: object) -> str:
     """A subgroup value in words where it is a code (sex, zone), else as stored."""
-    if field_name in ("sex", "zone") and isinstance(value, str):
+    if field_name in ("sex", "zone") and isinstance(value, str) and has(f"{field_name}.{value}"):
         return t(f"{field_name}.{value}")
     if is_missing(value):
         return t("group.missing")
@@ -203,7 +203,34 @@ def group_label(field_name: str | None, value: object) -> str:
 
 
 def field_label(field_name: str | None) -> str:
-    return t(f"field.{field_name}") if field_name else t("field.none")
+    """A grouping field in words for a sentence ('departamento'); a field the catalogue lacks as written."""
+    if not field_name:
+        return t("field.none")
+    return t(f"field.{field_name}") if has(f"field.{field_name}") else str(field_name)
+
+
+def capital(text: str) -> str:
+    """The first letter in capitals, for an option in a list ('departamento' -> 'Departamento')."""
+    return text[:1].upper() + text[1:]
+
+
+def field_option(field_name: object) -> str:
+    """A grouping field as a selector option: 'Departamento', 'Sexo'."""
+    return capital(field_label(str(field_name)))
+
+
+def design_label(name: object) -> str:
+    """A design in words ('diferencias en diferencias'); a design the catalogue lacks as written."""
+    return t(f"design.{name}") if has(f"design.{name}") else str(name)
+
+
+def design_option(name: object) -> str:
+    return capital(design_label(name))
+
+
+def group_option(field_name: str | None, value: object) -> str:
+    """A subgroup value as a selector option ('Mujeres', 'Rural', 'Lab Point')."""
+    return capital(group_label(field_name, value))
 
 
 def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None = None) -> pd.DataFrame:
@@ -236,3 +263,34 @@ def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None =
             out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(4)
     out = round_published(out)  # what is sent holds no more precision than the screen shows
     return out.rename(columns=lambda c: t(f"col.{c}"))
+
+
+def coded(prefix: str, code: object) -> str:
+    """A registry code in words ('kind.rate' -> 'tasa'); a code the catalogue lacks as written, '—' if none."""
+    if is_missing(code) or code == "":
+        return "—"
+    return t(f"{prefix}.{code}") if has(f"{prefix}.{code}") else str(code)
+
+
+def source_name(name: object, recognized_as: object) -> str:
+    """An import's source as the reader should see it: the demo's own description translated."""
+    m = re.fullmatch(r"demo: synthetic data \(seed (\d+)\)", name) if isinstance(name, str) else None
+    if recognized_as == "demo" and m:
+        return t("data.demo_source", seed=m.group(1))
+    return text(name)
+
+
+def direction_cue(code: str, info: pd.DataFrame | None) -> str:
+    """'menos es mejor' for an indicator where a lower value is better (dropout, repetition), else ''."""
+    if info is None or "higher_is_better" not in info:
+        return ""
+    rows = info[info["code"] == code]
+    if rows.empty or is_missing(rows.iloc[0]["higher_is_better"]):
+        return ""
+    return "" if bool(rows.iloc[0]["higher_is_better"]) else t("direction.lower_better")
+
+
+def with_direction(title: str, code: str, info: pd.DataFrame | None) -> str:
+    """An axis title with the direction cue visible on the chart: 'Tasa (%) · menos es mejor'."""
+    cue = direction_cue(code, info)
+    return f"{title} · {cue}" if cue and title else title

@@ -75,6 +75,9 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
                 if domain == "motivation" and not fmt.is_missing(row.get("estimate")):
                     parts.append(t("home.headline.index_points", value=fmt.signed(row.get("estimate"), 2)))
             parts.append(fmt.reliability(row.get("reliability")) or f"● {t('rel.adequate')}")
+            cue = fmt.direction_cue(code, info)
+            if cue:  # visible on the card, not only in the tooltip
+                parts.insert(0, f"**{cue}**")
             st.caption(" · ".join(parts))
             st.markdown(fmt.evidence_badge(row.get("evidence")))
             w = windows(code).get((program, country))

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 LANGUAGES = ("es", "en")
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}  # each language by its own name
 DEFAULT_LANGUAGE = "es"
 LOCALES = Path(__file__).resolve().parent / "locales"
 
@@ -35,8 +36,9 @@ def browser_language() -> str:
 
 
 def current_language() -> str:
-    """The language of this session: the language selector (bound to ?lang=), else the browser's."""
-    for value in (st.session_state.get("lang"), st.query_params.get("lang")):
+    """The language of this session: the URL's ?lang= (kept equal to the language selector), else the
+    selector's, else the browser's."""
+    for value in (st.query_params.get("lang"), st.session_state.get("lang")):
         if value in LANGUAGES:
             return value
     return browser_language()
@@ -58,3 +60,8 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     if current_language() == "es":
         text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
     return "\u2212" + text[1:] if text.startswith("-") else text  # a real minus sign, as in the charts
+
+
+def has(key: str) -> bool:
+    """Whether the catalogue has ``key`` (an open set of codes, such as student attributes, may not)."""
+    return key in catalogue(DEFAULT_LANGUAGE)

@@ -22,9 +22,9 @@ from analysis.disclosure import MIN_CELL
 from analysis.precompute import checks, materialised, serving, standard_results
 from analysis.precompute.codec import Stored
 from analysis.precompute.fingerprints import signatures
-from ui import access
+from ui import access, messages
 from ui.db import connection, cursor, db_path, query, signature
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 log = logging.getLogger("lablens.ui")
 
@@ -165,6 +165,13 @@ def indicators() -> pd.DataFrame:
     return sql(queries.INDICATORS_PRESENT_SQL)
 
 
+def indicator_names() -> dict[str, str]:
+    """Indicator code -> name in the session's language, for every indicator of the catalogue."""
+    frame = sql(queries.INDICATOR_NAMES_SQL)
+    label = frame["label_en" if current_language() == "en" else "label_es"]
+    return {c: n for c, n in zip(frame["code"], label, strict=True) if isinstance(n, str) and n}
+
+
 def indicator_info(code: str) -> dict | None:
     frame = indicators()
     rows = frame[frame["code"] == code]
@@ -223,7 +230,7 @@ def programme_results(indicator: str, design: str = "did", by: str | list[str] |
 def show_problem(outcome: Outcome) -> None:
     """Tell the user, in their language, why a result is missing (no traceback)."""
     for reason in dict.fromkeys(outcome.errors):
-        st.info(t("error.compare", reason=reason), icon=":material/info:")
+        st.info(t("error.compare", reason=messages.reason(reason, indicator_names())), icon=":material/info:")
     if outcome.failed:
         st.warning(t("error.compute"), icon=":material/warning:")
     if outcome.frame is not None and outcome.frame.empty and not outcome.errors:

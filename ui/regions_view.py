@@ -87,7 +87,9 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
     frame = outcome.frame
     data = _data(frame, by)
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
-    texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
+    texts = {"x_title": fmt.with_direction(t(f"compare.axis.{kind}") if kind else "", indicator,
+                                            indicators()),
+             "suppressed": t("rel.suppressed_short"),
              "complementary": t("rel.suppressed_short_complementary"), "no_estimate": t("chart.no_estimate"),
              "low": t("rel.low")}
     fig = unit_figures.ranked(data, texts, lang())
@@ -128,7 +130,9 @@ def _zone_build(indicator: str, design: str, outcome: Outcome) -> Chart:
     frame = outcome.frame
     data = _data(frame, "zone").rename(columns={"label": "group"})
     kind = next(iter(frame["effect_size_kind"].dropna()), None)
-    texts = {"x_title": t(f"compare.axis.{kind}") if kind else "", "suppressed": t("rel.suppressed_short"),
+    texts = {"x_title": fmt.with_direction(t(f"compare.axis.{kind}") if kind else "", indicator,
+                                            indicators()),
+             "suppressed": t("rel.suppressed_short"),
              "no_estimate": t("chart.no_estimate"), "low": t("rel.low")}
     fig = figures.effect_panels(data, texts, lang())
     parts = []

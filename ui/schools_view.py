@@ -46,6 +46,17 @@ def matching_schools(frame: pd.DataFrame, search: str | None, chosen: str | None
     return out
 
 
+def school_names(frame: pd.DataFrame) -> dict[str, str]:
+    """School code -> name, for the selector (a school without a name shows its code alone)."""
+    return dict(zip(frame["unit_id"].astype(str), frame["name"], strict=True))
+
+
+def school_option(code: object, names: dict[str, str]) -> str:
+    """'Escuela Oficial Rural Mixta · GT-04-01-4578-43': searchable by name, the code as secondary detail."""
+    name = names.get(str(code))
+    return str(code) if fmt.is_missing(name) or not str(name).strip() else f"{name} · {code}"
+
+
 def school_effects(indicator: str) -> Outcome:
     """Pre/post change per school (one compare() call: q-values over all schools together)."""
     return compare_result(indicator, "prepost", "school")
@@ -153,7 +164,9 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
         "reliability": shown["reliability"], "hover": hover_texts(shown, kind, lang()),
     })
     reference = _reference(indicator)
-    texts = {"y_title": t(f"schools.axis.{kind}") if kind else "", "x_title": t("schools.axis.rank"),
+    texts = {"y_title": fmt.with_direction(t(f"schools.axis.{kind}") if kind else "", indicator,
+                                            indicators()),
+             "x_title": t("schools.axis.rank"),
              "significant": t("schools.significant"), "not_significant": t("schools.not_significant"),
              "reference": t("schools.reference")}
     fig = unit_figures.caterpillar(data, texts, lang(), reference)
@@ -210,7 +223,8 @@ def rate_series_chart(unit_id: str, rate: str, start_year) -> Chart | None:
     if series.empty or not (series["series"] == "school").any():
         return None
     texts = {"school": t("schools.this_school"), "comparison": t("prog.comparison"),
-             "y_title": fmt.indicator_label(rate, indicators()) + " (%)", "start": t("schools.start")}
+             "y_title": fmt.with_direction(fmt.indicator_label(rate, indicators()) + " (%)", rate, indicators()),
+             "start": t("schools.start")}
     start = None if fmt.is_missing(start_year) else int(start_year)
     fig = unit_figures.school_series(series, texts, lang(), start)
     mine = series[series["series"] == "school"].sort_values("year")

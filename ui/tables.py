@@ -1,4 +1,15 @@
-"""Tables the way readers expect numbers: decimal comma in Spanish, the real minus sign, a dash for none.
+"""Tables the way readers expect numbers: 480.878 and 0,42 in Spanish, 480,878 and 0.42 in English, the real
+minus sign, a dash for none, and words for codes.
+
+st.dataframe shows numbers in its own way whatever the language. The frame is passed as a pandas Styler
+whose display text is localised; the cell values stay numbers, so sorting and the grid's own CSV download
+still work on the numbers (pre-formatted strings would sort "10" before "9"). The grid ignores the Styler for
+missing cells and draws them as "None": a numeric column with gaps is sent as its display text instead.
+Each float column is shown with one number of decimals for all its rows (three significant digits of its
+largest value, 1 to 4, never more than the column was rounded to), so a column never mixes "0,16" and
+"0,1182". Whole numbers get thousands separators, except columns of years (every value between 1900 and
+2100). Missing cells show "—", never "None" or "nan". Columns titled as an indicator, sex, zone or survey
+wave show the words for their codes.
 
 st.dataframe shows floats with a decimal point whatever the language. In Spanish the frame is passed
 as a pandas Styler whose display text is localised; the cell values stay numbers, so sorting and the
@@ -14,21 +25,26 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from analysis.safe_export import FORMULA_STARTS, csv_bytes
+from ui import format as fmt
 from ui.export import audited_download_button
-from ui.i18n import current_language, number, t
+from ui.i18n import current_language, has, number, t
+from ui.loaders import indicator_names
 
 MAX_DECIMALS = 4
+MISSING = "—"
 
 
 def spanish_number(value: object) -> str:
     """0.4213 -> '0,4213'; -1234.5 -> '−1.234,5'; 12.0 -> '12'; NaN -> '—'."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "—"
+        return MISSING
     text = f"{abs(float(value)):,.{MAX_DECIMALS}f}".rstrip("0").rstrip(".")
     text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
     return ("\u2212" if float(value) < 0 and text != "0" else "") + text
@@ -63,14 +79,89 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def column_decimals(values: pd.Series) -> int:
+    """Decimals for a whole column: 0 for whole numbers, else three significant digits of its largest magnitude
+    (1 to MAX_DECIMALS: an estimate and its interval bounds, of one magnitude, then agree), never more than the
+    values were rounded to."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    if not len(x) or np.all(x == np.round(x)):
+        return 0
+    nonzero = np.abs(x[x != 0])
+    decimals = min(MAX_DECIMALS, max(1, 2 - math.floor(math.log10(float(nonzero.max())))))
+    for rounded in range(decimals):
+        if np.allclose(x, np.round(x, rounded), rtol=0, atol=1e-9):
+            return max(rounded, 1)
+    return decimals
+
+
+def _is_years(values: pd.Series) -> bool:
+    x = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(x)) and bool(((x >= 1900) & (x <= 2100) & (x == x.round())).all())
+
+
+def cell_formatter(values: pd.Series, language: str) -> Callable[[object], str]:
+    """How every cell of a numeric column is written (see the module docstring)."""
+    years = _is_years(values)
+    decimals = column_decimals(values)
+
+    def write(value: object) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return MISSING
+        if years:
+            return str(int(value))
+        text = f"{abs(float(value)):,.{decimals}f}"
+        if language == "es":
+            text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+        zero = float(text.replace(",", "").replace(".", "")) == 0
+        return ("\u2212" if float(value) < 0 and not zero else "") + text
+
+    return write
+
+
+def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes in the columns titled as an indicator, sex, zone or survey wave, in words."""
+    out = None
+    columns = {t("col.indicator"): None, t("col.sex"): "sex", t("col.zone"): "zone", t("col.wave"): "period"}
+    for title, field in columns.items():
+        if title not in frame.columns or pd.api.types.is_numeric_dtype(frame[title]):
+            continue
+        if field is None:
+            names = indicator_names()
+            words = frame[title].map(lambda c, names=names: names.get(c, c) if isinstance(c, str) else c)
+        elif field == "period":
+            words = frame[title].map(lambda c: t(f"period.{c}") if isinstance(c, str) and has(f"period.{c}") else c)
+        else:
+            words = frame[title].map(lambda c, f=field: fmt.group_label(f, c) if isinstance(c, str) else c)
+        out = frame.copy() if out is None else out
+        out[title] = words
+    return frame if out is None else out
+
+
 def localised(frame: pd.DataFrame) -> pd.DataFrame | pd.io.formats.style.Styler:
-    """The frame as shown in the session's language (a Styler in Spanish when it has float columns)."""
-    if current_language() != "es" or not frame.columns.is_unique or not frame.index.is_unique:
+    """The frame as shown in the session's language: a Styler writing numbers, dashes and words."""
+    if not frame.columns.is_unique or not frame.index.is_unique:
         return frame
-    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    if not floats:
-        return frame
-    return frame.style.format({c: spanish_number for c in floats})
+    frame = _in_words(frame)
+    language = current_language()
+    numeric = [c for c in frame.columns
+               if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    formats = {c: cell_formatter(frame[c], language) for c in numeric}
+    # the grid draws a missing number as a grey "None" whatever the Styler says: a numeric column with gaps is
+    # sent as its display text ("—" in the gaps); it then sorts as text, the price of never showing "None"
+    gaps = [c for c in numeric if frame[c].isna().any()]
+    if gaps:
+        frame = frame.assign(**{c: frame[c].map(formats.pop(c)) for c in gaps})
+    for c in frame.columns.difference(numeric):  # text columns: a missing cell is "—", never "None"
+        if frame[c].isna().any():
+            frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), MISSING)})
+    for c in frame.columns.difference(numeric):  # numbers among texts ("<10" beside counts): the numbers written
+        found = [v for v in frame[c] if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)]
+        if found:
+            write = cell_formatter(pd.Series(found, dtype=float), language)
+            formats[c] = lambda v, write=write: (write(v) if isinstance(v, (int, float, np.number))
+                                                 and not isinstance(v, bool) else v)
+    return frame.style.format(formats, na_rep=MISSING)
 
 
 MAX_ROWS = 250

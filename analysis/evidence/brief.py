@@ -19,7 +19,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 import analysis
-from analysis import figures, plain_language
+from analysis import fields, figures, plain_language
+from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 from analysis.figure_text import plain_figure
 
@@ -107,8 +108,11 @@ TEXT = {
                   "orientativa calibrada en años escolares del Reino Unido.",
         "reproduce": "Cómo reproducir", "reproduce_text": "Cada número sale de evidence.csv / evidence.xlsx / "
         "evidence.parquet; methods.md da los métodos y parámetros exactos y provenance.json las importaciones "
-        "(con sha256), la versión, el commit y el comando:",
-        "no_rows": "Sin resultados para este indicador.",
+        "(con sha256), la versión y el commit. Este comando, en la carpeta de LabLens y con la misma base de "
+        "datos, rehace el paquete:",
+        "no_rows": "Sin resultados para este indicador: ninguna fila del análisis (compare()) lo incluye.",
+        "no_rows_why": "Sin resultados para este indicador. Motivo, como lo da el análisis (en inglés): «{reason}».",
+        "asked": "Pedido como:", "cite": "Cómo citar",
     },
     "en": {
         "title": "Evidence brief", "generated": "Generated on {when} (UTC) with LabLens {version}.",
@@ -131,8 +135,11 @@ TEXT = {
                   "calibrated on UK school years.",
         "reproduce": "How to reproduce", "reproduce_text": "Every number comes from evidence.csv / evidence.xlsx / "
         "evidence.parquet; methods.md gives the exact methods and parameters and provenance.json the imports "
-        "(with sha256), version, commit and command:",
-        "no_rows": "No results for this indicator.",
+        "(with sha256), version and commit. This command, in the LabLens folder and on the same database, "
+        "rebuilds the pack:",
+        "no_rows": "No results for this indicator: no row of the analysis (compare()) includes it.",
+        "no_rows_why": "No results for this indicator. Reason, as the analysis gives it: “{reason}”.",
+        "asked": "Asked as:", "cite": "How to cite",
     },
 }
 COUNTRIES = {"CO": "Colombia", "GT": "Guatemala"}
@@ -186,10 +193,27 @@ def _group_columns(part: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
     return [c for c in (*(["start_year_cohort"] if "start_year_cohort" in part else []), *by) if c in part]
 
 
+# subgroup codes in words (F/M, rural/urban); other values (lab types, places) are names already
+VALUE_WORDS = {"es": {("sex", "F"): "mujeres", ("sex", "M"): "hombres", ("zone", "rural"): "rural",
+                      ("zone", "urban"): "urbana"},
+               "en": {("sex", "F"): "girls", ("sex", "M"): "boys", ("zone", "rural"): "rural",
+                      ("zone", "urban"): "urban"}}
+
+
 def _group_text(row: Mapping, columns: list[str], lang: str) -> str | None:
-    values = [(f"{TEXT[lang]['cohort']} {row[c]}" if c == "start_year_cohort" else str(row[c])) for c in columns
+    values = [(f"{TEXT[lang]['cohort']} {row[c]}" if c == "start_year_cohort"
+               else VALUE_WORDS[lang].get((c, str(row[c])), str(row[c]))) for c in columns
               if row.get(c) is not None and row.get(c) is not pd.NA and row.get(c) == row.get(c)]
     return " · ".join(values) or None
+
+
+def _grouping(by: tuple[str, ...], lang: str) -> str:
+    """The grouping in words ('Sexo', not 'sex'), from the field registry's descriptions."""
+    words = []
+    for name in by:
+        found = fields.field(name)
+        words.append(found.doc[0 if lang == "es" else 1] if found else name)
+    return " + ".join(words)
 
 
 def chart_data(part: pd.DataFrame, by: tuple[str, ...], lang: str) -> pd.DataFrame:
@@ -215,8 +239,9 @@ def _figure_html(fig, div_id: str) -> str:
 
 
 def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es",
-               generated_at: dt.datetime | None = None) -> str:
-    """The offline brief: request, one effect chart and the plain-language findings per indicator."""
+               generated_at: dt.datetime | None = None, reproduce: list[str] | None = None) -> str:
+    """The offline brief: request, one effect chart and the plain-language findings per indicator, the commands
+    that rebuild it (``reproduce``), the suggested citation and the licence."""
     from plotly.offline import get_plotlyjs
 
     text = TEXT[lang]
@@ -232,7 +257,7 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
              f"<tr><th>{esc(text['indicators'])}</th><td>{esc(labels)}</td></tr>",
              f"<tr><th>{esc(text['design'])}</th><td>{esc(text.get('design.' + request.design, request.design))}"
              "</td></tr>",
-             f"<tr><th>{esc(text['grouping'])}</th><td>{esc(' + '.join(request.by) or text['none'])}</td></tr>",
+             f"<tr><th>{esc(text['grouping'])}</th><td>{esc(_grouping(request.by, lang) or text['none'])}</td></tr>",
              "</table>"]
     if "reliability" in table:
         body.append("<p>" + esc(text["counts"].format(
@@ -243,7 +268,8 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         part = table[(table["indicator"] == code) & (table["program"] != "comparison")] if len(table) else table
         body.append(f"<h2>{esc(_label(code, context, lang))} <code>{esc(code)}</code></h2>")
         if part.empty:
-            body.append(f"<p>{esc(text['no_rows'])}</p>")
+            reason = table.attrs.get("missing", {}).get(code)
+            body.append(f"<p>{esc(text['no_rows_why'].format(reason=reason) if reason else text['no_rows'])}</p>")
             continue
         kind = str(part["effect_size_kind"].dropna().iloc[0]) if part["effect_size_kind"].notna().any() else ""
         chart_texts = {"x_title": text.get(f"x.{kind}", ""), "suppressed": text["suppressed"],
@@ -252,9 +278,13 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         body.append(f"<div class=\"chart\" role=\"img\" aria-label=\"{esc(text['chart_alt'])}\">"
                     f"{_figure_html(fig, f'chart-{i + 1}')}</div>")
         body.append(findings_html(part, code, request, context, lang, templates))
-    command = request.command or "python -m analysis export"
+    commands = list(reproduce or []) or [request.command or "python -m analysis export"]
     body += [f"<h2>{esc(text['reproduce'])}</h2>", f"<p>{esc(text['reproduce_text'])}</p>",
-             f"<pre><code>{esc(command)}</code></pre>"]
+             f"<pre><code>{esc(chr(10).join(commands))}</code></pre>"]
+    if request.command and reproduce:
+        body.append(f"<p class=\"meta\">{esc(text['asked'])} {esc(request.command)}</p>")
+    body += [f"<h2>{esc(text['cite'])}</h2>", f"<p>{esc(cite.citation(context, lang))}</p>",
+             f"<p>{esc(cite.licence_line(context, lang))}</p>"]
     return "\n".join([
         "<!DOCTYPE html>", f"<html lang=\"{lang}\">", "<head>", "<meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",

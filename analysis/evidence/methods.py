@@ -10,6 +10,7 @@ import pandas as pd
 import analysis
 from analysis import stats
 from analysis.compare.designs import REGISTERED
+from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 from analysis.stats import did
 
@@ -140,8 +141,14 @@ def indicator_definitions(table: pd.DataFrame, context: PackContext, lang: str =
     return rows[keep].rename(columns={label: "label"})
 
 
-def methods_markdown(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es") -> str:
-    """methods.md: designs, the exact parameters (windows, ICC, minimum cell, confidence level) and calls."""
+CITE_TEXT = {"es": {"reproduce": "Cómo reproducir", "cite": "Cómo citar"},
+             "en": {"reproduce": "How to reproduce", "cite": "How to cite"}}
+
+
+def methods_markdown(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es",
+                     csv_locale: str | None = None) -> str:
+    """methods.md: designs, the exact parameters (windows, ICC, minimum cell, confidence level) and calls; how to
+    rebuild the pack and how to cite it (analysis.evidence.cite)."""
     text = METHODS_TEXT[lang]
     calls = pd.DataFrame([{k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
                            for k, v in c.items()} for c in request.compare_calls()])
@@ -155,6 +162,9 @@ def methods_markdown(table: pd.DataFrame, request: EvidenceRequest, context: Pac
         f"- {text['effects']}",
         f"- {text['disclosure'].format(k=request.min_cell)}", "",
         f"## {text['files']}", "", text["files_text"], "",
+        f"## {CITE_TEXT[lang]['reproduce']}", "", "```sh",
+        *cite.reproduce_commands(request, lang, csv_locale), "```", "",
+        f"## {CITE_TEXT[lang]['cite']}", "", cite.citation(context, lang), "", cite.licence_line(context, lang), "",
     ]
     return "\n".join(parts)
 

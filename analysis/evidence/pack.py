@@ -5,7 +5,7 @@ One implementation for ``python -m analysis export`` and the Evidencia page's do
 - :func:`analysis.evidence.table.evidence_table` runs ``compare()`` for every call of an
   :class:`~analysis.evidence.request.EvidenceRequest` and stacks the results;
 - :func:`pack_bytes` builds the ``.zip`` evidence pack: ``evidence.csv`` (and ``evidence_es.csv`` with
-  ``;`` and decimal commas on request), ``evidence.xlsx`` (sheets evidence, dictionary, methods,
+  ``;`` and decimal commas in a Spanish pack or on request), ``evidence.xlsx`` (sheets evidence, dictionary, methods,
   provenance), ``evidence.parquet``, ``dictionary.csv``, ``datapackage.json`` (Frictionless Data Package,
   https://specs.frictionlessdata.io/data-package/), ``methods.md``, ``provenance.json`` and an offline
   HTML brief (``brief.html``, :mod:`analysis.evidence.brief`);
@@ -27,12 +27,13 @@ from collections.abc import Mapping
 import pandas as pd
 
 import analysis
+from analysis.evidence import cite
 from analysis.evidence.brief import brief_html
 from analysis.evidence.columns import DICTIONARY_COLUMNS_DOCS, column_type, describe, dictionary
 from analysis.evidence.methods import METHODS_TEXT, methods_markdown, parameters
 from analysis.evidence.provenance import provenance, provenance_rows
 from analysis.evidence.request import EvidenceRequest, ExportError, PackContext
-from analysis.evidence.table import check_private
+from analysis.evidence.table import check_private, without_attrs
 from analysis.safe_export import csv_bytes, parquet_bytes, xlsx_bytes, zip_bytes
 
 FORMATS = (".zip", ".xlsx", ".csv", ".parquet")
@@ -55,7 +56,8 @@ def _schema(frame: pd.DataFrame, docs: Mapping[str, tuple[str, str]] | None, dec
     return {"fields": fields, "missingValues": [""]}
 
 
-def datapackage(table: pd.DataFrame, dictionary_frame: pd.DataFrame, csv_es: bool) -> dict:
+def datapackage(table: pd.DataFrame, dictionary_frame: pd.DataFrame, csv_es: bool,
+                context: PackContext | None = None) -> dict:
     """datapackage.json (Frictionless Data Package v1, tabular): one resource per CSV table with its Table Schema."""
     def resource(name: str, path: str, frame: pd.DataFrame, docs, delimiter: str, title: str, decimal_comma=False):
         return {"name": name, "path": path, "profile": "tabular-data-resource", "title": title, "format": "csv",
@@ -81,14 +83,26 @@ def datapackage(table: pd.DataFrame, dictionary_frame: pd.DataFrame, csv_es: boo
                        "provenance.json.",
         "version": analysis.__version__,
         "keywords": ["education", "evaluation", "ValleLabs", "MiLab"],
+        **_citable(context),
         "resources": resources,
     }
+
+
+def _citable(context: PackContext | None) -> dict:
+    """The licence (Data Package "licenses") and the suggested citation, in both languages."""
+    if context is None:
+        return {}
+    code, name, deed = cite.licence(context.licence)
+    return {"licenses": [{"name": code, "path": deed, "title": name}],
+            "citation": {lang: cite.citation(context, lang) for lang in ("es", "en")},
+            **({"homepage": context.url} if context.url else {})}
 
 
 def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es",
                csv_locale: str | None = None) -> dict[str, bytes]:
     """The pack's files other than provenance.json and the brief; identical bytes for the same inputs."""
     check_private(table)
+    table = without_attrs(table)
     dictionary_frame = dictionary(table)
     files = {"evidence.csv": csv_bytes(table)}
     if csv_locale == "es":
@@ -98,9 +112,9 @@ def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
                                          "methods": parameters(request, context),
                                          "provenance": provenance_rows(request, context)})
     files["evidence.parquet"] = parquet_bytes(table)
-    package = datapackage(table, dictionary_frame, csv_locale == "es")
+    package = datapackage(table, dictionary_frame, csv_locale == "es", context)
     files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    files["methods.md"] = methods_markdown(table, request, context, lang).encode("utf-8")
+    files["methods.md"] = methods_markdown(table, request, context, lang, csv_locale).encode("utf-8")
     return files
 
 
@@ -109,10 +123,15 @@ def pack_bytes(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
     """The .zip evidence pack (entries in a fixed order with fixed timestamps)."""
     if lang not in METHODS_TEXT:
         raise ExportError(f"language must be one of {', '.join(METHODS_TEXT)}, not '{lang}'")
+    csv_locale = csv_locale or ("es" if lang == "es" else None)  # a Spanish pack opens in a Spanish Excel
     files = data_files(table, request, context, lang, csv_locale)
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    files["brief.html"] = brief_html(table, request, context, lang, generated_at=when).encode("utf-8")
+    files["brief.html"] = brief_html(table, request, context, lang, generated_at=when,
+                                     reproduce=cite.reproduce_commands(request, lang, csv_locale)).encode("utf-8")
     prov = provenance(request, context, files, generated_at=when)
+    prov["reproduce"] = cite.reproduce_commands(request, lang, csv_locale)
+    prov["licence"] = cite.licence(context.licence)[0]
+    prov["citation"] = cite.citation(context, lang)
     files["provenance.json"] = (json.dumps(prov, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return zip_bytes(files.items())
 
@@ -122,6 +141,8 @@ def export_bytes(fmt: str, table: pd.DataFrame, request: EvidenceRequest, contex
     """The export named by its suffix: .zip (the pack) or the evidence table alone as .xlsx, .csv, .parquet."""
     fmt = fmt if fmt.startswith(".") else f".{fmt}"
     check_private(table)
+    if fmt != ".zip":
+        table = without_attrs(table)
     if fmt == ".zip":
         return pack_bytes(table, request, context, lang, csv_locale)
     if fmt == ".csv":

@@ -82,6 +82,10 @@ class PackContext:
     meta: dict[str, str]
     database: str
     assignments: list[dict] = field(default_factory=list)  # registered random assignments (active)
+    url: str = ""  # the view the pack was made from (the dashboard's address), for the citation
+    licence: str = "CC-BY-4.0"  # SPDX id chosen by the user (analysis.evidence.cite.LICENCES)
+    author: str = ""  # who publishes the evidence; LabLens when empty
+    title: str = ""
 
     @property
     def demo(self) -> bool:

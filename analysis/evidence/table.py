@@ -101,22 +101,38 @@ def evidence_table(db: duckdb.DuckDBPyConnection | str | Path, request: Evidence
     """compare() for every call of ``request``, stacked.
 
     Raises ``CompareError`` for a call it cannot answer, unless ``skip_errors`` (the page leaves such calls
-    out and says why). A path is opened with :func:`reproducible_connection`.
+    out and says why; the table's ``attrs["missing"]`` keeps the reason of every indicator left without a
+    row). A path is opened with :func:`reproducible_connection`.
     """
     con = db if isinstance(db, duckdb.DuckDBPyConnection) else reproducible_connection(db)
-    frames = []
+    frames, missing = [], {}
     try:
         for call in request.compare_calls():
             kwargs = dict(call)
             try:
                 frames.append((call, compare(con, kwargs.pop("indicator"), **kwargs)))
-            except CompareError:
+            except CompareError as exc:
                 if not skip_errors:
                     raise
+                missing.setdefault(call["indicator"], str(exc))
     finally:
         if con is not db:
             con.close()
-    return stack(frames)
+    table = stack(frames)
+    # why an indicator has no row (compare()'s reason), for the brief: "no results" always says why
+    missing = {code: reason for code, reason in missing.items() if table.empty or code not in set(table["indicator"])}
+    if missing:
+        table.attrs["missing"] = missing
+    return table
+
+
+def without_attrs(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without pandas ``attrs`` (the missing reasons): Parquet would store them in its metadata."""
+    if not table.attrs:
+        return table
+    out = table.copy(deep=False)
+    out.attrs = {}
+    return out
 
 
 def check_private(table: pd.DataFrame) -> None:

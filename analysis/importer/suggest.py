@@ -11,6 +11,7 @@ TOML file (``python -m analysis import FILE --suggest-mapping > map.toml``).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -27,6 +28,10 @@ _SCHOOL = {"establecimiento", "colegio", "institucion", "escuela", "sede", "ie",
 _MUNI = {"mpio", "municipio", "mcpio", "municipality", "comuna", "com", "ciudad", "distrito"}
 _DEPT = {"depto", "departamento", "dpto", "department", "region", "provincia"}
 _YEAR = {"ano", "anio", "anno", "agno", "year", "periodo", "ciclo"}
+# a column named by the school alone ("escuela", "establecimiento") holds its code in the files programmes send;
+# the school's name comes in a column that says so ("nombre", "nombre_escuela": the name rule)
+_SCHOOL_CODE = ("escuela", "establecimiento", "colegio", "plantel", "institucion", "sede")
+CO_DANE = re.compile(r"^\d{12}$")  # Colombia's DANE school code: 12 digits
 
 # (role, rule) in priority order; each role goes to the first column that matches it.
 RULES: list[tuple[str, object]] = [
@@ -35,7 +40,7 @@ RULES: list[tuple[str, object]] = [
     ("municipality_code", lambda f, t: bool(t & {"codmpio", "divipola", "codmun", "codmunicipio"})
      or bool(t & _CODE and t & _MUNI)),
     ("department_code", lambda f, t: bool(t & {"coddepto", "coddpto", "cod_dpto"}) or bool(t & _CODE and t & _DEPT)),
-    ("unit_code", lambda f, t: f in ("school_code", "unit_code", "codigo", "code", "dane", "cod_dane")
+    ("unit_code", lambda f, t: f in ("school_code", "unit_code", "codigo", "code", "dane", "cod_dane", *_SCHOOL_CODE)
      or bool(t & {"dane", "rbd", "modular"}) or bool(t & _CODE and t & _SCHOOL) or f == "cod_mod"),
     ("start_year", lambda f, t: "inicio" in t or f == "start_year"),
     ("year", lambda f, t: bool(t & _YEAR)),
@@ -90,6 +95,8 @@ def guess_roles(headers: list[str]) -> dict[int, str]:
 
 
 def _country(headers: list[str], codes: list[str]) -> str | None:
+    """The country a file's headers or school codes point to (Guatemala DD-MM-NNNN-NN, Colombia's 12-digit
+    DANE codes), else None."""
     from analysis.importer.layouts import fold
     from analysis.importer.normalise import GT_SCHOOL
 
@@ -100,8 +107,29 @@ def _country(headers: list[str], codes: list[str]) -> str | None:
         return "PE"
     if "dane" in words or "divipola" in words:
         return "CO"
-    if codes and all(GT_SCHOOL.match(c.strip()) for c in codes):
+    codes = [str(c).strip() for c in codes if str(c).strip()]
+    if codes and all(GT_SCHOOL.match(c) for c in codes):
         return "GT"
+    if codes and all(CO_DANE.match(c) for c in codes):
+        return "CO"
+    return None
+
+
+country_from_codes = _country
+
+
+def code_column(headers: list[str], rows: list[list[object]], roles: dict[str, str]) -> str | None:
+    """The header of the column holding school codes, recognised by its values (every non-empty value of the
+    preview a Guatemalan or Colombian school code) when no column has the unit-code role yet."""
+    from analysis.importer.normalise import GT_SCHOOL
+
+    if "unit_code" in roles.values():
+        return None
+    for i, header in enumerate(headers):
+        values = [str(r[i]).strip() for r in rows if i < len(r) and str(r[i]).strip()]
+        if values and roles.get(header, "ignore") == "ignore" and (
+                all(GT_SCHOOL.match(v) for v in values) or all(CO_DANE.match(v) for v in values)):
+            return header
     return None
 
 

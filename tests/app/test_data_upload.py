@@ -76,7 +76,7 @@ def test_mapping_errors_are_sentences_and_nothing_is_staged(copy_db, router_acti
         _select(at, header).set_value("ignore")
     next(b for b in at.button if b.label == cat["data.mapping_apply"]).click().run()
     assert not at.exception
-    assert any("unit_code" in e.value for e in at.error)
+    assert any(cat["msg.map_unit_code"] in e.value for e in at.error)  # in Spanish, not the English reason
     assert not [b for b in at.button if b.label == cat["data.upload_commit"]]
 
 
@@ -136,3 +136,28 @@ def test_field_form_export_previews_and_imports_into_its_table(copy_db, router_a
                            "ORDER BY 1").fetchall() == [("x1", None, 20.0), ("x2", None, 20.0)]
         assert not con.execute("SELECT count(*) FROM imports WHERE summary_json LIKE ?", [f"%{ENUMERATOR}%"]
                                ).fetchone()[0]
+
+
+def test_school_code_column_and_country_recognised_by_spanish_name_and_code_pattern():
+    """'escuela', 'código', 'cod_establecimiento' name the school-code column; the codes' pattern says the country
+    (Guatemala DD-MM-NNNN-NN, Colombia's 12-digit DANE) and finds the code column when its name says nothing."""
+    from analysis.importer.suggest import code_column, country_from_codes, guess_roles
+
+    for header in ("escuela", "Código", "cod_establecimiento", "establecimiento", "codigo"):
+        assert guess_roles([header, "anio", "nombre_escuela"]) == {0: "unit_code", 1: "year", 2: "name"}, header
+    assert country_from_codes(["escuela"], ["04-01-1260-43", "13-01-0742-43"]) == "GT"
+    assert country_from_codes(["escuela"], ["176041001538", "105001000001"]) == "CO"
+    assert country_from_codes(["escuela"], ["04-01-1260-43", "176041001538"]) is None  # mixed: the user says
+    rows = [["x", "04-01-1260-43", 2024], ["y", "13-01-0742-43", 2024]]
+    assert code_column(["nota", "id_centro", "anio"], rows, {"anio": "year"}) == "id_centro"
+    assert code_column(["nota", "id_centro"], rows, {"nota": "unit_code"}) is None
+
+
+def test_upload_with_an_escuela_column_is_mapped_to_guatemala(copy_db, router_active):
+    cat = catalogue("es")
+    at = _datos(copy_db, "es")
+    text = UNKNOWN.replace("Establecimiento", "escuela")
+    at.file_uploader[0].set_value(("notas.csv", text.encode("utf-8"), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _select(at, "escuela").value == "unit_code"
+    assert _select(at, cat["data.mapping_country"]).value == "GT"

@@ -61,6 +61,13 @@ def _common(at: AppTest, lang: str, title_key: str) -> str:
     return text
 
 
+def _indicator_names(lang: str, codes: list[str]) -> list[str]:
+    from analysis.catalog import INDICATORS
+
+    labels = {i.code: (i.label_en if lang == "en" else i.label_es) for i in INDICATORS}
+    return [labels[c] for c in codes]
+
+
 def _charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
@@ -159,7 +166,8 @@ def test_compare_page_rate_indicator():
     at = _run("es", "comparar", indicador="dropout_rate")
     _common(at, "es", "page.compare")
     effects = _charts(at)[0]
-    assert "puntos porcentuales" in effects["layout"]["xaxis"]["title"]["text"]
+    x_title = next(a["text"] for a in effects["layout"]["annotations"] if a.get("name") == "x_title")
+    assert "puntos porcentuales" in x_title  # one title centred under both panels
     assert {"ValleLabs", "MiLab"} <= _trace_names(effects)
 
 
@@ -247,7 +255,9 @@ def test_evidence_page_builds_a_table_and_offers_downloads(lang):
     _common(at, lang, "page.evidence")
     cat = catalogue(lang)
     table = at.dataframe[0].value
-    assert set(table[cat["col.indicator"]]) == {"score_math", "motivation_index", "dropout_rate"}
+    # indicators are shown by name, never by code
+    assert set(table[cat["col.indicator"]]) == set(_indicator_names(lang, ["score_math", "motivation_index",
+                                                                          "dropout_rate"]))
     assert set(table[cat["col.program"]]) == {"ValleLabs", "MiLab"}
     assert len(table) == 6
     assert len(at.get("download_button")) == 3  # CSV, XLSX and the evidence pack (.zip)
@@ -269,7 +279,7 @@ def test_data_page_history_dictionary_quality_templates(lang):
     text = _common(at, lang, "page.data")
     cat = catalogue(lang)
     history = at.dataframe[0].value
-    assert history[cat["col.recognized_as"]].tolist() == ["demo"]
+    assert history[cat["col.recognized_as"]].tolist() == [cat["layout.demo"]]
     assert cat["data.rollback_button"] in text
     frames = [f.value for f in at.dataframe]
     dictionary = next(f for f in frames if cat["col.code"] in f.columns and cat["col.label"] in f.columns)

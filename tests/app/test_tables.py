@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from ui.tables import spanish_number
+from ui.tables import cell_formatter, column_decimals, spanish_number
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -27,6 +27,22 @@ def _display_values(element) -> pd.DataFrame:
     return pa.ipc.open_stream(io.BytesIO(raw)).read_pandas() if raw else pd.DataFrame()
 
 
+def test_one_number_of_decimals_per_column_and_thousands_separators():
+    """A column never mixes '0,16' and '0,1182'; counts get separators ('480.878'), years do not; '—' for none."""
+    effects = pd.Series([0.16, 0.1182, -0.0417, None])
+    assert column_decimals(effects) == 3  # three significant digits of the largest value
+    es = cell_formatter(effects, "es")
+    assert [es(v) for v in effects] == ["0,160", "0,118", "\u22120,042", "—"]
+    assert [cell_formatter(effects, "en")(v) for v in effects] == ["0.160", "0.118", "\u22120.042", "—"]
+    counts = pd.Series([480878, 32153, 7])
+    assert [cell_formatter(counts, "es")(v) for v in counts] == ["480.878", "32.153", "7"]
+    assert [cell_formatter(counts, "en")(v) for v in counts] == ["480,878", "32,153", "7"]
+    years = pd.Series([2019.0, 2024.0, float("nan")])
+    assert [cell_formatter(years, "es")(v) for v in years] == ["2019", "2024", "—"]
+    assert column_decimals(pd.Series([9.1, 16.3, 10.2])) == 1  # never more decimals than it was rounded to
+    assert column_decimals(pd.Series([503.84, 478.71])) == 1 and column_decimals(pd.Series([0.0045, 0.0001])) == 4
+
+
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_chart_data_tables_use_the_language_decimal_mark(lang):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
@@ -38,13 +54,27 @@ def test_chart_data_tables_use_the_language_decimal_mark(lang):
     assert frames
     data = frames[0].value
     shown = _display_values(frames[0])
-    if lang == "en":
-        assert shown.empty  # English: Streamlit's own number display, no Styler
-        return
     floats = [i for i, d in enumerate(data.dtypes) if pd.api.types.is_float_dtype(d)]
     checked = 0
+    mark = "," if lang == "es" else "."
     for i in floats:
+        write = cell_formatter(data.iloc[:, i], lang)
         for raw, text in zip(data.iloc[:, i], shown.iloc[:, i], strict=True):
-            assert text == spanish_number(raw)
-            checked += "," in text
-    assert checked >= 3  # real decimals were shown with a comma
+            assert text == write(raw)
+            checked += mark in text
+            assert text not in ("None", "nan")
+    assert checked >= 3  # real decimals were shown with the language's decimal mark
+
+
+@pytest.mark.parametrize("page", ["evidencia", "regiones"])
+def test_no_table_cell_is_drawn_as_none(page):
+    """The grid draws a missing cell as a grey "None" whatever the Styler says: no cell reaches it missing."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "es"
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert at.dataframe
+    for frame in at.dataframe:
+        missing = frame.value.isna()
+        assert not missing.to_numpy().any(), list(frame.value.columns[missing.any()])

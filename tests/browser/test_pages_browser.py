@@ -86,10 +86,17 @@ def test_a_url_with_filters_reproduces_the_view(browser, app_url):
         main = page.inner_text("[data-testid=stMain]")
         assert "Intra-annual dropout rate" in main  # the indicator from the URL
         assert "Subgroup: zone = rural." in main  # the subgroup from the URL restricts the detail charts
-        for label, value in (("Indicator (code)", "dropout_rate"), ("Subgroups (field)", "zone"),
-                             ("Subgroup for the detail charts", "rural")):
+        # the selectors show words; the URL keeps the codes, so the link works in both languages
+        for label, value in (("Indicator", "Intra-annual dropout rate"), ("Subgroups", "Zone"),
+                             ("Subgroup for the detail charts", "Rural")):
             assert value in _selected(page, label)
         assert "indicador=dropout_rate" in page.url and "agrupar=zone" in page.url and "grupo=rural" in page.url
+        # choosing another subgrouping by its name writes its code to the URL
+        page.locator("[data-testid=stSelectbox]").filter(has_text="Subgroups").first.locator("input").first.click()
+        page.get_by_role("option", name="Lab type").first.click()
+        page.wait_for_url("**agrupar=lab_type**", timeout=30_000)
+        wait_for_app(page)
+        assert "Lab type" in _selected(page, "Subgroups")
         assert page.locator("[data-testid=stException]").count() == 0
         _screenshot(page, "comparar-filters-en")
     finally:

@@ -122,7 +122,8 @@ def test_brief_is_offline_and_in_the_chosen_language(hostile_pack):
     assert page.count(bundle[:300]) == 1 and len(page) < len(bundle) + 300_000  # plotly.js embedded once
     rest = page.replace(bundle, "")
     assert not re.search(r"<script[^>]+src=", rest)
-    assert set(re.findall(r"https?://[a-z.]+", rest)) == {"http://example.invalid"}  # only the hostile name's text
+    # only the hostile name's text and the licence's address, as text (nothing is fetched: no src, no link)
+    assert set(re.findall(r"https?://[a-z.]+", rest)) == {"http://example.invalid", "https://creativecommons.org"}
 
 
 # --- the brief in a real browser, with the network blocked -------------------------------------------------

@@ -105,10 +105,24 @@ def _read_csv(data: bytes, sep: str = ",", decimal: str = ".") -> pd.DataFrame:
 def test_pack_holds_every_part_with_fixed_entry_times(pack, export_db, tmp_path):
     assert list(pack) == PACK_FILES
     out = tmp_path / "again.zip"
-    assert _export(export_db, out, "--indicator", "score_math", "--design", "did") == 0
+    assert _export(export_db, out, "--indicator", "score_math", "--design", "did", "--lang", "en") == 0
     with zipfile.ZipFile(out) as archive:
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-        assert "evidence_es.csv" not in archive.namelist()  # only with --csv-locale es
+        assert "evidence_es.csv" not in archive.namelist()  # an English pack: only with --csv-locale es
+    spanish = tmp_path / "es.zip"
+    assert _export(export_db, spanish, "--indicator", "score_math", "--design", "did") == 0
+    with zipfile.ZipFile(spanish) as archive:
+        assert "evidence_es.csv" in archive.namelist()  # a Spanish pack opens in a Spanish Excel
+        methods = archive.read("methods.md").decode("utf-8")
+        package = json.loads(archive.read("datapackage.json"))
+    # a runnable command with the exact options, a suggested citation and the licence (CC BY 4.0 by default)
+    command = ("python -m analysis export --indicator score_math --design did --min-cell 10 --lang es "
+               "--csv-locale es --out evidence_pack.zip")
+    assert command in methods
+    assert package["licenses"] == [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                                     "title": "CC BY 4.0"}]
+    assert package["citation"]["es"] in methods and "LabLens (" in package["citation"]["es"]
+    assert "Licencia de la evidencia: CC BY 4.0" in methods
 
 
 def test_datapackage_is_a_valid_frictionless_package(pack, tmp_path):
@@ -348,3 +362,18 @@ def test_rct_pack_carries_the_registered_assignment(export_db, tmp_path):
     assert assignment["assignment_id"] == 1 and assignment["status"] == "active"
     assert assignment["record"] == record and record["seed"] == 20260115
     assert list(table["design"]) == ["rct"] and table.loc[0, "n_treated"] == 30
+
+
+def test_a_missing_result_says_why_in_the_brief(export_db):
+    """'No results' never stands alone: the brief gives compare()'s reason for an indicator without rows."""
+    request = EvidenceRequest(indicators=("score_math",), design="did", pre="1990", post="1991")
+    table = evidence_table(export_db, request, skip_errors=True)
+    assert table.empty and "fall in the pre and post windows" in table.attrs["missing"]["score_math"]
+    con = reproducible_connection(export_db)
+    try:
+        context = load_context(con, "demo")
+    finally:
+        con.close()
+    with zipfile.ZipFile(io.BytesIO(pack_bytes(table, request, context, "es"))) as archive:
+        brief = archive.read("brief.html").decode("utf-8")
+    assert "Sin resultados para este indicador. Motivo" in brief and "fall in the pre and post windows" in brief

@@ -24,16 +24,19 @@ def test_ranked_orders_territories_and_marks_low_reliability():
     assert spec["layout"]["yaxis2"]["categoryarray"] == ["Izabal", "Petén", "Quiché"]  # largest on top
 
 
-def test_caterpillar_fills_points_with_small_q_and_draws_the_reference():
+def test_caterpillar_shapes_say_q_and_open_marks_keep_meaning_low_reliability():
+    """One meaning for filled and open marks on every chart (issue 16): open = low reliability (every single
+    school), filled = adequate; the q-value is the shape (diamond q < 0.05, circle otherwise)."""
     data = pd.DataFrame({"program": ["ValleLabs"] * 3, "unit_id": ["a", "b", "c"], "effect": [0.5, 0.1, 0.3],
                          "low": [0.3, -0.1, 0.1], "high": [0.7, 0.3, 0.5], "q_value": [0.01, 0.6, 0.04],
-                         "reliability": ["low"] * 3})
+                         "reliability": ["low", "low", "ok"]})
     fig = unit_figures.caterpillar(data, TEXTS, "en", {"ValleLabs": 0.2})
     spec = json.loads(fig.to_json())
     filled = next(t for t in fig.data if t.name == "ValleLabs · q < 0.05")
     empty = next(t for t in fig.data if t.name == "ValleLabs · q ≥ 0.05")
     assert list(filled.x) == [2, 3] and list(filled.y) == [0.3, 0.5]  # ranks after sorting
-    assert list(empty.x) == [1] and empty.marker.symbol == "circle-open"
+    assert list(empty.x) == [1] and list(empty.marker.symbol) == ["circle-open"]
+    assert list(filled.marker.symbol) == ["diamond", "diamond-open"]  # c (0.3, adequate) then a (0.5, low)
     assert any(s.get("y0") == 0.2 and s["line"]["dash"] == "dash" for s in spec["layout"]["shapes"])
 
 

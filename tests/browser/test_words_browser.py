@@ -1,0 +1,105 @@
+"""Every page in words, in the page's language, on a laptop and a phone (issue 16): the visible text of each page,
+in Spanish and English at 1440×900 and 390×844, has no raw indicator, field or design code as a selector value,
+no "None"/"nan", and — on Spanish pages — none of the English words listed below. One browser, one page object,
+navigating from page to page; screenshots go to /tmp/words-shots/.
+
+Tables are drawn on a canvas (st.dataframe), so their cells are not visible text here: tests/app/test_tables.py
+checks the cells' display text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from analysis.catalog import INDICATORS
+from analysis.compare.designs import selector_order
+from analysis.fields import GROUP_FIELDS
+from tests.browser.conftest import wait_for_app
+from ui.i18n import catalogue
+
+PAGES = {"inicio": "page.home", "comparar": "page.compare", "regiones": "page.regions", "escuelas": "page.schools",
+         "logros": "page.achievements", "piloto": "page.pilot", "evidencia": "page.evidence", "datos": "page.data",
+         "metodos": "page.methods"}
+SHOTS = Path("/tmp/words-shots")
+SIZES = {"laptop": (1440, 900), "phone": (390, 844)}
+CODES = re.compile(r"\b(" + "|".join(sorted({i.code for i in INDICATORS} | set(GROUP_FIELDS) | set(selector_order())
+                                             | {"lab_type", "authority", "municipality"}, key=len, reverse=True))
+                   + r")\b")
+MISSING = re.compile(r"\b(None|nan|NaN)\b")
+# English words a Spanish page must not show (Streamlit's own upload-widget texts excepted: no option changes them;
+# "and" is left out: the Methods page cites English titles such as "Procedures and Standards Handbook")
+ENGLISH = re.compile(r"\b(the|with|must|not found|Page not found|window|windows|observations|mapping|column|"
+                     r"schools?|students|rate|design|download|choose|select|synthetic|data|points|reliability|"
+                     r"programme|comparison|before|after|change|effect|months)\b")
+STREAMLIT_OWN = ("Drag and drop file here", "Browse files", "Limit ", "per file")
+SELECTORS = "[data-testid=stSelectbox], [data-testid=stMultiSelect]"
+
+
+def _visible(page) -> str:
+    """The main area's visible text without icon names (drawn as icons, written as 'school', aria-hidden)."""
+    text = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid=stMain]').cloneNode(true);
+        main.querySelectorAll('[aria-hidden=true], [data-testid=stIconMaterial]').forEach(e => e.remove());
+        document.body.appendChild(main);
+        const text = main.innerText;
+        main.remove();
+        return text;
+    }""")
+    for own in STREAMLIT_OWN:
+        text = text.replace(own, "")
+    return text
+
+
+def _selector_values(page) -> list[str]:
+    out = []
+    for box in page.locator(SELECTORS).all():
+        inputs = box.locator("input")
+        value = inputs.first.input_value() if inputs.count() else ""
+        shown = box.locator("[data-baseweb=select]")
+        out.append(f"{value} {shown.first.inner_text() if shown.count() else ''}")
+    return out
+
+
+def test_every_page_in_words_in_both_languages_on_laptop_and_phone(browser, app_url):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    found: list[str] = []
+    try:
+        for lang in ("es", "en"):
+            page.set_viewport_size({"width": 1440, "height": 900})
+            page.goto(f"{app_url}/inicio?lang={lang}")  # the home page by its name, not "Page not found"
+            for slug, title in PAGES.items():
+                page.set_viewport_size({"width": 1440, "height": 900})
+                if slug != "inicio":  # through the menu: one session, no reload of the page's scripts
+                    page.locator(f"[data-testid=stSidebarNav] a[href$='/{slug}']").first.click()
+                    page.wait_for_url(f"**/{slug}?**")
+                page.get_by_role("heading", name=catalogue(lang)[title], exact=True).first.wait_for(timeout=60_000)
+                wait_for_app(page)
+                assert f"lang={lang}" in page.url, page.url  # the language stays in every URL
+                text = _visible(page)
+                assert "Page not found" not in page.inner_text("body"), slug
+                for value in _selector_values(page):
+                    if CODES.search(value):
+                        found.append(f"{lang}/{slug}: code in a selector: {value!r}")
+                if MISSING.search(text):
+                    found.append(f"{lang}/{slug}: {MISSING.findall(text)}")
+                if lang == "es":
+                    words = sorted(set(ENGLISH.findall(text)))
+                    if words:
+                        found.append(f"es/{slug}: English words {words}: "
+                                     + " | ".join(text[max(0, m.start() - 40):m.end() + 40]
+                                                  for m in ENGLISH.finditer(text)))
+                page.screenshot(path=str(SHOTS / f"{slug}-{lang}-laptop.png"))
+                page.set_viewport_size({"width": 390, "height": 844})
+                page.wait_for_timeout(150)
+                page.screenshot(path=str(SHOTS / f"{slug}-{lang}-phone.png"))
+                if slug == "comparar":  # on a phone the plotly toolbar never sits over a legend: it is hidden
+                    chart = page.locator(".js-plotly-plot").first
+                    chart.scroll_into_view_if_needed()
+                    assert page.evaluate("getComputedStyle(document.querySelector('.modebar-container')).display") \
+                        == "none"
+                    chart.screenshot(path=str(SHOTS / f"comparar-effects-{lang}-phone.png"))
+    finally:
+        page.close()
+    assert not found, "\n".join(found)
