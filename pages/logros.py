@@ -60,7 +60,7 @@ if implementation:
 
 st.subheader(t("achievements.where_title"))
 with st.expander(t("achievements.where_open"), key="logros-donde", on_change="rerun") as where:
-    if where.open:  # one compare() by department per indicator: computed only when asked for
+    if where.open:  # one result by department per indicator: computed only when asked for
         with st.spinner(t("loading")):
             for line in view.where_lines(items, program):
                 st.markdown(line)
