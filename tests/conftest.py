@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 from pathlib import Path
@@ -28,6 +30,35 @@ def keep_with_stored_results(path: Path, indicators: tuple[str, ...]) -> None:
         mp.setenv("LABLENS_STORE_MIN_ROWS", "0")
         with writable_snapshot(path) as con:
             con.execute(f"DELETE FROM target.observations WHERE indicator NOT IN {tuple(indicators)}")
+
+
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, students: int, seed: int, name: str = "demo",
+              filename: str = "lablens.duckdb") -> Path:
+    """A private copy of the demo database ``build_demo(students=..., seed=...)``, built once per test run: the
+    first worker to ask builds it (under a file lock) in the run's shared temporary folder, every caller gets
+    its own copy (a test may write to it). The copy's checks file (``<db>.checks.json``, which names the file's
+    inode and mtime) is re-stamped for the copy: the checks depend on the content only, which is the same."""
+    from analysis.demo import build_demo
+    from analysis.precompute import checks
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-builds"
+    shared.mkdir(exist_ok=True)
+    built = shared / f"demo-{students}-{seed}.duckdb"
+    with open(shared / f"{built.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            work = shared / f"building-{built.stem}-{os.getpid()}"
+            work.mkdir()
+            build_demo(work / built.name, students=students, seed=seed)
+            os.replace(checks.sidecar(work / built.name), checks.sidecar(built))
+            os.replace(work / built.name, built)  # last: its presence means the build finished
+            shutil.rmtree(work)
+        kept = json.loads(checks.sidecar(built).read_text())
+    path = tmp_path_factory.mktemp(name) / filename
+    shutil.copyfile(built, path)
+    checks.write(path, {k: v for k, v in kept.items() if k not in checks.identity(built)})
+    return path
 
 
 def _skip_or_fail(reason: str, env: str) -> None:
@@ -84,3 +115,22 @@ def pytest_xdist_auto_num_workers(config) -> int:
     server it started, so a spare worker keeps both cores busy (2 cores: 4 min 49 s with 2 workers,
     4 min 18 s with 3, bench/RESULTS.md)."""
     return (os.cpu_count() or 1) + 1
+
+
+# Under `--dist loadgroup` (pytest.ini) a group's tests run on one worker, so a fixture they share is built once
+# instead of once on every worker that got one of them. Groups go out largest first, then single tests.
+SHARED_SERVER = "app_url"  # the dashboard server of tests/browser (a server, a cold cache and its page views)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Group the tests of a module-scoped fixture by module, and the tests of the shared dashboard server
+    together (tests/browser/conftest.py, ``app_url``)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None or item.get_closest_marker("xdist_group"):
+            continue
+        if SHARED_SERVER in info.names_closure:
+            item.add_marker(pytest.mark.xdist_group(SHARED_SERVER))
+        elif any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
