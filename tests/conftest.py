@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -87,6 +88,18 @@ def _private_key_file(tmp_path_factory, monkeypatch):
     if "LABLENS_KEY_FILE" not in os.environ or not os.environ["LABLENS_KEY_FILE"].startswith(
             str(tmp_path_factory.getbasetemp())):
         monkeypatch.setenv("LABLENS_KEY_FILE", str(tmp_path_factory.getbasetemp() / "student_key.bin"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_component_scan():
+    """Every new AppTest has Streamlit scan the metadata of every installed package for components (0.3-0.6 s
+    each, a few hundred AppTests in the suite); the installed packages do not change during a run: scan once."""
+    from streamlit.components.v2 import manifest_scanner
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(manifest_scanner, "scan_component_manifests",
+                   functools.cache(manifest_scanner.scan_component_manifests))
+        yield
 
 
 @pytest.fixture(scope="session")
