@@ -130,20 +130,23 @@ def pytest_xdist_auto_num_workers(config) -> int:
     return (os.cpu_count() or 1) + 1
 
 
-# Under `--dist loadgroup` (pytest.ini) a group's tests run on one worker, so a fixture they share is built once
-# instead of once on every worker that got one of them. Groups go out largest first, then single tests.
-SHARED_SERVER = "app_url"  # the dashboard server of tests/browser (a server, a cold cache and its page views)
+# `--dist loadfile --no-loadscope-reorder` (pytest.ini): each file's tests run on one worker, so a module-scoped
+# fixture is built once (with `load`, once on every worker that got one of its tests: the real-data import, 30 s,
+# twice), and the files go out in collection order. The slowest files (their summed `--durations`, bench/RESULTS.md
+# "Test suite") are moved to the front so that none of them starts last.
+SLOW_FILES = (
+    "tests/reliability/test_backups_keys_erasure.py", "tests/browser/test_pages_browser.py",
+    "tests/browser/test_offline_browser.py", "tests/browser/test_pilot_browser.py",
+    "tests/precompute/test_standard_results.py", "tests/importer/test_importer_real_data.py",
+    "tests/browser/test_concurrent_sessions_browser.py", "tests/reliability/test_faults.py",
+    "tests/reliability/test_url_state.py", "tests/evidence/test_pack.py", "tests/browser/test_hostile_text_browser.py",
+    "tests/reliability/test_hostile_input.py", "tests/browser/test_upload_browser.py",
+)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Group the tests of a module-scoped fixture by module, and the tests of the shared dashboard server
-    together (tests/browser/conftest.py, ``app_url``)."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None or item.get_closest_marker("xdist_group"):
-            continue
-        if SHARED_SERVER in info.names_closure:
-            item.add_marker(pytest.mark.xdist_group(SHARED_SERVER))
-        elif any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    """The slowest files first (:data:`SLOW_FILES`), every file's tests in their order; only under pytest-xdist."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(SLOW_FILES)))
