@@ -25,7 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
-from scipy import stats as sps
+from scipy import special
 
 from analysis.periods import programme_order
 
@@ -149,7 +149,7 @@ def cluster_means(unit_period: pd.DataFrame, keys: list[str], weighted: bool = T
         low = high = np.nan
         if g >= 2:
             var = g / (g - 1) * np.sum((n * (y - mean)) ** 2) / np.sum(n) ** 2
-            half = float(sps.t.ppf(0.5 + conf_level / 2, g - 1) * np.sqrt(var))
+            half = float(special.stdtrit(g - 1, 0.5 + conf_level / 2) * np.sqrt(var))
             low, high = mean - half, mean + half
         rows.append({**dict(zip(keys, key, strict=True)), "mean": mean, "ci_low": low, "ci_high": high,
                      "units": g, "n": float(part["n"].sum())})

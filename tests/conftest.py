@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import json
 import os
 import shutil
 from pathlib import Path
@@ -28,6 +31,35 @@ def keep_with_stored_results(path: Path, indicators: tuple[str, ...]) -> None:
         mp.setenv("LABLENS_STORE_MIN_ROWS", "0")
         with writable_snapshot(path) as con:
             con.execute(f"DELETE FROM target.observations WHERE indicator NOT IN {tuple(indicators)}")
+
+
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, students: int, seed: int, name: str = "demo",
+              filename: str = "lablens.duckdb") -> Path:
+    """A private copy of the demo database ``build_demo(students=..., seed=...)``, built once per test run: the
+    first worker to ask builds it (under a file lock) in the run's shared temporary folder, every caller gets
+    its own copy (a test may write to it). The copy's checks file (``<db>.checks.json``, which names the file's
+    inode and mtime) is re-stamped for the copy: the checks depend on the content only, which is the same."""
+    from analysis.demo import build_demo
+    from analysis.precompute import checks
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-builds"
+    shared.mkdir(exist_ok=True)
+    built = shared / f"demo-{students}-{seed}.duckdb"
+    with open(shared / f"{built.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            work = shared / f"building-{built.stem}-{os.getpid()}"
+            work.mkdir()
+            build_demo(work / built.name, students=students, seed=seed)
+            os.replace(checks.sidecar(work / built.name), checks.sidecar(built))
+            os.replace(work / built.name, built)  # last: its presence means the build finished
+            shutil.rmtree(work)
+        kept = json.loads(checks.sidecar(built).read_text())
+    path = tmp_path_factory.mktemp(name) / filename
+    shutil.copyfile(built, path)
+    checks.write(path, {k: v for k, v in kept.items() if k not in checks.identity(built)})
+    return path
 
 
 def _skip_or_fail(reason: str, env: str) -> None:
@@ -58,6 +90,18 @@ def _private_key_file(tmp_path_factory, monkeypatch):
         monkeypatch.setenv("LABLENS_KEY_FILE", str(tmp_path_factory.getbasetemp() / "student_key.bin"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_component_scan():
+    """Every new AppTest has Streamlit scan the metadata of every installed package for components (0.3-0.6 s
+    each, a few hundred AppTests in the suite); the installed packages do not change during a run: scan once."""
+    from streamlit.components.v2 import manifest_scanner
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(manifest_scanner, "scan_component_manifests",
+                   functools.cache(manifest_scanner.scan_component_manifests))
+        yield
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session: Playwright's sync API allows one driver per process,
@@ -84,3 +128,25 @@ def pytest_xdist_auto_num_workers(config) -> int:
     server it started, so a spare worker keeps both cores busy (2 cores: 4 min 49 s with 2 workers,
     4 min 18 s with 3, bench/RESULTS.md)."""
     return (os.cpu_count() or 1) + 1
+
+
+# `--dist loadfile --no-loadscope-reorder` (pytest.ini): each file's tests run on one worker, so a module-scoped
+# fixture is built once (with `load`, once on every worker that got one of its tests: the real-data import, 30 s,
+# twice), and the files go out in collection order. The slowest files (their summed `--durations`, bench/RESULTS.md
+# "Test suite") are moved to the front so that none of them starts last.
+SLOW_FILES = (
+    "tests/reliability/test_backups_keys_erasure.py", "tests/browser/test_pages_browser.py",
+    "tests/browser/test_offline_browser.py", "tests/browser/test_pilot_browser.py",
+    "tests/precompute/test_standard_results.py", "tests/importer/test_importer_real_data.py",
+    "tests/browser/test_concurrent_sessions_browser.py", "tests/reliability/test_faults.py",
+    "tests/reliability/test_url_state.py", "tests/evidence/test_pack.py", "tests/browser/test_hostile_text_browser.py",
+    "tests/reliability/test_hostile_input.py", "tests/browser/test_upload_browser.py",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The slowest files first (:data:`SLOW_FILES`), every file's tests in their order; only under pytest-xdist."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(SLOW_FILES)))

@@ -10,13 +10,18 @@ Three uses, one place:
   code (:func:`code_fingerprint`).
 
 All are exact integers: a float sum's last digit depends on DuckDB's thread scheduling.
+
+A write's publish steps run inside :func:`one_pass`: the observations, which no longer change then, are
+scanned once (:data:`_PASS_SQL`, per indicator) and every fingerprint above is read from that scan.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -62,8 +67,59 @@ _ROSTER_SQL = "SELECT " + ",\n    ".join(
      "(SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM student_attributes)"])
 
 
+# Everything the fingerprints read from the observations, per indicator, in one scan (:func:`one_pass`):
+# FINGERPRINT_SQL's four columns, then _ROWS_SQL's five, then what INPUT_PARTS adds.
+_PASS_SQL = f"""SELECT indicator, {FINGERPRINT_SQL},
+       count(*) AS rows, count(student_key) AS student_rows, count(wave) AS wave_rows, sum(year) AS year_sum,
+       sum(hash(unit_id, student_key, year, wave, level, sex, grade, value, n)) AS content_hash,
+       sum(import_id) AS all_import_sum, count(wave) FILTER (WHERE student_key IS NOT NULL) AS student_waves
+FROM {{c}}observations GROUP BY indicator"""
+_PASS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("lablens_fingerprint_pass", default=None)
+
+
+@contextlib.contextmanager
+def one_pass(memo: dict) -> Iterator[None]:
+    """Within this block every fingerprint of the observations comes from one scan, kept in ``memo`` (pass the
+    same dict to every step of one write: the steps run after the write's last change to the observations)."""
+    token = _PASS.set(memo)
+    try:
+        yield
+    finally:
+        _PASS.reset(token)
+
+
+def _scan(con: duckdb.DuckDBPyConnection, catalog: str | None) -> dict[str, tuple] | None:
+    """The per-indicator scan of the current pass (made on its first use), or None outside a pass."""
+    memo = _PASS.get()
+    if memo is None:
+        return None
+    if "scan" not in memo:
+        prefix = f"{ident(catalog)}." if catalog else ""
+        memo["scan"] = {r[0]: tuple(r[1:]) for r in con.execute(_PASS_SQL.format(c=prefix)).fetchall()}
+    return memo["scan"]
+
+
+def _total(values: Iterable) -> int | None:
+    """SQL's sum over the indicators' partial sums: None when every part is None (no row counted)."""
+    parts = [as_int(v) for v in values if v is not None]
+    return sum(parts) if parts else None
+
+
+def _observation_parts(scan: dict[str, tuple]) -> dict[str, str]:
+    """INPUT_PARTS' "observations" and "student_rows" fingerprints from the per-indicator scan, as the SQL
+    writes them (``concat_ws``: a NULL sum is left out)."""
+    cols = list(zip(*scan.values(), strict=True)) or [()] * 11
+    observations = [_total(cols[4]) or 0, _total(cols[9]), _total(cols[7]), _total(cols[6]) or 0]
+    student_rows = [_total(cols[0]) or 0, _total(cols[1]), _total(cols[2]), _total(cols[3]), _total(cols[10]) or 0]
+    return {name: ":".join(str(v) for v in values if v is not None)
+            for name, values in (("observations", observations), ("student_rows", student_rows))}
+
+
 def indicator_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple]:
     """Per indicator with student rows: (student rows, import-id sum, year sum, value sum)."""
+    scan = _scan(con, catalog)
+    if scan is not None:
+        return {i: tuple(as_int(v) for v in r[:4]) for i, r in scan.items() if r[0]}
     rows = con.execute(f"SELECT indicator, {FINGERPRINT_SQL} FROM {ident(catalog)}.observations "
                        "GROUP BY indicator HAVING count(student_key) > 0").fetchall()
     return {r[0]: tuple(as_int(v) for v in r[1:]) for r in rows}
@@ -72,10 +128,12 @@ def indicator_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict
 def input_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, str]:
     """The fingerprint of each part of :data:`INPUT_PARTS` in ``catalog`` (the current catalog if None)."""
     prefix = f"{ident(catalog)}." if catalog else ""
+    scan = _scan(con, catalog)
     sql = " UNION ALL ".join(
         f"SELECT '{name}' AS part, (SELECT concat_ws(':', *COLUMNS(*)) FROM ({q.format(c=prefix)}))"
-        for name, q in INPUT_PARTS.items())
-    return {part: str(value) for part, value in con.execute(sql).fetchall()}
+        for name, q in INPUT_PARTS.items() if scan is None or name not in ("observations", "student_rows"))
+    parts = {part: str(value) for part, value in con.execute(sql).fetchall()}
+    return parts if scan is None else {**_observation_parts(scan), **parts}
 
 
 def depends_signature(parts: dict[str, str], depends: tuple[str, ...]) -> str:
@@ -109,5 +167,7 @@ def signatures(con: duckdb.DuckDBPyConnection, indicators: Iterable[str] | None 
         where, params = f"WHERE indicator IN ({', '.join('?' for _ in names)})", names
     roster = ":".join(str(v) for v in con.execute(_ROSTER_SQL).fetchall()[0])  # None: no attributes
     code = code_fingerprint()
-    return {r[0]: f"{':'.join(str(v) for v in r[1:])}|{roster}|{code}"
-            for r in con.execute(_ROWS_SQL.format(where=where), params).fetchall()}
+    scan = _scan(con, None)
+    rows = (con.execute(_ROWS_SQL.format(where=where), params).fetchall() if scan is None else
+            [(i, *r[4:9]) for i, r in scan.items() if names is None or i in names])
+    return {r[0]: f"{':'.join(str(v) for v in r[1:])}|{roster}|{code}" for r in rows}

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.db import snapshot
-from analysis.precompute import checks, derived, standard_results
+from analysis.precompute import checks, derived, fingerprints, standard_results
 
 
 def refresh_copy(con: duckdb.DuckDBPyConnection, alias: str) -> list[str]:
@@ -36,8 +36,17 @@ def steps() -> dict:
     """The publish steps, as the keyword arguments of :func:`analysis.db.snapshot.writable_snapshot`:
     the checks are computed on the copy before publication and written beside the published file after."""
     computed: list[dict | None] = []
-    return {"before_publish": (refresh_copy,),
-            "before_publish_file": (refresh_file, lambda path: computed.append(checks.compute_quietly(path))),
+    memo: dict = {}  # one scan of the observations for every step (they no longer change once the steps run)
+
+    def in_pass(step):
+        def run_step(*args, **kwargs):
+            with fingerprints.one_pass(memo):
+                return step(*args, **kwargs)
+        return run_step
+
+    return {"before_publish": (in_pass(refresh_copy),),
+            "before_publish_file": (in_pass(refresh_file),
+                                    in_pass(lambda path: computed.append(checks.compute_quietly(path)))),
             "after_publish": (lambda db: checks.write_quietly(db, computed[-1] if computed else None),)}
 
 

@@ -23,6 +23,17 @@ def scalar_or_array(x: FloatArray, *inputs: Any) -> float | FloatArray:
     return x
 
 
+def t_sf(x: Any, df: Any) -> Any:
+    """Student t survival function: ``scipy.stats.t.sf(x, df)`` exactly (scipy computes it as
+    ``special.stdtr(df, -x)``), without importing scipy.stats (about 1 s at start-up)."""
+    return special.stdtr(df, np.negative(x))
+
+
+def t_ppf(q: Any, df: Any) -> Any:
+    """Student t quantile for ``0 < q <= 1``: ``scipy.stats.t.ppf(q, df)`` exactly (``special.stdtrit``)."""
+    return special.stdtrit(df, q)
+
+
 def z_crit(level: float) -> float:
     """Two-sided standard-normal critical value for a ``level`` interval."""
     check_level(level)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
-from ._common import FloatArray, as_float, scalar_or_array
+from ._common import FloatArray, as_float, scalar_or_array, t_sf
 
 __all__ = [
     "ICC_ACHIEVEMENT",
@@ -65,8 +64,8 @@ def wwc_cluster_correction(
         h_den = n2 * (1.0 - rho) ** 2 + m * (n - 2.0 * m) * rho**2 + 2.0 * (n - 2.0 * m) * rho * (1.0 - rho)
         h = np.where((num > 0) & (h_den > 0), num**2 / h_den, np.nan)
         df_naive = np.where(n2 > 0, n2, np.nan)
-        p_naive = 2.0 * stats.t.sf(np.abs(tt), df_naive)
-        p_adj = 2.0 * stats.t.sf(np.abs(t_adj), h)
+        p_naive = 2.0 * t_sf(np.abs(tt), df_naive)
+        p_adj = 2.0 * t_sf(np.abs(t_adj), h)
     return pd.DataFrame(
         {
             "t": tt,

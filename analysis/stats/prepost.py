@@ -15,9 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
-from ._common import FloatArray, as_float, check_level, z_crit
+from ._common import FloatArray, as_float, check_level, t_ppf, t_sf, z_crit
 from .effect_sizes import hedges_g, hedges_g_var, prepost_g_var, small_sample_correction
 
 __all__ = [
@@ -67,8 +66,8 @@ def _t_inference(
     df = np.where(df > 0, df, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = diff / se
-        p = 2.0 * stats.t.sf(np.abs(t), df)
-        crit = stats.t.ppf(0.5 + 0.5 * level, df)
+        p = 2.0 * t_sf(np.abs(t), df)
+        crit = t_ppf(0.5 + 0.5 * level, df)
     return t, p, diff - crit * se, diff + crit * se
 
 
@@ -271,6 +270,8 @@ def wilcoxon_signed_rank(pre: npt.ArrayLike, post: npt.ArrayLike, **kwargs: Any)
         "median_diff": float(np.median(d)) if d.size else float("nan"),
     }
     if nonzero:
+        from scipy import stats  # imported when used (about 1 s)
+
         res = stats.wilcoxon(d, **kwargs)
         out["statistic"] = float(res.statistic)
         out["p_value"] = float(res.pvalue)

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from ._common import FloatArray, as_float, check_level, scalar_or_array
 
@@ -84,6 +83,8 @@ def feldt_ci(
     df2 = (nn - 1.0) * (kk - 1.0)
     tail = (1.0 - level) / 2.0
     valid = (df1 > 0) & (df2 > 0)
+    from scipy import stats  # imported when used (about 1 s)
+
     with np.errstate(invalid="ignore"):
         f_hi = stats.f.ppf(1.0 - tail, np.where(valid, df1, np.nan), np.where(valid, df2, np.nan))
         f_lo = stats.f.ppf(tail, np.where(valid, df1, np.nan), np.where(valid, df2, np.nan))

@@ -11,11 +11,9 @@ import streamlit as st
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> str:
     """A small demo database shared by the app and browser tests."""
-    from analysis.demo import build_demo
+    from tests.conftest import demo_copy
 
-    path = tmp_path_factory.mktemp("appdb") / "lablens.duckdb"
-    build_demo(path, students=4000, seed=7)
-    return str(path)
+    return str(demo_copy(tmp_path_factory, 4000, 7, "appdb"))
 
 
 @pytest.fixture(scope="session", autouse=True)

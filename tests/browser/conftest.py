@@ -27,11 +27,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def browser_db(tmp_path_factory) -> Path:
-    from analysis.demo import build_demo
+    from tests.conftest import demo_copy
 
-    path = tmp_path_factory.mktemp("browserdb") / "lablens.duckdb"
-    build_demo(path, students=4000, seed=11)
-    return path
+    return demo_copy(tmp_path_factory, 4000, 11, "browserdb")
 
 
 @contextlib.contextmanager

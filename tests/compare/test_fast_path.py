@@ -15,16 +15,14 @@ from analysis import compare as cmp
 from analysis import stats
 from analysis.compare import did, prepost
 from analysis.compare.request import check, open_db
-from analysis.demo import build_demo
+from tests.conftest import demo_copy
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("fast") / "demo.duckdb"
-    build_demo(path, students=3000, seed=11)
-    return str(path)
+    return str(demo_copy(tmp_path_factory, 3000, 11, "fast", "demo.duckdb"))
 
 
 def _list_route(monkeypatch) -> None:

@@ -17,14 +17,12 @@ from analysis import compare as cmp
 from analysis import stats
 from analysis.compare import did, finish, prepost
 from analysis.compare.request import Request, check, open_db
-from analysis.demo import build_demo
+from tests.conftest import demo_copy
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("finish") / "demo.duckdb"
-    build_demo(path, students=3000, seed=11)
-    return str(path)
+    return str(demo_copy(tmp_path_factory, 3000, 11, "finish", "demo.duckdb"))
 
 
 # --- the row-by-row reference ---------------------------------------------------------------------------

@@ -18,11 +18,9 @@ from analysis.db.connect import open_db
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from analysis.demo import build_demo
+    from tests.conftest import demo_copy
 
-    path = tmp_path_factory.mktemp("trust") / "lablens.duckdb"
-    build_demo(path, students=4000, seed=7)
-    return path
+    return demo_copy(tmp_path_factory, 4000, 7, "trust")
 
 
 NO_P = ("p_value", "q_value", "wild_p_value", "p_value_naive", "p_value_icc_corrected", "ci_low", "ci_high", "se")

@@ -8,15 +8,13 @@ from scipy import stats as sps
 
 from analysis.compare import CompareError
 from analysis.db.connect import open_db
-from analysis.demo import build_demo
 from analysis.descriptive import proportions, scale_reliability
+from tests.conftest import demo_copy
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("desc") / "demo.duckdb"
-    build_demo(path, students=3000, seed=5)
-    return str(path)
+    return str(demo_copy(tmp_path_factory, 3000, 5, "desc", "demo.duckdb"))
 
 
 def test_binary_outcome_wilson_matches_scipy(demo):

@@ -8,8 +8,6 @@ import pytest
 @pytest.fixture(scope="session")
 def export_db(tmp_path_factory) -> str:
     """A small seeded demo database (4,000 students) for the export tests."""
-    from analysis.demo import build_demo
+    from tests.conftest import demo_copy
 
-    path = tmp_path_factory.mktemp("exportdb") / "lablens.duckdb"
-    build_demo(path, students=4000, seed=7)
-    return str(path)
+    return str(demo_copy(tmp_path_factory, 4000, 7, "exportdb"))

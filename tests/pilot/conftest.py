@@ -7,8 +7,6 @@ import pytest
 
 @pytest.fixture(scope="session")
 def pilot_demo_db(tmp_path_factory):
-    from analysis.demo import build_demo
+    from tests.conftest import demo_copy
 
-    path = tmp_path_factory.mktemp("pilot") / "demo.duckdb"
-    build_demo(path, students=2000, seed=3)
-    return path
+    return demo_copy(tmp_path_factory, 2000, 3, "pilot", "demo.duckdb")

@@ -10,16 +10,14 @@ import duckdb
 import pytest
 
 from analysis.db.connect import snapshot_signature
-from analysis.demo import build_demo
 from analysis.precompute import checks as snapshot_checks
 from analysis.precompute.publish import writable_snapshot
-from tests.conftest import keep_with_stored_results
+from tests.conftest import demo_copy, keep_with_stored_results
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("checks") / "demo.duckdb"
-    build_demo(path, students=1500, seed=3)
+    path = demo_copy(tmp_path_factory, 1500, 3, "checks", "demo.duckdb")
     keep_with_stored_results(path, ("score_math", "dropout_rate"))  # stored results: signatures to keep
     return path
 

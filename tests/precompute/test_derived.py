@@ -19,15 +19,14 @@ from analysis.db import sufficient
 from analysis.demo import build_demo
 from analysis.precompute import derived
 from analysis.precompute.publish import writable_snapshot
+from tests.conftest import demo_copy
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("derived") / "demo.duckdb"
-    build_demo(path, students=3000, seed=5)
-    return path
+    return demo_copy(tmp_path_factory, 3000, 5, "derived", "demo.duckdb")
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

@@ -16,11 +16,10 @@ import pandas as pd
 import pytest
 
 from analysis import compare as cmp
-from analysis.demo import build_demo
 from analysis.precompute import codec, fingerprints
 from analysis.precompute import standard_results as sr
 from analysis.precompute.publish import writable_snapshot
-from tests.conftest import EVERY_SHAPE, keep_with_stored_results
+from tests.conftest import EVERY_SHAPE, demo_copy, keep_with_stored_results
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
 
@@ -31,8 +30,7 @@ KEPT = EVERY_SHAPE
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory) -> Path:
     """A demo database whose every indicator has stored results (the threshold lowered to 0)."""
-    path = tmp_path_factory.mktemp("standard") / "demo.duckdb"
-    build_demo(path, students=3000, seed=5)
+    path = demo_copy(tmp_path_factory, 3000, 5, "standard", "demo.duckdb")
     keep_with_stored_results(path, KEPT)
     with duckdb.connect(str(path), read_only=True) as con:
         assert sorted(sr.stored_indicators(con)) == sorted(KEPT)
