@@ -158,3 +158,16 @@ def test_wilcoxon_matches_scipy() -> None:
     assert out["n_pairs"] == 39
     same = wilcoxon_signed_rank([1, 2, 3], [1, 2, 3])
     assert np.isnan(same["p_value"]) and same["n_nonzero"] == 0
+
+
+def test_t_helpers_are_scipy_stats_t_to_the_last_bit() -> None:
+    """analysis.stats._common.t_sf/t_ppf (scipy.special, without importing scipy.stats) equal scipy.stats.t."""
+    from analysis.stats._common import t_ppf, t_sf
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(0, 4, 500), [0.0, np.inf, -np.inf, np.nan, 1e300]])
+    df = np.concatenate([rng.uniform(0.5, 400, 500), [3.0, 3.0, 3.0, 3.0, np.inf]])
+    np.testing.assert_array_equal(t_sf(x, df), stats.t.sf(x, df))
+    q = np.concatenate([rng.uniform(0.5, 1.0, 500), [0.975, 0.995, 1.0, np.nan, 0.9]])
+    np.testing.assert_array_equal(t_ppf(q, df), stats.t.ppf(q, df))
+    assert t_sf(2.0, 5) == stats.t.sf(2.0, 5) and t_ppf(0.975, 12) == stats.t.ppf(0.975, 12)
