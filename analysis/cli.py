@@ -250,6 +250,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from analysis import evidence as pack
     from analysis.compare import CompareError
+    from analysis.implementation.cli import pack_files
 
     out = Path(args.out)
     if out.suffix.lower() not in pack.FORMATS:
@@ -271,6 +272,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         except CompareError as exc:
             raise CliError(str(exc)) from exc
         context = pack.load_context(con, db.name)
+        try:
+            context.extra_tables = pack_files(con, codes, args.design, args.costs, args.rate, args.currency)
+        except ValueError as exc:  # a cost file or exchange rate that cannot be used (CostError)
+            raise CliError(f"--costs: {exc}") from exc
     finally:
         con.close()
     try:
@@ -487,6 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the brief and methods (es)")
     p.add_argument("--csv-locale", choices=["es"],
                    help="es: also write evidence_es.csv (';' and decimal comma) in the pack; a .csv export uses it")
+    p.add_argument("--costs", help="cost file (CSV/XLSX): the pack gains cost.csv (python -m analysis cost)")
+    p.add_argument("--rate", action="append", default=[], metavar="CUR=UNITS_PER_USD", help="exchange rate (repeat)")
+    p.add_argument("--currency", default="USD", help="currency of cost.csv (USD)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("export-lake", help="the canonical tables as Parquet, observations partitioned by "

@@ -136,7 +136,7 @@ def pytest_xdist_auto_num_workers(config) -> int:
 # "Test suite") are moved to the front so that none of them starts last.
 SLOW_FILES = (
     "tests/reliability/test_backups_keys_erasure.py", "tests/browser/test_pages_browser.py",
-    "tests/browser/test_offline_browser.py", "tests/browser/test_pilot_browser.py",
+    "tests/browser/test_words_browser.py", "tests/browser/test_pilot_browser.py",
     "tests/precompute/test_standard_results.py", "tests/importer/test_importer_real_data.py",
     "tests/browser/test_concurrent_sessions_browser.py", "tests/reliability/test_faults.py",
     "tests/reliability/test_url_state.py", "tests/evidence/test_pack.py", "tests/browser/test_hostile_text_browser.py",

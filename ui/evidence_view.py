@@ -14,6 +14,7 @@ import streamlit as st
 from analysis import evidence
 from analysis.compare import designs
 from analysis.evidence.cite import DEFAULT_LICENCE, LICENCES
+from analysis.evidence.implementation import implementation_tables
 from analysis.evidence.request import (
     ASSIGNMENTS_SQL,
     IMPORTS_SQL,
@@ -133,9 +134,17 @@ def xlsx_download(codes: list[str], design: str, by: str | None, min_cell: int |
 
 def pack_download(codes: list[str], design: str, by: str | None, min_cell: int | None = None,
                   lang: str | None = None, url: str = "", licence: str = DEFAULT_LICENCE) -> bytes:
-    """The .zip evidence pack, its brief and methods in the page's language, citing ``url`` under ``licence``."""
+    """The .zip evidence pack, its brief and methods in the page's language, citing ``url`` under ``licence``;
+    with the implementation facts and the dose–response of its score indicators when the database holds
+    implementation records (analysis.evidence.implementation)."""
+    pack_context = context(url, licence)
+    con = evidence.reproducible_connection(db_path())
+    try:
+        pack_context.extra_tables = implementation_tables(con, tuple(codes), design)
+    finally:
+        con.close()
     return evidence.pack_bytes(download_table(codes, design, by, min_cell), request(codes, design, by, min_cell),
-                               context(url, licence), lang or current_language())
+                               pack_context, lang or current_language())
 
 
 def download_details(codes: list[str], design: str, by: str | None, kind: str) -> dict:

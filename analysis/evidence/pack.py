@@ -115,6 +115,8 @@ def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
     package = datapackage(table, dictionary_frame, csv_locale == "es", context)
     files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     files["methods.md"] = methods_markdown(table, request, context, lang, csv_locale).encode("utf-8")
+    for name, frame in sorted(context.extra_tables.items()):  # implementation, dose and cost (issue 19)
+        files[name] = csv_bytes(frame)
     return files
 
 

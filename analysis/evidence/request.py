@@ -86,6 +86,8 @@ class PackContext:
     licence: str = "CC-BY-4.0"  # SPDX id chosen by the user (analysis.evidence.cite.LICENCES)
     author: str = ""  # who publishes the evidence; LabLens when empty
     title: str = ""
+    #: further tables the pack carries as CSV (analysis.evidence.implementation: implementation.csv, ...)
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def demo(self) -> bool:

@@ -105,3 +105,20 @@ def run_dose(args: argparse.Namespace) -> int:
     if not result.groups.empty:
         print(result.groups.to_string(index=False))
     return 0
+
+
+def pack_files(con, codes: list[str], design: str, costs_path: str | None, rate_pairs: list[str],
+               currency: str) -> dict:
+    """implementation.csv, dose_response.csv and (with a cost file) cost.csv for `export`'s evidence pack
+    (analysis.evidence.implementation). A cost file or rate that cannot be used raises CostError, naming the
+    row and column."""
+    from analysis.evidence.implementation import implementation_tables
+    from analysis.implementation.cost import CostError, parse_rates, read_cost_file
+
+    try:
+        costs = read_cost_file(costs_path) if costs_path else None
+        rates = parse_rates(rate_pairs) if costs_path else None
+    except CostError as exc:
+        where = f" (row {exc.row}, column {exc.column})" if exc.row else ""
+        raise CostError(exc.code, f"{exc}{where}", exc.row, exc.column, **exc.params) from exc
+    return implementation_tables(con, tuple(codes), design, costs, rates, currency)

@@ -22,10 +22,7 @@ PAGES = [
 
 
 def _screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to the content first."""
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 9000))})
-    page.wait_for_timeout(300)  # charts re-layout to the new size
+    """The first screen of the page (whole pages at both widths: tests/browser/test_words_browser.py)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -1,7 +1,8 @@
-"""Every page in words, in the page's language, on a laptop and a phone (issue 16): the visible text of each page,
-in Spanish and English at 1440×900 and 390×844, has no raw indicator, field or design code as a selector value,
-no "None"/"nan", and — on Spanish pages — none of the English words listed below. One browser, one page object,
-navigating from page to page; screenshots go to /tmp/words-shots/.
+"""Every page in words, in the page's language, on a laptop and a phone, and offline (issue 16): the visible text
+of each page, in Spanish and English at 1440×900 and 390×844, has no raw indicator, field or design code as a
+selector value, no "None"/"nan", and — on Spanish pages — none of the English words listed below; and with every
+request outside this server blocked, no page asks for one (favicon, fonts, scripts, map tiles) nor shows an
+error. One browser context, one page object, navigating from page to page; screenshots go to /tmp/words-shots/.
 
 Tables are drawn on a canvas (st.dataframe), so their cells are not visible text here: tests/app/test_tables.py
 checks the cells' display text.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 from analysis.catalog import INDICATORS
 from analysis.compare.designs import selector_order
@@ -19,8 +21,9 @@ from tests.browser.conftest import wait_for_app
 from ui.i18n import catalogue
 
 PAGES = {"inicio": "page.home", "comparar": "page.compare", "regiones": "page.regions", "escuelas": "page.schools",
-         "logros": "page.achievements", "piloto": "page.pilot", "evidencia": "page.evidence", "datos": "page.data",
-         "metodos": "page.methods"}
+         "logros": "page.achievements", "implementacion": "page.implementation", "piloto": "page.pilot",
+         "evidencia": "page.evidence", "datos": "page.data", "metodos": "page.methods"}
+ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
 SHOTS = Path("/tmp/words-shots")
 SIZES = {"laptop": (1440, 900), "phone": (390, 844)}
 CODES = re.compile(r"\b(" + "|".join(sorted({i.code for i in INDICATORS} | set(GROUP_FIELDS) | set(selector_order())
@@ -61,9 +64,22 @@ def _selector_values(page) -> list[str]:
     return out
 
 
-def test_every_page_in_words_in_both_languages_on_laptop_and_phone(browser, app_url):
+def test_every_page_in_words_in_both_languages_on_laptop_and_phone_and_offline(browser, app_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    outside: list[str] = []
+    local = urlparse(app_url).netloc
+
+    def guard(route) -> None:
+        url = route.request.url
+        if urlparse(url).scheme in ("data", "blob") or urlparse(url).netloc == local:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.route("**/*", guard)
+    page = context.new_page()
     found: list[str] = []
     try:
         for lang in ("es", "en"):
@@ -76,6 +92,7 @@ def test_every_page_in_words_in_both_languages_on_laptop_and_phone(browser, app_
                     page.wait_for_url(f"**/{slug}?**")
                 page.get_by_role("heading", name=catalogue(lang)[title], exact=True).first.wait_for(timeout=60_000)
                 wait_for_app(page)
+                assert page.locator(ERRORS).count() == 0, f"{lang}/{slug}"
                 assert f"lang={lang}" in page.url, page.url  # the language stays in every URL
                 text = _visible(page)
                 assert "Page not found" not in page.inner_text("body"), slug
@@ -100,6 +117,9 @@ def test_every_page_in_words_in_both_languages_on_laptop_and_phone(browser, app_
                     assert page.evaluate("getComputedStyle(document.querySelector('.modebar-container')).display") \
                         == "none"
                     chart.screenshot(path=str(SHOTS / f"comparar-effects-{lang}-phone.png"))
+        favicon = page.locator("link[rel~=icon]").first.get_attribute("href") or ""
+        assert not favicon.startswith("http") or urlparse(favicon).netloc == local, favicon
     finally:
-        page.close()
+        context.close()
     assert not found, "\n".join(found)
+    assert outside == []  # nothing LabLens shows needs the internet

@@ -30,9 +30,12 @@ from analysis.evidence import EvidenceRequest, evidence_table, load_context, pac
 from analysis.evidence.table import tidy
 
 INDICATORS = ["score_math", "dropout_rate", "motivation_index"]
+# the demo holds implementation records, so its packs carry the implementation facts and the dose-response too
 PACK_FILES = ["evidence.csv", "evidence_es.csv", "dictionary.csv", "evidence.xlsx", "evidence.parquet",
-              "datapackage.json", "methods.md", "brief.html", "provenance.json"]
-DATA_FILES = [n for n in PACK_FILES if n not in ("brief.html", "provenance.json")]
+              "datapackage.json", "methods.md", "dose_response.csv", "implementation.csv", "brief.html",
+              "provenance.json"]
+EXTRA_FILES = ("dose_response.csv", "implementation.csv")  # added by the CLI and the page from the database
+DATA_FILES = [n for n in PACK_FILES if n not in ("brief.html", "provenance.json", *EXTRA_FILES)]
 KEYS = ["indicator", "program", "country", "start_year_cohort"]
 
 

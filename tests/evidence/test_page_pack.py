@@ -53,7 +53,8 @@ def test_page_pack_has_every_part_in_the_page_language(page_packs):
     first, _, csv, rows = page_packs
     files = _files(first)
     assert sorted(files) == sorted(["evidence.csv", "dictionary.csv", "evidence.xlsx", "evidence.parquet",
-                                    "datapackage.json", "methods.md", "brief.html", "provenance.json"])
+                                    "datapackage.json", "methods.md", "brief.html", "provenance.json",
+                                    "implementation.csv", "dose_response.csv"])
     assert '<html lang="en">' in files["brief.html"].decode() and files["methods.md"].startswith(b"# Methods")
     assert files["evidence.csv"] == csv  # the CSV button and the pack hold the same table
     assert len(files["evidence.csv"].decode("utf-8-sig").strip().splitlines()) == rows + 1  # as on screen
