@@ -8,16 +8,13 @@ import pytest
 from tests.browser.conftest import ARTIFACTS, wait_for_app
 
 CHART = "[data-testid=stPlotlyChart]"
-# slug, Spanish title, English title, the element that shows the page has its content
+# slug, Spanish title, English title, the element that shows the page has its content. A deep link (the page as a
+# session's first request) goes through the same router for every page: three pages of different kinds prove it;
+# every page's content, in both languages and at both widths, is checked by tests/browser/test_words_browser.py
 PAGES = [
     ("inicio", "Inicio", "Home", "[data-testid=stDataFrame]"),
     ("comparar", "Comparar programas", "Compare programmes", CHART),
-    ("regiones", "Regiones", "Regions", CHART),
-    ("escuelas", "Escuelas", "Schools", CHART),
-    ("logros", "Logros y pendientes", "Achievements and gaps", "[data-testid=stMetric]"),
     ("evidencia", "Evidencia", "Evidence", "[data-testid=stDownloadButton]"),
-    ("datos", "Datos", "Data", "[data-testid=stDataFrame]"),
-    ("metodos", "Métodos", "Methods", "[data-testid=stTable]"),
 ]
 
 

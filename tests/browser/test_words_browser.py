@@ -24,6 +24,12 @@ PAGES = {"inicio": "page.home", "comparar": "page.compare", "regiones": "page.re
          "logros": "page.achievements", "implementacion": "page.implementation", "piloto": "page.pilot",
          "evidencia": "page.evidence", "datos": "page.data", "metodos": "page.methods"}
 ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
+CHART = "[data-testid=stPlotlyChart]"
+# the element that shows a page has drawn its content (not only its title)
+READY = {"inicio": "[data-testid=stDataFrame]", "comparar": CHART, "regiones": CHART, "escuelas": CHART,
+         "logros": "[data-testid=stMetric]", "implementacion": CHART, "piloto": CHART,
+         "evidencia": "[data-testid=stDownloadButton]", "datos": "[data-testid=stDataFrame]",
+         "metodos": "[data-testid=stTable]"}
 SHOTS = Path("/tmp/words-shots")
 SIZES = {"laptop": (1440, 900), "phone": (390, 844)}
 CODES = re.compile(r"\b(" + "|".join(sorted({i.code for i in INDICATORS} | set(GROUP_FIELDS) | set(selector_order())
@@ -92,6 +98,7 @@ def test_every_page_in_words_in_both_languages_on_laptop_and_phone_and_offline(b
                     page.wait_for_url(f"**/{slug}?**")
                 page.get_by_role("heading", name=catalogue(lang)[title], exact=True).first.wait_for(timeout=60_000)
                 wait_for_app(page)
+                page.wait_for_selector(READY[slug], timeout=60_000)
                 assert page.locator(ERRORS).count() == 0, f"{lang}/{slug}"
                 assert f"lang={lang}" in page.url, page.url  # the language stays in every URL
                 text = _visible(page)
