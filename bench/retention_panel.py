@@ -74,8 +74,9 @@ def _schools_table(seed: int):
                           "school_effect": pa.array(effect)})
 
 
-def build(path: Path, rows: int, seed: int) -> dict:
-    """The panel database, written like bench/national.py's (one snapshot, then its derived tables)."""
+def build(path: Path, rows: int, seed: int, memory_limit: str | None = None) -> dict:
+    """The panel database, written like bench/national.py's (one snapshot, then its derived tables).
+    ``memory_limit`` (e.g. '6GB') caps DuckDB for the whole write, publication included: it spills to disk."""
     from analysis.precompute.publish import writable_snapshot
     from bench.national import IMPORT_ID, _insert_units
 
@@ -85,6 +86,8 @@ def build(path: Path, rows: int, seed: int) -> dict:
     lay, schools = _schools_table(seed)
     students = rows // YEARS
     with writable_snapshot(path) as con:
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
         _insert_units(con, lay)
         con.register("bench_schools", schools)
         sql = PANEL_SQL.format(seed=seed, schools=schools.num_rows, students=students, years=YEARS,
@@ -120,7 +123,7 @@ def step(name: str, args: argparse.Namespace) -> dict:
     """One measurement, run in this (fresh) process."""
     started = time.perf_counter()
     if name == "build":
-        return build(Path(args.db), args.rows, args.seed)
+        return build(Path(args.db), args.rows, args.seed, args.memory_limit)
     if name == "file":
         return write_file(Path(args.file), args.rows, args.seed)
     if name == "bare":
@@ -192,7 +195,8 @@ def orchestrate(args: argparse.Namespace) -> dict:
     for rows in args.rows:
         label = f"{rows // 1_000_000}m"
         db = work / f"panel_{label}.duckdb"
-        out: dict = {"build": child("build", rows=rows, db=db, seed=args.seed)}
+        options = {"memory-limit": args.memory_limit} if args.memory_limit else {}
+        out: dict = {"build": child("build", rows=rows, db=db, seed=args.seed, **options)}
         print(label, "build", out["build"], file=sys.stderr, flush=True)
         if rows <= args.import_max:
             file = work / f"panel_{label}.parquet"
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default="/tmp/lablens_panel")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for the build (e.g. 6GB): it spills beyond")
     parser.add_argument("--out", help="write the JSON report here")
     parser.add_argument("--step")
     parser.add_argument("--db")
