@@ -8,6 +8,7 @@ open it (STACK_NOTES.md). So the published database is only ever opened read-onl
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -45,6 +46,25 @@ def sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+MEMORY_LIMIT_ENV = "LABLENS_MEMORY_LIMIT"
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def apply_limits(con: duckdb.DuckDBPyConnection, beside: Path | None = None) -> None:
+    """Cap DuckDB's memory when ``$LABLENS_MEMORY_LIMIT`` says so (e.g. '6GB'): beyond it, DuckDB spills to a
+    folder beside the database (``<database>.spill``). Without it DuckDB may use 80% of the machine's memory:
+    publishing a 100 M-row panel peaked at 19.9 GB, and at 6.1 GB with the limit at 6GB (bench/RESULTS.md,
+    "National retention panel"). A value that is not a size is refused (StoreError), never pasted into SQL."""
+    value = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if not value:
+        return
+    if not _SIZE.match(value):
+        raise StoreError(f"{MEMORY_LIMIT_ENV}={value!r}: give a size such as 6GB or 800MB")
+    con.execute(f"SET memory_limit = '{value.replace(' ', '')}'")
+    if beside is not None:
+        con.execute(f"SET temp_directory = '{sql_path(beside.with_name(beside.name + '.spill'))}'")
+
+
 def open_db(path: str | os.PathLike | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the published database. Read-only by default: writers go through `writable_snapshot`."""
     db = Path(path) if path else default_db_path()
@@ -56,12 +76,14 @@ def open_db(path: str | os.PathLike | None = None, read_only: bool = True) -> du
         if not read_only:
             con = duckdb.connect(str(db))
             con.execute("SET enable_progress_bar = false")
+            apply_limits(con, db)
             return con
         # ATTACH rather than connect(path): the Python client caches database instances by path,
         # so a second connect() in this process would keep serving the replaced (old) snapshot.
         con = duckdb.connect()
         # no progress bar on stdout: it would corrupt the CLI's --json and CSV output
         con.execute("SET enable_progress_bar = false")
+        apply_limits(con, db)
         con.execute(f"ATTACH '{sql_path(db)}' AS {CATALOG} (READ_ONLY)")
         con.execute(f"USE {CATALOG}")
         return con

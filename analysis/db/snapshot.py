@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.db.connect import StoreError, damaged_message, default_db_path, is_damage, sql_path
+from analysis.db.connect import StoreError, apply_limits, damaged_message, default_db_path, is_damage, sql_path
 from analysis.db.schema import create_schema
 
 # A step on the private copy while it is attached to the writer's connection (connection, alias).
@@ -149,6 +149,7 @@ def writable_snapshot(path: str | os.PathLike | None = None,
         work = duckdb.connect() if own else con
         if own:
             work.execute("SET enable_progress_bar = false")
+            apply_limits(work, db)
         attached = False
         try:
             work.execute(f"ATTACH '{sql_path(tmp)}' AS {alias}")

@@ -5,8 +5,9 @@ yᵢ | θᵢ ~ N(θᵢ, Vᵢ), θᵢ ~ N(μ, A); the shrunken estimate is
 
     θ̂ᵢ = B̂ᵢ·μ̂ + (1 − B̂ᵢ)·yᵢ,    B̂ᵢ = ((k − 3)/(k − 1)) · Vᵢ / (Vᵢ + Â),
 
-with μ̂ = Σwᵢyᵢ / Σwᵢ, wᵢ = 1/(Vᵢ + Â). Â is Morris's (1983) moment estimate of the between-group
-variance, the root of Σ(yᵢ − μ̂(A))²/(Vᵢ + A) = k − 1 (the Paule–Mandel 1982 equation), truncated at 0. The
+with μ̂ = Σwᵢyᵢ / Σwᵢ, wᵢ = 1/(Vᵢ + Â). Â is the Paule–Mandel (1982) moment estimate of the between-group
+variance, the root of Σ(yᵢ − μ̂(A))²/(Vᵢ + A) = k − 1, truncated at 0 (Morris's own is a weighted moment
+iteration; the coverage bench checks the Paule–Mandel root in his formulas). The
 variance of θᵢ given the data accounts for the estimation of μ and A (Morris 1983):
 
     vᵢ = Vᵢ·(1 − ((k − 1)/k)·B̂ᵢ) + (2/(k − 3))·B̂ᵢ²·(yᵢ − μ̂)²,
@@ -39,7 +40,7 @@ REASONS = ("no_estimate", "no_variance", "too_few_groups")
 
 
 def morris_a(y: Any, v: Any) -> FloatArray:
-    """Between-group variance Â (Morris 1983; the Paule–Mandel root of Q(A) = k − 1), over the last axis.
+    """Between-group variance Â (the Paule–Mandel 1982 root of Q(A) = k − 1), over the last axis.
 
     Q(A) = Σ(yᵢ − μ̂(A))²/(Vᵢ + A) decreases in A; Â = 0 when Q(0) ≤ k − 1, else found by bisection on
     [0, 2·range(y)²] (Q < k − 1 beyond it). Needs at least two groups and finite Vᵢ > 0.
