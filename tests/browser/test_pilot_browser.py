@@ -41,10 +41,10 @@ def _screenshot(page, name: str, width: int) -> None:
     assert shot.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("lang", ["es", "en"])
-def test_pilot_page_loads_and_fits(browser, app_url, lang, size):
-    width, height = SIZES[size]
+def test_pilot_page_loads_and_fits(browser, app_url, lang):
+    """Opened once per language on a laptop, then narrowed to a phone (the same page re-laid out)."""
+    width, height = SIZES["desktop"]
     page = _open(browser, f"{app_url}/piloto?lang={lang}&semilla=2026&estratos=department,zone", width, height)
     try:
         page.get_by_role("heading", name=TITLES[lang]).first.wait_for(timeout=30_000)
@@ -54,10 +54,13 @@ def test_pilot_page_loads_and_fits(browser, app_url, lang, size):
         main = page.inner_text("[data-testid=stMain]")
         assert "⟦" not in main
         assert ("2026" in main) and ("sha256" in main)
-        widths = _overflow(page)
-        assert widths["doc"] <= widths["screen"] + 1, widths
-        assert widths["main"] <= widths["mainClient"] + 1, widths
-        _screenshot(page, f"piloto-{lang}-{size}", width)
+        for size, (width, height) in SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(500)
+            widths = _overflow(page)
+            assert widths["doc"] <= widths["screen"] + 1, (size, widths)
+            assert widths["main"] <= widths["mainClient"] + 1, (size, widths)
+            _screenshot(page, f"piloto-{lang}-{size}", width)
     finally:
         page.close()
 

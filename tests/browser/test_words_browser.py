@@ -1,4 +1,5 @@
-"""Every page in words, in the page's language, on a laptop and a phone, and offline (issue 16): the visible text
+"""Every page in words, in the page's language, on a laptop and a phone (nothing wider than its screen), and
+offline (issues 16 and 19): the visible text
 of each page, in Spanish and English at 1440×900 and 390×844, has no raw indicator, field or design code as a
 selector value, no "None"/"nan", and — on Spanish pages — none of the English words listed below; and with every
 request outside this server blocked, no page asks for one (favicon, fonts, scripts, map tiles) nor shows an
@@ -118,6 +119,13 @@ def test_every_page_in_words_in_both_languages_on_laptop_and_phone_and_offline(b
                 page.set_viewport_size({"width": 390, "height": 844})
                 page.wait_for_timeout(150)
                 page.screenshot(path=str(SHOTS / f"{slug}-{lang}-phone.png"))
+                widths = page.evaluate("""() => {
+                    const main = document.querySelector('[data-testid=stMain]');
+                    return {doc: document.scrollingElement.scrollWidth, screen: window.innerWidth,
+                            main: main.scrollWidth, client: main.clientWidth};
+                }""")
+                if widths["doc"] > widths["screen"] + 1 or widths["main"] > widths["client"] + 1:
+                    found.append(f"{lang}/{slug}: wider than the phone's screen {widths}")
                 if slug == "comparar":  # on a phone the plotly toolbar never sits over a legend: it is hidden
                     chart = page.locator(".js-plotly-plot").first
                     chart.scroll_into_view_if_needed()
