@@ -1,9 +1,9 @@
 """Every page in words, in the page's language, on a laptop and a phone (nothing wider than its screen), and
-offline (issues 16 and 19): the visible text
-of each page, in Spanish and English at 1440×900 and 390×844, has no raw indicator, field or design code as a
-selector value, no "None"/"nan", and — on Spanish pages — none of the English words listed below; and with every
-request outside this server blocked, no page asks for one (favicon, fonts, scripts, map tiles) nor shows an
-error. One browser context, one page object, navigating from page to page; screenshots go to /tmp/words-shots/.
+offline (issues 16 and 19): the visible text of each page, in Spanish and English at 1440×900 and 390×844, has
+no raw indicator, field or design code as a selector value, no "None"/"nan", and — on Spanish pages — none of
+the English words listed below; and with every request outside this server blocked, no page asks for one
+(favicon, fonts, scripts, map tiles) nor shows an error. One browser context, one page object, navigating from
+page to page; screenshots go to /tmp/words-shots/.
 
 Tables are drawn on a canvas (st.dataframe), so their cells are not visible text here: tests/app/test_tables.py
 checks the cells' display text.
