@@ -56,6 +56,23 @@ SHARED_DOCS: dict[str, tuple[str, str]] = {
                   "Years observed in the pre window, space-separated"),
     "post_years": ("Años observados en la ventana después, separados por espacios",
                    "Years observed in the post window, space-separated"),
+    # the comparison designs' columns (did, rct): one text for both
+    "ci_low": ("Límite inferior del IC de la estimación (t con G−1 grados de libertad)",
+               "Estimate: lower CI bound (t with G−1 degrees of freedom)"),
+    "ci_high": ("Límite superior del IC de la estimación",
+               "Estimate: upper CI bound"),
+    "mean_treated_post": ("Media del programa después",
+                         "Programme mean after"),
+    "mean_comparison_post": ("Media de comparación después",
+                            "Comparison mean after"),
+    "baseline_g": ("Diferencia en la línea de base (g de Hedges, programa − comparación)",
+                  "Baseline difference (Hedges' g, programme − comparison)"),
+    "baseline_equivalence": ("Equivalencia en la línea de base (cortes de la WWC 0,05 y 0,25)",
+                            "Baseline equivalence (WWC cut-offs 0.05 and 0.25)"),
+    "differential_attrition": ("Desgaste diferencial |programa − comparación|",
+                              "Differential attrition |programme − comparison|"),
+    "attrition_rating": ("Desgaste según el límite cauteloso de la WWC",
+                        "Attrition by the WWC cautious boundary"),
 }
 
 
