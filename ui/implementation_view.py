@@ -33,24 +33,14 @@ def dose_labels() -> dict[str, str]:
 
 # --- cached reads (keyed by the snapshot, shared by sessions) -----------------------------------------------
 
+READERS = {"has": monitor.has_records, "status": monitor.lab_status, "use": monitor.school_use,
+           "training": monitor.training_coverage, "governance": monitor.governance, "time": monitor.over_time,
+           "dose": dose.dose_analysis}
+
+
 @st.cache_resource(ttl=TTL, max_entries=64, show_spinner=False)
 def _cached(signature: tuple[int, int] | None, name: str, args: tuple) -> Any:
-    con = connection()
-    if name == "has":
-        return monitor.has_records(con)
-    if name == "status":
-        return monitor.lab_status(con, *args)
-    if name == "use":
-        return monitor.school_use(con, *args)
-    if name == "training":
-        return monitor.training_coverage(con, *args)
-    if name == "governance":
-        return monitor.governance(con, *args)
-    if name == "time":
-        return monitor.over_time(con, *args)
-    if name == "dose":
-        return dose.dose_analysis(con, *args)
-    raise ValueError(name)
+    return READERS[name](connection(), *args)
 
 
 def _read(name: str, *args: Any) -> Any:

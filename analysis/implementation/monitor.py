@@ -31,7 +31,10 @@ planned AS (
            u.name, u.code
     FROM up JOIN units u USING (unit_id)
     WHERE u.unit_type = 'school' AND up.program NOT IN ('comparison', 'unassigned')
-      AND (? IS NULL OR up.program = ?)),
+      AND (? IS NULL OR up.program = ?))
+"""
+# each planned school's latest lab log record up to a date (bound twice: None means every record)
+_LATEST = """,
 latest AS (
     SELECT unit_id, bool_or(lab_installed) AS installed, arg_max(operating, visit_date) AS operating,
            max(visit_date) AS last_record, min(installed_on) AS installed_on
@@ -39,7 +42,7 @@ latest AS (
     GROUP BY unit_id)
 """
 
-LAB_STATUS_SQL = _PLANNED + """
+LAB_STATUS_SQL = _PLANNED + _LATEST + """
 SELECT p.program, p.country, {parent} AS parent, {territory} AS territory, count(*) AS planned,
        count(*) FILTER (WHERE coalesce(l.installed, false)) AS installed,
        count(*) FILTER (WHERE coalesce(l.operating, false)) AS operating,
@@ -48,7 +51,7 @@ FROM planned p LEFT JOIN latest l USING (unit_id)
 GROUP BY ALL ORDER BY p.program, p.country, territory, parent
 """
 
-SCHOOL_USE_SQL = _PLANNED + """,
+SCHOOL_USE_SQL = _PLANNED + _LATEST + """,
 use AS (
     SELECT unit_id, count(DISTINCT date_trunc('month', visit_date)) AS months_reported,
            sum(hours_of_use) AS lab_hours, sum(sessions_held) AS sessions,
@@ -185,7 +188,7 @@ def training_coverage(con: Any, level: str = "program", program: str | None = No
     """Teachers named in the training records of the programme's schools, and the share with at least
     ``min_hours`` hours (summed over their sessions) — per programme and territory."""
     frame = _fetch(con, TRAINING_SQL.format(**_territory(level)),
-                   [program, program, until, until, until, until, float(min_hours)])
+                   [program, program, until, until, float(min_hours)])
     teachers = frame["teachers"].where(frame["teachers"] > 0)
     frame["share_min_hours"] = frame["teachers_min_hours"] / teachers
     frame["share_completed"] = frame["teachers_completed"] / teachers
@@ -196,8 +199,7 @@ def governance(con: Any, level: str = "program", program: str | None = None, unt
     """Per programme and territory, at each school's latest checklist: schools with a committee, with
     meetings, with families, with the community, with territorial articulation (and shares of schools
     checked)."""
-    frame = _fetch(con, GOVERNANCE_SQL.format(**_territory(level)),
-                   [program, program, until, until, until, until])
+    frame = _fetch(con, GOVERNANCE_SQL.format(**_territory(level)), [program, program, until, until])
     checked = frame["schools_checked"].where(frame["schools_checked"] > 0)
     for column in ("committee_in_place", "with_meetings", "families_take_part", "community_takes_part",
                    "territorial_articulation"):
@@ -207,6 +209,6 @@ def governance(con: Any, level: str = "program", program: str | None = None, unt
 
 def over_time(con: Any, program: str | None = None, until: Any = None) -> pd.DataFrame:
     """Per programme and month: labs reporting, labs operating (of those planned) and hours of use."""
-    frame = _fetch(con, OVER_TIME_SQL, [program, program, until, until, until, until])
+    frame = _fetch(con, OVER_TIME_SQL, [program, program, until, until])
     frame["share_operating"] = frame["labs_operating"] / frame["planned"].where(frame["planned"] > 0)
     return frame
