@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 import streamlit as st
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +78,17 @@ def copy_db(demo_db, tmp_path, monkeypatch):
     shutil.copyfile(demo_db, path)
     monkeypatch.setenv("LABLENS_DB", str(path))
     return path
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """File name -> the deferred callable of every download button drawn (built on click in the browser)."""
+    found: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data
+        return original(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return found

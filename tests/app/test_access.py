@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.audit import entries
 from analysis.privacy import hash_password, verify_password
+from tests.app.apps import run_page
 from tests.conftest import ROOT
 from ui.i18n import catalogue
 
@@ -18,17 +19,7 @@ RESEARCHER_PASSWORD = "investigación 2026"
 
 
 def _app(page: str | None, lang: str = "en", secrets: dict | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    for key, value in (secrets or {}).items():
-        at.secrets[key] = value
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(page, lang, secrets=secrets, **params)
 
 
 def _public_secrets(floor: int = 5) -> dict:

@@ -12,7 +12,6 @@ import threading
 import pandas as pd
 import pytest
 from streamlit import config
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from analysis.audit import entries
@@ -21,20 +20,6 @@ from tests.conftest import ROOT
 from ui.tables import formula_like, spreadsheet_safe
 
 HOSTILE = '=HYPERLINK("http://evil.example/x","clic")'
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """File name -> the deferred callable of every download button drawn."""
-    found: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data, mimetype, coordinates, file_name=None, **kwargs):
-        found[file_name] = data
-        return original(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return found
 
 
 def _in_a_bare_thread(build):

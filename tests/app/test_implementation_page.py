@@ -11,21 +11,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.implementation import monitor
-from tests.conftest import ROOT
+from tests.app.apps import run_page
 from ui.i18n import catalogue
 
 LANGS = ["es", "en"]
 
 
 def _run(page: str, lang: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(page, lang, **params)
 
 
 def _texts(at: AppTest) -> str:

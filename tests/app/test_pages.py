@@ -14,7 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.figures import PROGRAMME_COLORS
-from tests.conftest import ROOT, shown
+from tests.app.apps import run_page
+from tests.conftest import shown
 from ui.i18n import catalogue
 
 RAW_KEY = "⟦"
@@ -23,15 +24,7 @@ NUMBER = re.compile(r"[−+-]?\d+[.,]\d+")
 
 
 def _run(lang: str | None = None, page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    if lang:
-        at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    return at
+    return run_page(page, lang, check=False, **params)  # the tests look at the exceptions themselves
 
 
 def _texts(at: AppTest) -> str:

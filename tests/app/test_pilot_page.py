@@ -9,7 +9,6 @@ import json
 import re
 
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from analysis.catalog import INDICATOR_BY_CODE
@@ -107,20 +106,6 @@ def test_target_mdes_gives_the_core_number_of_schools(lang):
     sentence = at.success[0].value
     assert f" {_fmt(expected.schools, 0, lang)} " in sentence, sentence
     assert _metric(at, "pilot.power.m_mdes", lang) == _fmt(expected.mdes, 3, lang)
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """File name -> the deferred callable of every download button drawn (built on click in the browser)."""
-    found: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data, mimetype, coordinates, file_name=None, **kwargs):
-        found[file_name] = data
-        return original(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return found
 
 
 @pytest.mark.parametrize("lang", LANGS)

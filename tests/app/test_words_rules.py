@@ -8,21 +8,12 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.app.apps import run_page
 from ui.i18n import catalogue
 
 
 def _run(lang: str | None, page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    if lang:
-        at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(page, lang, **params)
 
 
 def _charts(at: AppTest) -> list[dict]:
