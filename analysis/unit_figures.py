@@ -198,7 +198,12 @@ def territory_map(shapes: pd.DataFrame, values: pd.DataFrame, texts: Mapping[str
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
                              marker={"color": [low_end, high_end], "colorscale": scale, "cmin": low_end,
                                      "cmax": high_end,
-                                     "showscale": True, "colorbar": {"title": {"text": texts.get("colorbar", "")}}}))
+                                     "showscale": True,
+                                     # under the maps, not beside them: on a phone a vertical bar took half
+                                     # the width and shrank both countries to thumbnails
+                                     "colorbar": {"title": {"text": texts.get("colorbar", ""), "side": "top"},
+                                                  "orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.02,
+                                                  "yanchor": "top", "len": 0.9, "thickness": 12}}))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return style(fig, lang, height=560)
