@@ -68,7 +68,7 @@ def run_cost(args: argparse.Namespace) -> int:
         finally:
             con.close()
     except (CostError, FileNotFoundError) as exc:
-        where = f" (row {exc.row}, column {exc.column})" if getattr(exc, "row", None) else ""
+        where = f" (column {exc.column})" if getattr(exc, "column", None) else ""  # the message names the row
         print(f"error: {exc}{where}", file=sys.stderr)
         return 1
     _emit(report, args.json)
@@ -119,6 +119,6 @@ def pack_files(con, codes: list[str], design: str, costs_path: str | None, rate_
         costs = read_cost_file(costs_path) if costs_path else None
         rates = parse_rates(rate_pairs) if costs_path else None
     except CostError as exc:
-        where = f" (row {exc.row}, column {exc.column})" if exc.row else ""
+        where = f" (column {exc.column})" if exc.column else ""  # the message names the row
         raise CostError(exc.code, f"{exc}{where}", exc.row, exc.column, **exc.params) from exc
     return implementation_tables(con, tuple(codes), design, costs, rates, currency)

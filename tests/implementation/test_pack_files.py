@@ -55,7 +55,8 @@ def test_a_bad_cost_file_is_one_line_and_writes_nothing(implementation_db, tmp_p
     out = tmp_path / "pack.zip"
     assert main(["export", "--db", implementation_db, "--out", str(out), "--indicator", "score_math",
                  "--costs", str(bad), "--rate", "GTQ=7.75"]) == 1
-    assert "row 1, column amount" in capsys.readouterr().err and not out.exists()
+    err = capsys.readouterr().err
+    assert "row 1: amount must be a number" in err and "(column amount)" in err and not out.exists()
 
 
 def test_no_records_no_implementation_files(implementation_db, tmp_path):
