@@ -19,7 +19,7 @@ MAX_LINES = 600
 #: Layers from the bottom up: a module may import its own layer's modules (no cycles) and lower layers only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis.db", "analysis.catalog", "analysis.fields", "analysis.periods", "analysis.stats",
-     "analysis.disclosure", "analysis.privacy", "analysis.audit", "analysis.plain_language",
+     "analysis.disclosure", "analysis.privacy", "analysis.audit", "analysis.plain_language", "analysis.reasons",
      "analysis.safe_export", "analysis.throttle"),
     ("analysis.compare",),
     ("analysis.queries", "analysis.descriptive", "analysis.figures", "analysis.unit_figures", "analysis.geo",

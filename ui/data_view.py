@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 
@@ -260,27 +259,10 @@ def staged_summary(staged) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t("col.item"), t("col.value")])
 
 
-# why a field-form value or record was rejected (analysis/forms/frames.py, analysis/importer/records.py), in the
-# user's language: (pattern of the stored English reason, locale key)
-RECORD_REASONS = (
-    (r"not a number", "reject.not_a_number"), (r"not a whole number", "reject.not_whole"),
-    (r"below (?P<bound>.+)", "reject.below"), (r"above (?P<bound>.+)", "reject.above"),
-    (r"not a date \(YYYY-MM-DD\)", "reject.not_a_date"),
-    (r"not one of the choices of '(?P<list>.+)'", "reject.not_a_choice"),
-    (r"record not loaded: no unit code", "reject.no_school"),
-    (r"record not loaded: no valid date", "reject.no_date"),
-    (r"record not loaded: '(?P<code>.*)' is not a school code of (?P<country>\w+) \((?P<shape>.+)\)",
-     "reject.bad_school"),
-)
-
-
 def record_reason(reason: str) -> str:
-    """A stored reject reason of a field-form record in the user's language (as stored when unknown)."""
-    for pattern, key in RECORD_REASONS:
-        match = re.fullmatch(pattern, str(reason))
-        if match:
-            return t(key, **match.groupdict())
-    return str(reason)
+    """A stored reject reason (a field-form value or record, a row or value of a data file) in the user's language,
+    from the one catalogue of reasons (analysis/reasons.py)."""
+    return messages.reject(reason)
 
 
 def _rejects_of(staged) -> pd.DataFrame:
@@ -288,7 +270,10 @@ def _rejects_of(staged) -> pd.DataFrame:
         frame = staged.rejects.rename(columns={"row": "row_number", "column": "column_name"})[
             ["row_number", "column_name", "raw_value", "reason"]]
         return frame.assign(reason=frame["reason"].map(record_reason))
-    return staged.rejects if isinstance(staged, StagedBoundaries) else rejects_frame(staged)
+    if isinstance(staged, StagedBoundaries):
+        return staged.rejects
+    frame = rejects_frame(staged)
+    return frame.assign(reason=frame["reason"].map(record_reason)) if "reason" in frame else frame
 
 
 def staged_rejects(staged) -> pd.DataFrame:

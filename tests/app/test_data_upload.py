@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 from streamlit.testing.v1 import AppTest
 
+from analysis import reasons
 from tests.conftest import ROOT, require_real_data
 from ui.i18n import catalogue
 
@@ -76,7 +77,7 @@ def test_mapping_errors_are_sentences_and_nothing_is_staged(copy_db, router_acti
         _select(at, header).set_value("ignore")
     next(b for b in at.button if b.label == cat["data.mapping_apply"]).click().run()
     assert not at.exception
-    assert any(cat["msg.map_unit_code"] in e.value for e in at.error)  # in Spanish, not the English reason
+    assert any(reasons.TEXTS["es"]["map_unit_code"] in e.value for e in at.error)  # in Spanish, not the English reason
     assert not [b for b in at.button if b.label == cat["data.upload_commit"]]
 
 

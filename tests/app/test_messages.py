@@ -9,13 +9,13 @@ import duckdb
 import pytest
 
 import ui.i18n
+from analysis import reasons
 from analysis.compare import CompareError, compare
 from analysis.importer.mapping import MappingError, layout_from_mapping, mapping_from_choices
 from analysis.importer.readers import SourceTable
 from analysis.importer.recognise import not_recognised
 from ui import format as fmt
 from ui import messages
-from ui.i18n import catalogue
 
 ENGLISH = re.compile(r"\b(the|must|fall|mapping|windows?|column|observations|no data|layout|is|has)\b")
 
@@ -35,7 +35,7 @@ def _mapped(roles: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def reasons(demo_db) -> dict[str, str]:
+def raised(demo_db) -> dict[str, str]:
     con = duckdb.connect(demo_db, read_only=True)
     try:
         return {
@@ -52,21 +52,21 @@ def reasons(demo_db) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
-def test_every_reason_is_said_in_the_page_language(reasons, lang, monkeypatch):
+def test_every_reason_is_said_in_the_page_language(raised, lang, monkeypatch):
     monkeypatch.setattr(ui.i18n, "current_language", lambda: lang)
     monkeypatch.setattr(fmt, "current_language", lambda: lang)
     monkeypatch.setattr(messages, "current_language", lambda: lang)
     names = {"dropout_rate": "Tasa de deserción intraanual" if lang == "es" else "Intra-annual dropout rate"}
-    untranslated = catalogue("es")["msg.untranslated"].split("{")[0]
-    for name, text in reasons.items():
+    untranslated = reasons.TEXTS["es"]["untranslated"].split("{")[0]
+    for name, text in raised.items():
         said = messages.reason(text, names)
         assert untranslated not in said, (name, text)
         if lang == "es":
             assert not ENGLISH.search(said), (name, said)
-    said = messages.reason(reasons["windows"], names)
+    said = messages.reason(raised["windows"], names)
     assert names["dropout_rate"] in said and "dropout_rate" not in said  # the indicator by its name
-    assert ("2015-2023" in said or "2015-" in said) and said.startswith(catalogue(lang)["msg.no_obs_windows"][:8])
-    assert messages.reason(reasons["unit_code"]) == catalogue(lang)["msg.map_unit_code"]
+    assert ("2015-2023" in said or "2015-" in said) and said.startswith(reasons.TEXTS[lang]["no_obs_windows"][:8])
+    assert messages.reason(raised["unit_code"]) == reasons.TEXTS[lang]["map_unit_code"]
     # a reason no pattern knows is shown quoted as technical detail in Spanish, as written in English
     odd = "something nobody anticipated"
-    assert messages.reason(odd) == (odd if lang == "en" else catalogue("es")["msg.untranslated"].format(text=odd))
+    assert messages.reason(odd) == (odd if lang == "en" else reasons.TEXTS["es"]["untranslated"].format(text=odd))

@@ -1,0 +1,366 @@
+"""Reasons the analysis gives, said in Spanish or English: one catalogue for the brief, the pack, the CLI and the pages.
+
+compare(), the importer and the field-form import write their reasons in English — for the logs, the
+``rejects`` table and a stored result, which keep them as text. A reason that reaches a reader (the evidence
+brief and pack, ``python -m analysis import|rejects --lang es``, a page through ui/messages.py and
+ui/data_view.py) is recognised here by its shape and said again in the reader's language, codes inside it
+(an indicator, a field) named in words. :func:`say` takes a whole reason (a ``CompareError``, an
+``ImportFailed``, a ``MappingError``), :func:`reject` one rejected row or value of an import. A reason no
+shape knows is never dropped: in Spanish it is quoted as the technical detail it is (``untranslated``).
+The shapes follow the messages raised in analysis/compare, analysis/importer and analysis/forms;
+tests/app/test_messages.py and tests/evidence/test_words_sweep.py raise the real ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from analysis import fields
+
+LANGS = ("es", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "no_obs_windows": "no hay observaciones de «{indicator}» en las ventanas antes y después; hay datos de {span}",
+        "part.years": "los años {years}", "part.no_years": "ningún año", "part.waves": "los momentos {waves}",
+        "part.pre": "antes", "part.post": "después",
+        "subgroup_only": "«{indicator}» solo tiene datos por subgrupo (sexo, grado o nivel escolar), no para la "
+                         "escuela entera: elija esos subgrupos",
+        "did_by_school": "diferencias en diferencias por escuela pondría una sola escuela del programa frente al "
+                         "grupo de comparación, y no permite una inferencia confiable; use antes/después por escuela, "
+                         "o diferencias en diferencias por tipo de laboratorio o departamento",
+        "no_programme_units": "no hay escuelas del programa en la lista: importe una lista con escuelas del programa y "
+                              "de comparación",
+        "no_start_year": "las escuelas del programa no tienen año de inicio, así que no se sabe qué es antes y qué "
+                         "después",
+        "no_data": "no hay datos de «{indicator}»",
+        "only_post": "«{indicator}» solo se midió después del programa: antes/después y diferencias en diferencias "
+                     "necesitan una medición previa; compare las tasas del programa y de las escuelas de comparación",
+        "student_attribute": "{fields} es un atributo de los estudiantes, pero «{indicator}» no tiene datos por "
+                             "estudiante",
+        "cannot_group": "no se puede agrupar por {fields}",
+        "not_rate": "«{indicator}» no es una tasa ni un resultado sí/no",
+        "map_unit_code": "indique qué columna trae el código de la escuela o unidad (rol «código de la unidad»)",
+        "map_indicator": "indique al menos una columna con un indicador",
+        "map_year": "indique una columna de año o de momento, o el año del archivo",
+        "map_program": "una lista de escuelas necesita una columna de programa",
+        "map_column": "la asignación nombra la columna «{column}», que el archivo no tiene",
+        "no_data_rows": "el archivo tiene encabezado pero ninguna fila de datos",
+        "no_indicator_columns": "no hay columnas de indicadores para cargar",
+        "all_rejected": "no hay nada que cargar: se rechazaron todas las filas (vea los motivos abajo)",
+        "all_records_rejected": "no hay nada que cargar: se rechazaron todos los registros ({n}; --rejects-out "
+                                "ARCHIVO los escribe); la base de datos no cambió",
+        "no_import": "no existe la importación {import_id}",
+        "already_rolled_back": "la importación {import_id} ya se deshizo",
+        "not_recognised": "no se reconoció el formato del archivo{lacks}{columns}. Indique abajo qué trae cada columna",
+        "part.lacks": "; le falta {what}", "part.lacks_unit": "una columna con el código de la escuela o unidad",
+        "part.lacks_year": "una columna de año o de momento", "part.columns": "; columnas sin ubicar: {columns}",
+        "untranslated": "detalle técnico (en inglés): «{text}»",
+        "conflict_values": "{n} valores difieren de los ya cargados; no se importó nada. Elija abajo si reemplazarlos "
+                           "(se puede deshacer) o conservar los anteriores",
+        "conflict_roster": "{n} asignaciones difieren de la lista ya cargada; no se importó nada. Elija abajo si "
+                           "reemplazarlas o conservar las anteriores",
+        # rejected rows and values of an import (the ``rejects`` table)
+        "rec.not_a_number": "no es un número", "rec.not_whole": "no es un número entero",
+        "rec.below": "menor que {bound}", "rec.above": "mayor que {bound}",
+        "rec.not_a_date": "no es una fecha (AAAA-MM-DD)",
+        "rec.not_a_choice": "no es una de las opciones de «{list}»",
+        "rec.record_not_loaded": "registro no cargado: {problem}",
+        "rec.no_school": "sin código de establecimiento", "rec.no_date": "sin fecha válida",
+        "rec.bad_school": "«{code}» no es un código de establecimiento de {country} ({shape})",
+        "rec.no_country": "no se sabe de qué país es el código «{code}»; añada una columna de país",
+        "rec.damaged": "«{code}» es un código dañado por una hoja de cálculo (notación científica)",
+        "rec.not_dane": "«{code}» no es un código DANE (solo dígitos)",
+        "rec.not_dane_department": "«{code}» no es un código DANE de departamento (2 dígitos)",
+        "rec.not_co_department": "«{code}» no es un código de departamento de Colombia",
+        "rec.not_dane_municipality": "«{code}» no es un código DANE de municipio (5 dígitos)",
+        "rec.no_department_prefix": "«{code}» no empieza con un código de departamento",
+        "rec.not_mineduc": "«{code}» no es un código de establecimiento del MINEDUC (DD-MM-NNNN-NN)",
+        "rec.not_gt_municipality": "«{code}» no es un código de municipio (DD-MM)",
+        "rec.not_gt_department": "«{code}» no es un código de departamento de Guatemala (01-22)",
+        "rec.not_iso": "«{code}» no es un código de país ISO 3166-1",
+        "rec.not_unit_code": "«{code}» no es un código de unidad (40 caracteres imprimibles como máximo)",
+        "rec.no_year": "sin año", "rec.not_a_year": "no es un año",
+        "rec.unknown_wave": "momento desconocido (se espera pre, post, baseline o endline)",
+        "rec.no_time": "sin año ni momento", "rec.no_student": "sin código de estudiante",
+        "rec.unknown_level": "nivel escolar desconocido (se espera {levels})",
+        "rec.unknown_sex": "sexo desconocido (se espera F o M); cargado sin sexo",
+        "rec.bad_count": "el conteo no es un número; cargado sin conteo",
+        "rec.out_of_range": "fuera del rango válido de «{indicator}» [{low}, {high}]",
+        "rec.not_binary": "no es 0 ni 1", "rec.not_scale_point": "no es un punto entero de la escala",
+        "rec.duplicate": "repite la fila {row} (misma unidad, indicador, año, momento, nivel, subgrupo y estudiante)",
+        "rec.duplicate_roster": "repite la fila {row} (misma unidad y programa)",
+        "rec.no_programme": "sin nombre de programa",
+        "rec.conflict_kept": "conflicto: se conservó el valor {value} ya cargado por la importación {import_id}",
+        # the rejects report's column names
+        "col.row_number": "fila", "col.column_name": "columna", "col.raw_value": "valor", "col.reason": "motivo",
+        "no_rejects": "ninguna fila rechazada",
+        "rejects_written": "{n} valor(es) rechazado(s) escritos en {path}",
+    },
+    "en": {
+        "no_obs_windows": "no observations of “{indicator}” fall in the pre and post windows; it has data for {span}",
+        "part.years": "years {years}", "part.no_years": "no years", "part.waves": "waves {waves}",
+        "part.pre": "before", "part.post": "after",
+        "subgroup_only": "“{indicator}” only has data by subgroup (sex, grade or school level), not for whole schools: "
+                         "choose those subgroups",
+        "did_by_school": "difference-in-differences by school would put one programme school against the comparison "
+                         "group, and allows no reliable inference; use pre/post by school, or "
+                         "difference-in-differences by lab type or department",
+        "no_programme_units": "no programme schools in the roster: import a roster with programme and comparison "
+                              "schools",
+        "no_start_year": "the programme schools have no start year, so before and after are unknown",
+        "no_data": "there is no data for “{indicator}”",
+        "only_post": "“{indicator}” was only measured after the programme: pre/post and difference-in-differences "
+                     "need an earlier measurement; compare the rates of the programme and comparison schools",
+        "student_attribute": "{fields} is a student attribute, but “{indicator}” has no student rows",
+        "cannot_group": "cannot group by {fields}",
+        "not_rate": "“{indicator}” is not a rate or a yes/no outcome",
+        "map_unit_code": "say which column holds the school or unit code (role “unit code”)",
+        "map_indicator": "name at least one column with an indicator",
+        "map_year": "name a year or wave column, or the file's year",
+        "map_program": "a roster needs a programme column",
+        "map_column": "the mapping names column “{column}”, which the file does not have",
+        "no_data_rows": "the file has a header but no data rows",
+        "no_indicator_columns": "no indicator columns to load",
+        "all_rejected": "nothing to load: every row was rejected (see the reasons below)",
+        "all_records_rejected": "nothing to load: every record was rejected ({n}; --rejects-out FILE writes them); "
+                                "the database is unchanged",
+        "no_import": "there is no import {import_id}",
+        "already_rolled_back": "import {import_id} is already rolled back",
+        "not_recognised": "the file's layout was not recognised{lacks}{columns}. Say below what each column holds",
+        "part.lacks": "; it lacks {what}", "part.lacks_unit": "a school or unit code column",
+        "part.lacks_year": "a year or wave column", "part.columns": "; columns it could not place: {columns}",
+        "untranslated": "{text}",
+        "conflict_values": "{n} values differ from data already loaded; nothing was imported. Choose below whether to "
+                           "replace them (can be undone) or keep the old ones",
+        "conflict_roster": "{n} assignments differ from the roster already loaded; nothing was imported. Choose below "
+                           "whether to replace them or keep the old ones",
+        "rec.not_a_number": "not a number", "rec.not_whole": "not a whole number",
+        "rec.below": "below {bound}", "rec.above": "above {bound}",
+        "rec.not_a_date": "not a date (YYYY-MM-DD)",
+        "rec.not_a_choice": "not one of the choices of '{list}'",
+        "rec.record_not_loaded": "record not loaded: {problem}",
+        "rec.no_school": "no school code", "rec.no_date": "no valid date",
+        "rec.bad_school": "'{code}' is not a school code of {country} ({shape})",
+        "rec.no_country": "cannot tell the country of code '{code}'; add a country column",
+        "rec.damaged": "'{code}' is a code damaged by a spreadsheet (scientific notation)",
+        "rec.not_dane": "'{code}' is not a DANE code (digits only)",
+        "rec.not_dane_department": "'{code}' is not a DANE department code (2 digits)",
+        "rec.not_co_department": "'{code}' is not a Colombian department code",
+        "rec.not_dane_municipality": "'{code}' is not a DANE municipality code (5 digits)",
+        "rec.no_department_prefix": "'{code}' does not start with a department code",
+        "rec.not_mineduc": "'{code}' is not a MINEDUC school code (DD-MM-NNNN-NN)",
+        "rec.not_gt_municipality": "'{code}' is not a municipality code (DD-MM)",
+        "rec.not_gt_department": "'{code}' is not a Guatemalan department code (01-22)",
+        "rec.not_iso": "'{code}' is not an ISO 3166-1 country code",
+        "rec.not_unit_code": "'{code}' is not a unit code (at most 40 printable characters)",
+        "rec.no_year": "no year", "rec.not_a_year": "not a year",
+        "rec.unknown_wave": "unknown wave (expected pre, post, baseline or endline)",
+        "rec.no_time": "neither a year nor a wave", "rec.no_student": "no student ID",
+        "rec.unknown_level": "unknown level (expected {levels})",
+        "rec.unknown_sex": "unknown sex (expected F or M); loaded without sex",
+        "rec.bad_count": "count is not a number; loaded without n",
+        "rec.out_of_range": "outside the valid range of “{indicator}” [{low}, {high}]",
+        "rec.not_binary": "not 0 or 1", "rec.not_scale_point": "not a whole scale point",
+        "rec.duplicate": "duplicate of row {row} (same unit, indicator, year, wave, level, subgroup and student)",
+        "rec.duplicate_roster": "duplicate of row {row} (same unit and programme)",
+        "rec.no_programme": "no programme name",
+        "rec.conflict_kept": "conflict: kept the value {value} already loaded by import {import_id}",
+        "col.row_number": "row", "col.column_name": "column", "col.raw_value": "value", "col.reason": "reason",
+        "no_rejects": "no rejected rows",
+        "rejects_written": "{n} rejected value(s) written to {path}",
+    },
+}
+
+Names = Mapping[str, str]
+FieldLabel = Callable[[str], str]
+Words = Callable[[dict[str, str], "Speaker"], dict[str, str]]
+
+
+class Speaker:
+    """What a reason is said with: the language, indicator names by code and a field's words."""
+
+    def __init__(self, lang: str, names: Names | None = None, field_label: FieldLabel | None = None):
+        self.lang = lang if lang in TEXTS else "en"
+        self.names = dict(names or {})
+        self.field_label = field_label or (lambda name: field_words(name, self.lang))
+
+    def text(self, key: str, **params: str) -> str:
+        return TEXTS[self.lang][key].format(**params)
+
+
+def field_words(name: str, lang: str) -> str:
+    """A field in words for a sentence ('sexo'), from the field registry; a field it lacks as written."""
+    found = fields.field(name.strip())
+    if found is None:
+        return name.strip()
+    words = found.doc[0 if lang == "es" else 1]
+    return words[:1].lower() + words[1:]
+
+
+def _indicator(params: dict[str, str], sp: Speaker) -> dict[str, str]:
+    out = dict(params)
+    if "indicator" in out:
+        out["indicator"] = sp.names.get(out["indicator"], out["indicator"])
+    return out
+
+
+def _span(params: dict[str, str], sp: Speaker) -> dict[str, str]:
+    out = _indicator(params, sp)
+    span = out.get("span", "")
+    years = re.search(r"years (\d{4}-\d{4})", span)
+    waves = re.search(r"waves (.+)$", span)
+    parts = [sp.text("part.years", years=years.group(1)) if years else sp.text("part.no_years")]
+    if waves:
+        parts.append(sp.text("part.waves", waves=", ".join(
+            sp.text(f"part.{w.strip()}") if w.strip() in ("pre", "post") else w.strip()
+            for w in waves.group(1).split(","))))
+    out["span"] = ", ".join(parts)
+    return out
+
+
+def _fields(params: dict[str, str], sp: Speaker) -> dict[str, str]:
+    out = _indicator(params, sp)
+    if "fields" in out:
+        out["fields"] = ", ".join(sp.field_label(f.strip()) for f in out["fields"].split(","))
+    return out
+
+
+def _not_recognised(params: dict[str, str], sp: Speaker) -> dict[str, str]:
+    lacks = params.get("lacks")
+    what = " · ".join(sp.text("part.lacks_unit") if "unit code" in part else sp.text("part.lacks_year")
+                      for part in lacks.removeprefix("; it lacks ").split(" and ")) if lacks else ""
+    return {"lacks": sp.text("part.lacks", what=what) if lacks else "",
+            "columns": sp.text("part.columns", columns=params["columns"]) if params.get("columns") else ""}
+
+
+# (English shape, key, how its parts are put in words): whole reasons (compare(), the importer, the mapping)
+PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
+    (re.compile(r"no observations of '(?P<indicator>[^']+)' fall in the pre and post windows(?: \(no window "
+                r"given[^)]*\))?; it has (?P<span>.+)"), "no_obs_windows", _span),
+    (re.compile(r"'(?P<indicator>[^']+)' has no rows for whole units at level '[^']+', only by subgroup; .*"),
+     "subgroup_only", _indicator),
+    (re.compile(r"a DiD by school puts one programme school against the comparison group.*"), "did_by_school", None),
+    (re.compile(r"no programme units in the roster.*"), "no_programme_units", None),
+    (re.compile(r"the programme units have no start year.*"), "no_start_year", None),
+    (re.compile(r"no data for indicator '(?P<indicator>[^']+)'.*"), "no_data", _indicator),
+    (re.compile(r"no data for '(?P<indicator>[^']+)' at level '(?P<level>[^']+)'"), "no_data", _indicator),
+    (re.compile(r"'(?P<indicator>[^']+)' is only observed after the programme.*"), "only_post", _indicator),
+    (re.compile(r"(?P<fields>.+) is a student attribute, but '(?P<indicator>[^']+)' has no student rows"),
+     "student_attribute", _fields),
+    (re.compile(r"cannot group by (?P<fields>[^;]+); choose from .*"), "cannot_group", _fields),
+    (re.compile(r"'(?P<indicator>[^']+)' is not a binary outcome or a rate"), "not_rate", _indicator),
+    (re.compile(r"the mapping must name the unit code column.*"), "map_unit_code", None),
+    (re.compile(r"the mapping names no indicator column.*"), "map_indicator", None),
+    (re.compile(r"the mapping needs a year or wave column, or source\.year"), "map_year", None),
+    (re.compile(r"a roster mapping needs a program column"), "map_program", None),
+    (re.compile(r"the mapping names column '(?P<column>[^']+)', which the file does not have.*"), "map_column",
+     None),
+    (re.compile(r"the file has a header but no data rows"), "no_data_rows", None),
+    (re.compile(r"no indicator columns to load"), "no_indicator_columns", None),
+    (re.compile(r"nothing to load, every row was rejected.*"), "all_rejected", None),
+    (re.compile(r"nothing to load, every record was rejected \((?P<n>\d+); .*"), "all_records_rejected", None),
+    (re.compile(r"(?P<n>\d+) value\(s\) differ from data already loaded.*", re.S), "conflict_values", None),
+    (re.compile(r"(?P<n>\d+) assignment\(s\) differ from the roster already loaded.*", re.S), "conflict_roster", None),
+    (re.compile(r"there is no import (?P<import_id>\d+)"), "no_import", None),
+    (re.compile(r"import (?P<import_id>\d+) is already rolled back"), "already_rolled_back", None),
+    (re.compile(r"layout not recognised(?P<lacks>; it lacks [^;.]+)?(?:; columns it could not place: "
+                r"(?P<columns>.+))?\. Write a mapping file.*", re.S), "not_recognised", _not_recognised),
+]
+
+# a unit code's problem (analysis/importer/normalise.py normalise_unit, analysis/importer/records.py)
+_CODE_PROBLEMS: list[tuple[str, str]] = [
+    (r"no unit code", "rec.no_school"), (r"no valid date", "rec.no_date"),
+    (r"'(?P<code>.*)' is not a school code of (?P<country>\w+) \((?P<shape>.+)\)", "rec.bad_school"),
+    (r"cannot tell the country of code '(?P<code>.*)'; add a country column", "rec.no_country"),
+    (r"'(?P<code>.*)' is a code damaged by a spreadsheet \(scientific notation\)", "rec.damaged"),
+    (r"'(?P<code>.*)' is not a DANE code \(digits only\)", "rec.not_dane"),
+    (r"'(?P<code>.*)' is not a DANE department code \(2 digits\)", "rec.not_dane_department"),
+    (r"'(?P<code>.*)' is not a Colombian department code", "rec.not_co_department"),
+    (r"'(?P<code>.*)' is not a DANE municipality code \(5 digits\)", "rec.not_dane_municipality"),
+    (r"'(?P<code>.*)' does not start with a department code", "rec.no_department_prefix"),
+    (r"'(?P<code>.*)' is not a MINEDUC school code \(DD-MM-NNNN-NN\)", "rec.not_mineduc"),
+    (r"'(?P<code>.*)' is not a municipality code \(DD-MM\)", "rec.not_gt_municipality"),
+    (r"'(?P<code>.*)' is not a Guatemalan department code \(01-22\)", "rec.not_gt_department"),
+    (r"'(?P<code>.*)' is not an ISO 3166-1 country code", "rec.not_iso"),
+    (r"'(?P<code>.*)' is not a unit code \(at most 40 printable characters\)", "rec.not_unit_code"),
+]
+# a rejected value or row (analysis/forms/frames.py record_value, analysis/importer/staging.py and writing.py)
+REJECTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k in [
+    (r"not a number", "rec.not_a_number"), (r"not a whole number", "rec.not_whole"),
+    (r"below (?P<bound>-?[0-9.e+]+)", "rec.below"), (r"above (?P<bound>-?[0-9.e+]+)", "rec.above"),
+    (r"not a date \(YYYY-MM-DD\)", "rec.not_a_date"),
+    (r"not one of the choices of '(?P<list>.+)'", "rec.not_a_choice"),
+    *_CODE_PROBLEMS,
+    (r"no year", "rec.no_year"), (r"not a year", "rec.not_a_year"),
+    (r"unknown wave \(expected pre, post, baseline or endline\)", "rec.unknown_wave"),
+    (r"neither a year nor a wave", "rec.no_time"), (r"no student ID", "rec.no_student"),
+    (r"unknown level \(expected (?P<levels>.+)\)", "rec.unknown_level"),
+    (r"unknown sex \(expected F or M\); loaded without sex", "rec.unknown_sex"),
+    (r"count is not a number; loaded without n", "rec.bad_count"),
+    (r"outside the valid range of (?P<indicator>\S+) \[(?P<low>[^,]*), (?P<high>[^\]]*)\]", "rec.out_of_range"),
+    (r"not 0 or 1", "rec.not_binary"), (r"not a whole scale point", "rec.not_scale_point"),
+    (r"duplicate of row (?P<row>\d+) \(same unit, indicator, year, wave, level, subgroup and student\)",
+     "rec.duplicate"),
+    (r"duplicate of row (?P<row>\d+) \(same unit and programme\)", "rec.duplicate_roster"),
+    (r"no programme name", "rec.no_programme"),
+    (r"conflict: kept the value (?P<value>.+) already loaded by import (?P<import_id>\d+)", "rec.conflict_kept"),
+]]
+_RECORD = re.compile(r"record not loaded: (?P<problem>.+)", re.S)
+# "<file name>: <reason>": the file named first, as the importer writes it
+_FILE = re.compile(r"(?P<file>[^:\n]+\.[A-Za-z0-9]{2,8}): (?P<rest>.+)", re.S)
+
+
+def _known(text: str, sp: Speaker) -> str | None:
+    for pattern, key, words in PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            params = {k: v for k, v in m.groupdict().items() if v is not None}
+            return sp.text(key, **(words(params, sp) if words else params))
+    return _known_reject(text, sp)
+
+
+def _known_reject(text: str, sp: Speaker) -> str | None:
+    m = _RECORD.fullmatch(text)
+    if m:
+        problem = _known_reject(m.group("problem").strip(), sp)
+        return None if problem is None else sp.text("rec.record_not_loaded", problem=problem)
+    for pattern, key in REJECTS:
+        m = pattern.fullmatch(text)
+        if m:
+            params = {k: ("" if v is None else v) for k, v in m.groupdict().items()}
+            return sp.text(key, **_indicator(params, sp))
+    return None
+
+
+def say(text: object, lang: str, names: Names | None = None, field_label: FieldLabel | None = None) -> str:
+    """A reason of the analysis in ``lang`` (see the module docstring); ``names`` maps indicator codes to their
+    names, ``field_label`` a field to its words (default: the field registry's)."""
+    sp = Speaker(lang, names, field_label)
+    text = str(text).strip()
+    said = _known(text, sp)
+    if said is not None:
+        return said
+    m = _FILE.fullmatch(text)
+    if m:
+        inner = _known(m.group("rest").strip(), sp)
+        if inner is not None:
+            return f"{m.group('file')}: {inner}"
+    return text if sp.lang == "en" else sp.text("untranslated", text=text)
+
+
+def reject(text: object, lang: str, names: Names | None = None) -> str:
+    """One stored reject reason (a row's or a value's) in ``lang``; an unknown one as written, quoted as
+    technical detail in Spanish (like :func:`say`)."""
+    sp = Speaker(lang, names)
+    text = "" if text is None else str(text).strip()
+    said = _known_reject(text, sp)
+    if said is not None:
+        return said
+    return text if sp.lang == "en" or not text else sp.text("untranslated", text=text)
+
+
+def text(key: str, lang: str, **params: object) -> str:
+    """One of this catalogue's texts (a report's column name, a CLI line) in ``lang``."""
+    return TEXTS[lang if lang in TEXTS else "en"][key].format(**params)
