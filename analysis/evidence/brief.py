@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 import analysis
-from analysis import fields, figures, plain_language
+from analysis import fields, figures, plain_language, reasons
 from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 from analysis.figure_text import plain_figure
@@ -111,7 +111,7 @@ TEXT = {
         "(con sha256), la versión y el commit. Este comando, en la carpeta de LabLens y con la misma base de "
         "datos, rehace el paquete:",
         "no_rows": "Sin resultados para este indicador: ninguna fila del análisis (compare()) lo incluye.",
-        "no_rows_why": "Sin resultados para este indicador. Motivo, como lo da el análisis (en inglés): «{reason}».",
+        "no_rows_why": "Sin resultados para este indicador. Motivo: {reason}.",
         "asked": "Pedido como:", "cite": "Cómo citar",
     },
     "en": {
@@ -138,7 +138,7 @@ TEXT = {
         "(with sha256), version and commit. This command, in the LabLens folder and on the same database, "
         "rebuilds the pack:",
         "no_rows": "No results for this indicator: no row of the analysis (compare()) includes it.",
-        "no_rows_why": "No results for this indicator. Reason, as the analysis gives it: “{reason}”.",
+        "no_rows_why": "No results for this indicator. Reason: {reason}.",
         "asked": "Asked as:", "cite": "How to cite",
     },
 }
@@ -170,7 +170,8 @@ def _inline(text: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
 
 
-def _label(code: str, context: PackContext, lang: str) -> str:
+def indicator_label(code: str, context: PackContext, lang: str) -> str:
+    """The indicator's label in ``lang`` from the pack's catalogue; its code when the catalogue lacks it."""
     info = context.indicators
     rows = info[info["code"] == code] if len(info) else info
     if len(rows):
@@ -178,6 +179,15 @@ def _label(code: str, context: PackContext, lang: str) -> str:
         if isinstance(label, str) and label:
             return label
     return code
+
+
+def missing_reason(missing: Mapping[str, str], code: str, context: PackContext, lang: str) -> str | None:
+    """Why ``code`` has no result (compare()'s reason) in ``lang``, the indicator by its label
+    (analysis.reasons: the one catalogue of reasons)."""
+    reason = missing.get(code)
+    if not reason:
+        return None
+    return reasons.say(reason, lang, {c: indicator_label(c, context, lang) for c in missing}).rstrip(".")
 
 
 def _direction(code: str, context: PackContext) -> bool | None:
@@ -252,7 +262,7 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
             f"<p class=\"meta\">{esc(text['generated'].format(when=when, version=analysis.__version__))}</p>"]
     if context.demo:
         body.append(f"<p class=\"note\">{esc(text['synthetic'])}</p>")
-    labels = ", ".join(_label(c, context, lang) for c in request.indicators)
+    labels = ", ".join(indicator_label(c, context, lang) for c in request.indicators)
     body += [f"<h2>{esc(text['request'])}</h2>", "<table>",
              f"<tr><th>{esc(text['indicators'])}</th><td>{esc(labels)}</td></tr>",
              f"<tr><th>{esc(text['design'])}</th><td>{esc(text.get('design.' + request.design, request.design))}"
@@ -266,9 +276,9 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
     body.append(f"<p class=\"meta\">{esc(text['caveat'])}</p>")
     for i, code in enumerate(dict.fromkeys(request.indicators)):
         part = table[(table["indicator"] == code) & (table["program"] != "comparison")] if len(table) else table
-        body.append(f"<h2>{esc(_label(code, context, lang))} <code>{esc(code)}</code></h2>")
+        body.append(f"<h2>{esc(indicator_label(code, context, lang))} <code>{esc(code)}</code></h2>")
         if part.empty:
-            reason = table.attrs.get("missing", {}).get(code)
+            reason = missing_reason(table.attrs.get("missing", {}), code, context, lang)
             body.append(f"<p>{esc(text['no_rows_why'].format(reason=reason) if reason else text['no_rows'])}</p>")
             continue
         kind = str(part["effect_size_kind"].dropna().iloc[0]) if part["effect_size_kind"].notna().any() else ""
@@ -299,7 +309,7 @@ def findings_html(part: pd.DataFrame, code: str, request: EvidenceRequest, conte
     text = TEXT[lang]
     templates = templates or _templates(lang, request.design, request.min_cell)
     hib = _direction(code, context)
-    label = _label(code, context, lang)
+    label = indicator_label(code, context, lang)
     columns = _group_columns(part, request.by)
     by_status: dict[str, list[str]] = {s: [] for s in STATUS_ORDER}
     for row in part.to_dict("records"):

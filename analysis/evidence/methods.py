@@ -11,6 +11,7 @@ import analysis
 from analysis import stats
 from analysis.compare.designs import REGISTERED
 from analysis.evidence import cite
+from analysis.evidence.brief import indicator_label, missing_reason
 from analysis.evidence.request import EvidenceRequest, PackContext
 from analysis.stats import did
 
@@ -35,24 +36,42 @@ def icc_rule(request: EvidenceRequest, context: PackContext) -> str:
     return "; ".join(parts)
 
 
-def parameters(request: EvidenceRequest, context: PackContext) -> pd.DataFrame:
-    """The parameters of the analysis as (item, value) rows: the methods sheet and methods.md share them."""
+#: the words of the parameter values that are prose, per language (the items are codes, as in the calls)
+PARAMETER_WORDS = {
+    "es": {"all_programmes": "todos (cada programa por separado, nunca agregados)",
+           "default_window": "la de cada indicador (ver ventanas)",
+           "bootstrap": "B=9999, semilla={seed}, pesos de Rademacher (de seis puntos de Webb con menos de {webb} "
+                        "conglomerados), cuando el lado más pequeño tiene menos de {below}",
+           "clusters": "> {n} por lado", "multiple": "q de Benjamini-Hochberg sobre las filas de cada llamada a "
+                                                   "compare()"},
+    "en": {"all_programmes": "all (each programme separately, never pooled)",
+           "default_window": "default (see windows)",
+           "bootstrap": "B=9999, seed={seed}, Rademacher weights (Webb six-point under {webb} clusters), when the "
+                        "smaller side has < {below}",
+           "clusters": "> {n} per side", "multiple": "Benjamini-Hochberg q over the rows of each compare() call"},
+}
+
+
+def parameters(request: EvidenceRequest, context: PackContext, lang: str = "en") -> pd.DataFrame:
+    """The parameters of the analysis as (item, value) rows: the methods sheet and methods.md share them; prose
+    values in ``lang``."""
+    words = PARAMETER_WORDS[lang if lang in PARAMETER_WORDS else "en"]
     rows = [
         ("indicators", ", ".join(request.indicators)),
         ("design", request.design),
         ("grouping", "+".join(request.by) or "-"),
-        ("program", request.program or "all (each programme separately, never pooled)"),
-        ("pre_window", request.pre or "default (see windows)"),
-        ("post_window", request.post or "default (see windows)"),
+        ("program", request.program or words["all_programmes"]),
+        ("pre_window", request.pre or words["default_window"]),
+        ("post_window", request.post or words["default_window"]),
         ("level", request.level),
         ("min_cell", str(request.min_cell)),
         ("confidence_level", f"{request.conf_level:g}"),
         ("icc_wwc_correction", icc_rule(request, context)),
         ("weighted_unit_rates", str(request.weighted).lower()),
-        ("wild_bootstrap", f"B=9999, seed={did.DEFAULT_SEED}, Rademacher weights (Webb six-point under "
-                           f"{did.WEBB_BELOW} clusters), when the smaller side has < {did.WILD_BOOTSTRAP_BELOW}"),
-        ("min_clusters_for_inference", f"> {did.MIN_CLUSTERS_FOR_INFERENCE} per side"),
-        ("multiple_comparisons", "Benjamini-Hochberg q over the rows of each compare() call"),
+        ("wild_bootstrap", words["bootstrap"].format(seed=did.DEFAULT_SEED, webb=did.WEBB_BELOW,
+                                                     below=did.WILD_BOOTSTRAP_BELOW)),
+        ("min_clusters_for_inference", words["clusters"].format(n=did.MIN_CLUSTERS_FOR_INFERENCE)),
+        ("multiple_comparisons", words["multiple"]),
         ("compare_calls", str(len(request.compare_calls()))),
     ]
     return pd.DataFrame(rows, columns=["item", "value"]).astype("str")
@@ -67,6 +86,7 @@ METHODS_TEXT = {
         "params": "Parámetros", "windows": "Ventanas usadas", "calls": "Llamadas exactas a compare()",
         "designs": "Diseños",
         "indicators": "Indicadores",
+        "missing": "Indicadores sin resultados",
         "effects": "Efectos: g de Hedges (WWC 4.1/5.0), puntos porcentuales para tasas, índice de Cox para binarios; "
                    "índice de mejora 100·Φ(g) − 50; meses EEF como equivalencia orientativa.",
         "disclosure": "Divulgación: una celda con menos de {k} estudiantes no muestra valores (reliability = "
@@ -93,6 +113,7 @@ METHODS_TEXT = {
         "params": "Parameters", "windows": "Windows used", "calls": "Exact compare() calls",
         "designs": "Designs",
         "indicators": "Indicators",
+        "missing": "Indicators without results",
         "effects": "Effects: Hedges' g (WWC 4.1/5.0), percentage points for rates, Cox index for binary outcomes; "
                    "improvement index 100·Φ(g) − 50; EEF months as an indicative equivalent.",
         "disclosure": "Disclosure: a cell with fewer than {k} students shows no values (reliability = suppressed, "
@@ -146,18 +167,23 @@ CITE_TEXT = {"es": {"reproduce": "Cómo reproducir", "cite": "Cómo citar"},
 
 
 def methods_markdown(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es",
-                     csv_locale: str | None = None) -> str:
-    """methods.md: designs, the exact parameters (windows, ICC, minimum cell, confidence level) and calls; how to
+                     csv_locale: str | None = None, missing: dict[str, str] | None = None) -> str:
+    """methods.md: designs, the exact parameters (windows, ICC, minimum cell, confidence level) and calls; the
+    indicators left without results and why (``missing``, compare()'s reasons, said in ``lang``); how to
     rebuild the pack and how to cite it (analysis.evidence.cite)."""
     text = METHODS_TEXT[lang]
+    missing = missing if missing is not None else table.attrs.get("missing", {})
+    why = [f"- {indicator_label(code, context, lang)} (`{code}`): {missing_reason(missing, code, context, lang)}."
+           for code in missing]
     calls = pd.DataFrame([{k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
                            for k, v in c.items()} for c in request.compare_calls()])
     parts = [
         f"# {text['title']}", "", text["intro"].format(version=analysis.__version__), "",
-        f"## {text['params']}", "", _md_table(parameters(request, context)), "",
+        f"## {text['params']}", "", _md_table(parameters(request, context, lang)), "",
         f"## {text['windows']}", "", _md_table(windows(table)), "",
         f"## {text['calls']}", "", _md_table(calls), "",
         f"## {text['indicators']}", "", _md_table(indicator_definitions(table, context, lang)), "",
+        *([f"## {text['missing']}", "", *why, ""] if why else []),
         f"## {text['designs']}", "", *(f"- {paragraphs[lang]}" for paragraphs in DESIGN_METHODS_TEXT.values()),
         f"- {text['effects']}",
         f"- {text['disclosure'].format(k=request.min_cell)}", "",

@@ -102,6 +102,7 @@ def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
                csv_locale: str | None = None) -> dict[str, bytes]:
     """The pack's files other than provenance.json and the brief; identical bytes for the same inputs."""
     check_private(table)
+    missing = dict(table.attrs.get("missing", {}))  # why an indicator has no result: said in methods.md
     table = without_attrs(table)
     dictionary_frame = dictionary(table)
     files = {"evidence.csv": csv_bytes(table)}
@@ -109,12 +110,12 @@ def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         files["evidence_es.csv"] = csv_bytes(table, locale="es")
     files["dictionary.csv"] = csv_bytes(dictionary_frame)
     files["evidence.xlsx"] = xlsx_bytes({"evidence": table, "dictionary": dictionary_frame,
-                                         "methods": parameters(request, context),
+                                         "methods": parameters(request, context, lang),
                                          "provenance": provenance_rows(request, context)})
     files["evidence.parquet"] = parquet_bytes(table)
     package = datapackage(table, dictionary_frame, csv_locale == "es", context)
     files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    files["methods.md"] = methods_markdown(table, request, context, lang, csv_locale).encode("utf-8")
+    files["methods.md"] = methods_markdown(table, request, context, lang, csv_locale, missing).encode("utf-8")
     for name, frame in sorted(context.extra_tables.items()):  # implementation, dose and cost (issue 19)
         files[name] = csv_bytes(frame)
     return files
