@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analysis import fields
+from analysis import fields, reasons
 from analysis.compare.designs import DEFAULT, DESIGNS
 from analysis.db.connect import StoreError, damaged_message, default_db_path, is_damage, open_db
 from analysis.importer.errors import ImportConflict, ImportFailed
@@ -101,10 +101,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         except ImportFailed as exc:
             if args.rejects_out and exc.rejects is not None:
-                _write_rejects(exc.rejects, args.rejects_out)
+                _write_rejects(exc.rejects, args.rejects_out, args.lang)
             raise CliError(str(exc)) from exc
         if args.rejects_out and summary.get("import_id") and summary.get("status") == "active":
-            _write_rejects(_stored_rejects(_db(args), summary["import_id"]), args.rejects_out)
+            _write_rejects(_stored_rejects(_db(args), summary["import_id"]), args.rejects_out, args.lang)
         summaries.append(summary)
         if not args.json:
             print(_human_summary(summary))
@@ -173,22 +173,25 @@ def _stored_rejects(db: Path, import_id: int) -> pd.DataFrame:
         con.close()
 
 
-def _write_rejects(frame: pd.DataFrame, path: str) -> None:
-    """Rejected cells as CSV for a spreadsheet: raw values that look like formulas are neutralised."""
+def _write_rejects(frame: pd.DataFrame, path: str, lang: str = "en") -> None:
+    """Rejected cells as CSV for a spreadsheet, row, column and reason in ``lang`` (analysis.reasons): raw values
+    that look like formulas are neutralised."""
     from analysis.safe_export import neutralise_frame
 
-    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    neutralise_frame(reasons.rejects_report(frame, lang)).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def cmd_rejects(args: argparse.Namespace) -> int:
     frame = _stored_rejects(_db(args), args.import_id)
     if args.out:
-        _write_rejects(frame, args.out)
-        print(f"{len(frame)} rejected value(s) written to {args.out}")
-    elif args.json:
+        _write_rejects(frame, args.out, args.lang)
+        print(reasons.text("rejects_written", args.lang, n=len(frame), path=args.out))
+    elif args.json:  # keys stay the table's column names; the reasons are said in --lang
+        frame = frame.assign(reason=[reasons.reject(r, args.lang) for r in frame["reason"]])
         _print_json({"import_id": args.import_id, "rejects": json.loads(frame.to_json(orient="records"))})
     else:
-        print(frame.to_string(index=False) if len(frame) else "no rejected rows")
+        report = reasons.rejects_report(frame, args.lang).fillna("")
+        print(report.to_string(index=False) if len(frame) else reasons.text("no_rejects", args.lang))
     return 0
 
 
@@ -462,6 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conflict-report", help="write the differing values to this CSV file")
     p.add_argument("--rejects-out", help="write the rejected cells (row, column, value, reason) to this CSV file, "
                                          "also when nothing could be loaded")
+    p.add_argument("--lang", choices=["es", "en"], default="en", help="language of the rejects report and the "
+                                                                   "reasons (en)")
     p.add_argument("--suggest-mapping", action="store_true",
                    help="print a mapping file for FILE on stdout (nothing is imported): > map.toml, edit, --mapping")
     p.set_defaults(func=cmd_import)
@@ -512,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("import_id", type=int)
     p.add_argument("--out", help="CSV file to write")
+    p.add_argument("--lang", choices=["es", "en"], default="en", help="language of the columns and reasons (en)")
     p.set_defaults(func=cmd_rejects)
 
     p = sub.add_parser("restore", help="put back the previous snapshot (or another backup); --list shows them")
@@ -566,7 +572,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CliError, StoreError, ImportFailed, KeyError_) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        lang = args.lang if args.command in ("import", "rejects") else "en"  # they say their reasons in --lang
+        print(f"error: {exc if lang == 'en' else reasons.say(exc, lang)}", file=sys.stderr)
         return 1
     except duckdb.Error as exc:  # e.g. a database damaged in a block that opening did not touch
         db = _db(args) if hasattr(args, "db") else default_db_path()

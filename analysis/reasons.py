@@ -13,10 +13,11 @@ tests/app/test_messages.py and tests/evidence/test_words_sweep.py raise the real
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 
-from analysis import fields
+from analysis import catalog, fields
 
 LANGS = ("es", "en")
 
@@ -183,11 +184,17 @@ class Speaker:
 
     def __init__(self, lang: str, names: Names | None = None, field_label: FieldLabel | None = None):
         self.lang = lang if lang in TEXTS else "en"
-        self.names = dict(names or {})
+        # the catalogue's labels unless the caller names the indicators (a page, a pack's own catalogue)
+        self.names = {**_catalogue_names(self.lang), **(names or {})}
         self.field_label = field_label or (lambda name: field_words(name, self.lang))
 
     def text(self, key: str, **params: str) -> str:
         return TEXTS[self.lang][key].format(**params)
+
+
+@functools.cache
+def _catalogue_names(lang: str) -> dict[str, str]:
+    return {i.code: (i.label_es if lang == "es" else i.label_en) for i in catalog.INDICATORS}
 
 
 def field_words(name: str, lang: str) -> str:
@@ -218,6 +225,16 @@ def _span(params: dict[str, str], sp: Speaker) -> dict[str, str]:
             for w in waves.group(1).split(","))))
     out["span"] = ", ".join(parts)
     return out
+
+
+def _number(value: str, lang: str) -> str:
+    """A bound of a range as a reader writes it: 1 not 1.0, a decimal comma in Spanish; text kept as written."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    written = f"{number:g}"
+    return written.replace(".", ",") if lang == "es" else written
 
 
 def _fields(params: dict[str, str], sp: Speaker) -> dict[str, str]:
@@ -330,6 +347,7 @@ def _known_reject(text: str, sp: Speaker) -> str | None:
         m = pattern.fullmatch(text)
         if m:
             params = {k: ("" if v is None else v) for k, v in m.groupdict().items()}
+            params.update({k: _number(params[k], sp.lang) for k in ("low", "high", "bound") if params.get(k)})
             return sp.text(key, **_indicator(params, sp))
     return None
 
@@ -364,3 +382,15 @@ def reject(text: object, lang: str, names: Names | None = None) -> str:
 def text(key: str, lang: str, **params: object) -> str:
     """One of this catalogue's texts (a report's column name, a CLI line) in ``lang``."""
     return TEXTS[lang if lang in TEXTS else "en"][key].format(**params)
+
+
+def rejects_report(frame, lang: str):
+    """A rejects table (row_number, column_name, raw_value, reason) for a reader of ``lang``: the reasons said in
+    ``lang`` and, in Spanish, the columns named in words (fila, columna, valor, motivo); English keeps the
+    column names the ``rejects`` table and earlier reports use."""
+    out = frame.copy()
+    if "reason" in out:
+        out["reason"] = [reject(r, lang) for r in out["reason"]]
+    if lang == "es":
+        out = out.rename(columns={c: text(f"col.{c}", lang) for c in out.columns if f"col.{c}" in TEXTS[lang]})
+    return out

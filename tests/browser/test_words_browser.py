@@ -1,7 +1,7 @@
 """Every page in words, in the page's language, on a laptop and a phone (nothing wider than its screen), and
 offline (issues 16 and 19): the visible text of each page, in Spanish and English at 1440×900 and 390×844, has
 no raw indicator, field or design code as a selector value, no "None"/"nan", and — on Spanish pages — none of
-the English words listed below; and with every request outside this server blocked, no page asks for one
+the English words listed in tests/words.py; and with every request outside this server blocked, no page asks for one
 (favicon, fonts, scripts, map tiles) nor shows an error. One browser context, one page object, navigating from
 page to page; screenshots go to /tmp/words-shots/.
 
@@ -19,6 +19,7 @@ from analysis.catalog import INDICATORS
 from analysis.compare.designs import selector_order
 from analysis.fields import GROUP_FIELDS
 from tests.browser.conftest import wait_for_app
+from tests.words import ENGLISH, MISSING
 from ui.i18n import catalogue
 
 PAGES = {"inicio": "page.home", "comparar": "page.compare", "regiones": "page.regions", "escuelas": "page.schools",
@@ -36,12 +37,6 @@ SIZES = {"laptop": (1440, 900), "phone": (390, 844)}
 CODES = re.compile(r"\b(" + "|".join(sorted({i.code for i in INDICATORS} | set(GROUP_FIELDS) | set(selector_order())
                                              | {"lab_type", "authority", "municipality"}, key=len, reverse=True))
                    + r")\b")
-MISSING = re.compile(r"\b(None|nan|NaN)\b")
-# English words a Spanish page must not show (Streamlit's own upload-widget texts excepted: no option changes them;
-# "and" is left out: the Methods page cites English titles such as "Procedures and Standards Handbook")
-ENGLISH = re.compile(r"\b(the|with|must|not found|Page not found|window|windows|observations|mapping|column|"
-                     r"schools?|students|rate|design|download|choose|select|synthetic|data|points|reliability|"
-                     r"programme|comparison|before|after|change|effect|months)\b")
 STREAMLIT_OWN = ("Drag and drop file here", "Browse files", "Limit ", "per file")
 SELECTORS = "[data-testid=stSelectbox], [data-testid=stMultiSelect]"
 
