@@ -573,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (CliError, StoreError, ImportFailed, KeyError_) as exc:
         lang = args.lang if args.command in ("import", "rejects") else "en"  # they say their reasons in --lang
-        print(f"error: {exc if lang == 'en' else reasons.say(exc, lang)}", file=sys.stderr)
+        print(f"error: {exc if lang == 'en' else reasons.say(exc, lang, cli=True)}", file=sys.stderr)
         return 1
     except duckdb.Error as exc:  # e.g. a database damaged in a block that opening did not touch
         db = _db(args) if hasattr(args, "db") else default_db_path()

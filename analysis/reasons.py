@@ -50,8 +50,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_data_rows": "el archivo tiene encabezado pero ninguna fila de datos",
         "no_indicator_columns": "no hay columnas de indicadores para cargar",
         "all_rejected": "no hay nada que cargar: se rechazaron todas las filas (vea los motivos abajo)",
-        "all_records_rejected": "no hay nada que cargar: se rechazaron todos los registros ({n}; --rejects-out "
-                                "ARCHIVO los escribe); la base de datos no cambió",
+        "all_rejected.cli": "no hay nada que cargar: se rechazaron todas las filas ({n} celdas rechazadas; "
+                            "--rejects-out ARCHIVO las escribe); la base de datos no cambió",
+        "all_records_rejected": "no hay nada que cargar: se rechazaron todos los registros ({n}); la base de datos "
+                                "no cambió",
+        "all_records_rejected.cli": "no hay nada que cargar: se rechazaron todos los registros ({n}; --rejects-out "
+                                    "ARCHIVO los escribe); la base de datos no cambió",
         "no_import": "no existe la importación {import_id}",
         "already_rolled_back": "la importación {import_id} ya se deshizo",
         "not_recognised": "no se reconoció el formato del archivo{lacks}{columns}. Indique abajo qué trae cada columna",
@@ -62,6 +66,11 @@ TEXTS: dict[str, dict[str, str]] = {
                            "(se puede deshacer) o conservar los anteriores",
         "conflict_roster": "{n} asignaciones difieren de la lista ya cargada; no se importó nada. Elija abajo si "
                            "reemplazarlas o conservar las anteriores",
+        "conflict_values.cli": "{n} valores difieren de los ya cargados; no se importó nada. Repita con --on-conflict "
+                               "supersede (reemplaza los anteriores; rollback lo deshace) o --on-conflict keep "
+                               "(conserva los anteriores)",
+        "conflict_roster.cli": "{n} asignaciones difieren de la lista ya cargada; no se importó nada. Repita con "
+                               "--on-conflict supersede o keep",
         # rejected rows and values of an import (the ``rejects`` table)
         "rec.not_a_number": "no es un número", "rec.not_whole": "no es un número entero",
         "rec.below": "menor que {bound}", "rec.above": "mayor que {bound}",
@@ -125,8 +134,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_data_rows": "the file has a header but no data rows",
         "no_indicator_columns": "no indicator columns to load",
         "all_rejected": "nothing to load: every row was rejected (see the reasons below)",
-        "all_records_rejected": "nothing to load: every record was rejected ({n}; --rejects-out FILE writes them); "
-                                "the database is unchanged",
+        "all_rejected.cli": "nothing to load: every row was rejected ({n} rejected cells; --rejects-out FILE writes "
+                            "them); the database is unchanged",
+        "all_records_rejected": "nothing to load: every record was rejected ({n}); the database is unchanged",
+        "all_records_rejected.cli": "nothing to load: every record was rejected ({n}; --rejects-out FILE writes "
+                                    "them); the database is unchanged",
         "no_import": "there is no import {import_id}",
         "already_rolled_back": "import {import_id} is already rolled back",
         "not_recognised": "the file's layout was not recognised{lacks}{columns}. Say below what each column holds",
@@ -137,6 +149,11 @@ TEXTS: dict[str, dict[str, str]] = {
                            "replace them (can be undone) or keep the old ones",
         "conflict_roster": "{n} assignments differ from the roster already loaded; nothing was imported. Choose below "
                            "whether to replace them or keep the old ones",
+        "conflict_values.cli": "{n} values differ from data already loaded; nothing was imported. Re-run with "
+                               "--on-conflict supersede (replace the old values, undone by rollback) or --on-conflict "
+                               "keep (keep the old values)",
+        "conflict_roster.cli": "{n} assignments differ from the roster already loaded; nothing was imported. Re-run "
+                               "with --on-conflict supersede or keep",
         "rec.not_a_number": "not a number", "rec.not_whole": "not a whole number",
         "rec.below": "below {bound}", "rec.above": "above {bound}",
         "rec.not_a_date": "not a date (YYYY-MM-DD)",
@@ -182,14 +199,17 @@ Words = Callable[[dict[str, str], "Speaker"], dict[str, str]]
 class Speaker:
     """What a reason is said with: the language, indicator names by code and a field's words."""
 
-    def __init__(self, lang: str, names: Names | None = None, field_label: FieldLabel | None = None):
+    def __init__(self, lang: str, names: Names | None = None, field_label: FieldLabel | None = None,
+                 cli: bool = False):
         self.lang = lang if lang in TEXTS else "en"
+        self.cli = cli  # the command line's wording where a page's differs ("see the reasons below")
         # the catalogue's labels unless the caller names the indicators (a page, a pack's own catalogue)
         self.names = {**_catalogue_names(self.lang), **(names or {})}
         self.field_label = field_label or (lambda name: field_words(name, self.lang))
 
     def text(self, key: str, **params: str) -> str:
-        return TEXTS[self.lang][key].format(**params)
+        texts = TEXTS[self.lang]
+        return texts[f"{key}.cli" if self.cli and f"{key}.cli" in texts else key].format(**params)
 
 
 @functools.cache
@@ -276,7 +296,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
      None),
     (re.compile(r"the file has a header but no data rows"), "no_data_rows", None),
     (re.compile(r"no indicator columns to load"), "no_indicator_columns", None),
-    (re.compile(r"nothing to load, every row was rejected.*"), "all_rejected", None),
+    (re.compile(r"nothing to load, every row was rejected \((?P<n>\d+) rejected cells.*", re.S), "all_rejected", None),
     (re.compile(r"nothing to load, every record was rejected \((?P<n>\d+); .*"), "all_records_rejected", None),
     (re.compile(r"(?P<n>\d+) value\(s\) differ from data already loaded.*", re.S), "conflict_values", None),
     (re.compile(r"(?P<n>\d+) assignment\(s\) differ from the roster already loaded.*", re.S), "conflict_roster", None),
@@ -352,10 +372,12 @@ def _known_reject(text: str, sp: Speaker) -> str | None:
     return None
 
 
-def say(text: object, lang: str, names: Names | None = None, field_label: FieldLabel | None = None) -> str:
+def say(text: object, lang: str, names: Names | None = None, field_label: FieldLabel | None = None,
+        cli: bool = False) -> str:
     """A reason of the analysis in ``lang`` (see the module docstring); ``names`` maps indicator codes to their
-    names, ``field_label`` a field to its words (default: the field registry's)."""
-    sp = Speaker(lang, names, field_label)
+    names, ``field_label`` a field to its words (default: the field registry's); ``cli``: worded for the command
+    line (its options, not the page's buttons)."""
+    sp = Speaker(lang, names, field_label, cli)
     text = str(text).strip()
     said = _known(text, sp)
     if said is not None:
