@@ -187,7 +187,8 @@ def cmd_rejects(args: argparse.Namespace) -> int:
         _write_rejects(frame, args.out, args.lang)
         print(reasons.text("rejects_written", args.lang, n=len(frame), path=args.out))
     elif args.json:  # keys stay the table's column names; the reasons are said in --lang
-        frame = frame.assign(reason=[reasons.reject(r, args.lang) for r in frame["reason"]])
+        if args.lang != "en":
+            frame = frame.assign(reason=[reasons.reject(r, args.lang) for r in frame["reason"]])
         _print_json({"import_id": args.import_id, "rejects": json.loads(frame.to_json(orient="records"))})
     else:
         report = reasons.rejects_report(frame, args.lang).fillna("")

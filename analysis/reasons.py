@@ -42,6 +42,25 @@ TEXTS: dict[str, dict[str, str]] = {
                              "estudiante",
         "cannot_group": "no se puede agrupar por {fields}",
         "not_rate": "«{indicator}» no es una tasa ni un resultado sí/no",
+        "rct_by_school": "un ensayo aleatorizado por escuela pondría una sola escuela frente al grupo de comparación: "
+                         "use el diseño aleatorizado por departamento o por un atributo de los estudiantes",
+        "rct_programme_field": "las escuelas de comparación no tienen {fields}: una comparación aleatorizada según "
+                               "eso no es aleatorizada; pida el ensayo entero o por un campo de la escuela o del "
+                               "estudiante",
+        "no_assignment": "no hay una asignación aleatoria registrada: registre una (Diseño del piloto, o python -m "
+                         "analysis pilot assign ... --register) o importe una lista con una columna de estrato "
+                         "(«stratum») para las escuelas del programa y de comparación",
+        "trial_no_start_year": "las escuelas del programa del ensayo no tienen año de inicio: indique las ventanas "
+                               "antes y después",
+        "no_level": "«{indicator}» no tiene el nivel escolar «{level}»; tiene: {levels}",
+        "no_programme": "no existe el programa «{program}»; la lista tiene: {programs}",
+        "comparison_not_programme": "«comparison» es el grupo de comparación, no un programa",
+        "both_windows": "indique las dos ventanas, antes y después, o ninguna (entonces salen de los momentos o del "
+                        "año de inicio de cada escuela)",
+        "window_order": "la ventana antes ({pre}) debe terminar antes de que empiece la ventana después ({post})",
+        "window_first_last": "ventana {side} {value}: el primer año no puede ser posterior al último",
+        "not_window": "ventana {side} «{value}»: no es un rango de años (2016-2019), un año ni un momento",
+        "conf_level": "el nivel de confianza debe estar entre 0 y 1",
         "map_unit_code": "indique qué columna trae el código de la escuela o unidad (rol «código de la unidad»)",
         "map_indicator": "indique al menos una columna con un indicador",
         "map_year": "indique una columna de año o de momento, o el año del archivo",
@@ -126,6 +145,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "student_attribute": "{fields} is a student attribute, but “{indicator}” has no student rows",
         "cannot_group": "cannot group by {fields}",
         "not_rate": "“{indicator}” is not a rate or a yes/no outcome",
+        "rct_by_school": "a randomised trial by school would put one school against the comparison group: use the "
+                         "randomised design by department or by a student attribute",
+        "rct_programme_field": "comparison schools have no {fields}: a randomised comparison by it is not "
+                               "randomised; ask for the whole trial or by a school or student field",
+        "no_assignment": "no randomised assignment is registered: register one (Pilot design, or python -m analysis "
+                         "pilot assign ... --register) or import a roster with a 'stratum' column for the programme "
+                         "and comparison schools",
+        "trial_no_start_year": "the trial's programme schools have no start year: give the pre and post windows",
+        "no_level": "“{indicator}” has no school level “{level}”; it has: {levels}",
+        "no_programme": "there is no programme “{program}”; the roster has: {programs}",
+        "comparison_not_programme": "“comparison” is the comparison group, not a programme",
+        "both_windows": "give both windows, pre and post, or neither (then they come from the waves or each "
+                        "school's start year)",
+        "window_order": "the pre window ({pre}) must end before the post window ({post}) starts",
+        "window_first_last": "{side} window {value}: the first year must not be after the last",
+        "not_window": "{side} window “{value}”: not a year range (2016-2019), a year or a wave",
+        "conf_level": "the confidence level must be between 0 and 1",
         "map_unit_code": "say which column holds the school or unit code (role “unit code”)",
         "map_indicator": "name at least one column with an indicator",
         "map_year": "name a year or wave column, or the file's year",
@@ -264,6 +300,10 @@ def _fields(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     return out
 
 
+def _side(params: dict[str, str], sp: Speaker) -> dict[str, str]:
+    return {**params, "side": sp.text(f"part.{params['side']}")}
+
+
 def _not_recognised(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     lacks = params.get("lacks")
     what = " · ".join(sp.text("part.lacks_unit") if "unit code" in part else sp.text("part.lacks_year")
@@ -288,6 +328,23 @@ PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
      "student_attribute", _fields),
     (re.compile(r"cannot group by (?P<fields>[^;]+); choose from .*"), "cannot_group", _fields),
     (re.compile(r"'(?P<indicator>[^']+)' is not a binary outcome or a rate"), "not_rate", _indicator),
+    (re.compile(r"a randomised trial by school puts one school against the comparison group.*"), "rct_by_school",
+     None),
+    (re.compile(r"comparison schools have no (?P<fields>.+?): a randomised comparison by it .*"), "rct_programme_field",
+     _fields),
+    (re.compile(r"no randomised assignment: register one.*"), "no_assignment", None),
+    (re.compile(r"the trial's programme schools have no start year.*"), "trial_no_start_year", None),
+    (re.compile(r"indicator '(?P<indicator>[^']+)' has no level '(?P<level>[^']+)'; it has: (?P<levels>.*)"),
+     "no_level", _indicator),
+    (re.compile(r"no programme '(?P<program>[^']+)'; the roster has: (?P<programs>.*)"), "no_programme", None),
+    (re.compile(r"'comparison' is the comparison group, not a programme"), "comparison_not_programme", None),
+    (re.compile(r"give both --pre and --post, or neither.*"), "both_windows", None),
+    (re.compile(r"the pre window (?P<pre>.+) must end before the post window (?P<post>.+) starts"), "window_order",
+     None),
+    (re.compile(r"--(?P<side>pre|post) (?P<value>.+): the first year must not be after the last"),
+     "window_first_last", _side),
+    (re.compile(r"--(?P<side>pre|post) '(?P<value>.*)' is not a year range.*"), "not_window", _side),
+    (re.compile(r"the confidence level must be between 0 and 1"), "conf_level", None),
     (re.compile(r"the mapping must name the unit code column.*"), "map_unit_code", None),
     (re.compile(r"the mapping names no indicator column.*"), "map_indicator", None),
     (re.compile(r"the mapping needs a year or wave column, or source\.year"), "map_year", None),
@@ -407,12 +464,12 @@ def text(key: str, lang: str, **params: object) -> str:
 
 
 def rejects_report(frame, lang: str):
-    """A rejects table (row_number, column_name, raw_value, reason) for a reader of ``lang``: the reasons said in
-    ``lang`` and, in Spanish, the columns named in words (fila, columna, valor, motivo); English keeps the
-    column names the ``rejects`` table and earlier reports use."""
+    """A rejects table (row_number, column_name, raw_value, reason) for a reader of ``lang``. In Spanish the
+    reasons are said in Spanish and the columns named in words (fila, columna, valor, motivo); in English the
+    table is left as the importer stored it (the column names and reasons scripts already read)."""
+    if lang == "en" or lang not in TEXTS:
+        return frame
     out = frame.copy()
     if "reason" in out:
         out["reason"] = [reject(r, lang) for r in out["reason"]]
-    if lang == "es":
-        out = out.rename(columns={c: text(f"col.{c}", lang) for c in out.columns if f"col.{c}" in TEXTS[lang]})
-    return out
+    return out.rename(columns={c: text(f"col.{c}", lang) for c in out.columns if f"col.{c}" in TEXTS[lang]})

@@ -64,16 +64,14 @@ def test_every_field_form_value_reason_is_said_in_spanish():
     assert re.fullmatch(r"mayor que \d+", next(s for s in said if s.startswith("mayor que ")))
 
 
-def test_rejects_report_in_spanish_keeps_rows_and_values_and_english_keeps_the_table_names():
+def test_rejects_report_in_spanish_keeps_rows_and_values_and_english_keeps_the_stored_table():
     frame = pd.DataFrame({"row_number": [3, 4], "column_name": ["mate", "escuela"], "raw_value": ["abc", None],
                           "reason": ["not a number", "record not loaded: no unit code"]})
     es = reasons.rejects_report(frame, "es")
     assert list(es.columns) == ["fila", "columna", "valor", "motivo"]
     no_school = "registro no cargado: sin código de establecimiento"
     assert es.fillna("").to_numpy().tolist() == [[3, "mate", "abc", "no es un número"], [4, "escuela", "", no_school]]
-    en = reasons.rejects_report(frame, "en")
-    assert list(en.columns) == list(frame.columns) and en["reason"].tolist() == [
-        "not a number", "record not loaded: no school code"]
+    assert reasons.rejects_report(frame, "en").equals(frame)  # as stored: what scripts already read
     # a reason no shape knows stays readable: quoted as technical detail in Spanish, as written in English
     assert reasons.reject("something new", "es") == reasons.TEXTS["es"]["untranslated"].format(text="something new")
     assert reasons.reject("something new", "en") == "something new"
