@@ -11,12 +11,13 @@ import http.client
 import urllib.parse
 
 import requests
-from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, BackMsg, DeferredFileRequestPayload
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
 from tests.browser.conftest import serve
+from ui.i18n import catalogue
 
 XSRF_COOKIE = "_streamlit_xsrf"
 
@@ -29,6 +30,7 @@ class Session:
                           open_timeout=20, max_size=None).__enter__()
         self.id = ""
         self.export_disabled: list[bool] = []
+        self.downloads: list[str] = []  # the deferred file ids of the download buttons of the last run
         self.run(page, query)
 
     def send(self, **fields) -> None:
@@ -37,15 +39,30 @@ class Session:
 
     def run(self, page: str, query: str = "") -> None:
         self.send(rerun_script=ClientState(page_name=page, query_string=query))
+        self.downloads = []
         while True:
             msg = ForwardMsg()
             msg.ParseFromString(self.ws.recv(timeout=60))
             kind = msg.WhichOneof("type")
+            if kind == "delta" and msg.delta.new_element.WhichOneof("type") == "download_button":
+                self.downloads.append(msg.delta.new_element.download_button.deferred_file_id)
             if kind == "new_session":
                 self.id = msg.new_session.initialize.session_id
                 self.export_disabled.append(msg.new_session.config.disable_data_export)
             if kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 return
+
+    def fetch(self, file_id: str):
+        """Ask for a deferred download the way the download button does; returns the server's answer."""
+        request_id = f"r-{file_id}"
+        self.send(backend_operation_request=BackendOperationRequest(
+            request_id=request_id, session_id=self.id, deferred_file=DeferredFileRequestPayload(file_id=file_id)))
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(self.ws.recv(timeout=60))
+            if msg.WhichOneof("type") == "backend_operation_response" \
+                    and msg.backend_operation_response.request_id == request_id:
+                return msg.backend_operation_response
 
     def close(self) -> None:
         self.ws.close()
@@ -73,6 +90,7 @@ def _claimed_length(url: str, session_id: str, token: str, length: int) -> int:
 
 def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browser_db, tmp_path, monkeypatch):
     monkeypatch.setenv("LABLENS_ACCESS", "public")
+    monkeypatch.setenv("LABLENS_DOWNLOADS_PER_MINUTE", "1")  # the build limit of downloads (ui/export.py)
     with serve(browser_db, tmp_path) as url:
         http = requests.Session()
         http.get(url + "/_stcore/health", timeout=20)  # sets the XSRF cookie a browser would send back
@@ -99,6 +117,22 @@ def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browse
                 home.send(clear_cache=True)
             home.send(load_git_info=True)
             home.run("inicio")
+
+            # downloads: one build a minute from this address here; a new build asked for at once is refused
+            # with the visitor's own sentence (not Streamlit's generic failure), a repeated one is served
+            data = Session(url, "datos")
+            try:
+                first = data.fetch(data.downloads[0])
+                assert first.deferred_file.url and not first.error_msg
+                assert data.fetch(data.downloads[0]).deferred_file.url  # the same file again: no new build
+                data.run("datos")
+                refused = data.fetch(data.downloads[0])
+                before, after = catalogue("es")["export.rate"].split("{seconds}")
+                wait = refused.error_msg.removeprefix(before).removesuffix(after)
+                assert refused.error_msg == before + wait + after and 30 <= int(wait) <= 60, refused.error_msg
+                assert not refused.deferred_file.url
+            finally:
+                data.close()
         finally:
             home.close()
             pilot.close()
