@@ -5,6 +5,8 @@ reason as text. Here each reason a reader can meet on a page is recognised by it
 session's language (keys ``msg.*`` in ui/locales); codes inside it (an indicator, a field) are named in
 words. A reason no pattern knows is never dropped: in Spanish it is shown quoted as the technical detail it is
 (``msg.untranslated``). tests/app/test_messages.py raises the real errors and checks each one is recognised.
+Every part taken from the reason (a name, a file or column name, the untranslated text) is escaped for Markdown
+(``fmt.md``): a reason is shown with st.error / st.info, and a file's own column names are imported text.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ Words = Callable[[dict[str, str], dict[str, str]], dict[str, str]]
 def _indicator(params: dict[str, str], names: dict[str, str]) -> dict[str, str]:
     out = dict(params)
     if "indicator" in out:
-        out["indicator"] = names.get(out["indicator"], out["indicator"])
+        out["indicator"] = fmt.md(names.get(out["indicator"], out["indicator"]))
     return out
 
 
@@ -33,7 +35,7 @@ def _span(params: dict[str, str], names: dict[str, str]) -> dict[str, str]:
     parts = [t("msg.part.years", years=years.group(1)) if years else t("msg.part.no_years")]
     if waves:
         parts.append(t("msg.part.waves", waves=", ".join(t(f"period.{w.strip()}") if w.strip() in ("pre", "post")
-                                                          else w.strip() for w in waves.group(1).split(","))))
+                                                          else fmt.md(w.strip()) for w in waves.group(1).split(","))))
     out["span"] = ", ".join(parts)
     return out
 
@@ -41,7 +43,7 @@ def _span(params: dict[str, str], names: dict[str, str]) -> dict[str, str]:
 def _fields(params: dict[str, str], names: dict[str, str]) -> dict[str, str]:
     out = _indicator(params, names)
     if "fields" in out:
-        out["fields"] = ", ".join(fmt.field_label(f.strip()) for f in out["fields"].split(","))
+        out["fields"] = ", ".join(fmt.md(fmt.field_label(f.strip())) for f in out["fields"].split(","))
     return out
 
 
@@ -67,7 +69,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
     (re.compile(r"the mapping needs a year or wave column, or source\.year"), "msg.map_year", None),
     (re.compile(r"a roster mapping needs a program column"), "msg.map_program", None),
     (re.compile(r"the mapping names column '(?P<column>[^']+)', which the file does not have.*"), "msg.map_column",
-     None),
+     lambda p, n: {"column": fmt.md(p["column"])}),
     (re.compile(r"the file has a header but no data rows"), "msg.no_data_rows", None),
     (re.compile(r"no indicator columns to load"), "msg.no_indicator_columns", None),
     (re.compile(r"nothing to load, every row was rejected.*"), "msg.all_rejected", None),
@@ -81,7 +83,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
         "lacks": t("msg.part.lacks", what=" · ".join(
             t("msg.part.lacks_unit") if "unit code" in part else t("msg.part.lacks_year")
             for part in p["lacks"].removeprefix("; it lacks ").split(" and "))) if p.get("lacks") else "",
-        "columns": t("msg.part.columns", columns=p["columns"]) if p.get("columns") else ""}),
+        "columns": t("msg.part.columns", columns=fmt.md(p["columns"])) if p.get("columns") else ""}),
 ]
 # "<file name>: <reason>" — the file named first, as the importer writes it
 _FILE = re.compile(r"(?P<file>[^:\n]+\.[A-Za-z0-9]{2,8}): (?P<rest>.+)", re.S)
@@ -92,7 +94,7 @@ def _known(text: str, names: dict[str, str]) -> str | None:
         m = pattern.fullmatch(text)
         if m:
             params = {k: v for k, v in m.groupdict().items() if v is not None}
-            return t(key, **(words(params, names) if words else params))
+            return t(key, **(words(params, names) if words else {k: fmt.md(v) for k, v in params.items()}))
     return None
 
 
@@ -108,5 +110,5 @@ def reason(text: object, names: dict[str, str] | None = None) -> str:
     if m:
         inner = _known(m.group("rest").strip(), names)
         if inner is not None:
-            return f"{m.group('file')}: {inner}"
-    return text if current_language() == "en" else t("msg.untranslated", text=text)
+            return f"{fmt.md(m.group('file'))}: {inner}"
+    return fmt.md(text) if current_language() == "en" else t("msg.untranslated", text=fmt.md(text))
