@@ -26,7 +26,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -55,6 +55,20 @@ class Verdict:
     wait: float = 0.0
     locked: bool = False
     reason: str | None = None  # 'slowed' | 'client_locked' | 'account_locked'
+
+
+def client_address(peer: str | None, headers: Mapping[str, str]) -> str | None:
+    """The address a request comes from: the connection's peer; behind a reverse proxy on this machine (a
+    loopback peer, which Streamlit reports as no address), the address the proxy states: ``X-Real-IP``, else
+    the last ``X-Forwarded-For`` entry (the one the proxy appended; earlier entries come from the client and
+    can be forged). Without either, None: every such visitor then shares one bucket."""
+    if peer:
+        return peer  # a direct connection: headers are whatever the client wrote, never trusted
+    found = {str(k).lower(): str(v) for k, v in headers.items()}
+    if found.get("x-real-ip", "").strip():
+        return found["x-real-ip"].strip()
+    forwarded = [part.strip() for part in found.get("x-forwarded-for", "").split(",") if part.strip()]
+    return forwarded[-1] if forwarded else None
 
 
 def client_id(address: str | None) -> str:

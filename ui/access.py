@@ -28,7 +28,7 @@ import streamlit as st
 from analysis import audit
 from analysis.disclosure import MIN_CELL
 from analysis.privacy import verify_password
-from analysis.throttle import SignInThrottle, Verdict, client_id
+from analysis.throttle import SignInThrottle, Verdict, client_address, client_id
 from ui.db import db_path
 from ui.i18n import t
 
@@ -165,12 +165,14 @@ def min_cell() -> int:
 
 
 def client() -> str:
-    """The client's address pseudonym (one shared bucket where Streamlit knows no address)."""
+    """The client's address pseudonym: the connection's address, or behind a reverse proxy on this machine
+    the one the proxy states (analysis.throttle.client_address; README, "Deploy"); one shared bucket where
+    neither is known."""
     try:
-        address = st.context.ip_address
+        address, headers = st.context.ip_address, st.context.headers
     except (AttributeError, RuntimeError):
-        address = None
-    return client_id(address if isinstance(address, str) else None)
+        address, headers = None, {}
+    return client_id(client_address(address if isinstance(address, str) else None, headers or {}))
 
 
 def sign_in_with_password(password: str) -> Verdict:

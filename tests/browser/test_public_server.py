@@ -25,9 +25,9 @@ XSRF_COOKIE = "_streamlit_xsrf"
 class Session:
     """A websocket session that has run one page to its end."""
 
-    def __init__(self, url: str, page: str, query: str = "") -> None:
+    def __init__(self, url: str, page: str, query: str = "", headers: dict[str, str] | None = None) -> None:
         self.ws = connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
-                          open_timeout=20, max_size=None).__enter__()
+                          open_timeout=20, max_size=None, additional_headers=headers).__enter__()
         self.id = ""
         self.export_disabled: list[bool] = []
         self.downloads: list[str] = []  # the deferred file ids of the download buttons of the last run
@@ -118,9 +118,11 @@ def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browse
             home.send(load_git_info=True)
             home.run("inicio")
 
-            # downloads: one build a minute from this address here; a new build asked for at once is refused
-            # with the visitor's own sentence (not Streamlit's generic failure), a repeated one is served
-            data = Session(url, "datos")
+            # downloads: one build a minute per address here; a new build asked for at once is refused with
+            # the visitor's own sentence (not Streamlit's generic failure), a repeated one is served. The
+            # server sits behind a local proxy (loopback peer): the address is the one the proxy states.
+            data = Session(url, "datos", headers={"X-Real-IP": "198.51.100.1"})
+            other = Session(url, "datos", headers={"X-Forwarded-For": "10.0.0.1, 198.51.100.2"})
             try:
                 first = data.fetch(data.downloads[0])
                 assert first.deferred_file.url and not first.error_msg
@@ -131,8 +133,11 @@ def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browse
                 wait = refused.error_msg.removeprefix(before).removesuffix(after)
                 assert refused.error_msg == before + wait + after and 30 <= int(wait) <= 60, refused.error_msg
                 assert not refused.deferred_file.url
+                served = other.fetch(other.downloads[0])  # another visitor behind the same proxy is not held
+                assert served.deferred_file.url and not served.error_msg
             finally:
                 data.close()
+                other.close()
         finally:
             home.close()
             pilot.close()

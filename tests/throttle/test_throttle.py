@@ -8,7 +8,16 @@ import json
 import pytest
 
 from analysis.cli import main
-from analysis.throttle import BUILDS_SUFFIX, BuildLimiter, BuildPolicy, Policy, SignInThrottle, client_id, state_path
+from analysis.throttle import (
+    BUILDS_SUFFIX,
+    BuildLimiter,
+    BuildPolicy,
+    Policy,
+    SignInThrottle,
+    client_address,
+    client_id,
+    state_path,
+)
 
 POLICY = Policy(free_failures=3, base_delay=2.0, max_delay=8.0, lock_after=6, account_lock_after=10,
                 window=900.0, lock_for=600.0)
@@ -137,3 +146,14 @@ def test_builds_at_once_are_bounded_process_wide(tmp_path):
         assert got and not other  # two limiters (two sessions) share this process's one slot
     with second.building(0.0) as again:
         assert again  # released
+
+
+@pytest.mark.parametrize(("peer", "headers", "address"), [
+    ("203.0.113.5", {"X-Real-IP": "198.51.100.1", "X-Forwarded-For": "198.51.100.2"}, "203.0.113.5"),  # direct
+    (None, {"X-Real-IP": "198.51.100.1"}, "198.51.100.1"),  # behind a local proxy: what it states
+    (None, {"x-forwarded-for": "10.9.9.9, 198.51.100.3"}, "198.51.100.3"),  # the entry the proxy appended
+    (None, {"X-Forwarded-For": " "}, None), (None, {}, None)])
+def test_the_client_address_trusts_a_proxy_header_only_from_a_local_proxy(peer, headers, address):
+    """Behind the README's reverse proxy every peer is loopback: without its header all visitors would share
+    one sign-in and download bucket; a visitor connecting directly cannot choose its bucket by a header."""
+    assert client_address(peer, headers) == address
