@@ -131,7 +131,7 @@ def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browse
                 refused = data.fetch(data.downloads[0])
                 before, after = catalogue("es")["export.rate"].split("{seconds}")
                 wait = refused.error_msg.removeprefix(before).removesuffix(after)
-                assert refused.error_msg == before + wait + after and 30 <= int(wait) <= 60, refused.error_msg
+                assert refused.error_msg == before + wait + after and 0 < int(wait) <= 60, refused.error_msg
                 assert not refused.deferred_file.url
                 served = other.fetch(other.downloads[0])  # another visitor behind the same proxy is not held
                 assert served.deferred_file.url and not served.error_msg
