@@ -54,7 +54,7 @@ class Verdict:
     allowed: bool
     wait: float = 0.0
     locked: bool = False
-    reason: str | None = None  # 'slowed' | 'client_locked' | 'account_locked'
+    reason: str | None = None  # 'slowed' | 'client_locked' | 'account_locked' | 'rate' (builds)
 
 
 def client_address(peer: str | None, headers: Mapping[str, str]) -> str | None:
@@ -211,7 +211,7 @@ class BuildLimiter:
 
     The per-client count is a sliding window in ``<db>.builds.json`` (the same locked state file mechanism
     as the sign-in throttle, so every process shares it); the concurrency bound is a semaphore of this
-    process, shared by every session (a token bucket per client plus a bounded worker pool: OWASP API
+    process, shared by every session (a sliding-window count per client and a bounded pool: OWASP API
     Security Top 10 2023, API4 "Unrestricted Resource Consumption").
     """
 

@@ -179,21 +179,21 @@ def sign_in_with_password(password: str) -> Verdict:
     """Grant the role whose configured password matches, unless the throttle (analysis.throttle) says wait;
     audited either way. The password is not even checked while the client or the account is held back."""
     conf = settings()
-    throttle, address = SignInThrottle(db_path()), client()
-    verdict = throttle.check(address)
+    throttle, pseudonym = SignInThrottle(db_path()), client()
+    verdict = throttle.check(pseudonym)
     if not verdict.allowed:
         audit.record(db_path(), "denied", "password:unknown", permission="login", reason=verdict.reason,
-                     client=address)
+                     client=pseudonym)
         return verdict
     for name, stored in (("admin", conf.admin_password), ("researcher", conf.researcher_password)):
         if stored and verify_password(password, stored):
-            throttle.success(address)
+            throttle.success(pseudonym)
             st.session_state[ROLE_KEY] = name
             st.session_state[ACTOR_KEY] = f"password:{name}"
             audit.record(db_path(), "login", f"password:{name}", role=name)
             return Verdict(True)
-    after = throttle.failure(address)
-    audit.record(db_path(), "denied", "password:unknown", permission="login", client=address,
+    after = throttle.failure(pseudonym)
+    audit.record(db_path(), "denied", "password:unknown", permission="login", client=pseudonym,
                  **({"reason": after.reason} if after.locked else {}))
     return Verdict(False, after.wait, after.locked, after.reason or "wrong_password")
 
