@@ -236,8 +236,11 @@ class Speaker:
     """What a reason is said with: the language, indicator names by code and a field's words."""
 
     def __init__(self, lang: str, names: Names | None = None, field_label: FieldLabel | None = None,
-                 cli: bool = False):
+                 cli: bool = False, escape: Callable[[str], str] | None = None):
         self.lang = lang if lang in TEXTS else "en"
+        # how a part taken from the reason or the data (a name, a file, a column) is made literal for the reader:
+        # identity for plain text; a page passes its Markdown escaping, since st.error renders Markdown
+        self.escape = escape or (lambda part: part)
         self.cli = cli  # the command line's wording where a page's differs ("see the reasons below")
         # the catalogue's labels unless the caller names the indicators (a page, a pack's own catalogue)
         self.names = {**_catalogue_names(self.lang), **(names or {})}
@@ -265,7 +268,7 @@ def field_words(name: str, lang: str) -> str:
 def _indicator(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     out = dict(params)
     if "indicator" in out:
-        out["indicator"] = sp.names.get(out["indicator"], out["indicator"])
+        out["indicator"] = sp.escape(sp.names.get(out["indicator"], out["indicator"]))
     return out
 
 
@@ -277,7 +280,7 @@ def _span(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     parts = [sp.text("part.years", years=years.group(1)) if years else sp.text("part.no_years")]
     if waves:
         parts.append(sp.text("part.waves", waves=", ".join(
-            sp.text(f"part.{w.strip()}") if w.strip() in ("pre", "post") else w.strip()
+            sp.text(f"part.{w.strip()}") if w.strip() in ("pre", "post") else sp.escape(w.strip())
             for w in waves.group(1).split(","))))
     out["span"] = ", ".join(parts)
     return out
@@ -296,7 +299,7 @@ def _number(value: str, lang: str) -> str:
 def _fields(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     out = _indicator(params, sp)
     if "fields" in out:
-        out["fields"] = ", ".join(sp.field_label(f.strip()) for f in out["fields"].split(","))
+        out["fields"] = ", ".join(sp.escape(sp.field_label(f.strip())) for f in out["fields"].split(","))
     return out
 
 
@@ -309,7 +312,7 @@ def _not_recognised(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     what = " · ".join(sp.text("part.lacks_unit") if "unit code" in part else sp.text("part.lacks_year")
                       for part in lacks.removeprefix("; it lacks ").split(" and ")) if lacks else ""
     return {"lacks": sp.text("part.lacks", what=what) if lacks else "",
-            "columns": sp.text("part.columns", columns=params["columns"]) if params.get("columns") else ""}
+            "columns": sp.text("part.columns", columns=sp.escape(params["columns"])) if params.get("columns") else ""}
 
 
 # (English shape, key, how its parts are put in words): whole reasons (compare(), the importer, the mapping)
@@ -411,7 +414,7 @@ def _known(text: str, sp: Speaker) -> str | None:
         m = pattern.fullmatch(text)
         if m:
             params = {k: v for k, v in m.groupdict().items() if v is not None}
-            return sp.text(key, **(words(params, sp) if words else params))
+            return sp.text(key, **(words(params, sp) if words else {k: sp.escape(v) for k, v in params.items()}))
     return _known_reject(text, sp)
 
 
@@ -425,16 +428,18 @@ def _known_reject(text: str, sp: Speaker) -> str | None:
         if m:
             params = {k: ("" if v is None else v) for k, v in m.groupdict().items()}
             params.update({k: _number(params[k], sp.lang) for k in ("low", "high", "bound") if params.get(k)})
-            return sp.text(key, **_indicator(params, sp))
+            said = {k: sp.escape(v) for k, v in params.items() if k != "indicator"}
+            return sp.text(key, **_indicator({**params, **said}, sp))
     return None
 
 
 def say(text: object, lang: str, names: Names | None = None, field_label: FieldLabel | None = None,
-        cli: bool = False) -> str:
+        cli: bool = False, escape: Callable[[str], str] | None = None) -> str:
     """A reason of the analysis in ``lang`` (see the module docstring); ``names`` maps indicator codes to their
     names, ``field_label`` a field to its words (default: the field registry's); ``cli``: worded for the command
-    line (its options, not the page's buttons)."""
-    sp = Speaker(lang, names, field_label, cli)
+    line (its options, not the page's buttons); ``escape``: how parts from the reason or the data are made literal
+    (a page's Markdown escaping; none for plain text)."""
+    sp = Speaker(lang, names, field_label, cli, escape)
     text = str(text).strip()
     said = _known(text, sp)
     if said is not None:
@@ -443,19 +448,20 @@ def say(text: object, lang: str, names: Names | None = None, field_label: FieldL
     if m:
         inner = _known(m.group("rest").strip(), sp)
         if inner is not None:
-            return f"{m.group('file')}: {inner}"
-    return text if sp.lang == "en" else sp.text("untranslated", text=text)
+            return f"{sp.escape(m.group('file'))}: {inner}"
+    return sp.escape(text) if sp.lang == "en" else sp.text("untranslated", text=sp.escape(text))
 
 
-def reject(text: object, lang: str, names: Names | None = None) -> str:
+def reject(text: object, lang: str, names: Names | None = None,
+           escape: Callable[[str], str] | None = None) -> str:
     """One stored reject reason (a row's or a value's) in ``lang``; an unknown one as written, quoted as
     technical detail in Spanish (like :func:`say`)."""
-    sp = Speaker(lang, names)
+    sp = Speaker(lang, names, escape=escape)
     text = "" if text is None else str(text).strip()
     said = _known_reject(text, sp)
     if said is not None:
         return said
-    return text if sp.lang == "en" or not text else sp.text("untranslated", text=text)
+    return sp.escape(text) if sp.lang == "en" or not text else sp.text("untranslated", text=sp.escape(text))
 
 
 def text(key: str, lang: str, **params: object) -> str:

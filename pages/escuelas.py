@@ -53,10 +53,11 @@ if school is None:
 info = view.profile(school)
 st.markdown(f"#### {fmt.md(info['name'])}")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("col.program"), fmt.programme(info["program"]))
-c2.metric(t("col.lab_type"), fmt.text(info["lab_type"]))
+# a metric's value is Markdown too: the programme, lab type and zone come from the data
+c1.metric(t("col.program"), fmt.md(fmt.programme(info["program"])))
+c2.metric(t("col.lab_type"), fmt.md(fmt.text(info["lab_type"])))
 c3.metric(t("col.start_year"), "—" if fmt.is_missing(info["start_year"]) else str(int(info["start_year"])))
-c4.metric(t("col.zone"), "—" if fmt.is_missing(info["zone"]) else fmt.group_label("zone", info["zone"]))
+c4.metric(t("col.zone"), "—" if fmt.is_missing(info["zone"]) else fmt.md(fmt.group_label("zone", info["zone"])))
 st.caption(" · ".join(fmt.md(x) for x in (school, info["municipality"], info["department"],
                                             fmt.country(info["country"]), info["authority"])))
 left, right = st.columns([1, 2])

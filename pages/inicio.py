@@ -46,7 +46,7 @@ else:
     for i, row in enumerate(overview.itertuples(index=False)):
         with columns[i % len(columns)], st.container(border=True):
             st.markdown(f"##### {fmt.md(fmt.programme(row.program))}")
-            st.caption(fmt.country(row.country))
+            st.caption(fmt.md(fmt.country(row.country)))
             st.metric(t("home.units"), number(row.units))
             students, k = int(row.students), access.min_cell()
             st.metric(t("home.students"), f"<{k}" if 0 < students < k else number(students))

@@ -7,6 +7,7 @@ open to every role.
 
 import streamlit as st
 
+from ui import format as fmt
 from ui import pilot_assign as assign_view
 from ui import pilot_power as power_view
 from ui import pilot_view as view
@@ -77,7 +78,8 @@ if assignment is not None:
     existing = assign_view.active_registration(record["options"]["program"])
     if existing is not None:
         st.info(t("pilot.assign.registered_already", id=existing["assignment_id"],
-                  seed=existing["record"].get("seed"), program=record["options"]["program"]), icon=":material/lock:")
+                  seed=existing["record"].get("seed"), program=fmt.md(record["options"]["program"])),
+                icon=":material/lock:")
     elif assign_view.can_register():
         st.caption(t("pilot.assign.register_note"))
         if st.button(t("pilot.assign.register"), key="pilot-register", icon=":material/how_to_reg:"):

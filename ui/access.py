@@ -10,6 +10,9 @@ Configuration (``.streamlit/secrets.toml``, section ``[lablens]``; README, "Depl
   addresses listed in ``admins`` / ``researchers``, or, without an identity provider, the passwords
   whose scrypt hashes are ``admin_password`` / ``researcher_password`` (``python -m analysis
   password``). The environment variable ``LABLENS_ACCESS`` overrides ``access``.
+- ``downloads_per_minute`` (6) and ``concurrent_downloads`` (2): the build limits of a public deployment's
+  downloads (ui/export.py); the environment variables ``LABLENS_DOWNLOADS_PER_MINUTE`` and
+  ``LABLENS_CONCURRENT_DOWNLOADS`` override them.
 
 The role lives in the server-side session only: no URL parameter or widget can raise it, and every
 write action checks it again where it happens (:func:`require`), not only where its button is drawn.
@@ -25,7 +28,7 @@ import streamlit as st
 from analysis import audit
 from analysis.disclosure import MIN_CELL
 from analysis.privacy import verify_password
-from analysis.throttle import SignInThrottle, Verdict, client_id
+from analysis.throttle import SignInThrottle, Verdict, client_address, client_id
 from ui.db import db_path
 from ui.i18n import t
 
@@ -50,6 +53,8 @@ class Settings:
     admin_password: str | None = None
     researcher_password: str | None = None
     oidc: bool = False
+    downloads_per_minute: int = 6
+    concurrent_downloads: int = 2
 
 
 def _secrets() -> dict:
@@ -59,6 +64,14 @@ def _secrets() -> dict:
         return {}
     except Exception:
         return {}
+
+
+def _count(section: dict, key: str, default: int) -> int:
+    """A positive count from the environment (``LABLENS_<KEY>``) or the ``[lablens]`` section; else the default."""
+    try:
+        return max(1, int(os.environ.get(f"LABLENS_{key.upper()}") or section.get(key, default)))
+    except (TypeError, ValueError):
+        return default
 
 
 def settings() -> Settings:
@@ -80,6 +93,8 @@ def settings() -> Settings:
         admin_password=section.get("admin_password"),
         researcher_password=section.get("researcher_password"),
         oidc="auth" in secrets,
+        downloads_per_minute=_count(section, "downloads_per_minute", Settings.downloads_per_minute),
+        concurrent_downloads=_count(section, "concurrent_downloads", Settings.concurrent_downloads),
     )
 
 
@@ -149,34 +164,36 @@ def min_cell() -> int:
         return MIN_CELL
 
 
-def _client() -> str:
-    """The client's address pseudonym (one shared bucket where Streamlit knows no address)."""
+def client() -> str:
+    """The client's address pseudonym: the connection's address, or behind a reverse proxy on this machine
+    the one the proxy states (analysis.throttle.client_address; README, "Deploy"); one shared bucket where
+    neither is known."""
     try:
-        address = st.context.ip_address
+        address, headers = st.context.ip_address, st.context.headers
     except (AttributeError, RuntimeError):
-        address = None
-    return client_id(address if isinstance(address, str) else None)
+        address, headers = None, {}
+    return client_id(client_address(address if isinstance(address, str) else None, headers or {}))
 
 
 def sign_in_with_password(password: str) -> Verdict:
     """Grant the role whose configured password matches, unless the throttle (analysis.throttle) says wait;
     audited either way. The password is not even checked while the client or the account is held back."""
     conf = settings()
-    throttle, client = SignInThrottle(db_path()), _client()
-    verdict = throttle.check(client)
+    throttle, pseudonym = SignInThrottle(db_path()), client()
+    verdict = throttle.check(pseudonym)
     if not verdict.allowed:
         audit.record(db_path(), "denied", "password:unknown", permission="login", reason=verdict.reason,
-                     client=client)
+                     client=pseudonym)
         return verdict
     for name, stored in (("admin", conf.admin_password), ("researcher", conf.researcher_password)):
         if stored and verify_password(password, stored):
-            throttle.success(client)
+            throttle.success(pseudonym)
             st.session_state[ROLE_KEY] = name
             st.session_state[ACTOR_KEY] = f"password:{name}"
             audit.record(db_path(), "login", f"password:{name}", role=name)
             return Verdict(True)
-    after = throttle.failure(client)
-    audit.record(db_path(), "denied", "password:unknown", permission="login", client=client,
+    after = throttle.failure(pseudonym)
+    audit.record(db_path(), "denied", "password:unknown", permission="login", client=pseudonym,
                  **({"reason": after.reason} if after.locked else {}))
     return Verdict(False, after.wait, after.locked, after.reason or "wrong_password")
 

@@ -198,7 +198,7 @@ def stage_with_roles(country: str, unit_type: str, roles: dict[str, str], year: 
 
 def mapping_form(waiting: dict) -> None:
     """Name the columns of a file LabLens did not recognise; the choices become a mapping."""
-    shown = ", ".join(waiting["unplaced"][:12]) + (" …" if len(waiting["unplaced"]) > 12 else "")
+    shown = ", ".join(fmt.md(c) for c in waiting["unplaced"][:12]) + (" …" if len(waiting["unplaced"]) > 12 else "")
     st.warning(t("data.mapping_unrecognised", columns=shown or "—"))
     st.markdown(f"**{t('data.mapping_title')}**")
     st.caption(t("data.mapping_help"))
@@ -227,8 +227,8 @@ def mapping_form(waiting: dict) -> None:
         cols = st.columns(3)
         for i, header in enumerate(headers):
             suggested = waiting["roles"].get(header, "ignore")
-            roles[header] = cols[i % 3].selectbox(
-                header, options, index=options.index(suggested) if suggested in options else 0,
+            roles[header] = cols[i % 3].selectbox(  # a widget label is Markdown: the file's header is text
+                fmt.md(header), options, index=options.index(suggested) if suggested in options else 0,
                 format_func=role_labels.get, key=f"datos-role-{i}")
         submitted = st.form_submit_button(t("data.mapping_apply"), icon=":material/rule:")
     if submitted:

@@ -56,7 +56,7 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
     info = indicators()
     with st.container(border=True):
         st.markdown(f"#### {fmt.md(fmt.programme(program))}")
-        st.caption(fmt.country(country))
+        st.caption(fmt.md(fmt.country(country)))
         for domain, (code, frame) in results.items():
             row = _row(frame, program, country)
             label = t(f"home.headline.{domain}", indicator=fmt.md(fmt.indicator_label(code, info)))

@@ -315,8 +315,9 @@ def cost_report(upload: Any, rates_text: str, currency: str, indicator: str, des
 
 
 def cost_error(exc: cost.CostError) -> str:
-    where = t("impl.cost_where", row=exc.row, column=exc.column) if exc.row else ""
-    return t(f"impl.{exc.code}", **{k: v for k, v in exc.params.items()}) + where
+    """The cost file's problem in words; the file's own values (a cell, a programme name) escaped for Markdown."""
+    where = t("impl.cost_where", row=exc.row, column=fmt.md(exc.column)) if exc.row else ""
+    return t(f"impl.{exc.code}", **{k: fmt.md(v) if isinstance(v, str) else v for k, v in exc.params.items()}) + where
 
 
 # --- Logros: the same facts as plain sentences ------------------------------------------------------------

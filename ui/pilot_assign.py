@@ -58,7 +58,7 @@ def run(frame: Frame, opts: pilot_assign.Options) -> pilot_assign.Assignment | N
     try:
         return draw(frame.schools, opts, frame.sha256, frame.file_name)
     except ValueError as exc:
-        st.warning(t("pilot.assign.error", reason=str(exc)), icon=":material/warning:")
+        st.warning(t("pilot.assign.error", reason=fmt.md(str(exc))), icon=":material/warning:")
         return None
 
 
@@ -139,7 +139,7 @@ def register(result: pilot_assign.Assignment) -> tuple[bool, str]:
     try:
         summary = pilot_register.register(db_path(), result, role=access.role(), actor=access.actor())
     except (ValueError, OSError) as exc:
-        return False, t("pilot.assign.register_failed", reason=str(exc))
+        return False, t("pilot.assign.register_failed", reason=fmt.md(str(exc)))
     st.cache_data.clear()  # the database changed: every cached read is stale
     return True, t("pilot.assign.registered", id=summary["import_id"], seed=result.record["seed"])
 

@@ -185,7 +185,7 @@ def _period(year: object, wave: object) -> str:
     """'2025 (después)': a year and its wave in words (waves 'pre'/'post' are codes)."""
     if wave in ("pre", "post"):
         wave = t(f"period.{wave}").lower()
-    return f"{int(year)}" + (f" ({wave})" if wave else "")
+    return f"{int(year)}" + (f" ({fmt.md(wave)})" if wave else "")
 
 
 def observed(indicator: str, country: str) -> dict | None:
@@ -194,11 +194,11 @@ def observed(indicator: str, country: str) -> dict | None:
     row = _latest(icc, country)
     if row is None:
         return None
-    label = observed_options().get(indicator, indicator)
+    label = fmt.md(observed_options().get(indicator, indicator))  # shown with st.markdown
     period = _period(row["year"], row["wave"])
     out = {"icc": max(0.0, round(float(row["icc"]), 3)),
            "icc_text": t("pilot.observed.icc", icc=number(float(row["icc"]), 3), indicator=label,
-                         country=fmt.country(row["country"]), students=number(int(row["students"])),
+                         country=fmt.md(fmt.country(row["country"])), students=number(int(row["students"])),
                          schools=number(int(row["schools"])), period=period),
            "table": icc}
     prepost = _latest(r2, country)
@@ -207,7 +207,7 @@ def observed(indicator: str, country: str) -> dict | None:
                    r2_schools=round(float(prepost["r2_schools"]), 3))
         out["r2_text"] = t("pilot.observed.r2", r2_students=number(out["r2_students"], 3),
                            r2_schools=number(out["r2_schools"], 3), r=number(float(prepost["r"]), 3), indicator=label,
-                           country=fmt.country(prepost["country"]), students=number(int(prepost["students"])),
+                           country=fmt.md(fmt.country(prepost["country"])), students=number(int(prepost["students"])),
                            schools=number(int(prepost["schools"])), pre=_period(*prepost["pre"].partition(" ")[::2]),
                            post=_period(*prepost["post"].partition(" ")[::2]))
     return out

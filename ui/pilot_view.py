@@ -86,7 +86,7 @@ def load(source: str) -> tuple[pd.DataFrame | None, str, str | None]:
     try:
         return _file_frame(digest, upload.name, data), upload.name, digest
     except ValueError as exc:
-        st.error(t("pilot.upload_error", reason=str(exc)))
+        st.error(t("pilot.upload_error", reason=fmt.md(str(exc))))  # it may quote the file's own text
         return None, "", None
 
 

@@ -8,13 +8,16 @@ Streamlit serves, beside the pages, requests any browser can forge whatever the 
 - ``PUT /_stcore/upload_file/<session>/<file>`` stores a file in memory for any live session, even one
   whose page has no file uploader, up to ``server.maxUploadSize`` per file and without a count limit;
 - ``GET /_stcore/metrics`` publishes cache sizes and session counts;
-- the table toolbar's CSV download and clipboard copy export a table without an audit record.
+- the table toolbar's CSV download and clipboard copy export a table without an audit record;
+- a download built on click reports any failure as Streamlit's generic "Failed to generate file".
 
 With ``access = "public"`` (:mod:`ui.access`), :func:`install` refuses all of these in-process:
 the three messages are dropped (logged); the metrics endpoint answers 404; an upload is accepted only
 from a session whose current page drew a file uploader, with a ``Content-Length`` within that
 uploader's limit, and a session keeps at most one uploaded file (every uploader of LabLens takes one);
-``client.disableDataExport`` is switched on. Both patches hook class methods of Streamlit and Starlette
+``client.disableDataExport`` is switched on. A download the build limits of :mod:`ui.export` held back
+answers with its own sentence (:func:`explain_download_refusal`: "try again in N s") instead of the generic
+failure. The patches hook class methods of Streamlit and Starlette
 (Streamlit has no server hook an app script can register; README, "Deploy", names the proxy rules that
 give the same protection in front of the process), and are installed by dashboard.py on its first run,
 before any page is drawn. An open (local) install is left exactly as Streamlit ships it.
@@ -22,6 +25,7 @@ before any page is drawn. An open (local) install is left exactly as Streamlit s
 
 from __future__ import annotations
 
+import contextvars
 import re
 import sys
 from typing import Any
@@ -62,6 +66,7 @@ def install(public: bool) -> None:
         return
     _patch_backmsg()
     _patch_http()
+    _patch_deferred_downloads()
     _state["installed"] = True
 
 
@@ -155,3 +160,38 @@ def _patch_http() -> None:
 
     __call__.__wrapped__ = original  # type: ignore[attr-defined]
     Starlette.__call__ = __call__  # type: ignore[method-assign]
+
+
+# --- deferred downloads ----------------------------------------------------------------------------------
+
+#: While a deferred download is built: the sentences its refusal should show (a list, so the worker thread
+#: that runs the build, which gets a copy of this context, fills the same list the handler reads).
+_REFUSAL: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("lablens_download_refusal",
+                                                                             default=None)
+
+
+def explain_download_refusal(message: str) -> None:
+    """Have the download button that asked for the build being refused show ``message`` (the build then raises)."""
+    box = _REFUSAL.get()
+    if box is not None:
+        box.append(message)
+
+
+def _patch_deferred_downloads() -> None:
+    from streamlit.runtime.backend_operation_handler import DeferredFileHandler
+
+    original = DeferredFileHandler.handle
+
+    async def handle(self: DeferredFileHandler, request: Any, session_id: str) -> Any:
+        box: list[str] = []
+        token = _REFUSAL.set(box)
+        try:
+            response = await original(self, request, session_id)
+        finally:
+            _REFUSAL.reset(token)
+        if box and response.error_msg:
+            response.error_msg = box[-1]
+        return response
+
+    handle.__wrapped__ = original  # type: ignore[attr-defined]
+    DeferredFileHandler.handle = handle  # type: ignore[method-assign]

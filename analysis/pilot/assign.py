@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 import analysis
+from analysis.safe_export import neutralise_frame
 
 ROSTER_COLUMNS = ["country", "unit_type", "unit_code", "program", "lab_type", "start_year", "stratum"]
 BALANCE_CATEGORICAL = ("zone", "sector", "level", "status", "department")
@@ -58,7 +59,14 @@ class Assignment:
 
     def roster_csv(self) -> bytes:
         """The roster file's bytes: UTF-8, comma, '\\n' line ends (identical for identical draws)."""
-        return self.roster.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        return roster_bytes(self.roster)
+
+
+def roster_bytes(roster: pd.DataFrame) -> bytes:
+    """The roster as the file offered, registered and sealed (``roster_sha256``): a text cell from the frame
+    that a spreadsheet would run as a formula (a stratum named ``=HYPERLINK(...)``) starts with an apostrophe
+    (analysis.safe_export, OWASP "CSV injection"); every other cell as drawn."""
+    return neutralise_frame(roster).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _strata_labels(frame: pd.DataFrame, strata: tuple[str, ...]) -> pd.Series:
@@ -155,7 +163,7 @@ def assign(frame: pd.DataFrame, options: Options, frame_sha256: str | None = Non
         "method": ("matched pairs on " + options.pairs_on if options.pairs_on else
                    "complete randomisation within strata (floor/ceil of m·P per stratum, remainders by "
                    "systematic sampling), numpy default_rng(seed) on the frame sorted by school code"),
-        "roster_sha256": hashlib.sha256(roster.to_csv(index=False, lineterminator="\n").encode()).hexdigest(),
+        "roster_sha256": hashlib.sha256(roster_bytes(roster)).hexdigest(),
         "lablens_version": analysis.__version__}
     return Assignment(roster=roster, balance=balance_table(frame, treated), record=record)
 

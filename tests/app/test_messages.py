@@ -74,7 +74,7 @@ def test_every_reason_is_said_in_the_page_language(raised, lang, monkeypatch):
         if lang == "es":
             assert not ENGLISH.search(said), (name, said)
     said = messages.reason(raised["windows"], names)
-    assert names["dropout_rate"] in said and "dropout_rate" not in said  # the indicator by its name
+    assert fmt.md(names["dropout_rate"]) in said and "dropout_rate" not in said  # by its name (Markdown-escaped)
     assert ("2015-2023" in said or "2015-" in said) and said.startswith(reasons.TEXTS[lang]["no_obs_windows"][:8])
     assert messages.reason(raised["unit_code"]) == reasons.TEXTS[lang]["map_unit_code"]
     # a reason no pattern knows is shown quoted as technical detail in Spanish, as written in English

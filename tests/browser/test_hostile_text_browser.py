@@ -24,7 +24,8 @@ def hostile_app(browser_db, tmp_path_factory):
     db = work / "lablens.duckdb"
     shutil.copyfile(browser_db, db)
     with duckdb.connect(str(db)) as con:  # an edit made outside LabLens: every view is computed from the rows
-        school = con.execute("SELECT unit_id FROM assignments WHERE program = 'ValleLabs' ORDER BY 1 LIMIT 1"
+        # a school of the programme renamed below: its profile shows both names (heading, metric value)
+        school = con.execute("SELECT unit_id FROM assignments WHERE program = 'MiLab' ORDER BY 1 LIMIT 1"
                              ).fetchone()[0]
         con.execute("UPDATE assignments SET program = ? WHERE program = 'MiLab'", [PROGRAMME])
         con.execute("UPDATE units SET name = ? WHERE unit_id = ?", [SCHOOL, school])

@@ -11,12 +11,13 @@ import http.client
 import urllib.parse
 
 import requests
-from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, BackMsg, DeferredFileRequestPayload
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
 from tests.browser.conftest import serve
+from ui.i18n import catalogue
 
 XSRF_COOKIE = "_streamlit_xsrf"
 
@@ -24,11 +25,12 @@ XSRF_COOKIE = "_streamlit_xsrf"
 class Session:
     """A websocket session that has run one page to its end."""
 
-    def __init__(self, url: str, page: str, query: str = "") -> None:
+    def __init__(self, url: str, page: str, query: str = "", headers: dict[str, str] | None = None) -> None:
         self.ws = connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
-                          open_timeout=20, max_size=None).__enter__()
+                          open_timeout=20, max_size=None, additional_headers=headers).__enter__()
         self.id = ""
         self.export_disabled: list[bool] = []
+        self.downloads: list[str] = []  # the deferred file ids of the download buttons of the last run
         self.run(page, query)
 
     def send(self, **fields) -> None:
@@ -37,15 +39,30 @@ class Session:
 
     def run(self, page: str, query: str = "") -> None:
         self.send(rerun_script=ClientState(page_name=page, query_string=query))
+        self.downloads = []
         while True:
             msg = ForwardMsg()
             msg.ParseFromString(self.ws.recv(timeout=60))
             kind = msg.WhichOneof("type")
+            if kind == "delta" and msg.delta.new_element.WhichOneof("type") == "download_button":
+                self.downloads.append(msg.delta.new_element.download_button.deferred_file_id)
             if kind == "new_session":
                 self.id = msg.new_session.initialize.session_id
                 self.export_disabled.append(msg.new_session.config.disable_data_export)
             if kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 return
+
+    def fetch(self, file_id: str):
+        """Ask for a deferred download the way the download button does; returns the server's answer."""
+        request_id = f"r-{file_id}"
+        self.send(backend_operation_request=BackendOperationRequest(
+            request_id=request_id, session_id=self.id, deferred_file=DeferredFileRequestPayload(file_id=file_id)))
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(self.ws.recv(timeout=60))
+            if msg.WhichOneof("type") == "backend_operation_response" \
+                    and msg.backend_operation_response.request_id == request_id:
+                return msg.backend_operation_response
 
     def close(self) -> None:
         self.ws.close()
@@ -73,6 +90,7 @@ def _claimed_length(url: str, session_id: str, token: str, length: int) -> int:
 
 def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browser_db, tmp_path, monkeypatch):
     monkeypatch.setenv("LABLENS_ACCESS", "public")
+    monkeypatch.setenv("LABLENS_DOWNLOADS_PER_MINUTE", "1")  # the build limit of downloads (ui/export.py)
     with serve(browser_db, tmp_path) as url:
         http = requests.Session()
         http.get(url + "/_stcore/health", timeout=20)  # sets the XSRF cookie a browser would send back
@@ -99,6 +117,27 @@ def test_a_public_server_refuses_cache_clearing_stray_uploads_and_metrics(browse
                 home.send(clear_cache=True)
             home.send(load_git_info=True)
             home.run("inicio")
+
+            # downloads: one build a minute per address here; a new build asked for at once is refused with
+            # the visitor's own sentence (not Streamlit's generic failure), a repeated one is served. The
+            # server sits behind a local proxy (loopback peer): the address is the one the proxy states.
+            data = Session(url, "datos", headers={"X-Real-IP": "198.51.100.1"})
+            other = Session(url, "datos", headers={"X-Forwarded-For": "10.0.0.1, 198.51.100.2"})
+            try:
+                first = data.fetch(data.downloads[0])
+                assert first.deferred_file.url and not first.error_msg
+                assert data.fetch(data.downloads[0]).deferred_file.url  # the same file again: no new build
+                data.run("datos")
+                refused = data.fetch(data.downloads[0])
+                before, after = catalogue("es")["export.rate"].split("{seconds}")
+                wait = refused.error_msg.removeprefix(before).removesuffix(after)
+                assert refused.error_msg == before + wait + after and 0 < int(wait) <= 60, refused.error_msg
+                assert not refused.deferred_file.url
+                served = other.fetch(other.downloads[0])  # another visitor behind the same proxy is not held
+                assert served.deferred_file.url and not served.error_msg
+            finally:
+                data.close()
+                other.close()
         finally:
             home.close()
             pilot.close()

@@ -90,9 +90,9 @@ def _stat_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in ALLOWED]
 
 
-def _assert_empty(rows: pd.DataFrame) -> None:
+def _assert_empty(rows: pd.DataFrame, keys: tuple[str, ...] = ()) -> None:
     assert len(rows)
-    for column in _stat_columns(rows):
+    for column in [c for c in _stat_columns(rows) if c not in keys]:
         values = rows[column]
         assert values.isna().all() or (values.astype(str) == "").all(), (column, values.tolist())
     assert (rows["evidence"] == "insufficient").all()
@@ -128,3 +128,19 @@ def test_a_suppressed_row_carries_no_statistic_in_compare_the_table_and_the_pack
         _assert_empty(rows)
         assert set(rows["suppression_reason"]) == {"small_cell", "complementary"}
         assert frame.loc[frame["reliability"] != "suppressed", "suppression_reason"].isna().all()
+
+
+@pytest.mark.parametrize(("design", "by", "min_cell"), [
+    ("prepost", "municipality", 60), ("prepost", "grade", 60),
+    ("rct", "municipality", 200), ("rct", "sex", 400)])
+def test_no_other_design_leaves_a_statistic_in_a_suppressed_row(export_db, design, by, min_cell):
+    """Pre-post and the trial (DiD: the test above), with a threshold that hides many rows of the demo: a hidden
+    row says only its keys and why (the issue's hidden cells read 'pérdida de muestra alta · grupos no
+    equivalentes')."""
+    out = compare(export_db, "score_math", design, by=by, min_cell=min_cell)
+    hidden = out["reliability"] == "suppressed"
+    _assert_empty(out[hidden], keys=(by,))
+    checks = [c for c in ("differential_attrition", "attrition_rating", "baseline_equivalence", "baseline_g",
+                          "attrition") if c in out]
+    assert out.loc[hidden, checks].isna().all().all()
+    assert set(out.loc[hidden, "suppression_reason"]) <= {"small_cell", "complementary"}

@@ -8,7 +8,16 @@ import json
 import pytest
 
 from analysis.cli import main
-from analysis.throttle import Policy, SignInThrottle, client_id, state_path
+from analysis.throttle import (
+    BUILDS_SUFFIX,
+    BuildLimiter,
+    BuildPolicy,
+    Policy,
+    SignInThrottle,
+    client_address,
+    client_id,
+    state_path,
+)
 
 POLICY = Policy(free_failures=3, base_delay=2.0, max_delay=8.0, lock_after=6, account_lock_after=10,
                 window=900.0, lock_for=600.0)
@@ -111,3 +120,40 @@ def test_an_admin_unlocks_from_the_command_line_and_it_is_audited(tmp_path, caps
     assert throttle.check(a).allowed
     log = [json.loads(line) for line in (tmp_path / "lablens.duckdb.audit.jsonl").read_text().splitlines()]
     assert log[-1]["action"] == "unlock" and log[-1]["locks"] == 1
+
+
+# --- file builds (downloads) ---------------------------------------------------------------------------
+
+def test_builds_per_client_slide_over_the_window_and_other_clients_are_not_held(tmp_path, clock):
+    limiter = BuildLimiter(tmp_path / "lablens.duckdb", BuildPolicy(per_client=3, window=60.0), clock)
+    a, b = client_id("203.0.113.5"), client_id("203.0.113.6")
+    for _ in range(3):
+        assert limiter.admit(a).allowed
+        clock.now += 10.0
+    refused = limiter.admit(a)  # 3 builds at t = 0, 10, 20; now t = 30: the first leaves the window at t = 60
+    assert (refused.allowed, refused.reason, refused.wait) == (False, "rate", pytest.approx(30.0))
+    assert limiter.admit(b).allowed
+    clock.now += 30.0
+    assert limiter.admit(a).allowed  # t = 60: one slot free again (the refusal did not count)
+    assert not limiter.admit(a).allowed
+    text = state_path(tmp_path / "lablens.duckdb", BUILDS_SUFFIX).read_text()
+    assert "203.0.113.5" not in text and a in text  # pseudonyms only
+
+
+def test_builds_at_once_are_bounded_process_wide(tmp_path):
+    first, second = (BuildLimiter(tmp_path / "lablens.duckdb", BuildPolicy(concurrent=1)) for _ in range(2))
+    with first.building(0.0) as got, second.building(0.05) as other:
+        assert got and not other  # two limiters (two sessions) share this process's one slot
+    with second.building(0.0) as again:
+        assert again  # released
+
+
+@pytest.mark.parametrize(("peer", "headers", "address"), [
+    ("203.0.113.5", {"X-Real-IP": "198.51.100.1", "X-Forwarded-For": "198.51.100.2"}, "203.0.113.5"),  # direct
+    (None, {"X-Real-IP": "198.51.100.1"}, "198.51.100.1"),  # behind a local proxy: what it states
+    (None, {"x-forwarded-for": "10.9.9.9, 198.51.100.3"}, "198.51.100.3"),  # the entry the proxy appended
+    (None, {"X-Forwarded-For": " "}, None), (None, {}, None)])
+def test_the_client_address_trusts_a_proxy_header_only_from_a_local_proxy(peer, headers, address):
+    """Behind the README's reverse proxy every peer is loopback: without its header all visitors would share
+    one sign-in and download bucket; a visitor connecting directly cannot choose its bucket by a header."""
+    assert client_address(peer, headers) == address
