@@ -132,15 +132,16 @@ def pytest_xdist_auto_num_workers(config) -> int:
 
 # `--dist loadfile --no-loadscope-reorder` (pytest.ini): each file's tests run on one worker, so a module-scoped
 # fixture is built once (with `load`, once on every worker that got one of its tests: the real-data import, 30 s,
-# twice), and the files go out in collection order. The slowest files (their summed `--durations`, bench/RESULTS.md
-# "Test suite") are moved to the front so that none of them starts last.
+# twice), and the files go out in collection order. The slowest files are moved to the front so that none of them
+# starts last: the every-page browser test (the longest in the last whole-suite profile), then by the CPU seconds
+# each file took on its own (`-n 0`, bench/RESULTS.md "Test suite", session 7).
 SLOW_FILES = (
-    "tests/reliability/test_backups_keys_erasure.py", "tests/browser/test_pages_browser.py",
-    "tests/browser/test_words_browser.py", "tests/browser/test_pilot_browser.py",
-    "tests/precompute/test_standard_results.py", "tests/importer/test_importer_real_data.py",
-    "tests/browser/test_concurrent_sessions_browser.py", "tests/reliability/test_faults.py",
-    "tests/reliability/test_url_state.py", "tests/evidence/test_pack.py", "tests/browser/test_hostile_text_browser.py",
-    "tests/reliability/test_hostile_input.py", "tests/browser/test_upload_browser.py",
+    "tests/browser/test_words_browser.py", "tests/importer/test_importer_real_data.py",
+    "tests/reliability/test_faults.py", "tests/browser/test_pages_browser.py", "tests/evidence/test_pack.py",
+    "tests/app/test_pages.py", "tests/browser/test_pilot_browser.py", "tests/browser/test_hostile_text_browser.py",
+    "tests/reliability/test_backups_keys_erasure.py", "tests/precompute/test_standard_results.py",
+    "tests/browser/test_concurrent_sessions_browser.py", "tests/browser/test_upload_browser.py",
+    "tests/reliability/test_url_state.py", "tests/app/test_data_upload.py", "tests/app/test_pilot_page.py",
 )
 
 

@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 from analysis.audit import entries
 from analysis.privacy import hash_password, verify_password
 from tests.app.apps import run_page
-from tests.conftest import ROOT
 from ui.i18n import catalogue
 
 ADMIN_PASSWORD = "correcto caballo batería grapa"
@@ -117,16 +116,18 @@ def test_a_misspelt_access_mode_is_public_not_open(copy_db, monkeypatch, router_
     assert not at.file_uploader
 
 
-def test_cli_prints_a_hash_the_dashboard_accepts():
-    import subprocess
-    import sys
+def test_cli_prints_a_hash_the_dashboard_accepts(monkeypatch):
+    """`python -m analysis password --stdin`, run through analysis.cli.main in this process (helpers.cli_here)."""
+    import io
 
-    done = subprocess.run([sys.executable, "-m", "analysis", "password", "--stdin"], input=ADMIN_PASSWORD + "\n",
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    from tests.reliability.helpers import cli_here
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
+    done = cli_here("password", "--stdin")
     assert done.returncode == 0, done.stderr
     assert verify_password(ADMIN_PASSWORD, done.stdout.strip())
-    short = subprocess.run([sys.executable, "-m", "analysis", "password", "--stdin"], input="corta\n",
-                           capture_output=True, text=True, cwd=ROOT, timeout=60)
+    monkeypatch.setattr("sys.stdin", io.StringIO("corta\n"))
+    short = cli_here("password", "--stdin")
     assert short.returncode == 1 and short.stderr.strip() == "error: use a password of at least 12 characters"
 
 

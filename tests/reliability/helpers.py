@@ -1,11 +1,18 @@
-"""Small helpers for the reliability tests: files, hashes, the CLI in a subprocess, database state."""
+"""Small helpers for the reliability tests: files, hashes, the CLI in a subprocess or in this process, database
+state."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 from analysis.db.connect import open_db
@@ -30,6 +37,22 @@ def rates_csv(path: Path, schools: range, year: int, value: float = 3.5) -> Path
     return write(path, "school_code,year,dropout_rate\n" + rows)
 
 
+def copy_database(src: Path, folder: Path) -> Path:
+    """A copy in ``folder`` of the database ``src`` with its backups and audit log, byte for byte (a module builds
+    a starting state once and each test takes a copy); its checks file re-stamped for the copy, whose inode and
+    mtime differ (tests/conftest.py, demo_copy)."""
+    from analysis.precompute import checks
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.parent.glob(f"{src.name}*")):
+        if path.is_file() and path != checks.sidecar(src) and not path.name.endswith(".lock"):
+            shutil.copy(path, folder / path.name)
+    db = folder / src.name
+    kept = json.loads(checks.sidecar(src).read_text())
+    checks.write(db, {k: v for k, v in kept.items() if k not in checks.identity(src)})
+    return db
+
+
 def students_csv(path: Path, rows: list[tuple[str, str, str, float]], extra: str | None = None) -> Path:
     """A canonical student file: (student_id, school_code, wave, score_math) rows, optional 'etnia' column."""
     header = "student_id,school_code,wave,score_math" + (",etnia" if extra else "")
@@ -41,6 +64,41 @@ def cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess
     """`python -m analysis ARGS` in a fresh process (the environment of the test, plus ``env``)."""
     return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, env={**os.environ, **(env or {})},
                           capture_output=True, text=True, timeout=timeout)
+
+
+def cli_here(*args: str) -> subprocess.CompletedProcess:
+    """`python -m analysis ARGS` run in this process (``analysis.cli.main``, what ``python -m analysis`` calls), with
+    what it prints, both through ``sys`` and on the file descriptors, returned as :func:`cli` returns it: 1 s of CPU
+    less than a fresh interpreter per call, for the tests whose subject is the command's outcome, not the process.
+    An exception escaping ``main`` is printed as the interpreter would (a traceback on stderr, exit 1)."""
+    from analysis.cli import main
+
+    with tempfile.TemporaryFile() as out_fd, tempfile.TemporaryFile() as err_fd:
+        out, err = io.StringIO(), io.StringIO()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        os.dup2(out_fd.fileno(), 1)
+        os.dup2(err_fd.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:  # argparse: a malformed command
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                except Exception:  # reported as the interpreter would report it
+                    traceback.print_exc()
+                    code = 1
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+        out_fd.seek(0)
+        err_fd.seek(0)
+        return subprocess.CompletedProcess(["analysis", *args], code,
+                                           out.getvalue() + out_fd.read().decode("utf-8", "replace"),
+                                           err.getvalue() + err_fd.read().decode("utf-8", "replace"))
 
 
 def state(db: Path) -> dict:

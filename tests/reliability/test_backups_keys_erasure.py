@@ -17,7 +17,7 @@ from analysis.precompute import standard_results
 from analysis.precompute.fingerprints import signatures
 from analysis.precompute.publish import writable_snapshot
 from analysis.privacy import pseudonym
-from tests.reliability.helpers import cli, one_line_error, rates_csv, rows, sha256, state, students_csv
+from tests.reliability.helpers import cli, cli_here, one_line_error, rates_csv, rows, sha256, state, students_csv
 
 SCHOOL_A, SCHOOL_B = "176001000001", "176001000002"
 
@@ -42,7 +42,7 @@ def test_every_import_keeps_bounded_backup_generations(tmp_path: Path) -> None:
 def test_restore_puts_back_the_last_snapshot_keeps_the_current_and_is_audited(tmp_path: Path) -> None:
     db = _five_imports(tmp_path)
     current, bak = sha256(db), sha256(backup_path(db))
-    result = cli("restore", "--db", str(db))
+    result = cli("restore", "--db", str(db))  # a real `python -m analysis`; the other commands run in this process
     assert result.returncode == 0, result.stderr
     assert "restored" in result.stdout and "lablens.duckdb.before-restore" in result.stdout
     assert sha256(db) == bak
@@ -53,9 +53,9 @@ def test_restore_puts_back_the_last_snapshot_keeps_the_current_and_is_audited(tm
         "restore", "lablens.duckdb.bak", 4, 40)
 
     # an older generation, chosen with --from; then undo the restore from .before-restore
-    assert cli("restore", "--db", str(db), "--from", str(backup_path(db, 3))).returncode == 0
+    assert cli_here("restore", "--db", str(db), "--from", str(backup_path(db, 3))).returncode == 0
     assert rows(db, "SELECT max(import_id) FROM imports") == [(2,)]
-    listing = json.loads(cli("restore", "--list", "--json", "--db", str(db)).stdout)
+    listing = json.loads(cli_here("restore", "--list", "--json", "--db", str(db)).stdout)
     assert [f["role"] for f in listing["files"]] == ["published", "backup", "backup 2", "backup 3", "before-restore"]
     assert [f["last_import"] for f in listing["files"]] == [2, 4, 3, 2, 4]
 
@@ -63,11 +63,11 @@ def test_restore_puts_back_the_last_snapshot_keeps_the_current_and_is_audited(tm
 def test_restore_without_a_backup_or_from_a_damaged_one_says_so(tmp_path: Path) -> None:
     db = tmp_path / "lablens.duckdb"
     import_file(rates_csv(tmp_path / "v1.csv", range(3), 2020), db)
-    assert "no backup at" in one_line_error(cli("restore", "--db", str(db)))
+    assert "no backup at" in one_line_error(cli_here("restore", "--db", str(db)))
     junk = tmp_path / "junk.duckdb"
     junk.write_bytes(b"\x00garbage" * 5000)
     before = sha256(db)
-    assert "damaged too" in one_line_error(cli("restore", "--db", str(db), "--from", str(junk)))
+    assert "damaged too" in one_line_error(cli_here("restore", "--db", str(db), "--from", str(junk)))
     assert sha256(db) == before
 
 
@@ -75,17 +75,17 @@ def test_key_backup_fingerprint_and_restore(tmp_path: Path, key_file: Path) -> N
     db = tmp_path / "lablens.duckdb"
     import_file(students_csv(tmp_path / "pre.csv", [("E1", SCHOOL_A, "pre", 50.0)]), db)
     backup = tmp_path / "key-backup.bin"
-    assert cli("key", "--backup", str(backup)).returncode == 0
+    assert cli_here("key", "--backup", str(backup)).returncode == 0
     assert backup.read_bytes() == key_file.read_bytes() and backup.stat().st_mode & 0o777 == 0o600
-    assert "already exists" in one_line_error(cli("key", "--backup", str(backup)))
-    report = json.loads(cli("key", "--fingerprint", "--json", "--db", str(db)).stdout)
+    assert "already exists" in one_line_error(cli_here("key", "--backup", str(backup)))
+    report = json.loads(cli_here("key", "--fingerprint", "--json", "--db", str(db)).stdout)
     assert report["match"] is True and report["key_fingerprint"] == report["database_fingerprint"]
 
     # the key is lost: a student import refuses, names the fix, and does not make a new key
     key_file.unlink()
     before = sha256(db)
     post = students_csv(tmp_path / "post.csv", [("E1", SCHOOL_A, "post", 58.0)])
-    message = one_line_error(cli("import", str(post), "--db", str(db)))
+    message = one_line_error(cli_here("import", str(post), "--db", str(db)))
     assert "key file" in message and "is missing" in message and "python -m analysis key --restore" in message
     assert not key_file.exists() and sha256(db) == before
     with pytest.raises(ImportFailed, match="is missing"):
@@ -97,8 +97,8 @@ def test_key_backup_fingerprint_and_restore(tmp_path: Path, key_file: Path) -> N
     # a wrong key backup is refused; the right one is restored and the student links across waves
     wrong = tmp_path / "other.bin"
     wrong.write_bytes(bytes(range(32)))
-    assert "was built with key" in one_line_error(cli("key", "--restore", str(wrong), "--db", str(db)))
-    assert cli("key", "--restore", str(backup), "--db", str(db)).returncode == 0
+    assert "was built with key" in one_line_error(cli_here("key", "--restore", str(wrong), "--db", str(db)))
+    assert cli_here("key", "--restore", str(backup), "--db", str(db)).returncode == 0
     assert import_file(post, db)["status"] == "active"
     assert rows(db, "SELECT count(DISTINCT student_key), count(*) FROM observations WHERE student_key IS NOT NULL") \
         == [(1, 2)]
@@ -146,7 +146,7 @@ def test_forget_erases_one_student_from_the_database_and_every_backup(tmp_path: 
     assert "lablens.duckdb" in _files_containing(tmp_path, gone.encode())  # the byte search can find it
     assert "lablens.duckdb.bak" in _files_containing(tmp_path, gone.encode())
 
-    result = cli("forget", " gone-1 ", "--db", str(db))
+    result = cli_here("forget", " gone-1 ", "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert "erased" in result.stdout and gone[:8] in result.stdout and gone not in result.stdout
     assert counts(gone) == [0, 0, 0, 0]

@@ -21,7 +21,7 @@ from analysis import audit
 from analysis.db.snapshot import backup_path
 from analysis.importer.errors import ImportFailed
 from analysis.importer.pipeline import import_file
-from tests.reliability.helpers import ROOT, cli, one_line_error, rates_csv, rows, sha256, state
+from tests.reliability.helpers import ROOT, cli_here, copy_database, one_line_error, rates_csv, rows, sha256, state
 
 # Each kill point patches one step of the import in a child process to SIGKILL itself there.
 KILLER = """
@@ -58,15 +58,26 @@ elif point == "before_audit":
 from analysis.cli import main
 sys.exit(main(sys.argv[2:]))
 """
+
+
+@pytest.fixture(scope="module")
+def two_imports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database after two imports (import 1: schools 0-4 in 2019; import 2: schools 5-9 in 2020), its backup
+    and audit log: built once, each test works on a copy (helpers.copy_database)."""
+    folder = tmp_path_factory.mktemp("two_imports")
+    db = folder / "lablens.duckdb"
+    import_file(rates_csv(folder / "v1.csv", range(0, 5), 2019), db)
+    import_file(rates_csv(folder / "v2.csv", range(5, 10), 2020), db)
+    return db
+
+
 BEFORE_PUBLISH = ("staging", "after_copy", "rows_written", "checkpointed", "rotating_backups")
 AFTER_PUBLISH = ("published", "before_audit")
 
 
 @pytest.mark.parametrize("point", BEFORE_PUBLISH + AFTER_PUBLISH)
-def test_sigkill_at_each_step_of_an_import(tmp_path: Path, point: str) -> None:
-    db = tmp_path / "lablens.duckdb"
-    import_file(rates_csv(tmp_path / "v1.csv", range(0, 5), 2019), db)
-    import_file(rates_csv(tmp_path / "v2.csv", range(5, 10), 2020), db)
+def test_sigkill_at_each_step_of_an_import(tmp_path: Path, two_imports: Path, point: str) -> None:
+    db = copy_database(two_imports, tmp_path)
     before, before_hash, bak_hash = state(db), sha256(db), sha256(backup_path(db))
     new = rates_csv(tmp_path / "v3.csv", range(10, 310), 2021)
 
@@ -121,19 +132,18 @@ def _fill(folder: Path, leave_free: int) -> Path:
     return filler
 
 
-def test_a_full_disk_gives_one_line_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_gives_one_line_and_changes_nothing(tmp_path: Path, two_imports: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     with tmpfs(tmp_path / "disk", "64m") as mounted:
         folder = tmp_path / "disk"
-        db = folder / "lablens.duckdb"
-        import_file(rates_csv(tmp_path / "v1.csv", range(0, 5), 2019), db)
-        import_file(rates_csv(tmp_path / "v2.csv", range(5, 10), 2020), db)
+        db = copy_database(two_imports, folder)
         before, before_hash = state(db), sha256(db)
         big = rates_csv(tmp_path / "big.csv", range(0, 30_000), 2021)
         if mounted:
             # 1) no room even for the private copy; 2) room for the copy, not for the rows
             for leave in (256 * 1024, db.stat().st_size + 300 * 1024):
                 filler = _fill(folder, leave)
-                message = one_line_error(cli("import", str(big), "--db", str(db)))
+                message = one_line_error(cli_here("import", str(big), "--db", str(db)))
                 assert "No space left on device" in message or "space" in message
                 assert "the published database is unchanged" in message
                 assert sha256(db) == before_hash and state(db) == before
@@ -153,12 +163,11 @@ def test_a_full_disk_gives_one_line_and_changes_nothing(tmp_path: Path, monkeypa
         assert rows(db, "SELECT count(*) FROM observations") == [(30_010,)]
 
 
-def test_a_read_only_folder_refuses_writes_in_one_line_and_still_serves_reads(tmp_path: Path) -> None:
+def test_a_read_only_folder_refuses_writes_in_one_line_and_still_serves_reads(tmp_path: Path,
+                                                                               two_imports: Path) -> None:
     with tmpfs(tmp_path / "ro", "16m") as mounted:
         folder = tmp_path / "ro"
-        db = folder / "lablens.duckdb"
-        import_file(rates_csv(tmp_path / "v1.csv", range(0, 5), 2019), db)
-        import_file(rates_csv(tmp_path / "v2.csv", range(5, 10), 2020), db)
+        db = copy_database(two_imports, folder)
         before_hash = sha256(db)
         if mounted:
             subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
@@ -166,10 +175,10 @@ def test_a_read_only_folder_refuses_writes_in_one_line_and_still_serves_reads(tm
             folder.chmod(0o555)
         try:
             new = rates_csv(tmp_path / "v3.csv", range(10, 20), 2021)
-            assert "must be writable" in one_line_error(cli("import", str(new), "--db", str(db)))
-            assert "must be writable" in one_line_error(cli("restore", "--db", str(db)))
-            assert "must be writable" in one_line_error(cli("rollback", "2", "--db", str(db)))
-            listing = cli("imports", "--db", str(db))  # reading needs no write access
+            assert "must be writable" in one_line_error(cli_here("import", str(new), "--db", str(db)))
+            assert "must be writable" in one_line_error(cli_here("restore", "--db", str(db)))
+            assert "must be writable" in one_line_error(cli_here("rollback", "2", "--db", str(db)))
+            listing = cli_here("imports", "--db", str(db))  # reading needs no write access
             assert listing.returncode == 0 and "v2.csv" in listing.stdout
             assert rows(db, "SELECT count(*) FROM observations") == [(10,)]
             assert sha256(db) == before_hash
@@ -202,18 +211,17 @@ def _zeroed_blocks(db: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [_garbage, _truncated, _zeroed_blocks], ids=["garbage", "truncated", "zeroed"])
-def test_a_damaged_database_names_the_restore_command_and_restore_fixes_it(tmp_path: Path, damage) -> None:
-    db = tmp_path / "lablens.duckdb"
-    import_file(rates_csv(tmp_path / "v1.csv", range(0, 5), 2019), db)
-    import_file(rates_csv(tmp_path / "v2.csv", range(5, 10), 2020), db)
+def test_a_damaged_database_names_the_restore_command_and_restore_fixes_it(tmp_path: Path, two_imports: Path,
+                                                                            damage) -> None:
+    db = copy_database(two_imports, tmp_path)
     damage(db)
     damaged_hash = sha256(db)
     for command in (["imports"], ["import", str(rates_csv(tmp_path / "v3.csv", range(20, 22), 2021))],
                     ["compare", "--indicator", "dropout_rate"]):
-        message = one_line_error(cli(*command, "--db", str(db)))
+        message = one_line_error(cli_here(*command, "--db", str(db)))
         assert "is damaged" in message and "python -m analysis restore" in message, message
     assert sha256(db) == damaged_hash  # nothing tried to "repair" it in place
-    fixed = cli("restore", "--db", str(db))
+    fixed = cli_here("restore", "--db", str(db))
     assert fixed.returncode == 0, fixed.stderr
     assert rows(db, "SELECT max(import_id), count(*) FROM observations") == [(1, 5)]
     assert sha256(db.with_name("lablens.duckdb.before-restore")) == damaged_hash  # kept for inspection
@@ -226,6 +234,6 @@ def test_a_damaged_key_file_gives_one_line(tmp_path: Path, key_file: Path) -> No
     db = tmp_path / "lablens.duckdb"
     src = tmp_path / "s.csv"
     src.write_text("student_id,school_code,wave,score_math\nA1,176001000001,pre,50\n")
-    message = one_line_error(cli("import", str(src), "--db", str(db)))
+    message = one_line_error(cli_here("import", str(src), "--db", str(db)))
     assert "key file" in message and "damaged" in message
     assert not db.exists()

@@ -42,9 +42,10 @@ def test_sql_in_every_compare_parameter_is_a_clean_compare_error(rates_db: Path,
 
 
 def test_the_cli_answers_an_injected_program_in_one_line(rates_db: Path) -> None:
-    from tests.reliability.helpers import cli, one_line_error
+    from tests.reliability.helpers import cli_here, one_line_error
 
-    assert one_line_error(cli("compare", "--indicator", "dropout_rate", "--program", INJECTION, "--db", str(rates_db)))
+    assert one_line_error(cli_here("compare", "--indicator", "dropout_rate", "--program", INJECTION,
+                                   "--db", str(rates_db)))
 
 
 @pytest.mark.parametrize("value", SQLISH[:4])
