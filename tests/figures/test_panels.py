@@ -123,3 +123,17 @@ def test_extent_reads_plotly_typed_arrays():
     low, high = panels._extent(spec["data"], [], "x", {"x", "x2"})
     assert (low, high) == pytest.approx((-0.2 - 0.03, 0.3 + 0.03))
     assert np.isfinite([low, high]).all()
+
+
+def test_schools_of_both_programmes_on_one_effect_scale():
+    """The caterpillar's panels share the effect axis: one range from both programmes' intervals and the
+    reference lines (MiLab's reference at -0.6 lies below every interval)."""
+    data = pd.DataFrame({"program": ["ValleLabs"] * 2 + ["MiLab"] * 2, "unit_id": ["a", "b", "c", "d"],
+                         "effect": [0.5, 0.1, 0.3, 1.2], "low": [0.3, -0.1, 0.1, 0.9], "high": [0.7, 0.3, 0.5, 1.5],
+                         "q_value": [0.01, 0.6, 0.04, 0.2], "reliability": ["low"] * 4})
+    fig = unit_figures.caterpillar(data, TEXTS, "en", {"ValleLabs": 0.2, "MiLab": -0.6})
+    first, second = (_spec(f) for f in panels.split(fig))
+    span = 1.5 - (-0.6)
+    assert first["layout"]["yaxis"]["range"] == second["layout"]["yaxis"]["range"] == \
+        pytest.approx([-0.6 - 0.06 * span, 1.5 + 0.06 * span])
+    assert second["layout"]["yaxis"]["title"]["text"] == first["layout"]["yaxis"]["title"]["text"] == "mean"
