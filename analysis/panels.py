@@ -33,7 +33,7 @@ import plotly.graph_objects as go
 #: The narrowest panel a legend and a title must fit: a 390-px phone's column less the page's padding.
 NARROW_PX = 320
 CHAR_PX = 7.2  # the average width of a 13-px Source Sans character, rounded up
-LEGEND_ROW_PX = 24
+LEGEND_ROW_PX = 30  # a legend row as plotly.js draws it (13-px text beside a 12-px mark), measured in Chromium
 TITLE_LINE_PX = 22
 COLORBAR_PX = 80  # a horizontal colour bar with its title and ticks
 _AXIS = re.compile(r"^([xy])axis(\d*)$")
@@ -195,7 +195,7 @@ def split(fig: go.Figure) -> list[go.Figure]:
         ticks = 0 if x_axis.get("visible") is False or x_axis.get("showticklabels") is False else 24
         axis_title = 22 if (x_axis.get("title") or {}).get("text") else 0
         bottom = max(bottom, ticks) + axis_title + 8  # every panel: its plot area as tall as the first's
-        extra = LEGEND_ROW_PX * legend_rows([e.get("name") or "" for e in entries])
+        extra = 6 + LEGEND_ROW_PX * legend_rows([e.get("name") or "" for e in entries])
     if any(((tr.get("marker") or {}).get("colorbar") or {}).get("orientation") == "h" for tr in traces):
         extra += COLORBAR_PX
     out = []
