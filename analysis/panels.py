@@ -179,7 +179,9 @@ def split(fig: go.Figure) -> list[go.Figure]:
         others.append(note)
     first_axes = {letter: (layout.get(f"{letter}axis{suffixes[0]}") or {}) for letter in "xy"}
     entries = _legend_entries(traces)
-    legend_on = layout.get("showlegend", len(entries) >= 2) is not False and bool(entries)
+    # as plotly.js decides: two entries or more, or one a builder asked for (the map's open-circle mark)
+    legend_on = bool(entries) and layout.get("showlegend", len(entries) >= 2 or any(
+        tr.get("showlegend") is True for tr in entries)) is not False
     margin = dict(layout.get("margin") or {})
     title_lines = max((wrap_title(t).count("<br>") + 1 for t in titles.values()), default=0)
     top = 16 + TITLE_LINE_PX * title_lines if titles else margin.get("t", 80)

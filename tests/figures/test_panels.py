@@ -94,7 +94,7 @@ def test_one_panel_is_left_as_it_is_and_a_map_keeps_its_colour_bar_once():
     shapes = pd.DataFrame({"location": ["CO-1", "GT-1"], "country": ["CO", "GT"], "name": ["a", "b"],
                            "geojson": [json.dumps(square)] * 2})
     values = pd.DataFrame({"location": ["CO-1", "GT-1"], "country": ["CO", "GT"], "effect": [0.2, -0.4],
-                           "reliability": ["ok", "ok"], "hover": ["a", "b"]})
+                           "reliability": ["ok", "low"], "hover": ["a", "b"]})
     first, second = (_spec(f) for f in panels.split(unit_figures.territory_map(shapes, values, {"CO": "Colombia"},
                                                                              "es")))
     bars = [t for s in (first, second) for t in s["data"] if (t.get("marker") or {}).get("showscale")]
@@ -102,6 +102,8 @@ def test_one_panel_is_left_as_it_is_and_a_map_keeps_its_colour_bar_once():
     assert second["layout"]["yaxis"]["scaleanchor"] == "x"  # each map keeps its aspect
     assert first["layout"]["title"]["text"] == "Colombia" and second["layout"]["title"]["text"] == "GT"
     assert _plot_height(first) == _plot_height(second)
+    # the one legend entry (Guatemala's open circle: low reliability) kept, on the first panel
+    assert _legend(first) == ["low"] and _legend(second) == []
 
 
 def test_legend_rows_and_long_titles_fit_a_phone():
