@@ -230,7 +230,8 @@ def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
     otherwise. ``reference``
     maps a programme to a horizontal dashed line (e.g. the comparison schools' average change in the
     same country, the change a school would show without the programme). Suppressed schools are left
-    out by the caller. ``texts``: y_title, x_title, significant, not_significant, reference.
+    out by the caller. The panels share the effect axis. ``texts``: y_title, x_title, significant,
+    not_significant, reference.
     """
     programmes = [p for p in programme_order(data["program"]) if p != "comparison"] or ["comparison"]
     colors = color_map(data["program"])
@@ -273,6 +274,7 @@ def caterpillar(data: pd.DataFrame, texts: Mapping[str, str], lang: str,
     fig.update_xaxes(showticklabels=False)
     fig.update_xaxes(title_text=texts.get("x_title", ""), col=1)  # one title: side by side, titles overprint
     fig.update_yaxes(title_text=texts.get("y_title", ""), col=1)
+    fig.update_yaxes(matches="y")  # one effect scale: the programmes' schools compared at a glance
     return style(fig, lang, height=460)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis import panels
 from analysis.figure_text import plain_figure
 from ui.format import md
 from ui.i18n import current_language, t
@@ -18,18 +19,24 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
 
 @dataclass
 class Chart:
-    """A figure with what must travel with it: alt text, a one-sentence summary and its data table."""
+    """A figure with what must travel with it: alt text, a one-sentence summary and its data table.
+
+    ``panels`` is what the screen draws: the figure itself, or one figure per panel when it has panels
+    side by side (analysis.panels.split), so that a phone stacks them."""
 
     fig: go.Figure
     alt: str
     summary: str
     table: pd.DataFrame | None = None
+    panels: list[go.Figure] = field(init=False, default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         """Every text from the data in the figure (hover, titles, ticks, legend) shown as text, not as
-        plotly's HTML (analysis.figure_text); done once, when the chart is built and cached."""
+        plotly's HTML (analysis.figure_text), and the panels split; done once, when the chart is built and
+        cached."""
         if self.fig is not None:
             plain_figure(self.fig)
+            self.panels = panels.split(self.fig)
 
 
 def lang() -> str:
@@ -42,7 +49,14 @@ def show(c: Chart | None, *, key: str) -> None:
     if c is None or c.fig is None:
         st.info(t("chart.no_data"), icon=":material/info:")
         return
-    st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=PLOTLY_CONFIG)
+    if len(c.panels) > 1:  # one column per panel: side by side on a laptop, stacked below 640 px
+        for i, (column, fig) in enumerate(zip(st.columns(len(c.panels)), c.panels, strict=True)):
+            with column:
+                title = fig.layout.title.text or ""
+                st.plotly_chart(fig, width="stretch", key=f"{key}-{i}", config=PLOTLY_CONFIG,
+                                alt=f"{c.alt} — {title.replace('<br>', ' ')}" if title else c.alt)
+    else:
+        st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=PLOTLY_CONFIG)
     st.caption(md(c.summary))
     if c.table is None:
         return

@@ -7,14 +7,13 @@ in the session's language and the synthetic-data banner.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.figures import PROGRAMME_COLORS
-from tests.app.apps import run_page
+from tests.app.apps import chart_specs, run_page
 from tests.conftest import shown
 from ui.i18n import catalogue
 
@@ -62,7 +61,7 @@ def _indicator_names(lang: str, codes: list[str]) -> list[str]:
 
 
 def _charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return chart_specs(at)  # a chart's panels (drawn in columns) as one spec
 
 
 def _trace_names(spec: dict) -> set[str]:
@@ -122,6 +121,14 @@ def test_compare_page_shows_both_programmes_side_by_side(lang):
     assert cat["compare.caveat"] in text  # standardised effects, never raw scores (docs/METHODS.md, "Designs" 3)
     charts = _charts(at)
     assert len(charts) == 4  # effects, means, distribution, slopes
+    # each chart a figure per panel (in columns: stacked on a phone), titled by its programme or its country;
+    # one legend, on the first panel; the effect axis one scale for both programmes
+    assert [len(c["panels"]) for c in charts] == [2, 2, 2, 2]
+    assert [p["layout"]["title"]["text"] for p in charts[0]["panels"]] == ["ValleLabs", "MiLab"]
+    assert all(c["panels"][0]["layout"]["showlegend"] and not c["panels"][1]["layout"]["showlegend"]
+               for c in charts)
+    ranges = [p["layout"]["xaxis"]["range"] for p in charts[0]["panels"]]
+    assert ranges[0] == ranges[1]
     effects = charts[0]
     assert {"ValleLabs", "MiLab"} <= _trace_names(effects)
     colors = {t["name"]: t["marker"]["color"] for t in effects["data"] if t.get("name") in PROGRAMME_COLORS}
@@ -173,6 +180,8 @@ def test_regions_page_ranks_territories_with_intervals(lang):
     cat = catalogue(lang)
     charts = _charts(at)
     assert len(charts) == 3  # ranked territories, the map (shipped boundaries, nothing imported), rural vs urban
+    assert [len(c["panels"]) for c in charts] == [2, 2, 2]  # a panel per programme (or country), in columns
+    assert charts[0]["panels"][0]["layout"]["xaxis"]["range"] == charts[0]["panels"][1]["layout"]["xaxis"]["range"]
     assert cat["regions.no_boundaries"] not in text
     located = {d["meta"]["location"] for d in charts[1]["data"] if d.get("meta")}
     assert "CO-76" in located and len({loc for loc in located if loc.startswith("GT-")}) >= 3
@@ -202,6 +211,7 @@ def test_schools_page_caterpillar_and_profile(lang, demo_db):
     cat = catalogue(lang)
     charts = _charts(at)
     caterpillar = charts[0]
+    assert len(caterpillar["panels"]) == 2  # a panel per programme, in columns
     names = " ".join(_trace_names(caterpillar))
     assert "ValleLabs" in names and "MiLab" in names
     assert cat["schools.reference"] in names  # the comparison schools' change as reference
@@ -277,7 +287,7 @@ def test_data_page_history_dictionary_quality_templates(lang):
     frames = [f.value for f in at.dataframe]
     dictionary = next(f for f in frames if cat["col.code"] in f.columns and cat["col.label"] in f.columns)
     assert "score_math" in set(dictionary[cat["col.code"]])
-    assert len(_charts(at)) == 1  # coverage by year and unit
+    assert [len(c["panels"]) for c in _charts(at)] == [2]  # coverage by year and unit, a panel per country
     small = next(f for f in frames if cat["col.suppressed_cells"] in f.columns)
     assert (small[cat["col.suppressed_cells"]] > 0).any()  # the demo has school x wave x sex cells under 10
     labels = [b.label for b in at.get("download_button")]

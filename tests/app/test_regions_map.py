@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.importer.pipeline import import_file
+from tests.app.apps import chart_specs
 from tests.conftest import ROOT, require_real_data, shown
 from ui.i18n import catalogue
 
@@ -25,7 +26,7 @@ def geo_db(demo_db, tmp_path_factory) -> str:
 
 
 def _maps(at: AppTest) -> list[dict]:
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = chart_specs(at)  # the two countries' panels as one map
     return [s for s in specs if any(d.get("fill") == "toself" for d in s["data"])]
 
 
@@ -43,7 +44,9 @@ def test_map_colours_the_territories_of_both_programmes(geo_db, monkeypatch, lan
     (spec,) = _maps(at)
     coloured = [d for d in spec["data"] if d.get("meta")]
     located = {d["meta"]["location"] for d in coloured}
-    assert {d.get("xaxis", "x") for d in coloured} == {"x", "x2"}  # Colombia and Guatemala, one panel each
+    # Colombia and Guatemala, a figure each (in columns: stacked on a phone)
+    assert [{d["meta"]["location"][:2] for d in p["data"] if d.get("meta")} for p in spec["panels"]] == \
+        [{"CO"}, {"GT"}]
     if level == "municipality":
         # every coloured Colombian municipality is in Valle (Argelia is Valle's 76054, never Antioquia's
         # namesake 05055), and Guatemala's are placed too

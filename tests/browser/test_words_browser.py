@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from analysis.catalog import INDICATORS
 from analysis.compare.designs import selector_order
 from analysis.fields import GROUP_FIELDS
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import ARTIFACTS, wait_for_app
 from tests.words import ENGLISH, MISSING
 from ui.i18n import catalogue
 
@@ -39,6 +39,72 @@ CODES = re.compile(r"\b(" + "|".join(sorted({i.code for i in INDICATORS} | set(G
                    + r")\b")
 STREAMLIT_OWN = ("Drag and drop file here", "Browse files", "Limit ", "per file")
 SELECTORS = "[data-testid=stSelectbox], [data-testid=stMultiSelect]"
+# pages whose first chart has a panel per programme: side by side on a laptop, stacked on a phone (below 640 px)
+PAIRED = {"comparar", "regiones"}
+# the plot area of every panel of the page's first paired chart, in page order (plotly draws one drag rectangle
+# per subplot), and — for Comparar's means chart — every legend and tick text and every title text (figure,
+# subplot and axis titles) drawn in it
+PANELS_JS = """(meansTitle) => {
+    const box = e => { const r = e.getBoundingClientRect();
+                       return {left: r.left, right: r.right, top: r.top + scrollY, bottom: r.bottom + scrollY,
+                               text: e.textContent}; };
+    const rects = [...document.querySelectorAll('[data-testid=stPlotlyChart] .nsewdrag')].map(box);
+    const heads = [...document.querySelectorAll('h3')];
+    const start = heads.find(h => h.textContent.trim() === meansTitle);
+    let legend = [], titles = [];
+    if (start) {
+        const next = heads[heads.indexOf(start) + 1];
+        const inside = e => (start.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
+            && (!next || (next.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_PRECEDING));
+        const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')].filter(inside);
+        const cls = (e, re) => re.test(e.getAttribute('class') || '');
+        for (const c of charts) {  // every axis: ticks in g.xtick, g.x2tick…; titles text.xtitle, text.y2title…
+            const ticks = [...c.querySelectorAll('g > text')].filter(e => cls(e.parentNode, /^[xy]\\d*tick$/));
+            legend = legend.concat([...c.querySelectorAll('.legend text.legendtext')].map(box), ticks.map(box));
+            titles = titles.concat([...c.querySelectorAll('text')]
+                .filter(e => e.matches('.gtitle, .annotation-text') || cls(e, /^[xy]\\d*title$/)).map(box));
+        }
+    }
+    return {rects, legend, titles};
+}"""
+
+
+def _whole_page_shot(page, path: Path, width: int, height: int) -> None:
+    """The whole page at this width (the main area scrolls inside the window, so a full-page screenshot
+    would hold only the first screen): the window made as tall as the page, then given back its height."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": width, "height": height})
+
+
+def _panel_problems(page, slug: str, lang: str, size: str) -> list[str]:
+    """The first chart's two panels side by side on a laptop and one under the other on a phone; on Comparar,
+    no legend or tick text of the means chart over a title, nor two titles into each other (at 390 px the
+    panel titles ran together, into the legend and into the second panel's ticks)."""
+    found = []
+    shapes = page.evaluate(PANELS_JS, catalogue(lang)["compare.means_title"])
+    first, second = shapes["rects"][:2] if len(shapes["rects"]) >= 2 else (None, None)
+    if first is None:
+        return [f"{lang}/{slug}/{size}: fewer than two panels"]
+    if size == "phone" and second["top"] < first["bottom"] - 1:
+        found.append(f"{lang}/{slug}/{size}: panels side by side, not stacked: {first} {second}")
+    if size == "laptop" and not (second["left"] >= first["right"] - 1 and abs(second["top"] - first["top"]) < 80):
+        found.append(f"{lang}/{slug}/{size}: panels not side by side: {first} {second}")
+    if slug == "comparar":
+        if not shapes["legend"] or not shapes["titles"]:
+            found.append(f"{lang}/{slug}/{size}: means chart without legend or titles {shapes}")
+        titles = shapes["titles"]
+        pairs = [(a, b) for a in shapes["legend"] for b in titles]
+        pairs += [(a, b) for i, a in enumerate(titles) for b in titles[i + 1:]]
+        for k, (a, b) in enumerate(pairs):  # two titles less than a word's gap (10 px) apart read as one
+            gap = 2 if k < len(shapes["legend"]) * len(titles) else 10
+            if a["left"] < b["right"] + gap and b["left"] < a["right"] + gap and a["top"] < b["bottom"] + 2 \
+                    and b["top"] < a["bottom"] + 2:
+                found.append(f"{lang}/{slug}/{size}: {a['text']!r} runs into the title {b['text']!r}")
+    return found
 
 
 def _visible(page) -> str:
@@ -111,9 +177,18 @@ def test_every_page_in_words_in_both_languages_on_laptop_and_phone_and_offline(b
                                      + " | ".join(text[max(0, m.start() - 40):m.end() + 40]
                                                   for m in ENGLISH.finditer(text)))
                 page.screenshot(path=str(SHOTS / f"{slug}-{lang}-laptop.png"))
+                if slug in PAIRED:
+                    found += _panel_problems(page, slug, lang, "laptop")
+                    if lang == "es":
+                        _whole_page_shot(page, ARTIFACTS / f"{slug}-es-desktop.png", 1440, 900)
                 page.set_viewport_size({"width": 390, "height": 844})
                 page.wait_for_timeout(150)
                 page.screenshot(path=str(SHOTS / f"{slug}-{lang}-phone.png"))
+                if slug in PAIRED:
+                    page.wait_for_timeout(350)  # plotly redraws its figures at the new width
+                    found += _panel_problems(page, slug, lang, "phone")
+                    if lang == "es":
+                        _whole_page_shot(page, ARTIFACTS / f"{slug}-es-phone.png", 390, 844)
                 widths = page.evaluate("""() => {
                     const main = document.querySelector('[data-testid=stMain]');
                     return {doc: document.scrollingElement.scrollWidth, screen: window.innerWidth,
