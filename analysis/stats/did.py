@@ -8,11 +8,10 @@ a restricted wild cluster bootstrap-t (Cameron, Gelbach & Miller 2008; Rademache
 Webb 2014 six-point weights under 12 clusters) gives the p-value. With 3 or fewer clusters on
 either side no p-value or interval is reported at all.
 
-statsmodels 0.15 note: ``OLS.fit(cov_type="cluster")`` defaults to ``use_t=False`` (normal
-p-values) even though ``df_correction=True`` sets ``df_resid_inference = G − 1``; only with
-``use_t=True`` are ``pvalues``/``conf_int`` based on t(G − 1). We fit with ``use_t=True`` and
-recompute p and the interval from ``bse`` with t(G − 1) explicitly, so the result does not depend
-on that default (``use_correction=True``, the CRV1 factor above, is kept).
+The fit is statsmodels' ``OLS``/``WLS(...).fit(cov_type="cluster")`` computed with its own steps in numpy
+(:func:`crv1_fit`), so the numbers are statsmodels' while a command or page that fits a DiD does not import
+statsmodels and scipy.stats (about 1 s of start-up). p and the interval are computed here from the CRV1
+standard error with t(G − 1) (statsmodels' ``use_t`` default would give normal p-values).
 """
 
 from __future__ import annotations
@@ -181,25 +180,53 @@ def _prepare(
 
 
 def _cluster_fit(p: _Prepared, col: int, level: float) -> tuple[float, float, float, float, float]:
-    """statsmodels OLS/WLS with CRV1 errors; returns estimate, se, p, ci_low, ci_high (t(G−1)).
+    """OLS/WLS with CRV1 errors; returns estimate, se, p, ci_low, ci_high (t(G−1)).
 
     se, p and the interval are NaN when the fit leaves no residual variation (:func:`_no_variation`)."""
-    from statsmodels.regression.linear_model import OLS, WLS  # imported when used (about 0.5 s)
-
-    model = OLS(p.y, p.x) if p.w is None else WLS(p.y, p.x, weights=p.w)
-    res = model.fit(cov_type="cluster", cov_kwds={"groups": p.codes}, use_t=True)
-    est = float(res.params[col])
-    if no_variation(p.y, np.asarray(res.resid)):
+    est, bse, resid = crv1_fit(p.x, p.y, p.w, p.codes)
+    est, se = float(est[col]), float(bse[col])
+    if no_variation(p.y, resid):
         nan = float("nan")
         return est, nan, nan, nan, nan
-    # a nuisance coefficient's cluster variance can come out slightly negative with very few units per
-    # cluster; its sqrt is NaN and only that coefficient's SE is affected, so numpy's warning is noise here
-    with np.errstate(invalid="ignore"):
-        se = float(res.bse[col])
     dof = p.n_clusters - 1
     pval = float(2.0 * t_sf(abs(est / se), dof)) if se > 0 else float("nan")
     crit = float(t_ppf(0.5 + 0.5 * level, dof))
     return est, se, pval, est - crit * se, est + crit * se
+
+
+def crv1_fit(x: FloatArray, y: FloatArray, w: FloatArray | None,
+             codes: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Coefficients, CRV1 standard errors and residuals of the (weighted) least-squares fit of ``y`` on ``x``
+    clustered on ``codes`` (0..G−1): ``statsmodels`` ``OLS``/``WLS(...).fit(cov_type="cluster",
+    cov_kwds={"groups": codes})`` computed with its own steps in numpy (Liang & Zeger 1986; the small-sample
+    factor G/(G − 1)·(N − 1)/(N − K) as Stata's), so the figures are statsmodels' to the last bit without
+    importing it (about 1 s of start-up with scipy.stats). Steps: whitened X and y (·√w); the pseudo-inverse
+    by SVD with singular values under 1e-15·max set to zero (``statsmodels.tools.tools.pinv_extended``);
+    β = pinv·y; bread (X'X)⁻¹ = pinv·pinv'; meat Σ_g s_g s_g' over the clusters' sums of the scores X·û;
+    V = c·bread·meat·bread'. The tests check it against statsmodels itself."""
+    if w is None:
+        wx, wy = x, y
+    else:
+        root = np.sqrt(w)
+        wx, wy = root[:, None] * x, y * root
+    u, s, vt = np.linalg.svd(wx, False)
+    cutoff = 1e-15 * np.maximum.reduce(s)
+    inv = np.zeros_like(s)
+    big = s > cutoff
+    inv[big] = 1.0 / s[big]
+    pinv = np.dot(np.transpose(vt), np.multiply(inv[:, np.newaxis], np.transpose(u)))
+    bread = np.dot(pinv, np.transpose(pinv))
+    beta = np.dot(pinv, wy)
+    scores = wx * (wy - np.dot(wx, beta))[:, None]
+    sums = np.array([np.bincount(codes, weights=scores[:, j]) for j in range(scores.shape[1])]).T
+    cov = np.dot(np.dot(bread, np.dot(sums.T, sums)), bread.T)
+    n, k, g = scores.shape[0], scores.shape[1], np.unique(codes).size
+    cov *= g / (g - 1.0) * ((n - 1.0) / float(n - k))
+    # a nuisance coefficient's cluster variance can come out slightly negative with very few units per
+    # cluster; its sqrt is NaN and only that coefficient's SE is affected, so numpy's warning is noise here
+    with np.errstate(invalid="ignore"):
+        bse = np.sqrt(np.diag(cov))
+    return beta, bse, y - np.dot(x, beta)
 
 
 def _slope_gap(p: _Prepared) -> float:

@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ._common import check_level
+from ._common import check_level, t_ppf, t_sf
 
 __all__ = ["MIN_SCHOOLS", "DoseResponseResult", "dose_groups", "dose_response"]
 
@@ -115,7 +114,7 @@ def dose_response(frame: pd.DataFrame, level: float = 0.95, points: int = 25) ->
     cov = bread @ meat @ bread
     df = float(n - 2)
     se = float(np.sqrt(cov[1, 1]))
-    crit = float(stats.t.ppf(0.5 + level / 2, df))
+    crit = float(t_ppf(0.5 + level / 2, df))
     t_value = beta[1] / se
     grid = np.linspace(x.min(), x.max(), points)
     grid_design = np.column_stack([np.ones(points), grid])
@@ -124,7 +123,7 @@ def dose_response(frame: pd.DataFrame, level: float = 0.95, points: int = 25) ->
     curve = pd.DataFrame({"dose": grid, "fit": fit, "ci_low": fit - crit * fit_se, "ci_high": fit + crit * fit_se})
     return DoseResponseResult(
         slope=float(beta[1]), se=se, ci_low=float(beta[1] - crit * se), ci_high=float(beta[1] + crit * se),
-        p_value=float(2 * stats.t.sf(abs(t_value), df)), df=df, intercept=float(beta[0]), n_schools=n,
+        p_value=float(2 * t_sf(abs(t_value), df)), df=df, intercept=float(beta[0]), n_schools=n,
         dose_min=float(x.min()), dose_max=float(x.max()), level=level, reason=None, curve=curve,
     )
 
@@ -169,7 +168,7 @@ def dose_groups(frame: pd.DataFrame, groups: int = 3, level: float = 0.95) -> tu
             low = high = nan
             reason = "too_few_schools" if count < 2 else "no_outcome_variation"
         else:
-            half = float(stats.t.ppf(0.5 + level / 2, count - 1)) * sd / np.sqrt(count)
+            half = float(t_ppf(0.5 + level / 2, count - 1)) * sd / np.sqrt(count)
             low, high = mean - half, mean + half
         rows.append({"group": int(number), "dose_low": float(part["dose"].min()),
                      "dose_high": float(part["dose"].max()), "n_schools": count, "mean_change": mean,
@@ -188,7 +187,7 @@ def dose_groups(frame: pd.DataFrame, groups: int = 3, level: float = 0.95) -> tu
         return table, contrast
     df = se2**2 / ((v_low / len(low_values)) ** 2 / (len(low_values) - 1)
                    + (v_high / len(high_values)) ** 2 / (len(high_values) - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, df)) * np.sqrt(se2)
+    half = float(t_ppf(0.5 + level / 2, df)) * np.sqrt(se2)
     contrast.update(ci_low=contrast["difference"] - half, ci_high=contrast["difference"] + half,
-                    p_value=float(2 * stats.t.sf(abs(contrast["difference"]) / np.sqrt(se2), df)), df=float(df))
+                    p_value=float(2 * t_sf(abs(contrast["difference"]) / np.sqrt(se2), df)), df=float(df))
     return table, contrast

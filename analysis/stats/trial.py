@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
-from ._common import FloatArray, check_level
+from ._common import FloatArray, check_level, t_ppf, t_sf
 from .wild_bootstrap import DEFAULT_SEED, MIN_CLUSTERS_FOR_INFERENCE, no_variation, wild_cluster_bootstrap
 
 __all__ = ["WILD_BOOTSTRAP_BELOW", "TrialResult", "design_matrix", "rct_ancova"]
@@ -186,8 +185,8 @@ def rct_ancova(
     v = _crv1(x * (ww * resid)[:, None], bread, codes, yy.size)
     se = float(np.sqrt(v[1, 1]))
     dof = len(uniques) - 1
-    crit = float(stats.t.ppf(0.5 + 0.5 * level, dof))
-    pval = float(2.0 * stats.t.sf(abs(est / se), dof)) if se > 0 else nan
+    crit = float(t_ppf(0.5 + 0.5 * level, dof))
+    pval = float(2.0 * t_sf(abs(est / se), dof)) if se > 0 else nan
     run_wild = min(n_t, n_c) < WILD_BOOTSTRAP_BELOW if wild_bootstrap is None else wild_bootstrap
     wild = {"wild_p_value": nan, "wild_weight_type": None, "wild_reps": 0}
     if run_wild:
@@ -233,7 +232,7 @@ def _cace(y: FloatArray, z: FloatArray, d: FloatArray, x: FloatArray, w: FloatAr
     v = _crv1(x * (w * u)[:, None], inv, codes, y.size)
     se = float(np.sqrt(v[1, 1]))
     dof = int(codes.max())
-    crit = float(stats.t.ppf(0.5 + 0.5 * level, dof))
+    crit = float(t_ppf(0.5 + 0.5 * level, dof))
     out.update(cace_se=se, cace_ci_low=est - crit * se, cace_ci_high=est + crit * se,
-               cace_p_value=float(2.0 * stats.t.sf(abs(est / se), dof)) if se > 0 else nan)
+               cace_p_value=float(2.0 * t_sf(abs(est / se), dof)) if se > 0 else nan)
     return out
