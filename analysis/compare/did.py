@@ -79,14 +79,16 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
 }
 METHODS = {
     "es": "**did**: y = a + b·programa + c·después + d·programa·después sobre observaciones unidad-periodo; "
-          "d es la estimación. Errores estándar agrupados por unidad (statsmodels, cov_type=\"cluster\"), "
-          "t con G−1 grados de libertad; bootstrap salvaje restringido con pocos conglomerados; con 3 o menos "
-          "conglomerados de un lado no se reporta inferencia. Comparación en el mismo país y los mismos años. "
+          "d es la estimación. Errores estándar agrupados por unidad (CR1, el ajuste cov_type=\"cluster\" de "
+          "statsmodels reproducido en numpy), t con G−1 grados de libertad; bootstrap salvaje restringido con "
+          "pocos conglomerados; con 3 o menos conglomerados de un lado no se reporta inferencia. Comparación en el "
+          "mismo país y los mismos años. "
           "El ICC de la corrección de la WWC se estima en la línea de base (ANOVA de una vía entre escuelas); "
           "donde el bootstrap salvaje es la inferencia, los valores q (Benjamini-Hochberg) se calculan con su "
           "valor p. Un resultado sin variación dentro de las celdas no tiene inferencia.",
     "en": "**did**: y = a + b·treated + c·post + d·treated·post over unit-period observations; d is the "
-          "estimate. Standard errors clustered on the unit (statsmodels, cov_type=\"cluster\"), t with G−1 "
+          "estimate. Standard errors clustered on the unit (CR1: statsmodels' cov_type=\"cluster\" fit, reproduced "
+          "in numpy), t with G−1 "
           "degrees of freedom; restricted wild cluster bootstrap with few clusters; with 3 or fewer clusters on "
           "a side no inference is reported. Comparison units of the same country and calendar years. The ICC "
           "of the WWC correction is estimated at baseline (one-way ANOVA across schools); where the wild "
