@@ -121,10 +121,11 @@ def linked_attack(views: dict[tuple[str, ...], pd.DataFrame], nesting: dict, k: 
     n_extra, known_extra, relations = [], [], []
     size = len(table)
 
+    where = {by: dict(zip(map(tuple, view[[*suppression.BASE, *by]].to_numpy().tolist()), view.index + offsets[by],
+                          strict=True)) for by, view in views.items()}
+
     def parent_cell(by: tuple[str, ...], key: tuple) -> int | None:
-        view = views[by]
-        hit = np.flatnonzero((view[[*suppression.BASE, *by]].to_numpy() == np.array(key, dtype=object)).all(axis=1))
-        return int(offsets[by] + hit[0]) if len(hit) else None
+        return where[by].get(tuple(key))
 
     def add(parent: int, children: np.ndarray) -> None:
         rest = (n[parent] if parent < size else n_extra[parent - size]) - n[children].sum()
