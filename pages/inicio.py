@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.disclosure import suppress_counts
+from analysis.disclosure import SMALL_CELL, protect
 from analysis.periods import programme_order
 from ui import access, achievements_view
 from ui import format as fmt
@@ -42,19 +42,23 @@ overview = overview.drop(columns="_o").reset_index(drop=True)
 if overview.empty:
     st.info(t("home.no_programmes"))
 else:
+    k = access.min_cell()
+    # students per programme and country, protected like every count of students: the programmes of a
+    # country and the countries of a programme are partitions of totals a visitor may know (docs/METHODS.md)
+    hidden = protect(overview, "students", [["country"], ["program"]], k)
+    students_text = [(f"<{k}" if why == SMALL_CELL else "—") if isinstance(why, str) else number(n)
+                     for n, why in zip(overview["students"], hidden, strict=True)]
     columns = st.columns(min(len(overview), 4))
     for i, row in enumerate(overview.itertuples(index=False)):
         with columns[i % len(columns)], st.container(border=True):
             st.markdown(f"##### {fmt.md(fmt.programme(row.program))}")
             st.caption(fmt.md(fmt.country(row.country)))
             st.metric(t("home.units"), number(row.units))
-            students, k = int(row.students), access.min_cell()
-            st.metric(t("home.students"), f"<{k}" if 0 < students < k else number(students))
+            st.metric(t("home.students"), students_text[i])
             lab_types = row.lab_types if isinstance(row.lab_types, str) and row.lab_types else "—"
             st.caption(t("home.lab_types", types=fmt.md(lab_types)))
     st.caption(t("home.overview_caption"))
-    shown = suppress_counts(overview, ["students"], access.min_cell())
-    shown["students"] = [v if isinstance(v, str) else number(v) for v in shown["students"]]
+    shown = overview.assign(students=students_text)
     shown["first_start_year"] = ["" if fmt.is_missing(v) else str(int(v)) for v in shown["first_start_year"]]
     shown["program"] = shown["program"].map(fmt.programme)
     shown["country"] = shown["country"].map(fmt.country)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import figures, queries, unit_figures
+from analysis import disclosure, figures, queries, unit_figures
 from analysis.compare import designs
 from analysis.geo import shipped
 from analysis.periods import programme_order
@@ -63,8 +63,9 @@ def _data(frame: pd.DataFrame, by: str) -> pd.DataFrame:
         rows.append({"program": r["program"], "label": label, "effect": r.get("effect_size"),
                      "low": r.get("es_ci_low"), "high": r.get("es_ci_high"), "reliability": r.get("reliability"),
                      "suppression_reason": r.get("suppression_reason"), "hover": hover})
-    return pd.DataFrame(rows, columns=["program", "label", "effect", "low", "high", "reliability",
-                                       "suppression_reason", "hover"])
+    # the figure holds what the screen shows: effects and bounds at display precision (map hover, chart data)
+    return disclosure.round_published(pd.DataFrame(rows, columns=["program", "label", "effect", "low", "high",
+                                                                 "reliability", "suppression_reason", "hover"]))
 
 
 def ranked_chart(indicator: str, by: str, design: str, outcome: Outcome, program: str | None = None) -> Chart | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.compare import linked
 from analysis.compare.columns import docstring
 from analysis.compare.designs import DEFAULT, DESIGNS, REGISTERED, column_registry, get, methods_text, selector_order
 from analysis.compare.finish import (
@@ -51,6 +52,8 @@ def compare(db, indicator: str, design: str = DEFAULT, by=None, program: str | N
         chosen = get(design)
         options = {name: value for name, value in {"icc": icc}.items() if name in chosen.OPTIONS}
         req = check(con, indicator, chosen, by, program, pre, post, level, min_cell, weighted, conf_level)
+        # the coarser views this one adds up to, protected first (disclosure control across linked views)
+        req.margins = linked.margins(con, lambda c, r: chosen.run(c, r, **options), req)
         result = chosen.run(con, req, **options)
     finally:
         con.close()

@@ -186,4 +186,4 @@ def suppress(frame: pd.DataFrame, req: Request, keys: list[str]) -> pd.DataFrame
         frame = frame.copy()
         frame["suppression_reason"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         return frame
-    return suppression.suppress(frame, list(req.by), req.min_cell)
+    return suppression.suppress(frame, list(req.by), req.min_cell, req.margins, req.published)

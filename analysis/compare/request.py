@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import duckdb
@@ -93,6 +93,10 @@ class Request:
     conf_level: float
     derived: bool = False  # the derived tables hold this indicator's current student rows (analysis.db.sufficient)
     comparison: bool = False  # the design reads the comparison units too (their observations are kept)
+    # disclosure control across views (analysis/compare/linked.py): the protected cells of the coarser views
+    # whose totals this view's cells add up to, and where finish() records this view's own protected cells
+    margins: tuple = ()
+    published: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)

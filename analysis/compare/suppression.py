@@ -7,9 +7,18 @@ shared by every programme of the country with the same window years, so it is on
 show it. Partitions: for each grouping field, the cells that agree on everything else (the parent is what
 compare() without that field shows). A row is hidden when any of its cells is; its reason is
 ``small_cell`` when one of its own cells has fewer than k students, else ``complementary``.
+
+Views at nested levels and two-field views are linked (docs/METHODS.md, "Disclosure avoidance"): the cells of
+a coarser view this view's cells add up to (its *margins*: a school's zone, municipality, department and
+authority, a municipality's department; with two fields, each one-field view) are protected first, on their
+own, and enter this view's protection as fixed parents — the partition of a margin cell into this view's
+cells then satisfies the same rule, whether the margin cell is shown or hidden (top-down protection of a
+hierarchy of tables, as for the linked tables of NCES and Census releases).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,6 +34,38 @@ KEEP = ("program", "country", "start_year_cohort", "design", "effect_size_kind",
         "pre_years", "post_years", "reliability", "suppression_reason", "note", "flags", "evidence",
         "evidence_reasons")
 WINDOW_FLAGS = ("pandemic_years", "saber_scale_change")  # flags of the window, not of the cell's data
+BASE = ["who", "country", "cohort", "period", "years"]  # a cell's identity besides its grouping values
+MISSING = "\u0000missing"  # a cell's grouping value when the field is empty
+# A field whose value lies in one value of another (a school in one zone, municipality, education authority
+# and department; a municipality in one authority, which lies in one department — a certified municipality
+# is its own authority): the finer view's cells partition the coarser view's. Listed coarsest first, so
+# that the views of one chain are protected top-down (a value found in several coarser ones is left out).
+NESTS_IN = {"school": ("zone", "department", "authority", "municipality"), "municipality": ("department", "authority"),
+            "authority": ("department",)}
+
+
+@dataclass(frozen=True)
+class Margin:
+    """A coarser view whose cells are sums of this view's cells: its grouping, its protected cells (BASE,
+    its grouping's columns, ``n``, ``hidden``) and, for a field replaced by one it lies in, the coarser value
+    of each finer value (index country and finer value; a finer value in several coarser ones is left out)."""
+
+    by: tuple[str, ...]
+    cells: pd.DataFrame
+    parents: dict[str, pd.Series]
+
+
+def coarser(by: list[str]) -> list[tuple[str, ...]]:
+    """The groupings of the views this grouping's cells add up to (not the ungrouped view, always protected
+    as a shown total): with two or more fields, the grouping without each one; for a nested field, the
+    grouping with it replaced by each field it lies in."""
+    out = []
+    for i, f in enumerate(by):
+        rest = [*by[:i], *by[i + 1:]]
+        if rest:
+            out.append(tuple(rest))
+        out += [tuple([*by[:i], p, *by[i + 1:]]) for p in NESTS_IN.get(f, ()) if p not in by]
+    return list(dict.fromkeys(out))
 
 
 def _years(value) -> str:
@@ -55,7 +96,7 @@ def cells(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         years = frame.get(f"{'pre' if period == 'pre' else 'post'}_years")
         part["years"] = [_years(v) for v in years] if comparison and years is not None else ""
         for f in by:
-            values = frame[f].astype(str).where(frame[f].notna(), "\u0000missing").to_numpy()
+            values = frame[f].astype(str).where(frame[f].notna(), MISSING).to_numpy()
             field = fields.field(f)
             # comparison schools have no programme: a programme field does not split them
             part[f] = "*" if comparison and field is not None and field.level == "programme" else values
@@ -63,42 +104,94 @@ def cells(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _protect_result_rows(unique: pd.DataFrame, long: pd.DataFrame, partitions: list[list[str]],
-                         k: int) -> tuple[pd.Series, pd.Series]:
+def _relations(unique: pd.DataFrame, by: list[str], margins: tuple[Margin, ...]) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, list[disclosure.Relation]]:
+    """(students, hidden, fixed, relations) over this view's cells followed by its margins' cells: each field's
+    partition (the cells agreeing on all else) under its margin cell when that view is a margin, else under
+    the ungrouped total (shown); each nested field's partition under the coarser cell it lies in."""
+    size = len(unique) + sum(len(m.cells) for m in margins)
+    n = np.zeros(size)
+    n[:len(unique)] = np.nan_to_num(pd.to_numeric(unique["n"], errors="coerce").to_numpy(dtype=float))
+    hidden, fixed = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    relations = []
+    linked = {m.by for m in margins}
+    for f in by:
+        if tuple(c for c in by if c != f) in linked:
+            continue
+        codes = np.full(size, -1, dtype=int)
+        codes[:len(unique)] = unique.groupby([*BASE, *(c for c in by if c != f)], dropna=False,
+                                             sort=False).ngroup().to_numpy()
+        relations.append((codes, np.zeros(size, dtype=bool)))
+    start = len(unique)
+    for m in margins:
+        stop = start + len(m.cells)
+        n[start:stop] = np.nan_to_num(pd.to_numeric(m.cells["n"], errors="coerce").to_numpy(dtype=float))
+        hidden[start:stop], fixed[start:stop] = m.cells["hidden"].to_numpy(dtype=bool), True
+        keys = unique[BASE].copy()
+        for j, g in enumerate(m.by):
+            if g in by:
+                keys[g] = unique[g].to_numpy()
+                continue
+            f = next(c for c in by if g in NESTS_IN.get(c, ()) and c not in m.by)
+            index = pd.MultiIndex.from_arrays([unique["country"], unique[f]])
+            value = m.parents[f].reindex(index).to_numpy(dtype=object)
+            value = np.where(unique[f].to_numpy() == "*", "*", value)  # a field that does not split comparison
+            lone = pd.isna(value)  # in no one coarser value: a partition of its own, under no margin cell
+            value[lone] = [f"\u0000lone{j}-{i}" for i in np.flatnonzero(lone)]
+            keys[g] = value
+        both = pd.concat([keys, m.cells[[*BASE, *m.by]]], ignore_index=True).astype(str)
+        codes = np.full(size, -1, dtype=int)
+        codes[:len(unique)] = both.groupby([*BASE, *m.by], sort=False).ngroup().to_numpy()[:len(unique)]
+        codes[start:stop] = both.groupby([*BASE, *m.by], sort=False).ngroup().to_numpy()[len(unique):]
+        parent = np.zeros(size, dtype=bool)
+        parent[start:stop] = True
+        relations.append((codes, parent))
+        start = stop
+    return n, hidden, fixed, relations
+
+
+def _protect_result_rows(unique: pd.DataFrame, long: pd.DataFrame, by: list[str], margins: tuple[Margin, ...],
+                         k: int) -> tuple[np.ndarray, pd.Series]:
     """Cells protected once each; a result row hidden when any of its cells is, its other cells then
-    protected in turn, until no row changes (a cell shared by several rows is protected once)."""
-    force = np.zeros(len(unique), dtype=bool)
+    protected in turn, until no row changes (a cell shared by several rows is protected once). Returns the
+    hidden mask of the cells and the reason per row."""
+    n, start, fixed, relations = _relations(unique, by, margins)
+    mine = np.arange(len(n)) < len(unique)
+    primary = mine & (n > 0) & (n < k)
+    force = np.zeros(len(n), dtype=bool)
+    cell = long["cell"].to_numpy()
     for _ in range(disclosure.MAX_PASSES):
-        reason = disclosure.protect(unique, "n", partitions, k, force)
-        cell_hidden = reason.notna().to_numpy()
-        row_hidden = pd.Series(cell_hidden[long["cell"].to_numpy()]).groupby(long["row"].to_numpy()).any()
-        again = np.zeros(len(unique), dtype=bool)
-        again[long["cell"].to_numpy()[row_hidden.reindex(long["row"]).to_numpy()]] = True
-        again &= ~cell_hidden
+        hidden = disclosure.solve(n, relations, k, start | primary | force, fixed)
+        row_hidden = pd.Series(hidden[cell]).groupby(long["row"].to_numpy()).any()
+        again = np.zeros(len(n), dtype=bool)
+        again[cell[row_hidden.reindex(long["row"]).to_numpy()]] = True
+        again &= ~hidden
         if not again.any():
             break
         force |= again
-    small_cell = reason.eq(disclosure.SMALL_CELL).to_numpy()[long["cell"].to_numpy()]
-    small = pd.Series(small_cell).groupby(long["row"].to_numpy()).any()
+    small = pd.Series(primary[cell]).groupby(long["row"].to_numpy()).any()
     per_row = pd.Series(np.where(small, disclosure.SMALL_CELL, np.where(row_hidden, disclosure.COMPLEMENTARY,
                                                                         None)), index=row_hidden.index, dtype=object)
-    return reason, per_row
+    return hidden[:len(unique)], per_row
 
 
-def suppress(frame: pd.DataFrame, by: list[str], k: int) -> pd.DataFrame:
-    """Rows with a hidden cell show no statistic; ``suppression_reason`` says which rule hid them."""
+def suppress(frame: pd.DataFrame, by: list[str], k: int, margins: tuple[Margin, ...] = (),
+             published: list | None = None) -> pd.DataFrame:
+    """Rows with a hidden cell show no statistic; ``suppression_reason`` says which rule hid them.
+    ``margins``: the protected cells of the coarser views (:func:`coarser`); ``published``: where this
+    view's protected cells are recorded (BASE, ``by``, ``n``, ``hidden``: the margins of finer views)."""
     frame = frame.reset_index(drop=True)
     frame["suppression_reason"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     if frame.empty:
         return frame
     long = cells(frame, by)
-    identity = ["who", "country", "cohort", "period", "years", *by]
+    identity = [*BASE, *by]
     unique = long.drop_duplicates(identity).reset_index(drop=True)
-    # no grouping: each cell is its own view, only the primary rule applies
-    partitions = [[c for c in identity if c != f] for f in by]
     unique["cell"] = np.arange(len(unique))
     long = long.merge(unique[[*identity, "cell"]], on=identity, how="left")
-    _, row_reason = _protect_result_rows(unique, long, partitions, k)
+    hidden, row_reason = _protect_result_rows(unique, long, by, margins, k)
+    if published is not None:
+        published.append(unique[[*identity, "n"]].assign(hidden=hidden))
     reasons = row_reason.reindex(np.arange(len(frame))).to_numpy()
     rows = pd.notna(reasons)
     frame["suppression_reason"] = pd.Series(reasons, index=frame.index, dtype=object).where(rows, None)

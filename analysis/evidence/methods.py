@@ -93,7 +93,9 @@ METHODS_TEXT = {
                       "suppressed, suppression_reason = small_cell), con supresión complementaria: en cada partición "
                       "que un visitante puede pedir, las celdas ocultas son ninguna o al menos dos con {k} o más "
                       "estudiantes entre todas, eligiendo las hermanas más pequeñas (suppression_reason = "
-                      "complementary); una fila suprimida no lleva ninguna estadística de su celda. Valores "
+                      "complementary), también bajo cada celda de una vista más gruesa (departamento, autoridad, "
+                      "municipio, zona; cada campo de una agrupación por dos), protegida antes; una fila suprimida "
+                      "no lleva ninguna estadística de su celda. Valores "
                       "redondeados a la precisión de pantalla. Las tasas publicadas de territorios no se suprimen. "
                       "Grupos con menos de 30 estudiantes o 5 unidades: "
                       "reliability = low. Ningún archivo contiene identificadores de estudiantes.",
@@ -119,7 +121,9 @@ METHODS_TEXT = {
         "disclosure": "Disclosure: a cell with fewer than {k} students shows no values (reliability = suppressed, "
                       "suppression_reason = small_cell), with complementary suppression: in every partition a "
                       "visitor can request, the hidden cells are none or at least two holding {k} or more students "
-                      "together, the smallest siblings chosen (suppression_reason = complementary); a suppressed "
+                      "together, the smallest siblings chosen (suppression_reason = complementary), also under every "
+                      "cell of a coarser view (department, authority, municipality, zone; each field of a two-field "
+                      "grouping), protected first; a suppressed "
                       "row carries no statistic of its cell. Values rounded to display precision. Published "
                       "territory rates are not suppressed. Groups with fewer than 30 students or 5 units: "
                       "reliability = low. No file holds student identifiers.",

@@ -7,6 +7,10 @@ when all its children are visible; each recovered cell is then known too, until 
 tests play that attack against compare() on the demo (several indicators, every grouping a visitor can
 choose) and against the Comparar tables of every filter value (means, distribution bins, school lines),
 assert that no cell of 1 to 9 students is recovered, and check that the old per-cell rule fails it.
+Views are attacked together with the views they are linked to: a municipality's cells add up to its
+department's and authority's, a school's to its zone's, municipality's, authority's and department's, a
+two-field table's to each one-field view (as compare() computes them for one call, and as Regiones asks for
+them); each view protected on its own (the rule before they were linked) fails that attack.
 """
 
 from __future__ import annotations
@@ -16,17 +20,24 @@ import pandas as pd
 import pytest
 
 from analysis import disclosure, fields
-from analysis.compare import CompareError, compare, suppression
+from analysis.compare import CompareError, compare, linked, suppression
 
 K = disclosure.MIN_CELL
 STRESS = 60  # the same calls with a threshold of 60: many more cells to protect on a 4,000-student demo
 STUDENT_ATTRIBUTES = ("ethnicity", "shift")  # the demo's student attributes (offered as groupings)
-PREPOST_GROUPINGS = (*[f for f in fields.names() if f not in ("program", "country", "level")], *STUDENT_ATTRIBUTES)
-DID_GROUPINGS = ("lab_type", "department", "municipality", "zone", "sex", "grade", *STUDENT_ATTRIBUTES)
-CALLS = ([("score_math", "did", by, K) for by in DID_GROUPINGS]
-         + [("score_math", "did", "grade", STRESS)]
-         + [("score_math", "prepost", by, k) for by in PREPOST_GROUPINGS for k in (K, STRESS)]
-         + [("motivation_index", "prepost", by, STRESS) for by in PREPOST_GROUPINGS])
+# compare() by school also computes (and protects first) the views by zone, department, municipality and
+# authority; by municipality, the view by department; by two fields, both one-field views: every view a call
+# computes is attacked, together with the others (analysis/compare/linked.py)
+NESTED = ("zone", "department", "municipality", "authority")
+PREPOST_GROUPINGS = (*[f for f in fields.names() if f not in ("program", "country", "level", *NESTED)],
+                     *STUDENT_ATTRIBUTES)
+DID_GROUPINGS = ("lab_type", "zone", "sex", "grade", *STUDENT_ATTRIBUTES)  # by municipality: through Regiones
+CALLS = ([("score_math", "prepost", ("municipality", "sex"), k) for k in (K, STRESS)]  # two fields first: their
+         + [("motivation_index", "prepost", ("municipality", "sex"), STRESS),  # one-field views are reused
+            ("score_math", "prepost", ("zone", "ethnicity"), STRESS)]
+         + [("score_math", "prepost", (by,), k) for by in PREPOST_GROUPINGS for k in (K, STRESS)]
+         + [("motivation_index", "prepost", (by,), STRESS) for by in PREPOST_GROUPINGS]
+         + [("score_math", "did", (by,), K) for by in DID_GROUPINGS])
 
 
 def attack(n: np.ndarray, visible: np.ndarray, relations: list[tuple[int, np.ndarray]], k: int = K) -> np.ndarray:
@@ -70,59 +81,250 @@ def _compare_cells(frame: pd.DataFrame, by: list[str], shown_rows: np.ndarray,
             relations)
 
 
+def _view_cells(long: pd.DataFrame, by: tuple[str, ...], shown_rows: np.ndarray) -> pd.DataFrame:
+    """One view's cells (identity as text, true count, visible: some shown row shows it, or it is empty) from
+    its rows' cells (``suppression.cells``)."""
+    identity = [*suppression.BASE, *by]
+    long = long.assign(visible=shown_rows[long["row"].to_numpy()] | (np.nan_to_num(long["n"].to_numpy(dtype=float))
+                                                                      == 0))
+    out = long.groupby(identity, dropna=False, sort=False).agg(n=("n", "first"), visible=("visible", "any"))
+    return out.reset_index().astype({c: str for c in identity})
+
+
+def _shown(out: pd.DataFrame) -> np.ndarray:
+    return (out["reliability"] != "suppressed").to_numpy()
+
+
+def _nesting(db) -> dict[tuple[str, str], dict[tuple[str, str], str]]:
+    """(finer, coarser) field -> {(country, finer value): coarser value} read from the units table here
+    (a finer value in several coarser ones left out)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    units = con.execute("SELECT country, unit_id AS school, zone, department, municipality, authority FROM units").df()
+    con.close()
+    units = units.astype(object).where(units.notna(), suppression.MISSING).astype(str)
+    out = {}
+    for finer, coarser in [(f, c) for f, cs in suppression.NESTS_IN.items() for c in cs]:
+        pairs = units[units[finer] != suppression.MISSING].drop_duplicates(["country", finer, coarser])
+        pairs = pairs[~pairs.duplicated(["country", finer], keep=False)]
+        out[(finer, coarser)] = dict(zip(zip(pairs["country"], pairs[finer], strict=True), pairs[coarser],
+                                         strict=True))
+    return out
+
+
+def linked_attack(views: dict[tuple[str, ...], pd.DataFrame], nesting: dict, k: int) -> list[tuple]:
+    """The differencing attack on every view of one family at once: each view's cells under the ungrouped
+    total (known when it has at least k students), under the view without each field (two fields) and under
+    the coarser cell each nested value lies in (a municipality in its department, a school in its zone,
+    municipality, department, authority). Students of a coarser cell in no finer cell of a known coarser value
+    are an unknown remainder. Returns the recovered cells with 1 to k-1 students (view, identity, n)."""
+    offsets, cells = {}, []
+    for by, view in views.items():
+        offsets[by] = sum(len(c) for c in cells)
+        cells.append(view.assign(view_by=[by] * len(view)))
+    table = pd.concat(cells, ignore_index=True)
+    n = np.nan_to_num(pd.to_numeric(table["n"], errors="coerce").to_numpy(dtype=float))
+    visible = table["visible"].to_numpy(dtype=bool)
+    n_extra, known_extra, relations = [], [], []
+    size = len(table)
+
+    where = {by: dict(zip(map(tuple, view[[*suppression.BASE, *by]].to_numpy().tolist()), view.index + offsets[by],
+                          strict=True)) for by, view in views.items()}
+
+    def parent_cell(by: tuple[str, ...], key: tuple) -> int | None:
+        return where[by].get(tuple(key))
+
+    def add(parent: int, children: np.ndarray) -> None:
+        rest = (n[parent] if parent < size else n_extra[parent - size]) - n[children].sum()
+        assert rest > -1e-9, (parent, rest)
+        if rest > 1e-9:  # students of the parent in no listed child: an unknown remainder
+            n_extra.append(rest)
+            known_extra.append(False)
+            children = np.append(children, size + len(n_extra) - 1)
+        relations.append((parent, children))
+
+    for by, view in views.items():
+        base = view.index.to_numpy() + offsets[by]
+        for i, f in enumerate(by):
+            rest = tuple(c for c in by if c != f)
+            for key, part in view.groupby([*suppression.BASE, *rest], sort=False):
+                children = base[part.index.to_numpy()]
+                if not rest:
+                    n_extra.append(n[children].sum())
+                    known_extra.append(n_extra[-1] >= k)
+                    relations.append((size + len(n_extra) - 1, children))
+                elif rest in views and (p := parent_cell(rest, key)) is not None:
+                    add(p, children)
+            for coarser in suppression.NESTS_IN.get(f, ()):
+                target = (*by[:i], coarser, *by[i + 1:])
+                if target not in views or coarser in by:
+                    continue
+                mapping = nesting[(f, coarser)]
+                mapped = view.assign(**{coarser: [v if v == "*" else mapping.get((c, v)) for c, v in
+                                                  zip(view["country"], view[f], strict=True)]})
+                mapped = mapped[mapped[coarser].notna()]
+                for key, part in mapped.groupby([*suppression.BASE, *target], sort=False):
+                    if (p := parent_cell(target, key)) is not None:
+                        add(p, base[part.index.to_numpy()])
+    n_all = np.concatenate([n, n_extra])
+    known = np.concatenate([visible, np.array(known_extra, dtype=bool)])
+    recovered = attack(n_all, known, relations, k)
+    return [(table.loc[i, "view_by"], table.loc[i, "n"]) for i in recovered if i < size]
+
+
+def _family(by: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The groupings a view is protected with: its coarser views, theirs, ..., then itself."""
+    out = []
+    for g in suppression.coarser(list(by)):
+        out += [x for x in _family(g) if x not in out]
+    return [*out, by]
+
+
 @pytest.fixture(scope="module")
 def compare_runs(demo_db):
-    """Every call of CALLS, with the frame suppression received (true counts) and compare()'s output."""
-    runs = []
-    original = suppression.suppress
-    seen = {}
+    """Every call of CALLS: the views it is protected with (the coarser ones first, then its own), each with
+    the frame suppression received (true counts), what it returned and its cells. A view another call already
+    computed (as its own or as a coarser view, with the same indicator, design and threshold) is reused."""
+    runs, views, memos = [], {}, {}
+    original, original_margins = suppression.suppress, linked.margins
+    seen, spy = _spy()
 
-    def spy(frame, by, k):
-        seen["frame"], seen["by"] = frame.copy(), list(by)
-        return original(frame, by, k)
+    def margins(con, run, req, memo=None):  # coarser views shared between calls of one indicator, design, k
+        key = (req.indicator, req.design, req.min_cell)
+        return original_margins(con, run, req, memos.setdefault(key, {}) if memo is None else memo)
 
-    suppression.suppress = spy
+    suppression.suppress, linked.margins = spy, margins
     try:
         for indicator, design, by, k in CALLS:
-            seen.clear()
-            try:
-                out = compare(demo_db, indicator, design, by=by, min_cell=k)
-            except CompareError:
-                continue
-            runs.append((indicator, design, by, k, seen["frame"], out))
+            if (indicator, design, k, by) not in views:
+                seen.clear()
+                try:
+                    compare(demo_db, indicator, design, by=list(by), min_cell=k)
+                except CompareError:
+                    continue
+                for view_by, frame, out in seen:
+                    frame = frame.reset_index(drop=True)
+                    views[(indicator, design, k, view_by)] = (view_by, frame, out,
+                                                              suppression.cells(frame, list(view_by)))
+            runs.append((indicator, design, by, k, [views[(indicator, design, k, g)] for g in _family(by)
+                                                    if (indicator, design, k, g) in views]))
     finally:
-        suppression.suppress = original
+        suppression.suppress, linked.margins = original, original_margins
     return runs
 
 
-def test_no_small_cell_of_compare_is_recovered_by_differencing(compare_runs):
-    assert len(compare_runs) >= 40
-    hidden_rows = 0
-    for indicator, design, by, k, frame, out in compare_runs:
-        frame = frame.reset_index(drop=True)
-        keys = ["program", "country", by]
-        assert frame[keys].astype(str).equals(out[keys].astype(str)), (indicator, design, by)
-        shown = (out["reliability"] != "suppressed").to_numpy()
-        hidden_rows += int((~shown).sum())
-        n, visible, relations = _compare_cells(frame, [by], shown, k)
-        recovered = attack(n, visible, relations, k)
-        assert not len(recovered), (indicator, design, by, k, n[recovered])
-        reasons = out["suppression_reason"]
-        assert reasons.isin([*disclosure.REASONS, None]).all()
-        assert (reasons.notna() == ~shown).all()
-    assert hidden_rows >= 100  # the attack had something to attack
+@pytest.fixture(scope="module")
+def nesting(demo_db):
+    return _nesting(demo_db)
+
+
+def test_no_small_cell_of_compare_is_recovered_by_differencing(compare_runs, nesting, demo_db):
+    assert len(compare_runs) >= 30
+    hidden_rows, linked = 0, 0
+    for indicator, design, by, k, views in compare_runs:
+        family = {}
+        for view_by, frame, out, long in views:
+            keys = ["program", "country", *view_by]
+            assert frame[keys].astype(str).equals(out[keys].astype(str)), (indicator, design, view_by)
+            shown = (out["reliability"] != "suppressed").to_numpy()
+            hidden_rows += int((~shown).sum())
+            reasons = out["suppression_reason"]
+            assert reasons.isin([*disclosure.REASONS, None]).all()
+            assert (reasons.notna() == ~shown).all()
+            family[view_by] = _view_cells(long, view_by, shown)
+        linked += len(family) > 1
+        if (indicator, design, by, k) == ("score_math", "prepost", ("school",), K):  # a reused coarser view is
+            standalone = compare(demo_db, indicator, design, by="zone", min_cell=k)  # the one asked for itself
+            reused = next(out for view_by, _, out, _ in views if view_by == ("zone",))
+            assert sorted(map(str, standalone[["program", "country", "zone", "suppression_reason"]].to_numpy())) \
+                == sorted(map(str, reused[["program", "country", "zone", "suppression_reason"]].to_numpy()))
+        recovered = linked_attack(family, nesting, k)
+        assert not recovered, (indicator, design, by, k, recovered)
+    assert hidden_rows >= 100 and linked >= 6  # the attack had something to attack, across levels too
+
+
+def _spy() -> tuple[list, object]:
+    """suppression.suppress recording every view it protects: (grouping, frame received, frame returned)."""
+    seen, original = [], suppression.suppress
+
+    def spy(frame, by, k, *args, **kwargs):
+        out = original(frame, by, k, *args, **kwargs)
+        seen.append((tuple(by), frame.copy(), out))
+        return out
+
+    return seen, spy
+
+
+def _merged(views: list) -> dict[tuple[str, ...], pd.DataFrame]:
+    """The views of several calls (one per programme, as Regiones asks) merged per grouping: a cell that two
+    calls share (the comparison schools of one country and window) is visible when either shows it."""
+    parts: dict[tuple[str, ...], list] = {}
+    for by, frame, out in views:
+        long = suppression.cells(frame.reset_index(drop=True), list(by))
+        parts.setdefault(by, []).append(_view_cells(long, by, _shown(out)))
+    return {by: pd.concat(p).groupby([*suppression.BASE, *by], sort=False).agg(n=("n", "first"), visible=(
+        "visible", "any")).reset_index() for by, p in parts.items()}
+
+
+def test_regiones_department_minus_municipalities_recovers_nothing(demo_db, nesting, monkeypatch):
+    """Regiones' own call (motivation, observed in waves: one call for every programme; DiD by municipality,
+    which protects the department and authority views first; at the stress threshold): the department view
+    minus its municipalities, the authority view and the programme's total recover no small cell."""
+    from ui import access, loaders, regions_view
+
+    monkeypatch.setenv("LABLENS_DB", str(demo_db))
+    monkeypatch.setattr(access, "min_cell", lambda: STRESS)
+    loaders._compare_cached.clear()  # the calls must run here, not come from another test's cache
+    original = suppression.suppress
+    seen, spy = _spy()
+    monkeypatch.setattr(suppression, "suppress", spy)
+    outcome, used, _ = regions_view.results("motivation_index", "municipality", "did", None)
+    assert outcome.ok and used == "did"
+    views = list(seen)
+    family = _merged(views)
+    assert set(family) == {("department",), ("authority",), ("municipality",)}
+    assert min(int((~v["visible"]).sum()) for v in family.values()) > 0
+    assert not linked_attack(family, nesting, STRESS)
+    unlinked = _merged([(by, frame, original(frame.copy(), list(by), STRESS)) for by, frame, _ in views])
+    hidden = {by: (int((~family[by]["visible"]).sum()), int((~unlinked[by]["visible"]).sum())) for by in family}
+    # the coarser views are the same, the municipalities protected against them hide more (62 cells, not 60)
+    assert hidden[("department",)][0] == hidden[("department",)][1]
+    assert hidden[("municipality",)][0] > hidden[("municipality",)][1], hidden
+    loaders._compare_cached.clear()
+
+
+def test_the_unlinked_rule_leaks_across_levels(compare_runs, nesting):
+    """The rule before views were linked (each view protected on its own, its partitions under shown totals)
+    gives small cells away: department minus municipalities, zone minus schools, one-field minus two-field."""
+    broken = []
+    for indicator, design, by, k, views in compare_runs:
+        if len(views) < 2:
+            continue
+        family = {}
+        for view_by, frame, _, long in views:
+            out = suppression.suppress(frame.copy(), list(view_by), k)  # no margins: each view on its own
+            family[view_by] = _view_cells(long, view_by, _shown(out))
+        if linked_attack(family, nesting, k):
+            broken.append((indicator, design, by, k))
+        if any(len(b) == 2 for *_, b, _ in broken) and any("school" in b for *_, b, _ in broken):
+            break  # both kinds found: the rest need not be played
+    assert any(len(by) == 2 for *_, by, _ in broken) and any("school" in by for *_, by, _ in broken), broken
 
 
 def test_the_old_per_cell_rule_fails_the_same_attack(compare_runs):
-    broken = []
-    for indicator, design, by, k, frame, _ in compare_runs:
-        frame = frame.reset_index(drop=True)
-        long = suppression.cells(frame, [by])
-        small = long["n"].gt(0) & long["n"].lt(k)
-        shown = ~small.groupby(long["row"]).any().reindex(range(len(frame)), fill_value=False).to_numpy()
-        n, visible, relations = _compare_cells(frame, [by], shown, k)
-        if len(attack(n, visible, relations, k)):
-            broken.append((indicator, design, by, k))
+    broken, done = [], set()
+    for indicator, design, _, k, views in compare_runs:
+        for by, frame, _, _ in views:
+            if len(by) != 1 or (indicator, design, by, k) in done:
+                continue
+            done.add((indicator, design, by, k))
+            long = suppression.cells(frame, list(by))
+            small = long["n"].gt(0) & long["n"].lt(k)
+            shown = ~small.groupby(long["row"]).any().reindex(range(len(frame)), fill_value=False).to_numpy()
+            n, visible, relations = _compare_cells(frame, list(by), shown, k)
+            if len(attack(n, visible, relations, k)):
+                broken.append((indicator, design, by[0], k))
     assert ("score_math", "did", "grade", K) in broken and len(broken) >= 3, broken
 
 

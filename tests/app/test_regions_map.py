@@ -89,6 +89,37 @@ def test_municipality_map_with_no_import_and_the_page_payload():
     assert any(cat["regions.map_source"] in shown(c.value) for c in at.caption)
     # everything the page's charts send to the browser
     assert sum(len(c.proto.spec) for c in at.get("plotly_chart")) < PAYLOAD_BUDGET
+    # and no more precision than the screen shows (effects at 3 decimals; shapes and the marks placed on them,
+    # which carry no data, aside)
+    values = []
+    for c in at.get("plotly_chart"):
+        for trace in json.loads(c.proto.spec)["data"]:
+            if trace.get("hoverinfo") != "skip":
+                _floats({k: v for k, v in trace.items() if not (trace.get("fill") == "toself" and k in ("x", "y"))},
+                        values)
+    assert len(values) >= 20
+    assert all(abs(v * 1000 - round(v * 1000)) < 1e-6 for v in values), [v for v in values
+                                                                         if abs(v * 1000 - round(v * 1000)) >= 1e-6]
+
+
+def _floats(node, out: list[float]) -> None:
+    """Every float in a figure's JSON (nested lists and dicts; arrays sent as typed binary decoded)."""
+    if isinstance(node, dict) and "bdata" in node and "dtype" in node:
+        import base64
+
+        import numpy as np
+
+        array = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"])
+        if array.dtype.kind == "f":
+            out.extend(float(v) for v in array if np.isfinite(v))
+    elif isinstance(node, dict):
+        for v in node.values():
+            _floats(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _floats(v, out)
+    elif isinstance(node, float):
+        out.append(node)
 
 
 def test_an_imported_boundary_replaces_the_shipped_shape(copy_db, tmp_path):

@@ -15,7 +15,7 @@ import pytest
 
 from analysis import compare as cmp
 from analysis import stats
-from analysis.compare import did, finish, prepost
+from analysis.compare import did, finish, prepost, suppression
 from analysis.compare.request import Request, check, open_db
 from tests.conftest import demo_copy
 
@@ -216,3 +216,31 @@ def test_suppression_counts_the_smallest_cell_and_its_sibling():
     unit_rows = finish.suppress(frame, _request(by=["sex"]), ["program", "country", "sex"])  # unit rows: none
     assert unit_rows["suppression_reason"].isna().all()
     pd.testing.assert_frame_equal(unit_rows.drop(columns="suppression_reason"), frame)
+
+
+def test_a_municipality_view_is_protected_under_its_department_cells():
+    """Department D = m1 (5 students) + m3 (40), E = m2 (12). Alone, the municipality view hides m1 and the
+    cheapest sibling that brings the hidden total to 10, m2 (12): then D (45, shown by the department view)
+    minus m3 (40) gives m1 = 5. With the department view's cells as fixed margins, D's partition needs a
+    second hidden cell too: m3 is hidden, m2 is not needed any more (m1 + m3 = 45 >= 10 in both partitions)."""
+    frame = pd.DataFrame({"program": ["A"] * 3, "country": ["CO"] * 3, "municipality": ["m1", "m2", "m3"],
+                          "min_cell_students": [5.0, 12.0, 40.0], "mean_pre": [1.0, 2.0, 3.0],
+                          "reliability": ["ok"] * 3})
+    alone = suppression.suppress(frame.copy(), ["municipality"], 10)
+    assert list(alone["suppression_reason"]) == ["small_cell", "complementary", None]
+    assert suppression.coarser(["municipality"]) == [("department",), ("authority",)]
+    assert suppression.coarser(["municipality", "sex"]) == [("sex",), ("department", "sex"), ("authority", "sex"),
+                                                            ("municipality",)]
+    departments = pd.DataFrame({"who": "A", "country": "CO", "cohort": "", "period": "all", "years": "",
+                                "department": ["D", "E"], "n": [45.0, 12.0], "hidden": [False, False]})
+    parents = pd.Series(["D", "E", "D"], index=pd.MultiIndex.from_tuples([("CO", "m1"), ("CO", "m2"), ("CO", "m3")]))
+    margin = suppression.Margin(("department",), departments, {"municipality": parents})
+    published = []
+    linked = suppression.suppress(frame.copy(), ["municipality"], 10, (margin,), published)
+    assert list(linked["suppression_reason"]) == ["small_cell", None, "complementary"]
+    assert linked["mean_pre"].isna().tolist() == [True, False, True]
+    assert published[0]["hidden"].tolist() == [True, False, True]  # what a finer view takes as its margin
+    # a hidden department cell (here E) needs a second hidden cell below it: its only municipality m2
+    hidden_e = suppression.Margin(("department",), departments.assign(hidden=[False, True]), {"municipality": parents})
+    out = suppression.suppress(frame.copy(), ["municipality"], 10, (hidden_e,))
+    assert list(out["suppression_reason"]) == ["small_cell", "complementary", "complementary"]
