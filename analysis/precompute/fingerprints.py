@@ -125,6 +125,16 @@ def indicator_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict
     return {r[0]: tuple(as_int(v) for v in r[1:]) for r in rows}
 
 
+def indicator_inputs(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
+    """Per indicator, the fingerprint of all its observations (every column of :data:`_PASS_SQL`: counts, sums
+    and the content hash): which indicators a write changed, for the page queries kept per indicator
+    (``analysis.precompute.materialised``)."""
+    scan = _scan(con, catalog)
+    if scan is None:
+        scan = {r[0]: tuple(r[1:]) for r in con.execute(_PASS_SQL.format(c=f"{ident(catalog)}.")).fetchall()}
+    return {i: ":".join(str(v) for v in r) for i, r in scan.items()}
+
+
 def input_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, str]:
     """The fingerprint of each part of :data:`INPUT_PARTS` in ``catalog`` (the current catalog if None)."""
     prefix = f"{ident(catalog)}." if catalog else ""

@@ -1,0 +1,161 @@
+"""What a write that changes one indicator costs after its rows are in (issue 20, item 3): the refresh of the
+derived tables, the materialised page queries, the stored standard results and the checks, against the import
+itself and against a full refresh of the same database.
+
+    python bench/incremental_refresh.py --rows 10000000 [--runs 3] [--code /path/to/another/checkout]
+
+The database is bench/national.py's (``score_math``: N student rows; ``dropout_rate``: one row per school and
+year). The import is an aggregate file of ``dropout_rate`` for one more year in every school (40,000 rows,
+canonical unit layout): one indicator changes. Per run, each in a fresh child process on a fresh copy:
+
+- ``import``: ``import_file`` (read, validate, write, publish with its refresh), the refresh steps timed inside;
+- ``full``: the same imported database rebuilt as ``python -m analysis rebuild-derived`` does (every derived
+  table, page query and stored result recomputed, then the checks), steps timed the same way.
+
+``--code`` runs the children on another checkout (the baseline: the code before this change), in the same run.
+Wall and CPU seconds (all threads) per step; load averages before and after each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# timers around the publish steps (analysis.precompute.publish looks them up when a write starts)
+_TIMERS = """
+import json, resource, sys, time
+from analysis.precompute import checks, fingerprints, publish
+phases = {}
+def timed(name, f):
+    def run(*a, **k):
+        t, c = time.perf_counter(), time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            w0, c0 = phases.get(name, (0.0, 0.0))
+            phases[name] = (w0 + time.perf_counter() - t, c0 + time.process_time() - c)
+    return run
+publish.refresh_copy = timed("derived_and_page_queries", publish.refresh_copy)
+publish.refresh_file = timed("stored_results", publish.refresh_file)
+checks.compute_quietly = timed("checks", checks.compute_quietly)
+_scan = fingerprints._scan
+def scan(con, catalog):
+    memo = fingerprints._PASS.get()
+    if memo is not None and "scan" not in memo:
+        return timed("fingerprint_pass", _scan)(con, catalog)
+    return _scan(con, catalog)
+fingerprints._scan = scan
+def report(**extra):
+    print(json.dumps({"wall": time.perf_counter() - T0, "cpu": time.process_time() - C0,
+                      "phases": {k: [round(w, 2), round(c, 2)] for k, (w, c) in phases.items()}, **extra}))
+T0, C0 = time.perf_counter(), time.process_time()
+"""
+_IMPORT = _TIMERS + """
+from analysis.importer.pipeline import import_file
+summary = import_file(sys.argv[1], sys.argv[2])
+report(rows_loaded=summary.get("rows_loaded"))
+"""
+_FULL = _TIMERS + """
+from analysis.db.sql import run
+from analysis.precompute import derived, standard_results
+from analysis.precompute.publish import writable_snapshot
+with writable_snapshot(sys.argv[2]) as con:
+    t, c = time.perf_counter(), time.process_time()
+    derived.refresh(con, "target", full=True)
+    phases["derived_and_page_queries_full"] = (time.perf_counter() - t, time.process_time() - c)
+    run(con, f"DROP TABLE IF EXISTS target.{standard_results.TABLE}")
+report()
+"""
+_UP_TO_DATE = """
+import sys
+from analysis.precompute.publish import writable_snapshot
+with writable_snapshot(sys.argv[2]):
+    pass
+"""
+
+
+def _child(code: str, file: Path, db: Path, checkout: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(file), str(db)], cwd=checkout, env=env,
+                         capture_output=True, text=True, check=True)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
+
+
+def write_file(out: Path, year: int = 2026) -> int:
+    """``dropout_rate`` of every school of the benchmark for ``year`` (canonical unit layout)."""
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    from bench.national import school_layout
+
+    lay = school_layout()
+    rng = np.random.default_rng(year)
+    con = duckdb.connect()
+    con.register("f", pa.table({"school_code": pa.array(lay["code"].tolist()),
+                                "country": pa.array(lay["country"].tolist()),
+                                "year": pa.array(np.full(lay["code"].size, year, dtype=np.int32)),
+                                "dropout_rate": pa.array(np.round(rng.uniform(0.5, 9.5, lay["code"].size), 2))}))
+    con.execute(f"COPY f TO '{out}' (FORMAT csv, HEADER true)")
+    con.close()
+    return int(lay["code"].size)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--dir", default=os.environ.get("LABLENS_BENCH_DIR", "/tmp/bench"))
+    parser.add_argument("--code", default=str(ROOT), help="checkout whose code the children run")
+    parser.add_argument("--json", help="write the figures here")
+    args = parser.parse_args(argv)
+    from bench.national import build_national
+
+    work = Path(args.dir)
+    work.mkdir(parents=True, exist_ok=True)
+    base = work / f"national_{args.rows}.duckdb"
+    if not base.exists():
+        build_national(base, args.rows)
+    checkout = Path(args.code).resolve()
+    file = work / "dropout_one_more_year.csv"
+    rows = write_file(file)
+    db = work / f"incremental_{os.getpid()}.duckdb"
+    ready = work / f"incremental_{os.getpid()}_ready.duckdb"
+    shutil.copyfile(base, ready)  # the stored results name the code: bring them up to date for this checkout
+    _child(_UP_TO_DATE, file, ready, checkout)
+    results: list[dict] = []
+    try:
+        for run in range(args.runs):
+            load_before = os.getloadavg()
+            shutil.copyfile(ready, db)
+            imported = _child(_IMPORT, file, db, checkout)
+            full = _child(_FULL, file, db, checkout)  # the imported database, every table recomputed
+            results.append({"run": run, "import": imported, "full": full,
+                            "load": [round(v, 1) for v in (*load_before, *os.getloadavg())]})
+            print(json.dumps(results[-1]), flush=True)
+    finally:
+        for path in (db, ready):
+            for leftover in path.parent.glob(path.name + "*"):
+                leftover.unlink(missing_ok=True)
+    summary = {"rows": args.rows, "import_rows": rows, "code": str(checkout), "runs": results,
+               "median": {"import_wall": statistics.median(r["import"]["wall"] for r in results),
+                          "full_wall": statistics.median(r["full"]["wall"] for r in results)}}
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1))
+    print(json.dumps(summary["median"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
