@@ -4,7 +4,8 @@ Three uses, one place:
 
 - the derived per-school tables, per indicator: :data:`analysis.db.sufficient.FINGERPRINT_SQL` over its
   student rows (:func:`indicator_fingerprints`);
-- the materialised page queries, per table read (:data:`INPUT_PARTS`, :func:`input_fingerprints`);
+- the materialised page queries, per table read (:data:`INPUT_PARTS`, :func:`input_fingerprints`), and per
+  indicator (:func:`indicator_inputs`: which indicators' rows a write changed);
 - the stored standard results, per indicator (:func:`signatures`): the indicator's rows including a hash
   of their content (relabelling is seen), the roster and catalogue, the student attributes' names and the
   code (:func:`code_fingerprint`).
