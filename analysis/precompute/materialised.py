@@ -216,8 +216,9 @@ def materialise(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
         run(con, f"INSERT INTO {c}.{INPUTS_TABLE} VALUES (?, ?, ?)", [table, signature, DERIVED_VERSION])
     if changed or not known:
         run(con, f"DELETE FROM {c}.{INDICATOR_INPUTS_TABLE}")
-        con.executemany(f"INSERT INTO {c}.{INDICATOR_INPUTS_TABLE} VALUES (?, ?, ?)",
-                        [[i, fp, DERIVED_VERSION] for i, fp in sorted(now.items())])
+        if now:  # (none left after the last import is rolled back)
+            con.executemany(f"INSERT INTO {c}.{INDICATOR_INPUTS_TABLE} VALUES (?, ?, ?)",
+                            [[i, fp, DERIVED_VERSION] for i, fp in sorted(now.items())])
     return [table for table, _, _, _ in todo]
 
 
