@@ -11,6 +11,8 @@ else. Per run, each in a fresh child process on a fresh copy:
 
 - ``import_this``: ``import_file`` (read, validate, write, publish with its refresh), the refresh steps timed
   inside; ``import_baseline``: the same on the ``--baseline`` checkout (the code before this change);
+- ``--student``: instead, a second student indicator (``score_language``: ``score_math``'s rows of every tenth
+  school) is added first, and the write timed erases one student's ``score_language`` rows (no import file);
 - ``full``: the imported database rebuilt as ``python -m analysis rebuild-derived`` does (every derived table,
   page query and stored result recomputed, then the checks), steps timed the same way.
 Wall and CPU seconds (all threads) per step; load averages before and after each run.
@@ -76,11 +78,22 @@ with writable_snapshot(sys.argv[2]) as con:
     run(con, f"DROP TABLE IF EXISTS target.{standard_results.TABLE}")
 report()
 """
-_UP_TO_DATE = """
+# the student scenario: a second student indicator (score_language, the score_math rows of every tenth school,
+# values shifted), then a write that erases one student's score_language rows
+_ADD_STUDENT_INDICATOR = """
 import sys
 from analysis.precompute.publish import writable_snapshot
-with writable_snapshot(sys.argv[2]):
-    pass
+with writable_snapshot(sys.argv[2]) as con:
+    con.execute("INSERT INTO target.observations SELECT import_id, unit_id, student_key, 'score_language', year, wave, "
+                "level, sex, grade, value + 1, n FROM target.observations WHERE indicator = 'score_math' "
+                "AND hash(unit_id) % 10 = 0")
+"""
+_ERASE = _TIMERS + """
+from analysis.precompute.publish import writable_snapshot
+with writable_snapshot(sys.argv[2]) as con:
+    con.execute("DELETE FROM target.observations WHERE indicator = 'score_language' AND student_key = "
+                "(SELECT min(student_key) FROM target.observations WHERE indicator = 'score_language')")
+report()
 """
 
 
@@ -120,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", default=os.environ.get("LABLENS_BENCH_DIR", "/tmp/bench"))
     parser.add_argument("--baseline", help="another checkout (the code before the change): its import is timed too")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--student", action="store_true",
+                        help="instead: a write that changes a second student indicator (one student's rows erased)")
     args = parser.parse_args(argv)
     from bench.national import build_national
 
@@ -141,14 +156,14 @@ def main(argv: list[str] | None = None) -> int:
             # then: a roster change) also brings the stored results, which name the code, up to date
             ready[name] = work / f"incremental_{os.getpid()}_{name}.duckdb"
             shutil.copyfile(base, ready[name])
-            _child(_IMPORT, first, ready[name], checkout)
+            _child(_ADD_STUDENT_INDICATOR if args.student else _IMPORT, first, ready[name], checkout)
         for run in range(args.runs):
             load_before = os.getloadavg()
             result: dict = {"run": run}
             for name, checkout in codes.items():
                 shutil.copyfile(ready[name], db)
-                result[f"import_{name}"] = _child(_IMPORT, file, db, checkout)
-                if name == "this":  # the imported database, every table recomputed
+                result[f"import_{name}"] = _child(_ERASE if args.student else _IMPORT, file, db, checkout)
+                if name == "this" and not args.student:  # the imported database, every table recomputed
                     result["full"] = _child(_FULL, file, db, checkout)
             result["load"] = [round(v, 1) for v in (*load_before, *os.getloadavg())]
             results.append(result)
