@@ -52,7 +52,7 @@ from analysis.db.sufficient import (
 )
 from analysis.periods import wave_period_sql
 from analysis.precompute.fingerprints import indicator_fingerprints
-from analysis.precompute.materialised import materialise
+from analysis.precompute.materialised import INDICATOR_INPUTS_TABLE, materialise
 
 WAVE_PERIOD_SQL = wave_period_sql("wave")
 
@@ -114,7 +114,7 @@ def refresh(con: duckdb.DuckDBPyConnection, catalog: str, full: bool = False) ->
     made outside LabLens that moved rows between schools or waves, which the fingerprints cannot see)."""
     c = ident(catalog)
     if full:
-        for table in (STATE_TABLE, INPUTS_TABLE):
+        for table in (STATE_TABLE, INPUTS_TABLE, INDICATOR_INPUTS_TABLE):
             run(con, f"DROP TABLE IF EXISTS {c}.{table}")
     for statement in _create_sql(catalog):
         run(con, statement)

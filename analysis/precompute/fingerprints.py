@@ -4,7 +4,8 @@ Three uses, one place:
 
 - the derived per-school tables, per indicator: :data:`analysis.db.sufficient.FINGERPRINT_SQL` over its
   student rows (:func:`indicator_fingerprints`);
-- the materialised page queries, per table read (:data:`INPUT_PARTS`, :func:`input_fingerprints`);
+- the materialised page queries, per table read (:data:`INPUT_PARTS`, :func:`input_fingerprints`), and per
+  indicator (:func:`indicator_inputs`: which indicators' rows a write changed);
 - the stored standard results, per indicator (:func:`signatures`): the indicator's rows including a hash
   of their content (relabelling is seen), the roster and catalogue, the student attributes' names and the
   code (:func:`code_fingerprint`).
@@ -123,6 +124,16 @@ def indicator_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict
     rows = con.execute(f"SELECT indicator, {FINGERPRINT_SQL} FROM {ident(catalog)}.observations "
                        "GROUP BY indicator HAVING count(student_key) > 0").fetchall()
     return {r[0]: tuple(as_int(v) for v in r[1:]) for r in rows}
+
+
+def indicator_inputs(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
+    """Per indicator, the fingerprint of all its observations (every column of :data:`_PASS_SQL`: counts, sums
+    and the content hash): which indicators a write changed, for the page queries kept per indicator
+    (``analysis.precompute.materialised``)."""
+    scan = _scan(con, catalog)
+    if scan is None:
+        scan = {r[0]: tuple(r[1:]) for r in con.execute(_PASS_SQL.format(c=f"{ident(catalog)}.")).fetchall()}
+    return {i: ":".join(str(v) for v in r) for i, r in scan.items()}
 
 
 def input_fingerprints(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, str]:

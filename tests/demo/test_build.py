@@ -94,11 +94,12 @@ def test_schema_matches_store(small):
     got = rows(path, "SELECT table_name, column_name, data_type FROM duckdb_columns() "
                      "WHERE database_name = 'lablens' AND NOT starts_with(table_name, 'derived_') ORDER BY ALL")
     assert got == expected
-    # besides the public schema: only the precomputed per-school statistics (analysis.precompute.derived) and the
+    # besides the public schema: only the precomputed per-school statistics (analysis.precompute.derived), the page
+    # queries with their fingerprints, per table and per indicator (analysis.precompute.materialised), and the
     # stored standard results (analysis.precompute.standard_results: empty on the demo, far below the threshold)
     assert rows(path, "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = 'lablens' "
                       "AND starts_with(table_name, 'derived_') ORDER BY 1") == [
-        ("derived_inputs",), ("derived_obs_cube",),
+        ("derived_indicator_inputs",), ("derived_inputs",), ("derived_obs_cube",),
         *[(t,) for t in sorted(table for table, _, _, _ in MATERIALISED.values())],
         ("derived_results",), ("derived_state",), ("derived_student_bins",), ("derived_student_cells",),
         ("derived_student_moments",)]
