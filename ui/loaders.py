@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
-import statsmodels.regression.linear_model  # noqa: F401 - at start, not in a first view: code_fingerprint imports it
 import streamlit as st
 
 from analysis import queries

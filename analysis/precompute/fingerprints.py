@@ -22,6 +22,7 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import importlib.metadata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -154,16 +155,17 @@ def depends_signature(parts: dict[str, str], depends: tuple[str, ...]) -> str:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of the analysis package's source files and of the numerical libraries' versions."""
-    import scipy
-    import statsmodels
-
+    """A hash of the analysis package's source files and of the numerical libraries' versions (scipy's and
+    statsmodels' read from their installed metadata — the same strings as ``__version__`` — so that a start-up
+    does not import them)."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_ROOT.rglob("*.py")):
         digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
         digest.update(path.read_bytes())
-    for module in (np, pd, duckdb, scipy, statsmodels):
-        digest.update(f"{module.__name__}={module.__version__};".encode())
+    versions = [(m.__name__, m.__version__) for m in (np, pd, duckdb)]
+    versions += [(name, importlib.metadata.version(name)) for name in ("scipy", "statsmodels")]
+    for name, version in versions:
+        digest.update(f"{name}={version};".encode())
     return digest.hexdigest()[:16]
 
 
