@@ -200,9 +200,14 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     val = {c: (f"{alias[c]}.val" if c in present else "NULL::VARCHAR") for c in alias}
     map_joins = "".join(f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw"
                         for c in present)
-    # rows2 keeps only what later steps read (the raw text of year, wave, level and student only feeds
-    # problem_value here): at 10 M rows every text column copied costs about a second
-    run(con, f"""CREATE OR REPLACE TABLE rows2 AS SELECT r._row, km.unit_id, r.year, {val["wave"]} AS wave,
+    # The headers named in rejects, as a one-row table: a view takes no bound parameters.
+    run(con, "CREATE OR REPLACE TABLE row_headers AS SELECT ?::VARCHAR AS levels, ?::VARCHAR AS code, "
+             "?::VARCHAR AS year, ?::VARCHAR AS wave, ?::VARCHAR AS student, ?::VARCHAR AS level",
+        [", ".join(LEVELS), code_header, h["year"], h["wave"], h["student"], h["level"]])
+    # rows2 is a view, not a copy (issue #20): its readers are the one pass that collects the row-level
+    # rejects below and the statement that builds the observations; a copy of every row cost ~3.5 CPU s
+    # at 10 M rows. It keeps only what later steps read.
+    run(con, f"""CREATE OR REPLACE VIEW rows2 AS SELECT r._row, km.unit_id, r.year, {val["wave"]} AS wave,
         {val["sex"]} AS sex, r.sex_raw, {val["grade"]} AS grade, coalesce({val["level"]}, 'all') AS level,
         {student_key} AS student_key, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw,
         r.start_year_raw{value_cols},
@@ -214,14 +219,14 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
                THEN 'unknown wave (expected pre, post, baseline or endline)'
           WHEN {no_time} THEN 'neither a year nor a wave'
           WHEN {no_student} THEN 'no student ID'
-          WHEN {bad_level} THEN 'unknown level (expected ' || ? || ')'
+          WHEN {bad_level} THEN 'unknown level (expected ' || hd.levels || ')'
         END AS row_problem,
         CASE
-          WHEN km.problem IS NOT NULL THEN ?
-          WHEN {no_year} THEN ?
-          WHEN {bad_wave} THEN ?
-          WHEN {no_student} THEN ?
-          ELSE ?
+          WHEN km.problem IS NOT NULL THEN hd.code
+          WHEN {no_year} THEN hd.year
+          WHEN {bad_wave} THEN hd.wave
+          WHEN {no_student} THEN hd.student
+          ELSE hd.level
         END AS problem_column,
         CASE
           WHEN km.problem IS NOT NULL THEN km.raw_code
@@ -229,21 +234,28 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
           WHEN {bad_wave} THEN r.wave_raw
           ELSE r.level_raw
         END AS problem_value
-        FROM rows r JOIN keymap km ON {join}{map_joins}""",
-        [", ".join(LEVELS), code_header, h["year"], h["wave"], h["student"], h["level"]])
+        FROM rows r JOIN keymap km ON {join}{map_joins} CROSS JOIN row_headers hd""")
+    # One pass collects every row that is rejected, excluded as a total, or loads without its sex or count
+    # (few rows; three passes over the view would recompute its joins three times).
+    bad_sex = ("row_problem IS NULL AND sex IS NULL AND coalesce(trim(sex_raw), '') <> ''"
+               if lay.sex_col is not None else "false")
+    bad_n = ("row_problem IS NULL AND n IS NULL AND coalesce(trim(n_raw), '') <> ''"
+             if lay.n_col is not None else "false")
+    run(con, f"""CREATE OR REPLACE TEMP TABLE row_issues AS SELECT _row, row_problem, problem_column,
+        problem_value, {bad_sex} AS bad_sex, sex_raw, {bad_n} AS bad_n, n_raw
+        FROM rows2 WHERE row_problem IS NOT NULL OR {bad_sex} OR {bad_n}""")
     run(con, "CREATE OR REPLACE TABLE rejects AS SELECT _row AS row_number, problem_column AS column_name, "
-             "problem_value AS raw_value, row_problem AS reason FROM rows2 "
+             "problem_value AS raw_value, row_problem AS reason FROM row_issues "
              "WHERE row_problem IS NOT NULL AND row_problem <> 'total'")
     # unknown sex values: the row loads without a sex, the cell is reported
     if lay.sex_col is not None:
         run(con, "INSERT INTO rejects SELECT _row, ?, sex_raw, 'unknown sex (expected F or M); loaded "
-                 "without sex' FROM rows2 WHERE row_problem IS NULL AND sex IS NULL "
-                 "AND coalesce(trim(sex_raw), '') <> ''", [h["sex"]])
+                 "without sex' FROM row_issues WHERE bad_sex", [h["sex"]])
     if lay.n_col is not None:
         run(con, "INSERT INTO rejects SELECT _row, ?, n_raw, 'count is not a number; loaded without n' "
-                 "FROM rows2 WHERE row_problem IS NULL AND n IS NULL AND coalesce(trim(n_raw), '') <> ''",
-            [_header(staged, lay.n_col)])
-    staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem = 'total'")
+                 "FROM row_issues WHERE bad_n", [_header(staged, lay.n_col)])
+    staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM row_issues WHERE row_problem = 'total'")
+    run(con, "DROP TABLE row_issues")
 
 
 def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
@@ -368,14 +380,59 @@ def _stage_observations(staged: Staged) -> None:
     # full copies: long, a numbered copy of the valid values, and the deletes). No missing marker starts
     # with a digit, so a byte comparison spares most values the marker test (trim, lower, 20 strings).
     markers = ", ".join("?" for _ in MISSING_MARKERS)
-    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT * EXCLUDE (kind, min_value, max_value),
-        CASE WHEN value IS NULL THEN 'not a number'
+    if len(lay.values) == 1:
+        _stage_one_value_column(con, cols[0], markers)
+    else:
+        _stage_value_columns(con, cols, on, markers)
+    _reject_duplicates(con, _varying_key(lay))
+    if lay.attribute_cols and lay.student_col is not None:
+        parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
+                 f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
+                 for i in lay.attribute_cols]
+        run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
+            list(lay.attribute_cols.values()))
+    _drop_staging_copies(staged)
+
+
+# What is wrong with a parsed value (NULL: nothing), over obs joined with its indicator's kind and range.
+_REASON = """CASE WHEN value IS NULL THEN 'not a number'
              WHEN min_value IS NOT NULL AND value < min_value OR max_value IS NOT NULL AND value > max_value
                THEN 'outside the valid range of ' || indicator || ' [' || coalesce(min_value::VARCHAR, '')
                     || ', ' || coalesce(max_value::VARCHAR, '') || ']'
              WHEN kind = 'binary' AND value NOT IN (0, 1) THEN 'not 0 or 1'
              WHEN kind = 'likert' AND value <> trunc(value) THEN 'not a whole scale point'
-        END AS reason
+        END"""
+
+
+def _stage_one_value_column(con: duckdb.DuckDBPyConnection, col: int, markers: str) -> None:
+    """One indicator column (a national aggregate file): the same observations, values and reasons as the
+    unpivot in :func:`_stage_value_columns`, without it (issue #20). The column's indicator, level, header
+    and decimal mark are one row (``vmi``), so the values are a projection of ``rows2``; the reason is not
+    stored with every value but looked for once, and only bad values are copied to the rejects."""
+    run(con, "CREATE OR REPLACE TEMP TABLE vmi AS SELECT vm.*, i.kind, i.min_value, i.max_value "
+             "FROM value_map vm JOIN ind i ON i.code = vm.indicator")
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT u._row, u.unit_id, u.student_key, vm.indicator, u.year,
+        u.wave, CASE WHEN vm.level <> 'all' THEN vm.level ELSE u.level END AS level, u.sex, u.grade, u.n,
+        vm.header, u.txt,
+        CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END AS value
+        FROM (SELECT _row, unit_id, student_key, year, wave, level, sex, grade, n, c{col} AS txt FROM rows2
+              WHERE row_problem IS NULL AND c{col} IS NOT NULL) u CROSS JOIN vmi vm
+        WHERE (u.txt >= '0' AND u.txt < ':') OR lower(trim(u.txt)) NOT IN ({markers})""",
+        list(MISSING_MARKERS))
+    bad = (f"SELECT o.rowid AS rid, o._row, o.header, o.txt, {_REASON} AS reason FROM obs o "
+           "CROSS JOIN (SELECT kind, min_value, max_value FROM vmi)")
+    if scalar(con, f"SELECT count(*) FROM ({bad}) WHERE reason IS NOT NULL"):
+        run(con, f"CREATE OR REPLACE TEMP TABLE bad AS SELECT * FROM ({bad}) WHERE reason IS NOT NULL")
+        run(con, "INSERT INTO rejects SELECT _row, header, txt, reason FROM bad")
+        run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM bad)")
+        run(con, "DROP TABLE bad")
+    run(con, "DROP TABLE vmi")
+
+
+def _stage_value_columns(con: duckdb.DuckDBPyConnection, cols: list[int], on: str, markers: str) -> None:
+    """Several value columns: unpivot them, parse and validate every value in one statement."""
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT * EXCLUDE (kind, min_value, max_value),
+        {_REASON} AS reason
         FROM (WITH u AS (UNPIVOT (SELECT _row, unit_id, student_key, year, wave, level, sex, grade, n, {on}
                                   FROM rows2 WHERE row_problem IS NULL) ON {on} INTO NAME col VALUE txt)
         SELECT u._row, u.unit_id, u.student_key, vm.indicator, u.year, u.wave,
@@ -390,28 +447,35 @@ def _stage_observations(staged: Staged) -> None:
     if scalar(con, "SELECT count(*) FROM obs WHERE reason IS NOT NULL"):
         run(con, "INSERT INTO rejects SELECT _row, header, txt, reason FROM obs WHERE reason IS NOT NULL")
         run(con, "DELETE FROM obs WHERE reason IS NOT NULL")
-    _reject_duplicates(con)
-    if lay.attribute_cols and lay.student_col is not None:
-        parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
-                 f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
-                 for i in lay.attribute_cols]
-        run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
-            list(lay.attribute_cols.values()))
-    _drop_staging_copies(staged)
 
 
 _DUPLICATE = "' (same unit, indicator, year, wave, level, subgroup and student)'"
 
 
-def _reject_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+def _varying_key(lay: Layout) -> list[str]:
+    """The observation key columns that can differ between two values of this file: the others are the
+    same in every value (absent columns are NULL, one indicator column gives one indicator and level)."""
+    single = len({(v.indicator, v.level) for v in lay.values}) == 1
+    constant = {"student_key": lay.student_col is None, "indicator": single,
+                "year": lay.year_col is None, "wave": lay.wave_col is None,
+                "level": single and lay.level_col is None, "sex": lay.sex_col is None,
+                "grade": lay.grade_col is None}
+    return [k for k in OBS_KEY if not constant.get(k, False)] or ["unit_id"]
+
+
+def _reject_duplicates(con: duckdb.DuckDBPyConnection, varying: list[str] | tuple[str, ...] = OBS_KEY) -> None:
     """Duplicates inside the file: the first occurrence of an observation key loads, later ones are rejected.
 
     Equal keys have equal hashes, so as many distinct key hashes as values proves there is no duplicate
-    (one 64-bit distinct count: half the cost of grouping by the eight key columns). Otherwise a GROUP BY
+    (one 64-bit distinct count: half the cost of grouping by the eight key columns). Only the ``varying``
+    key columns are hashed: the others hold one value in the whole file (issue #20: hashing four constant
+    or NULL text columns cost ~1 CPU s at 10 M values). The distinct hashes are counted by a grouped
+    DISTINCT, which DuckDB runs in parallel (an ungrouped count(DISTINCT) did not). Otherwise a GROUP BY
     finds the keys that really occur more than once (a hash collision finds none) and only their rows are
     numbered (a window over every row sorted the whole file, ~2 s per million rows, to find none)."""
     key = ", ".join(OBS_KEY)
-    rows, hashes = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM obs").fetchall()[0]
+    rows = scalar(con, "SELECT count(*) FROM obs")
+    hashes = scalar(con, f"SELECT count(*) FROM (SELECT DISTINCT hash({', '.join(varying)}) FROM obs)")
     if rows == hashes:
         return
     same = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
@@ -432,7 +496,7 @@ def _drop_staging_copies(staged: Staged) -> None:
     """Free the full-size intermediate tables commit() does not read (issue #6: at 10 M rows the staging
     database held raw, rows, rows2, long and obs at once, 7.5 GB). ``raw`` and ``rows`` stay when the
     layout carries unit attributes (_write_units reads them)."""
-    run(staged.con, "DROP TABLE IF EXISTS rows2")
+    run(staged.con, "DROP VIEW IF EXISTS rows2")
     if not staged.layout.unit_attribute_cols:
         run(staged.con, "DROP VIEW IF EXISTS rows")
         run(staged.con, "DROP TABLE IF EXISTS raw")
