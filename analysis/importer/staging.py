@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
-from analysis.db.connect import StoreError
+from analysis.db.connect import StoreError, apply_limits
 from analysis.db.schema import OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer import normalise as nz
@@ -57,6 +57,9 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     run(con, "SET preserve_insertion_order = true")
     # DuckDB draws a progress bar on stdout for queries over 2 s, which corrupts `import --json`.
     run(con, "SET enable_progress_bar = false")
+    # $LABLENS_MEMORY_LIMIT caps the staging tables too (they spill beside the database), and the snapshot
+    # write, which runs on this connection
+    apply_limits(con, Path(db_path) if db_path is not None else None)
     form_export = None
     try:
         if layout is None and mapping_builder is None and is_form_export(path):
@@ -381,7 +384,7 @@ def _stage_observations(staged: Staged) -> None:
     # with a digit, so a byte comparison spares most values the marker test (trim, lower, 20 strings).
     markers = ", ".join("?" for _ in MISSING_MARKERS)
     if len(lay.values) == 1:
-        _stage_one_value_column(con, cols[0], markers)
+        _stage_one_value_column(con, lay, cols[0], markers)
     else:
         _stage_value_columns(con, cols, on, markers)
     _reject_duplicates(con, _varying_key(lay))
@@ -404,22 +407,41 @@ _REASON = """CASE WHEN value IS NULL THEN 'not a number'
         END"""
 
 
-def _stage_one_value_column(con: duckdb.DuckDBPyConnection, col: int, markers: str) -> None:
+def _stage_one_value_column(con: duckdb.DuckDBPyConnection, lay: Layout, col: int, markers: str) -> None:
     """One indicator column (a national aggregate file): the same observations, values and reasons as the
     unpivot in :func:`_stage_value_columns`, without it (issue #20). The column's indicator, level, header
-    and decimal mark are one row (``vmi``), so the values are a projection of ``rows2``; the reason is not
-    stored with every value but looked for once, and only bad values are copied to the rejects."""
+    and decimal mark are one row (``vmi``), so the values are a projection of ``rows2``. Columns that hold
+    one value in the whole file (indicator, header, and level, wave, student and count when the file has no
+    such column) are kept once in ``obs_const`` instead of in every row (at 10 M rows each cost ~160 MB
+    and ~0.3 CPU s to copy); ``obs_rows`` puts them back. The reason is not stored with every value but
+    looked for once, and only bad values are copied to the rejects."""
     run(con, "CREATE OR REPLACE TEMP TABLE vmi AS SELECT vm.*, i.kind, i.min_value, i.max_value "
              "FROM value_map vm JOIN ind i ON i.code = vm.indicator")
-    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT u._row, u.unit_id, u.student_key, vm.indicator, u.year,
-        u.wave, CASE WHEN vm.level <> 'all' THEN vm.level ELSE u.level END AS level, u.sex, u.grade, u.n,
-        vm.header, u.txt,
-        CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END AS value
+    level = "CASE WHEN vm.level <> 'all' THEN vm.level ELSE {} END"
+    expr = {"_row": "u._row", "unit_id": "u.unit_id", "student_key": "u.student_key", "indicator": "vm.indicator",
+            "year": "u.year", "wave": "u.wave", "level": level.format("u.level"), "sex": "u.sex", "grade": "u.grade",
+            "n": "u.n", "header": "vm.header", "txt": "u.txt",
+            "value": f"CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END"}
+    # what rows2 gives these columns when the layout lacks them (see _stage_rows)
+    constant = {"indicator": "vm.indicator", "header": "vm.header"}
+    if lay.level_col is None:
+        constant["level"] = level.format("'all'")
+    if lay.wave_col is None:
+        constant["wave"] = "NULL::VARCHAR"
+    if lay.student_col is None:
+        constant["student_key"] = "NULL::VARCHAR"
+    if lay.n_col is None:
+        constant["n"] = "NULL"
+    run(con, "CREATE OR REPLACE TABLE obs_const AS SELECT "
+             + ", ".join(f"{e} AS {c}" for c, e in constant.items()) + " FROM vmi vm")
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT
+        {', '.join(f'{e} AS {c}' for c, e in expr.items() if c not in constant)}
         FROM (SELECT _row, unit_id, student_key, year, wave, level, sex, grade, n, c{col} AS txt FROM rows2
               WHERE row_problem IS NULL AND c{col} IS NOT NULL) u CROSS JOIN vmi vm
         WHERE (u.txt >= '0' AND u.txt < ':') OR lower(trim(u.txt)) NOT IN ({markers})""",
         list(MISSING_MARKERS))
-    bad = (f"SELECT o.rowid AS rid, o._row, o.header, o.txt, {_REASON} AS reason FROM obs o "
+    _obs_rows(con, set(constant))
+    bad = (f"SELECT o._rid AS rid, o._row, o.header, o.txt, {_REASON} AS reason FROM obs_rows o "
            "CROSS JOIN (SELECT kind, min_value, max_value FROM vmi)")
     if scalar(con, f"SELECT count(*) FROM ({bad}) WHERE reason IS NOT NULL"):
         run(con, f"CREATE OR REPLACE TEMP TABLE bad AS SELECT * FROM ({bad}) WHERE reason IS NOT NULL")
@@ -427,6 +449,20 @@ def _stage_one_value_column(con: duckdb.DuckDBPyConnection, col: int, markers: s
         run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM bad)")
         run(con, "DROP TABLE bad")
     run(con, "DROP TABLE vmi")
+
+
+# The columns of a staged observation, as commit and the summary read them from ``obs_rows``.
+OBS_ROW_COLUMNS = ("_row", "unit_id", "student_key", "indicator", "year", "wave", "level", "sex", "grade", "n",
+                   "header", "txt", "value")
+
+
+def _obs_rows(con: duckdb.DuckDBPyConnection, constant: set[str]) -> None:
+    """The view every later reader of the staged observations uses: ``obs`` (one row per value, ``_rid`` its
+    row id for deletes) with the columns kept once in ``obs_const`` put back."""
+    if not constant:
+        run(con, "CREATE OR REPLACE TABLE obs_const AS SELECT 1 AS _one")
+    cols = ", ".join(f"{'c' if c in constant else 'o'}.{c}" for c in OBS_ROW_COLUMNS)
+    run(con, f"CREATE OR REPLACE VIEW obs_rows AS SELECT o.rowid AS _rid, {cols} FROM obs o CROSS JOIN obs_const c")
 
 
 def _stage_value_columns(con: duckdb.DuckDBPyConnection, cols: list[int], on: str, markers: str) -> None:
@@ -447,6 +483,7 @@ def _stage_value_columns(con: duckdb.DuckDBPyConnection, cols: list[int], on: st
     if scalar(con, "SELECT count(*) FROM obs WHERE reason IS NOT NULL"):
         run(con, "INSERT INTO rejects SELECT _row, header, txt, reason FROM obs WHERE reason IS NOT NULL")
         run(con, "DELETE FROM obs WHERE reason IS NOT NULL")
+    _obs_rows(con, set())
 
 
 _DUPLICATE = "' (same unit, indicator, year, wave, level, subgroup and student)'"
@@ -475,15 +512,15 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, varying: list[str] | tupl
     numbered (a window over every row sorted the whole file, ~2 s per million rows, to find none)."""
     key = ", ".join(OBS_KEY)
     rows = scalar(con, "SELECT count(*) FROM obs")
-    hashes = scalar(con, f"SELECT count(*) FROM (SELECT DISTINCT hash({', '.join(varying)}) FROM obs)")
+    hashes = scalar(con, f"SELECT count(*) FROM (SELECT DISTINCT hash({', '.join(varying)}) FROM obs_rows)")
     if rows == hashes:
         return
     same = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
     # Two columns of one row holding the same observation tie on _row: the rightmost loads, as it always did.
     run(con, f"""CREATE OR REPLACE TEMP TABLE dup AS SELECT rid, _row, header, txt,
         first_value(_row) OVER w AS first_row, row_number() OVER w AS occurrence
-        FROM (SELECT o.rowid AS rid, o.* FROM obs o SEMI JOIN (SELECT {key} FROM obs GROUP BY {key}
-              HAVING count(*) > 1) d ON {same}) x
+        FROM (SELECT o._rid AS rid, o.* EXCLUDE (_rid) FROM obs_rows o SEMI JOIN (SELECT {key} FROM obs_rows
+              GROUP BY {key} HAVING count(*) > 1) d ON {same}) x
         JOIN (SELECT header, max(pos) AS pos FROM value_map GROUP BY header) vm USING (header)
         WINDOW w AS (PARTITION BY {key} ORDER BY _row, vm.pos DESC)""")
     run(con, f"INSERT INTO rejects SELECT _row, header, txt, 'duplicate of row ' || first_row || {_DUPLICATE} "
@@ -547,14 +584,14 @@ def _finish_summary(staged: Staged) -> None:
         s["observations"] = scalar(con, "SELECT count(*) FROM obs")
         # one value column gives each row at most one observation: no distinct count of 10 M row numbers
         s["rows_loaded"] = (s["observations"] if len({v.column for v in lay.values}) == 1
-                            else scalar(con, "SELECT count(DISTINCT _row) FROM obs"))
-        s["indicators"] = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM obs ORDER BY 1").fetchall()]
-        s["levels"] = [r[0] for r in con.execute("SELECT DISTINCT level FROM obs ORDER BY 1").fetchall()]
+                            else scalar(con, "SELECT count(DISTINCT _row) FROM obs_rows"))
+        s["indicators"] = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM obs_rows ORDER BY 1").fetchall()]
+        s["levels"] = [r[0] for r in con.execute("SELECT DISTINCT level FROM obs_rows ORDER BY 1").fetchall()]
         s["years"] = [r[0] for r in con.execute(
-            "SELECT DISTINCT year FROM obs WHERE year IS NOT NULL ORDER BY 1").fetchall()]
+            "SELECT DISTINCT year FROM obs_rows WHERE year IS NOT NULL ORDER BY 1").fetchall()]
         s["waves"] = [r[0] for r in con.execute(
-            "SELECT DISTINCT wave FROM obs WHERE wave IS NOT NULL ORDER BY 1").fetchall()]
-        s["students"] = scalar(con, "SELECT count(DISTINCT student_key) FROM obs")
+            "SELECT DISTINCT wave FROM obs_rows WHERE wave IS NOT NULL ORDER BY 1").fetchall()]
+        s["students"] = scalar(con, "SELECT count(DISTINCT student_key) FROM obs_rows")
     elif lay.target == "roster":
         s["assignments"] = scalar(con, "SELECT count(*) FROM roster")
         s["rows_loaded"] = s["assignments"]
