@@ -201,8 +201,6 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     alias = {"wave": "mw", "sex": "ms", "grade": "mg", "level": "ml"}
     present = [c for c in alias if getattr(lay, f"{c}_col") is not None]
     val = {c: (f"{alias[c]}.val" if c in present else "NULL::VARCHAR") for c in alias}
-    map_joins = "".join(f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw"
-                        for c in present)
     # The headers named in rejects, as a one-row table: a view takes no bound parameters.
     run(con, "CREATE OR REPLACE TABLE row_headers AS SELECT ?::VARCHAR AS levels, ?::VARCHAR AS code, "
              "?::VARCHAR AS year, ?::VARCHAR AS wave, ?::VARCHAR AS student, ?::VARCHAR AS level",
@@ -210,12 +208,19 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     # rows2 is a view, not a copy (issue #20): its readers are the one pass that collects the row-level
     # rejects below and the statement that builds the observations; a copy of every row cost ~3.5 CPU s
     # at 10 M rows. It keeps only what later steps read.
-    run(con, f"""CREATE OR REPLACE VIEW rows2 AS SELECT r._row, km.unit_id, r.year, {val["wave"]} AS wave,
-        {val["sex"]} AS sex, r.sex_raw, {val["grade"]} AS grade, coalesce({val["level"]}, 'all') AS level,
+
+    def rows2_sql(unit: bool = True, maps: tuple[str, ...] = tuple(present)) -> str:
+        km = {"unit_id": "km.unit_id", "problem": "km.problem", "raw_code": "km.raw_code"} if unit else \
+            {"unit_id": "NULL::VARCHAR", "problem": "NULL::VARCHAR", "raw_code": "NULL::VARCHAR"}
+        v = {c: (val[c] if c in maps else "NULL::VARCHAR") for c in alias}
+        joins = (f" JOIN keymap km ON {join}" if unit else "") + "".join(
+            f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw" for c in maps)
+        return f"""SELECT r._row, {km["unit_id"]} AS unit_id, r.year, {v["wave"]} AS wave,
+        {v["sex"]} AS sex, r.sex_raw, {v["grade"]} AS grade, coalesce({v["level"]}, 'all') AS level,
         {student_key} AS student_key, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw,
         r.start_year_raw{value_cols},
         CASE
-          WHEN km.problem IS NOT NULL THEN km.problem
+          WHEN {km["problem"]} IS NOT NULL THEN {km["problem"]}
           WHEN {no_year} THEN
                CASE WHEN coalesce(trim(r.year_raw), '') = '' THEN 'no year' ELSE 'not a year' END
           WHEN {bad_wave} AND coalesce(trim(r.wave_raw), '') <> ''
@@ -225,28 +230,36 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
           WHEN {bad_level} THEN 'unknown level (expected ' || hd.levels || ')'
         END AS row_problem,
         CASE
-          WHEN km.problem IS NOT NULL THEN hd.code
+          WHEN {km["problem"]} IS NOT NULL THEN hd.code
           WHEN {no_year} THEN hd.year
           WHEN {bad_wave} THEN hd.wave
           WHEN {no_student} THEN hd.student
           ELSE hd.level
         END AS problem_column,
         CASE
-          WHEN km.problem IS NOT NULL THEN km.raw_code
+          WHEN {km["problem"]} IS NOT NULL THEN {km["raw_code"]}
           WHEN {no_year} THEN r.year_raw
           WHEN {bad_wave} THEN r.wave_raw
           ELSE r.level_raw
         END AS problem_value
-        FROM rows r JOIN keymap km ON {join}{map_joins} CROSS JOIN row_headers hd""")
+        FROM rows r{joins} CROSS JOIN row_headers hd"""
+
+    run(con, f"CREATE OR REPLACE VIEW rows2 AS {rows2_sql()}")
     # One pass collects every row that is rejected, excluded as a total, or loads without its sex or count
-    # (few rows; three passes over the view would recompute its joins three times).
+    # (few rows; three passes over the view would recompute its joins three times). It joins only what can
+    # name a problem: the unit keys when some key has one (every row's key is in keymap, so the join drops
+    # no row), the sex map when some sex value is unknown, the wave and level maps; never the grade map.
+    unit_problems = scalar(con, "SELECT count(*) FROM keymap WHERE problem IS NOT NULL") > 0
+    sex_unknown = lay.sex_col is not None and scalar(
+        con, "SELECT count(*) FROM map_sex WHERE val IS NULL AND coalesce(trim(raw), '') <> ''") > 0
+    maps = tuple(c for c in present if c in ("wave", "level") or (c == "sex" and sex_unknown))
     bad_sex = ("row_problem IS NULL AND sex IS NULL AND coalesce(trim(sex_raw), '') <> ''"
-               if lay.sex_col is not None else "false")
+               if sex_unknown else "false")
     bad_n = ("row_problem IS NULL AND n IS NULL AND coalesce(trim(n_raw), '') <> ''"
              if lay.n_col is not None else "false")
     run(con, f"""CREATE OR REPLACE TEMP TABLE row_issues AS SELECT _row, row_problem, problem_column,
         problem_value, {bad_sex} AS bad_sex, sex_raw, {bad_n} AS bad_n, n_raw
-        FROM rows2 WHERE row_problem IS NOT NULL OR {bad_sex} OR {bad_n}""")
+        FROM ({rows2_sql(unit_problems, maps)}) WHERE row_problem IS NOT NULL OR {bad_sex} OR {bad_n}""")
     run(con, "CREATE OR REPLACE TABLE rejects AS SELECT _row AS row_number, problem_column AS column_name, "
              "problem_value AS raw_value, row_problem AS reason FROM row_issues "
              "WHERE row_problem IS NOT NULL AND row_problem <> 'total'")
