@@ -24,7 +24,7 @@ from analysis.importer.form_exports import is_form_export, stage_form_export
 from analysis.importer.layouts import Layout, NotRecognised
 from analysis.importer.location import review_units
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
-from analysis.importer.readers import ReadError, SourceTable, read_into, reading
+from analysis.importer.readers import ReadError, SourceTable, drop_raw, materialise_raw, read_into, reading
 from analysis.importer.recognise import recognise
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
@@ -82,6 +82,8 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     except NotRecognised as exc:
         con.close()
         raise exc.with_reading(reading(source)) from None
+    if layout.unit_attribute_cols:  # the commit reads raw again (_write_units): a copy, not the file
+        materialise_raw(con)
     staged = Staged(con, source, layout, file_sha256(path))
     _register_indicators(con, extra)
     try:
@@ -549,7 +551,7 @@ def _drop_staging_copies(staged: Staged) -> None:
     run(staged.con, "DROP VIEW IF EXISTS rows2")
     if not staged.layout.unit_attribute_cols:
         run(staged.con, "DROP VIEW IF EXISTS rows")
-        run(staged.con, "DROP TABLE IF EXISTS raw")
+        drop_raw(staged.con)
 
 
 def _stage_roster(staged: Staged) -> None:
