@@ -305,14 +305,16 @@ def _stage_observations(staged: Staged) -> None:
         _stage_one_value_column(con, lay, cols[0], markers)
     else:
         _stage_value_columns(con, cols, on, markers)
-    _reject_duplicates(con, _varying_key(lay))
     if lay.attribute_cols and lay.student_col is not None:
         parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
                  f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
                  for i in lay.attribute_cols]
         run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
             list(lay.attribute_cols.values()))
+    # the file's copy goes before the duplicate check, whose hash table is the other big allocation
+    # (issue #20: at 10 M rows the CSV copy, obs and that table peaked at 1.9 GB together)
     _drop_staging_copies(staged)
+    _reject_duplicates(con, _varying_key(lay))
 
 
 # What is wrong with a parsed value (NULL: nothing), over obs joined with its indicator's kind and range.
