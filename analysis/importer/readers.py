@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analysis.db.connect import sql_path
 from analysis.db.sql import scalar
 
 MAX_COLUMNS = 2_000
@@ -258,7 +259,7 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, name: str, header: bo
         offset = 1 if has_header else 0
         blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(ncols))
         try:
-            con.execute("DROP TABLE IF EXISTS raw")
+            drop_raw(con)
             con.execute(
                 f"CREATE TABLE raw AS SELECT row_number() OVER () - {offset} AS _row, * "
                 "FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = false, "
@@ -348,7 +349,7 @@ def _frame_to_raw(con: duckdb.DuckDBPyConnection, rows: list[list], headers: lis
     frame = pd.DataFrame({k: pd.Series(v, dtype="object") for k, v in data.items()})
     for i in range(ncols):
         frame[f"c{i}"] = frame[f"c{i}"].astype("string")
-    con.execute("DROP TABLE IF EXISTS raw")
+    drop_raw(con)
     con.register("_raw_frame", frame)
     cols = ", ".join(["_row::BIGINT AS _row"] + [f"c{i}::VARCHAR AS c{i}" for i in range(ncols)])
     con.execute(f"CREATE TABLE raw AS SELECT {cols} FROM _raw_frame")
@@ -466,11 +467,40 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Sour
                          f"AS c{i}")
         else:
             casts.append(f"CAST({ident} AS VARCHAR) AS c{i}")
-    con.execute("DROP TABLE IF EXISTS raw")
-    con.execute(f"CREATE TABLE raw AS SELECT row_number() OVER () AS _row, {', '.join(casts)} "
-                "FROM read_parquet(?)", [str(path)])
+    drop_raw(con)
+    if "file_row_number" in (d[0] for d in described):
+        con.execute(f"CREATE TABLE raw AS SELECT row_number() OVER () AS _row, {', '.join(casts)} "
+                    "FROM read_parquet(?)", [str(path)])
+    else:
+        # A view over the file, not a copy (issue #20): Parquet is typed and cheap to scan again, and the
+        # copy of a 10 M-row file as text held ~1 GB for the whole staging. The row number is the file's.
+        # (A view takes no bound parameter: the path is a quoted literal.) ``materialise_raw`` makes it a
+        # table where the commit still reads it.
+        con.execute(f"CREATE VIEW raw AS SELECT file_row_number + 1 AS _row, {', '.join(casts)} "
+                    f"FROM read_parquet('{sql_path(path)}', file_row_number = true)")
     n = scalar(con, "SELECT count(*) FROM raw")
     return SourceTable(name, headers, n, "parquet")
+
+
+def _raw_kind(con: duckdb.DuckDBPyConnection) -> str | None:
+    found = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'raw' "
+                        "AND table_catalog = current_database() AND table_schema = 'main'").fetchall()
+    return found[0][0] if found else None
+
+
+def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop ``raw``, a table or (Parquet) a view over the file."""
+    kind = _raw_kind(con)
+    if kind is not None:
+        con.execute("DROP VIEW raw" if kind == "VIEW" else "DROP TABLE raw")
+
+
+def materialise_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Make ``raw`` a table when it is a view over the file (for a reader after the file may be gone)."""
+    if _raw_kind(con) == "VIEW":
+        con.execute("CREATE TABLE raw_copy AS SELECT * FROM raw ORDER BY _row")
+        con.execute("DROP VIEW raw")
+        con.execute("ALTER TABLE raw_copy RENAME TO raw")
 
 
 def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> SourceTable:

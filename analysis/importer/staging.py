@@ -6,16 +6,14 @@ Rows get their unit resolved and problems named; values are unpivoted, parsed an
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from analysis.catalog import INDICATOR_BY_CODE, LEVELS, unit_id
-from analysis.db.connect import StoreError
+from analysis.catalog import INDICATOR_BY_CODE, LEVELS
+from analysis.db.connect import StoreError, apply_limits
 from analysis.db.schema import OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer import normalise as nz
@@ -24,8 +22,9 @@ from analysis.importer.form_exports import is_form_export, stage_form_export
 from analysis.importer.layouts import Layout, NotRecognised
 from analysis.importer.location import review_units
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
-from analysis.importer.readers import ReadError, SourceTable, read_into, reading
+from analysis.importer.readers import ReadError, SourceTable, drop_raw, materialise_raw, read_into, reading
 from analysis.importer.recognise import recognise
+from analysis.importer.unit_keys import resolve_units
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
 
@@ -57,6 +56,9 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     run(con, "SET preserve_insertion_order = true")
     # DuckDB draws a progress bar on stdout for queries over 2 s, which corrupts `import --json`.
     run(con, "SET enable_progress_bar = false")
+    # $LABLENS_MEMORY_LIMIT caps the staging tables too (they spill beside the database), and the snapshot
+    # write, which runs on this connection
+    apply_limits(con, Path(db_path) if db_path is not None else None)
     form_export = None
     try:
         if layout is None and mapping_builder is None and is_form_export(path):
@@ -79,6 +81,8 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     except NotRecognised as exc:
         con.close()
         raise exc.with_reading(reading(source)) from None
+    if layout.unit_attribute_cols:  # the commit reads raw again (_write_units): a copy, not the file
+        materialise_raw(con)
     staged = Staged(con, source, layout, file_sha256(path))
     _register_indicators(con, extra)
     try:
@@ -157,7 +161,7 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
                     for k, i in desc.items())
         + f" FROM rows GROUP BY {', '.join(key_names)} ORDER BY min(_row)")
     columns = [c[0] for c in result.description]
-    keymap, units = _resolve_units(lay, columns, result.fetchall(), key_names)
+    keymap, units = resolve_units(lay, columns, result.fetchall(), key_names)
     con.register("_keymap", keymap)
     run(con, "CREATE OR REPLACE TABLE keymap AS SELECT * FROM _keymap")
     con.unregister("_keymap")
@@ -198,148 +202,77 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     alias = {"wave": "mw", "sex": "ms", "grade": "mg", "level": "ml"}
     present = [c for c in alias if getattr(lay, f"{c}_col") is not None]
     val = {c: (f"{alias[c]}.val" if c in present else "NULL::VARCHAR") for c in alias}
-    map_joins = "".join(f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw"
-                        for c in present)
-    # rows2 keeps only what later steps read (the raw text of year, wave, level and student only feeds
-    # problem_value here): at 10 M rows every text column copied costs about a second
-    run(con, f"""CREATE OR REPLACE TABLE rows2 AS SELECT r._row, km.unit_id, r.year, {val["wave"]} AS wave,
-        {val["sex"]} AS sex, r.sex_raw, {val["grade"]} AS grade, coalesce({val["level"]}, 'all') AS level,
+    # The headers named in rejects, as a one-row table: a view takes no bound parameters.
+    run(con, "CREATE OR REPLACE TABLE row_headers AS SELECT ?::VARCHAR AS levels, ?::VARCHAR AS code, "
+             "?::VARCHAR AS year, ?::VARCHAR AS wave, ?::VARCHAR AS student, ?::VARCHAR AS level",
+        [", ".join(LEVELS), code_header, h["year"], h["wave"], h["student"], h["level"]])
+    # rows2 is a view, not a copy (issue #20): its readers are the one pass that collects the row-level
+    # rejects below and the statement that builds the observations; a copy of every row cost ~3.5 CPU s
+    # at 10 M rows. It keeps only what later steps read.
+
+    def rows2_sql(unit: bool = True, maps: tuple[str, ...] = tuple(present)) -> str:
+        km = {"unit_id": "km.unit_id", "problem": "km.problem", "raw_code": "km.raw_code"} if unit else \
+            {"unit_id": "NULL::VARCHAR", "problem": "NULL::VARCHAR", "raw_code": "NULL::VARCHAR"}
+        v = {c: (val[c] if c in maps else "NULL::VARCHAR") for c in alias}
+        joins = (f" JOIN keymap km ON {join}" if unit else "") + "".join(
+            f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw" for c in maps)
+        return f"""SELECT r._row, {km["unit_id"]} AS unit_id, r.year, {v["wave"]} AS wave,
+        {v["sex"]} AS sex, r.sex_raw, {v["grade"]} AS grade, coalesce({v["level"]}, 'all') AS level,
         {student_key} AS student_key, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw,
         r.start_year_raw{value_cols},
         CASE
-          WHEN km.problem IS NOT NULL THEN km.problem
+          WHEN {km["problem"]} IS NOT NULL THEN {km["problem"]}
           WHEN {no_year} THEN
                CASE WHEN coalesce(trim(r.year_raw), '') = '' THEN 'no year' ELSE 'not a year' END
           WHEN {bad_wave} AND coalesce(trim(r.wave_raw), '') <> ''
                THEN 'unknown wave (expected pre, post, baseline or endline)'
           WHEN {no_time} THEN 'neither a year nor a wave'
           WHEN {no_student} THEN 'no student ID'
-          WHEN {bad_level} THEN 'unknown level (expected ' || ? || ')'
+          WHEN {bad_level} THEN 'unknown level (expected ' || hd.levels || ')'
         END AS row_problem,
         CASE
-          WHEN km.problem IS NOT NULL THEN ?
-          WHEN {no_year} THEN ?
-          WHEN {bad_wave} THEN ?
-          WHEN {no_student} THEN ?
-          ELSE ?
+          WHEN {km["problem"]} IS NOT NULL THEN hd.code
+          WHEN {no_year} THEN hd.year
+          WHEN {bad_wave} THEN hd.wave
+          WHEN {no_student} THEN hd.student
+          ELSE hd.level
         END AS problem_column,
         CASE
-          WHEN km.problem IS NOT NULL THEN km.raw_code
+          WHEN {km["problem"]} IS NOT NULL THEN {km["raw_code"]}
           WHEN {no_year} THEN r.year_raw
           WHEN {bad_wave} THEN r.wave_raw
           ELSE r.level_raw
         END AS problem_value
-        FROM rows r JOIN keymap km ON {join}{map_joins}""",
-        [", ".join(LEVELS), code_header, h["year"], h["wave"], h["student"], h["level"]])
+        FROM rows r{joins} CROSS JOIN row_headers hd"""
+
+    run(con, f"CREATE OR REPLACE VIEW rows2 AS {rows2_sql()}")
+    # One pass collects every row that is rejected, excluded as a total, or loads without its sex or count
+    # (few rows; three passes over the view would recompute its joins three times). It joins only what can
+    # name a problem: the unit keys when some key has one (every row's key is in keymap, so the join drops
+    # no row), the sex map when some sex value is unknown, the wave and level maps; never the grade map.
+    unit_problems = scalar(con, "SELECT count(*) FROM keymap WHERE problem IS NOT NULL") > 0
+    sex_unknown = lay.sex_col is not None and scalar(
+        con, "SELECT count(*) FROM map_sex WHERE val IS NULL AND coalesce(trim(raw), '') <> ''") > 0
+    maps = tuple(c for c in present if c in ("wave", "level") or (c == "sex" and sex_unknown))
+    bad_sex = ("row_problem IS NULL AND sex IS NULL AND coalesce(trim(sex_raw), '') <> ''"
+               if sex_unknown else "false")
+    bad_n = ("row_problem IS NULL AND n IS NULL AND coalesce(trim(n_raw), '') <> ''"
+             if lay.n_col is not None else "false")
+    run(con, f"""CREATE OR REPLACE TEMP TABLE row_issues AS SELECT _row, row_problem, problem_column,
+        problem_value, {bad_sex} AS bad_sex, sex_raw, {bad_n} AS bad_n, n_raw
+        FROM ({rows2_sql(unit_problems, maps)}) WHERE row_problem IS NOT NULL OR {bad_sex} OR {bad_n}""")
     run(con, "CREATE OR REPLACE TABLE rejects AS SELECT _row AS row_number, problem_column AS column_name, "
-             "problem_value AS raw_value, row_problem AS reason FROM rows2 "
+             "problem_value AS raw_value, row_problem AS reason FROM row_issues "
              "WHERE row_problem IS NOT NULL AND row_problem <> 'total'")
     # unknown sex values: the row loads without a sex, the cell is reported
     if lay.sex_col is not None:
         run(con, "INSERT INTO rejects SELECT _row, ?, sex_raw, 'unknown sex (expected F or M); loaded "
-                 "without sex' FROM rows2 WHERE row_problem IS NULL AND sex IS NULL "
-                 "AND coalesce(trim(sex_raw), '') <> ''", [h["sex"]])
+                 "without sex' FROM row_issues WHERE bad_sex", [h["sex"]])
     if lay.n_col is not None:
         run(con, "INSERT INTO rejects SELECT _row, ?, n_raw, 'count is not a number; loaded without n' "
-                 "FROM rows2 WHERE row_problem IS NULL AND n IS NULL AND coalesce(trim(n_raw), '') <> ''",
-            [_header(staged, lay.n_col)])
-    staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem = 'total'")
-
-
-def _resolve_units(lay: Layout, columns: list[str], records: list[tuple],
-                   key_names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Map each distinct key of the file to a unit_id (or a problem) and build the unit rows.
-
-    ``records`` are the distinct keys as fetched tuples (named by ``columns``): a national file holds
-    40,000 schools, so the loop avoids per-row pandas access and memoises the few distinct countries,
-    unit types and zones (issue #6)."""
-    out_keys: list[tuple] = []
-    units: dict[str, dict] = {}
-    nk = len(lay.code_cols)
-    pos = {c: i for i, c in enumerate(columns)}
-    i_parts = [pos[f"k{j}"] for j in range(nk)]
-    i_country, i_type, i_muni = pos["x0"], pos["x1"], pos["x2"]
-    i_desc = [(k, pos[f"d_{k}"]) for k in ("name", "department", "municipality", "zone", "authority")]
-    i_keys = [pos[k] for k in key_names]
-    # the few distinct countries, unit types and zones are normalised once each
-    country_code = functools.cache(nz.country_code)
-    unit_type_code = functools.cache(nz.unit_type_code)
-    zone_code = functools.cache(nz.zone_code)
-    for rec in records:
-        parts = [rec[i] or None for i in i_parts]
-        raw_country, raw_type, raw_muni = rec[i_country] or None, rec[i_type] or None, rec[i_muni] or None
-        d = {k: (rec[i] if isinstance(rec[i], str) and rec[i].strip() else None) for k, i in i_desc}
-        if lay.country:
-            country = lay.country
-        else:
-            country = country_code(raw_country)
-        problem = None
-        if lay.country_col is not None and raw_country and country is None:
-            problem = f"unknown country '{raw_country}' (expected an ISO 3166-1 code such as CO, GT, CL or PE)"
-        if lay.unit_type:
-            unit_type = lay.unit_type
-        else:
-            unit_type = unit_type_code(raw_type)
-        if lay.unit_type_col is not None and raw_type and unit_type is None:
-            problem = problem or f"unknown unit type '{raw_type}' (school, municipality or department)"
-        raw_code = " / ".join(p for p in parts if p) or None
-        name = d["name"]
-        parent_code = None
-        code = None
-        if problem is None:
-            if lay.code_kind == "saber2013":
-                base = (parts[0] or "").strip()
-                if not base:
-                    problem = "no unit code"
-                else:
-                    shift = nz.slug(parts[1]) if nk > 1 and parts[1] else ""
-                    code = f"{base}-{shift}" if shift else base
-                    # flexible-calendar (F) programmes test two cohorts a year, one per sitting
-                    if nk > 3 and nz.slug(parts[2]).startswith("F") and parts[3]:
-                        code += f"-S{parts[3].strip()[-1]}"
-                    country, unit_type = "CO", "school"
-                    m = nz.digits(raw_muni)
-                    parent_code = m.zfill(5) if m else None
-                    name = f"{name} ({parts[1].strip().title()})" if name and nk > 1 and parts[1] else name
-            elif lay.code_kind in ("name_municipality", "name_department"):
-                dept_code = nz.co_department_code(parts[-1])
-                country, unit_type = "CO", lay.unit_type
-                if lay.code_kind == "name_department":
-                    code = dept_code
-                    problem = None if code else f"department '{parts[-1]}' is not a Colombian department name"
-                else:
-                    code = nz.co_municipality_code(parts[0], dept_code)
-                    name = nz.co_municipality_name(code) if code else None
-                    problem = None if code else (f"municipality '{parts[0]}' of '{parts[-1]}' is not in "
-                                                 "DANE's list of municipalities")
-            elif lay.code_kind == "saber_name":
-                if not any(parts):
-                    problem = "no unit code"
-                else:
-                    composite = "|".join(nz.slug(p) for p in parts)
-                    code = "S11-" + hashlib.md5(composite.encode()).hexdigest()[:12]
-                    country, unit_type = "CO", "school"
-                    shift = parts[3] if nk > 3 else None
-                    name = f"{name} ({shift.strip()})" if name and shift else name
-            else:
-                code, country, unit_type, problem = nz.normalise_unit(parts[0], country, unit_type)
-                parent_code = raw_muni  # a stated municipality code places the school (location.py)
-        if problem:
-            out_keys.append((*(rec[i] for i in i_keys), None, problem, raw_code))
-            continue
-        zone = zone_code(d["zone"])
-        rows = nz.unit_rows(code, country, unit_type, name=name, department=d["department"],
-                            municipality=d["municipality"], authority=d["authority"],
-                            zone=zone, parent_code=parent_code)
-        for urow in rows:
-            units.setdefault(urow["unit_id"], urow)
-        out_keys.append((*(rec[i] for i in i_keys), unit_id(country, code), None, raw_code))
-    names = [*key_names, "unit_id", "problem", "raw_code"]
-    keymap = pd.DataFrame({c: pd.Series([k[j] for k in out_keys], dtype="string") for j, c in enumerate(names)})
-    unit_frame = pd.DataFrame(list(units.values()),
-                              columns=["unit_id", "country", "unit_type", "code", "name", "parent_id",
-                                       "department", "municipality", "authority", "zone"])
-    return keymap, unit_frame
+                 "FROM row_issues WHERE bad_n", [_header(staged, lay.n_col)])
+    staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM row_issues WHERE row_problem = 'total'")
+    run(con, "DROP TABLE row_issues")
 
 
 def _stage_observations(staged: Staged) -> None:
@@ -368,14 +301,94 @@ def _stage_observations(staged: Staged) -> None:
     # full copies: long, a numbered copy of the valid values, and the deletes). No missing marker starts
     # with a digit, so a byte comparison spares most values the marker test (trim, lower, 20 strings).
     markers = ", ".join("?" for _ in MISSING_MARKERS)
-    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT * EXCLUDE (kind, min_value, max_value),
-        CASE WHEN value IS NULL THEN 'not a number'
+    if len(lay.values) == 1:
+        _stage_one_value_column(con, lay, cols[0], markers)
+    else:
+        _stage_value_columns(con, cols, on, markers)
+    if lay.attribute_cols and lay.student_col is not None:
+        parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
+                 f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
+                 for i in lay.attribute_cols]
+        run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
+            list(lay.attribute_cols.values()))
+    # the file's copy goes before the duplicate check, whose hash table is the other big allocation
+    # (issue #20: at 10 M rows the CSV copy, obs and that table peaked at 1.9 GB together)
+    _drop_staging_copies(staged)
+    _reject_duplicates(con, _varying_key(lay))
+
+
+# What is wrong with a parsed value (NULL: nothing), over obs joined with its indicator's kind and range.
+_REASON = """CASE WHEN value IS NULL THEN 'not a number'
              WHEN min_value IS NOT NULL AND value < min_value OR max_value IS NOT NULL AND value > max_value
                THEN 'outside the valid range of ' || indicator || ' [' || coalesce(min_value::VARCHAR, '')
                     || ', ' || coalesce(max_value::VARCHAR, '') || ']'
              WHEN kind = 'binary' AND value NOT IN (0, 1) THEN 'not 0 or 1'
              WHEN kind = 'likert' AND value <> trunc(value) THEN 'not a whole scale point'
-        END AS reason
+        END"""
+
+
+def _stage_one_value_column(con: duckdb.DuckDBPyConnection, lay: Layout, col: int, markers: str) -> None:
+    """One indicator column (a national aggregate file): the same observations, values and reasons as the
+    unpivot in :func:`_stage_value_columns`, without it (issue #20). The column's indicator, level, header
+    and decimal mark are one row (``vmi``), so the values are a projection of ``rows2``. Columns that hold
+    one value in the whole file (indicator, header, and level, wave, student and count when the file has no
+    such column) are kept once in ``obs_const`` instead of in every row (at 10 M rows each cost ~160 MB
+    and ~0.3 CPU s to copy); ``obs_rows`` puts them back. The reason is not stored with every value but
+    looked for once, and only bad values are copied to the rejects."""
+    run(con, "CREATE OR REPLACE TEMP TABLE vmi AS SELECT vm.*, i.kind, i.min_value, i.max_value "
+             "FROM value_map vm JOIN ind i ON i.code = vm.indicator")
+    level = "CASE WHEN vm.level <> 'all' THEN vm.level ELSE {} END"
+    expr = {"_row": "u._row", "unit_id": "u.unit_id", "student_key": "u.student_key", "indicator": "vm.indicator",
+            "year": "u.year", "wave": "u.wave", "level": level.format("u.level"), "sex": "u.sex", "grade": "u.grade",
+            "n": "u.n", "header": "vm.header", "txt": "u.txt",
+            "value": f"CASE WHEN vm.mark = ',' THEN {number_sql('u.txt', ',')} ELSE {number_sql('u.txt', '.')} END"}
+    # what rows2 gives these columns when the layout lacks them (see _stage_rows)
+    constant = {"indicator": "vm.indicator", "header": "vm.header"}
+    if lay.level_col is None:
+        constant["level"] = level.format("'all'")
+    if lay.wave_col is None:
+        constant["wave"] = "NULL::VARCHAR"
+    if lay.student_col is None:
+        constant["student_key"] = "NULL::VARCHAR"
+    if lay.n_col is None:
+        constant["n"] = "NULL"
+    run(con, "CREATE OR REPLACE TABLE obs_const AS SELECT "
+             + ", ".join(f"{e} AS {c}" for c, e in constant.items()) + " FROM vmi vm")
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT
+        {', '.join(f'{e} AS {c}' for c, e in expr.items() if c not in constant)}
+        FROM (SELECT _row, unit_id, student_key, year, wave, level, sex, grade, n, c{col} AS txt FROM rows2
+              WHERE row_problem IS NULL AND c{col} IS NOT NULL) u CROSS JOIN vmi vm
+        WHERE (u.txt >= '0' AND u.txt < ':') OR lower(trim(u.txt)) NOT IN ({markers})""",
+        list(MISSING_MARKERS))
+    _obs_rows(con, set(constant))
+    bad = (f"SELECT o._rid AS rid, o._row, o.header, o.txt, {_REASON} AS reason FROM obs_rows o "
+           "CROSS JOIN (SELECT kind, min_value, max_value FROM vmi)")
+    if scalar(con, f"SELECT count(*) FROM ({bad}) WHERE reason IS NOT NULL"):
+        run(con, f"CREATE OR REPLACE TEMP TABLE bad AS SELECT * FROM ({bad}) WHERE reason IS NOT NULL")
+        run(con, "INSERT INTO rejects SELECT _row, header, txt, reason FROM bad")
+        run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM bad)")
+        run(con, "DROP TABLE bad")
+    run(con, "DROP TABLE vmi")
+
+
+# The columns of a staged observation, as commit and the summary read them from ``obs_rows``.
+OBS_ROW_COLUMNS = ("_row", "unit_id", "student_key", "indicator", "year", "wave", "level", "sex", "grade", "n",
+                   "header", "txt", "value")
+
+
+def _obs_rows(con: duckdb.DuckDBPyConnection, constant: set[str]) -> None:
+    """The view every later reader of the staged observations uses: ``obs`` (one row per value, ``_rid`` its
+    row id for deletes) with the columns kept once in ``obs_const`` put back."""
+    if not constant:
+        run(con, "CREATE OR REPLACE TABLE obs_const AS SELECT 1 AS _one")
+    cols = ", ".join(f"{'c' if c in constant else 'o'}.{c}" for c in OBS_ROW_COLUMNS)
+    run(con, f"CREATE OR REPLACE VIEW obs_rows AS SELECT o.rowid AS _rid, {cols} FROM obs o CROSS JOIN obs_const c")
+
+
+def _stage_value_columns(con: duckdb.DuckDBPyConnection, cols: list[int], on: str, markers: str) -> None:
+    """Several value columns: unpivot them, parse and validate every value in one statement."""
+    run(con, f"""CREATE OR REPLACE TABLE obs AS SELECT * EXCLUDE (kind, min_value, max_value),
+        {_REASON} AS reason
         FROM (WITH u AS (UNPIVOT (SELECT _row, unit_id, student_key, year, wave, level, sex, grade, n, {on}
                                   FROM rows2 WHERE row_problem IS NULL) ON {on} INTO NAME col VALUE txt)
         SELECT u._row, u.unit_id, u.student_key, vm.indicator, u.year, u.wave,
@@ -390,36 +403,44 @@ def _stage_observations(staged: Staged) -> None:
     if scalar(con, "SELECT count(*) FROM obs WHERE reason IS NOT NULL"):
         run(con, "INSERT INTO rejects SELECT _row, header, txt, reason FROM obs WHERE reason IS NOT NULL")
         run(con, "DELETE FROM obs WHERE reason IS NOT NULL")
-    _reject_duplicates(con)
-    if lay.attribute_cols and lay.student_col is not None:
-        parts = [f"SELECT student_key, ? AS name, trim(raw.c{i}) AS value FROM rows2 JOIN raw USING (_row) "
-                 f"WHERE row_problem IS NULL AND coalesce(trim(raw.c{i}), '') <> ''"
-                 for i in lay.attribute_cols]
-        run(con, "CREATE OR REPLACE TABLE attrs AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")",
-            list(lay.attribute_cols.values()))
-    _drop_staging_copies(staged)
+    _obs_rows(con, set())
 
 
 _DUPLICATE = "' (same unit, indicator, year, wave, level, subgroup and student)'"
 
 
-def _reject_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+def _varying_key(lay: Layout) -> list[str]:
+    """The observation key columns that can differ between two values of this file: the others are the
+    same in every value (absent columns are NULL, one indicator column gives one indicator and level)."""
+    single = len({(v.indicator, v.level) for v in lay.values}) == 1
+    constant = {"student_key": lay.student_col is None, "indicator": single,
+                "year": lay.year_col is None, "wave": lay.wave_col is None,
+                "level": single and lay.level_col is None, "sex": lay.sex_col is None,
+                "grade": lay.grade_col is None}
+    return [k for k in OBS_KEY if not constant.get(k, False)] or ["unit_id"]
+
+
+def _reject_duplicates(con: duckdb.DuckDBPyConnection, varying: list[str] | tuple[str, ...] = OBS_KEY) -> None:
     """Duplicates inside the file: the first occurrence of an observation key loads, later ones are rejected.
 
     Equal keys have equal hashes, so as many distinct key hashes as values proves there is no duplicate
-    (one 64-bit distinct count: half the cost of grouping by the eight key columns). Otherwise a GROUP BY
+    (one 64-bit distinct count: half the cost of grouping by the eight key columns). Only the ``varying``
+    key columns are hashed: the others hold one value in the whole file (issue #20: hashing four constant
+    or NULL text columns cost ~1 CPU s at 10 M values). The distinct hashes are counted by a grouped
+    DISTINCT, which DuckDB runs in parallel (an ungrouped count(DISTINCT) did not). Otherwise a GROUP BY
     finds the keys that really occur more than once (a hash collision finds none) and only their rows are
     numbered (a window over every row sorted the whole file, ~2 s per million rows, to find none)."""
     key = ", ".join(OBS_KEY)
-    rows, hashes = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM obs").fetchall()[0]
+    rows = scalar(con, "SELECT count(*) FROM obs")
+    hashes = scalar(con, f"SELECT count(*) FROM (SELECT DISTINCT hash({', '.join(varying)}) FROM obs_rows)")
     if rows == hashes:
         return
     same = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
     # Two columns of one row holding the same observation tie on _row: the rightmost loads, as it always did.
     run(con, f"""CREATE OR REPLACE TEMP TABLE dup AS SELECT rid, _row, header, txt,
         first_value(_row) OVER w AS first_row, row_number() OVER w AS occurrence
-        FROM (SELECT o.rowid AS rid, o.* FROM obs o SEMI JOIN (SELECT {key} FROM obs GROUP BY {key}
-              HAVING count(*) > 1) d ON {same}) x
+        FROM (SELECT o._rid AS rid, o.* EXCLUDE (_rid) FROM obs_rows o SEMI JOIN (SELECT {key} FROM obs_rows
+              GROUP BY {key} HAVING count(*) > 1) d ON {same}) x
         JOIN (SELECT header, max(pos) AS pos FROM value_map GROUP BY header) vm USING (header)
         WINDOW w AS (PARTITION BY {key} ORDER BY _row, vm.pos DESC)""")
     run(con, f"INSERT INTO rejects SELECT _row, header, txt, 'duplicate of row ' || first_row || {_DUPLICATE} "
@@ -432,10 +453,10 @@ def _drop_staging_copies(staged: Staged) -> None:
     """Free the full-size intermediate tables commit() does not read (issue #6: at 10 M rows the staging
     database held raw, rows, rows2, long and obs at once, 7.5 GB). ``raw`` and ``rows`` stay when the
     layout carries unit attributes (_write_units reads them)."""
-    run(staged.con, "DROP TABLE IF EXISTS rows2")
+    run(staged.con, "DROP VIEW IF EXISTS rows2")
     if not staged.layout.unit_attribute_cols:
         run(staged.con, "DROP VIEW IF EXISTS rows")
-        run(staged.con, "DROP TABLE IF EXISTS raw")
+        drop_raw(staged.con)
 
 
 def _stage_roster(staged: Staged) -> None:
@@ -483,14 +504,14 @@ def _finish_summary(staged: Staged) -> None:
         s["observations"] = scalar(con, "SELECT count(*) FROM obs")
         # one value column gives each row at most one observation: no distinct count of 10 M row numbers
         s["rows_loaded"] = (s["observations"] if len({v.column for v in lay.values}) == 1
-                            else scalar(con, "SELECT count(DISTINCT _row) FROM obs"))
-        s["indicators"] = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM obs ORDER BY 1").fetchall()]
-        s["levels"] = [r[0] for r in con.execute("SELECT DISTINCT level FROM obs ORDER BY 1").fetchall()]
+                            else scalar(con, "SELECT count(DISTINCT _row) FROM obs_rows"))
+        s["indicators"] = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM obs_rows ORDER BY 1").fetchall()]
+        s["levels"] = [r[0] for r in con.execute("SELECT DISTINCT level FROM obs_rows ORDER BY 1").fetchall()]
         s["years"] = [r[0] for r in con.execute(
-            "SELECT DISTINCT year FROM obs WHERE year IS NOT NULL ORDER BY 1").fetchall()]
+            "SELECT DISTINCT year FROM obs_rows WHERE year IS NOT NULL ORDER BY 1").fetchall()]
         s["waves"] = [r[0] for r in con.execute(
-            "SELECT DISTINCT wave FROM obs WHERE wave IS NOT NULL ORDER BY 1").fetchall()]
-        s["students"] = scalar(con, "SELECT count(DISTINCT student_key) FROM obs")
+            "SELECT DISTINCT wave FROM obs_rows WHERE wave IS NOT NULL ORDER BY 1").fetchall()]
+        s["students"] = scalar(con, "SELECT count(DISTINCT student_key) FROM obs_rows")
     elif lay.target == "roster":
         s["assignments"] = scalar(con, "SELECT count(*) FROM roster")
         s["rows_loaded"] = s["assignments"]

@@ -133,9 +133,10 @@ def _write_observations(w: duckdb.DuckDBPyConnection, import_id: int, on_conflic
     """Insert the staged observations, comparing them with those already loaded (overlap between imports).
 
     ``cmp`` holds only the staged values that meet a stored one (issue #6: it was a full copy of every
-    staged value, left-joined, even into an empty database); the rest go straight from ``obs``."""
-    run(w, f"""CREATE OR REPLACE TEMP TABLE cmp AS SELECT s.rowid AS _rid, s.*, o.value AS old_value,
-        o.import_id AS old_import FROM obs s JOIN target.observations o ON {_KEY_JOIN}""")
+    staged value, left-joined, even into an empty database); the rest go straight from ``obs_rows``
+    (staging's view of ``obs``)."""
+    run(w, f"""CREATE OR REPLACE TEMP TABLE cmp AS SELECT s.*, o.value AS old_value,
+        o.import_id AS old_import FROM obs_rows s JOIN target.observations o ON {_KEY_JOIN}""")
     conflicts = scalar(w, "SELECT count(*) FROM cmp WHERE old_value <> value")
     s["duplicates_skipped"] = scalar(w, "SELECT count(*) FROM cmp WHERE old_value = value")
     s["conflicts"] = conflicts
@@ -153,7 +154,7 @@ def _write_observations(w: duckdb.DuckDBPyConnection, import_id: int, on_conflic
     cols = "unit_id, student_key, indicator, year, wave, level, sex, grade, value, n"
     met = scalar(w, "SELECT count(*) FROM cmp")
     # staged values that meet no stored one (all of them when nothing overlaps)
-    new_rows = f"SELECT ?, {cols} FROM obs" + (" WHERE rowid NOT IN (SELECT _rid FROM cmp)" if met else "")
+    new_rows = f"SELECT ?, {cols} FROM obs_rows" + (" WHERE _rid NOT IN (SELECT _rid FROM cmp)" if met else "")
     run(w, f"INSERT INTO target.duplicate_observations SELECT ?, {cols} FROM cmp WHERE old_value = value",
         [import_id])
     if conflicts and on_conflict == "supersede":
