@@ -81,13 +81,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "part.lacks": "; le falta {what}", "part.lacks_unit": "una columna con el código de la escuela o unidad",
         "part.lacks_year": "una columna de año o de momento", "part.columns": "; columnas sin ubicar: {columns}",
         "untranslated": "detalle técnico (en inglés): «{text}»",
-        "conflict_values": "{n} valores difieren de los ya cargados; no se importó nada. Elija abajo si reemplazarlos "
-                           "(se puede deshacer) o conservar los anteriores",
+        "conflict_values": "{n} valores difieren de los ya cargados{example}; no se importó nada. Elija abajo si "
+                           "reemplazarlos (se puede deshacer) o conservar los anteriores",
+        "part.example": " (p. ej., {where}: {old} en la importación {old_import}, {new} aquí)",
         "conflict_roster": "{n} asignaciones difieren de la lista ya cargada; no se importó nada. Elija abajo si "
                            "reemplazarlas o conservar las anteriores",
-        "conflict_values.cli": "{n} valores difieren de los ya cargados; no se importó nada. Repita con --on-conflict "
-                               "supersede (reemplaza los anteriores; rollback lo deshace) o --on-conflict keep "
-                               "(conserva los anteriores)",
+        "conflict_values.cli": "{n} valores difieren de los ya cargados{example}; no se importó nada. Repita con "
+                               "--on-conflict supersede (reemplaza los anteriores; rollback lo deshace) o "
+                               "--on-conflict keep (conserva los anteriores)",
         "conflict_roster.cli": "{n} asignaciones difieren de la lista ya cargada; no se importó nada. Repita con "
                                "--on-conflict supersede o keep",
         # rejected rows and values of an import (the ``rejects`` table)
@@ -181,11 +182,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "part.lacks": "; it lacks {what}", "part.lacks_unit": "a school or unit code column",
         "part.lacks_year": "a year or wave column", "part.columns": "; columns it could not place: {columns}",
         "untranslated": "{text}",
-        "conflict_values": "{n} values differ from data already loaded; nothing was imported. Choose below whether to "
-                           "replace them (can be undone) or keep the old ones",
+        "conflict_values": "{n} values differ from data already loaded{example}; nothing was imported. Choose below "
+                           "whether to replace them (can be undone) or keep the old ones",
+        "part.example": " (e.g. {where}: {old} in import {old_import}, {new} here)",
         "conflict_roster": "{n} assignments differ from the roster already loaded; nothing was imported. Choose below "
                            "whether to replace them or keep the old ones",
-        "conflict_values.cli": "{n} values differ from data already loaded; nothing was imported. Re-run with "
+        "conflict_values.cli": "{n} values differ from data already loaded{example}; nothing was imported. Re-run with "
                                "--on-conflict supersede (replace the old values, undone by rollback) or --on-conflict "
                                "keep (keep the old values)",
         "conflict_roster.cli": "{n} assignments differ from the roster already loaded; nothing was imported. Re-run "
@@ -315,6 +317,19 @@ def _not_recognised(params: dict[str, str], sp: Speaker) -> dict[str, str]:
             "columns": sp.text("part.columns", columns=sp.escape(params["columns"])) if params.get("columns") else ""}
 
 
+def _example(params: dict[str, str], sp: Speaker) -> dict[str, str]:
+    """A conflict's first differing value (unit, indicator, year, level: old and new), numbers as the reader writes
+    them; nothing when the reason has no example."""
+    if "unit" not in params:
+        return {"n": params["n"], "example": ""}
+    where = ", ".join(part for part in (sp.escape(params["unit"]), _indicator(params, sp)["indicator"],
+                                        params["year"], "" if params["level"] == "all" else sp.escape(params["level"]))
+                      if part)
+    return {"n": params["n"], "example": sp.text("part.example", where=where, old=_number(params["old"], sp.lang),
+                                                  new=_number(params["new"], sp.lang),
+                                                  old_import=params["old_import"])}
+
+
 # (English shape, key, how its parts are put in words): whole reasons (compare(), the importer, the mapping)
 PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
     (re.compile(r"no observations of '(?P<indicator>[^']+)' fall in the pre and post windows(?: \(no window "
@@ -358,7 +373,9 @@ PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
     (re.compile(r"no indicator columns to load"), "no_indicator_columns", None),
     (re.compile(r"nothing to load, every row was rejected \((?P<n>\d+) rejected cells.*", re.S), "all_rejected", None),
     (re.compile(r"nothing to load, every record was rejected \((?P<n>\d+); .*"), "all_records_rejected", None),
-    (re.compile(r"(?P<n>\d+) value\(s\) differ from data already loaded.*", re.S), "conflict_values", None),
+    (re.compile(r"(?P<n>\d+) value\(s\) differ from data already loaded(?: \(e\.g\. (?P<unit>\S+) (?P<indicator>\S+) "
+                r"(?P<year>\d*) (?P<level>\S+): (?P<old>\S+) in import (?P<old_import>\d+), (?P<new>\S+) here\))?.*",
+                re.S), "conflict_values", _example),
     (re.compile(r"(?P<n>\d+) assignment\(s\) differ from the roster already loaded.*", re.S), "conflict_roster", None),
     (re.compile(r"there is no import (?P<import_id>\d+)"), "no_import", None),
     (re.compile(r"import (?P<import_id>\d+) is already rolled back"), "already_rolled_back", None),
