@@ -20,7 +20,7 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     # the summary lines of `import` (analysis/cli.py)
     "head": "{source}: {status} (importación {import_id})",
     "status.active": "cargada", "status.already_imported": "ya importada", "status.nothing_new": "nada nuevo",
-    "recognised": "  formato reconocido: {layout} ({code})",
+    "recognised": "  formato reconocido: {layout}",
     "rows": "  filas leídas {read}, cargadas {loaded}, rechazadas {rejected}",
     "rows_totals": ", filas de totales excluidas {n}",
     "observations": "  valores cargados {n}, duplicados omitidos {duplicates}, conflictos {conflicts}",
@@ -32,6 +32,9 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "rejected_rows": "  filas rechazadas: python -m analysis rejects {import_id} --lang es --out rechazos.csv",
     "target.lab_log": "registro del laboratorio", "target.teacher_training": "formación docente",
     "target.governance_check": "gobernanza",
+    # a school level (the same words as ui/locales/es.json level.*; tests/importer/test_import_text.py checks it)
+    "level.all": "todos los niveles", "level.transition": "transición", "level.primary": "primaria",
+    "level.secondary": "secundaria", "level.upper_secondary": "media",
     "wave.pre": "antes", "wave.post": "después", "wave.baseline": "línea de base", "wave.endline": "línea final",
     "suggested_mapping": "Asignación de columnas sugerida (guárdela como mapping.toml, edítela y use --mapping "
                          "mapping.toml):",
@@ -104,6 +107,10 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     # a boundary feature's reject reason (analysis/importer/boundaries.py)
     "bnd.no_property": "ninguna propiedad identifica el territorio (se espera MPIO_CCNCT, DPTO_CCDGO, id + id_depto, "
                        "unit_id, o country + unit_type + code); trae: {found}",
+    "bnd.dane.municipalities": "municipios del MGN del DANE {keys}",
+    "bnd.dane.departments": "departamentos del MGN del DANE {keys}",
+    "bnd.minfin.municipalities": "municipios del MINFIN de Guatemala {keys}",
+    "bnd.minfin.departments": "departamentos del MINFIN de Guatemala {keys}",
     "bnd.not_territory": "no es un código de territorio", "bnd.no_geometry": "el elemento no tiene geometría",
     "bnd.duplicate": "repite el elemento {n}",
     "bnd.not_municipality": "no es un código de municipio (departamento × 100 + municipio)",
@@ -135,10 +142,10 @@ def _placed(placed: str, lang: str) -> str:
 
 
 _EXAMPLES = {
-    "disagree": r"(?P<code>\S+) coded in (?P<registered>\S+), stated in (?P<stated>\S+): placed in (?P<placed>.+)",
-    "stated_not_in_divipola": r"(?P<code>\S+) stated municipality (?P<stated>\S+) is not in DANE's DIVIPOLA list: "
+    "disagree": r"(?P<code>\S+) coded in (?P<registered>.+?), stated in (?P<stated>.+?): placed in (?P<placed>.+)",
+    "stated_not_in_divipola": r"(?P<code>\S+) stated municipality (?P<stated>.+?) is not in DANE's DIVIPOLA list: "
                               r"placed in (?P<placed>.+)",
-    "registered_not_in_divipola": r"(?P<code>\S+) code's municipality (?P<registered>\S+) is not in DANE's DIVIPOLA "
+    "registered_not_in_divipola": r"(?P<code>\S+) code's municipality (?P<registered>.+?) is not in DANE's DIVIPOLA "
                                   r"list and the file states none: placed in (?P<placed>.+)",
 }
 
@@ -250,6 +257,13 @@ _LAYOUTS = [(re.compile(p), k) for p, k in [
 ]]
 
 
+def _boundary_layout(part: str, lang: str) -> str:
+    m = re.fullmatch(r"(DANE MGN|MINFIN Guatemala) (municipalities|departments) (\(.*\))", part)
+    if m is None:
+        return part
+    return _t(f"bnd.{'dane' if m[1] == 'DANE MGN' else 'minfin'}.{m[2]}", lang, keys=m[3])
+
+
 def layout(description: object, code: object, lang: str) -> str:
     """A recognised layout's description in ``lang`` (the importer's own words in English)."""
     text = str(description)
@@ -259,6 +273,8 @@ def layout(description: object, code: object, lang: str) -> str:
         m = pattern.fullmatch(text)
         if m:
             params = m.groupdict()
+            if "layouts" in params:
+                params["layouts"] = "; ".join(_boundary_layout(part, lang) for part in params["layouts"].split("; "))
             if "target" in params:
                 params["target"] = TEXTS[lang].get(f"target.{params['target']}", params["target"])
             return _t(f"lay.{key}", lang, **params)
@@ -283,9 +299,9 @@ def conflict_table(frame, lang: str) -> str:
     for col in ("year", "old_start_year", "start_year"):
         if col in out:
             out[col] = [v if v == "—" else f"{int(float(v))}" for v in out[col]]
-    for col in ("wave",):
+    for col in ("wave", "level"):
         if col in out:
-            out[col] = [TEXTS[lang].get(f"wave.{v}", v) for v in out[col]]
+            out[col] = [TEXTS[lang].get(f"{col}.{v}", v) for v in out[col]]
     out = out.rename(columns={c: TEXTS[lang][f"col.{c}"] for c in out.columns if f"col.{c}" in TEXTS[lang]})
     return out.to_string(index=False)
 
@@ -298,10 +314,13 @@ def summary_lines(s: dict, lang: str) -> str:
     names = reasons.Speaker(lang).names
     status = s.get("status")
     import_id = "—" if s.get("import_id") is None else s["import_id"]
+    code = s.get("recognized_as")
+    said_layout = layout(s.get("layout"), code, lang)
     lines = [_t("head", lang, source=s["source_name"], import_id=import_id,
                 status=TEXTS[lang].get(f"status.{status}", status)),
-             _t("recognised", lang, layout=layout(s.get("layout"), s.get("recognized_as"), lang),
-                code=s.get("recognized_as")),
+             _t("recognised", lang, layout=said_layout)
+             # the layout's code as secondary detail, unless it is already there or an English word (mapping)
+             + (f" ({code})" if code and code != "mapping" and code not in said_layout else ""),
              _t("rows", lang, read=n(s.get("rows_read")), loaded=n(s.get("rows_loaded")),
                 rejected=n(s.get("rows_rejected")))
              + (_t("rows_totals", lang, n=n(s["rows_excluded_totals"])) if s.get("rows_excluded_totals") else "")]
@@ -322,7 +341,8 @@ def summary_lines(s: dict, lang: str) -> str:
                         rejected=n(s.get("values_rejected", 0))))
     if "assignments" in s:
         lines.append(_t("assignments", lang, n=n(s["assignments"]), programs=", ".join(s.get("programs", []))))
-    lines.append(_t("units", lang, n=n(s.get("units_in_file"))))
+    if s.get("units_in_file") is not None:  # a boundary file has territories, not units
+        lines.append(_t("units", lang, n=n(s["units_in_file"])))
     lines.extend(_t("note", lang, note=note(text, lang)) for text in s.get("notes", []))
     if s.get("rows_rejected"):
         lines.append(_t("rejected_rows", lang, import_id=s.get("import_id")))

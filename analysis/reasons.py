@@ -320,12 +320,13 @@ def _not_recognised(params: dict[str, str], sp: Speaker) -> dict[str, str]:
 def _example(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     """A conflict's first differing value (unit, indicator, year, level: old and new), numbers as the reader writes
     them; nothing when the reason has no example."""
+    n = f"{int(params['n']):,}".replace(",", "." if sp.lang == "es" else ",")
     if "unit" not in params:
-        return {"n": params["n"], "example": ""}
+        return {"n": n, "example": ""}
     where = ", ".join(part for part in (sp.escape(params["unit"]), _indicator(params, sp)["indicator"],
                                         params["year"], "" if params["level"] == "all" else sp.escape(params["level"]))
                       if part)
-    return {"n": params["n"], "example": sp.text("part.example", where=where, old=_number(params["old"], sp.lang),
+    return {"n": n, "example": sp.text("part.example", where=where, old=_number(params["old"], sp.lang),
                                                   new=_number(params["new"], sp.lang),
                                                   old_import=params["old_import"])}
 
