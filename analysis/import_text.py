@@ -111,6 +111,8 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "bnd.dane.departments": "departamentos del MGN del DANE {keys}",
     "bnd.minfin.municipalities": "municipios del MINFIN de Guatemala {keys}",
     "bnd.minfin.departments": "departamentos del MINFIN de Guatemala {keys}",
+    "bnd.lablens": "country debe ser un código de país ISO 3166-1 (CO, GT, CL, …) y unit_type, «department» o "
+                   "«municipality»",
     "bnd.not_territory": "no es un código de territorio", "bnd.no_geometry": "el elemento no tiene geometría",
     "bnd.duplicate": "repite el elemento {n}",
     "bnd.not_municipality": "no es un código de municipio (departamento × 100 + municipio)",
@@ -178,6 +180,8 @@ _BOUNDARY = [(re.compile(p), k) for p, k in [
     (r"duplicate of feature (?P<n>\d+)", "bnd.duplicate"),
     (r"not a municipality code \(department x 100 \+ municipality\)", "bnd.not_municipality"),
     (r"not a department code \(department x 100\)", "bnd.not_department"),
+    (r"country must be an ISO 3166-1 code \(CO, GT, CL, \.\.\.\) and unit_type department or municipality",
+     "bnd.lablens"),
 ]]
 
 

@@ -15,11 +15,8 @@ from importer_helpers import write
 from test_authority_mapping import EXPORT, MAPPING
 from test_official_files import latin1_edition
 
-from analysis import import_text
 from analysis.cli import main
 from analysis.forms.definitions import lab_log_form, student_form
-from analysis.forms.odk import _Collector
-from analysis.importer.location import REASONS, report_summary
 from tests.conftest import require_real_data
 from tests.forms.exports import central, csv_bytes, zip_of
 from tests.forms.test_odk_import import STUDENTS
@@ -157,3 +154,95 @@ NOTES_ES = [
     "  nota: elemento 2 rechazado: repite el elemento 1",
     "  nota: elemento 3 rechazado: el elemento no tiene geometría",
 ]
+
+
+def _placed(issue: str, code: str, registered: str, stated: str, placed: str) -> dict:
+    from analysis.importer.location import REASONS
+
+    return {"unit_code": code, "issue": issue,
+            "reason": REASONS[issue].format(registered=registered, stated=stated, placed=placed)}
+
+
+def test_the_notes_no_quick_import_raises_are_in_the_catalogue(tmp_path: Path) -> None:
+    """The other notes, written by the importer's own code where it has a function for them (the form reader's
+    notices, the location report, a boundary file's rejects), else as its f-strings write them."""
+    from analysis import import_text
+    from analysis.forms.odk import _Collector
+    from analysis.importer.boundaries import stage_boundaries
+    from analysis.importer.location import report_summary
+
+    c = _Collector(lab_log_form())
+    c.dropped, c.personal, c.ignored = {"DeviceID": None}, {"telefono_docente": None}, {"extra": None}
+    c.duplicates, c.differing, c.repeat_duplicates, c.orphans, c.no_id = 3, 1, 2, 4, 1_250
+    _, located = report_summary([_placed("registered_not_in_divipola", "199999000001", "99999", "None",
+                                         "department 99"),
+                                 _placed("registered_not_in_divipola", "188888000001", "88888", "None",
+                                         "no territory")])
+    features = [BOUNDARIES["features"][0], {"type": "Feature", "properties": {"unit_id": "XX-01"}, "geometry": None},
+                {"type": "Feature", "properties": {"id": "150", "Departamento": "X"}, "geometry": None},
+                {"type": "Feature", "properties": {"id": "2300", "id_depto": "23"}, "geometry": None},
+                {"type": "Feature", "properties": {"foo": 1}, "geometry": None}]
+    bad = write(tmp_path / "malos.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    rejected = stage_boundaries(bad).summary["notes"]
+    english = [*c.notices(), *located, *rejected,
+               "decoded from latin-1", "this exact file (same sha256 and mapping) is import 12; nothing changed",
+               "2 school(s) state a department that is not their municipality's (e.g. 105001000123: department 08, "
+               "municipality 05001): placed in the municipality",
+               "lablens_lab_log__participants.csv: a repeat group of no form read here; ignored"]
+    said = [import_text.note(n, "es") for n in english]
+    assert said == [
+        "se descartaron los nombres y los códigos de los encuestadores: DeviceID",
+        "se descartaron las columnas que nombran o contactan a personas: telefono_docente",
+        "3 envío(s) recibidos más de una vez (mismo ID de instancia) se conservaron una sola vez; 1 copia(s) "
+        "difieren y se conservó la primera",
+        "se omitieron 2 fila(s) de grupos repetidos de envíos ya leídos",
+        "se ignoraron 4 fila(s) de grupos repetidos cuyo envío no está en la exportación",
+        "1.250 envío(s) sin ID de instancia: no se puede comprobar si están repetidos",
+        "se ignoraron las columnas que no son campos de lablens_lab_log: extra",
+        "2 código(s) de escuela nombran un municipio que no está en la DIVIPOLA y el archivo no declara ninguno: se "
+        "ubicaron en un departamento (p. ej., 199999000001 tiene el municipio 99999 en su código, que no está en la "
+        "DIVIPOLA del DANE, y el archivo no declara ninguno: ubicada en el departamento 99; 188888000001 tiene el "
+        "municipio 88888 en su código, que no está en la DIVIPOLA del DANE, y el archivo no declara ninguno: "
+        "ubicada en ningún territorio; todas en location_report del resumen, import --json)",
+        "elemento 2 rechazado: country debe ser un código de país ISO 3166-1 (CO, GT, CL, …) y unit_type, "
+        "«department» o «municipality»",
+        "elemento 3 rechazado: no es un código de departamento (departamento × 100)",
+        "elemento 4 rechazado: no es un código de municipio (departamento × 100 + municipio)",
+        "elemento 5 rechazado: ninguna propiedad identifica el territorio (se espera MPIO_CCNCT, DPTO_CCDGO, id + "
+        "id_depto, unit_id, o country + unit_type + code); trae: foo",
+        "texto leído con la codificación latin-1",
+        "este mismo archivo (mismo sha256 y misma asignación de columnas) es la importación 12; nada cambió",
+        "2 escuela(s) declaran un departamento que no es el de su municipio (p. ej., 105001000123: departamento 08, "
+        "municipio 05001): se ubicaron en el municipio",
+        "lablens_lab_log__participants.csv: grupo repetido de ningún formulario leído aquí; se ignoró"]
+    assert [import_text.note(n, "en") for n in english] == english  # English: the importer's own words
+    assert not ENGLISH.findall(" ".join(said))
+
+
+def test_the_saber_layouts_notes_on_real_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The two Saber 11 notes, on the first rows of the real ICFES files (tests/conftest.py require_real_data)."""
+    real = require_real_data() / "colombia" / "saber11_2011_2013"
+    files = []
+    for name in ("saber2012.csv", "rank_municipios_2013.csv"):
+        head = (real / name).read_bytes().splitlines(keepends=True)[:25]
+        files.append(tmp_path / name)
+        files[-1].write_bytes(b"".join(head))
+    text = _run(capsys, tmp_path / "lablens.duckdb", *files)
+    assert not ENGLISH.findall(text) and "detalle técnico" not in text
+    notes = _notes(text)
+    assert notes[0] == (
+        "  nota: este formato no trae códigos de establecimiento: cada escuela se identifica por departamento, "
+        "municipio, nombre, jornada, calendario, sector y aplicación de la prueba, así que no se puede enlazar con "
+        "los códigos ICFES de 2013; se rechazan las escuelas del mismo nombre que nada distingue")
+    assert notes[-1] == ("  nota: los territorios se identifican por su nombre y se emparejan con los códigos DANE; "
+                         "se rechazan los nombres sin pareja")
+    assert "formato reconocido: promedios del ICFES Saber 11 por municipio (solo nombres)" in text
+
+
+def test_the_level_words_are_the_pages(tmp_path: Path) -> None:
+    """The school levels of a conflict table say what the pages say (ui/locales/es.json level.*)."""
+    from analysis import import_text
+
+    locale = json.loads((ROOT / "ui" / "locales" / "es.json").read_text(encoding="utf-8"))
+    mine = {k: v for k, v in import_text.TEXTS["es"].items() if k.startswith("level.")}
+    assert mine == {k: locale[k] for k in mine} and len(mine) == 5
