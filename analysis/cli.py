@@ -69,7 +69,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 head = ("Suggested mapping file (save as mapping.toml, edit, then use --mapping mapping.toml):"
                         if args.lang == "en" else import_text.TEXTS[args.lang]["suggested_mapping"])
-                print(f"{head}\n{exc.suggestion}", file=sys.stderr)
+                print(f"{head}\n{import_text.suggestion(exc.suggestion, args.lang)}", file=sys.stderr)
             raise CliError(str(exc)) from exc
         except ImportConflict as exc:
             if args.conflict_report:

@@ -36,6 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "level.all": "todos los niveles", "level.transition": "transición", "level.primary": "primaria",
     "level.secondary": "secundaria", "level.upper_secondary": "media",
     "wave.pre": "antes", "wave.post": "después", "wave.baseline": "línea de base", "wave.endline": "línea final",
+    # the comments of a suggested mapping (analysis/importer/recognise.py not_recognised); its values are codes
+    "toml.country": "# cualquier código de país ISO 3166-1: CO, GT, CL, PE, ...",
+    "toml.unit_type": "# school (escuela) | municipality (municipio) | department (departamento)",
+    "toml.ignore": "# o \"ignore\" (no cargar)",
     "suggested_mapping": "Asignación de columnas sugerida (guárdela como mapping.toml, edítela y use --mapping "
                          "mapping.toml):",
     "col.row_number": "fila", "col.unit_id": "unidad", "col.indicator": "indicador", "col.year": "año",
@@ -308,6 +312,18 @@ def conflict_table(frame, lang: str) -> str:
             out[col] = [TEXTS[lang].get(f"{col}.{v}", v) for v in out[col]]
     out = out.rename(columns={c: TEXTS[lang][f"col.{c}"] for c in out.columns if f"col.{c}" in TEXTS[lang]})
     return out.to_string(index=False)
+
+
+_TOML_COMMENTS = {"# any ISO 3166-1 code: CO, GT, CL, PE, ...": "toml.country",
+                  "# school | municipality | department": "toml.unit_type", '# or "ignore"': "toml.ignore"}
+
+
+def suggestion(text: str, lang: str) -> str:
+    """A suggested mapping file (TOML) with its comments in ``lang``; the keys and values stay the codes a mapping
+    file is written in."""
+    if lang not in TEXTS:
+        return text
+    return re.sub("|".join(map(re.escape, _TOML_COMMENTS)), lambda m: _t(_TOML_COMMENTS[m.group(0)], lang), text)
 
 
 def summary_lines(s: dict, lang: str) -> str:

@@ -78,6 +78,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_import": "no existe la importación {import_id}",
         "already_rolled_back": "la importación {import_id} ya se deshizo",
         "not_recognised": "no se reconoció el formato del archivo{lacks}{columns}. Indique abajo qué trae cada columna",
+        "not_recognised.cli": "no se reconoció el formato del archivo{lacks}{columns}. Guarde la asignación sugerida "
+                              "como mapping.toml, complétela y repita con --mapping mapping.toml",
+        "part.more": "(y {n} más)",
         "part.lacks": "; le falta {what}", "part.lacks_unit": "una columna con el código de la escuela o unidad",
         "part.lacks_year": "una columna de año o de momento", "part.columns": "; columnas sin ubicar: {columns}",
         "untranslated": "detalle técnico (en inglés): «{text}»",
@@ -179,6 +182,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_import": "there is no import {import_id}",
         "already_rolled_back": "import {import_id} is already rolled back",
         "not_recognised": "the file's layout was not recognised{lacks}{columns}. Say below what each column holds",
+        "not_recognised.cli": "the file's layout was not recognised{lacks}{columns}. Save the suggested mapping as "
+                              "mapping.toml, fill it in and re-run with --mapping mapping.toml",
+        "part.more": "(+{n} more)",
         "part.lacks": "; it lacks {what}", "part.lacks_unit": "a school or unit code column",
         "part.lacks_year": "a year or wave column", "part.columns": "; columns it could not place: {columns}",
         "untranslated": "{text}",
@@ -314,7 +320,8 @@ def _not_recognised(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     what = " · ".join(sp.text("part.lacks_unit") if "unit code" in part else sp.text("part.lacks_year")
                       for part in lacks.removeprefix("; it lacks ").split(" and ")) if lacks else ""
     return {"lacks": sp.text("part.lacks", what=what) if lacks else "",
-            "columns": sp.text("part.columns", columns=sp.escape(params["columns"])) if params.get("columns") else ""}
+            "columns": sp.text("part.columns", columns=re.sub(r"\(\+(\d+) more\)", lambda m: sp.text(
+                "part.more", n=m.group(1)), sp.escape(params["columns"]))) if params.get("columns") else ""}
 
 
 def _example(params: dict[str, str], sp: Speaker) -> dict[str, str]:

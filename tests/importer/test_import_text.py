@@ -91,6 +91,16 @@ def test_every_line_of_real_imports_is_spanish(tmp_path: Path, capsys: pytest.Ca
     lab2.write_bytes(csv_bytes(central(lab_log_form(), [*LAB[:2], LAB[4]])["lablens_lab_log.csv"]))
     out.append(_run(capsys, db, lab2))
     out.append(_run(capsys, db, write(tmp_path / "deptos.geojson", json.dumps(BOUNDARIES))))
+    odd = _run(capsys, db, write(tmp_path / "raro.csv", "escuela;cosa;valor\nA1;x;3\n")).splitlines()
+    assert odd[0] == ("Asignación de columnas sugerida (guárdela como mapping.toml, edítela y use --mapping "
+                      "mapping.toml):")
+    assert [line.partition("#")[2] for line in odd if "#" in line] == [
+        " cualquier código de país ISO 3166-1: CO, GT, CL, PE, ...",
+        " school (escuela) | municipality (municipio) | department (departamento)",
+        ' o "ignore" (no cargar)', ' o "ignore" (no cargar)']  # the values are the mapping file's codes
+    assert odd[-1] == ("error: raro.csv: no se reconoció el formato del archivo; le falta una columna de año o de "
+                       "momento; columnas sin ubicar: cosa, valor. Guarde la asignación sugerida como mapping.toml, "
+                       "complétela y repita con --mapping mapping.toml")
     text = "\n".join(out)
     assert not ENGLISH.findall(text), ENGLISH.findall(text)
     assert not MISSING.findall(text) and "detalle técnico" not in text
