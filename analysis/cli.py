@@ -98,7 +98,7 @@ def cmd_suggest_mapping(args: argparse.Namespace) -> int:
 
     for path in args.paths:
         try:
-            sys.stdout.write(suggest_mapping(path))
+            sys.stdout.write(import_text.suggestion(suggest_mapping(path), args.lang))
         except ReadError as exc:
             raise CliError(str(exc)) from exc
     return 0

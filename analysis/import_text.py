@@ -37,6 +37,18 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "level.secondary": "secundaria", "level.upper_secondary": "media",
     "wave.pre": "antes", "wave.post": "después", "wave.baseline": "línea de base", "wave.endline": "línea final",
     # the comments of a suggested mapping (analysis/importer/recognise.py not_recognised); its values are codes
+    "toml.head": "# Asignación de columnas sugerida por LabLens para {name} ({reading}).",
+    "toml.fill_in": "# Cambie cada {fill} por un código de indicador (python -m analysis indicators los lista; un "
+                    "código\n# nuevo necesita una tabla [indicators.CODE], vea el final) o ponga la columna en "
+                    "\"ignore\".",
+    "toml.iso": "# código de país ISO 3166-1: CO, GT, CL, PE, ...",
+    "toml.no_year": "# el archivo no tiene columna de año: escriba el año, p. ej., 2024",
+    "toml.numbers": "# números de {low} a {high}",
+    "toml.personal": "# nombra o contacta a una persona: nunca se guarda",
+    "toml.attribute": "# texto, se conserva como atributo",
+    "toml.new_indicator": "# un indicador nuevo, cuando ningún código del catálogo sirve",
+    "read.as": "leído como {parts}", "read.text": "texto", "read.encoding": "codificación {encoding}",
+    "read.delimiter": "separador {delimiter}", "read.columns": "{n} columna(s)",
     "toml.country": "# cualquier código de país ISO 3166-1: CO, GT, CL, PE, ...",
     "toml.unit_type": "# school (escuela) | municipality (municipio) | department (departamento)",
     "toml.ignore": "# o \"ignore\" (no cargar)",
@@ -314,16 +326,51 @@ def conflict_table(frame, lang: str) -> str:
     return out.to_string(index=False)
 
 
-_TOML_COMMENTS = {"# any ISO 3166-1 code: CO, GT, CL, PE, ...": "toml.country",
-                  "# school | municipality | department": "toml.unit_type", '# or "ignore"': "toml.ignore"}
+def reading(text: str, lang: str) -> str:
+    """How a file was read ('read as text, encoding utf-8, delimiter ',', 5 column(s)': analysis/importer/readers.py
+    reading) in ``lang``."""
+    m = re.fullmatch(r"read as (?P<format>\w+)(?:, encoding (?P<encoding>\S+))?(?:, delimiter (?P<delimiter>'.*'))?"
+                     r", (?P<n>\d+) column\(s\)", text)
+    if lang not in TEXTS or m is None:
+        return text
+    parts = [_t("read.text", lang) if m["format"] == "text" else m["format"]]
+    parts += [_t(f"read.{k}", lang, **{k: m[k]}) for k in ("encoding", "delimiter") if m[k]]
+    return _t("read.as", lang, parts=", ".join([*parts, _t("read.columns", lang, n=integer(int(m["n"]), lang))]))
+
+
+def _decimal(value: str, lang: str) -> str:
+    return value.replace(".", ",") if lang == "es" and re.fullmatch(r"-?\d+\.\d+", value) else value
+
+
+# a suggested mapping's comments (analysis/importer/recognise.py not_recognised, suggest.py suggest_mapping)
+_TOML: list[tuple[re.Pattern[str], Callable[[re.Match[str], str], str]]] = [(re.compile(p), f) for p, f in [
+    (r"# any ISO 3166-1 code: CO, GT, CL, PE, \.\.\.", lambda m, lang: _t("toml.country", lang)),
+    (r"# ISO 3166-1 code: CO, GT, CL, PE, \.\.\.", lambda m, lang: _t("toml.iso", lang)),
+    (r"# school \| municipality \| department", lambda m, lang: _t("toml.unit_type", lang)),
+    (r'# or "ignore"$', lambda m, lang: _t("toml.ignore", lang)),
+    (r"# Mapping suggested by LabLens for (.+) \((read as .*)\)\.$",
+     lambda m, lang: _t("toml.head", lang, name=m[1], reading=reading(m[2], lang))),
+    (r"# Replace each (\S+) with an indicator code \(python -m analysis indicators lists them; a new\n# code needs "
+     r"an \[indicators\.CODE\] table, see the end\) or set the column to \"ignore\"\.",
+     lambda m, lang: _t("toml.fill_in", lang, fill=m[1])),
+    (r"# the file has no year column: write the year, e\.g\. 2024", lambda m, lang: _t("toml.no_year", lang)),
+    (r"# numbers (\S+) to (\S+)$", lambda m, lang: _t("toml.numbers", lang, low=_decimal(m[1], lang),
+                                                        high=_decimal(m[2], lang))),
+    (r"# names or contacts a person: never stored", lambda m, lang: _t("toml.personal", lang)),
+    (r"# text, kept as an attribute", lambda m, lang: _t("toml.attribute", lang)),
+    (r"# a new indicator, when no catalogue code fits", lambda m, lang: _t("toml.new_indicator", lang)),
+]]
 
 
 def suggestion(text: str, lang: str) -> str:
-    """A suggested mapping file (TOML) with its comments in ``lang``; the keys and values stay the codes a mapping
+    """A suggested mapping file (TOML) with its comments in ``lang``; its keys and values stay the codes a mapping
     file is written in."""
     if lang not in TEXTS:
         return text
-    return re.sub("|".join(map(re.escape, _TOML_COMMENTS)), lambda m: _t(_TOML_COMMENTS[m.group(0)], lang), text)
+    for pattern, words in _TOML:
+        text = pattern.sub(lambda m, words=words: words(m, lang), text) if r"\n" in pattern.pattern else "\n".join(
+            pattern.sub(lambda m, words=words: words(m, lang), line) for line in text.split("\n"))
+    return text
 
 
 def summary_lines(s: dict, lang: str) -> str:

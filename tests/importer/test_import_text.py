@@ -256,3 +256,21 @@ def test_the_level_words_are_the_pages(tmp_path: Path) -> None:
     locale = json.loads((ROOT / "ui" / "locales" / "es.json").read_text(encoding="utf-8"))
     mine = {k: v for k, v in import_text.TEXTS["es"].items() if k.startswith("level.")}
     assert mine == {k: locale[k] for k in mine} and len(mine) == 5
+
+
+def test_a_suggested_mapping_speaks_spanish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`import --suggest-mapping --lang es`: the comments in Spanish, the keys and values the mapping file's codes."""
+    path = write(tmp_path / "sg.csv", "escuela,lectura,nombre,nota\n04-01-1260-43,61.5,Ana,x\n04-01-1382-43,58,B,y\n")
+    capsys.readouterr()
+    assert main(["import", "--suggest-mapping", "--lang", "es", str(path)]) == 0
+    comments = [line.partition("# ")[2] for line in capsys.readouterr().out.splitlines() if "# " in line]
+    assert comments[:9] == [
+        "Asignación de columnas sugerida por LabLens para sg.csv (leído como texto, codificación utf-8, separador "
+        "',', 4 columna(s)).",
+        "Cambie cada FILL_IN por un código de indicador (python -m analysis indicators los lista; un código",
+        "nuevo necesita una tabla [indicators.CODE], vea el final) o ponga la columna en \"ignore\".",
+        "código de país ISO 3166-1: CO, GT, CL, PE, ...",
+        "school (escuela) | municipality (municipio) | department (departamento)",
+        "el archivo no tiene columna de año: escriba el año, p. ej., 2024",
+        "números de 58 a 61,5", "nombra o contacta a una persona: nunca se guarda", "texto, se conserva como atributo"]
+    assert "[indicators.my_indicator]     # un indicador nuevo, cuando ningún código del catálogo sirve" in comments
