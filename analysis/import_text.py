@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analysis import reasons
+from analysis import read_reasons, reasons
 
 TEXTS: dict[str, dict[str, str]] = {"es": {
     # the summary lines of `import` (analysis/cli.py)
@@ -120,19 +120,11 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "no_instance": "{n} envío(s) sin ID de instancia: no se puede comprobar si están repetidos",
     "not_fields": "se ignoraron las columnas que no son campos de {form}: {columns}",
     "stray_repeat": "{source}: grupo repetido de ningún formulario leído aquí; se ignoró",
-    # a boundary feature's reject reason (analysis/importer/boundaries.py)
-    "bnd.no_property": "ninguna propiedad identifica el territorio (se espera MPIO_CCNCT, DPTO_CCDGO, id + id_depto, "
-                       "unit_id, o country + unit_type + code); trae: {found}",
+    # a boundary file's layout (analysis/importer/boundaries.py RECOGNISED)
     "bnd.dane.municipalities": "municipios del MGN del DANE {keys}",
     "bnd.dane.departments": "departamentos del MGN del DANE {keys}",
     "bnd.minfin.municipalities": "municipios del MINFIN de Guatemala {keys}",
     "bnd.minfin.departments": "departamentos del MINFIN de Guatemala {keys}",
-    "bnd.lablens": "country debe ser un código de país ISO 3166-1 (CO, GT, CL, …) y unit_type, «department» o "
-                   "«municipality»",
-    "bnd.not_territory": "no es un código de territorio", "bnd.no_geometry": "el elemento no tiene geometría",
-    "bnd.duplicate": "repite el elemento {n}",
-    "bnd.not_municipality": "no es un código de municipio (departamento × 100 + municipio)",
-    "bnd.not_department": "no es un código de departamento (departamento × 100)",
 }}
 
 Words = Callable[[dict[str, str], str], dict[str, str]]
@@ -190,24 +182,12 @@ def _repeated(params: dict[str, str], lang: str) -> dict[str, str]:
     return {**_counts(params, lang), "differ": _t("repeated_differ", lang, n=differ) if differ else ""}
 
 
-_BOUNDARY = [(re.compile(p), k) for p, k in [
-    (r"no property identifies the territory \(expected [^)]*\); found: (?P<found>.*)", "bnd.no_property"),
-    (r"not a territory code", "bnd.not_territory"), (r"the feature has no geometry", "bnd.no_geometry"),
-    (r"duplicate of feature (?P<n>\d+)", "bnd.duplicate"),
-    (r"not a municipality code \(department x 100 \+ municipality\)", "bnd.not_municipality"),
-    (r"not a department code \(department x 100\)", "bnd.not_department"),
-    (r"country must be an ISO 3166-1 code \(CO, GT, CL, \.\.\.\) and unit_type department or municipality",
-     "bnd.lablens"),
-]]
-
-
 def boundary_reason(text: str, lang: str) -> str:
-    """A boundary feature's reject reason in ``lang`` (the rejects table and a note)."""
-    for pattern, key in _BOUNDARY:
-        m = pattern.fullmatch(text)
-        if m:
-            return text if lang == "en" else _t(key, lang, **m.groupdict())
-    return reasons.reject(text, lang)
+    """A boundary feature's reject reason in ``lang`` (the rejects table and a note; analysis/read_reasons.py)."""
+    if lang == "en":
+        return text
+    said = read_reasons.boundary_reason(text, lang)
+    return said if said is not None else reasons.reject(text, lang)
 
 
 def _feature(params: dict[str, str], lang: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 
-from analysis import catalog, fields
+from analysis import catalog, fields, read_reasons
 
 LANGS = ("es", "en")
 
@@ -440,7 +440,8 @@ def _known(text: str, sp: Speaker) -> str | None:
         if m:
             params = {k: v for k, v in m.groupdict().items() if v is not None}
             return sp.text(key, **(words(params, sp) if words else {k: sp.escape(v) for k, v in params.items()}))
-    return _known_reject(text, sp)
+    read = read_reasons.say(text, sp.lang, sp.escape)  # a file that cannot be read or placed
+    return read if read is not None else _known_reject(text, sp)
 
 
 def _known_reject(text: str, sp: Speaker) -> str | None:

@@ -274,3 +274,25 @@ def test_a_suggested_mapping_speaks_spanish(tmp_path: Path, capsys: pytest.Captu
         "el archivo no tiene columna de año: escriba el año, p. ej., 2024",
         "números de 58 a 61,5", "nombra o contacta a una persona: nunca se guarda", "texto, se conserva como atributo"]
     assert "[indicators.my_indicator]     # un indicador nuevo, cuando ningún código del catálogo sirve" in comments
+
+
+@pytest.mark.parametrize(("name", "data", "said"), [
+    ("nul.csv", b"\x00\x01abc", "el archivo contiene bytes NUL; no es una tabla de texto"),
+    ("vacio.csv", b"", "el archivo está vacío"),
+    ("viejo.xls", b"\xd0\xcf\x11\xe0 not a workbook", "los archivos .xls del Excel antiguo no se pueden leer; "
+                                                      "guárdelo como .xlsx o CSV"),
+    ("sci.csv", b"unit_code,year,score_math\n1.76E+11,2019,300\n",
+     "los códigos de las unidades de la columna unit_code fueron dañados por una hoja de cálculo: 1 código(s) como "
+     "'1.76E+11' se reescribieron en notación científica y perdieron sus últimas cifras, que no se pueden recuperar. "
+     "Descargue de nuevo el archivo original e impórtelo sin abrirlo ni guardarlo en Excel (o dé formato de texto a "
+     "la columna de códigos antes de guardar)"),
+    ("b.geojson", json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"foo": 1}, "geometry": None}]}).encode(),
+     "no se pudo usar ningún elemento (ninguna propiedad identifica el territorio (se espera MPIO_CCNCT, DPTO_CCDGO, "
+     "id + id_depto, unit_id, o country + unit_type + code); trae: foo)"),
+])
+def test_a_file_that_cannot_be_read_is_said_in_spanish(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                                       data: bytes, said: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert _run(capsys, tmp_path / "lablens.duckdb", path).splitlines() == [f"error: {name}: {said}"]

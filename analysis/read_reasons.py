@@ -1,0 +1,164 @@
+"""Why a file could not be read or placed, said in Spanish or English: the reasons of analysis/importer/readers.py,
+location.py (codes damaged by a spreadsheet, a department that contradicts the municipality) and boundaries.py.
+
+Part of the one catalogue of reasons (analysis/reasons.py merges these texts and shapes into its own, so
+``say`` knows them; analysis/import_text.py reads the boundary reasons from here); kept apart only so that no
+module passes 600 lines. The English texts say what the importer says; the technical detail a library adds (a
+decoder's or a parser's message) is quoted as such.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "read.not_found": "no se encontró el archivo", "read.empty": "el archivo está vacío",
+        "read.xls": "los archivos .xls del Excel antiguo no se pueden leer; guárdelo como .xlsx o CSV",
+        "read.no_rows": "el archivo no tiene filas de datos",
+        "read.nul": "el archivo contiene bytes NUL; no es una tabla de texto",
+        "read.decode": "no se puede leer el texto con la codificación {encoding}",
+        "read.mixed": "el archivo empieza en UTF-8 pero trae bytes de otra codificación; guárdelo de nuevo en UTF-8",
+        "read.parse": "no se puede leer como texto delimitado",
+        "read.columns": "{n} columnas; LabLens lee como máximo {limit}",
+        "read.encoding": "codificación desconocida «{encoding}» (p. ej., UTF-8, ISO-8859-1, Windows-1252)",
+        "read.delimiter": "el separador {delimiter} debe tener de 1 a 5 caracteres (p. ej., ';', '¬', 'TAB|TAB')",
+        "read.expands": "el libro ocupa {gb} GB al descomprimirse; se rechaza",
+        "read.zip": "es un archivo zip pero no un libro de Excel",
+        "read.damaged_zip": "no es un archivo .xlsx válido (zip dañado)",
+        "read.workbook": "no se puede abrir el libro",
+        "read.no_sheet": "el libro no tiene ninguna hoja con filas de datos",
+        "read.parquet": "no es un archivo Parquet legible", "read.json": "no es un JSON válido",
+        "read.json_shape": "el JSON debe ser una lista de registros o un objeto año -> [[código, valor], ...]",
+        "read.detail": "{said} (detalle técnico: «{detail}»)",
+        "read.damaged_codes": "los códigos de las unidades{column} fueron dañados por una hoja de cálculo: {n} "
+                              "código(s) como {shown} se reescribieron en notación científica y perdieron sus últimas "
+                              "cifras, que no se pueden recuperar. Descargue de nuevo el archivo original e impórtelo "
+                              "sin abrirlo ni guardarlo en Excel (o dé formato de texto a la columna de códigos antes "
+                              "de guardar)",
+        "read.in_column": " de la columna {column}",
+        "read.department_conflict": "{n} escuela(s) tienen un departamento (columna {department}) que no es el de "
+                                    "su municipio (columna {municipality}), p. ej., {code}: departamento {dept}, "
+                                    "municipio {muni}. LabLens no deja que uno reemplace al otro: corrija el "
+                                    "archivo, o asigne una de las dos columnas como «ignore»",
+        "bnd.no_feature": "no se pudo usar ningún elemento ({reason})", "bnd.no_features": "no tiene elementos",
+        "bnd.no_property": "ninguna propiedad identifica el territorio (se espera MPIO_CCNCT, DPTO_CCDGO, id + "
+                           "id_depto, unit_id, o country + unit_type + code); trae: {found}",
+        "bnd.not_territory": "no es un código de territorio", "bnd.no_geometry": "el elemento no tiene geometría",
+        "bnd.duplicate": "repite el elemento {n}",
+        "bnd.not_municipality": "no es un código de municipio (departamento × 100 + municipio)",
+        "bnd.not_department": "no es un código de departamento (departamento × 100)",
+        "bnd.lablens": "country debe ser un código de país ISO 3166-1 (CO, GT, CL, …) y unit_type, «department» o "
+                       "«municipality»",
+        "bnd.no_usable": "ningún elemento utilizable",
+    },
+    "en": {
+        "read.not_found": "file not found", "read.empty": "the file is empty",
+        "read.xls": "old Excel .xls files are not supported; save it as .xlsx or CSV",
+        "read.no_rows": "the file has no data rows", "read.nul": "the file contains NUL bytes; it is not a text table",
+        "read.decode": "cannot decode the text as {encoding}",
+        "read.mixed": "the file starts as UTF-8 but holds bytes of another encoding; save it again as UTF-8",
+        "read.parse": "cannot parse as delimited text", "read.columns": "{n} columns; LabLens reads at most {limit}",
+        "read.encoding": "unknown encoding '{encoding}' (e.g. UTF-8, ISO-8859-1, Windows-1252)",
+        "read.delimiter": "delimiter {delimiter} must be 1 to 5 characters (e.g. ';', '¬', 'TAB|TAB')",
+        "read.expands": "the workbook expands to {gb} GB; refused", "read.zip": "a zip file but not an Excel workbook",
+        "read.damaged_zip": "not a valid .xlsx file (damaged zip)", "read.workbook": "cannot open the workbook",
+        "read.no_sheet": "the workbook has no sheet with data rows", "read.parquet": "not a readable Parquet file",
+        "read.json": "not valid JSON",
+        "read.json_shape": "JSON must be a list of records or an object of year -> [[code, value], ...]",
+        "read.detail": "{said} ({detail})",
+        "read.damaged_codes": "the unit codes{column} were damaged by a spreadsheet: {n} code(s) such as {shown} were "
+                              "rewritten in scientific notation and lost their last digits, which cannot be recovered. "
+                              "Download the original file again and import it without opening and saving it in Excel "
+                              "(or format the code column as text before saving)",
+        "read.in_column": " in column {column}",
+        "read.department_conflict": "{n} school(s) have a department (column {department}) that is not the department "
+                                    "of their municipality (column {municipality}), e.g. {code}: department {dept}, "
+                                    "municipality {muni}. LabLens does not let one overwrite the other: correct the "
+                                    "file, or map one of the two columns as \"ignore\"",
+        "bnd.no_feature": "no feature could be used ({reason})", "bnd.no_features": "has no features",
+        "bnd.no_property": "no property identifies the territory (expected MPIO_CCNCT, DPTO_CCDGO, id + id_depto, "
+                           "unit_id, or country + unit_type + code); found: {found}",
+        "bnd.not_territory": "not a territory code", "bnd.no_geometry": "the feature has no geometry",
+        "bnd.duplicate": "duplicate of feature {n}",
+        "bnd.not_municipality": "not a municipality code (department x 100 + municipality)",
+        "bnd.not_department": "not a department code (department x 100)",
+        "bnd.lablens": "country must be an ISO 3166-1 code (CO, GT, CL, ...) and unit_type department or municipality",
+        "bnd.no_usable": "no usable feature",
+    },
+}
+
+#: a boundary feature's reject reason (analysis/importer/boundaries.py stage_boundaries)
+BOUNDARY: list[tuple[re.Pattern[str], str]] = [(re.compile(p), k) for p, k in [
+    (r"no property identifies the territory \(expected [^)]*\); found: (?P<found>.*)", "bnd.no_property"),
+    (r"not a territory code", "bnd.not_territory"), (r"the feature has no geometry", "bnd.no_geometry"),
+    (r"duplicate of feature (?P<n>\d+)", "bnd.duplicate"),
+    (r"not a municipality code \(department x 100 \+ municipality\)", "bnd.not_municipality"),
+    (r"not a department code \(department x 100\)", "bnd.not_department"),
+    (r"country must be an ISO 3166-1 code \(CO, GT, CL, \.\.\.\) and unit_type department or municipality",
+     "bnd.lablens"),
+    (r"no usable feature", "bnd.no_usable"),
+]]
+
+#: (English shape, key): a whole reason, after the file's name ("name: ") that the importer puts first
+PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k in [
+    (r"file not found", "read.not_found"), (r"the file is empty", "read.empty"),
+    (r"old Excel \.xls files are not supported; save it as \.xlsx or CSV", "read.xls"),
+    (r"the file has no data rows", "read.no_rows"),
+    (r"the file contains NUL bytes; it is not a text table", "read.nul"),
+    (r"cannot decode the text as (?P<encoding>\S+): (?P<detail>.+)", "read.decode"),
+    (r"the file starts as UTF-8 but holds bytes of another encoding \((?P<detail>.+)\); save it again as UTF-8",
+     "read.mixed"),
+    (r"cannot parse as delimited text: (?P<detail>.+)", "read.parse"),
+    (r"(?P<n>\d+) columns; LabLens reads at most (?P<limit>\d+)", "read.columns"),
+    (r"unknown encoding '(?P<encoding>.*)' \(e\.g\. UTF-8, ISO-8859-1, Windows-1252\)", "read.encoding"),
+    (r"delimiter (?P<delimiter>'.*') must be 1 to 5 characters .*", "read.delimiter"),
+    (r"the workbook expands to (?P<gb>[\d.]+) GB; refused", "read.expands"),
+    (r"a zip file but not an Excel workbook", "read.zip"),
+    (r"not a valid \.xlsx file \(damaged zip\)", "read.damaged_zip"),
+    (r"cannot (?:open|read) the workbook: (?P<detail>.+)", "read.workbook"),
+    (r"the workbook has no sheet with data rows", "read.no_sheet"),
+    (r"not a readable Parquet file: (?P<detail>.+)", "read.parquet"),
+    (r"not valid JSON \((?P<detail>.+)\)", "read.json"),
+    (r"JSON must be a list of records or an object of year -> \[\[code, value\], \.\.\.\]", "read.json_shape"),
+    (r"the unit codes(?: in column (?P<column>.+?))? were damaged by a spreadsheet: (?P<n>\d+) code\(s\) such as "
+     r"(?P<shown>.+) were rewritten in scientific notation .*", "read.damaged_codes"),
+    (r"(?P<n>\d+) school\(s\) have a department \(column (?P<department>.+?)\) that is not the department of their "
+     r"municipality \(column (?P<municipality>.+?)\), e\.g\. (?P<code>\S+): department (?P<dept>\S+), municipality "
+     r"(?P<muni>\S+)\. LabLens does not let one overwrite the other.*", "read.department_conflict"),
+    (r"no feature could be used \((?P<reason>.+)\)", "bnd.no_feature"),
+]]
+#: a boundary file's reasons that name the file without a colon
+NAMED: list[tuple[re.Pattern[str], str]] = [(re.compile(r"(?P<file>.+) has no features"), "bnd.no_features")]
+
+
+def boundary_reason(text: str, lang: str) -> str | None:
+    """A boundary feature's reject reason in ``lang``, None when no shape knows it."""
+    for pattern, key in BOUNDARY:
+        m = pattern.fullmatch(text)
+        if m:
+            return TEXTS[lang][key].format(**m.groupdict())
+    return None
+
+
+def say(text: str, lang: str, escape: Callable[[str], str]) -> str | None:
+    """One reason of this module in ``lang`` (parts made literal by ``escape``), None when no shape knows it."""
+    texts = TEXTS[lang]
+    for pattern, key in PATTERNS:
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        params = {k: escape(v) for k, v in m.groupdict().items() if v is not None and k != "detail"}
+        if key == "read.damaged_codes":
+            params["column"] = texts["read.in_column"].format(column=params["column"]) if "column" in params else ""
+        if key == "bnd.no_feature":
+            params["reason"] = boundary_reason(m["reason"], lang) or params["reason"]
+        said = texts[key].format(**params)
+        detail = m.groupdict().get("detail")
+        return texts["read.detail"].format(said=said, detail=escape(detail)) if detail else said
+    for pattern, key in NAMED:
+        m = pattern.fullmatch(text)
+        if m:
+            return f"{escape(m['file'])} {texts[key]}"
+    return None
