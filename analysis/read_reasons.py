@@ -1,5 +1,6 @@
-"""Why a file could not be read or placed, said in Spanish or English: the reasons of analysis/importer/readers.py,
-location.py (codes damaged by a spreadsheet, a department that contradicts the municipality) and boundaries.py.
+"""Why a file could not be read, placed or mapped, said in Spanish or English: the reasons of
+analysis/importer/readers.py, location.py (codes damaged by a spreadsheet, a department that contradicts the
+municipality), mapping.py (a mapping file that cannot be used) and boundaries.py.
 
 Part of the one catalogue of reasons (analysis/reasons.py merges these texts and shapes into its own, so
 ``say`` knows them; analysis/import_text.py reads the boundary reasons from here); kept apart only so that no
@@ -52,6 +53,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.lablens": "country debe ser un código de país ISO 3166-1 (CO, GT, CL, …) y unit_type, «department» o "
                        "«municipality»",
         "bnd.no_usable": "ningún elemento utilizable",
+        # a mapping file that cannot be used (analysis/importer/mapping.py)
+        "map.read": "no se puede leer el archivo de asignación {path}",
+        "map.toml": "el archivo de asignación {path} no es un TOML válido",
+        "map.no_columns": "el archivo de asignación {path} necesita una tabla [columns]",
+        "map.code": "el código de indicador «{code}» solo puede tener minúsculas, cifras y _",
+        "map.exists": "el indicador «{code}» ya existe en el catálogo; úselo sin definirlo de nuevo",
+        "map.fields": "indicador «{code}»: campo(s) desconocido(s): {fields}",
+        "map.domain": "indicador «{code}»: domain debe ser uno de {domains} y kind uno de {kinds}",
+        "map.target": "source.target debe ser «observations», «roster» o «units»",
+        "map.country": "source.country «{country}» no es un código de país ISO 3166-1 (p. ej., CO, GT, CL, PE)",
+        "map.decimal": "source.decimal debe ser \",\" o \".\"",
+        "map.unit_type": "source.unit_type debe ser «school», «municipality» o «department»",
+        "map.year": "source.year debe ser un año, como 2024",
+        "map.indicator": "columna «{header}»: indicador desconocido «{indicator}» (defínalo en [indicators.CODE] o use "
+                         "un código del catálogo)",
+        "map.level": "{where}el nivel debe ser uno de {levels}", "map.where": "columna «{header}»: ",
+        "map.both": "las columnas «{a}» ({ra}) y «{b}» ({rb}) dan ambas {what}; LabLens nunca deja que una reemplace "
+                    "a la otra: asigne una y ponga la otra en «ignore»",
+        "map.role": "columna «{header}»: rol desconocido «{role}»{roles}",
+        "map.roles": " (uno de {roles}, attribute, ignore o {{ indicator = ... }})",
+        "map.source_and_column": "source.{key} = {value} y la columna «{column}» dan ambas {what}; conserve solo "
+                                 "uno",
+        "map.level_twice": "la columna «{a}» da el nivel y la columna «{b}» fija uno ({{ indicator = ..., level = ... "
+                           "}}); conserve solo uno",
     },
     "en": {
         "read.not_found": "file not found", "read.empty": "the file is empty",
@@ -86,6 +111,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.not_department": "not a department code (department x 100)",
         "bnd.lablens": "country must be an ISO 3166-1 code (CO, GT, CL, ...) and unit_type department or municipality",
         "bnd.no_usable": "no usable feature",
+        "map.read": "cannot read mapping file {path}", "map.toml": "mapping file {path} is not valid TOML",
+        "map.no_columns": "mapping file {path} needs a [columns] table",
+        "map.code": "indicator code '{code}' must be lower-case letters, digits and _",
+        "map.exists": "indicator '{code}' already exists in the catalogue; use it without redefining",
+        "map.fields": "indicator '{code}': unknown field(s) {fields}",
+        "map.domain": "indicator '{code}': domain must be one of {domains} and kind one of {kinds}",
+        "map.target": "source.target must be observations, roster or units",
+        "map.country": "source.country '{country}' is not an ISO 3166-1 country code (e.g. CO, GT, CL, PE)",
+        "map.decimal": "source.decimal must be \",\" or \".\"",
+        "map.unit_type": "source.unit_type must be school, municipality or department",
+        "map.year": "source.year must be a year such as 2024",
+        "map.indicator": "column '{header}': unknown indicator '{indicator}' (define it under [indicators.CODE] or use "
+                         "a catalogue code)",
+        "map.level": "{where}level must be one of {levels}", "map.where": "column '{header}': ",
+        "map.both": "columns '{a}' ({ra}) and '{b}' ({rb}) both give the {what}; LabLens never lets one overwrite the "
+                    "other: map one of them and set the other to \"ignore\"",
+        "map.role": "column '{header}': unknown role '{role}'{roles}",
+        "map.roles": " (one of {roles}, attribute, ignore, or {{ indicator = ... }})",
+        "map.source_and_column": "source.{key} = {value} and column '{column}' both give the {what}; keep one of "
+                                 "them",
+        "map.level_twice": "column '{a}' gives the level and column '{b}' fixes one ({{ indicator = ..., level = ... "
+                           "}}); keep one of them",
     },
 }
 
@@ -100,6 +147,10 @@ BOUNDARY: list[tuple[re.Pattern[str], str]] = [(re.compile(p), k) for p, k in [
      "bnd.lablens"),
     (r"no usable feature", "bnd.no_usable"),
 ]]
+
+#: what two columns (or a column and the mapping's [source]) both give, in Spanish
+WHAT_ES = {"unit": "la unidad", "year": "el año", "wave": "el momento", "country": "el país", "level": "el nivel",
+           "unit_type": "el tipo de unidad", "municipality": "el municipio", "department": "el departamento"}
 
 #: (English shape, key): a whole reason, after the file's name ("name: ") that the importer puts first
 PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k in [
@@ -128,6 +179,28 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k
      r"municipality \(column (?P<municipality>.+?)\), e\.g\. (?P<code>\S+): department (?P<dept>\S+), municipality "
      r"(?P<muni>\S+)\. LabLens does not let one overwrite the other.*", "read.department_conflict"),
     (r"no feature could be used \((?P<reason>.+)\)", "bnd.no_feature"),
+    (r"cannot read mapping file (?P<path>.+?): (?P<detail>.+)", "map.read"),
+    (r"mapping file (?P<path>.+?) is not valid TOML: (?P<detail>.+)", "map.toml"),
+    (r"mapping file (?P<path>.+?) needs a \[columns\] table", "map.no_columns"),
+    (r"indicator code '(?P<code>.*)' must be lower-case letters, digits and _", "map.code"),
+    (r"indicator '(?P<code>.*)' already exists in the catalogue; use it without redefining", "map.exists"),
+    (r"indicator '(?P<code>.*)': unknown field\(s\) (?P<fields>.+)", "map.fields"),
+    (r"indicator '(?P<code>.*)': domain must be one of (?P<domains>\[.*\]) and kind one of (?P<kinds>\[.*\])",
+     "map.domain"),
+    (r"source\.target must be observations, roster or units", "map.target"),
+    (r"source\.country '(?P<country>.*)' is not an ISO 3166-1 country code \(e\.g\. CO, GT, CL, PE\)", "map.country"),
+    (r'source\.decimal must be "," or "\."', "map.decimal"),
+    (r"source\.unit_type must be school, municipality or department", "map.unit_type"),
+    (r"source\.year must be a year such as 2024", "map.year"),
+    (r"column '(?P<header>.*)': unknown indicator '(?P<indicator>.*)' \(define it under .*", "map.indicator"),
+    (r"(?:column '(?P<header>.*)': )?level must be one of (?P<levels>.+)", "map.level"),
+    (r"columns '(?P<a>.*)' \((?P<ra>\w+)\) and '(?P<b>.*)' \((?P<rb>\w+)\) both give the (?P<what>\w+); LabLens never "
+     r"lets one overwrite the other.*", "map.both"),
+    (r"column '(?P<header>.*)': unknown role '(?P<role>.*?)'(?: \(one of (?P<roles>.+), attribute, ignore, or "
+     r"\{\{? indicator = \.\.\. \}\}?\))?", "map.role"),
+    (r"source\.(?P<key>\w+) = (?P<value>.+) and column '(?P<column>.*)' both give the (?P=key); keep one of them",
+     "map.source_and_column"),
+    (r"column '(?P<a>.*)' gives the level and column '(?P<b>.*)' fixes one .*; keep one of them", "map.level_twice"),
 ]]
 #: a boundary file's reasons that name the file without a colon
 NAMED: list[tuple[re.Pattern[str], str]] = [(re.compile(r"(?P<file>.+) has no features"), "bnd.no_features")]
@@ -152,6 +225,13 @@ def say(text: str, lang: str, escape: Callable[[str], str]) -> str | None:
         params = {k: escape(v) for k, v in m.groupdict().items() if v is not None and k != "detail"}
         if key == "read.damaged_codes":
             params["column"] = texts["read.in_column"].format(column=params["column"]) if "column" in params else ""
+        if key in ("map.both", "map.source_and_column"):
+            what = m["what"] if key == "map.both" else m["key"]
+            params["what"] = WHAT_ES.get(what, escape(what)) if lang == "es" else escape(what)
+        if key == "map.level":
+            params["where"] = texts["map.where"].format(header=params.pop("header")) if "header" in params else ""
+        if key == "map.role":
+            params["roles"] = texts["map.roles"].format(roles=params["roles"]) if "roles" in params else ""
         if key == "bnd.no_feature":
             params["reason"] = boundary_reason(m["reason"], lang) or params["reason"]
         said = texts[key].format(**params)

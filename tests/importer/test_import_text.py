@@ -296,3 +296,22 @@ def test_a_file_that_cannot_be_read_is_said_in_spanish(tmp_path: Path, capsys: p
     path = tmp_path / name
     path.write_bytes(data)
     assert _run(capsys, tmp_path / "lablens.duckdb", path).splitlines() == [f"error: {name}: {said}"]
+
+
+@pytest.mark.parametrize(("mapping", "said"), [
+    ('[source]\ncountry = "GT"\ndecimal = ";"\n[columns]\nescuela = "unit_code"\nanio = "year"\n'
+     'lectura = { indicator = "score_language" }\n', 'lectura.csv: source.decimal debe ser "," o "."'),
+    ('[source]\ncountry = "GT"\n[columns]\nescuela = "unit_code"\nanio = "year"\nlectura = "puntaje"\n',
+     "lectura.csv: columna «lectura»: rol desconocido «puntaje» (uno de {roles}, attribute, ignore o "
+     "{{ indicator = ... }})"),
+    ('[source]\ncountry = "GT"\nyear = 2024\n[columns]\nescuela = "unit_code"\nanio = "year"\n'
+     'lectura = { indicator = "score_language" }\n',
+     "lectura.csv: source.year = 2024 y la columna «anio» dan ambas el año; conserve solo uno"),
+])
+def test_a_mapping_that_cannot_be_used_is_said_in_spanish(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          mapping: str, said: str) -> None:
+    from analysis.importer.mapping import ROLES
+
+    path = write(tmp_path / "lectura.csv", "escuela,anio,lectura\n04-01-1260-43,2024,61.5\n")
+    out = _run(capsys, tmp_path / "lablens.duckdb", path, "--mapping", write(tmp_path / "m.toml", mapping))
+    assert out.splitlines() == ["error: " + said.format(roles=", ".join(ROLES))]
