@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analysis import fields, reasons
+from analysis import fields, import_text, reasons
 from analysis.compare.designs import DEFAULT, DESIGNS
 from analysis.db.connect import StoreError, damaged_message, default_db_path, is_damage, open_db
 from analysis.importer.errors import ImportFailed
@@ -49,32 +49,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _human_summary(s: dict) -> str:
-    lines = [f"{s['source_name']}: {s.get('status')} (import {s.get('import_id')})",
-             f"  recognised as: {s.get('recognized_as')} — {s.get('layout')}",
-             f"  rows read {s.get('rows_read')}, loaded {s.get('rows_loaded')}, rejected {s.get('rows_rejected')}"
-             + (f", total rows kept out {s['rows_excluded_totals']}" if s.get("rows_excluded_totals") else "")]
-    if "observations" in s:
-        lines.append(f"  observations {s.get('observations_loaded', s['observations'])}, duplicates skipped "
-                     f"{s.get('duplicates_skipped', 0)}, conflicts {s.get('conflicts', 0)}")
-        lines.append(f"  indicators: {', '.join(s.get('indicators', [])) or '-'}")
-        years = s.get("years") or []
-        lines.append(f"  years: {years[0]}–{years[-1]} ({len(years)})" if years else "  years: -")
-        if s.get("waves"):
-            lines.append(f"  waves: {', '.join(s['waves'])}; students {s.get('students')}")
-    if "records_loaded" in s:  # a lab log, training or governance export (analysis/importer/records.py)
-        lines.append(f"  {s['target']}: records {s['records_loaded']}, submissions skipped as duplicates "
-                     f"{s.get('duplicates_skipped', 0)}, values rejected {s.get('values_rejected', 0)}")
-    if "assignments" in s:
-        lines.append(f"  assignments {s['assignments']}: {', '.join(s.get('programs', []))}")
-    lines.append(f"  units in file: {s.get('units_in_file')}")
-    for note in s.get("notes", []):
-        lines.append(f"  note: {note}")
-    if s.get("rows_rejected"):
-        lines.append(f"  rejected rows: python -m analysis rejects {s.get('import_id')} --out rejects.csv")
-    return "\n".join(lines)
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     # the importer (and the stored-results code it refreshes) is imported by the commands that write, not by
     # every start-up: compare and export start about 0.08 s of CPU sooner
@@ -93,14 +67,15 @@ def cmd_import(args: argparse.Namespace) -> int:
                 _print_json({"error": str(exc), "unplaced_columns": exc.unplaced,
                              "suggested_mapping": exc.suggestion, "imported": summaries})
             else:
-                print(f"Suggested mapping file (save as mapping.toml, edit, then use --mapping mapping.toml):\n"
-                      f"{exc.suggestion}", file=sys.stderr)
+                head = ("Suggested mapping file (save as mapping.toml, edit, then use --mapping mapping.toml):"
+                        if args.lang == "en" else import_text.TEXTS[args.lang]["suggested_mapping"])
+                print(f"{head}\n{import_text.suggestion(exc.suggestion, args.lang)}", file=sys.stderr)
             raise CliError(str(exc)) from exc
         except ImportConflict as exc:
             if args.conflict_report:
                 exc.conflicts.to_csv(args.conflict_report, index=False, encoding="utf-8-sig")
             elif not args.json:
-                print(exc.conflicts.head(20).to_string(index=False), file=sys.stderr)
+                print(import_text.conflict_table(exc.conflicts, args.lang), file=sys.stderr)
             raise CliError(str(exc)) from exc
         except ImportFailed as exc:
             if args.rejects_out and exc.rejects is not None:
@@ -110,7 +85,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             _write_rejects(_stored_rejects(_db(args), summary["import_id"]), args.rejects_out, args.lang)
         summaries.append(summary)
         if not args.json:
-            print(_human_summary(summary))
+            print(import_text.summary_lines(summary, args.lang))
     if args.json:
         _print_json(summaries[0] if len(summaries) == 1 else {"imports": summaries})
     return 0
@@ -123,7 +98,7 @@ def cmd_suggest_mapping(args: argparse.Namespace) -> int:
 
     for path in args.paths:
         try:
-            sys.stdout.write(suggest_mapping(path))
+            sys.stdout.write(import_text.suggestion(suggest_mapping(path), args.lang))
         except ReadError as exc:
             raise CliError(str(exc)) from exc
     return 0

@@ -17,7 +17,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 
-from analysis import catalog, fields
+from analysis import catalog, fields, read_reasons
 
 LANGS = ("es", "en")
 
@@ -78,16 +78,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_import": "no existe la importación {import_id}",
         "already_rolled_back": "la importación {import_id} ya se deshizo",
         "not_recognised": "no se reconoció el formato del archivo{lacks}{columns}. Indique abajo qué trae cada columna",
+        "not_recognised.cli": "no se reconoció el formato del archivo{lacks}{columns}. Guarde la asignación sugerida "
+                              "como mapping.toml, complétela y repita con --mapping mapping.toml",
+        "part.more": "(y {n} más)",
         "part.lacks": "; le falta {what}", "part.lacks_unit": "una columna con el código de la escuela o unidad",
         "part.lacks_year": "una columna de año o de momento", "part.columns": "; columnas sin ubicar: {columns}",
         "untranslated": "detalle técnico (en inglés): «{text}»",
-        "conflict_values": "{n} valores difieren de los ya cargados; no se importó nada. Elija abajo si reemplazarlos "
-                           "(se puede deshacer) o conservar los anteriores",
+        "conflict_values": "{n} valores difieren de los ya cargados{example}; no se importó nada. Elija abajo si "
+                           "reemplazarlos (se puede deshacer) o conservar los anteriores",
+        "part.example": " (p. ej., {where}: {old} en la importación {old_import}, {new} aquí)",
         "conflict_roster": "{n} asignaciones difieren de la lista ya cargada; no se importó nada. Elija abajo si "
                            "reemplazarlas o conservar las anteriores",
-        "conflict_values.cli": "{n} valores difieren de los ya cargados; no se importó nada. Repita con --on-conflict "
-                               "supersede (reemplaza los anteriores; rollback lo deshace) o --on-conflict keep "
-                               "(conserva los anteriores)",
+        "conflict_values.cli": "{n} valores difieren de los ya cargados{example}; no se importó nada. Repita con "
+                               "--on-conflict supersede (reemplaza los anteriores; rollback lo deshace) o "
+                               "--on-conflict keep (conserva los anteriores)",
         "conflict_roster.cli": "{n} asignaciones difieren de la lista ya cargada; no se importó nada. Repita con "
                                "--on-conflict supersede o keep",
         # rejected rows and values of an import (the ``rejects`` table)
@@ -178,14 +182,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_import": "there is no import {import_id}",
         "already_rolled_back": "import {import_id} is already rolled back",
         "not_recognised": "the file's layout was not recognised{lacks}{columns}. Say below what each column holds",
+        "not_recognised.cli": "the file's layout was not recognised{lacks}{columns}. Save the suggested mapping as "
+                              "mapping.toml, fill it in and re-run with --mapping mapping.toml",
+        "part.more": "(+{n} more)",
         "part.lacks": "; it lacks {what}", "part.lacks_unit": "a school or unit code column",
         "part.lacks_year": "a year or wave column", "part.columns": "; columns it could not place: {columns}",
         "untranslated": "{text}",
-        "conflict_values": "{n} values differ from data already loaded; nothing was imported. Choose below whether to "
-                           "replace them (can be undone) or keep the old ones",
+        "conflict_values": "{n} values differ from data already loaded{example}; nothing was imported. Choose below "
+                           "whether to replace them (can be undone) or keep the old ones",
+        "part.example": " (e.g. {where}: {old} in import {old_import}, {new} here)",
         "conflict_roster": "{n} assignments differ from the roster already loaded; nothing was imported. Choose below "
                            "whether to replace them or keep the old ones",
-        "conflict_values.cli": "{n} values differ from data already loaded; nothing was imported. Re-run with "
+        "conflict_values.cli": "{n} values differ from data already loaded{example}; nothing was imported. Re-run with "
                                "--on-conflict supersede (replace the old values, undone by rollback) or --on-conflict "
                                "keep (keep the old values)",
         "conflict_roster.cli": "{n} assignments differ from the roster already loaded; nothing was imported. Re-run "
@@ -312,7 +320,22 @@ def _not_recognised(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     what = " · ".join(sp.text("part.lacks_unit") if "unit code" in part else sp.text("part.lacks_year")
                       for part in lacks.removeprefix("; it lacks ").split(" and ")) if lacks else ""
     return {"lacks": sp.text("part.lacks", what=what) if lacks else "",
-            "columns": sp.text("part.columns", columns=sp.escape(params["columns"])) if params.get("columns") else ""}
+            "columns": sp.text("part.columns", columns=re.sub(r"\(\+(\d+) more\)", lambda m: sp.text(
+                "part.more", n=m.group(1)), sp.escape(params["columns"]))) if params.get("columns") else ""}
+
+
+def _example(params: dict[str, str], sp: Speaker) -> dict[str, str]:
+    """A conflict's first differing value (unit, indicator, year, level: old and new), numbers as the reader writes
+    them; nothing when the reason has no example."""
+    n = f"{int(params['n']):,}".replace(",", "." if sp.lang == "es" else ",")
+    if "unit" not in params:
+        return {"n": n, "example": ""}
+    where = ", ".join(part for part in (sp.escape(params["unit"]), _indicator(params, sp)["indicator"],
+                                        params["year"], "" if params["level"] == "all" else sp.escape(params["level"]))
+                      if part)
+    return {"n": n, "example": sp.text("part.example", where=where, old=_number(params["old"], sp.lang),
+                                                  new=_number(params["new"], sp.lang),
+                                                  old_import=params["old_import"])}
 
 
 # (English shape, key, how its parts are put in words): whole reasons (compare(), the importer, the mapping)
@@ -358,7 +381,9 @@ PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
     (re.compile(r"no indicator columns to load"), "no_indicator_columns", None),
     (re.compile(r"nothing to load, every row was rejected \((?P<n>\d+) rejected cells.*", re.S), "all_rejected", None),
     (re.compile(r"nothing to load, every record was rejected \((?P<n>\d+); .*"), "all_records_rejected", None),
-    (re.compile(r"(?P<n>\d+) value\(s\) differ from data already loaded.*", re.S), "conflict_values", None),
+    (re.compile(r"(?P<n>\d+) value\(s\) differ from data already loaded(?: \(e\.g\. (?P<unit>\S+) (?P<indicator>\S+) "
+                r"(?P<year>\d*) (?P<level>\S+): (?P<old>\S+) in import (?P<old_import>\d+), (?P<new>\S+) here\))?.*",
+                re.S), "conflict_values", _example),
     (re.compile(r"(?P<n>\d+) assignment\(s\) differ from the roster already loaded.*", re.S), "conflict_roster", None),
     (re.compile(r"there is no import (?P<import_id>\d+)"), "no_import", None),
     (re.compile(r"import (?P<import_id>\d+) is already rolled back"), "already_rolled_back", None),
@@ -415,7 +440,8 @@ def _known(text: str, sp: Speaker) -> str | None:
         if m:
             params = {k: v for k, v in m.groupdict().items() if v is not None}
             return sp.text(key, **(words(params, sp) if words else {k: sp.escape(v) for k, v in params.items()}))
-    return _known_reject(text, sp)
+    read = read_reasons.say(text, sp.lang, sp.escape)  # a file that cannot be read or placed
+    return read if read is not None else _known_reject(text, sp)
 
 
 def _known_reject(text: str, sp: Speaker) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import queries, unit_figures
+from analysis import import_text, queries, unit_figures
 from analysis.catalog import LATIN_AMERICA, LEVELS
 from analysis.db.connect import StoreError
 from analysis.forms.xlsform import kit_zip
@@ -252,11 +252,21 @@ def staged_summary(staged) -> pd.DataFrame:
     if isinstance(staged, StagedRecords):  # a field-form export: submissions, not observations
         keys = ["source_name", "recognized_as", "form_version", "server", "rows_read", "rows_loaded",
                 "duplicates_skipped", "rows_rejected", "values_rejected", "dropped_columns", "notes"]
-    rows = [(t(f"col.{k}"), ", ".join(map(str, s[k])) if isinstance(s[k], list) else str(s[k]))
+    rows = [(t(f"col.{k}"), _summary_value(k, s[k], s.get("recognized_as")))
             for k in keys if k in s and s[k] not in (None, [], "")]
     if isinstance(staged, StagedBoundaries):
         rows.append((t("col.territories_known"), str(matched_units(staged, db_path()))))
     return pd.DataFrame(rows, columns=[t("col.item"), t("col.value")])
+
+
+def _summary_value(key: str, value: object, code: object) -> str:
+    """One item of a staged file's summary; its layout and notes in the page's language, from the same catalogue
+    as ``python -m analysis import --lang`` (analysis/import_text.py)."""
+    if key == "notes":
+        return " · ".join(import_text.note(n, current_language()) for n in value)
+    if key == "layout":
+        return import_text.layout(value, code, current_language())
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def record_reason(reason: str) -> str:
@@ -271,7 +281,8 @@ def _rejects_of(staged) -> pd.DataFrame:
             ["row_number", "column_name", "raw_value", "reason"]]
         return frame.assign(reason=frame["reason"].map(record_reason))
     if isinstance(staged, StagedBoundaries):
-        return staged.rejects
+        return staged.rejects.assign(reason=[import_text.boundary_reason(r, current_language())
+                                             for r in staged.rejects["reason"]])
     frame = rejects_frame(staged)
     return frame.assign(reason=frame["reason"].map(record_reason)) if "reason" in frame else frame
 

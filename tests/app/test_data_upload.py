@@ -127,6 +127,10 @@ def test_field_form_export_previews_and_imports_into_its_table(copy_db, router_a
     assert (summary[cat["col.recognized_as"]], summary[cat["col.rows_read"]], summary[cat["col.rows_loaded"]],
             summary[cat["col.duplicates_skipped"]], summary[cat["col.values_rejected"]]) == (
         "lablens_lab_log", "3", "2", "1", "2")
+    # the notes say what `python -m analysis import --lang es` says (analysis/import_text.py)
+    assert summary[cat["col.notes"]] == (
+        "se descartaron los nombres y los códigos de los encuestadores: SubmitterID, SubmitterName, DeviceID · "
+        "1 envío(s) recibidos más de una vez (mismo ID de instancia) se conservaron una sola vez")
     rejects = _frame(at, cat["col.reason"])
     assert rejects[cat["col.reason"]].tolist() == ["no es un número", "no es un número"]  # the user's language
     next(b for b in at.button if b.label == cat["data.upload_commit"]).click().run()
