@@ -20,7 +20,7 @@ from analysis.forms.odk import FormExportError, ParsedExport, parse_export, reco
 from analysis.forms.tables import ExportReadError, peek_tables
 from analysis.importer.errors import ImportFailed
 from analysis.importer.layouts import Layout, recognise_canonical
-from analysis.importer.readers import SourceTable, read_into
+from analysis.importer.readers import SourceTable, materialise_raw, read_into
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_
 
@@ -75,6 +75,7 @@ def stage_form_export(con: duckdb.DuckDBPyConnection, path: str | Path, name: st
         canonical = Path(folder) / "students.parquet"
         canonical.write_bytes(data)
         source = read_into(con, canonical, name)
+        materialise_raw(con)  # a Parquet file is read through a view; this one is gone when the folder is
     layout = recognise_canonical(source.headers)
     if layout is None:
         con.close()
