@@ -170,7 +170,8 @@ def linked_attack(views: dict[tuple[str, ...], pd.DataFrame], nesting: dict, k: 
     n_all = np.concatenate([n, n_extra])
     known = np.concatenate([visible, np.array(known_extra, dtype=bool)])
     recovered = attack(n_all, known, relations, k)
-    return [(table.loc[i, "view_by"], table.loc[i, "n"]) for i in recovered if i < size]
+    # a recovered remainder is a set of students too (a department's schools without a municipality)
+    return [(table.loc[i, "view_by"], table.loc[i, "n"]) if i < size else ("remainder", n_all[i]) for i in recovered]
 
 
 def _family(by: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -498,3 +499,35 @@ def test_three_students_without_ethnicity_on_comparar(unstated_db, monkeypatch):
     means_recovered = cells.loc[recovered]
     assert (means_recovered["kind"] == "unstated").any() and (n[recovered] == 3).sum() >= 2
     _reopen()
+
+
+def test_a_school_without_municipality_is_a_remainder_of_its_department(demo_db, tmp_path, monkeypatch):
+    """One MiLab school without a municipality (its department kept): by municipality at k = 20 it is in the
+    "Sin dato" row (18 students before), which lies in no department, so Huehuetenango's department cell minus
+    its municipalities is that school. Its remainder is a cell of the department's partition, hidden with a
+    sibling; the rule before (no remainder) left the two municipalities shown and the school recovered."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "lablens.duckdb"
+    shutil.copyfile(demo_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE units SET municipality = NULL WHERE unit_id = 'GT-13-01-0742-43'")
+    con.close()
+    nesting, k = _nesting(db), 20
+
+    def play() -> list:
+        seen, spy = _spy()
+        with monkeypatch.context() as m:
+            m.setattr(suppression, "suppress", spy)
+            compare(str(db), "score_math", "prepost", by=["municipality"], min_cell=k)
+        family = {by: _view_cells(suppression.cells(frame.reset_index(drop=True), list(by)), by, _shown(out))
+                  for by, frame, out in seen}
+        assert set(family) == {("department",), ("authority",), ("municipality",)}
+        return linked_attack(family, nesting, k)
+
+    assert not play()
+    monkeypatch.setattr(suppression, "_remainders", lambda *args: ([], [], None))  # the rule before
+    assert sorted(n for _, n in play()) == [16, 16, 16, 16, 18, 18]  # before, after, linked; by department and
+    # by authority
