@@ -212,6 +212,26 @@ def round_published(frame: pd.DataFrame, decimals: dict[str, int] | None = None)
 
 
 ALL = "*"  # the ``value`` of the cells of every student (no filter)
+UNSTATED = "\u0000unstated"  # the ``value`` of the cells of the students with no value of the filter's field
+
+
+def unstated(frame: pd.DataFrame, count: str, keys: list[str]) -> pd.DataFrame:
+    """The cells of the students without a value of the filter's field (no ethnicity recorded, an empty
+    zone): per ``keys``, every student (value ``ALL``) minus the sum of the field's values, where positive;
+    value :data:`UNSTATED`. None without a filter (every row ``ALL``). They are in every student but in no
+    value, so they are a cell of each partition of every student into the values, never offered, protected
+    like a shown one (docs/METHODS.md, "Disclosure avoidance")."""
+    every = (frame["value"] == ALL).to_numpy()
+    if every.all() or not every.any():
+        return frame.iloc[:0][[*keys, "value", count]]
+    n = pd.to_numeric(frame[count], errors="coerce").fillna(0.0)
+    total = n[every].groupby([frame.loc[every, k] for k in keys], dropna=False).sum()
+    stated = n[~every].groupby([frame.loc[~every, k] for k in keys], dropna=False).sum()
+    rest = total.sub(stated.reindex(total.index, fill_value=0.0), fill_value=0.0)
+    rest = rest[rest > 0]
+    out = rest.rename(count).reset_index()
+    out.columns = [*keys, count]
+    return out.assign(value=UNSTATED)[[*keys, "value", count]]
 
 
 def _relation(cells: pd.DataFrame, children: np.ndarray, parent: np.ndarray, keys: list[str]) -> Relation:
@@ -221,6 +241,10 @@ def _relation(cells: pd.DataFrame, children: np.ndarray, parent: np.ndarray, key
     if inside.any():
         codes[inside] = cells.loc[inside, keys].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
     return codes, parent & inside
+
+
+def _with(frame: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([frame, extra], ignore_index=True) if len(extra) else frame.reset_index(drop=True)
 
 
 def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) -> tuple[pd.Series, pd.DataFrame,
@@ -234,10 +258,14 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
     group). Each is the sum of its children in two ways (its schools or its bins; its filter values), and
     a school's line is hidden whole when either period is. The cells of every student are decided first,
     on their own (the view without filter is the same whichever filter is offered), and kept fixed while
-    the filter's values are protected. Returns the reason per ``units`` row, per group (panel, program,
-    period, value, n, reason) and per ``hist`` row.
+    the filter's values are protected. The students with no value of the field (:func:`unstated`) are one
+    more value: a cell of each partition, never shown. Returns the reason per ``units`` row, per group
+    (panel, program, period, value, n, reason; the unstated students' group included) and per ``hist`` row.
     """
     keys = ["panel", "program", "period", "value"]
+    first, bins_first, index, hist_index = len(units), len(hist), units.index, hist.index
+    units = _with(units[[*keys, "unit_id", "n"]], unstated(units, "n", ["panel", "program", "unit_id", "period"]))
+    hist = _with(hist[[*keys, "bin", "count"]], unstated(hist, "count", ["panel", "program", "period", "bin"]))
     means = units.groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
     cells = pd.concat([units[[*keys, "unit_id", "n"]].assign(kind="school"), means.assign(kind="mean"),
                        hist[[*keys, "bin"]].assign(n=hist["count"], kind="bin")], ignore_index=True)
@@ -265,12 +293,12 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
                 break
             hidden |= again
     reason = reasons(primary, hidden, cells.index)
-    first, second = len(units), len(units) + len(means)
+    second = len(units) + len(means)
     line, size = lines[:first], int(lines.max()) + 1 if first else 0
     small_line = np.bincount(line, weights=primary[:first].astype(float), minlength=size) > 0
     hidden_line = np.bincount(line, weights=hidden[:first].astype(float), minlength=size) > 0
     line_reason = pd.Series(np.where(small_line[line], SMALL_CELL, np.where(hidden_line[line], COMPLEMENTARY, None)),
-                            index=units.index, dtype=object)
-    means = means.assign(reason=pd.Series(reason.iloc[first:second].to_numpy(), index=means.index, dtype=object))
-    hist_reason = pd.Series(reason.iloc[second:].to_numpy(), index=hist.index, dtype=object)
+                            index=index, dtype=object)
+    means = means.assign(reason=pd.Series(reason.iloc[len(units):second].to_numpy(), index=means.index, dtype=object))
+    hist_reason = pd.Series(reason.iloc[second:second + bins_first].to_numpy(), index=hist_index, dtype=object)
     return line_reason, means, hist_reason

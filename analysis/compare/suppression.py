@@ -104,11 +104,17 @@ def cells(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _relations(unique: pd.DataFrame, by: list[str], margins: tuple[Margin, ...]) -> tuple[
+def _relations(unique: pd.DataFrame, by: list[str], margins: tuple[Margin, ...], k: int = disclosure.MIN_CELL) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, list[disclosure.Relation]]:
     """(students, hidden, fixed, relations) over this view's cells followed by its margins' cells: each field's
     partition (the cells agreeing on all else) under its margin cell when that view is a margin, else under
-    the ungrouped total (shown); each nested field's partition under the coarser cell it lies in."""
+    the ungrouped total (shown); each nested field's partition under the coarser cell it lies in.
+
+    A margin cell's students in none of its finer cells (a department's schools without a municipality; a
+    municipality name found in two departments) are one more cell of its partition, never shown (its
+    *remainder*: the margin cell minus its finer cells), hidden when it has 1 to k-1 students; the finer
+    cells lying in no one coarser value are the sum of those remainders (a relation of their own). The
+    remainders follow the view's cells and the margins' in the arrays."""
     size = len(unique) + sum(len(m.cells) for m in margins)
     n = np.zeros(size)
     n[:len(unique)] = np.nan_to_num(pd.to_numeric(unique["n"], errors="coerce").to_numpy(dtype=float))
@@ -123,11 +129,14 @@ def _relations(unique: pd.DataFrame, by: list[str], margins: tuple[Margin, ...])
                                              sort=False).ngroup().to_numpy()
         relations.append((codes, np.zeros(size, dtype=bool)))
     start = len(unique)
+    extra: list[float] = []  # the remainders' students
+    member: list[tuple[int, int, int]] = []  # (relation, remainder, group code)
     for m in margins:
         stop = start + len(m.cells)
         n[start:stop] = np.nan_to_num(pd.to_numeric(m.cells["n"], errors="coerce").to_numpy(dtype=float))
         hidden[start:stop], fixed[start:stop] = m.cells["hidden"].to_numpy(dtype=bool), True
         keys = unique[BASE].copy()
+        lone_cells = np.zeros(len(unique), dtype=bool)
         for j, g in enumerate(m.by):
             if g in by:
                 keys[g] = unique[g].to_numpy()
@@ -139,6 +148,7 @@ def _relations(unique: pd.DataFrame, by: list[str], margins: tuple[Margin, ...])
             lone = pd.isna(value)  # in no one coarser value: a partition of its own, under no margin cell
             value[lone] = [f"\u0000lone{j}-{i}" for i in np.flatnonzero(lone)]
             keys[g] = value
+            lone_cells |= lone
         both = pd.concat([keys, m.cells[[*BASE, *m.by]]], ignore_index=True).astype(str)
         codes = np.full(size, -1, dtype=int)
         codes[:len(unique)] = both.groupby([*BASE, *m.by], sort=False).ngroup().to_numpy()[:len(unique)]
@@ -146,8 +156,56 @@ def _relations(unique: pd.DataFrame, by: list[str], margins: tuple[Margin, ...])
         parent = np.zeros(size, dtype=bool)
         parent[start:stop] = True
         relations.append((codes, parent))
+        rest, groups, sums = _remainders(unique, n, codes, start, stop, lone_cells, m, by)
+        member += [(len(relations) - 1, len(extra) + i, g) for i, g in enumerate(groups)]
+        if sums is not None:  # the lone cells, parents of their remainders
+            lone_codes, rest_codes = sums
+            sum_codes = np.full(size, -1, dtype=int)
+            sum_codes[:len(unique)] = lone_codes
+            relations.append((sum_codes, sum_codes >= 0))
+            member += [(len(relations) - 1, len(extra) + i, c) for i, c in enumerate(rest_codes) if c >= 0]
+        extra += rest
         start = stop
+    if not extra:
+        return n, hidden, fixed, relations
+    grow = len(extra)
+    n = np.concatenate([n, extra])
+    hidden = np.concatenate([hidden, np.asarray(extra) < k])  # a remainder of 1 to k-1 students: primary
+    fixed = np.concatenate([fixed, np.zeros(grow, dtype=bool)])
+    relations = [(np.concatenate([c, np.full(grow, -1, dtype=int)]), np.concatenate([p, np.zeros(grow, dtype=bool)]))
+                 for c, p in relations]
+    for r, i, g in member:
+        relations[r][0][size + i] = g
     return n, hidden, fixed, relations
+
+
+def _remainders(unique: pd.DataFrame, n: np.ndarray, codes: np.ndarray, start: int, stop: int, lone: np.ndarray,
+                m: Margin, by: list[str]) -> tuple[list[float], list[int], tuple[np.ndarray, list[int]] | None]:
+    """One margin's remainders: their students and group codes in the margin's relation, and, when cells of
+    this view lie in no one coarser value, the relation making them the sum of the remainders with the same
+    base and other fields (codes of this view's cells, -1 outside; code of each remainder) or None."""
+    mine = codes[:len(unique)]
+    size = int(codes.max()) + 1
+    inside = mine >= 0
+    rest = (np.bincount(codes[start:stop], weights=n[start:stop], minlength=size)
+            - np.bincount(mine[inside], weights=n[:len(unique)][inside], minlength=size))
+    groups = np.flatnonzero(rest > 0.5)
+    if not len(groups):
+        return [], [], None
+    out = (rest[groups].tolist(), groups.tolist())
+    if not lone.any():
+        return (*out, None)
+    other = [*BASE, *(c for c in by if c in m.by)]
+    owner: dict[int, tuple] = {}
+    for code, key in zip(codes[start:stop], map(tuple, m.cells[other].astype(str).to_numpy().tolist()), strict=True):
+        owner.setdefault(int(code), key)
+    number: dict[tuple, int] = {}
+    rest_codes = [number.setdefault(owner[int(g)], len(number)) for g in groups]
+    lone_codes = np.full(len(unique), -1, dtype=int)
+    for i, key in zip(np.flatnonzero(lone), map(tuple, unique.loc[lone, other].astype(str).to_numpy().tolist()),
+                      strict=True):
+        lone_codes[i] = number.get(key, -1)
+    return (*out, (lone_codes, rest_codes) if (lone_codes >= 0).any() else None)
 
 
 def _protect_result_rows(unique: pd.DataFrame, long: pd.DataFrame, by: list[str], margins: tuple[Margin, ...],
@@ -155,7 +213,7 @@ def _protect_result_rows(unique: pd.DataFrame, long: pd.DataFrame, by: list[str]
     """Cells protected once each; a result row hidden when any of its cells is, its other cells then
     protected in turn, until no row changes (a cell shared by several rows is protected once). Returns the
     hidden mask of the cells and the reason per row."""
-    n, start, fixed, relations = _relations(unique, by, margins)
+    n, start, fixed, relations = _relations(unique, by, margins, k)
     mine = np.arange(len(n)) < len(unique)
     primary = mine & (n > 0) & (n < k)
     force = np.zeros(len(n), dtype=bool)

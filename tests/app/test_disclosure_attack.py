@@ -170,7 +170,8 @@ def linked_attack(views: dict[tuple[str, ...], pd.DataFrame], nesting: dict, k: 
     n_all = np.concatenate([n, n_extra])
     known = np.concatenate([visible, np.array(known_extra, dtype=bool)])
     recovered = attack(n_all, known, relations, k)
-    return [(table.loc[i, "view_by"], table.loc[i, "n"]) for i in recovered if i < size]
+    # a recovered remainder is a set of students too (a department's schools without a municipality)
+    return [(table.loc[i, "view_by"], table.loc[i, "n"]) if i < size else ("remainder", n_all[i]) for i in recovered]
 
 
 def _family(by: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -355,7 +356,8 @@ def _view_relations(units: pd.DataFrame, means: pd.DataFrame, hist: pd.DataFrame
     add(mean & ~every, mean & every, ["panel", "program", "period"])
     add(binned & ~every, binned & every, ["panel", "program", "period", "bin"])
     # students with no value of the field (e.g. the demo's randomised cohort has no ethnicity) are in "every
-    # student" but in no group: their cell is never shown, so a parent is the sum of its children plus them
+    # student" but in no group: their cell is never shown, but it is derived (the parent minus its children)
+    # as soon as it is the only unknown, so it is a child of unknown count of every such partition
     n = np.nan_to_num(cells["n"].to_numpy(dtype=float))
     unstated = []
     for i, (parent, children) in enumerate(relations):
@@ -368,25 +370,164 @@ def _view_relations(units: pd.DataFrame, means: pd.DataFrame, hist: pd.DataFrame
     return cells, relations
 
 
+def _comparar_attack(units: pd.DataFrame, means: pd.DataFrame, hist: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray,
+                                                                                          np.ndarray, list]:
+    """The Comparar family as the attacker sees it: the cells (the unstated students' cells derived, not
+    read from the rule's output), their counts, which are shown, and the relations."""
+    means = means[means["value"] != disclosure.UNSTATED].reset_index(drop=True)  # never sent to a page
+    cells, relations = _view_relations(units, means, hist)
+    n = np.nan_to_num(cells["n"].to_numpy(dtype=float))
+    reason = pd.concat([units["reason"], means["reason"], hist["reason"]], ignore_index=True)
+    assert reason.isin([*disclosure.REASONS, None]).all()
+    reason = reason.reindex(range(len(cells)))
+    unstated = (cells["kind"] == "unstated").to_numpy()
+    return cells, n, (reason.isna().to_numpy() | (n == 0)) & ~unstated, relations
+
+
 @pytest.mark.parametrize("indicator", ["score_math"])
 def test_no_small_cell_of_the_comparar_tables_is_recovered(indicator):
     from ui.compare_view import family
 
-    total_hidden = 0
+    total_hidden, derived = 0, 0
     for field_name in ("sex", "grade", "lab_type", "zone", *STUDENT_ATTRIBUTES):
         units, means, hist = family(indicator, field_name)
-        cells, relations = _view_relations(units, means, hist)
-        n = np.nan_to_num(cells["n"].to_numpy(dtype=float))
-        reason = pd.concat([units["reason"], means["reason"], hist["reason"]], ignore_index=True)
-        assert reason.isin([*disclosure.REASONS, None]).all() and reason.notna().any()
-        reason = reason.reindex(range(len(cells)))
+        cells, n, visible, relations = _comparar_attack(units, means, hist)
         unstated = (cells["kind"] == "unstated").to_numpy()
-        visible = (reason.isna().to_numpy() | (n == 0)) & ~unstated
         total_hidden += int((~visible & ~unstated).sum())
         recovered = attack(n, visible, relations)
         assert not len(recovered), (field_name, cells.loc[recovered].head())
+        # the unstated students' cells the attack derives (every one, whatever its size): all of 10 or more
+        every = attack(n, visible, relations, k=np.inf)
+        derived += int(unstated[every].sum())
+        assert (n[every[unstated[every]]] >= K).all()
         # the old rule (each cell on its own) gives cells away in the same tables
         if field_name == "sex":
             old = attack(n, ((n == 0) | (n >= K)) & ~unstated, relations)
             assert len(old) > 0
-    assert total_hidden > 100
+    assert total_hidden > 100 and derived > 0
+
+
+def _unstated_copy(source: str, target) -> str:
+    """A copy of the demo where every student has an ethnicity except 3 of one MiLab school in Guatemala
+    (students of the demo's randomised cohort have none: they get ladino or maya, by a hash of their key)."""
+    import shutil
+
+    import duckdb
+
+    shutil.copyfile(source, target)
+    con = duckdb.connect(str(target))
+    stated = "SELECT student_key FROM student_attributes WHERE name = 'ethnicity'"
+    unit = con.execute(f"""SELECT o.unit_id FROM observations o JOIN assignments a USING (unit_id)
+        JOIN units u USING (unit_id) WHERE o.indicator = 'score_math' AND a.program = 'MiLab' AND u.country = 'GT'
+        AND o.student_key NOT IN ({stated}) GROUP BY 1 ORDER BY 1 LIMIT 1""").fetchone()[0]
+    kept = [r[0] for r in con.execute(f"""SELECT DISTINCT student_key FROM observations WHERE indicator = 'score_math'
+        AND unit_id = ? AND student_key NOT IN ({stated}) ORDER BY 1 LIMIT 3""", [unit]).fetchall()]
+    con.execute(f"""INSERT INTO student_attributes
+        SELECT (SELECT min(import_id) FROM student_attributes), s.student_key, 'ethnicity',
+               CASE WHEN hash(s.student_key) % 3 = 0 THEN 'ladino' ELSE 'maya' END
+        FROM (SELECT DISTINCT student_key FROM observations WHERE student_key IS NOT NULL) s
+        WHERE s.student_key NOT IN ({stated}) AND NOT list_contains(?, s.student_key)""", [kept])
+    con.close()
+    return unit
+
+
+@pytest.fixture(scope="module")
+def unstated_db(demo_db, tmp_path_factory):
+    """(database, school): the demo with 3 students of one MiLab school without an ethnicity."""
+    path = tmp_path_factory.mktemp("unstated") / "lablens.duckdb"
+    return str(path), _unstated_copy(demo_db, path)
+
+
+def test_three_students_without_ethnicity_are_a_protected_cell_of_compare(unstated_db):
+    """compare() by ethnicity: the 3 students without one are a row ("Sin dato") of 3, hidden, and a cell of
+    the partition, so the ungrouped total minus the visible groups recovers no small cell."""
+    from ui import format as fmt
+
+    db, _ = unstated_db
+    seen, spy = _spy()
+    original, suppression.suppress = suppression.suppress, spy
+    try:
+        out = compare(db, "score_math", "prepost", by=["ethnicity"])
+    finally:
+        suppression.suppress = original
+    (by, frame, _), = seen
+    frame = frame.reset_index(drop=True)
+    none = (frame["program"] == "MiLab") & frame["ethnicity"].isna()
+    assert frame.loc[none, ["n_pre", "n_post", "n_linked"]].to_numpy().tolist() == [[3, 3, 3]]
+    assert out.loc[none, "suppression_reason"].tolist() == [disclosure.SMALL_CELL]
+    assert out.loc[~none & (out["program"] == "MiLab"), "suppression_reason"].notna().any()  # a complement
+    family = {by: _view_cells(suppression.cells(frame, list(by)), by, _shown(out))}
+    assert not linked_attack(family, {}, K)
+    # a rule blind to them (their row left out of the partitions) shows ladino and maya: the ungrouped total
+    # (910 before) minus both is the 3 students
+    dropped = frame[~none].reset_index(drop=True)
+    blind = suppression.suppress(dropped.copy(), list(by), K)
+    milab = (blind["program"] == "MiLab").to_numpy()
+    assert blind.loc[milab, "suppression_reason"].isna().all()
+    total = compare(db, "score_math", "prepost").set_index("program").loc["MiLab", "n_pre"]
+    assert total - blind.loc[milab, "n_pre"].sum() == 3
+    # the row's label comes from the locale files
+    shown = fmt.result_table(out[none], ["program", "ethnicity"], ["ethnicity"])
+    assert shown.iloc[0, 1] == "Sin dato" and fmt.group_label("ethnicity", None) == "Sin dato"
+
+
+def test_three_students_without_ethnicity_on_comparar(unstated_db, monkeypatch):
+    """Comparar filtered by ethnicity: every student (910 before, 822 after in MiLab) minus ladino and maya
+    gave the 3 students without one away, their count and mean (the rule before: the unstated students in no
+    partition); now they are a cell of the family, a sibling hidden with them, and the attack recovers none."""
+    from tests.app.conftest import _reopen
+    from ui.compare_view import family, means_chart
+
+    db, _ = unstated_db
+    monkeypatch.setenv("LABLENS_DB", db)
+    _reopen()
+    units, means, hist = family("score_math", "ethnicity")
+    cells, n, visible, relations = _comparar_attack(units, means, hist)
+    unstated = (cells["kind"] == "unstated").to_numpy()
+    assert (n[unstated] == 3).sum() >= 2 and n[unstated].max() == 3  # before and after (their school, bins too)
+    assert not len(attack(n, visible, relations))
+    table = means_chart("score_math", "ethnicity", "ladino").table  # what the page shows for one value
+    milab = table[table.iloc[:, 1] == "MiLab"]
+    assert milab.iloc[:, 3].isna().all() and (milab["n"] == "—").all()  # hidden with the 3 students
+    # the rule before (no cell for the unstated students): ladino and maya shown, the 3 students recovered
+    cols = ["panel", "program", "unit_id", "period", "value", "n"]
+    monkeypatch.setattr(disclosure, "unstated", lambda frame, count, keys: frame.iloc[:0][[*keys, "value", count]])
+    line, old_means, bins = disclosure.protect_views(units[cols], hist[[c for c in hist if c != "reason"]])
+    old = (pd.concat([line, old_means.loc[old_means["value"] != disclosure.UNSTATED, "reason"], bins],
+                     ignore_index=True).isna().to_numpy() | (n[:len(cells) - unstated.sum()] == 0))
+    recovered = attack(n, np.concatenate([old, np.zeros(int(unstated.sum()), dtype=bool)]), relations)
+    means_recovered = cells.loc[recovered]
+    assert (means_recovered["kind"] == "unstated").any() and (n[recovered] == 3).sum() >= 2
+    _reopen()
+
+
+def test_a_school_without_municipality_is_a_remainder_of_its_department(demo_db, tmp_path, monkeypatch):
+    """One MiLab school without a municipality (its department kept): by municipality at k = 20 it is in the
+    "Sin dato" row (18 students before), which lies in no department, so Huehuetenango's department cell minus
+    its municipalities is that school. Its remainder is a cell of the department's partition, hidden with a
+    sibling; the rule before (no remainder) left the two municipalities shown and the school recovered."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "lablens.duckdb"
+    shutil.copyfile(demo_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE units SET municipality = NULL WHERE unit_id = 'GT-13-01-0742-43'")
+    con.close()
+    nesting, k = _nesting(db), 20
+
+    def play() -> list:
+        seen, spy = _spy()
+        with monkeypatch.context() as m:
+            m.setattr(suppression, "suppress", spy)
+            compare(str(db), "score_math", "prepost", by=["municipality"], min_cell=k)
+        family = {by: _view_cells(suppression.cells(frame.reset_index(drop=True), list(by)), by, _shown(out))
+                  for by, frame, out in seen}
+        assert set(family) == {("department",), ("authority",), ("municipality",)}
+        return linked_attack(family, nesting, k)
+
+    assert not play()
+    monkeypatch.setattr(suppression, "_remainders", lambda *args: ([], [], None))  # the rule before
+    assert sorted(n for _, n in play()) == [16, 16, 16, 16, 18, 18]  # before, after, linked; by department and
+    # by authority
