@@ -41,7 +41,8 @@ overview = overview.drop(columns="_o").reset_index(drop=True)
 if overview.empty:
     st.info(t("home.no_programmes"))
 else:
-    students_text = overview_students(overview, access.min_cell())
+    k = access.min_cell()
+    students_text = overview_students(overview, k)
     columns = st.columns(min(len(overview), 4))
     for i, row in enumerate(overview.itertuples(index=False)):
         with columns[i % len(columns)], st.container(border=True):
@@ -51,7 +52,7 @@ else:
             st.metric(t("home.students"), students_text[i])
             lab_types = row.lab_types if isinstance(row.lab_types, str) and row.lab_types else "—"
             st.caption(t("home.lab_types", types=fmt.md(lab_types)))
-    st.caption(t("home.overview_caption"))
+    st.caption(t("home.overview_caption", k=k))
     shown = overview.assign(students=students_text)
     shown["first_start_year"] = ["" if fmt.is_missing(v) else str(int(v)) for v in shown["first_start_year"]]
     shown["program"] = shown["program"].map(fmt.programme)

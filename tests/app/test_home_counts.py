@@ -17,3 +17,15 @@ def test_home_student_counts_protect_the_programmes_of_a_country_and_the_countri
                              "country": ["CO", "GT", "CO", "CO", "GT"], "students": [500, 300, 40, 7, 400]})
     assert overview_students(overview, 10) == ["500", "—", "—", "<10", "—"]
     assert overview_students(overview, 5) == ["500", "300", "40", "7", "400"]  # nothing under 5: all shown
+
+
+def test_home_caption_names_the_sessions_threshold(monkeypatch):
+    """A researcher may lower the threshold (ui.access.min_cell): the caption says the "<k" the table shows, not
+    a fixed 10, and what "—" means."""
+    from tests.app.apps import run_page
+    from ui import access
+
+    monkeypatch.setattr(access, "min_cell", lambda: 5)
+    at = run_page(None, "es")
+    captions = " ".join(c.value for c in at.caption)
+    assert "«<5»" in captions and "«<10»" not in captions and "«—»" in captions
