@@ -347,7 +347,9 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
     fig = figures.slopes(drawn, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     up = wide.assign(up=wide["post"] > wide["pre"]).groupby(["panel", "program"], sort=False)["up"].mean()
-    parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({panel.split(' (')[0]})",
+    # a panel is titled "programme · country (windows)" (_panels): each group named once, with its country
+    where = {panel: panel.split(" (")[0].split(" · ", 1)[-1] for panel, _ in up.index}
+    parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({where[panel]})",
                share=fmt.num(100 * s, 0)) for (panel, p), s in up.items()]
     summary = t("compare.summary_slopes", parts="; ".join(parts), hidden=hidden, k=access.min_cell())
     if len(drawn) < len(wide):
