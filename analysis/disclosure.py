@@ -223,8 +223,8 @@ def _relation(cells: pd.DataFrame, children: np.ndarray, parent: np.ndarray, key
     return codes, parent & inside
 
 
-def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) -> tuple[pd.Series, pd.DataFrame,
-                                                                                         pd.Series]:
+def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL,
+                  hidden_lines: np.ndarray | None = None) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
     """One protection for the family of views a filter offers (Comparar: the means table, the distribution
     and the school lines, for every value of the filter and for every student).
 
@@ -235,7 +235,9 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
     a school's line is hidden whole when either period is. The cells of every student are decided first,
     on their own (the view without filter is the same whichever filter is offered), and kept fixed while
     the filter's values are protected. Returns the reason per ``units`` row, per group (panel, program,
-    period, value, n, reason) and per ``hist`` row.
+    period, value, n, reason) and per ``hist`` row. ``hidden_lines`` (per ``units`` row): schools of every
+    student hidden whatever their size because a linked view hides them (compare() by school: Escuelas and the
+    evidence pack show the same school cells), protected like the others.
     """
     keys = ["panel", "program", "period", "value"]
     means = units.groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
@@ -253,6 +255,8 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
                                            sort=False).ngroup().to_numpy(), -1)
     primary = (n > 0) & (n < k)
     hidden = primary & every
+    if hidden_lines is not None:
+        hidden[:len(units)] |= np.asarray(hidden_lines, dtype=bool) & every[:len(units)]
     for scope in (every, np.ones(len(cells), dtype=bool)):  # every student first, then the filter values
         hidden |= primary & scope
         fixed = ~every if scope is every else every
