@@ -32,3 +32,21 @@ def test_a_school_hidden_by_compare_by_school_is_hidden_on_comparar_too(linked_d
                     strict=True))
     assert complementary and len(every) > 100  # the demo has schools hidden to protect others
     assert not hidden & shown, sorted(hidden & shown)
+
+
+def test_a_hidden_schools_profile_shows_no_student_count(linked_db, monkeypatch):
+    """Escuelas' profile of a school hidden to protect another: its students per wave are not shown either (its
+    count, subtracted from its municipality's, gave the small school's count); a shown school keeps them."""
+    from tests.app.apps import run_page
+    from ui.i18n import catalogue
+
+    monkeypatch.setenv("LABLENS_DB", linked_db)
+    frame = compare_result("score_math", "prepost", "school").frame
+    hidden = frame.loc[frame["suppression_reason"] == "complementary", "school"].iloc[0]
+    shown = frame.loc[frame["suppression_reason"].isna(), "school"].iloc[0]
+    wave, column = catalogue("es")["col.wave"], catalogue("es")["col.students"]
+    for school, expect_hidden in ((hidden, True), (shown, False)):
+        at = run_page("escuelas", "es", indicador="score_math", escuela=school)
+        counts = [v for d in at.dataframe if {wave, column} <= set(d.value.columns) for v in d.value[column]]
+        assert len(counts) == 2, (school, counts)  # the demo's two waves
+        assert all(v == "—" for v in counts) == expect_hidden, (school, counts)
