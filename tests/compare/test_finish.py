@@ -218,6 +218,23 @@ def test_an_estimate_without_inference_has_no_evidence_level():
                                                   ("moderate", ["pretrends_not_assessed"])]
 
 
+def test_pre_post_where_every_student_changes_alike_has_no_inference_and_says_why(demo, tmp_path):
+    """Scores rising by exactly 5 a year for every student: compare() gave p = 0 and the interval [5, 5]; the
+    difference stands, with no p, no interval, the no_variation flag and an 'insufficient' badge."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "shift.duckdb"
+    shutil.copyfile(demo, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE observations SET value = 500 + 5 * (year - 2020) WHERE indicator = 'score_math'")
+    frame = cmp.compare(str(db), "score_math", "prepost")
+    assert len(frame) and np.allclose(frame["diff"].to_numpy(dtype=float) % 5, 0) and (frame["diff"] > 0).all()
+    assert frame[["p_value", "diff_ci_low", "diff_ci_high", "q_value"]].isna().all().all()
+    assert frame["flags"].str.contains("no_variation").all() and (frame["evidence"] == "insufficient").all()
+
+
 def test_suppression_counts_the_smallest_cell_and_its_sibling():
     frame = pd.DataFrame({"program": ["A", "A", "A"], "country": ["CO"] * 3, "sex": ["F", "M", "X"],
                           "min_cell_students": [5.0, 40.0, 30.0], "mean_pre": [1.0, 2.0, 3.0],
