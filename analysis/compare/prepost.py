@@ -309,6 +309,8 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
         out["attrition"] = np.where(paired_rows & (out["n_pre"] > 0), 1 - out["n_linked"] / out["n_pre"], np.nan)
     out["design"] = NAME
     out["note_inference"] = _no_spread(out)
+    # no spread of the differences: g stands as a description, its interval (which assumes one) does not
+    out.loc[out["note_inference"].notna(), ["es_ci_low", "es_ci_high"]] = np.nan
     return out
 
 
@@ -421,6 +423,8 @@ def _prepost_units(con, req: Request, base: str, params: list, keys: list[str], 
     out["icc"], out["design_effect"], out["attrition"] = np.nan, np.nan, np.nan
     out["design"] = NAME
     out["note_inference"] = _no_spread(out)
+    # no spread of the differences: g stands as a description, its interval (which assumes one) does not
+    out.loc[out["note_inference"].notna(), ["es_ci_low", "es_ci_high"]] = np.nan
     return out
 
 

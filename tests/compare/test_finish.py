@@ -231,7 +231,7 @@ def test_pre_post_where_every_student_changes_alike_has_no_inference_and_says_wh
         con.execute("UPDATE observations SET value = 500 + 5 * (year - 2020) WHERE indicator = 'score_math'")
     frame = cmp.compare(str(db), "score_math", "prepost")
     assert len(frame) and np.allclose(frame["diff"].to_numpy(dtype=float) % 5, 0) and (frame["diff"] > 0).all()
-    assert frame[["p_value", "diff_ci_low", "diff_ci_high", "q_value"]].isna().all().all()
+    assert frame[["p_value", "diff_ci_low", "diff_ci_high", "q_value", "es_ci_low", "es_ci_high"]].isna().all().all()
     assert frame["flags"].str.contains("no_variation").all() and (frame["evidence"] == "insufficient").all()
 
 
