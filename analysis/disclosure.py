@@ -247,8 +247,8 @@ def _with(frame: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, extra], ignore_index=True) if len(extra) else frame.reset_index(drop=True)
 
 
-def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) -> tuple[pd.Series, pd.DataFrame,
-                                                                                         pd.Series]:
+def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL,
+                  hidden_lines: np.ndarray | None = None) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
     """One protection for the family of views a filter offers (Comparar: the means table, the distribution
     and the school lines, for every value of the filter and for every student).
 
@@ -261,6 +261,9 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
     the filter's values are protected. The students with no value of the field (:func:`unstated`) are one
     more value: a cell of each partition, never shown. Returns the reason per ``units`` row, per group
     (panel, program, period, value, n, reason; the unstated students' group included) and per ``hist`` row.
+    ``hidden_lines`` (per ``units`` row): schools of every student hidden whatever their size because a linked
+    view hides them (compare() by school: Escuelas and the evidence pack show the same school cells), protected
+    like the others.
     """
     keys = ["panel", "program", "period", "value"]
     first, bins_first, index, hist_index = len(units), len(hist), units.index, hist.index
@@ -281,6 +284,8 @@ def protect_views(units: pd.DataFrame, hist: pd.DataFrame, k: int = MIN_CELL) ->
                                            sort=False).ngroup().to_numpy(), -1)
     primary = (n > 0) & (n < k)
     hidden = primary & every
+    if hidden_lines is not None:
+        hidden[:first] |= np.asarray(hidden_lines, dtype=bool) & every[:first]
     for scope in (every, np.ones(len(cells), dtype=bool)):  # every student first, then the filter values
         hidden |= primary & scope
         fixed = ~every if scope is every else every

@@ -63,8 +63,9 @@ st.caption(" · ".join(fmt.md(x) for x in (school, info["municipality"], info["d
 left, right = st.columns([1, 2])
 with left:
     st.markdown(f"**{t('schools.students_title')}**")
-    table(view.students_by_wave(school).rename(columns=lambda c: t(f"col.{c}")))
     result = view.school_result(outcome, school)
+    hidden = bool(result) and result.get("reliability") == "suppressed"
+    table(view.students_by_wave(school, hidden).rename(columns=lambda c: t(f"col.{c}")))
     if result:
         kind = result.get("effect_size_kind")
         st.markdown(f"**{t('schools.result_title', indicator=fmt.md(fmt.indicator_label(indicator, indicators())))}**")

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.disclosure import SMALL_CELL, protect
 from analysis.periods import programme_order
 from ui import access, achievements_view
 from ui import format as fmt
@@ -11,7 +10,7 @@ from ui.headline import headline_results, render_card
 from ui.i18n import number, t
 from ui.layout import page_header
 from ui.loaders import programmes
-from ui.queries import coverage, programme_overview
+from ui.queries import coverage, overview_students, programme_overview
 from ui.tables import table
 
 page_header("page.home", "home.intro")
@@ -43,11 +42,7 @@ if overview.empty:
     st.info(t("home.no_programmes"))
 else:
     k = access.min_cell()
-    # students per programme and country, protected like every count of students: the programmes of a
-    # country and the countries of a programme are partitions of totals a visitor may know (docs/METHODS.md)
-    hidden = protect(overview, "students", [["country"], ["program"]], k)
-    students_text = [(f"<{k}" if why == SMALL_CELL else "—") if isinstance(why, str) else number(n)
-                     for n, why in zip(overview["students"], hidden, strict=True)]
+    students_text = overview_students(overview, k)
     columns = st.columns(min(len(overview), 4))
     for i, row in enumerate(overview.itertuples(index=False)):
         with columns[i % len(columns)], st.container(border=True):
@@ -57,7 +52,7 @@ else:
             st.metric(t("home.students"), students_text[i])
             lab_types = row.lab_types if isinstance(row.lab_types, str) and row.lab_types else "—"
             st.caption(t("home.lab_types", types=fmt.md(lab_types)))
-    st.caption(t("home.overview_caption"))
+    st.caption(t("home.overview_caption", k=k))
     shown = overview.assign(students=students_text)
     shown["first_start_year"] = ["" if fmt.is_missing(v) else str(int(v)) for v in shown["first_start_year"]]
     shown["program"] = shown["program"].map(fmt.programme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +16,7 @@ from ui.loaders import (
     TTL,
     Outcome,
     _signature,
+    compare_result,
     group_values,
     histogram,
     indicator_info,
@@ -206,8 +208,22 @@ def _family_cached(signature: tuple[int, int] | None, indicator: str, field_name
     hcols = ["panel", "program", "period", "bin", "value", "count"]
     hist_frame = pd.concat([h[hcols] for h in hists if len(h)], ignore_index=True) if any(
         len(h) for h in hists) else pd.DataFrame(columns=hcols)
-    line, means, bins = disclosure.protect_views(units_frame, hist_frame, min_cell)
+    line, means, bins = disclosure.protect_views(units_frame, hist_frame, min_cell,
+                                                 _hidden_by_school(indicator, units_frame))
     return units_frame.assign(reason=line), means, hist_frame.assign(reason=bins)
+
+
+def _hidden_by_school(indicator: str, units: pd.DataFrame) -> np.ndarray:
+    """Per ``units`` row: a school line (of every student) that compare() by school hides — Escuelas' table and
+    the evidence pack by school show the same school cells, so a school one hides is hidden on the other too,
+    else its mean here would give back the small school it protects from its municipality's total."""
+    res = compare_result(indicator, "prepost", "school")
+    if not res.ok or units.empty or "school" not in res.frame:
+        return np.zeros(len(units), dtype=bool)
+    frame = res.frame[res.frame["suppression_reason"].notna()]
+    hidden = pd.MultiIndex.from_arrays([frame["program"].astype(str), frame["school"].astype(str)])
+    rows = pd.MultiIndex.from_arrays([units["program"].astype(str), units["unit_id"].astype(str)])
+    return (units["value"] == disclosure.ALL).to_numpy() & rows.isin(hidden)
 
 
 def _reason_text(reason: object) -> str:
@@ -347,7 +363,9 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
     fig = figures.slopes(drawn, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     up = wide.assign(up=wide["post"] > wide["pre"]).groupby(["panel", "program"], sort=False)["up"].mean()
-    parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({panel.split(' (')[0]})",
+    # a panel is titled "programme · country (windows)" (_panels): each group named once, with its country
+    where = {panel: panel.split(" (")[0].split(" · ", 1)[-1] for panel, _ in up.index}
+    parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({where[panel]})",
                share=fmt.num(100 * s, 0)) for (panel, p), s in up.items()]
     summary = t("compare.summary_slopes", parts="; ".join(parts), hidden=hidden, k=access.min_cell())
     if len(drawn) < len(wide):

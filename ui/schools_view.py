@@ -201,10 +201,12 @@ def profile(unit_id: str) -> dict | None:
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
-def students_by_wave(unit_id: str) -> pd.DataFrame:
+def students_by_wave(unit_id: str, hidden: bool = False) -> pd.DataFrame:
+    """The school's students with data per wave; none shown (—) when ``hidden``: the school's result is suppressed,
+    and its count with its municipality's (the evidence pack) would give back the small school it protects."""
     frame = sql(queries.SCHOOL_STUDENTS_SQL, (unit_id,))
     k = access.min_cell()
-    frame["students"] = [f"<{k}" if 0 < s < k else fmt.num(s, 0) for s in frame["students"]]
+    frame["students"] = ["—" if hidden else f"<{k}" if 0 < s < k else fmt.num(s, 0) for s in frame["students"]]
     return frame
 
 

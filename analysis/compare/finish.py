@@ -153,18 +153,21 @@ def badges(frame: pd.DataFrame, evidence: Evidence) -> list[tuple[str, list[str]
     missing = [not _present(v) for v in _values(frame, evidence.estimate)] if evidence.estimate \
         else [False] * len(frame)
     pretrends = [None if v is None else not v for v in _values(frame, evidence.pretrends)]
-    rows = zip(missing, map(_int, _values(frame, evidence.treated)), map(_int, _values(frame, evidence.comparison)),
-               map(_text, _values(frame, "attrition_rating")), map(_text, _values(frame, evidence.baseline)),
-               pretrends, strict=True)
+    # an estimate without inference (no variation within the cells): no evidence either way, whatever the design
+    still = ["no_variation" in (_text(v) or "").split(", ") for v in _values(frame, "flags")]
+    rows = zip(missing, still, map(_int, _values(frame, evidence.treated)),
+               map(_int, _values(frame, evidence.comparison)), map(_text, _values(frame, "attrition_rating")),
+               map(_text, _values(frame, evidence.baseline)), pretrends, strict=True)
     cache: dict[tuple, tuple[str, list[str]]] = {}
     out = []
     for key in rows:
         if key not in cache:
-            no_estimate, treated, comparison, attrition, baseline, pretrends_ok = key
-            cache[key] = ("insufficient", ["no_estimate"]) if no_estimate else stats.evidence_badge(
+            no_estimate, no_variation, treated, comparison, attrition, baseline, pretrends_ok = key
+            cache[key] = ("insufficient", ["no_estimate"]) if no_estimate else (
+                ("insufficient", ["no_variation"]) if no_variation else stats.evidence_badge(
                 stats.EvidenceFacts(design=evidence.design, n_treated_clusters=treated,
                                     n_comparison_clusters=comparison, attrition=attrition, baseline=baseline,
-                                    baseline_adjusted=None, clustering_handled=True, pretrends_ok=pretrends_ok))
+                                    baseline_adjusted=None, clustering_handled=True, pretrends_ok=pretrends_ok)))
         out.append(cache[key])
     return out
 

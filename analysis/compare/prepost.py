@@ -308,6 +308,9 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
     with np.errstate(divide="ignore", invalid="ignore"):
         out["attrition"] = np.where(paired_rows & (out["n_pre"] > 0), 1 - out["n_linked"] / out["n_pre"], np.nan)
     out["design"] = NAME
+    out["note_inference"] = _no_spread(out)
+    # no spread of the differences: g stands as a description, its interval (which assumes one) does not
+    out.loc[out["note_inference"].notna(), ["es_ci_low", "es_ci_high"]] = np.nan
     return out
 
 
@@ -345,6 +348,13 @@ def _prepost_students_lists(con, req: Request, base: str, params: list, keys: li
     position = {tuple(r): i for i, r in enumerate(groups[keys].itertuples(index=False, name=None))}
     codes = [position[tuple(r)] for r in clusters[keys].itertuples(index=False, name=None)]
     return _prepost_students_result(groups, clusters.assign(code=codes), req, keys)
+
+
+def _no_spread(out: pd.DataFrame) -> np.ndarray:
+    """'no_variation' where a difference has no p-value (the t test's standard error is zero: every student or
+    unit changed alike); the flag and the 'insufficient' badge follow (compare/finish.py)."""
+    diff, p = out["diff"].to_numpy(dtype=float), out["p_value"].to_numpy(dtype=float)
+    return np.where(np.isfinite(diff) & np.isnan(p), "no_variation", None)
 
 
 def _binary_prepost(groups: pd.DataFrame) -> pd.DataFrame:
@@ -412,6 +422,9 @@ def _prepost_units(con, req: Request, base: str, params: list, keys: list[str], 
         out["effect_size_kind"] = "points"
     out["icc"], out["design_effect"], out["attrition"] = np.nan, np.nan, np.nan
     out["design"] = NAME
+    out["note_inference"] = _no_spread(out)
+    # no spread of the differences: g stands as a description, its interval (which assumes one) does not
+    out.loc[out["note_inference"].notna(), ["es_ci_low", "es_ci_high"]] = np.nan
     return out
 
 

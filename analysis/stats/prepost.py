@@ -64,6 +64,9 @@ def _t_inference(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     check_level(level)
     df = np.where(df > 0, df, np.nan)
+    # no spread (every difference the same): a zero standard error is no inference, not p = 0 and a
+    # zero-width interval (docs/METHODS.md, "Designs" 1)
+    se = np.where(np.asarray(se) > 0, se, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = diff / se
         p = 2.0 * t_sf(np.abs(t), df)

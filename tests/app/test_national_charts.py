@@ -93,8 +93,10 @@ def test_slope_chart_states_its_sample_and_the_table_keeps_every_school(language
     # the share that rose is computed on every school, not on the sample
     share = (units.pivot_table(index="unit_id", columns="period", values="mean").eval("post > pre")
              [units.drop_duplicates("unit_id").set_index("unit_id")["program"] == "ValleLabs"].mean())
-    assert t("compare.summary_slopes_part", program="ValleLabs (ValleLabs · Colombia)",
+    assert t("compare.summary_slopes_part", program="ValleLabs (Colombia)",
              share=fmt.num(100 * share, 0)) in chart.summary
+    # each group by its name and country, the programme not named twice ("MiLab (MiLab · Guatemala)")
+    assert f"{t('prog.comparison')} (Guatemala)" in chart.summary and "(ValleLabs ·" not in chart.summary
 
 
 def test_slope_chart_draws_every_school_below_the_cap(language, demo_db):

@@ -63,6 +63,8 @@ def ref_flags(row: dict, req: Request) -> str:
 
 
 def ref_badge(row: dict, req: Request) -> tuple[str, list[str]]:
+    if "no_variation" in str(row.get("flags") or "").split(", "):
+        return "insufficient", ["no_variation"]
     if row.get("design") == "did":
         if row.get("estimate") is None or row.get("estimate") != row.get("estimate"):
             return "insufficient", ["no_estimate"]
@@ -202,6 +204,35 @@ def test_comparison_flags_from_columns():
     assert finish.reliability(frame, req, did.EVIDENCE) == ["ok", "low", "ok", "low"]
     assert finish.badges(frame, did.EVIDENCE)[2] == ("insufficient", ["no_estimate"])
     _assert_marks(frame.assign(design="did"), req, did.EVIDENCE)
+
+
+def test_an_estimate_without_inference_has_no_evidence_level():
+    """A DiD whose outcome does not vary within the cells (a rate 0 everywhere) keeps its estimate but has no
+    interval or p-value: its badge was 'moderate' (every check passed but pre-trends), shown next to 'no interval'
+    on Inicio and Logros; 'insufficient' with the reason instead. Same facts without the flag: unchanged."""
+    frame = pd.DataFrame({"estimate": [0.0, 0.0], "n_treated": [40, 40], "n_comparison": [40, 40],
+                          "attrition_rating": ["low"] * 2,
+                          "baseline_equivalence": ["satisfied"] * 2, "pretrend_significant": [None, None],
+                          "flags": ["no_variation, icc_assumed", "icc_assumed"]})
+    assert finish.badges(frame, did.EVIDENCE) == [("insufficient", ["no_variation"]),
+                                                  ("moderate", ["pretrends_not_assessed"])]
+
+
+def test_pre_post_where_every_student_changes_alike_has_no_inference_and_says_why(demo, tmp_path):
+    """Scores rising by exactly 5 a year for every student: compare() gave p = 0 and the interval [5, 5]; the
+    difference stands, with no p, no interval, the no_variation flag and an 'insufficient' badge."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "shift.duckdb"
+    shutil.copyfile(demo, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE observations SET value = 500 + 5 * (year - 2020) WHERE indicator = 'score_math'")
+    frame = cmp.compare(str(db), "score_math", "prepost")
+    assert len(frame) and np.allclose(frame["diff"].to_numpy(dtype=float) % 5, 0) and (frame["diff"] > 0).all()
+    assert frame[["p_value", "diff_ci_low", "diff_ci_high", "q_value", "es_ci_low", "es_ci_high"]].isna().all().all()
+    assert frame["flags"].str.contains("no_variation").all() and (frame["evidence"] == "insufficient").all()
 
 
 def test_suppression_counts_the_smallest_cell_and_its_sibling():

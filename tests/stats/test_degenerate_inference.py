@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from analysis.stats.did import (
     did_ols,
@@ -151,3 +152,23 @@ def test_a_monte_carlo_p_is_never_zero():
     df = _panel(8, 8, lambda rng, tr, post, shock: 50 + 40 * tr * post + 0.1 * shock + rng.normal(0, 0.01))
     wb = wild_cluster_bootstrap(_design(df), df.y, df.school, 3, reps=999, weight_type="webb")
     assert not wb.enumerated and wb.p_value == pytest.approx(1 / 1000)
+
+
+@pytest.mark.parametrize("shift", [0.0, 5.0])
+def test_pre_post_without_spread_gets_no_p_and_no_interval(shift):
+    """Every student changing by the same amount (or not at all) leaves no spread of the differences: the paired
+    and Welch t have a zero standard error, which gave p = 0 and a zero-width interval [shift, shift] through
+    compare() (a demo whose scores rise by 5 each year). No p-value and no interval instead; the difference
+    itself is still reported."""
+    from analysis.stats import paired_from_stats, welch_from_stats
+
+    paired = paired_from_stats([40, 40], [shift, 2.0], [0.0, 3.0], [50.0, 50.0], [8.0, 8.0], [50.0 + shift, 52.0],
+                               [8.0, 8.5]).iloc[0]
+    welch = welch_from_stats([30, 30], [500.0 + shift, 503.0], [0.0, 9.0], [25, 25], [500.0, 500.0],
+                             [0.0, 8.0]).iloc[0]
+    for r in (paired, welch):
+        assert r["diff"] == pytest.approx(shift)
+        for v in (r["p_value"], r["diff_ci_low"], r["diff_ci_high"], r["t"]):
+            assert np.isnan(v), r.to_dict()
+    spread = paired_from_stats([40], [2.0], [3.0], [50.0], [8.0], [52.0], [8.5]).iloc[0]  # a spread: an answer
+    assert spread["p_value"] == pytest.approx(2 * stats.t.sf(2.0 / (3.0 / np.sqrt(40)), 39), rel=1e-12)
