@@ -106,11 +106,16 @@ def counts(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
     counts alone). Student data only (the only data suppressed)."""
     base, params, names = observations_sql(req)
     kcols = ["program", "country", *group_cols(names)]
-    pooled = _student_groups(con, req, base, params, kcols, ", ".join(kcols))
-    if isinstance(pooled, pd.DataFrame):  # empty, or the list-based route's finished rows
-        frame = pooled
-    else:
-        frame = pooled[0][[*kcols, "n_pre", "n_post", "n_linked"]].copy()
+    frame = _student_schools(con, req, base, params, kcols, ", ".join(kcols))
+    if not frame.empty and "year_max" in frame:  # else empty, or the list-based route's finished rows
+        # the students of each group: the sums of its schools' counts, as _combine_school_stats pools them
+        codes = frame.groupby(kcols, dropna=False, sort=False).ngroup().to_numpy()
+        first = ~pd.Series(codes).duplicated().to_numpy()
+        groups = frame.loc[first, kcols].reset_index(drop=True)
+        for c in ("n_pre", "n_post", "n_linked"):
+            n = frame[c].to_numpy(dtype=float, na_value=np.nan)
+            groups[c] = np.bincount(codes, weights=np.where(n > 0, n, 0.0), minlength=int(first.sum()))
+        frame = groups
         frame["test"] = ("newcombe" if req.kind == "binary" else
                          np.where((frame["n_linked"] >= 2).to_numpy(), "paired_t", "welch_t"))
     if frame.empty:
@@ -171,6 +176,15 @@ def _student_groups(con, req: Request, base: str, params: list, keys: list[str],
                     kl: str) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Per-group and per-school sufficient statistics of the one-pass route; a finished frame instead when
     there are none (empty) or the years span 64 or more (the list-based route)."""
+    per_school = _student_schools(con, req, base, params, keys, kl)
+    if per_school.empty or "year_max" not in per_school:
+        return per_school
+    return _combine_school_stats(per_school, keys)
+
+
+def _student_schools(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
+    """Per group and school sufficient statistics of the one-pass route (sorted by the keys); the finished
+    rows of the list-based route instead when the years span 64 or more (no ``year_max`` column then)."""
     student_first = _student_first_sql(req, keys, kl)
     sql, sql_params = student_first if student_first else (_student_school_stats_sql(base, keys, kl), params)
     per_school = fetch(con, sql, sql_params)
@@ -179,7 +193,7 @@ def _student_groups(con, req: Request, base: str, params: list, keys: list[str],
     span = (per_school["year_max"] - per_school["year_min"]).max()
     if pd.notna(span) and span >= 64:  # NA: no student row has a year (waves only)
         return _prepost_students_lists(con, req, base, params, keys, kl)
-    return _combine_school_stats(per_school, keys)
+    return per_school
 
 
 def _student_first_sql(req: Request, keys: list[str], kl: str) -> tuple[str, list] | None:
