@@ -7,7 +7,8 @@ view of Regiones and Escuelas, on the default demo, for several commits in the s
 Each measurement is a fresh process run from a ``git archive`` of the commit it measures (the working tree
 for ``current``), on a demo database that tree built itself: ``compare_<design>_<grouping>`` times one
 compare() call of ``score_math`` in a process that has imported ``analysis.compare`` (wall and CPU of the
-call alone); ``page_<slug>`` is bench/cold_start.py's step (the page's first run through AppTest). The
+call alone); ``page_<slug>`` is bench/cold_start.py's page step (the page's first run through AppTest), with
+a query string for Regiones by municipality. The
 trees alternate step by step, their order rotated every run; medians are reported with the load average.
 """
 
@@ -24,12 +25,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.cold_start import _env
-from bench.cold_start import step as page_step
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLS = [("prepost", "municipality"), ("prepost", "school"), ("prepost", "municipality,sex"),
          ("did", "municipality"), ("did", "school"), ("did", "municipality,sex")]
-PAGES = ("regiones", "escuelas")
+# page, query string: Regiones' default (dropout_rate by department: a rate, never suppressed), Regiones by
+# municipality on score_math (its default design, DiD: the coarser views are department and authority),
+# Escuelas' default (score_math pre/post by school: zone, department, authority and municipality)
+PAGES = {"regiones": "", "regiones_municipality": "indicador=score_math&nivel=municipality", "escuelas": ""}
+PAGE_CHILD = """
+import os, sys, time, json
+sys.path.insert(0, os.getcwd())
+from streamlit.testing.v1 import AppTest
+import analysis.compare, analysis.unit_figures, ui.loaders  # what a server has imported before a request
+at = AppTest.from_file("dashboard.py", default_timeout=600)
+at.switch_page(f"pages/{sys.argv[1]}.py")
+for pair in filter(None, sys.argv[2].split("&")):
+    name, value = pair.split("=")
+    at.query_params[name] = value
+started, cpu = time.perf_counter(), time.process_time()
+at.run()
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+if at.exception:
+    raise SystemExit(f"page {sys.argv[1]} failed: {at.exception[0].value}")
+print(json.dumps({"seconds": seconds, "cpu": cpu}))
+"""
 COMPARE_CHILD = """
 import json, os, sys, time
 sys.path.insert(0, os.getcwd())
@@ -51,6 +71,18 @@ def compare_step(design: str, by: str, tree: Path, db: Path, work: Path) -> tupl
         raise RuntimeError(proc.stderr[-2000:])
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     return out["seconds"], out["cpu"], out["rows"]
+
+
+def page_step(name: str, tree: Path, db: Path, work: Path) -> tuple[float, float]:
+    """bench/cold_start.py's page step (imports done, caches empty, the page's first run through AppTest),
+    with the page's query string."""
+    page = "regiones" if name == "page_regiones_municipality" else name[5:]
+    proc = subprocess.run([sys.executable, "-c", PAGE_CHILD, page, PAGES[name[5:]]], cwd=tree, env=_env(db, work),
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out["seconds"], out["cpu"]
 
 
 def main(argv: list[str] | None = None) -> int:
