@@ -75,6 +75,8 @@ def margins(con: duckdb.DuckDBPyConnection, run: Callable[[duckdb.DuckDBPyConnec
         nested = {}
         if len(g) == len(req.by):  # a field replaced by one it lies in
             f, p = next((f, p) for f, p in zip(req.by, g, strict=True) if f != p)
-            nested[f] = parents(con, f, p)
+            if ("\u0000parents", f, p) not in memo:  # read from the units once per call
+                memo[("\u0000parents", f, p)] = parents(con, f, p)
+            nested[f] = memo[("\u0000parents", f, p)]
         out.append(suppression.Margin(g, memo[g], nested))
     return tuple(out)
