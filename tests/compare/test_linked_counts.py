@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 EXPECTED = Path(__file__).with_name("linked_counts_expected.json")
+WINDOWS = ("2022-2023", "2024-2025")
 # (indicator, design, grouping, threshold): two student scores and an index; one-field nested,
 # the school level (four coarser views) and two fields; k = 10 and a stress threshold of 60
 CALLS = [
@@ -26,12 +27,17 @@ CALLS = [
       for by in (("municipality",), ("department", "ethnicity"))],
     ("score_language", "did", ("municipality",), 60),
     *[("score_math", "rct", by, k) for k in (10, 60) for by in (("municipality",), ("department", "sex"))],
+    # year windows instead of the waves: the designs' other routes (the raw observations, not the derived tables)
+    *[(ind, design, by, k, WINDOWS) for ind, design, by, k in (
+        ("score_math", "prepost", ("school",), 60), ("score_math", "did", ("municipality",), 60),
+        ("motivation_index", "did", ("department", "ethnicity"), 10),
+        ("score_math", "prepost", ("municipality", "sex"), 10))],
 ]
 
 
 def key(call: tuple) -> str:
-    indicator, design, by, k = call
-    return f"{indicator}|{design}|{'+'.join(by)}|{k}"
+    indicator, design, by, k, *windows = call
+    return f"{indicator}|{design}|{'+'.join(by)}|{k}" + "".join(f"|{w[0]}/{w[1]}" for w in windows)
 
 
 def text(value) -> str:
@@ -64,22 +70,23 @@ def views(db: str, calls: list[tuple], cheap: bool) -> dict[str, dict[str, list[
     suppression.suppress = spy
     try:
         for call in calls:
-            indicator, design, by, k = call
+            indicator, design, by, k, *windows = call
+            pre, post = windows[0] if windows else (None, None)
             seen.clear()
             try:
                 if cheap:
                     con, _ = connect(db)
                     chosen = get(design)
-                    req = check(con, indicator, chosen, list(by), None, None, None, "all", k, False, 0.95)
+                    req = check(con, indicator, chosen, list(by), None, pre, post, "all", k, False, 0.95)
                     req.margins = linked.margins(con, lambda c, r, d=chosen: linked.protect_counts(c, d, r), req,
-                                                 memos.setdefault((indicator, design, k), {}))
+                                                 memos.setdefault((indicator, design, k, pre), {}))
                     linked.protect_counts(con, chosen, req)
                     con.close()
                 else:
-                    compare(db, indicator, design, by=list(by), min_cell=k)
+                    compare(db, indicator, design, by=list(by), min_cell=k, pre=pre, post=post)
             except CompareError as e:
                 seen["error"] = [[str(e)]]
-            known = shown.setdefault((indicator, design, k), {})
+            known = shown.setdefault((indicator, design, k, pre), {})
             known.update(seen)
             out[key(call)] = {g: known[g] for g in ([*seen] if not cheap else _family(by)) if g in known}
     finally:
