@@ -53,7 +53,7 @@ def compare(db, indicator: str, design: str = DEFAULT, by=None, program: str | N
         options = {name: value for name, value in {"icc": icc}.items() if name in chosen.OPTIONS}
         req = check(con, indicator, chosen, by, program, pre, post, level, min_cell, weighted, conf_level)
         # the coarser views this one adds up to, protected first (disclosure control across linked views)
-        req.margins = linked.margins(con, lambda c, r: chosen.run(c, r, **options), req)
+        req.margins = linked.margins(con, lambda c, r: linked.protect_counts(c, chosen, r, **options), req)
         result = chosen.run(con, req, **options)
     finally:
         con.close()

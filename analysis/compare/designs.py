@@ -19,6 +19,10 @@ To add a design (e.g. ``rct``):
    columns finish reads (``attrition_rating``, ``n_students``, the student cells of disclosure control —
    ``cell_treated_pre`` … ``cell_comparison_post`` for two arms, else ``n_pre`` / ``n_post`` / ``n_linked``,
    else ``min_cell_students`` — see finish.py), and ``suppression_reason`` after ``reliability`` in COLUMNS.
+   Optionally ``counts(con, req) -> DataFrame``: the rows ``run`` hands to suppression, in the same order,
+   with only the keys and student cells (and ``reliability``), computed without the statistics; the coarser
+   views of a grouping are then protected from it (analysis/compare/linked.py), else by a full ``run``.
+   tests/compare/test_linked_counts.py checks the two hide the same cells.
 2. Add the module to ``REGISTERED`` below.
 3. Add its tests under ``tests/compare/`` (a reference test, and the golden requests if it is to be pinned);
    ``tests/compare/test_designs.py`` checks its columns are documented in both languages.

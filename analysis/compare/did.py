@@ -109,7 +109,25 @@ def check_grouping(by: list[str]) -> None:
 
 def run(con: duckdb.DuckDBPyConnection, req: Request, icc: float | None = None) -> pd.DataFrame:
     """DiD results, one row per programme x country (x start-year cohort) x group, finished."""
-    icc_override = icc
+    frame = _rows(con, req, lambda part: _did_stats(part, req, icc))
+    cohort_keys = [c for c in KEY_COLUMNS if c in frame]
+    frame = finish(frame, req, [*result_keys(req), *cohort_keys], EVIDENCE)
+    cols = [*result_keys(req), *cohort_keys, *COLUMNS, "pre_years", "post_years"]
+    for c in cols:
+        if c not in frame:
+            frame[c] = np.nan
+    return frame[cols].reset_index(drop=True)
+
+
+def counts(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
+    """The rows of :func:`run` before suppression with only what disclosure control reads (keys, the four
+    student cells, the windows' years), in the same order: no fit, bootstrap or check is run
+    (analysis/compare/linked.py protects coarser views from their counts alone)."""
+    return _rows(con, req, _did_counts).assign(reliability="ok")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFrame:
+    """One row per programme x country (x start-year cohort) x group: keys, note and ``stats_of(cells)``."""
     programs = fetch(con, """SELECT DISTINCT a.program, u.country, a.start_year FROM assignments a
         JOIN units u USING (unit_id) WHERE a.program <> 'comparison'""", [])
     if req.program is not None:
@@ -132,17 +150,11 @@ def run(con: duckdb.DuckDBPyConnection, req: Request, icc: float | None = None) 
         else:
             cohorts = starts  # staggered adoption: each start-year cohort separately
         for cohort in cohorts:
-            rows.extend(_did_one(con, req, prog, country, cohort, starts, icc_override, shared))
+            rows.extend(_did_one(con, req, prog, country, cohort, starts, stats_of, shared))
     frame = pd.DataFrame(rows)
     if frame.empty:
         raise CompareError(empty_reason(con, req))
-    cohort_keys = [c for c in KEY_COLUMNS if c in frame]
-    frame = finish(frame, req, [*result_keys(req), *cohort_keys], EVIDENCE)
-    cols = [*result_keys(req), *cohort_keys, *COLUMNS, "pre_years", "post_years"]
-    for c in cols:
-        if c not in frame:
-            frame[c] = np.nan
-    return frame[cols].reset_index(drop=True)
+    return frame
 
 
 def _did_windows(req: Request, cohort: int | None, starts: list[int]) -> tuple[Window | None, Window | None, str]:
@@ -223,8 +235,8 @@ WHERE d.indicator = ? AND d.level = ?{where}"""
     return sql, [*pparams, req.indicator, req.level, *wparams], group_cols(list(req.by))
 
 
-def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, starts: list[int],
-             icc_override: float | None, shared: pd.DataFrame | None = None) -> list[dict]:
+def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, starts: list[int], stats_of,
+             shared: pd.DataFrame | None = None) -> list[dict]:
     pre_w, post_w, note = _did_windows(req, cohort, starts)
     names = list(req.by)
     gcols = group_cols(names)
@@ -252,7 +264,7 @@ def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, sta
         if cohort is not None:
             row["start_year_cohort"] = cohort
         row.update({g: k for g, k in zip(gcols, key, strict=False)})
-        row.update(_did_stats(part, req, icc_override))
+        row.update(stats_of(part))
         out.append(row)
     return [rename_groups(pd.DataFrame([r]), names).iloc[0].to_dict() for r in out]
 
@@ -361,6 +373,23 @@ def _did_stats(cells: pd.DataFrame, req: Request, icc_override: float | None) ->
     else:
         out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["estimate"], out["ci_low"], out["ci_high"]
         out["effect_size_kind"] = "points"
+    return out
+
+
+def _did_counts(cells: pd.DataFrame) -> dict:
+    """What :func:`_did_stats` reports of a group's student cells, and nothing else: the students of each arm
+    and window (distinct students per unit-year, summed as ``period`` sums them) and the windows' years."""
+    students = pd.to_numeric(cells["students"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    treated = pd.to_numeric(cells["treated"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    post = pd.to_numeric(cells["post"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    counted = cells["unit_id"].notna().to_numpy() & ~np.isnan(treated) & ~np.isnan(post)  # period's groupby keys
+    out: dict = {}
+    for side in ("pre", "post"):
+        years = cells.loc[post == (side == "post"), "year"].dropna().to_numpy()
+        out[f"{side}_years"] = [int(y) for y in np.unique(years)]
+    for (arm, when), name in {(1, 0): "treated_pre", (1, 1): "treated_post", (0, 0): "comparison_pre",
+                              (0, 1): "comparison_post"}.items():
+        out[f"cell_{name}"] = int(np.nansum(students[counted & (treated == arm) & (post == when)]))
     return out
 
 

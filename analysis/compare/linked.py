@@ -5,6 +5,11 @@ protected on their own — recursively, so a coarser view is protected exactly a
 itself — and their protected cells enter this view's protection as fixed parents
 (analysis.compare.suppression). This is the top-down protection of a hierarchy of tables: the margin is
 decided first, the finer table is protected with the margin's pattern fixed, so the two agree.
+
+Which cells a view hides depends only on its student counts (and on its own margins), not on its
+estimates: a coarser view is protected from its counts alone (:func:`protect_counts`: each design's
+``counts``, the rows its ``run`` would hand to suppression, in the same order, without fits, bootstraps
+or checks), so the margins cost a query each, not a second design run.
 """
 
 from __future__ import annotations
@@ -24,6 +29,17 @@ UNIT_COLUMNS = {"school": "unit_id", "zone": "zone", "department": "department",
                 "authority": "authority"}
 
 
+def protect_counts(con: duckdb.DuckDBPyConnection, design, req: Request, **options) -> None:
+    """Protect the view ``req`` from its counts alone, recording its protected cells in ``req.published``
+    exactly as ``design.run`` would (the same rows in the same order reach :func:`suppression.suppress`);
+    a design without ``counts`` is run in full."""
+    counted = getattr(design, "counts", None)
+    if counted is None:
+        design.run(con, req, **options)
+        return
+    suppression.suppress(counted(con, req), list(req.by), req.min_cell, req.margins, req.published)
+
+
 def parents(con: duckdb.DuckDBPyConnection, finer: str, coarser: str) -> pd.Series:
     """The coarser value of each finer value (index: country, finer value; an empty coarser value is the
     cell of no value), from the units; a finer value found in several coarser ones (a municipality name
@@ -40,7 +56,8 @@ def parents(con: duckdb.DuckDBPyConnection, finer: str, coarser: str) -> pd.Seri
 def margins(con: duckdb.DuckDBPyConnection, run: Callable[[duckdb.DuckDBPyConnection, Request], object],
             req: Request, memo: dict | None = None) -> tuple[suppression.Margin, ...]:
     """The protected cells of every coarser view of ``req`` (:func:`suppression.coarser`), each computed by
-    ``run`` (the design) once per call of compare(); none for rates (not suppressed) or without grouping."""
+    ``run`` once per call of compare() (compare() passes :func:`protect_counts`; the design's full ``run``
+    gives the same cells); none for rates (not suppressed) or without grouping."""
     if not req.student_level or not req.by:
         return ()
     memo = {} if memo is None else memo
@@ -58,6 +75,8 @@ def margins(con: duckdb.DuckDBPyConnection, run: Callable[[duckdb.DuckDBPyConnec
         nested = {}
         if len(g) == len(req.by):  # a field replaced by one it lies in
             f, p = next((f, p) for f, p in zip(req.by, g, strict=True) if f != p)
-            nested[f] = parents(con, f, p)
+            if ("\u0000parents", f, p) not in memo:  # read from the units once per call
+                memo[("\u0000parents", f, p)] = parents(con, f, p)
+            nested[f] = memo[("\u0000parents", f, p)]
         out.append(suppression.Margin(g, memo[g], nested))
     return tuple(out)

@@ -99,6 +99,31 @@ def run(con: duckdb.DuckDBPyConnection, req: Request, **options) -> pd.DataFrame
     return frame[[*result_keys(req), *COLUMNS, "pre_years", "post_years"]].reset_index(drop=True)
 
 
+def counts(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
+    """The rows of :func:`run` before suppression with only what disclosure control reads (keys, students
+    before, after and linked, the test that says whether the linked cell is shown), in the same order:
+    no test, interval or ICC is computed (analysis/compare/linked.py protects coarser views from their
+    counts alone). Student data only (the only data suppressed)."""
+    base, params, names = observations_sql(req)
+    kcols = ["program", "country", *group_cols(names)]
+    frame = _student_schools(con, req, base, params, kcols, ", ".join(kcols))
+    if not frame.empty and "year_max" in frame:  # else empty, or the list-based route's finished rows
+        # the students of each group: the sums of its schools' counts, as _combine_school_stats pools them
+        codes = frame.groupby(kcols, dropna=False, sort=False).ngroup().to_numpy()
+        first = ~pd.Series(codes).duplicated().to_numpy()
+        groups = frame.loc[first, kcols].reset_index(drop=True)
+        for c in ("n_pre", "n_post", "n_linked"):
+            n = frame[c].to_numpy(dtype=float, na_value=np.nan)
+            groups[c] = np.bincount(codes, weights=np.where(n > 0, n, 0.0), minlength=int(first.sum()))
+        frame = groups
+        frame["test"] = ("newcombe" if req.kind == "binary" else
+                         np.where((frame["n_linked"] >= 2).to_numpy(), "paired_t", "welch_t"))
+    if frame.empty:
+        raise CompareError(empty_reason(con, req))
+    return rename_groups(frame, names)[[*result_keys(req), "n_pre", "n_post", "n_linked", "test"]].assign(
+        reliability="ok")
+
+
 def _finish_inputs(frame: pd.DataFrame, req: Request) -> pd.DataFrame:
     """The columns finish() reads: the WWC attrition rating (single arm: overall attrition only), the
     students the estimate rests on (the linked ones; unlinked cohorts: the smaller window) and the
@@ -141,6 +166,25 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
     Years travel as a 64-bit mask of ``year % 64``; student data whose years span 64 years or more
     take the exact list-based route instead.
     """
+    pooled = _student_groups(con, req, base, params, keys, kl)
+    if isinstance(pooled, pd.DataFrame):
+        return pooled
+    return _prepost_students_result(*pooled, req, keys)
+
+
+def _student_groups(con, req: Request, base: str, params: list, keys: list[str],
+                    kl: str) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-group and per-school sufficient statistics of the one-pass route; a finished frame instead when
+    there are none (empty) or the years span 64 or more (the list-based route)."""
+    per_school = _student_schools(con, req, base, params, keys, kl)
+    if per_school.empty or "year_max" not in per_school:
+        return per_school
+    return _combine_school_stats(per_school, keys)
+
+
+def _student_schools(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
+    """Per group and school sufficient statistics of the one-pass route (sorted by the keys); the finished
+    rows of the list-based route instead when the years span 64 or more (no ``year_max`` column then)."""
     student_first = _student_first_sql(req, keys, kl)
     sql, sql_params = student_first if student_first else (_student_school_stats_sql(base, keys, kl), params)
     per_school = fetch(con, sql, sql_params)
@@ -149,8 +193,7 @@ def _prepost_students(con, req: Request, base: str, params: list, keys: list[str
     span = (per_school["year_max"] - per_school["year_min"]).max()
     if pd.notna(span) and span >= 64:  # NA: no student row has a year (waves only)
         return _prepost_students_lists(con, req, base, params, keys, kl)
-    groups, clusters = _combine_school_stats(per_school, keys)
-    return _prepost_students_result(groups, clusters, req, keys)
+    return per_school
 
 
 def _student_first_sql(req: Request, keys: list[str], kl: str) -> tuple[str, list] | None:

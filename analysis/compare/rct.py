@@ -152,22 +152,7 @@ def trial_sql(req: Request) -> tuple[str, list, list[str]]:
 
 def run(con: duckdb.DuckDBPyConnection, req: Request, icc: float | None = None) -> pd.DataFrame:
     """Intention-to-treat results (and CACE), one row per programme x country x group, finished."""
-    trial = fetch(con, f"""SELECT DISTINCT a.program, u.country, min(a.start_year) OVER (PARTITION BY a.program,
-        u.country) AS start_year FROM assignments a JOIN units u USING (unit_id)
-        JOIN unit_attributes t ON t.unit_id = a.unit_id AND t.name = '{STRATUM}'
-        WHERE a.program <> 'comparison'""", [])
-    if req.program is not None:
-        trial = trial[trial["program"] == req.program]
-    if trial.empty:
-        raise CompareError("no randomised assignment: register one (python -m analysis pilot assign ... --register) "
-                           "or import a roster with a 'stratum' column for the programme and comparison schools")
-    rows = []
-    for (prog, country), part in trial.groupby(["program", "country"], sort=True):
-        start = part["start_year"].dropna()
-        rows.extend(_trial_rows(con, req, prog, country, int(start.iloc[0]) if len(start) else None, icc))
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        raise CompareError(empty_reason(con, req))
+    frame = _rows(con, req, lambda part, prog: _trial_stats(part, req, prog, icc))
     frame = finish(frame, req, result_keys(req), EVIDENCE)
     hidden = frame["reliability"].eq("suppressed").to_numpy()
     if hidden.any():  # a cell under the minimum shows no value: the columns finish() does not know as well
@@ -184,7 +169,42 @@ def run(con: duckdb.DuckDBPyConnection, req: Request, icc: float | None = None) 
     return frame[cols].reset_index(drop=True)
 
 
-def _trial_rows(con, req: Request, prog: str, country: str, start: int | None, icc: float | None) -> list[dict]:
+def counts(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
+    """The rows of :func:`run` before suppression with only what disclosure control reads (keys and the
+    smaller arm's students), in the same order: no model is fitted (analysis/compare/linked.py protects
+    coarser views from their counts alone)."""
+    return _rows(con, req, _trial_counts).assign(reliability="ok")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFrame:
+    """One row per programme x country x group: keys, note and ``stats_of(part, programme)``."""
+    trial = fetch(con, f"""SELECT DISTINCT a.program, u.country, min(a.start_year) OVER (PARTITION BY a.program,
+        u.country) AS start_year FROM assignments a JOIN units u USING (unit_id)
+        JOIN unit_attributes t ON t.unit_id = a.unit_id AND t.name = '{STRATUM}'
+        WHERE a.program <> 'comparison'""", [])
+    if req.program is not None:
+        trial = trial[trial["program"] == req.program]
+    if trial.empty:
+        raise CompareError("no randomised assignment: register one (python -m analysis pilot assign ... --register) "
+                           "or import a roster with a 'stratum' column for the programme and comparison schools")
+    rows = []
+    for (prog, country), part in trial.groupby(["program", "country"], sort=True):
+        start = part["start_year"].dropna()
+        rows.extend(_trial_rows(con, req, prog, country, int(start.iloc[0]) if len(start) else None, stats_of))
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        raise CompareError(empty_reason(con, req))
+    return frame
+
+
+def _trial_counts(part: pd.DataFrame, prog: str) -> dict:
+    """What :func:`_trial_stats` reports of a group's students, and nothing else: the smaller arm's
+    students with a post value."""
+    z = (part["program"] == prog).to_numpy(dtype=float)[part["y"].notna().to_numpy()]
+    return {"min_cell_students": int(min((z == 1).sum(), (z == 0).sum()))}
+
+
+def _trial_rows(con, req: Request, prog: str, country: str, start: int | None, stats_of) -> list[dict]:
     pre_w, post_w, note = req.pre, req.post, ""
     if pre_w is None and not req.uses_waves:
         if start is None:
@@ -204,7 +224,7 @@ def _trial_rows(con, req: Request, prog: str, country: str, start: int | None, i
         key = key if isinstance(key, tuple) else (key,)
         row = {"program": prog, "country": country, "design": NAME, "note": note}
         row.update(dict(zip(gcols, key, strict=False)))
-        row.update(_trial_stats(part.reset_index(drop=True), req, prog, icc))
+        row.update(stats_of(part.reset_index(drop=True), prog))
         out.append(row)
     return [rename_groups(pd.DataFrame([r]), names).iloc[0].to_dict() for r in out]
 

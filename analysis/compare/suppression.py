@@ -151,8 +151,8 @@ def _relations(unique: pd.DataFrame, by: list[str], margins: tuple[Margin, ...],
             lone_cells |= lone
         both = pd.concat([keys, m.cells[[*BASE, *m.by]]], ignore_index=True).astype(str)
         codes = np.full(size, -1, dtype=int)
-        codes[:len(unique)] = both.groupby([*BASE, *m.by], sort=False).ngroup().to_numpy()[:len(unique)]
-        codes[start:stop] = both.groupby([*BASE, *m.by], sort=False).ngroup().to_numpy()[len(unique):]
+        grouped = both.groupby([*BASE, *m.by], sort=False).ngroup().to_numpy()
+        codes[:len(unique)], codes[start:stop] = grouped[:len(unique)], grouped[len(unique):]
         parent = np.zeros(size, dtype=bool)
         parent[start:stop] = True
         relations.append((codes, parent))
