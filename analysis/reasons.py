@@ -467,7 +467,7 @@ def _choice(list_name: str, column: str | None, sp: Speaker) -> str:
     """A value that is none of a choice list's options, the question named by its label: the rejected cell's
     column when it is that question, else the one question using the list; the list's code when neither."""
     by_name, by_list = _questions(sp.lang)
-    field = by_name.get((column or "").rsplit("/", 1)[-1])
+    field = by_name.get(column.rsplit("/", 1)[-1]) if isinstance(column, str) else None
     label = field[1] if field and field[0] == list_name else by_list.get(list_name)
     return sp.text("rec.not_a_choice", question=sp.escape(label)) if label else sp.text(
         "rec.not_a_choice_list", list=sp.escape(list_name))
@@ -535,6 +535,5 @@ def rejects_report(frame, lang: str):
     out = frame.copy()
     if "reason" in out:
         columns = out["column_name"] if "column_name" in out else [None] * len(out)
-        out["reason"] = [reject(r, lang, column=None if c is None or c != c else str(c))
-                         for r, c in zip(out["reason"], columns, strict=True)]
+        out["reason"] = [reject(r, lang, column=c) for r, c in zip(out["reason"], columns, strict=True)]
     return out.rename(columns={c: text(f"col.{c}", lang) for c in out.columns if f"col.{c}" in TEXTS[lang]})

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis.precompute", "analysis.evidence"),
     ("analysis.importer", "analysis.demo", "analysis.backups", "analysis.keys", "analysis.pilot",
      "analysis.forms", "analysis.lake", "analysis.indicator_list", "analysis.geo.build"),
-    ("analysis.cli", "analysis.__main__", "analysis.implementation.cli"),
+    ("analysis.cli", "analysis.cli_text", "analysis.__main__", "analysis.implementation.cli"),
     ("ui",),
     ("pages", "dashboard"),
 )

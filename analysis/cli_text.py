@@ -1,0 +1,122 @@
+"""What the command line says in its own words, in Spanish or English: its errors (a bad --out, a missing database,
+an interruption), its lines (an export written, an import rolled back) and the options of ``compare`` and
+``export``.
+
+Part of the one catalogue of reasons with analysis/reasons.py (the analysis's own reasons: compare(), the
+importer), analysis/read_reasons.py and analysis/import_text.py; kept apart so that analysis/cli.py stays under
+600 lines. A line of the command line itself is raised with a key (``CliError.said``); a reason of the store
+(analysis/db) is recognised by its shape, as reasons.py does; any other reason goes to :func:`reasons.say`.
+In English every line is what the command line has always printed (scripts read them). Which language each
+command speaks by default: docs/DESIGN.md "CLI".
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from analysis import fields, reasons
+from analysis.compare.designs import DEFAULT, DESIGNS
+
+#: the commands with ``--lang``: their errors and lines are said in it (the others speak English)
+LANG_COMMANDS = ("import", "rejects", "export", "compare", "rollback", "imports")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "out_suffix": "--out {out}: el archivo debe terminar en {formats}",
+        "out_folder": "--out {out}: la carpeta {folder} no existe",
+        "no_indicator": "--indicator: indique al menos un código de indicador",
+        "costs": "--costs: {reason}",
+        "exported": "{rows} fila(s) de {indicators} ({design}) escritas en {out} ({size} bytes)",
+        "rolled_back": "importación {import_id} deshecha: {removed} observaciones quitadas, {restored} restauradas",
+        "no_imports": "todavía no hay importaciones",
+        "no_database": "no hay base de datos en {db}: cree la de demostración con «python -m analysis demo» o "
+                       "importe un archivo",
+        "cannot_open": "no se puede abrir {db} (detalle técnico: «{detail}»)",
+        "busy": "otra importación está escribiendo en {db}; inténtelo de nuevo cuando termine",
+        "damaged": "el archivo de base de datos {db} está dañado (detalle técnico: «{detail}»): restáurelo con "
+                   "«python -m analysis restore» («python -m analysis restore --list» muestra las copias)",
+        "database_error": "error de la base de datos (detalle técnico: «{detail}»)",
+        "os_error": "no se pudo leer o escribir un archivo{where} (detalle técnico: «{detail}»); la base de datos "
+                    "publicada no cambió",
+        "interrupted": "interrumpido; la base de datos publicada no cambió",
+    },
+    "en": {
+        "out_suffix": "--out {out}: the file must end in {formats}",
+        "out_folder": "--out {out}: folder {folder} does not exist",
+        "no_indicator": "--indicator: give at least one indicator code",
+        "costs": "--costs: {reason}",
+        "exported": "{rows} row(s) of {indicators} ({design}) written to {out} ({size} bytes)",
+        "rolled_back": "import {import_id} rolled back: {removed} observations removed, {restored} restored",
+        "no_imports": "no imports yet",
+        "no_database": "no database at {db}: build the demo with 'python -m analysis demo' or import a file",
+        "cannot_open": "cannot open {db}: {detail}",
+        "busy": "another import is writing to {db}; try again when it ends",
+        "damaged": "the database file {db} is damaged ({detail}): restore it with 'python -m analysis restore' "
+                   "(python -m analysis restore --list shows the backups)",
+        "database_error": "database error: {detail}",
+        "os_error": "{detail}{where}; the published database is unchanged",
+        "interrupted": "interrupted; the published database is unchanged",
+    },
+}
+
+# (English shape, key): a reason of the store (analysis/db/connect.py, analysis/db/snapshot.py)
+STORE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k in [
+    (r"no database at (?P<db>.+?): build the demo with 'python -m analysis demo' or import a file", "no_database"),
+    (r"the database file (?P<db>.+?) is damaged \((?P<detail>.*)\): restore it with .*", "damaged"),
+    (r"cannot open (?P<db>.+?): (?P<detail>.+)", "cannot_open"),
+    (r"another import is writing to (?P<db>.+?); try again when it ends", "busy"),
+]]
+
+
+def line(key: str, lang: str, **params: object) -> str:
+    """One line of the command line in ``lang`` (English when ``lang`` is neither)."""
+    return TEXTS[lang if lang in TEXTS else "en"][key].format(**params)
+
+
+def say(exc: BaseException, lang: str) -> str:
+    """An error of a command in ``lang``: a line raised with a key, a reason of the store, or one of the analysis
+    (:func:`reasons.say`, worded for the command line). In English, the error as raised."""
+    if lang == "en" or lang not in TEXTS:
+        return str(exc)
+    key = getattr(exc, "key", None)
+    if key is not None:
+        params = dict(getattr(exc, "params", {}))
+        if "reason" in params:  # a reason inside the line (a cost file's) is said in turn
+            params["reason"] = reasons.say(params["reason"], lang, cli=True)
+        return line(key, lang, **params)
+    text = str(exc).strip()
+    for pattern, store_key in STORE:
+        m = pattern.fullmatch(text)
+        if m:
+            return line(store_key, lang, **m.groupdict())
+    return reasons.say(text, lang, cli=True)
+
+
+def integer(value: int, lang: str) -> str:
+    """A count as a reader of ``lang`` writes it (1.234 in Spanish, 1,234 in English)."""
+    return f"{value:,}".replace(",", ".") if lang == "es" else f"{value:,}"
+
+
+def lang_option(p: argparse.ArgumentParser, default: str, what: str) -> None:
+    """``--lang es|en``: the language of ``what``; each command keeps its default (docs/DESIGN.md "CLI")."""
+    p.add_argument("--lang", choices=["es", "en"], default=default, help=f"language of {what} ({default})")
+
+
+def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -> None:
+    """Options shared by compare and export (export takes several indicators: repeat or comma-separate)."""
+    if many_indicators:
+        p.add_argument("--indicator", required=True, action="append",
+                       help="indicator code(s) for the evidence table: repeat or comma-separate")
+    else:
+        p.add_argument("--indicator", required=True, help="indicator code, e.g. score_math or dropout_rate")
+    p.add_argument("--design", choices=DESIGNS, default=DEFAULT)
+    p.add_argument("--by", action="append", default=[], help=fields.by_help())
+    p.add_argument("--program", help="one programme (default: every programme, never pooled)")
+    p.add_argument("--pre", help="pre window: 2016-2019, a year, or a wave (pre, baseline)")
+    p.add_argument("--post", help="post window: 2020-2022, a year, or a wave (post, endline)")
+    p.add_argument("--level", default="all", help="school level (default: all = total rows only)")
+    p.add_argument("--min-cell", type=int, default=10, help="minimum students per shown cell (default 10)")
+    p.add_argument("--weighted", action="store_true", help="weight unit rates by their n")
+    p.add_argument("--icc", type=float, help="ICC for the WWC clustering correction (default 0.20 / 0.10)")
+    p.add_argument("--conf-level", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
