@@ -268,8 +268,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary)
     else:
-        print(cli_text.line("exported", args.lang, rows=len(table), indicators=", ".join(codes), design=args.design,
-                            out=out, size=cli_text.integer(len(data), args.lang)))
+        print(cli_text.exported(len(table), codes, args.design, out, len(data), args.lang))
     return 0
 
 

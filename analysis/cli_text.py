@@ -16,7 +16,7 @@ import argparse
 import re
 
 from analysis import fields, reasons
-from analysis.compare.designs import DEFAULT, DESIGNS
+from analysis.compare.designs import DEFAULT, DESIGNS, get
 
 #: the commands with ``--lang``: their errors and lines are said in it (the others speak English)
 LANG_COMMANDS = ("import", "rejects", "export", "compare", "rollback", "imports")
@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_indicator": "--indicator: indique al menos un código de indicador",
         "costs": "--costs: {reason}",
         "exported": "{rows} fila(s) de {indicators} ({design}) escritas en {out} ({size} bytes)",
+        "indicator": "«{label}»",
         "rolled_back": "importación {import_id} deshecha: {removed} observaciones quitadas, {restored} restauradas",
         "no_imports": "todavía no hay importaciones",
         "no_database": "no hay base de datos en {db}: cree la de demostración con «python -m analysis demo» o "
@@ -47,6 +48,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_indicator": "--indicator: give at least one indicator code",
         "costs": "--costs: {reason}",
         "exported": "{rows} row(s) of {indicators} ({design}) written to {out} ({size} bytes)",
+        "indicator": "{label}",
         "rolled_back": "import {import_id} rolled back: {removed} observations removed, {restored} restored",
         "no_imports": "no imports yet",
         "no_database": "no database at {db}: build the demo with 'python -m analysis demo' or import a file",
@@ -58,6 +60,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "os_error": "{detail}{where}; the published database is unchanged",
         "interrupted": "interrupted; the published database is unchanged",
     },
+}
+
+# a cost file or exchange rate that cannot be used (analysis/implementation/cost.py CostError, by its code), after
+# "--costs: " in Spanish: the words of the Implementación page (ui/locales/es.json "impl.cost_*"; tests/test_cli_lang.py
+# keeps them the same); in English the error's own message
+COST_ES: dict[str, str] = {
+    "cost_missing_columns": "al archivo de costos le faltan las columnas {columns}",
+    "cost_bad_item": "el rubro debe ser instalación, funcionamiento o formación, no «{value}»",
+    "cost_bad_amount": "el monto debe ser un número mayor o igual a cero, no «{value}»",
+    "cost_bad_currency": "la moneda debe ser un código de tres letras como COP, GTQ o USD, no «{value}»",
+    "cost_bad_year": "el año de precios debe ser un año, no «{value}»",
+    "cost_bad_program": "falta el programa",
+    "cost_empty": "el archivo de costos no tiene filas",
+    "cost_unreadable": "el archivo de costos no se puede leer como tabla CSV o XLSX (¿está vacío o es de otro tipo?)",
+    "cost_duplicate": "el mismo programa, tipo de laboratorio y rubro aparecen dos veces",
+    "cost_bad_rate": "la tasa de cambio de {currency} debe ser un número positivo",
+    "cost_missing_rate": "falta la tasa de cambio de {currency} (unidades por dólar)",
+    "cost_bad_horizon": "el horizonte debe ser de al menos un año",
+    "cost_no_program": "el archivo de costos no tiene filas para {program}",
+    "cost_unknown_program": "{program} no tiene escuelas en el listado del programa",
+    "cost_where": " (fila {row}, columna {column})",
 }
 
 # (English shape, key): a reason of the store (analysis/db/connect.py, analysis/db/snapshot.py)
@@ -83,7 +106,7 @@ def say(exc: BaseException, lang: str) -> str:
     if key is not None:
         params = dict(getattr(exc, "params", {}))
         if "reason" in params:  # a reason inside the line (a cost file's) is said in turn
-            params["reason"] = reasons.say(params["reason"], lang, cli=True)
+            params["reason"] = _cost(params["reason"], lang)
         return line(key, lang, **params)
     text = str(exc).strip()
     for pattern, store_key in STORE:
@@ -91,6 +114,27 @@ def say(exc: BaseException, lang: str) -> str:
         if m:
             return line(store_key, lang, **m.groupdict())
     return reasons.say(text, lang, cli=True)
+
+
+def _cost(exc: object, lang: str) -> str:
+    """A cost file's error (CostError: a code, its values, the row and column) in ``lang``."""
+    code, values = getattr(exc, "code", None), getattr(exc, "params", {})
+    if lang != "es" or code not in COST_ES:
+        return reasons.say(exc, lang, cli=True)
+    where = COST_ES["cost_where"].format(row=exc.row, column=exc.column) if getattr(exc, "row", None) else ""
+    return COST_ES[code].format(**values) + where
+
+
+def exported(rows: int, codes: list[str], design: str, out: object, size: int, lang: str) -> str:
+    """The line of a written export: in Spanish the indicators and the design by their labels (the catalogue's, the
+    design's); in English the codes, as always."""
+    if lang == "en" or lang not in TEXTS:
+        return line("exported", "en", rows=rows, indicators=", ".join(codes), design=design, out=out,
+                    size=integer(size, "en"))
+    names = reasons.Speaker(lang).names
+    indicators = ", ".join(line("indicator", lang, label=names.get(c, c)) for c in codes)
+    return line("exported", lang, rows=integer(rows, lang), indicators=indicators, design=get(design).LABEL[0],
+                out=out, size=integer(size, lang))
 
 
 def integer(value: int, lang: str) -> str:
