@@ -416,8 +416,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description="LabLens data and analysis tools")
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The command line; ``lang``: the language of a malformed command's error (cli_text.argv_lang)."""
+    parser = cli_text.Parser(prog="python -m analysis", description="LabLens data and analysis tools", lang=lang)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -542,8 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(cli_text.argv_lang(argv))
     args = parser.parse_args(argv)
     args.argv = argv
     lang = args.lang if args.command in cli_text.LANG_COMMANDS else "en"  # they say their errors in --lang

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
+from typing import NoReturn
 
 from analysis import fields, reasons
 from analysis.compare.designs import DEFAULT, DESIGNS, get
@@ -140,6 +142,63 @@ def exported(rows: int, codes: list[str], design: str, out: object, size: int, l
 def integer(value: int, lang: str) -> str:
     """A count as a reader of ``lang`` writes it (1.234 in Spanish, 1,234 in English)."""
     return f"{value:,}".replace(",", ".") if lang == "es" else f"{value:,}"
+
+
+#: the defaults of --lang (docs/DESIGN.md "CLI"): export speaks Spanish, the others English
+DEFAULT_LANG = {"export": "es"}
+
+# (argparse's English shape, Spanish): the errors of a malformed command (Python's argparse module)
+ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t in [
+    (r"the following arguments are required: (?P<a>.+)", "faltan argumentos obligatorios: {a}"),
+    (r"unrecognized arguments: (?P<a>.+)", "argumentos no reconocidos: {a}"),
+    (r"one of the arguments (?P<a>.+) is required", "se necesita uno de los argumentos {a}"),
+    (r"ambiguous option: (?P<a>\S+) could match (?P<b>.+)", "opción ambigua: {a} puede ser {b}"),
+    (r"argument (?P<a>\S+): invalid choice: (?P<b>.+) \(choose from (?P<c>.+)\)",
+     "argumento {a}: {b} no es una de las opciones ({c})"),
+    (r"argument (?P<a>\S+): invalid (?:int|float) value: (?P<b>.+)", "argumento {a}: {b} no es un número válido"),
+    (r"argument (?P<a>\S+): invalid \w+ value: (?P<b>.+)", "argumento {a}: {b} no es un valor válido"),
+    (r"argument (?P<a>\S+): expected one argument", "argumento {a}: falta su valor"),
+    (r"argument (?P<a>\S+): not allowed with argument (?P<b>.+)", "argumento {a}: no se permite junto con {b}"),
+    (r"argument (?P<a>\S+): ignored explicit argument (?P<b>.+)", "argumento {a}: no admite el valor {b}"),
+]]
+
+
+def argv_lang(argv: list[str]) -> str:
+    """The --lang of a command line before it is parsed (a malformed command is told off in it too)."""
+    command = argv[0] if argv else ""
+    lang = DEFAULT_LANG.get(command, "en")
+    if command not in LANG_COMMANDS:
+        return "en"
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    return lang if lang in TEXTS else "en"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, its errors said in ``lang`` (Spanish: :data:`ARGPARSE_ES`; English: argparse's own)."""
+
+    def __init__(self, *args: object, lang: str = "en", **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.lang = lang
+
+    def add_subparsers(self, **kwargs: object) -> argparse._SubParsersAction:
+        kwargs.setdefault("parser_class", lambda **kw: Parser(lang=self.lang, **kw))
+        return super().add_subparsers(**kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        if self.lang != "es":
+            super().error(message)
+        said = next((t.format(**m.groupdict()) for p, t in ARGPARSE_ES if (m := p.fullmatch(message))),
+                    None) or reasons.text("untranslated", "es", text=message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {said}\n")
+
+    def format_usage(self) -> str:
+        usage = super().format_usage()
+        return "uso: " + usage.removeprefix("usage: ") if self.lang == "es" else usage
 
 
 def lang_option(p: argparse.ArgumentParser, default: str, what: str) -> None:

@@ -105,3 +105,29 @@ def test_the_cost_errors_say_what_the_implementation_page_says():
     for code, said in cli_text.COST_ES.items():
         words = page[f"impl.{code}"]
         assert said == (words if code == "cost_where" else words[:1].lower() + words[1:]), code
+
+
+def test_a_malformed_export_is_told_off_in_its_language(capsys):
+    """argparse's own errors (a missing or bad option) in Spanish for export's default and --lang es; English,
+    argparse's words, with --lang en and for the commands that default to it."""
+    def told(*args: str) -> str:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as stop:
+            main(list(args))
+        assert stop.value.code == 2
+        return capsys.readouterr().err.splitlines()[-1]
+
+    assert told("export", "--indicator", "score_math") == (
+        "python -m analysis export: error: faltan argumentos obligatorios: --out")
+    assert told("export", "--out", "x.zip", "--indicator", "score_math", "--min-cell", "diez", "--lang", "es") == (
+        "python -m analysis export: error: argumento --min-cell: 'diez' no es un número válido")
+    assert told("export", "--out", "x.zip", "--indicator", "score_math", "--design", "antes") == (
+        "python -m analysis export: error: argumento --design: 'antes' no es una de las opciones ('prepost', 'did', "
+        "'rct')")
+    assert told("export", "--out", "x.zip", "--indicator", "score_math", "--otra") == (
+        "python -m analysis: error: argumentos no reconocidos: --otra")
+    assert told("compare", "--lang", "es") == "python -m analysis compare: error: faltan argumentos obligatorios: " \
+                                              "--indicator"
+    english = "python -m analysis export: error: the following arguments are required: --out"
+    assert told("export", "--indicator", "score_math", "--lang", "en") == english
+    assert told("compare") == "python -m analysis compare: error: the following arguments are required: --indicator"
