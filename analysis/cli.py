@@ -135,7 +135,7 @@ def cmd_imports(args: argparse.Namespace) -> int:
     elif frame.empty:
         print(cli_text.line("no_imports", args.lang))
     else:
-        print(frame.drop(columns=["sha256"]).to_string(index=False))
+        print(cli_text.imports_table(frame, args.lang))
     return 0
 
 

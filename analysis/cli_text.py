@@ -33,6 +33,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "indicator": "«{label}»",
         "rolled_back": "importación {import_id} deshecha: {removed} observaciones quitadas, {restored} restauradas",
         "no_imports": "todavía no hay importaciones",
+        "demo_source": "demostración: datos sintéticos (semilla {seed})",
         "no_database": "no hay base de datos en {db}: cree la de demostración con «python -m analysis demo» o "
                        "importe un archivo",
         "cannot_open": "no se puede abrir {db} (detalle técnico: «{detail}»)",
@@ -53,6 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "indicator": "{label}",
         "rolled_back": "import {import_id} rolled back: {removed} observations removed, {restored} restored",
         "no_imports": "no imports yet",
+        "demo_source": "demo: synthetic data (seed {seed})",
         "no_database": "no database at {db}: build the demo with 'python -m analysis demo' or import a file",
         "cannot_open": "cannot open {db}: {detail}",
         "busy": "another import is writing to {db}; try again when it ends",
@@ -137,6 +139,30 @@ def exported(rows: int, codes: list[str], design: str, out: object, size: int, l
     indicators = ", ".join(line("indicator", lang, label=names.get(c, c)) for c in codes)
     return line("exported", lang, rows=integer(rows, lang), indicators=indicators, design=get(design).LABEL[0],
                 out=out, size=integer(size, lang))
+
+
+#: the import history's columns and statuses in Spanish (``imports --lang es``)
+IMPORTS_ES = {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
+              "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
+              "imported_at": "fecha", "status": "estado"}
+STATUS_ES = {"active": "cargada", "rolled_back": "deshecha"}
+
+
+def imports_table(frame, lang: str) -> str:
+    """The import history as ``imports`` prints it: in Spanish with columns, counts, dates and statuses in words
+    (a format's code stays as the importer names it); in English as it always was."""
+    frame = frame.drop(columns=["sha256"])
+    if lang != "es":
+        return frame.to_string(index=False)
+    out = frame.astype(object).where(frame.notna(), "—")
+    demo = re.compile(r"demo: synthetic data \(seed (?P<seed>\d+)\)")
+    out["source_name"] = [line("demo_source", lang, **m.groupdict()) if (m := demo.fullmatch(str(v))) else v
+                          for v in out["source_name"]]
+    for col in ("rows_read", "rows_loaded", "rows_rejected"):
+        out[col] = [v if v == "—" else integer(int(v), lang) for v in out[col]]
+    out["imported_at"] = [str(v)[:19] for v in out["imported_at"]]
+    out["status"] = [STATUS_ES.get(v, v) for v in out["status"]]
+    return out.rename(columns=IMPORTS_ES).to_string(index=False)
 
 
 def integer(value: int, lang: str) -> str:

@@ -5,6 +5,7 @@ and imports' default) the lines are the ones scripts have always read. The real 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,19 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
     said = [_run(capsys, "compare", "--db", export_db, "--indicator", "score_math", "--json", *lang)
             for lang in (["--lang", "es"], [])]
     assert said[0] == said[1] and {"design", "program", "p_value"} <= set(json.loads(said[0][1])[0])
+    code, listed, _ = _run(capsys, "imports", "--db", export_db, "--lang", "es")
+    head, row = (line.split() for line in listed.splitlines())
+    assert code == 0 and " ".join(head) == "importación archivo formato filas leídas filas cargadas filas rechazadas " \
+                                           "fecha estado"
+    assert " ".join(row[:7]) == "1 demostración: datos sintéticos (semilla 7) demo" and row[-1] == "cargada"
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})+", row[7]) and row[7] == row[8] and row[9] == "0"
+    listed_en = _run(capsys, "imports", "--db", export_db)[1]
+    assert listed_en.split("\n")[1].split()[:6] == ["1", "demo:", "synthetic", "data", "(seed", "7)"]
+    assert listed_en.split()[:3] == ["import_id", "source_name", "recognized_as"]  # as scripts read it
+    assert cli_text.line("rolled_back", "en", import_id=3, removed=10, restored=2) == (
+        "import 3 rolled back: 10 observations removed, 2 restored")
+    assert cli_text.line("rolled_back", "es", import_id=3, removed=10, restored=2) == (
+        "importación 3 deshecha: 10 observaciones quitadas, 2 restauradas")
     missing_db = tmp_path / "ninguna.duckdb"
     assert _run(capsys, "rollback", "--db", missing_db, "99", "--lang", "es") == (
         1, "", "error: no existe la importación 99\n")
