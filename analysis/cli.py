@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analysis import fields, import_text, reasons
-from analysis.compare.designs import DEFAULT, DESIGNS
+from analysis import cli_text, import_text, reasons
+from analysis.cli_text import compare_options
 from analysis.db.connect import StoreError, damaged_message, default_db_path, is_damage, open_db
 from analysis.importer.errors import ImportFailed
 from analysis.privacy import KeyError_
@@ -25,7 +25,16 @@ if TYPE_CHECKING:  # pandas is imported where a command needs it, not at start-u
 
 
 class CliError(Exception):
-    """A failure reported as one line on stderr."""
+    """A failure reported as one line on stderr; ``key``: a line of analysis/cli_text.py, said in --lang."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object):
+        super().__init__(message)
+        self.key, self.params = key, params
+
+    @classmethod
+    def said(cls, key: str, **params: object) -> CliError:
+        """The error of ``key`` (analysis/cli_text.py), in English until main() says it in --lang."""
+        return cls(cli_text.line(key, "en", **params), key, **params)
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -124,9 +133,9 @@ def cmd_imports(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"imports": json.loads(frame.to_json(orient="records", date_format="iso"))})
     elif frame.empty:
-        print("no imports yet")
+        print(cli_text.line("no_imports", args.lang))
     else:
-        print(frame.drop(columns=["sha256"]).to_string(index=False))
+        print(cli_text.imports_table(frame, args.lang))
     return 0
 
 
@@ -140,8 +149,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result)
     else:
-        print(f"import {result['import_id']} rolled back: {result['observations_removed']} observations removed, "
-              f"{result['observations_restored']} restored")
+        print(cli_text.line("rolled_back", args.lang, import_id=result["import_id"],
+                            removed=result["observations_removed"], restored=result["observations_restored"]))
     return 0
 
 
@@ -170,31 +179,13 @@ def cmd_rejects(args: argparse.Namespace) -> int:
         print(reasons.text("rejects_written", args.lang, n=len(frame), path=args.out))
     elif args.json:  # keys stay the table's column names; the reasons are said in --lang
         if args.lang != "en":
-            frame = frame.assign(reason=[reasons.reject(r, args.lang) for r in frame["reason"]])
+            frame = frame.assign(reason=[reasons.reject(r, args.lang, column=c)
+                                         for r, c in zip(frame["reason"], frame["column_name"], strict=True)])
         _print_json({"import_id": args.import_id, "rejects": json.loads(frame.to_json(orient="records"))})
     else:
         report = reasons.rejects_report(frame, args.lang).fillna("")
         print(report.to_string(index=False) if len(frame) else reasons.text("no_rejects", args.lang))
     return 0
-
-
-def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -> None:
-    """Options shared by compare and export (export takes several indicators: repeat or comma-separate)."""
-    if many_indicators:
-        p.add_argument("--indicator", required=True, action="append",
-                       help="indicator code(s) for the evidence table: repeat or comma-separate")
-    else:
-        p.add_argument("--indicator", required=True, help="indicator code, e.g. score_math or dropout_rate")
-    p.add_argument("--design", choices=DESIGNS, default=DEFAULT)
-    p.add_argument("--by", action="append", default=[], help=fields.by_help())
-    p.add_argument("--program", help="one programme (default: every programme, never pooled)")
-    p.add_argument("--pre", help="pre window: 2016-2019, a year, or a wave (pre, baseline)")
-    p.add_argument("--post", help="post window: 2020-2022, a year, or a wave (post, endline)")
-    p.add_argument("--level", default="all", help="school level (default: all = total rows only)")
-    p.add_argument("--min-cell", type=int, default=10, help="minimum students per shown cell (default 10)")
-    p.add_argument("--weighted", action="store_true", help="weight unit rates by their n")
-    p.add_argument("--icc", type=float, help="ICC for the WWC clustering correction (default 0.20 / 0.10)")
-    p.add_argument("--conf-level", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
 
 
 def _by(args: argparse.Namespace) -> list[str]:
@@ -240,12 +231,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() not in pack.FORMATS:
-        raise CliError(f"--out {args.out}: the file must end in {', '.join(pack.FORMATS)}")
+        raise CliError.said("out_suffix", out=args.out, formats=", ".join(pack.FORMATS))
     if not out.parent.is_dir():
-        raise CliError(f"--out {args.out}: folder {out.parent} does not exist")
+        raise CliError.said("out_folder", out=args.out, folder=out.parent)
     codes = list(dict.fromkeys(c.strip() for item in args.indicator for c in item.split(",") if c.strip()))
     if not codes:
-        raise CliError("--indicator: give at least one indicator code")
+        raise CliError.said("no_indicator")
     db = _db(args)
     request = pack.EvidenceRequest(
         indicators=tuple(codes), design=args.design, by=tuple(_by(args)), program=args.program, pre=args.pre,
@@ -261,7 +252,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             context.extra_tables = pack_files(con, codes, args.design, args.costs, args.rate, args.currency)
         except ValueError as exc:  # a cost file or exchange rate that cannot be used (CostError)
-            raise CliError(f"--costs: {exc}") from exc
+            raise CliError.said("costs", reason=exc) from exc
     finally:
         con.close()
     try:
@@ -277,7 +268,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary)
     else:
-        print(f"{len(table)} row(s) of {', '.join(codes)} ({args.design}) written to {out} ({len(data):,} bytes)")
+        print(cli_text.exported(len(table), codes, args.design, out, len(data), args.lang))
     return 0
 
 
@@ -425,8 +416,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description="LabLens data and analysis tools")
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The command line; ``lang``: the language of a malformed command's error (cli_text.argv_lang)."""
+    parser = cli_text.Parser(prog="python -m analysis", description="LabLens data and analysis tools", lang=lang)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -460,24 +452,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("imports", help="list imports")
     common(p)
+    cli_text.lang_option(p, "en", "its lines")
     p.set_defaults(func=cmd_imports)
 
     p = sub.add_parser("rollback", help="remove one import completely")
     common(p)
     p.add_argument("import_id", type=int)
+    cli_text.lang_option(p, "en", "its lines and errors")
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("compare", help="pre/post or difference-in-differences results, one row per group")
     common(p)
     compare_options(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    cli_text.lang_option(p, "en", "its errors")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("export", help="evidence pack (.zip) or the evidence table as .xlsx, .csv or .parquet")
     common(p)
     compare_options(p, many_indicators=True)
     p.add_argument("--out", required=True, help="file to write: PATH.zip (evidence pack), .xlsx, .csv or .parquet")
-    p.add_argument("--lang", choices=["es", "en"], default="es", help="language of the brief and methods (es)")
+    cli_text.lang_option(p, "es", "the brief, the methods, its lines and errors")
     p.add_argument("--csv-locale", choices=["es"],
                    help="es: also write evidence_es.csv (';' and decimal comma) in the pack; a .csv export uses it")
     p.add_argument("--costs", help="cost file (CSV/XLSX): the pack gains cost.csv (python -m analysis cost)")
@@ -548,25 +543,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(cli_text.argv_lang(argv))
     args = parser.parse_args(argv)
     args.argv = argv
+    lang = args.lang if args.command in cli_text.LANG_COMMANDS else "en"  # they say their errors in --lang
     try:
         return args.func(args)
     except (CliError, StoreError, ImportFailed, KeyError_) as exc:
-        lang = args.lang if args.command in ("import", "rejects") else "en"  # they say their reasons in --lang
-        print(f"error: {exc if lang == 'en' else reasons.say(exc, lang, cli=True)}", file=sys.stderr)
+        print(f"error: {cli_text.say(exc, lang)}", file=sys.stderr)
         return 1
     except duckdb.Error as exc:  # e.g. a database damaged in a block that opening did not touch
         db = _db(args) if hasattr(args, "db") else default_db_path()
-        reason = damaged_message(db, exc) if is_damage(exc) else f"database error: {str(exc).splitlines()[0]}"
+        detail = str(exc).splitlines()[0]
+        reason = (cli_text.say(StoreError(damaged_message(db, exc)), lang) if is_damage(exc)
+                  else cli_text.line("database_error", lang, detail=detail))
         print(f"error: {reason}", file=sys.stderr)
         return 1
     except OSError as exc:  # a full disk, a read-only folder, a missing file
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}; the published database is unchanged", file=sys.stderr)
+        print(f"error: {cli_text.line('os_error', lang, detail=exc.strerror or exc, where=where)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; the published database is unchanged", file=sys.stderr)
+        print(f"error: {cli_text.line('interrupted', lang)}", file=sys.stderr)
         return 130

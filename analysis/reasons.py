@@ -98,7 +98,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.not_a_number": "no es un número", "rec.not_whole": "no es un número entero",
         "rec.below": "menor que {bound}", "rec.above": "mayor que {bound}",
         "rec.not_a_date": "no es una fecha (AAAA-MM-DD)",
-        "rec.not_a_choice": "no es una de las opciones de «{list}»",
+        "rec.not_a_choice": "no es una de las opciones de la pregunta «{question}»",
+        "rec.not_a_choice_list": "no es una de las opciones de la lista «{list}»",
         "rec.record_not_loaded": "registro no cargado: {problem}",
         "rec.no_school": "sin código de establecimiento", "rec.no_date": "sin fecha válida",
         "rec.bad_school": "«{code}» no es un código de establecimiento de {country} ({shape})",
@@ -201,7 +202,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.not_a_number": "not a number", "rec.not_whole": "not a whole number",
         "rec.below": "below {bound}", "rec.above": "above {bound}",
         "rec.not_a_date": "not a date (YYYY-MM-DD)",
-        "rec.not_a_choice": "not one of the choices of '{list}'",
+        "rec.not_a_choice": "not one of the choices of the question “{question}”",
+        "rec.not_a_choice_list": "not one of the choices of '{list}'",
         "rec.record_not_loaded": "record not loaded: {problem}",
         "rec.no_school": "no school code", "rec.no_date": "no valid date",
         "rec.bad_school": "'{code}' is not a school code of {country} ({shape})",
@@ -444,13 +446,42 @@ def _known(text: str, sp: Speaker) -> str | None:
     return read if read is not None else _known_reject(text, sp)
 
 
-def _known_reject(text: str, sp: Speaker) -> str | None:
+@functools.cache
+def _questions(lang: str) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """The field forms' choice questions: (list, label) by field name, and the label by choice list where one
+    question alone uses the list (analysis/forms/definitions.py, the XLSForm labels in ``lang``)."""
+    from analysis.forms.definitions import FORMS  # the forms are data from the catalogue (tests/test_layers.py)
+
+    by_name: dict[str, tuple[str, str]] = {}
+    by_list: dict[str, set[str]] = {}
+    for form in FORMS.values():
+        for f in form.fields:
+            if f.list_name:
+                label = f.label_es if lang == "es" else f.label_en
+                by_name.setdefault(f.name, (f.list_name, label))
+                by_list.setdefault(f.list_name, set()).add(label)
+    return by_name, {k: next(iter(v)) for k, v in by_list.items() if len(v) == 1}
+
+
+def _choice(list_name: str, column: str | None, sp: Speaker) -> str:
+    """A value that is none of a choice list's options, the question named by its label: the rejected cell's
+    column when it is that question, else the one question using the list; the list's code when neither."""
+    by_name, by_list = _questions(sp.lang)
+    field = by_name.get(column.rsplit("/", 1)[-1]) if isinstance(column, str) else None
+    label = field[1] if field and field[0] == list_name else by_list.get(list_name)
+    return sp.text("rec.not_a_choice", question=sp.escape(label)) if label else sp.text(
+        "rec.not_a_choice_list", list=sp.escape(list_name))
+
+
+def _known_reject(text: str, sp: Speaker, column: str | None = None) -> str | None:
     m = _RECORD.fullmatch(text)
     if m:
-        problem = _known_reject(m.group("problem").strip(), sp)
+        problem = _known_reject(m.group("problem").strip(), sp, column)
         return None if problem is None else sp.text("rec.record_not_loaded", problem=problem)
     for pattern, key in REJECTS:
         m = pattern.fullmatch(text)
+        if m and key == "rec.not_a_choice":
+            return _choice(m["list"], column, sp)
         if m:
             params = {k: ("" if v is None else v) for k, v in m.groupdict().items()}
             params.update({k: _number(params[k], sp.lang) for k in ("low", "high", "bound") if params.get(k)})
@@ -479,12 +510,12 @@ def say(text: object, lang: str, names: Names | None = None, field_label: FieldL
 
 
 def reject(text: object, lang: str, names: Names | None = None,
-           escape: Callable[[str], str] | None = None) -> str:
+           escape: Callable[[str], str] | None = None, column: str | None = None) -> str:
     """One stored reject reason (a row's or a value's) in ``lang``; an unknown one as written, quoted as
-    technical detail in Spanish (like :func:`say`)."""
+    technical detail in Spanish (like :func:`say`). ``column``: the rejected cell's column (a form question)."""
     sp = Speaker(lang, names, escape=escape)
     text = "" if text is None else str(text).strip()
-    said = _known_reject(text, sp)
+    said = _known_reject(text, sp, column)
     if said is not None:
         return said
     return sp.escape(text) if sp.lang == "en" or not text else sp.text("untranslated", text=sp.escape(text))
@@ -503,5 +534,6 @@ def rejects_report(frame, lang: str):
         return frame
     out = frame.copy()
     if "reason" in out:
-        out["reason"] = [reject(r, lang) for r in out["reason"]]
+        columns = out["column_name"] if "column_name" in out else [None] * len(out)
+        out["reason"] = [reject(r, lang, column=c) for r, c in zip(out["reason"], columns, strict=True)]
     return out.rename(columns={c: text(f"col.{c}", lang) for c in out.columns if f"col.{c}" in TEXTS[lang]})

@@ -20,7 +20,7 @@ MAX_LINES = 600
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis.db", "analysis.catalog", "analysis.fields", "analysis.periods", "analysis.stats",
      "analysis.disclosure", "analysis.privacy", "analysis.audit", "analysis.plain_language", "analysis.reasons",
-     "analysis.import_text", "analysis.read_reasons",
+     "analysis.import_text", "analysis.read_reasons", "analysis.forms.definitions",
      "analysis.safe_export", "analysis.throttle"),
     ("analysis.compare",),
     ("analysis.queries", "analysis.descriptive", "analysis.figures", "analysis.unit_figures", "analysis.geo",
@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis.precompute", "analysis.evidence"),
     ("analysis.importer", "analysis.demo", "analysis.backups", "analysis.keys", "analysis.pilot",
      "analysis.forms", "analysis.lake", "analysis.indicator_list", "analysis.geo.build"),
-    ("analysis.cli", "analysis.__main__", "analysis.implementation.cli"),
+    ("analysis.cli", "analysis.cli_text", "analysis.__main__", "analysis.implementation.cli"),
     ("ui",),
     ("pages", "dashboard"),
 )

@@ -59,9 +59,31 @@ def test_every_field_form_value_reason_is_said_in_spanish():
     assert None not in raised and len(raised) == 6
     said = {reasons.reject(r, "es") for r in raised}
     assert said == {"no es un número", "no es un número entero", "menor que 0", "no es una fecha (AAAA-MM-DD)",
-                    "no es una de las opciones de «equipment»",
+                    "no es una de las opciones de la pregunta «Estado de los equipos»",
                     next(s for s in said if s.startswith("mayor que "))}
     assert re.fullmatch(r"mayor que \d+", next(s for s in said if s.startswith("mayor que ")))
+
+
+def test_a_rejected_choice_names_the_question_by_its_label():
+    """The form's label (analysis/forms/definitions.py), not its choice list's code; a list several questions share
+    (yes_no) is named by the rejected cell's column; a list no form has keeps its code."""
+    form = lab_log_form()
+    choices = choice_lookup(form)
+    by_name = {leaf.field.name: leaf for leaf in leaves(form)}
+    stored = record_value(by_name["operating"], "quizás", form, choices)[1]
+    assert stored == "not one of the choices of 'yes_no'"  # the stored English reason is unchanged
+    assert reasons.reject(stored, "es", column="operating") == (
+        "no es una de las opciones de la pregunta «¿Está funcionando?»")
+    assert reasons.reject(stored, "en", column="operating") == (
+        "not one of the choices of the question “Is it operating?”")
+    report = reasons.rejects_report(pd.DataFrame({"row_number": [2], "column_name": ["lab/operating"],
+                                                  "raw_value": ["quizás"], "reason": [stored]}), "es")
+    assert report["motivo"].tolist() == ["no es una de las opciones de la pregunta «¿Está funcionando?»"]
+    assert reasons.reject("not one of the choices of 'connectivity'", "en") == (
+        "not one of the choices of the question “Connectivity”")
+    assert reasons.reject(stored, "es") == "no es una de las opciones de la lista «yes_no»"  # which question: unknown
+    assert reasons.reject("record not loaded: not one of the choices of 'equipment'", "es") == (
+        "registro no cargado: no es una de las opciones de la pregunta «Estado de los equipos»")
 
 
 def test_rejects_report_in_spanish_keeps_rows_and_values_and_english_keeps_the_stored_table():

@@ -270,12 +270,13 @@ def test_single_format_exports_are_the_pack_tables(pack, export_db, tmp_path):
 
 
 def test_cli_errors_are_one_line(export_db, tmp_path, capsys):
-    assert _export(export_db, tmp_path / "x.zip", "--indicator", "no_such_code") == 1
+    """In English (--lang en) as they always were; in Spanish: tests/evidence/test_cli_lang.py."""
+    assert _export(export_db, tmp_path / "x.zip", "--indicator", "no_such_code", "--lang", "en") == 1
     err = capsys.readouterr().err
     assert err.startswith("error: no data for indicator 'no_such_code'") and err.count("\n") == 1
-    assert _export(export_db, tmp_path / "x.txt", "--indicator", "score_math") == 1
+    assert _export(export_db, tmp_path / "x.txt", "--indicator", "score_math", "--lang", "en") == 1
     assert "must end in .zip, .xlsx, .csv, .parquet" in capsys.readouterr().err
-    assert _export(export_db, tmp_path / "missing" / "x.zip", "--indicator", "score_math") == 1
+    assert _export(export_db, tmp_path / "missing" / "x.zip", "--indicator", "score_math", "--lang", "en") == 1
     assert "does not exist" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # nothing half-written
 

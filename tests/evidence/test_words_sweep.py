@@ -149,7 +149,7 @@ def test_spanish_reject_report_names_row_column_and_reason_in_spanish(tmp_path, 
     assert got["lab.zip"] == [
         ("1", "sessions_held", "'=1+1", "no es un número"),
         ("4", "school_code", "99", "registro no cargado: «99» no es un código de establecimiento de CO (NNNNNNNNNNNN)"),
-        ("6", "equipment_status", "roto", "no es una de las opciones de «equipment»"),
+        ("6", "equipment_status", "roto", "no es una de las opciones de la pregunta «Estado de los equipos»"),
         ("6", "hours_of_use", "abc", "no es un número"),
         ("6", "students_attending", "'-5", "menor que 0")]
     assert got["students.zip"] == [

@@ -54,7 +54,7 @@ def test_a_bad_cost_file_is_one_line_and_writes_nothing(implementation_db, tmp_p
     bad.write_text(COSTS.replace("60000", "sesenta mil"), encoding="utf-8")
     out = tmp_path / "pack.zip"
     assert main(["export", "--db", implementation_db, "--out", str(out), "--indicator", "score_math",
-                 "--costs", str(bad), "--rate", "GTQ=7.75"]) == 1
+                 "--costs", str(bad), "--rate", "GTQ=7.75", "--lang", "en"]) == 1
     err = capsys.readouterr().err
     assert "row 1: amount must be a number" in err and "(column amount)" in err and not out.exists()
 

@@ -1,0 +1,251 @@
+"""What the command line says in its own words, in Spanish or English: its errors (a bad --out, a missing database,
+an interruption), its lines (an export written, an import rolled back) and the options of ``compare`` and
+``export``.
+
+Part of the one catalogue of reasons with analysis/reasons.py (the analysis's own reasons: compare(), the
+importer), analysis/read_reasons.py and analysis/import_text.py; kept apart so that analysis/cli.py stays under
+600 lines. A line of the command line itself is raised with a key (``CliError.said``); a reason of the store
+(analysis/db) is recognised by its shape, as reasons.py does; any other reason goes to :func:`reasons.say`.
+In English every line is what the command line has always printed (scripts read them). Which language each
+command speaks by default: docs/DESIGN.md "CLI".
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import NoReturn
+
+from analysis import fields, reasons
+from analysis.compare.designs import DEFAULT, DESIGNS, get
+
+#: the commands with ``--lang``: their errors and lines are said in it (the others speak English)
+LANG_COMMANDS = ("import", "rejects", "export", "compare", "rollback", "imports")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "out_suffix": "--out {out}: el archivo debe terminar en {formats}",
+        "out_folder": "--out {out}: la carpeta {folder} no existe",
+        "no_indicator": "--indicator: indique al menos un código de indicador",
+        "costs": "--costs: {reason}",
+        "exported": "{rows} fila(s) de {indicators} ({design}) escritas en {out} ({size} bytes)",
+        "indicator": "«{label}»",
+        "rolled_back": "importación {import_id} deshecha: {removed} observaciones quitadas, {restored} restauradas",
+        "no_imports": "todavía no hay importaciones",
+        "demo_source": "demostración: datos sintéticos (semilla {seed})",
+        "no_database": "no hay base de datos en {db}: cree la de demostración con «python -m analysis demo» o "
+                       "importe un archivo",
+        "cannot_open": "no se puede abrir {db} (detalle técnico: «{detail}»)",
+        "busy": "otra importación está escribiendo en {db}; inténtelo de nuevo cuando termine",
+        "damaged": "el archivo de base de datos {db} está dañado (detalle técnico: «{detail}»): restáurelo con "
+                   "«python -m analysis restore» («python -m analysis restore --list» muestra las copias)",
+        "database_error": "error de la base de datos (detalle técnico: «{detail}»)",
+        "os_error": "no se pudo leer o escribir un archivo{where} (detalle técnico: «{detail}»); la base de datos "
+                    "publicada no cambió",
+        "interrupted": "interrumpido; la base de datos publicada no cambió",
+    },
+    "en": {
+        "out_suffix": "--out {out}: the file must end in {formats}",
+        "out_folder": "--out {out}: folder {folder} does not exist",
+        "no_indicator": "--indicator: give at least one indicator code",
+        "costs": "--costs: {reason}",
+        "exported": "{rows} row(s) of {indicators} ({design}) written to {out} ({size} bytes)",
+        "indicator": "{label}",
+        "rolled_back": "import {import_id} rolled back: {removed} observations removed, {restored} restored",
+        "no_imports": "no imports yet",
+        "demo_source": "demo: synthetic data (seed {seed})",
+        "no_database": "no database at {db}: build the demo with 'python -m analysis demo' or import a file",
+        "cannot_open": "cannot open {db}: {detail}",
+        "busy": "another import is writing to {db}; try again when it ends",
+        "damaged": "the database file {db} is damaged ({detail}): restore it with 'python -m analysis restore' "
+                   "(python -m analysis restore --list shows the backups)",
+        "database_error": "database error: {detail}",
+        "os_error": "{detail}{where}; the published database is unchanged",
+        "interrupted": "interrupted; the published database is unchanged",
+    },
+}
+
+# a cost file or exchange rate that cannot be used (analysis/implementation/cost.py CostError, by its code), after
+# "--costs: " in Spanish: the words of the Implementación page (ui/locales/es.json "impl.cost_*"; tests/test_cli_lang.py
+# keeps them the same); in English the error's own message
+COST_ES: dict[str, str] = {
+    "cost_missing_columns": "al archivo de costos le faltan las columnas {columns}",
+    "cost_bad_item": "el rubro debe ser instalación, funcionamiento o formación, no «{value}»",
+    "cost_bad_amount": "el monto debe ser un número mayor o igual a cero, no «{value}»",
+    "cost_bad_currency": "la moneda debe ser un código de tres letras como COP, GTQ o USD, no «{value}»",
+    "cost_bad_year": "el año de precios debe ser un año, no «{value}»",
+    "cost_bad_program": "falta el programa",
+    "cost_empty": "el archivo de costos no tiene filas",
+    "cost_unreadable": "el archivo de costos no se puede leer como tabla CSV o XLSX (¿está vacío o es de otro tipo?)",
+    "cost_duplicate": "el mismo programa, tipo de laboratorio y rubro aparecen dos veces",
+    "cost_bad_rate": "la tasa de cambio de {currency} debe ser un número positivo",
+    "cost_missing_rate": "falta la tasa de cambio de {currency} (unidades por dólar)",
+    "cost_bad_horizon": "el horizonte debe ser de al menos un año",
+    "cost_no_program": "el archivo de costos no tiene filas para {program}",
+    "cost_unknown_program": "{program} no tiene escuelas en el listado del programa",
+    "cost_where": " (fila {row}, columna {column})",
+}
+
+# (English shape, key): a reason of the store (analysis/db/connect.py, analysis/db/snapshot.py)
+STORE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k in [
+    (r"no database at (?P<db>.+?): build the demo with 'python -m analysis demo' or import a file", "no_database"),
+    (r"the database file (?P<db>.+?) is damaged \((?P<detail>.*)\): restore it with .*", "damaged"),
+    (r"cannot open (?P<db>.+?): (?P<detail>.+)", "cannot_open"),
+    (r"another import is writing to (?P<db>.+?); try again when it ends", "busy"),
+]]
+
+
+def line(key: str, lang: str, **params: object) -> str:
+    """One line of the command line in ``lang`` (English when ``lang`` is neither)."""
+    return TEXTS[lang if lang in TEXTS else "en"][key].format(**params)
+
+
+def say(exc: BaseException, lang: str) -> str:
+    """An error of a command in ``lang``: a line raised with a key, a reason of the store, or one of the analysis
+    (:func:`reasons.say`, worded for the command line). In English, the error as raised."""
+    if lang == "en" or lang not in TEXTS:
+        return str(exc)
+    key = getattr(exc, "key", None)
+    if key is not None:
+        params = dict(getattr(exc, "params", {}))
+        if "reason" in params:  # a reason inside the line (a cost file's) is said in turn
+            params["reason"] = _cost(params["reason"], lang)
+        return line(key, lang, **params)
+    text = str(exc).strip()
+    for pattern, store_key in STORE:
+        m = pattern.fullmatch(text)
+        if m:
+            return line(store_key, lang, **m.groupdict())
+    return reasons.say(text, lang, cli=True)
+
+
+def _cost(exc: object, lang: str) -> str:
+    """A cost file's error (CostError: a code, its values, the row and column) in ``lang``."""
+    code, values = getattr(exc, "code", None), getattr(exc, "params", {})
+    if lang != "es" or code not in COST_ES:
+        return reasons.say(exc, lang, cli=True)
+    where = COST_ES["cost_where"].format(row=exc.row, column=exc.column) if getattr(exc, "row", None) else ""
+    return COST_ES[code].format(**values) + where
+
+
+def exported(rows: int, codes: list[str], design: str, out: object, size: int, lang: str) -> str:
+    """The line of a written export: in Spanish the indicators and the design by their labels (the catalogue's, the
+    design's); in English the codes, as always."""
+    if lang == "en" or lang not in TEXTS:
+        return line("exported", "en", rows=rows, indicators=", ".join(codes), design=design, out=out,
+                    size=integer(size, "en"))
+    names = reasons.Speaker(lang).names
+    indicators = ", ".join(line("indicator", lang, label=names.get(c, c)) for c in codes)
+    return line("exported", lang, rows=integer(rows, lang), indicators=indicators, design=get(design).LABEL[0],
+                out=out, size=integer(size, lang))
+
+
+#: the import history's columns and statuses in Spanish (``imports --lang es``)
+IMPORTS_ES = {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
+              "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
+              "imported_at": "fecha", "status": "estado"}
+STATUS_ES = {"active": "cargada", "rolled_back": "deshecha"}
+
+
+def imports_table(frame, lang: str) -> str:
+    """The import history as ``imports`` prints it: in Spanish with columns, counts, dates and statuses in words
+    (a format's code stays as the importer names it); in English as it always was."""
+    frame = frame.drop(columns=["sha256"])
+    if lang != "es":
+        return frame.to_string(index=False)
+    out = frame.astype(object).where(frame.notna(), "—")
+    demo = re.compile(r"demo: synthetic data \(seed (?P<seed>\d+)\)")
+    out["source_name"] = [line("demo_source", lang, **m.groupdict()) if (m := demo.fullmatch(str(v))) else v
+                          for v in out["source_name"]]
+    for col in ("rows_read", "rows_loaded", "rows_rejected"):
+        out[col] = [v if v == "—" else integer(int(v), lang) for v in out[col]]
+    out["imported_at"] = [str(v)[:19] for v in out["imported_at"]]
+    out["status"] = [STATUS_ES.get(v, v) for v in out["status"]]
+    return out.rename(columns=IMPORTS_ES).to_string(index=False)
+
+
+def integer(value: int, lang: str) -> str:
+    """A count as a reader of ``lang`` writes it (1.234 in Spanish, 1,234 in English)."""
+    return f"{value:,}".replace(",", ".") if lang == "es" else f"{value:,}"
+
+
+#: the defaults of --lang (docs/DESIGN.md "CLI"): export speaks Spanish, the others English
+DEFAULT_LANG = {"export": "es"}
+
+# (argparse's English shape, Spanish): the errors of a malformed command (Python's argparse module)
+ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t in [
+    (r"the following arguments are required: (?P<a>.+)", "faltan argumentos obligatorios: {a}"),
+    (r"unrecognized arguments: (?P<a>.+)", "argumentos no reconocidos: {a}"),
+    (r"one of the arguments (?P<a>.+) is required", "se necesita uno de los argumentos {a}"),
+    (r"ambiguous option: (?P<a>\S+) could match (?P<b>.+)", "opción ambigua: {a} puede ser {b}"),
+    (r"argument (?P<a>\S+): invalid choice: (?P<b>.+) \(choose from (?P<c>.+)\)",
+     "argumento {a}: {b} no es una de las opciones ({c})"),
+    (r"argument (?P<a>\S+): invalid (?:int|float) value: (?P<b>.+)", "argumento {a}: {b} no es un número válido"),
+    (r"argument (?P<a>\S+): invalid \w+ value: (?P<b>.+)", "argumento {a}: {b} no es un valor válido"),
+    (r"argument (?P<a>\S+): expected one argument", "argumento {a}: falta su valor"),
+    (r"argument (?P<a>\S+): not allowed with argument (?P<b>.+)", "argumento {a}: no se permite junto con {b}"),
+    (r"argument (?P<a>\S+): ignored explicit argument (?P<b>.+)", "argumento {a}: no admite el valor {b}"),
+]]
+
+
+def argv_lang(argv: list[str]) -> str:
+    """The --lang of a command line before it is parsed (a malformed command is told off in it too)."""
+    command = argv[0] if argv else ""
+    lang = DEFAULT_LANG.get(command, "en")
+    if command not in LANG_COMMANDS:
+        return "en"
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    return lang if lang in TEXTS else "en"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, its errors said in ``lang`` (Spanish: :data:`ARGPARSE_ES`; English: argparse's own)."""
+
+    def __init__(self, *args: object, lang: str = "en", **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.lang = lang
+
+    def add_subparsers(self, **kwargs: object) -> argparse._SubParsersAction:
+        kwargs.setdefault("parser_class", lambda **kw: Parser(lang=self.lang, **kw))
+        return super().add_subparsers(**kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        if self.lang != "es":
+            super().error(message)
+        said = next((t.format(**m.groupdict()) for p, t in ARGPARSE_ES if (m := p.fullmatch(message))),
+                    None) or reasons.text("untranslated", "es", text=message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {said}\n")
+
+    def format_usage(self) -> str:
+        usage = super().format_usage()
+        return "uso: " + usage.removeprefix("usage: ") if self.lang == "es" else usage
+
+
+def lang_option(p: argparse.ArgumentParser, default: str, what: str) -> None:
+    """``--lang es|en``: the language of ``what``; each command keeps its default (docs/DESIGN.md "CLI")."""
+    p.add_argument("--lang", choices=["es", "en"], default=default, help=f"language of {what} ({default})")
+
+
+def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -> None:
+    """Options shared by compare and export (export takes several indicators: repeat or comma-separate)."""
+    if many_indicators:
+        p.add_argument("--indicator", required=True, action="append",
+                       help="indicator code(s) for the evidence table: repeat or comma-separate")
+    else:
+        p.add_argument("--indicator", required=True, help="indicator code, e.g. score_math or dropout_rate")
+    p.add_argument("--design", choices=DESIGNS, default=DEFAULT)
+    p.add_argument("--by", action="append", default=[], help=fields.by_help())
+    p.add_argument("--program", help="one programme (default: every programme, never pooled)")
+    p.add_argument("--pre", help="pre window: 2016-2019, a year, or a wave (pre, baseline)")
+    p.add_argument("--post", help="post window: 2020-2022, a year, or a wave (post, endline)")
+    p.add_argument("--level", default="all", help="school level (default: all = total rows only)")
+    p.add_argument("--min-cell", type=int, default=10, help="minimum students per shown cell (default 10)")
+    p.add_argument("--weighted", action="store_true", help="weight unit rates by their n")
+    p.add_argument("--icc", type=float, help="ICC for the WWC clustering correction (default 0.20 / 0.10)")
+    p.add_argument("--conf-level", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")

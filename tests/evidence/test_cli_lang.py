@@ -1,0 +1,147 @@
+"""The command line in the reader's language (analysis/cli_text.py): every error `export` can print is Spanish with
+--lang es (its default), and `compare`, `rollback` and `imports` take --lang; with --lang en (compare's, rollback's
+and imports' default) the lines are the ones scripts have always read. The real commands run in this process."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis import cli_text
+from analysis.cli import main
+from tests.words import ENGLISH
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _spanish(text: str, *paths: Path) -> None:
+    """No English word outside the paths a line names (a temporary folder's name is not a word of the line)."""
+    for path in paths:
+        text = text.replace(str(path), "")
+    assert not ENGLISH.search(text), text
+
+
+def test_export_errors_are_spanish_by_default_and_with_lang_es(export_db, tmp_path, capsys):
+    costs = tmp_path / "costos.csv"
+    costs.write_text("program,lab_type,item,amount,currency,price_year\nMiLab,,installation,sesenta mil,GTQ,2024\n",
+                     encoding="utf-8")
+    missing_db = tmp_path / "ninguna.duckdb"
+    cases = [
+        (["--out", tmp_path / "x.txt", "--indicator", "score_math"],
+         f"--out {tmp_path / 'x.txt'}: el archivo debe terminar en .zip, .xlsx, .csv, .parquet"),
+        (["--out", tmp_path / "falta" / "x.zip", "--indicator", "score_math"],
+         f"--out {tmp_path / 'falta' / 'x.zip'}: la carpeta {tmp_path / 'falta'} no existe"),
+        (["--out", tmp_path / "x.zip", "--indicator", ","], "--indicator: indique al menos un código de indicador"),
+        (["--out", tmp_path / "x.zip", "--indicator", "no_such_code"], "no hay datos de «no_such_code»"),
+        (["--out", tmp_path / "x.zip", "--indicator", "score_math", "--pre", "2019-2016", "--post", "2020-2022"],
+         "ventana antes 2019-2016: el primer año no puede ser posterior al último"),
+        (["--out", tmp_path / "x.zip", "--indicator", "score_math", "--costs", costs, "--rate", "GTQ=7.75"],
+         "--costs: el monto debe ser un número mayor o igual a cero, no «sesenta mil» (fila 1, columna amount)"),
+    ]
+    for args, expected in cases:
+        for lang in ([], ["--lang", "es"]):
+            code, out, err = _run(capsys, "export", "--db", export_db, *args, *lang)
+            assert (code, out, err) == (1, "", f"error: {expected}\n"), (args, lang)
+            _spanish(err, tmp_path)
+    code, _, err = _run(capsys, "export", "--db", missing_db, "--out", tmp_path / "x.zip", "--indicator", "score_math")
+    assert (code, err) == (1, f"error: no hay base de datos en {missing_db}: cree la de demostración con «python -m "
+                              "analysis demo» o importe un archivo\n")
+    _spanish(err, missing_db)
+    assert not list(tmp_path.glob("x.*"))  # nothing half-written
+
+
+def test_export_in_english_is_as_it_always_was(export_db, tmp_path, capsys):
+    """The English lines scripts read, byte for byte (the strings the command line printed before --lang)."""
+    out = tmp_path / "t.csv"
+    bad, no = tmp_path / "x.txt", tmp_path / "no"
+    assert _run(capsys, "export", "--db", export_db, "--out", bad, "--indicator", "score_math", "--lang", "en")[2] == (
+        f"error: --out {bad}: the file must end in .zip, .xlsx, .csv, .parquet\n")
+    assert _run(capsys, "export", "--db", export_db, "--out", no / "x.zip", "--indicator", "score_math",
+                "--lang", "en")[2] == f"error: --out {no / 'x.zip'}: folder {no} does not exist\n"
+    # the line of a written export, as the command line printed it before (one real export below, in Spanish)
+    assert cli_text.exported(4, ["score_math", "dropout_rate"], "did", out, 12345, "en") == (
+        f"4 row(s) of score_math, dropout_rate (did) written to {out} (12,345 bytes)")
+    code, printed, _ = _run(capsys, "export", "--db", export_db, "--out", out, "--indicator", "score_math")
+    size = f"{out.stat().st_size:,}".replace(",", ".")
+    assert (code, printed) == (0, f"4 fila(s) de «Puntaje en matemáticas» (antes/después) escritas en {out} "
+                                  f"({size} bytes)\n")
+
+
+def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
+    bad = ["--indicator", "score_math", "--program", "Nada"]
+    assert _run(capsys, "compare", "--db", export_db, *bad, "--lang", "es") == (
+        1, "", "error: no existe el programa «Nada»; la lista tiene: MiLab, ValleLabs, comparison\n")
+    english = (1, "", "error: no programme 'Nada'; the roster has: MiLab, ValleLabs, comparison\n")
+    assert _run(capsys, "compare", "--db", export_db, *bad) == english  # compare's default stays English
+    assert _run(capsys, "compare", "--db", export_db, *bad, "--lang", "en") == english
+    code, _, err = _run(capsys, "compare", "--db", export_db, "--indicator", "score_math", "--by", "nonsense",
+                        "--lang", "es")
+    assert (code, err) == (1, "error: no se puede agrupar por nonsense\n")
+    # --json keeps compare()'s column codes and values whatever the language (scripts read them)
+    said = [_run(capsys, "compare", "--db", export_db, "--indicator", "score_math", "--json", *lang)
+            for lang in (["--lang", "es"], [])]
+    assert said[0] == said[1] and {"design", "program", "p_value"} <= set(json.loads(said[0][1])[0])
+    code, listed, _ = _run(capsys, "imports", "--db", export_db, "--lang", "es")
+    head, row = (line.split() for line in listed.splitlines())
+    assert code == 0 and " ".join(head) == "importación archivo formato filas leídas filas cargadas filas rechazadas " \
+                                           "fecha estado"
+    assert " ".join(row[:7]) == "1 demostración: datos sintéticos (semilla 7) demo" and row[-1] == "cargada"
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})+", row[7]) and row[7] == row[8] and row[9] == "0"
+    listed_en = _run(capsys, "imports", "--db", export_db)[1]
+    assert listed_en.split("\n")[1].split()[:6] == ["1", "demo:", "synthetic", "data", "(seed", "7)"]
+    assert listed_en.split()[:3] == ["import_id", "source_name", "recognized_as"]  # as scripts read it
+    assert cli_text.line("rolled_back", "en", import_id=3, removed=10, restored=2) == (
+        "import 3 rolled back: 10 observations removed, 2 restored")
+    assert cli_text.line("rolled_back", "es", import_id=3, removed=10, restored=2) == (
+        "importación 3 deshecha: 10 observaciones quitadas, 2 restauradas")
+    missing_db = tmp_path / "ninguna.duckdb"
+    assert _run(capsys, "rollback", "--db", missing_db, "99", "--lang", "es") == (
+        1, "", "error: no existe la importación 99\n")
+    assert _run(capsys, "rollback", "--db", missing_db, "99")[2] == "error: there is no import 99\n"
+    code, _, err = _run(capsys, "imports", "--db", missing_db, "--lang", "es")
+    assert code == 1 and err.startswith(f"error: no hay base de datos en {missing_db}: ")
+    _spanish(err, missing_db)
+
+
+def test_the_cost_errors_say_what_the_implementation_page_says():
+    """The Spanish cost-file errors are the Implementación page's words (ui/locales/es.json), not a second version."""
+    page = json.loads((ROOT / "ui" / "locales" / "es.json").read_text(encoding="utf-8"))
+    for code, said in cli_text.COST_ES.items():
+        words = page[f"impl.{code}"]
+        assert said == (words if code == "cost_where" else words[:1].lower() + words[1:]), code
+
+
+def test_a_malformed_export_is_told_off_in_its_language(capsys):
+    """argparse's own errors (a missing or bad option) in Spanish for export's default and --lang es; English,
+    argparse's words, with --lang en and for the commands that default to it."""
+    def told(*args: str) -> str:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as stop:
+            main(list(args))
+        assert stop.value.code == 2
+        return capsys.readouterr().err.splitlines()[-1]
+
+    assert told("export", "--indicator", "score_math") == (
+        "python -m analysis export: error: faltan argumentos obligatorios: --out")
+    assert told("export", "--out", "x.zip", "--indicator", "score_math", "--min-cell", "diez", "--lang", "es") == (
+        "python -m analysis export: error: argumento --min-cell: 'diez' no es un número válido")
+    assert told("export", "--out", "x.zip", "--indicator", "score_math", "--design", "antes") == (
+        "python -m analysis export: error: argumento --design: 'antes' no es una de las opciones ('prepost', 'did', "
+        "'rct')")
+    assert told("export", "--out", "x.zip", "--indicator", "score_math", "--otra") == (
+        "python -m analysis: error: argumentos no reconocidos: --otra")
+    assert told("compare", "--lang", "es") == "python -m analysis compare: error: faltan argumentos obligatorios: " \
+                                              "--indicator"
+    english = "python -m analysis export: error: the following arguments are required: --out"
+    assert told("export", "--indicator", "score_math", "--lang", "en") == english
+    assert told("compare") == "python -m analysis compare: error: the following arguments are required: --indicator"
