@@ -97,3 +97,14 @@ def test_rejects_report_in_spanish_keeps_rows_and_values_and_english_keeps_the_s
     # a reason no shape knows stays readable: quoted as technical detail in Spanish, as written in English
     assert reasons.reject("something new", "es") == reasons.TEXTS["es"]["untranslated"].format(text="something new")
     assert reasons.reject("something new", "en") == "something new"
+
+
+def test_the_data_page_names_a_shared_list_by_its_question() -> None:
+    """The Datos page's reject table passes the rejected cell's column, so a shared list (yes_no) is named by
+    the question it was asked for, as the command line's report is."""
+    from ui import data_view
+
+    frame = pd.DataFrame({"row_number": [2], "column_name": ["lab/operating"], "raw_value": ["quizás"],
+                          "reason": ["not one of the choices of 'yes_no'"]})
+    assert data_view._said(frame)["reason"].tolist() == [
+        "no es una de las opciones de la pregunta «¿Está funcionando?»"]

@@ -269,22 +269,28 @@ def _summary_value(key: str, value: object, code: object) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def record_reason(reason: str) -> str:
+def record_reason(reason: str, column: str | None = None) -> str:
     """A stored reject reason (a field-form value or record, a row or value of a data file) in the user's language,
-    from the one catalogue of reasons (analysis/reasons.py)."""
-    return messages.reject(reason)
+    from the one catalogue of reasons (analysis/reasons.py); ``column`` names the form question it is about."""
+    return messages.reject(reason, column)
+
+
+def _said(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = frame["column_name"] if "column_name" in frame else [None] * len(frame)
+    return frame.assign(reason=[record_reason(r, c if isinstance(c, str) else None)
+                                for r, c in zip(frame["reason"], columns, strict=True)])
 
 
 def _rejects_of(staged) -> pd.DataFrame:
     if isinstance(staged, StagedRecords):
         frame = staged.rejects.rename(columns={"row": "row_number", "column": "column_name"})[
             ["row_number", "column_name", "raw_value", "reason"]]
-        return frame.assign(reason=frame["reason"].map(record_reason))
+        return _said(frame)
     if isinstance(staged, StagedBoundaries):
         return staged.rejects.assign(reason=[import_text.boundary_reason(r, current_language())
                                              for r in staged.rejects["reason"]])
     frame = rejects_frame(staged)
-    return frame.assign(reason=frame["reason"].map(record_reason)) if "reason" in frame else frame
+    return _said(frame) if "reason" in frame else frame
 
 
 def staged_rejects(staged) -> pd.DataFrame:

@@ -24,6 +24,7 @@ def reason(text: object, names: dict[str, str] | None = None) -> str:
     return reasons.say(text, current_language(), names, fmt.field_label, escape=fmt.md)
 
 
-def reject(text: object) -> str:
-    """A stored reject reason of an import (a row's or a value's) in the session's language."""
-    return reasons.reject(text, current_language())
+def reject(text: object, column: str | None = None) -> str:
+    """A stored reject reason of an import (a row's or a value's) in the session's language; ``column``: the
+    rejected cell's column (a form question, named by its label)."""
+    return reasons.reject(text, current_language(), column=column)
