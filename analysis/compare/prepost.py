@@ -62,11 +62,13 @@ METHODS = {
     "es": "**prepost**: estudiantes vinculados por `student_key` → t pareada sobre las diferencias por "
           "estudiante; cohortes no vinculadas → Welch; tasas agregadas por unidad → t pareada sobre "
           "unidades presentes en ambas ventanas (si no, Welch). g de Hedges con la DE combinada de las "
-          "dos ondas; varianza inflada por el efecto de diseño 1 + (m − 1)ρ, ρ estimada de los datos.",
+          "dos ondas; varianza inflada por el efecto de diseño 1 + (m − 1)ρ, ρ estimada de los datos. "
+          "Con 3 escuelas o menos en una fila de estudiantes: sin p-valor ni intervalo, solo la diferencia.",
     "en": "**prepost**: students linked by `student_key` → paired t over within-student differences; "
           "unlinked cohorts → Welch; aggregate unit rates → paired t over units present in both windows "
           "(else Welch). Hedges' g with the SD pooled over the two waves; variance inflated by the design "
-          "effect 1 + (m − 1)ρ, ρ estimated from the data.",
+          "effect 1 + (m − 1)ρ, ρ estimated from the data. With 3 or fewer schools in a row of student data: "
+          "no p-value or interval, the difference only.",
 }
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "mean_pre",
                    "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "n_units", "n_pre",
