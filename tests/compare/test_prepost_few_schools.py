@@ -18,7 +18,7 @@ from compare_data import with_units
 from compare_helpers import approx, paired_reference, row_of, welch_reference
 
 from analysis.compare import compare
-from analysis.stats import paired_from_stats, welch_from_stats
+from analysis.stats import paired_from_stats, prepost_table, welch_from_stats
 
 NO_INFERENCE = ("p_value", "q_value", "diff_ci_low", "diff_ci_high", "es_ci_low", "es_ci_high")
 
@@ -102,3 +102,9 @@ def test_stats_withhold_inference_on_three_or_fewer_clusters(k):
         for col in ("diff_ci_low", "diff_ci_high", "p_value"):
             assert np.isnan(res[col]) if k <= 3 else res[col] == approx(ref[col]), col
         assert np.isnan(res["es_ci_low"]) == np.isnan(res["es_ci_high"]) == (k <= 3)
+    # the table form reads the same count from an n_clusters column
+    stats_in = {"n_pre": [40], "mean_pre": [b.mean()], "sd_pre": [b.std(ddof=1)], "n_post": [40],
+                "mean_post": [c.mean()], "sd_post": [c.std(ddof=1)], "n_clusters": [k]}
+    table = prepost_table(pd.DataFrame(stats_in), "welch").iloc[0]
+    assert "n_clusters" not in table.index and table["diff"] == approx(ref_w["diff"])
+    assert np.isnan(table["p_value"]) if k <= 3 else table["p_value"] == approx(ref_w["p_value"])
