@@ -293,10 +293,14 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
         used["mean_j"].to_numpy(dtype=float), used["var_j"].to_numpy(dtype=float))
     groups["icc"], groups["design_effect"] = icc_vals, deffs
     # 3 or fewer schools: a test over the students would ignore that they come from so few schools, and no
-    # cluster-robust one is reliable; the difference stands, without p or interval (METHODS.md, Designs 1)
+    # cluster-robust one is reliable; the difference stands, without p or interval (METHODS.md, Designs 1).
+    # A paired test counts the schools with linked students (those its differences come from).
     schools = groups["n_units"].to_numpy(dtype=float)
     if req.kind == "binary":
         return _binary_prepost(groups, schools)
+    paired_rows = (groups["n_linked"] >= 2).to_numpy()
+    linked_schools = np.bincount(used["code"].to_numpy(dtype=np.int64), minlength=len(groups)).astype(float)
+    schools = np.where(paired_rows, linked_schools, schools)
     res = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
                                   groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
                                   deff=groups["design_effect"], n_clusters=schools, level=req.conf_level)
@@ -304,7 +308,6 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
     welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post"], groups["n_pre"],
                                    groups["mean_pre"], groups["sd_pre"], deff=groups["design_effect"],
                                    n_clusters=schools, level=req.conf_level)
-    paired_rows = (groups["n_linked"] >= 2).to_numpy()
     out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
                   "pre_years", "post_years", "students_pre", "students_post"]].copy()
     for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):

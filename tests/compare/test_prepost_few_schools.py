@@ -108,3 +108,27 @@ def test_stats_withhold_inference_on_three_or_fewer_clusters(k):
     table = prepost_table(pd.DataFrame(stats_in), "welch").iloc[0]
     assert "n_clusters" not in table.index and table["diff"] == approx(ref_w["diff"])
     assert np.isnan(table["p_value"]) if k <= 3 else table["p_value"] == approx(ref_w["p_value"])
+
+
+def test_a_paired_test_counts_the_schools_with_linked_students(student_db, tmp_path):
+    # MiLab keeps 4 schools, but one of them loses its post wave: the paired test's differences come from 3
+    # schools (its students at pre only count in n_pre and the means), so no inference
+    schools = student_db.schools.loc[student_db.schools["program"] == "MiLab", "unit_code"].tolist()
+    db = tmp_path / "lablens.duckdb"
+    shutil.copy(student_db.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE assignments SET program = 'Elsewhere' WHERE unit_id IN "
+                    "(SELECT unit_id FROM units WHERE code = ?)", [schools[4]])
+        con.execute("DELETE FROM observations WHERE indicator = 'score_math' AND year = 2019 AND unit_id IN "
+                    "(SELECT unit_id FROM units WHERE code = ?)", [schools[3]])
+    row = row_of(compare(db, "score_math", design="prepost"), program="MiLab", country="GT")
+    students = with_units(student_db.raw, student_db.schools)
+    part = students[students["school_code"].isin(schools[:4])
+                    & ~((students["school_code"] == schools[3]) & (students["wave"] == "post"))]
+    pre, post = _waves(part)
+    ref = paired_reference(pre, post)
+    assert row["n_units"] == 4 and row["n_linked"] == ref["n_linked"] and row["n_pre"] == len(pre)
+    assert row["test"] == "paired_t" and row["diff"] == approx(ref["diff"])
+    for col in NO_INFERENCE:
+        assert np.isnan(row[col]), col
+    assert "inference_not_reliable" in row["flags"]
