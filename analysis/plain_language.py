@@ -7,7 +7,8 @@ Classification of one result (an effect with its 95% interval, turned so that po
 the indicator's ``higher_is_better``):
 
 - **not enough evidence** (``not_enough``) when the cell is suppressed (fewer than 10 students), has no
-  estimate or no interval (e.g. 3 or fewer schools on a side: no reliable inference), carries a
+  estimate or no interval (3 or fewer schools on a side: no reliable inference; or, flagged
+  ``no_variation``, data without spread), carries a
   low-reliability mark (fewer than 30 students or 5 units), the evidence badge is "insufficient",
   or the interval is too wide to tell a meaningful improvement from none;
 - **achieved** when the whole interval lies on the better side of zero;
@@ -37,7 +38,8 @@ class Finding:
     country: str
     indicator: str
     status: str  # achieved | not_achieved | not_enough
-    # better | worse | negligible | wide | suppressed | no_estimate | no_interval | low | insufficient | no_direction
+    # better | worse | negligible | wide | suppressed | no_estimate | no_interval | no_variation | low | insufficient
+    # | no_direction
     reason: str
     effect: float
     low: float
@@ -92,6 +94,8 @@ def finding(row: Mapping, indicator: str, higher_is_better: bool | None, group: 
     reliability = str(row.get("reliability") or "ok")
     evidence = row.get("evidence") if isinstance(row.get("evidence"), str) else None
     status, reason = classify(effect, low, high, kind, higher_is_better, reliability, evidence)
+    if reason == "no_interval" and "no_variation" in str(row.get("flags") or "").split(", "):
+        reason = "no_variation"  # no interval because the data have no spread, not for want of schools
     return Finding(program=str(row.get("program")), country=str(row.get("country")), indicator=indicator,
                    status=status, reason=reason, effect=effect, low=low, high=high, kind=kind,
                    months=_num(row.get("months_progress")), evidence=evidence or "insufficient",
@@ -137,7 +141,8 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
     if value.lstrip("+") == number(0.0, decimals):  # rounds to zero
         direction, value = templates["plain.unchanged"], ""
     interval = (templates["plain.interval"].format(low=number(f.low, decimals), high=number(f.high, decimals))
-                if not (math.isnan(f.low) or math.isnan(f.high)) else templates["plain.no_interval_text"])
+                if not (math.isnan(f.low) or math.isnan(f.high))
+                else templates.get(f"plain.no_interval_text.{f.reason}", templates["plain.no_interval_text"]))
     months = ""
     if f.kind == "hedges_g" and not math.isnan(f.months) and not inconclusive:
         key = "plain.months_one" if abs(f.months) == 1 and "plain.months_one" in templates else "plain.months"

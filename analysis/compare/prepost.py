@@ -62,11 +62,13 @@ METHODS = {
     "es": "**prepost**: estudiantes vinculados por `student_key` → t pareada sobre las diferencias por "
           "estudiante; cohortes no vinculadas → Welch; tasas agregadas por unidad → t pareada sobre "
           "unidades presentes en ambas ventanas (si no, Welch). g de Hedges con la DE combinada de las "
-          "dos ondas; varianza inflada por el efecto de diseño 1 + (m − 1)ρ, ρ estimada de los datos.",
+          "dos ondas; varianza inflada por el efecto de diseño 1 + (m − 1)ρ, ρ estimada de los datos. "
+          "Con 3 escuelas o menos en una fila de estudiantes: sin p-valor ni intervalo, solo la diferencia.",
     "en": "**prepost**: students linked by `student_key` → paired t over within-student differences; "
           "unlinked cohorts → Welch; aggregate unit rates → paired t over units present in both windows "
           "(else Welch). Hedges' g with the SD pooled over the two waves; variance inflated by the design "
-          "effect 1 + (m − 1)ρ, ρ estimated from the data.",
+          "effect 1 + (m − 1)ρ, ρ estimated from the data. With 3 or fewer schools in a row of student data: "
+          "no p-value or interval, the difference only.",
 }
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "mean_pre",
                    "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "n_units", "n_pre",
@@ -333,16 +335,22 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
         used["code"].to_numpy(), len(groups), used["n_j"].to_numpy(dtype=float),
         used["mean_j"].to_numpy(dtype=float), used["var_j"].to_numpy(dtype=float))
     groups["icc"], groups["design_effect"] = icc_vals, deffs
+    # 3 or fewer schools: a test over the students would ignore that they come from so few schools, and no
+    # cluster-robust one is reliable; the difference stands, without p or interval (METHODS.md, Designs 1).
+    # A paired test counts the schools with linked students (those its differences come from).
+    schools = groups["n_units"].to_numpy(dtype=float)
     if req.kind == "binary":
-        return _binary_prepost(groups)
+        return _binary_prepost(groups, schools)
+    paired_rows = (groups["n_linked"] >= 2).to_numpy()
+    linked_schools = np.bincount(used["code"].to_numpy(dtype=np.int64), minlength=len(groups)).astype(float)
+    schools = np.where(paired_rows, linked_schools, schools)
     res = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
                                   groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
-                                  deff=groups["design_effect"], level=req.conf_level)
+                                  deff=groups["design_effect"], n_clusters=schools, level=req.conf_level)
     # unlinked cohorts (no student observed in both windows): independent groups, Welch (METHODS.md, Designs 1)
     welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post"], groups["n_pre"],
                                    groups["mean_pre"], groups["sd_pre"], deff=groups["design_effect"],
-                                   level=req.conf_level)
-    paired_rows = (groups["n_linked"] >= 2).to_numpy()
+                                   n_clusters=schools, level=req.conf_level)
     out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
                   "pre_years", "post_years", "students_pre", "students_post"]].copy()
     for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):
@@ -351,10 +359,17 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
     with np.errstate(divide="ignore", invalid="ignore"):
         out["attrition"] = np.where(paired_rows & (out["n_pre"] > 0), 1 - out["n_linked"] / out["n_pre"], np.nan)
     out["design"] = NAME
-    out["note_inference"] = _no_spread(out)
+    out["note_inference"] = _few_schools(out, schools, _no_spread(out))
     # no spread of the differences: g stands as a description, its interval (which assumes one) does not
     out.loc[out["note_inference"].notna(), ["es_ci_low", "es_ci_high"]] = np.nan
     return out
+
+
+def _few_schools(out: pd.DataFrame, schools: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """'inference_not_reliable' where a difference stands on 3 or fewer schools (stats.few_clusters: no p, no
+    interval), as the DiD's rows; elsewhere the other note. The badge says 'too_few_clusters' (compare/finish.py)."""
+    few = stats.few_clusters(schools, (len(out),)) & np.isfinite(out["diff"].to_numpy(dtype=float))
+    return np.where(few, "inference_not_reliable", other)
 
 
 def _prepost_students_lists(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
@@ -400,8 +415,9 @@ def _no_spread(out: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(diff) & np.isnan(p), "no_variation", None)
 
 
-def _binary_prepost(groups: pd.DataFrame) -> pd.DataFrame:
-    """Binary outcomes: proportions per window, difference in points (Newcombe), Cox index (independent)."""
+def _binary_prepost(groups: pd.DataFrame, schools: np.ndarray) -> pd.DataFrame:
+    """Binary outcomes: proportions per window, difference in points (Newcombe), Cox index (independent);
+    no interval on 3 or fewer schools (the Newcombe and Cox intervals treat the students as independent)."""
     out = groups.copy()
     k_pre = (out["mean_pre"] * out["n_pre"]).round()
     k_post = (out["mean_post"] * out["n_post"]).round()
@@ -416,6 +432,8 @@ def _binary_prepost(groups: pd.DataFrame) -> pd.DataFrame:
     out["effect_size_kind"] = "cox"
     out["attrition"] = np.nan
     out["design"] = NAME
+    out["note_inference"] = _few_schools(out, schools, np.full(len(out), None, dtype=object))
+    out.loc[out["note_inference"].notna(), ["diff_ci_low", "diff_ci_high", "es_ci_low", "es_ci_high"]] = np.nan
     return out
 
 

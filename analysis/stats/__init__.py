@@ -55,6 +55,7 @@ from .evidence import (
 from .multiple import bh_qvalues
 from .pooling import PoolingResult, partial_pool, pool_arrays
 from .prepost import (
+    few_clusters,
     paired_from_stats,
     prepost_table,
     welch_from_stats,
@@ -99,6 +100,7 @@ __all__ = [
     "eef_months",
     "evidence_badge",
     "feldt_ci",
+    "few_clusters",
     "hedges_g",
     "hedges_g_var",
     "icc_design_effect_by_group",

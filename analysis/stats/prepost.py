@@ -18,11 +18,13 @@ import pandas as pd
 
 from ._common import FloatArray, as_float, check_level, t_ppf, t_sf, z_crit
 from .effect_sizes import hedges_g, hedges_g_var, prepost_g_var, small_sample_correction
+from .wild_bootstrap import MIN_CLUSTERS_FOR_INFERENCE
 
 __all__ = [
     "PAIRED_COLUMNS",
     "RESULT_COLUMNS",
     "WELCH_COLUMNS",
+    "few_clusters",
     "paired_from_stats",
     "prepost_table",
     "welch_from_stats",
@@ -84,6 +86,21 @@ def _es_interval(
     return var, g - z * se, g + z * se
 
 
+def few_clusters(n_clusters: npt.ArrayLike | None, shape: tuple[int, ...]) -> np.ndarray:
+    """True where a group has 3 or fewer clusters (schools): a test over its students would ignore that they
+    come from so few schools, and no cluster-robust one is reliable (Cameron, Gelbach & Miller 2008; the
+    DiD's rule, docs/METHODS.md "Designs" 1). False everywhere when ``n_clusters`` is None (not clustered)."""
+    if n_clusters is None:
+        return np.zeros(shape, dtype=bool)
+    k = np.broadcast_to(as_float(n_clusters), shape)
+    return ~np.isnan(k) & (k <= MIN_CLUSTERS_FOR_INFERENCE)
+
+
+def _without_inference(few: np.ndarray, *columns: FloatArray) -> list[FloatArray]:
+    """The columns with NaN where ``few`` (p, intervals: no inference on too few clusters)."""
+    return [np.where(few, np.nan, c) for c in columns]
+
+
 def paired_from_stats(
     n: npt.ArrayLike,
     mean_diff: npt.ArrayLike,
@@ -95,6 +112,7 @@ def paired_from_stats(
     r: npt.ArrayLike | None = None,
     *,
     deff: npt.ArrayLike | None = None,
+    n_clusters: npt.ArrayLike | None = None,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Paired t and pre/post g for n linked students per group, from sufficient statistics.
@@ -106,6 +124,9 @@ def paired_from_stats(
     2(1 − r)/n + g²/(2n) (Becker 1988; Morris & DeShon 2002), multiplied by ``deff`` (design effect,
     Hedges 2007) when students are clustered in schools. ``r`` (pre/post correlation) is derived
     from the three SDs when not given: r = (s_pre² + s_post² − s_diff²)/(2·s_pre·s_post).
+
+    ``n_clusters`` (schools per group, when students are clustered): where 3 or fewer, t, p and both
+    intervals are NaN — no inference, the point difference and g stand (:func:`few_clusters`).
 
     Columns: test ('paired_t'), n, diff, diff_ci_low, diff_ci_high, t, df, p_value, effect_size,
     es_var, es_ci_low, es_ci_high, r. NaN where n < 2.
@@ -129,6 +150,7 @@ def paired_from_stats(
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(valid & (sd_pooled > 0), omega * md / sd_pooled, np.nan)
     var, es_lo, es_hi = _es_interval(g, as_float(prepost_g_var(g, nn, rr)), deff, level)
+    t, p, lo, hi, es_lo, es_hi = _without_inference(few_clusters(n_clusters, nn.shape), t, p, lo, hi, es_lo, es_hi)
     return pd.DataFrame(
         {
             "test": "paired_t",
@@ -157,6 +179,7 @@ def welch_from_stats(
     sd2: npt.ArrayLike,
     *,
     deff: npt.ArrayLike | None = None,
+    n_clusters: npt.ArrayLike | None = None,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Welch t for mean1 − mean2 and Hedges' g, from per-group n, mean and SD (ddof = 1).
@@ -164,7 +187,8 @@ def welch_from_stats(
     Pass post (or programme) as group 1. Same t, Welch–Satterthwaite df, p and interval as
     ``scipy.stats.ttest_ind(a, b, equal_var=False)`` and its ``confidence_interval()``. The effect size
     is Hedges' g with the pooled SD (WWC Handbook v4.1), variance (n1+n2)/(n1·n2) + g²/(2(n1+n2))
-    times ``deff`` when given.
+    times ``deff`` when given. ``n_clusters`` (the fewest schools on a side, when students are clustered):
+    where 3 or fewer, t, p and both intervals are NaN (:func:`few_clusters`).
 
     Columns: test ('welch_t'), n1, n2, diff, diff_ci_low, diff_ci_high, t, df, p_value,
     effect_size, es_var, es_ci_low, es_ci_high. NaN where a group has fewer than 2 observations.
@@ -182,6 +206,7 @@ def welch_from_stats(
     t, p, lo, hi = _t_inference(diff, se, df, level)
     g = np.where(valid, as_float(hedges_g(a1, a2, m1, m2, s1, s2)), np.nan)
     var, es_lo, es_hi = _es_interval(g, as_float(hedges_g_var(g, a1, a2)), deff, level)
+    t, p, lo, hi, es_lo, es_hi = _without_inference(few_clusters(n_clusters, a1.shape), t, p, lo, hi, es_lo, es_hi)
     return pd.DataFrame(
         {
             "test": "welch_t",
@@ -215,28 +240,32 @@ def prepost_table(
     optionally ``r``; n_pre and n_post in the output are then both the linked n.
     ``design="welch"`` (unlinked cohorts, or unit-periods) needs :data:`WELCH_COLUMNS`
     (n_pre, mean_pre, sd_pre, n_post, mean_post, sd_post). An optional ``design_effect`` column
-    inflates the effect-size variance (Hedges 2007). ``diff`` is always post − pre.
+    inflates the effect-size variance (Hedges 2007); an optional ``n_clusters`` column (schools per group)
+    withholds inference where it is 3 or fewer. ``diff`` is always post − pre.
 
     Returns the ``keys`` columns (default: every column that is not a statistic input) followed by
     :data:`RESULT_COLUMNS`: test, n_pre, n_post, diff, diff_ci_low, diff_ci_high, t, df, p_value,
     effect_size, es_var, es_ci_low, es_ci_high. The index is preserved.
     """
     deff = df["design_effect"].to_numpy(dtype=float) if "design_effect" in df else None
+    clusters = df["n_clusters"].to_numpy(dtype=float) if "n_clusters" in df else None
     if design == "paired":
         needed: tuple[str, ...] = PAIRED_COLUMNS
         _require(df, needed)
         r = df["r"].to_numpy(dtype=float) if "r" in df else None
-        res = paired_from_stats(*(df[c].to_numpy(dtype=float) for c in needed), r, deff=deff, level=level)
+        res = paired_from_stats(*(df[c].to_numpy(dtype=float) for c in needed), r, deff=deff,
+                                n_clusters=clusters, level=level)
         res = res.drop(columns="r").rename(columns={"n": "n_pre"})
         res.insert(2, "n_post", res["n_pre"])
-        used = set(needed) | {"r", "design_effect"}
+        used = set(needed) | {"r", "design_effect", "n_clusters"}
     elif design == "welch":
         needed = WELCH_COLUMNS
         _require(df, needed)
         cols = ("n_post", "mean_post", "sd_post", "n_pre", "mean_pre", "sd_pre")
-        res = welch_from_stats(*(df[c].to_numpy(dtype=float) for c in cols), deff=deff, level=level)
+        res = welch_from_stats(*(df[c].to_numpy(dtype=float) for c in cols), deff=deff, n_clusters=clusters,
+                               level=level)
         res = res.rename(columns={"n1": "n_post", "n2": "n_pre"})
-        used = set(needed) | {"design_effect"}
+        used = set(needed) | {"design_effect", "n_clusters"}
     else:
         raise ValueError(f"design must be 'paired' or 'welch', got {design!r}")
     res = res[list(RESULT_COLUMNS)]

@@ -49,7 +49,8 @@ def test_codes_translated_dynamically_exist():
               | {f"compare.axis.{k}" for k in ("hedges_g", "pp", "points", "cox")}
               | {f"achievements.{p}.{s}" for p in ("status", "title", "explain")
                  for s in ("achieved", "not_achieved", "not_enough")}
-              | {f"plain.reason.{r}" for r in ("wide", "no_interval", "low", "insufficient", "no_direction")}
+              | {f"plain.reason.{r}" for r in ("wide", "no_interval", "no_variation", "low", "insufficient",
+                                               "no_direction")}
               | {f"eef.{e}" for e in ("none", "low", "moderate", "high", "very_high")}
               | {f"field.{f}" for f in ("lab_type", "sex", "grade", "zone", "department", "municipality",
                                         "authority", "school", "shift", "ethnicity")})

@@ -105,3 +105,23 @@ def test_an_inconclusive_result_has_no_direction_word_and_no_months(lang):
     assert cat["plain.up"] not in text and cat["plain.down"] not in text
     assert cat["plain.estimate"] in text and "+0" in text
     assert cat["plain.months_one"].split("{")[0].strip(", ") not in text
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_row_without_inference_says_why_and_no_direction(lang):
+    # a pre/post row on 3 or fewer schools (no interval, badge too_few_clusters) and a row without spread
+    # (flag no_variation): neither gets a direction word, and each gives its own reason
+    cat = catalogue(lang)
+    names = {"program": "MiLab (Guatemala)", "indicator": "Math"}
+    few = finding({**ROW, "es_ci_low": NAN, "es_ci_high": NAN, "evidence": "insufficient",
+                   "flags": "inference_not_reliable"}, "score_math", True)
+    still = finding({**ROW, "es_ci_low": NAN, "es_ci_high": NAN, "evidence": "insufficient",
+                     "flags": "pandemic_years, no_variation"}, "score_math", True)
+    assert (few.status, few.reason) == ("not_enough", "no_interval")
+    assert (still.status, still.reason) == ("not_enough", "no_variation")
+    few_text, still_text = (sentence(f, cat, _number(lang), names) for f in (few, still))
+    for text in (few_text, still_text):
+        assert cat["plain.up"] not in text and cat["plain.down"] not in text and cat["plain.estimate"] in text
+    assert cat["plain.no_interval_text"] in few_text and cat["plain.reason.no_interval"] in few_text
+    assert cat["plain.no_interval_text.no_variation"] in still_text and cat["plain.reason.no_variation"] in still_text
+    assert cat["plain.reason.no_interval"] not in still_text
