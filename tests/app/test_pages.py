@@ -327,7 +327,7 @@ def test_data_page_upload_previews_then_imports(tmp_path, demo_db, monkeypatch, 
     at.file_uploader[0].set_value(("plantilla_estudiantes.csv", csv_bytes(students()), "text/csv")).run()
     assert not at.exception
     preview = "\n".join(" ".join(map(str, f.value.astype(str).to_numpy().ravel())) for f in at.dataframe)
-    assert "LabLens canonical layout (students)" in preview
+    assert "formato propio de LabLens (estudiantes)" in preview  # the layout in the page's language
     import duckdb
 
     with duckdb.connect(str(copy), read_only=True) as con:  # nothing written before the user commits
