@@ -69,7 +69,11 @@ def test_effect_panels_split_keep_one_effect_scale_and_one_legend():
     assert _plot_height(first) == _plot_height(second)
     # the axis title under every panel (each is read alone on a phone)
     assert [a["name"] for a in first["layout"]["annotations"]] == ["x_title"]
-    assert [a["name"] for a in second["layout"]["annotations"]] == ["x_title"]
+    assert [a.get("name") for a in second["layout"]["annotations"]] == [None, "x_title"]
+    # MiLab's suppressed row says so at the left edge of its own plot area, never at zero on the zero line
+    word = second["layout"]["annotations"][0]
+    assert (word["text"], word["xref"], word["yref"], word["x"], word["xanchor"]) == (
+        "suppressed", "x domain", "y", 0, "left")
 
 
 def test_panels_that_do_not_share_an_axis_keep_their_own_scale_and_every_panel_its_axis_title():
