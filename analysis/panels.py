@@ -42,7 +42,8 @@ NARROW_PX = 320
 CHAR_PX = 7.2  # the average width of a 13-px Source Sans character, rounded up
 LEGEND_ROW_PX = 30  # a legend row as plotly.js draws it (13-px text beside a 12-px mark), measured in Chromium
 TITLE_LINE_PX = 22
-COLORBAR_PX = 80  # a horizontal colour bar with its title and ticks
+COLORBAR_PX = 58  # a horizontal colour bar with its ticks and a gap
+KEY_TITLE_PX = 30  # the colour bar's title above it
 _AXIS = re.compile(r"^([xy])axis(\d*)$")
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -164,8 +165,9 @@ def _colour_bar(traces: list[dict]) -> bool:
 def _is_key_trace(tr: dict) -> bool:
     """The colour bar's carrier (no data, a scale) or a legend-only entry: what a map's key holds."""
     marker = tr.get("marker") or {}
-    return bool(marker.get("showscale")) or _numbers(tr.get("x")).size == np.isnan(_numbers(tr.get("x"))).sum() \
-        and tr.get("showlegend") is not False and bool(tr.get("name"))
+    xs = _numbers(tr.get("x"))
+    legend_only = bool(np.isnan(xs).all()) and tr.get("showlegend") is not False and bool(tr.get("name"))
+    return bool(marker.get("showscale")) or legend_only
 
 
 def key(fig: go.Figure) -> go.Figure | None:
@@ -182,7 +184,7 @@ def key(fig: go.Figure) -> go.Figure | None:
             bar = copy.deepcopy(tr)
             bar.update(xaxis="x", yaxis="y", x=[None], y=[None])
             # a fixed length in pixels: the same bar on a laptop's full width and in a phone's 340 px
-            bar["marker"]["colorbar"].update(x=0.5, xanchor="center", y=1, yanchor="top", yref="container",
+            bar["marker"]["colorbar"].update(x=0.5, xanchor="center", y=1, yanchor="top", yref="paper",
                                              lenmode="pixels", len=300)
             data.append(bar)
     rows = legend_rows([e.get("name") or "" for e in entries]) if entries else 0
@@ -190,7 +192,9 @@ def key(fig: go.Figure) -> go.Figure | None:
     lay = {k: copy.deepcopy(v) for k, v in layout.items() if not _AXIS.match(k)
            and k not in ("annotations", "shapes", "title", "legend", "showlegend", "meta")}
     lay.update(xaxis={"visible": False}, yaxis={"visible": False}, showlegend=bool(entries),
-               height=COLORBAR_PX + 10 + LEGEND_ROW_PX * rows, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+               # the bar's title in the top margin, the bar and its ticks in the plot area, the legend under it
+               height=KEY_TITLE_PX + COLORBAR_PX + LEGEND_ROW_PX * rows,
+               margin={"l": 0, "r": 0, "t": KEY_TITLE_PX, "b": LEGEND_ROW_PX * rows},
                legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0.5,
                        "xanchor": "center", "itemclick": False, "itemdoubleclick": False},
                dragmode=False)

@@ -220,7 +220,7 @@ def table(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, **kwargs) -> None:
     (national scale, issue #6) took about a second of every rerun to localise and send.
     """
     shown = frame if len(frame) <= max_rows else frame.head(max_rows)
-    config, row_height = grid_layout(shown)
+    config, row_height = grid_layout(_in_words(shown))  # the words' length, not the codes'.
     kwargs = {"column_config": config, "row_height": row_height, **kwargs}
     st.dataframe(localised(spreadsheet_safe(shown)), hide_index=True, width="stretch", **kwargs)
     if len(frame) <= max_rows:

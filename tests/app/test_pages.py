@@ -98,6 +98,11 @@ def test_home_headline_cards_per_programme(lang):
     assert len(retention) == 2 and all(cat["unit.pp"] in m.value for m in retention)
     motivation = [m for m in at.metric if m.label.startswith(cat["home.headline.motivation"].split("·")[0].strip())]
     assert len(motivation) == 2
+    # the label fits a phone's line (no parenthesis), the whole name is in its tooltip
+    full = {"es": "Índice de motivación (media de los ítems)", "en": "Motivation index (mean of items)"}[lang]
+    for m in motivation:
+        assert full.split(" (")[0] in m.label and "(" not in m.label, m.label
+        assert full in m.help.replace("\\", ""), m.help  # markdown escapes the parentheses
     captions = "\n".join(c.value for c in at.caption)
     ci = cat["fmt.ci95"].split("{")[0].strip()
     assert captions.count(ci) >= 6  # every headline has its interval

@@ -46,7 +46,8 @@ def test_effect_panels_put_both_programmes_side_by_side():
     assert points["MiLab"]["marker"]["symbol"] == ["circle", "circle-open"]
     # the word at the left edge of MiLab's plot area, not at zero where it ran into the zero line
     (word,) = [a for a in spec["layout"]["annotations"] if a["text"] == "suppressed"]
-    assert (word["xref"], word["x"], word["xanchor"], word["yref"], word["y"]) == ("x2 domain", 0, "left", "y2", "Girls")
+    assert (word["xref"], word["x"], word["xanchor"], word["yref"], word["y"]) == (
+        "x2 domain", 0, "left", "y2", "Girls")
     held = [t for t in spec["data"] if t.get("name") == "suppressed"]  # the row kept on the axis, words on hover
     assert held[0]["y"] == ["Girls"] and held[0]["marker"]["opacity"] == 0 and held[0]["hoverinfo"] == "text"
     assert spec["layout"]["separators"] == ",."
