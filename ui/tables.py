@@ -168,6 +168,7 @@ MAX_ROWS = 250
 # a count as LabLens writes it in a text column: "12.345", "850", "<10" (a year or a 12-digit code is no count)
 _COUNT_TEXT = re.compile(r"^(?:<\s*\d+|\d{1,3}(?:[.,\u202f\u00a0]\d{3})*(?:[.,]\d+)?)$")
 WRAP_CHARS = 34  # a text longer than this is cut in a phone's column: the rows get room for more lines
+WRAP_PX = 260  # the width of a column of long texts: 34 characters a line, most of a phone's width
 MAX_LINES = 3
 LINE_PX = 21  # a line of the grid's 14-px text, measured in Chromium
 ROW_PX = 35  # the grid's one-line row
@@ -190,7 +191,8 @@ def count_like(values: pd.Series) -> bool:
 def grid_layout(frame: pd.DataFrame) -> tuple[dict, int | None]:
     """(column_config, row_height) for st.dataframe: numbers sent as text (counts with "<10", numeric columns
     with gaps) right-aligned as the numeric columns are; when a text is too long for a phone's column, rows
-    tall enough for it to wrap (up to MAX_LINES lines) and its column wide, instead of a text cut with "…"."""
+    tall enough for it to wrap (up to MAX_LINES lines) in a column of WRAP_PX, instead of a text cut with "…"
+    (a "large" column held it on one line, most of it scrolled off a phone's screen)."""
     config: dict = {}
     longest = 0
     for c in frame.columns:
@@ -204,7 +206,7 @@ def grid_layout(frame: pd.DataFrame) -> tuple[dict, int | None]:
             continue
         size = max((len(v) for v in values if isinstance(v, str)), default=0)
         if size > WRAP_CHARS:
-            config[c] = st.column_config.Column(width="large")
+            config[c] = st.column_config.Column(width=WRAP_PX)
             longest = max(longest, size)
     if not longest:
         return config, None
@@ -222,6 +224,8 @@ def table(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, **kwargs) -> None:
     shown = frame if len(frame) <= max_rows else frame.head(max_rows)
     config, row_height = grid_layout(_in_words(shown))  # the words' length, not the codes'.
     kwargs = {"column_config": config, "row_height": row_height, **kwargs}
+    if row_height and "height" not in kwargs:  # as many rows in view as the grid's usual ten one-line rows
+        kwargs["height"] = ROW_PX + 2 + row_height * min(len(shown), 10)
     st.dataframe(localised(spreadsheet_safe(shown)), hide_index=True, width="stretch", **kwargs)
     if len(frame) <= max_rows:
         return

@@ -83,7 +83,7 @@ def test_no_table_cell_is_drawn_as_none(page):
 def test_counts_written_as_text_are_right_aligned_and_long_texts_wrap():
     """Inicio's students ('<10', '—' beside written counts) align as numbers do; a long label (a reason, an
     indicator's name) gets rows tall enough to wrap in a wide column instead of being cut with '…'."""
-    from ui.tables import LINE_PX, ROW_PX, count_like, grid_layout
+    from ui.tables import LINE_PX, ROW_PX, WRAP_PX, count_like, grid_layout
 
     assert count_like(pd.Series(["1.234", "<10", "—", "850"])) and count_like(pd.Series([12, "<10"], dtype=object))
     # a year, a 12-digit school code or a word is no count
@@ -95,5 +95,5 @@ def test_counts_written_as_text_are_right_aligned_and_long_texts_wrap():
     config, row_height = grid_layout(frame)
     assert config["Estudiantes"]["alignment"] == "right" and config["Tasa"]["alignment"] == "right"
     assert "Programa" not in config and "Unidades" not in config  # text left; numbers right by themselves
-    assert config["Motivo"]["width"] == "large" and row_height == ROW_PX + 2 * LINE_PX  # 72 characters: 3 lines
+    assert config["Motivo"]["width"] == WRAP_PX and row_height == ROW_PX + 2 * LINE_PX  # 72 characters: 3 lines
     assert grid_layout(frame.drop(columns="Motivo"))[1] is None  # short texts: the grid's own row height
