@@ -409,8 +409,11 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
             hover = np.column_stack([unit + f"<br>{pre}", unit + f"<br>{post}", np.full(n, None)]).ravel()
             name = texts.get("comparison", prog) if prog == "comparison" else prog
             opacity = _line_opacity(n, prog == "comparison", trace_cls is go.Scattergl)
+            # the legend in the panels' order (programmes first, comparison schools last), though the
+            # comparison lines are drawn first to stay behind
+            rank = 1000 + (len(order) if prog == "comparison" else order.index(prog))
             fig.add_trace(trace_cls(
-                x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog,
+                x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog, legendrank=rank,
                 showlegend=prog not in seen and opacity >= 0.4,  # a faint trace gets a legend entry of its own
                 line={"color": colors[prog], "width": 1.2}, marker={"size": 4, "color": colors[prog]},
                 opacity=opacity, customdata=hover,
@@ -418,6 +421,7 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
             ), row=1, col=i)
             if prog not in seen and opacity < 0.4:
                 fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=name, legendgroup=prog,
+                                         legendrank=rank,
                                          line={"color": colors[prog], "width": 2}, marker={"size": 6},
                                          opacity=0.4 if prog == "comparison" else 0.8, hoverinfo="skip"),
                               row=1, col=i)

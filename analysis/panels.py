@@ -237,7 +237,8 @@ def split(fig: go.Figure) -> list[go.Figure]:
                 continue
         others.append(note)
     first_axes = {letter: (layout.get(f"{letter}axis{suffixes[0]}") or {}) for letter in "xy"}
-    entries = _legend_entries(traces)
+    # in the builder's legend order (its legendrank, plotly's 1000 by default), then in the traces' order
+    entries = sorted(_legend_entries(traces), key=lambda tr: tr.get("legendrank", 1000))
     # as plotly.js decides: two entries or more, or one a builder asked for (the map's open-circle mark)
     legend_on = not keyed and bool(entries) and layout.get("showlegend", len(entries) >= 2 or any(
         tr.get("showlegend") is True for tr in entries)) is not False

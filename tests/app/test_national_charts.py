@@ -190,3 +190,7 @@ def test_slope_summary_names_the_groups_in_the_panels_order(language, demo_db):
     at = [chart.summary.index(name) for name in ("ValleLabs (Colombia)", f"{t('prog.comparison')} (Colombia)",
                                                  "MiLab (Guatemala)", f"{t('prog.comparison')} (Guatemala)")]
     assert at == sorted(at)
+    # the legend (under the first panel) in the same order: programmes, then the comparison schools
+    legend = sorted((tr.legendrank, i, tr.name) for i, tr in enumerate(chart.panels[0].data)
+                    if tr.showlegend is not False)
+    assert [name for _, _, name in legend] == ["ValleLabs", "MiLab", t("prog.comparison")]
