@@ -102,7 +102,9 @@ def has_low(data: pd.DataFrame) -> bool:
 
 
 def text_rows(fig: go.Figure, part: pd.DataFrame, ycol: str, texts: Mapping[str, str], col: int) -> None:
-    """Rows without a point say why at zero: suppressed (fewer than 10 students) or no estimate."""
+    """Rows without a point say why, in words at the left edge of the plot area (at zero they ran into the
+    zero line): suppressed (fewer than 10 students) or no estimate. An invisible mark holds the row on the
+    axis and shows the words on hover."""
     effect = pd.to_numeric(part["effect"], errors="coerce")
     suppressed = part["reliability"] == "suppressed"
     missing = effect.isna() & ~suppressed
@@ -114,9 +116,13 @@ def text_rows(fig: go.Figure, part: pd.DataFrame, ycol: str, texts: Mapping[str,
                        (missing, texts.get("no_estimate", "no estimate"))):
         rows = part[mask]
         if len(rows):
-            fig.add_trace(go.Scatter(x=[0] * len(rows), y=rows[ycol], mode="text", text=[word] * len(rows),
-                                     textposition="middle left", textfont={"color": "#555555"},
-                                     showlegend=False, hoverinfo="skip", name=word), row=1, col=col)
+            fig.add_trace(go.Scatter(x=[0] * len(rows), y=rows[ycol], mode="markers", marker={"opacity": 0},
+                                     text=[word] * len(rows), hoverinfo="text", showlegend=False, name=word),
+                          row=1, col=col)
+            suffix = "" if col == 1 else str(col)
+            for label in rows[ycol]:
+                fig.add_annotation(x=0, y=label, xref=f"x{suffix} domain", yref=f"y{suffix}", xanchor="left",
+                                   text=word, showarrow=False, font={"color": "#555555"}, bgcolor="#ffffff")
 
 
 def finite(values: Iterable) -> np.ndarray:
@@ -403,8 +409,11 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
             hover = np.column_stack([unit + f"<br>{pre}", unit + f"<br>{post}", np.full(n, None)]).ravel()
             name = texts.get("comparison", prog) if prog == "comparison" else prog
             opacity = _line_opacity(n, prog == "comparison", trace_cls is go.Scattergl)
+            # the legend in the panels' order (programmes first, comparison schools last), though the
+            # comparison lines are drawn first to stay behind
+            rank = 1000 + (len(order) if prog == "comparison" else order.index(prog))
             fig.add_trace(trace_cls(
-                x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog,
+                x=xs, y=ys, mode="lines+markers", name=name, legendgroup=prog, legendrank=rank,
                 showlegend=prog not in seen and opacity >= 0.4,  # a faint trace gets a legend entry of its own
                 line={"color": colors[prog], "width": 1.2}, marker={"size": 4, "color": colors[prog]},
                 opacity=opacity, customdata=hover,
@@ -412,6 +421,7 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
             ), row=1, col=i)
             if prog not in seen and opacity < 0.4:
                 fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=name, legendgroup=prog,
+                                         legendrank=rank,
                                          line={"color": colors[prog], "width": 2}, marker={"size": 6},
                                          opacity=0.4 if prog == "comparison" else 0.8, hoverinfo="skip"),
                               row=1, col=i)

@@ -14,6 +14,13 @@ what a chart shows. What travels with the split:
   over a title), holding every entry of every panel; the others have none. The first panel's figure
   grows by the legend's room (and a horizontal colour bar's), so side by side the plot areas stay
   level and, one under the other, no panel carries an empty band;
+- **a key of its own for maps**: a chart with a horizontal colour bar (a map: analysis.unit_figures) has its
+  colour bar and legend in a small figure of its own (:func:`key`), drawn under all the panels: under the
+  first map it read as Colombia's key while every open circle was on Guatemala's map, and on a phone it
+  fell between the two maps;
+- **heights by rows**: a builder whose panels hold different numbers of rows names each panel's height
+  (``layout.meta["panel_heights"]``, e.g. a territory chart with one department beside eleven), so a
+  one-row panel does not take the room of eleven; the panels' tops stay level side by side;
 - **titles**: each panel's title (the subplot title) becomes its figure's title, and every panel
   carries the axis titles, which the builder puts on the first panel only (side by side they would
   overprint; one under the other, a panel without them cannot be read).
@@ -35,7 +42,8 @@ NARROW_PX = 320
 CHAR_PX = 7.2  # the average width of a 13-px Source Sans character, rounded up
 LEGEND_ROW_PX = 30  # a legend row as plotly.js draws it (13-px text beside a 12-px mark), measured in Chromium
 TITLE_LINE_PX = 22
-COLORBAR_PX = 80  # a horizontal colour bar with its title and ticks
+COLORBAR_PX = 58  # a horizontal colour bar with its ticks and a gap
+KEY_TITLE_PX = 30  # the colour bar's title above it
 _AXIS = re.compile(r"^([xy])axis(\d*)$")
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -145,14 +153,65 @@ def _proxy(tr: dict) -> dict:
     return out
 
 
+def _suffixes(layout: dict) -> list[str]:
+    return sorted((m.group(2) for k in layout if (m := _AXIS.match(k)) and m.group(1) == "x"),
+                  key=lambda s: int(s or 1))
+
+
+def _colour_bar(traces: list[dict]) -> bool:
+    return any(((tr.get("marker") or {}).get("colorbar") or {}).get("orientation") == "h" for tr in traces)
+
+
+def _is_key_trace(tr: dict) -> bool:
+    """The colour bar's carrier (no data, a scale) or a legend-only entry: what a map's key holds."""
+    marker = tr.get("marker") or {}
+    xs = _numbers(tr.get("x"))
+    legend_only = bool(np.isnan(xs).all()) and tr.get("showlegend") is not False and bool(tr.get("name"))
+    return bool(marker.get("showscale")) or legend_only
+
+
+def key(fig: go.Figure) -> go.Figure | None:
+    """The key of a map of several panels as a figure of its own (the colour bar, then the legend), to draw
+    under all the panels; None for any other figure (its legend goes under the first panel, :func:`split`)."""
+    spec = fig.to_plotly_json()
+    layout, traces = spec["layout"], spec["data"]
+    if len(_suffixes(layout)) < 2 or not _colour_bar(traces):
+        return None
+    entries = [tr for tr in _legend_entries(traces) if tr.get("name") and not (tr.get("marker") or {}).get("showscale")]
+    data = []
+    for tr in traces:
+        if (tr.get("marker") or {}).get("showscale"):
+            bar = copy.deepcopy(tr)
+            bar.update(xaxis="x", yaxis="y", x=[None], y=[None])
+            # a fixed length in pixels: the same bar on a laptop's full width and in a phone's 340 px
+            bar["marker"]["colorbar"].update(x=0.5, xanchor="center", y=1, yanchor="top", yref="paper",
+                                             lenmode="pixels", len=300)
+            data.append(bar)
+    rows = legend_rows([e.get("name") or "" for e in entries]) if entries else 0
+    data += [_proxy(tr) for tr in entries]
+    lay = {k: copy.deepcopy(v) for k, v in layout.items() if not _AXIS.match(k)
+           and k not in ("annotations", "shapes", "title", "legend", "showlegend", "meta")}
+    lay.update(xaxis={"visible": False}, yaxis={"visible": False}, showlegend=bool(entries),
+               # the bar's title in the top margin, the bar and its ticks in the plot area, the legend under it
+               height=KEY_TITLE_PX + COLORBAR_PX + LEGEND_ROW_PX * rows,
+               margin={"l": 0, "r": 0, "t": KEY_TITLE_PX, "b": LEGEND_ROW_PX * rows},
+               legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0.5,
+                       "xanchor": "center", "itemclick": False, "itemdoubleclick": False},
+               dragmode=False)
+    return go.Figure({"data": data, "layout": lay})
+
+
 def split(fig: go.Figure) -> list[go.Figure]:
-    """One figure per panel of a 1 × N subplot figure (see the module's docstring); ``[fig]`` for one panel."""
+    """One figure per panel of a 1 × N subplot figure (see the module's docstring); ``[fig]`` for one panel.
+    A map's key is left out of its panels: :func:`key` draws it once under them."""
     spec = fig.to_plotly_json()
     layout: dict = spec["layout"]
-    suffixes = sorted((m.group(2) for k in layout if (m := _AXIS.match(k)) and m.group(1) == "x"),
-                      key=lambda s: int(s or 1))
+    suffixes = _suffixes(layout)
     if len(suffixes) < 2:
         return [fig]
+    keyed = _colour_bar(spec["data"])
+    heights = list((layout.get("meta") or {}).get("panel_heights") or []) if isinstance(layout.get("meta"), dict) \
+        else []
     traces, shapes = spec["data"], list(layout.get("shapes") or [])
     # shared axes: one range from every panel's data
     ranges: dict[str, tuple[float, float] | None] = {}
@@ -178,9 +237,10 @@ def split(fig: go.Figure) -> list[go.Figure]:
                 continue
         others.append(note)
     first_axes = {letter: (layout.get(f"{letter}axis{suffixes[0]}") or {}) for letter in "xy"}
-    entries = _legend_entries(traces)
+    # in the builder's legend order (its legendrank, plotly's 1000 by default), then in the traces' order
+    entries = sorted(_legend_entries(traces), key=lambda tr: tr.get("legendrank", 1000))
     # as plotly.js decides: two entries or more, or one a builder asked for (the map's open-circle mark)
-    legend_on = bool(entries) and layout.get("showlegend", len(entries) >= 2 or any(
+    legend_on = not keyed and bool(entries) and layout.get("showlegend", len(entries) >= 2 or any(
         tr.get("showlegend") is True for tr in entries)) is not False
     margin = dict(layout.get("margin") or {})
     title_lines = max((wrap_title(t).count("<br>") + 1 for t in titles.values()), default=0)
@@ -198,12 +258,12 @@ def split(fig: go.Figure) -> list[go.Figure]:
         axis_title = 22 if (x_axis.get("title") or {}).get("text") else 0
         bottom = max(bottom, ticks) + axis_title + 8  # every panel: its plot area as tall as the first's
         extra = 6 + LEGEND_ROW_PX * legend_rows([e.get("name") or "" for e in entries])
-    if any(((tr.get("marker") or {}).get("colorbar") or {}).get("orientation") == "h" for tr in traces):
-        extra += COLORBAR_PX
     out = []
     for i, s in enumerate(suffixes):
         lay = {k: copy.deepcopy(v) for k, v in layout.items() if not _AXIS.match(k)
-               and k not in ("annotations", "shapes", "title", "legend", "showlegend")}
+               and k not in ("annotations", "shapes", "title", "legend", "showlegend", "meta")}
+        if len(heights) == len(suffixes):
+            lay["height"] = heights[i]
         for letter in "xy":
             axis = copy.deepcopy(layout.get(f"{letter}axis{s}") or {})
             shared = axis.pop("matches", None)
@@ -236,8 +296,11 @@ def split(fig: go.Figure) -> list[go.Figure]:
                             "font": {"size": 15}}
         lay["margin"] = {**margin, "t": top, "b": bottom + (extra if i == 0 else 0)}
         if i == 0 and extra:
-            lay["height"] = (layout.get("height") or 450) + extra
-        mine = [dict(tr, xaxis="x", yaxis="y") for tr in traces if tr.get("xaxis", "x") == f"x{s}"]
+            lay["height"] = (lay.get("height") or 450) + extra
+        mine = [dict(tr, xaxis="x", yaxis="y") for tr in traces if tr.get("xaxis", "x") == f"x{s}"
+                and not (keyed and _is_key_trace(tr))]
+        if keyed:  # the open circles stay on the map, their entry goes to the key
+            mine = [dict(tr, showlegend=False) for tr in mine]
         lay["showlegend"] = legend_on and i == 0
         if lay["showlegend"]:
             have = {(tr.get("legendgroup"), tr.get("name")) for tr in _legend_entries(mine)}

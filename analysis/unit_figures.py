@@ -32,6 +32,8 @@ from analysis.periods import programme_order
 
 # --- Regiones ---------------------------------------------------------------------------------------------
 
+PANEL_MIN_PX = 150  # a one-row panel: its title (38 px), the row (60 px), the axis and its title (52 px)
+
 def ranked(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
     """Territories ranked by their effect with intervals, one panel per programme.
 
@@ -64,7 +66,12 @@ def ranked(data: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure
     if has_low(data):
         legend_marks(fig, texts, 1, 1)
     fig.update_xaxes(matches="x", zeroline=False)
-    return panels_title(style(fig, lang, height=max(300, 110 + 28 * n_rows)), texts.get("x_title", ""))
+    height = max(300, 110 + 28 * n_rows)
+    # drawn one per panel on a screen (analysis.panels.split): each panel as tall as its own rows, at the same
+    # 28 px a row, so one department beside eleven takes one row's room, not eleven's
+    rows = [int((data["program"] == p).sum()) for p in programmes]
+    fig.update_layout(meta={"panel_heights": [max(PANEL_MIN_PX, height - 28 * (n_rows - n)) for n in rows]})
+    return panels_title(style(fig, lang, height=height), texts.get("x_title", ""))
 
 
 def _shape_centre(geometry: dict) -> tuple[float, float] | None:

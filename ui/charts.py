@@ -29,14 +29,16 @@ class Chart:
     summary: str
     table: pd.DataFrame | None = None
     panels: list[go.Figure] = field(init=False, default_factory=list, repr=False)
+    key: go.Figure | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Every text from the data in the figure (hover, titles, ticks, legend) shown as text, not as
-        plotly's HTML (analysis.figure_text), and the panels split; done once, when the chart is built and
-        cached."""
+        plotly's HTML (analysis.figure_text), and the panels split (a map's key apart, drawn under all its
+        panels); done once, when the chart is built and cached."""
         if self.fig is not None:
             plain_figure(self.fig)
             self.panels = panels.split(self.fig)
+            self.key = panels.key(self.fig)
 
 
 def lang() -> str:
@@ -55,6 +57,9 @@ def show(c: Chart | None, *, key: str) -> None:
                 title = fig.layout.title.text or ""
                 st.plotly_chart(fig, width="stretch", key=f"{key}-{i}", config=PLOTLY_CONFIG,
                                 alt=f"{c.alt} — {title.replace('<br>', ' ')}" if title else c.alt)
+        if c.key is not None:  # a map's colour bar and legend: once, under every panel it explains
+            st.plotly_chart(c.key, width="stretch", key=f"{key}-key", config={**PLOTLY_CONFIG, "displayModeBar": False},
+                            alt=t("chart.key_alt"))
     else:
         st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=PLOTLY_CONFIG)
     st.caption(md(c.summary))

@@ -365,8 +365,13 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
     up = wide.assign(up=wide["post"] > wide["pre"]).groupby(["panel", "program"], sort=False)["up"].mean()
     # a panel is titled "programme · country (windows)" (_panels): each group named once, with its country
     where = {panel: panel.split(" (")[0].split(" · ", 1)[-1] for panel, _ in up.index}
+    # in the panels' order (ValleLabs' country first), the programme before its comparison schools
+    panel_rank = {panel: i for i, panel in enumerate(figures.panel_order(wide))}
+    prog_rank = {p: i for i, p in enumerate(programme_order(wide["program"]))}
+    keys = sorted(up.index, key=lambda k: (panel_rank.get(k[0], len(panel_rank)), k[1] == "comparison",
+                                           prog_rank.get(k[1], len(prog_rank))))
     parts = [t("compare.summary_slopes_part", program=f"{fmt.programme(p)} ({where[panel]})",
-               share=fmt.num(100 * s, 0)) for (panel, p), s in up.items()]
+               share=fmt.num(100 * up[(panel, p)], 0)) for panel, p in keys]
     summary = t("compare.summary_slopes", parts="; ".join(parts), hidden=hidden, k=access.min_cell())
     if len(drawn) < len(wide):
         summary += " " + t("compare.summary_slopes_sample", drawn=fmt.num(len(drawn), 0),

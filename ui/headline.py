@@ -59,16 +59,22 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
         st.caption(fmt.md(fmt.country(country)))
         for domain, (code, frame) in results.items():
             row = _row(frame, program, country)
-            label = t(f"home.headline.{domain}", indicator=fmt.md(fmt.indicator_label(code, info)))
+            # a metric's label is one line, cut with "…" on a phone: the name without its parenthesis
+            # ("Índice de motivación (media de los ítems)"), the whole name in the tooltip
+            name = fmt.indicator_label(code, info)
+            short = name.split(" (")[0]
+            label = t(f"home.headline.{domain}", indicator=fmt.md(short))
+            named = f"{fmt.md(name)}." if short != name else ""
             if row is None or fmt.is_missing(row.get("effect_size")):
-                st.metric(label, "—")
+                st.metric(label, "—", help=named or None)
                 reason = fmt.reliability(row.get("reliability")) if row else ""
                 st.caption(reason or t("home.headline.none"))
                 continue
             kind = row.get("effect_size_kind")
             d = fmt.decimals_for(kind)
             st.metric(label, f"{fmt.signed(row['effect_size'], d)} {fmt.unit(kind)}",
-                      help=t(f"home.headline.help.{kind}") if kind in ("hedges_g", "pp", "points") else None)
+                      help=" ".join(x for x in (named, t(f"home.headline.help.{kind}") if kind in (
+                          "hedges_g", "pp", "points") else "") if x) or None)
             parts = [t("fmt.ci95", interval=fmt.interval(row.get("es_ci_low"), row.get("es_ci_high"), d))]
             if kind == "hedges_g":
                 parts.append(t("home.headline.months", months=fmt.months(row.get("months_progress"))))

@@ -108,7 +108,7 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
                            bottom=part.iloc[0]["label"],
                            bottom_value=fmt.signed(part.iloc[0]["effect"], fmt.decimals_for(kind))))
     low = int((data["reliability"] == "low").sum())
-    summary = t("regions.summary", parts=" ".join(parts), low=low, total=len(data))
+    summary = t("regions.summary", parts=" ".join(parts), low=low, total=len(data)) + " " + t("regions.chart_own")
     alt = t("regions.alt_ranked", indicator=label, level=fmt.field_label(by), design=t(f"design.{design}"))
     table = fmt.result_table(frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
     return Chart(fig, alt, summary, table)

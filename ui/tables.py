@@ -165,18 +165,70 @@ def localised(frame: pd.DataFrame) -> pd.DataFrame | pd.io.formats.style.Styler:
 
 
 MAX_ROWS = 250
+# a count as LabLens writes it in a text column: "12.345", "850", "<10" (a year or a 12-digit code is no count)
+_COUNT_TEXT = re.compile(r"^(?:<\s*\d+|\d{1,3}(?:[.,\u202f\u00a0]\d{3})*(?:[.,]\d+)?)$")
+WRAP_CHARS = 34  # a text longer than this is cut in a phone's column: the rows get room for more lines
+WRAP_PX = 260  # the width of a column of long texts: 34 characters a line, most of a phone's width
+MAX_LINES = 3
+LINE_PX = 21  # a line of the grid's 14-px text, measured in Chromium
+ROW_PX = 35  # the grid's one-line row
+
+
+def count_like(values: pd.Series) -> bool:
+    """Whether a column reads as numbers: every cell a number, a written count or a suppression mark ("<10"),
+    or missing ("—"), at least one not missing; such a column is right-aligned like the numeric ones."""
+    seen = False
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v in (MISSING, ""):
+            continue
+        if isinstance(v, bool) or not (isinstance(v, (int, float, np.number))
+                                       or (isinstance(v, str) and _COUNT_TEXT.match(v.strip()))):
+            return False
+        seen = True
+    return seen
+
+
+def grid_layout(frame: pd.DataFrame) -> tuple[dict, int | None]:
+    """(column_config, row_height) for st.dataframe: numbers sent as text (counts with "<10", numeric columns
+    with gaps) right-aligned as the numeric columns are; when a text is too long for a phone's column, rows
+    tall enough for it to wrap (up to MAX_LINES lines) in a column of WRAP_PX, instead of a text cut with "…"
+    (a "large" column held it on one line, most of it scrolled off a phone's screen)."""
+    config: dict = {}
+    longest = 0
+    for c in frame.columns:
+        values = frame[c]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            if values.isna().any():  # sent as its display text (localised): aligned as a number still
+                config[c] = st.column_config.Column(alignment="right")
+            continue
+        if count_like(values):
+            config[c] = st.column_config.Column(alignment="right")
+            continue
+        size = max((len(v) for v in values if isinstance(v, str)), default=0)
+        if size > WRAP_CHARS:
+            config[c] = st.column_config.Column(width=WRAP_PX)
+            longest = max(longest, size)
+    if not longest:
+        return config, None
+    lines = min(MAX_LINES, math.ceil(longest / WRAP_CHARS))
+    return config, ROW_PX + LINE_PX * (lines - 1)
 
 
 def table(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, **kwargs) -> None:
-    """st.dataframe, full width, without the index, numbers in the session's convention.
+    """st.dataframe, full width, without the index, numbers in the session's convention, counts right-aligned
+    and long texts wrapped (:func:`grid_layout`).
 
     At most ``max_rows`` rows are drawn, the rest go to a CSV built on click: a 40,000-school table
     (national scale, issue #6) took about a second of every rerun to localise and send.
     """
+    shown = frame if len(frame) <= max_rows else frame.head(max_rows)
+    config, row_height = grid_layout(_in_words(shown))  # the words' length, not the codes'.
+    kwargs = {"column_config": config, "row_height": row_height, **kwargs}
+    if row_height and "height" not in kwargs:  # as many rows in view as the grid's usual ten one-line rows
+        kwargs["height"] = ROW_PX + 2 + row_height * min(len(shown), 10)
+    st.dataframe(localised(spreadsheet_safe(shown)), hide_index=True, width="stretch", **kwargs)
     if len(frame) <= max_rows:
-        st.dataframe(localised(spreadsheet_safe(frame)), hide_index=True, width="stretch", **kwargs)
         return
-    st.dataframe(localised(spreadsheet_safe(frame.head(max_rows))), hide_index=True, width="stretch", **kwargs)
     st.caption(t("table.truncated", shown=number(max_rows), total=number(len(frame))))
     language = current_language()
     audited_download_button(t("evidence.download_csv"), lambda: csv_bytes(frame, language), file_name="table.csv",

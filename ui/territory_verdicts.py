@@ -112,8 +112,10 @@ def summary_lines(table: pd.DataFrame, by: str, pooled: bool) -> list[str]:
     for _, r in counts.iterrows():
         if not r["territories"]:
             continue
+        # the verdict rests on the pooled estimates when pooling is on, not on the chart's own estimates
         parts = [t("territory.summary.worked", worked=r["worked"], total=r["territories"],
-                   level=t(f"territory.plural.{by}"))]
+                   level=t(f"territory.plural.{by}")) + " " + t("territory.summary.pooled" if pooled
+                                                                else "territory.summary.own")]
         if r["worse"]:
             parts.append(t("territory.summary.worse", n=r["worse"]))
         if r["inconclusive"]:

@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PANEL_KEY = re.compile(r"^\$\$ID-[0-9a-f]+-(.+)-(\d+)$")  # a chart's panel: the chart's key, the panel's number
+# a chart's panel: the chart's key, the panel's number (or "key": a map's colour bar and legend under its panels)
+PANEL_KEY = re.compile(r"^\$\$ID-[0-9a-f]+-(.+)-(\d+|key)$")
 
 
 def run_page(page: str | None = None, lang: str | None = None, *, secrets: dict | None = None,
@@ -34,8 +35,9 @@ def run_page(page: str | None = None, lang: str | None = None, *, secrets: dict 
 
 def chart_specs(at: AppTest) -> list[dict]:
     """Every chart the page draws as one plotly spec. The panels of one chart (drawn in columns with the keys
-    ``<key>-0``, ``<key>-1``…, analysis.panels.split) are merged: their traces together (legend-only copies
-    included), the first panel's layout, and every panel's own spec under ``panels``."""
+    ``<key>-0``, ``<key>-1``…, analysis.panels.split, and a map's ``<key>-key``) are merged: their traces
+    together (legend-only copies included), the first panel's layout, and every panel's own spec under
+    ``panels``."""
     out: list[dict] = []
     last = None
     for element in at.get("plotly_chart"):

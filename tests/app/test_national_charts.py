@@ -178,3 +178,19 @@ def test_a_long_chart_table_is_built_when_its_expander_opens(rows, monkeypatch):
     at.run()
     assert len(at.dataframe[0].value) == MAX_ROWS and list(at.dataframe[0].value["school"])[:2] == ["S0000", "S0001"]
     assert len(at.get("download_button")) == 1
+
+
+def test_slope_summary_names_the_groups_in_the_panels_order(language, demo_db):
+    """Rows arriving MiLab first: the panels put ValleLabs' country first, and so does the sentence."""
+    units = _units({("MiLab · Guatemala", "comparison"): 12, ("MiLab · Guatemala", "MiLab"): 11,
+                    ("ValleLabs · Colombia", "comparison"): 13, ("ValleLabs · Colombia", "ValleLabs"): 14})
+    chart = compare_view._slope_chart_build("score_math", units)
+    titles = [f.layout.title.text for f in chart.panels]
+    assert titles[0].startswith("ValleLabs") and titles[1].startswith("MiLab")
+    at = [chart.summary.index(name) for name in ("ValleLabs (Colombia)", f"{t('prog.comparison')} (Colombia)",
+                                                 "MiLab (Guatemala)", f"{t('prog.comparison')} (Guatemala)")]
+    assert at == sorted(at)
+    # the legend (under the first panel) in the same order: programmes, then the comparison schools
+    legend = sorted((tr.legendrank, i, tr.name) for i, tr in enumerate(chart.panels[0].data)
+                    if tr.showlegend is not False)
+    assert [name for _, _, name in legend] == ["ValleLabs", "MiLab", t("prog.comparison")]

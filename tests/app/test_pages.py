@@ -98,6 +98,11 @@ def test_home_headline_cards_per_programme(lang):
     assert len(retention) == 2 and all(cat["unit.pp"] in m.value for m in retention)
     motivation = [m for m in at.metric if m.label.startswith(cat["home.headline.motivation"].split("·")[0].strip())]
     assert len(motivation) == 2
+    # the label fits a phone's line (no parenthesis), the whole name is in its tooltip
+    full = {"es": "Índice de motivación (media de los ítems)", "en": "Motivation index (mean of items)"}[lang]
+    for m in motivation:
+        assert full.split(" (")[0] in m.label and "(" not in m.label, m.label
+        assert full in m.help.replace("\\", ""), m.help  # markdown escapes the parentheses
     captions = "\n".join(c.value for c in at.caption)
     ci = cat["fmt.ci95"].split("{")[0].strip()
     assert captions.count(ci) >= 6  # every headline has its interval
@@ -180,8 +185,16 @@ def test_regions_page_ranks_territories_with_intervals(lang):
     cat = catalogue(lang)
     charts = _charts(at)
     assert len(charts) == 3  # ranked territories, the map (shipped boundaries, nothing imported), rural vs urban
-    assert [len(c["panels"]) for c in charts] == [2, 2, 2]  # a panel per programme (or country), in columns
+    # a panel per programme (or country), in columns; the map's colour bar and legend in a key under both maps
+    assert [len(c["panels"]) for c in charts] == [2, 3, 2]
     assert charts[0]["panels"][0]["layout"]["xaxis"]["range"] == charts[0]["panels"][1]["layout"]["xaxis"]["range"]
+    key = charts[1]["panels"][2]
+    assert any(d.get("marker", {}).get("showscale") for d in key["data"]) and key["layout"]["height"] < 200
+    # ValleLabs' one department takes one row's room beside MiLab's departments (tops level)
+    valle, milab = charts[0]["panels"]
+    plot = [p["layout"]["height"] - p["layout"]["margin"]["t"] - p["layout"]["margin"]["b"] for p in (valle, milab)]
+    assert plot[0] <= 60 and plot[1] > plot[0] + 100
+    assert valle["layout"]["margin"]["t"] == milab["layout"]["margin"]["t"]
     assert cat["regions.no_boundaries"] not in text
     located = {d["meta"]["location"] for d in charts[1]["data"] if d.get("meta")}
     assert "CO-76" in located and len({loc for loc in located if loc.startswith("GT-")}) >= 3

@@ -45,8 +45,11 @@ def test_map_colours_the_territories_of_both_programmes(geo_db, monkeypatch, lan
     coloured = [d for d in spec["data"] if d.get("meta")]
     located = {d["meta"]["location"] for d in coloured}
     # Colombia and Guatemala, a figure each (in columns: stacked on a phone)
-    assert [{d["meta"]["location"][:2] for d in p["data"] if d.get("meta")} for p in spec["panels"]] == \
-        [{"CO"}, {"GT"}]
+    *maps, key = spec["panels"]
+    assert [{d["meta"]["location"][:2] for d in p["data"] if d.get("meta")} for p in maps] == [{"CO"}, {"GT"}]
+    # the colour scale once, in a key of its own drawn under both maps, not under Colombia's
+    scale = [d for p in spec["panels"] for d in p["data"] if (d.get("marker") or {}).get("showscale")]
+    assert len(scale) == 1 and scale[0] in key["data"] and not any(p.get("layout", {}).get("showlegend") for p in maps)
     if level == "municipality":
         # every coloured Colombian municipality is in Valle (Argelia is Valle's 76054, never Antioquia's
         # namesake 05055), and Guatemala's are placed too

@@ -78,3 +78,22 @@ def test_no_table_cell_is_drawn_as_none(page):
     for frame in at.dataframe:
         missing = frame.value.isna()
         assert not missing.to_numpy().any(), list(frame.value.columns[missing.any()])
+
+
+def test_counts_written_as_text_are_right_aligned_and_long_texts_wrap():
+    """Inicio's students ('<10', '—' beside written counts) align as numbers do; a long label (a reason, an
+    indicator's name) gets rows tall enough to wrap in a wide column instead of being cut with '…'."""
+    from ui.tables import LINE_PX, ROW_PX, WRAP_PX, count_like, grid_layout
+
+    assert count_like(pd.Series(["1.234", "<10", "—", "850"])) and count_like(pd.Series([12, "<10"], dtype=object))
+    # a year, a 12-digit school code or a word is no count
+    assert not count_like(pd.Series(["2019", "—"])) and not count_like(pd.Series(["176001000001"]))
+    assert not count_like(pd.Series(["MiLab", "<10"])) and not count_like(pd.Series(["—", ""]))
+    frame = pd.DataFrame({"Programa": ["MiLab", "ValleLabs"], "Unidades": [30, 12], "Estudiantes": ["1.234", "<10"],
+                          "Motivo": ["un solo territorio con estimación en este programa: nada con qué agrupar",
+                                     "—"], "Tasa": [0.5, None]})
+    config, row_height = grid_layout(frame)
+    assert config["Estudiantes"]["alignment"] == "right" and config["Tasa"]["alignment"] == "right"
+    assert "Programa" not in config and "Unidades" not in config  # text left; numbers right by themselves
+    assert config["Motivo"]["width"] == WRAP_PX and row_height == ROW_PX + 2 * LINE_PX  # 72 characters: 3 lines
+    assert grid_layout(frame.drop(columns="Motivo"))[1] is None  # short texts: the grid's own row height

@@ -92,6 +92,10 @@ def test_regions_page_gives_a_verdict_per_territory(lang, pooled):
     assert toggle.value is pooled
     lines = [shown(m.value) for m in at.markdown if cat["territory.summary.worked"].split("{")[0] in m.value]
     assert {line.split("**")[1] for line in lines} == {"MiLab", "ValleLabs"}
+    # each sentence says which estimate its verdict rests on, and the chart's caption says it shows the own one
+    on = cat["territory.summary.pooled" if pooled else "territory.summary.own"]
+    assert all(on in line for line in lines)
+    assert any(cat["regions.chart_own"] in shown(c.value) for c in at.caption)
     frames = [d.value for d in at.dataframe if cat["col.territory_own"] in d.value.columns]
     assert len(frames) == 1 and (cat["col.territory_pooled"] in frames[0].columns) is pooled
     assert frames[0][cat["col.territory_own"]].astype(bool).all()

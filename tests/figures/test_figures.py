@@ -44,8 +44,12 @@ def test_effect_panels_put_both_programmes_side_by_side():
     # MiLab: the suppressed girls have no point, only the word; boys are low reliability (open circle)
     assert points["MiLab"]["y"] == ["All", "Boys"]
     assert points["MiLab"]["marker"]["symbol"] == ["circle", "circle-open"]
-    texts = [t for t in spec["data"] if t.get("mode") == "text"]
-    assert texts and texts[0]["text"] == ["suppressed"] and texts[0]["y"] == ["Girls"]
+    # the word at the left edge of MiLab's plot area, not at zero where it ran into the zero line
+    (word,) = [a for a in spec["layout"]["annotations"] if a["text"] == "suppressed"]
+    assert (word["xref"], word["x"], word["xanchor"], word["yref"], word["y"]) == (
+        "x2 domain", 0, "left", "y2", "Girls")
+    held = [t for t in spec["data"] if t.get("name") == "suppressed"]  # the row kept on the axis, words on hover
+    assert held[0]["y"] == ["Girls"] and held[0]["marker"]["opacity"] == 0 and held[0]["hoverinfo"] == "text"
     assert spec["layout"]["separators"] == ",."
     assert any(t["name"] == "low reliability" for t in spec["data"])
     error = next(t for t in fig.data if t.name == "ValleLabs").error_x

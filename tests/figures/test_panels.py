@@ -69,7 +69,11 @@ def test_effect_panels_split_keep_one_effect_scale_and_one_legend():
     assert _plot_height(first) == _plot_height(second)
     # the axis title under every panel (each is read alone on a phone)
     assert [a["name"] for a in first["layout"]["annotations"]] == ["x_title"]
-    assert [a["name"] for a in second["layout"]["annotations"]] == ["x_title"]
+    assert [a.get("name") for a in second["layout"]["annotations"]] == [None, "x_title"]
+    # MiLab's suppressed row says so at the left edge of its own plot area, never at zero on the zero line
+    word = second["layout"]["annotations"][0]
+    assert (word["text"], word["xref"], word["yref"], word["x"], word["xanchor"]) == (
+        "suppressed", "x domain", "y", 0, "left")
 
 
 def test_panels_that_do_not_share_an_axis_keep_their_own_scale_and_every_panel_its_axis_title():
@@ -95,15 +99,22 @@ def test_one_panel_is_left_as_it_is_and_a_map_keeps_its_colour_bar_once():
                            "geojson": [json.dumps(square)] * 2})
     values = pd.DataFrame({"location": ["CO-1", "GT-1"], "country": ["CO", "GT"], "effect": [0.2, -0.4],
                            "reliability": ["ok", "low"], "hover": ["a", "b"]})
-    first, second = (_spec(f) for f in panels.split(unit_figures.territory_map(shapes, values, {"CO": "Colombia"},
-                                                                             "es")))
-    bars = [t for s in (first, second) for t in s["data"] if (t.get("marker") or {}).get("showscale")]
-    assert len(bars) == 1 and bars[0] in first["data"]
+    whole = unit_figures.territory_map(shapes, values, {"CO": "Colombia"}, "es")
+    first, second = (_spec(f) for f in panels.split(whole))
+    key = _spec(panels.key(whole))
+    # the colour bar and the legend once, in a key of their own drawn under both maps (under Colombia's map
+    # they read as Colombia's while the open circle is on Guatemala's)
+    bars = [t for s in (first, second, key) for t in s["data"] if (t.get("marker") or {}).get("showscale")]
+    assert len(bars) == 1 and bars[0] in key["data"] and bars[0]["marker"]["colorbar"]["orientation"] == "h"
+    assert _legend(key) == ["low"] and _legend(first) == _legend(second) == []
+    assert [t["x"] for t in key["data"]] == [[None], [None]]  # a key: no map of its own
+    assert key["layout"]["height"] < 200 and not key["layout"]["xaxis"]["visible"]
+    # the open circle stays on Guatemala's map
+    assert any(t.get("marker", {}).get("symbol") == "circle-open" for t in second["data"])
     assert second["layout"]["yaxis"]["scaleanchor"] == "x"  # each map keeps its aspect
     assert first["layout"]["title"]["text"] == "Colombia" and second["layout"]["title"]["text"] == "GT"
-    assert _plot_height(first) == _plot_height(second)
-    # the one legend entry (Guatemala's open circle: low reliability) kept, on the first panel
-    assert _legend(first) == ["low"] and _legend(second) == []
+    assert first["layout"]["height"] == second["layout"]["height"] and _plot_height(first) == _plot_height(second)
+    assert panels.key(figures.effect_panels(_effects(), TEXTS, "es")) is None  # other charts: legend on panel 1
 
 
 def test_legend_rows_and_long_titles_fit_a_phone():
@@ -139,3 +150,19 @@ def test_schools_of_both_programmes_on_one_effect_scale():
     assert first["layout"]["yaxis"]["range"] == second["layout"]["yaxis"]["range"] == \
         pytest.approx([-0.6 - 0.06 * span, 1.5 + 0.06 * span])
     assert second["layout"]["yaxis"]["title"]["text"] == first["layout"]["yaxis"]["title"]["text"] == "mean"
+
+
+def test_a_territory_panel_is_as_tall_as_its_own_rows_and_the_tops_stay_level():
+    """One department beside eleven: the one-row panel takes one row's room (it took eleven's, ~350 px)."""
+    data = pd.DataFrame({"program": ["ValleLabs"] + ["MiLab"] * 11, "label": ["Valle"] + [f"d{i}" for i in range(11)],
+                         "effect": np.linspace(-1.0, -0.5, 12), "low": np.linspace(-1.2, -0.7, 12),
+                         "high": np.linspace(-0.8, -0.3, 12), "reliability": ["ok"] + ["low"] * 11})
+    whole = unit_figures.ranked(data, TEXTS, "es")
+    first, second = (_spec(f) for f in panels.split(whole))
+    assert [first["layout"]["title"]["text"], second["layout"]["title"]["text"]] == ["ValleLabs", "MiLab"]
+    assert second["layout"]["height"] == whole.layout.height == 110 + 28 * 11
+    # ValleLabs' plot area: its one row (the floor), eleven rows' worth less than MiLab's; tops level
+    assert _plot_height(second) - _plot_height(first) == whole.layout.height - unit_figures.PANEL_MIN_PX
+    assert 28 <= _plot_height(first) <= 60
+    assert first["layout"]["margin"]["t"] == second["layout"]["margin"]["t"]
+    assert "meta" not in first["layout"] and "meta" not in second["layout"]

@@ -19,8 +19,9 @@ def test_ranked_orders_territories_and_marks_low_reliability():
     spec = json.loads(unit_figures.ranked(data, TEXTS, "es").to_json())
     milab = next(t for t in spec["data"] if t.get("name") == "MiLab")
     assert milab["y"] == ["Petén", "Quiché"] and milab["marker"]["symbol"] == ["circle", "circle-open"]
-    no_estimate = next(t for t in spec["data"] if t.get("mode") == "text")
-    assert no_estimate["y"] == ["Izabal"] and no_estimate["text"] == ["no estimate"]
+    (no_estimate,) = [a for a in spec["layout"]["annotations"] if a["text"] == "no estimate"]
+    assert (no_estimate["y"], no_estimate["xref"], no_estimate["x"], no_estimate["xanchor"]) == (
+        "Izabal", "x2 domain", 0, "left")  # at the plot area's left edge, clear of the zero line
     assert spec["layout"]["yaxis2"]["categoryarray"] == ["Izabal", "Petén", "Quiché"]  # largest on top
 
 
