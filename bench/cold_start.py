@@ -43,6 +43,9 @@ at = AppTest.from_file("dashboard.py", default_timeout=600)
 page = sys.argv[1]
 if page != "inicio":
     at.switch_page(f"pages/{page}.py")
+for pair in filter(None, (sys.argv[2] if len(sys.argv) > 2 else "").split("&")):  # the page's query string
+    name, value = pair.split("=")
+    at.query_params[name] = value
 started, cpu = time.perf_counter(), time.process_time()
 at.run()
 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -56,17 +59,43 @@ def _env(db: Path, work: Path) -> dict:
     return {**os.environ, "LABLENS_DB": str(db), "LABLENS_KEY_FILE": str(work / "key.bin")}
 
 
+def page_step(page: str, query: str, tree: Path, db: Path, work: Path) -> tuple[float, float]:
+    """A page's first view (imports done, caches empty, one run through AppTest from dashboard.py, with the
+    query string ``query``) in a fresh process from ``tree`` on ``db``: wall and CPU seconds."""
+    proc = subprocess.run([sys.executable, "-c", PAGE_CHILD, page, query], cwd=tree, env=_env(db, work),
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out["seconds"], out["cpu"]
+
+
+def trees_with_demos(tmp: Path, revs: dict[str, str]) -> tuple[dict[str, Path], dict[str, Path]]:
+    """Each git revision of ``revs`` (label -> rev) extracted under ``tmp``, the working tree as "current", and
+    a demo database built by each tree's own code: (trees, databases) by label."""
+    trees = {}
+    for label, rev in revs.items():
+        trees[label] = tmp / f"tree-{label}"
+        trees[label].mkdir()
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(trees[label])], input=archive, check=True)
+    trees["current"] = ROOT
+    dbs = {}
+    for label, tree in trees.items():
+        (tmp / label).mkdir(exist_ok=True)
+        dbs[label] = tmp / f"{label}-db" / "lablens.duckdb"
+        dbs[label].parent.mkdir()
+        subprocess.run([sys.executable, "-m", "analysis", "demo", "--db", str(dbs[label])], cwd=tree,
+                       env=_env(dbs[label], tmp / label), check=True, capture_output=True)
+    return trees, dbs
+
+
 def step(name: str, tree: Path, db: Path, work: Path) -> tuple[float, float]:
     """Seconds of one step in a fresh process from ``tree`` on ``db``: wall clock and CPU (every thread; on a
     shared machine the CPU time is the steadier figure, and a quiet machine's wall time is close to it)."""
     env = _env(db, work)
     if name.startswith("page_"):
-        proc = subprocess.run([sys.executable, "-c", PAGE_CHILD, name[5:]], cwd=tree, env=env, capture_output=True,
-                              text=True, check=False)
-        if proc.returncode:
-            raise RuntimeError(proc.stderr[-2000:])
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
-        return out["seconds"], out["cpu"]
+        return page_step(name[5:], "", tree, db, work)
     if name == "cli_compare":
         args = ["compare", "--db", str(db), "--indicator", "score_math"]
     else:
@@ -91,18 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = [s for s in [*TARGETS] if not args.only or s in args.only.split(",")]
     with tempfile.TemporaryDirectory(prefix="lablens-cold-") as tmp:
         tmp = Path(tmp)
-        base = tmp / "baseline"
-        base.mkdir()
-        archive = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-        trees = {"baseline": base, "current": ROOT}
-        dbs = {}
-        for label, tree in trees.items():
-            (tmp / label).mkdir(exist_ok=True)
-            dbs[label] = tmp / f"{label}-db" / "lablens.duckdb"
-            dbs[label].parent.mkdir()
-            subprocess.run([sys.executable, "-m", "analysis", "demo", "--db", str(dbs[label])], cwd=tree,
-                           env=_env(dbs[label], tmp / label), check=True, capture_output=True)
+        trees, dbs = trees_with_demos(tmp, {"baseline": args.baseline})
         loads = [os.getloadavg()[0]]
         times: dict[str, dict[str, list[float]]] = {
             s: {"baseline": [], "current": [], "baseline_cpu": [], "current_cpu": []} for s in steps}

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.cold_start import _env
+from bench.cold_start import _env, page_step, trees_with_demos
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLS = [("prepost", "municipality"), ("prepost", "school"), ("prepost", "municipality,sex"),
@@ -33,23 +33,6 @@ CALLS = [("prepost", "municipality"), ("prepost", "school"), ("prepost", "munici
 # municipality on score_math (its default design, DiD: the coarser views are department and authority),
 # Escuelas' default (score_math pre/post by school: zone, department, authority and municipality)
 PAGES = {"regiones": "", "regiones_municipality": "indicador=score_math&nivel=municipality", "escuelas": ""}
-PAGE_CHILD = """
-import os, sys, time, json
-sys.path.insert(0, os.getcwd())
-from streamlit.testing.v1 import AppTest
-import analysis.compare, analysis.unit_figures, ui.loaders  # what a server has imported before a request
-at = AppTest.from_file("dashboard.py", default_timeout=600)
-at.switch_page(f"pages/{sys.argv[1]}.py")
-for pair in filter(None, sys.argv[2].split("&")):
-    name, value = pair.split("=")
-    at.query_params[name] = value
-started, cpu = time.perf_counter(), time.process_time()
-at.run()
-seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-if at.exception:
-    raise SystemExit(f"page {sys.argv[1]} failed: {at.exception[0].value}")
-print(json.dumps({"seconds": seconds, "cpu": cpu}))
-"""
 COMPARE_CHILD = """
 import json, os, sys, time
 sys.path.insert(0, os.getcwd())
@@ -73,16 +56,10 @@ def compare_step(design: str, by: str, tree: Path, db: Path, work: Path) -> tupl
     return out["seconds"], out["cpu"], out["rows"]
 
 
-def page_step(name: str, tree: Path, db: Path, work: Path) -> tuple[float, float]:
-    """bench/cold_start.py's page step (imports done, caches empty, the page's first run through AppTest),
-    with the page's query string."""
-    page = "regiones" if name == "page_regiones_municipality" else name[5:]
-    proc = subprocess.run([sys.executable, "-c", PAGE_CHILD, page, PAGES[name[5:]]], cwd=tree, env=_env(db, work),
-                          capture_output=True, text=True, check=False)
-    if proc.returncode:
-        raise RuntimeError(proc.stderr[-2000:])
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    return out["seconds"], out["cpu"]
+def page(name: str, tree: Path, db: Path, work: Path) -> tuple[float, float]:
+    """bench/cold_start.py's page step with the page's query string (PAGES)."""
+    return page_step("regiones" if name == "page_regiones_municipality" else name[5:], PAGES[name[5:]], tree, db,
+                     work)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,20 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = [*(f"compare_{d}_{b.replace(',', '+')}" for d, b in CALLS), *(f"page_{p}" for p in PAGES)]
     with tempfile.TemporaryDirectory(prefix="lablens-linked-") as tmp:
         tmp = Path(tmp)
-        trees = {}
-        for label, rev in revs.items():
-            trees[label] = tmp / f"tree-{label}"
-            trees[label].mkdir()
-            archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(trees[label])], input=archive, check=True)
-        trees["current"] = ROOT
-        dbs = {}
-        for label, tree in trees.items():
-            (tmp / label).mkdir(exist_ok=True)
-            dbs[label] = tmp / f"{label}-db" / "lablens.duckdb"
-            dbs[label].parent.mkdir()
-            subprocess.run([sys.executable, "-m", "analysis", "demo", "--db", str(dbs[label])], cwd=tree,
-                           env=_env(dbs[label], tmp / label), check=True, capture_output=True)
+        trees, dbs = trees_with_demos(tmp, revs)
         labels = list(trees)
         loads = [os.getloadavg()]
         times = {s: {label: {"wall": [], "cpu": []} for label in labels} for s in steps}
@@ -123,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     rows[name][label] = n
             for name in steps[len(CALLS):]:
                 for label in order:
-                    wall, cpu = page_step(name, trees[label], dbs[label], tmp / label)
+                    wall, cpu = page(name, trees[label], dbs[label], tmp / label)
                     times[name][label]["wall"].append(wall)
                     times[name][label]["cpu"].append(cpu)
             loads.append(os.getloadavg())
