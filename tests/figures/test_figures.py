@@ -11,18 +11,7 @@ import pytest
 import statsmodels.api as sm
 
 from analysis import figures, periods
-from tests.figures.figure_texts import TEXTS
-
-
-def _effects() -> pd.DataFrame:
-    return pd.DataFrame({
-        "program": ["MiLab", "ValleLabs", "ValleLabs", "MiLab", "MiLab"],
-        "group": ["All", "All", "Girls", "Girls", "Boys"],
-        "effect": [0.09, 0.16, 0.18, np.nan, 0.05],
-        "low": [0.01, 0.12, 0.10, np.nan, -0.2],
-        "high": [0.16, 0.20, 0.26, np.nan, 0.3],
-        "reliability": ["ok", "ok", "ok", "suppressed", "low"],
-    })
+from tests.figures.figure_texts import TEXTS, effects
 
 
 def test_programme_colours_are_fixed_and_colour_blind_safe():
@@ -34,7 +23,7 @@ def test_programme_colours_are_fixed_and_colour_blind_safe():
 
 
 def test_effect_panels_put_both_programmes_side_by_side():
-    fig = figures.effect_panels(_effects(), TEXTS, "es")
+    fig = figures.effect_panels(effects(), TEXTS, "es")
     spec = json.loads(fig.to_json())
     points = {t["name"]: t for t in spec["data"] if t.get("mode") == "markers" and t["name"] in ("ValleLabs", "MiLab")}
     assert set(points) == {"ValleLabs", "MiLab"}
@@ -57,7 +46,7 @@ def test_effect_panels_put_both_programmes_side_by_side():
 
 
 def test_english_uses_a_decimal_point():
-    spec = json.loads(figures.effect_panels(_effects(), TEXTS, "en").to_json())
+    spec = json.loads(figures.effect_panels(effects(), TEXTS, "en").to_json())
     assert spec["layout"]["separators"] == ".,"
 
 

@@ -10,19 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import figures, panels, unit_figures
-from tests.figures.figure_texts import TEXTS
-
-
-def _effects() -> pd.DataFrame:
-    """Two programmes, MiLab's girls suppressed and its boys of low reliability."""
-    return pd.DataFrame({
-        "program": ["MiLab", "ValleLabs", "ValleLabs", "MiLab", "MiLab"],
-        "group": ["All", "All", "Girls", "Girls", "Boys"],
-        "effect": [0.09, 0.16, 0.18, np.nan, 0.05],
-        "low": [0.01, 0.12, 0.10, np.nan, -0.2],
-        "high": [0.16, 0.20, 0.26, np.nan, 0.3],
-        "reliability": ["ok", "ok", "ok", "suppressed", "low"],
-    })
+from tests.figures.figure_texts import TEXTS, effects
 
 
 def _spec(fig) -> dict:
@@ -43,7 +31,7 @@ def _plot_height(spec: dict) -> float:
 
 
 def test_effect_panels_split_keep_one_effect_scale_and_one_legend():
-    data = _effects()
+    data = effects()
     whole = figures.effect_panels(data, TEXTS, "es")
     first, second = (_spec(f) for f in panels.split(whole))
     assert [first["layout"]["title"]["text"], second["layout"]["title"]["text"]] == ["ValleLabs", "MiLab"]
@@ -92,7 +80,7 @@ def test_panels_that_do_not_share_an_axis_keep_their_own_scale_and_every_panel_i
 
 
 def test_one_panel_is_left_as_it_is_and_a_map_keeps_its_colour_bar_once():
-    one = figures.effect_panels(_effects().query("program == 'MiLab'"), TEXTS, "es")
+    one = figures.effect_panels(effects().query("program == 'MiLab'"), TEXTS, "es")
     assert panels.split(one) == [one]
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     shapes = pd.DataFrame({"location": ["CO-1", "GT-1"], "country": ["CO", "GT"], "name": ["a", "b"],
@@ -114,7 +102,7 @@ def test_one_panel_is_left_as_it_is_and_a_map_keeps_its_colour_bar_once():
     assert second["layout"]["yaxis"]["scaleanchor"] == "x"  # each map keeps its aspect
     assert first["layout"]["title"]["text"] == "Colombia" and second["layout"]["title"]["text"] == "GT"
     assert first["layout"]["height"] == second["layout"]["height"] and _plot_height(first) == _plot_height(second)
-    assert panels.key(figures.effect_panels(_effects(), TEXTS, "es")) is None  # other charts: legend on panel 1
+    assert panels.key(figures.effect_panels(effects(), TEXTS, "es")) is None  # other charts: legend on panel 1
 
 
 def test_legend_rows_and_long_titles_fit_a_phone():
@@ -130,7 +118,7 @@ def test_legend_rows_and_long_titles_fit_a_phone():
 
 
 def test_extent_reads_plotly_typed_arrays():
-    fig = figures.effect_panels(_effects(), TEXTS, "es")
+    fig = figures.effect_panels(effects(), TEXTS, "es")
     spec = fig.to_plotly_json()
     assert isinstance(spec["data"][0]["x"], dict)  # plotly 6 sends numbers as base64 typed arrays
     low, high = panels._extent(spec["data"], [], "x", {"x", "x2"})
