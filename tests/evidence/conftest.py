@@ -11,3 +11,15 @@ def export_db(tmp_path_factory) -> str:
     from tests.conftest import demo_copy
 
     return str(demo_copy(tmp_path_factory, 4000, 7, "exportdb"))
+
+
+def pack_context(db: str, name: str = "lablens.duckdb"):
+    """The pack context (imports, indicators, meta) of ``db``, named ``name``, as `export` loads it."""
+    from analysis import open_db
+    from analysis.evidence.request import load_context
+
+    con = open_db(db)
+    try:
+        return load_context(con, name)
+    finally:
+        con.close()

@@ -24,10 +24,10 @@ import pytest
 import analysis
 from analysis.cli import main
 from analysis.compare import VALUE_COLUMNS_SUPPRESSED, compare
-from analysis.db.connect import open_db
 from analysis.disclosure import round_published
-from analysis.evidence import EvidenceRequest, evidence_table, load_context, pack_bytes, reproducible_connection
+from analysis.evidence import EvidenceRequest, evidence_table, pack_bytes, reproducible_connection
 from analysis.evidence.table import tidy
+from tests.evidence.conftest import pack_context
 
 INDICATORS = ["score_math", "dropout_rate", "motivation_index"]
 # the demo holds implementation records, so its packs carry the implementation facts and the dose-response too
@@ -229,11 +229,7 @@ def test_methods_give_design_windows_icc_min_cell_and_confidence(pack):
 def test_data_files_are_byte_identical_across_runs(export_db, tmp_path):
     """Same filters, same bytes: no time inside the data files (XLSX core.xml and ZIP entries included)."""
     request = EvidenceRequest(indicators=tuple(INDICATORS), design="did", command="test")
-    con = open_db(export_db)
-    try:
-        context = load_context(con, "lablens.duckdb")
-    finally:
-        con.close()
+    context = pack_context(export_db, "lablens.duckdb")
     outs = {fmt: [tmp_path / f"{i}.{fmt}" for i in (1, 2)] for fmt in ("xlsx", "csv", "parquet")}
     first = pack_bytes(evidence_table(export_db, request), request, context, csv_locale="es")
     for fmt in outs:
@@ -374,11 +370,7 @@ def test_a_missing_result_says_why_in_the_brief(export_db):
     request = EvidenceRequest(indicators=("score_math",), design="did", pre="1990", post="1991")
     table = evidence_table(export_db, request, skip_errors=True)
     assert table.empty and "fall in the pre and post windows" in table.attrs["missing"]["score_math"]
-    con = reproducible_connection(export_db)
-    try:
-        context = load_context(con, "demo")
-    finally:
-        con.close()
+    context = pack_context(export_db, "demo")
     with zipfile.ZipFile(io.BytesIO(pack_bytes(table, request, context, "es"))) as archive:
         brief = archive.read("brief.html").decode("utf-8")
     # compare()'s reason said in the brief's language (analysis/reasons.py), the indicator by its label

@@ -14,8 +14,8 @@ import pytest
 from analysis import disclosure
 from analysis.compare import compare, finish, suppression
 from analysis.compare.request import Request
-from analysis.db.connect import open_db
-from analysis.evidence import EvidenceRequest, evidence_table, load_context, pack_bytes
+from analysis.evidence import EvidenceRequest, evidence_table, pack_bytes
+from tests.evidence.conftest import pack_context
 
 # what a suppressed row may still say: its keys, what was asked, and why it is empty
 ALLOWED = {*suppression.KEEP, "indicator", "grouping", "grade"}
@@ -103,11 +103,7 @@ def _assert_empty(rows: pd.DataFrame, keys: tuple[str, ...] = ()) -> None:
 def grade_pack(export_db):
     request = EvidenceRequest(indicators=("score_math",), design="did", by=("grade",), command="test")
     table = evidence_table(export_db, request)
-    con = open_db(export_db)
-    try:
-        context = load_context(con, "lablens.duckdb")
-    finally:
-        con.close()
+    context = pack_context(export_db, "lablens.duckdb")
     with zipfile.ZipFile(io.BytesIO(pack_bytes(table, request, context, lang="en"))) as archive:
         csv = pd.read_csv(io.BytesIO(archive.read("evidence.csv")), encoding="utf-8-sig", keep_default_na=False,
                           na_values=[""], dtype={"grade": str})

@@ -24,9 +24,10 @@ import pytest
 from analysis.catalog import INDICATORS
 from analysis.cli import main
 from analysis.compare.designs import DESIGNS
-from analysis.evidence import EvidenceRequest, evidence_table, load_context, pack_bytes, reproducible_connection
+from analysis.evidence import EvidenceRequest, evidence_table, pack_bytes
 from analysis.fields import GROUP_FIELDS
 from analysis.forms.definitions import lab_log_form, student_form
+from tests.evidence.conftest import pack_context
 from tests.forms.exports import Submission, central, zip_of
 from tests.forms.test_odk_import import _student
 from tests.forms.test_records_import import LAB, _lab
@@ -74,11 +75,7 @@ def spanish_pack(export_db) -> tuple[pd.DataFrame, dict[str, str]]:
     request = EvidenceRequest(indicators=("score_math", "dropout_rate"), design="prepost", by=("grade",),
                               min_cell=120, calls=CALLS)
     table = evidence_table(export_db, request, skip_errors=True)
-    con = reproducible_connection(export_db)
-    try:
-        context = load_context(con, "demo")
-    finally:
-        con.close()
+    context = pack_context(export_db, "demo")
     with zipfile.ZipFile(io.BytesIO(pack_bytes(table, request, context, "es"))) as archive:
         files = {n: archive.read(n).decode("utf-8-sig") for n in archive.namelist() if not n.endswith(
             (".xlsx", ".parquet"))}
