@@ -31,16 +31,6 @@ REASONS = (SMALL_CELL, COMPLEMENTARY)
 MAX_PASSES = 50  # linked partitions settle in a few passes; a bound so that no input loops
 
 
-def suppress_counts(frame: pd.DataFrame, columns: list[str], k: int = MIN_CELL) -> pd.DataFrame:
-    """Replace student counts 1..k-1 by the text '<k' (0 stays 0: an empty cell reveals nobody)."""
-    out = frame.copy()
-    for column in columns:
-        values = out[column]
-        small = values.notna() & (values > 0) & (values < k)
-        out[column] = values.astype("object").where(~small, f"<{k}")
-    return out
-
-
 Relation = tuple[np.ndarray, np.ndarray]  # (group code of every cell, -1 outside; True where the cell is the parent)
 
 
