@@ -35,27 +35,34 @@ def hostile_app(browser_db, tmp_path_factory):
         yield url, school
 
 
-def _visit(browser, url: str, shown: str) -> list[str]:
-    """Open ``url``, wait until ``shown`` is on the page as plain text (the invisible word joiners that keep
-    addresses from becoming links aside), check that nothing links or loads from the hostile host; returns
-    the requests made to it."""
+@pytest.fixture(scope="module")
+def hostile_tab(browser):
+    """One browser tab for the module (the page's scripts come from its cache after the first visit); every
+    request to the hostile host is recorded and refused."""
     fetched: list[str] = []
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.route(f"**/*{EVIL}*", lambda route: (fetched.append(route.request.url), route.abort()))
     page = context.new_page()
-    try:
-        page.goto(url)
-        wait_for_app(page)
-        page.wait_for_function(
-            "s => document.querySelector('[data-testid=stMain]').innerText.replaceAll('\u2060', '').includes(s)",
-            arg=shown, timeout=60_000)
-        wait_for_app(page)
-        assert page.locator("[data-testid=stException]").count() == 0
-        links = page.locator(f"a[href*='{EVIL}'], a[href^='javascript'], img[src*='{EVIL}']").count()
-        assert links == 0, url
-        return fetched
-    finally:
-        context.close()
+    yield page, fetched
+    context.close()
+
+
+def _visit(tab, url: str, shown: str) -> list[str]:
+    """Open ``url`` (a new session of the app), wait until ``shown`` is on the page as plain text (the invisible
+    word joiners that keep addresses from becoming links aside), check that nothing links or loads from the
+    hostile host; returns the requests made to it during this visit."""
+    page, fetched = tab
+    fetched.clear()
+    page.goto(url)
+    wait_for_app(page)
+    page.wait_for_function(
+        "s => document.querySelector('[data-testid=stMain]').innerText.replaceAll('\u2060', '').includes(s)",
+        arg=shown, timeout=60_000)
+    wait_for_app(page)
+    assert page.locator("[data-testid=stException]").count() == 0
+    links = page.locator(f"a[href*='{EVIL}'], a[href^='javascript'], img[src*='{EVIL}']").count()
+    assert links == 0, url
+    return list(fetched)
 
 
 @pytest.mark.parametrize("path, shown", [
@@ -64,11 +71,11 @@ def _visit(browser, url: str, shown: str) -> list[str]:
     ("comparar?lang=es&indicador=score_math", PROGRAMME),
     ("comparar?lang=en&indicador=score_math&agrupar=ethnicity&grupo=" + urllib.parse.quote(ATTRIBUTE), ATTRIBUTE),
 ])
-def test_hostile_names_are_shown_literally_and_fetch_nothing(browser, hostile_app, path, shown):
+def test_hostile_names_are_shown_literally_and_fetch_nothing(hostile_tab, hostile_app, path, shown):
     url, _ = hostile_app
-    assert _visit(browser, f"{url}/{path}", shown) == []
+    assert _visit(hostile_tab, f"{url}/{path}", shown) == []
 
 
-def test_a_hostile_school_name_is_a_heading_of_plain_text(browser, hostile_app):
+def test_a_hostile_school_name_is_a_heading_of_plain_text(hostile_tab, hostile_app):
     url, school = hostile_app
-    assert _visit(browser, f"{url}/escuelas?lang=es&escuela={school}", SCHOOL) == []
+    assert _visit(hostile_tab, f"{url}/escuelas?lang=es&escuela={school}", SCHOOL) == []

@@ -41,6 +41,8 @@ STREAMLIT_OWN = ("Drag and drop file here", "Browse files", "Limit ", "per file"
 SELECTORS = "[data-testid=stSelectbox], [data-testid=stMultiSelect]"
 # pages whose first chart has a panel per programme: side by side on a laptop, stacked on a phone (below 640 px)
 PAIRED = {"comparar", "regiones"}
+# pages whose whole length is kept as an artefact (tests/artifacts/<page>-es-desktop.png and -phone.png)
+WHOLE_PAGE = PAIRED | {"piloto"}
 # the plot area of every panel of the page's first paired chart, in page order (plotly draws one drag rectangle
 # per subplot), and — for Comparar's means chart — every legend and tick text and every title text (figure,
 # subplot and axis titles) drawn in it
@@ -179,16 +181,16 @@ def test_every_page_in_words_in_both_languages_on_laptop_and_phone_and_offline(b
                 page.screenshot(path=str(SHOTS / f"{slug}-{lang}-laptop.png"))
                 if slug in PAIRED:
                     found += _panel_problems(page, slug, lang, "laptop")
-                    if lang == "es":
-                        _whole_page_shot(page, ARTIFACTS / f"{slug}-es-desktop.png", 1440, 900)
+                if slug in WHOLE_PAGE and lang == "es":
+                    _whole_page_shot(page, ARTIFACTS / f"{slug}-es-desktop.png", 1440, 900)
                 page.set_viewport_size({"width": 390, "height": 844})
                 page.wait_for_timeout(150)
                 page.screenshot(path=str(SHOTS / f"{slug}-{lang}-phone.png"))
                 if slug in PAIRED:
                     page.wait_for_timeout(350)  # plotly redraws its figures at the new width
                     found += _panel_problems(page, slug, lang, "phone")
-                    if lang == "es":
-                        _whole_page_shot(page, ARTIFACTS / f"{slug}-es-phone.png", 390, 844)
+                if slug in WHOLE_PAGE and lang == "es":
+                    _whole_page_shot(page, ARTIFACTS / f"{slug}-es-phone.png", 390, 844)
                 widths = page.evaluate("""() => {
                     const main = document.querySelector('[data-testid=stMain]');
                     return {doc: document.scrollingElement.scrollWidth, screen: window.innerWidth,
