@@ -194,12 +194,13 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
         from analysis.compare import CompareError, compare
     for indicator in stale:
         rows = []
+        memo: dict = {}  # what the indicator's requests share (its scan, a DiD's cells): this write's data only
         try:
             for req in standard_requests(con, indicator):
                 try:
                     frame, error = compare(con, req.indicator, design=req.design, by=list(req.by) or None,
                                            program=req.program, pre=req.pre, post=req.post, level=req.level,
-                                           min_cell=req.min_cell), None
+                                           min_cell=req.min_cell, memo=memo), None
                 except CompareError as exc:
                     frame, error = None, str(exc)
                 payload, meta = encode(frame) if frame is not None else (None, None)
