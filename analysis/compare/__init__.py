@@ -40,18 +40,21 @@ __all__ = [
 
 def compare(db, indicator: str, design: str = DEFAULT, by=None, program: str | None = None, pre=None,
             post=None, level: str | None = "all", *, min_cell: int = MIN_CELL, weighted: bool = False,
-            conf_level: float = 0.95, icc: float | None = None) -> pd.DataFrame:
+            conf_level: float = 0.95, icc: float | None = None, memo: dict | None = None) -> pd.DataFrame:
     """Results of ``design`` for `indicator`, one row per programme x group.
 
     ``db`` is a connection or a database path (opened read-only). See the module docstring for the
     columns. Raises CompareError with a one-line reason for unknown designs, indicators, programmes,
     groups or empty windows. Options a design does not accept (``icc`` outside DiD) are ignored.
+    ``memo``: a dict shared by several calls on the same, unchanged data (the stored results' writer passes
+    one per indicator), where inputs they share (the scan of the indicator's rows, a DiD's cells) are kept
+    and fetched once; the results are the same as without it. Never share one across writes.
     """
     con, _ = connect(db)
     try:
         chosen = get(design)
         options = {name: value for name, value in {"icc": icc}.items() if name in chosen.OPTIONS}
-        req = check(con, indicator, chosen, by, program, pre, post, level, min_cell, weighted, conf_level)
+        req = check(con, indicator, chosen, by, program, pre, post, level, min_cell, weighted, conf_level, memo)
         # the coarser views this one adds up to, protected first (disclosure control across linked views)
         req.margins = linked.margins(con, lambda c, r: linked.protect_counts(c, chosen, r, **options), req)
         result = chosen.run(con, req, **options)

@@ -8,6 +8,8 @@ equivalence and attrition checks; staggered adoption compared one start-year coh
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -174,9 +176,61 @@ def _did_windows(req: Request, cohort: int | None, starts: list[int]) -> tuple[W
 def _did_cells(con, req: Request, prog: str | None, country: str | None, cohort: int | None,
                windows: tuple[Window | None, Window | None] | None = None) -> pd.DataFrame:
     """Unit x year x period cells (mean, weight, variance, distinct students) of one programme and country,
-    or, with ``prog`` None, of every unit with its programme and country (windows shared by all)."""
+    or, with ``prog`` None, of every unit with its programme and country (windows shared by all).
+
+    ``unit_id`` comes back as integer codes in the sorted order of the unit ids (clusters are only told apart
+    and sorted: the same fits and bootstrap draws, without strings in every groupby). Groups that are
+    columns of the units (department, zone, ...) are attached per unit to the cells without groups, which
+    are the same cells (a unit lies in one of each): so the DiDs of one indicator and windows overall, by
+    department and by zone share one query (``req.memo``)."""
     pre_w, post_w = windows if windows else (req.pre, req.post)
     sub = Request(**{**req.__dict__, "pre": pre_w, "post": post_w, "program": prog, "design": NAME})
+    columns = _unit_columns(list(req.by), req)
+    if columns is None:
+        return _coded(_cells_query(con, sub, prog, country, cohort))[0]
+    bare, ids = _memoised(req, ("did cells", prog, country, cohort, pre_w, post_w),
+                          lambda: _coded(_cells_query(con, replace(sub, by=[], attributes=[]), prog, country,
+                                                      cohort)))
+    if not columns:
+        return bare
+    lookup = _memoised(req, ("unit columns", *columns), lambda: fetch(
+        con, f"SELECT unit_id, {', '.join(f'{c} AS g{i}' for i, c in enumerate(columns))} FROM units", []))
+    at = pd.Index(lookup["unit_id"]).get_indexer(ids)[bare["unit_id"].to_numpy()]
+    cells = bare.copy()
+    for i in range(len(columns)):
+        cells.insert(1 + i, f"g{i}", pd.Series(lookup[f"g{i}"].array.take(at), index=cells.index))
+    return cells
+
+
+def _unit_columns(by: list[str], req: Request) -> list[str] | None:
+    """The units' column of every group field when each is one (``u.department`` -> department), else None."""
+    sqls = [fields.GROUP_FIELDS[f] if f not in req.attributes else "" for f in by]
+    if not all(s.startswith("u.") for s in sqls):
+        return None
+    return [s[2:] for s in sqls]
+
+
+def _memoised(req: Request, key: tuple, make):
+    """``make()``, kept in ``req.memo`` under ``key`` when the caller gave compare() a memo (never mutated)."""
+    if req.memo is None:
+        return make()
+    full = (req.indicator, req.level, req.weighted, *key)
+    if full not in req.memo:
+        req.memo[full] = make()
+    return req.memo[full]
+
+
+def _coded(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
+    """``cells`` with ``unit_id`` as integer codes in sorted order, and the unit ids they stand for."""
+    codes, ids = pd.factorize(cells["unit_id"], sort=True)
+    # the programme and country of every unit, read only to select a programme's cells: categories
+    # (a selection on 400,000 strings per programme and call cost more than the fits)
+    labels = {c: cells[c].astype("category") for c in ("program", "country") if c in cells}
+    return cells.assign(unit_id=codes.astype(np.int64), **labels), ids
+
+
+def _cells_query(con, sub: Request, prog: str | None, country: str | None, cohort: int | None) -> pd.DataFrame:
+    """The cells of :func:`_did_cells` from one query (groups included), unit ids as text."""
     filters, fparams = "", []
     if country is not None:
         filters, fparams = " AND country = ?", [country]
@@ -192,11 +246,11 @@ def _did_cells(con, req: Request, prog: str | None, country: str | None, cohort:
         base, params, names = observations_sql(sub)
         gcols = group_cols(names)
         value = ("sum(value * coalesce(n, 0)) / nullif(sum(coalesce(n, 0)), 0)"
-                 if (req.weighted and not req.student_level) else "avg(value)")
-        weight = "count(*)" if req.student_level else "sum(n)"
+                 if (sub.weighted and not sub.student_level) else "avg(value)")
+        weight = "count(*)" if sub.student_level else "sum(n)"
         # the within-cell variance and distinct students only mean something for student rows; for unit
         # rows (one per unit-year) a per-cell distinct count was a third of the query (328,000 cells at 10 M)
-        spread = ("var_samp(value) AS v, count(DISTINCT student_key) AS students" if req.student_level
+        spread = ("var_samp(value) AS v, count(DISTINCT student_key) AS students" if sub.student_level
                   else "CAST(NULL AS DOUBLE) AS v, 0 AS students")
         values = f"{value} AS y, {weight} AS w, {spread}"
     return fetch(con, f"""WITH b AS ({base})

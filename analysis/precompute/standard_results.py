@@ -34,14 +34,18 @@ comparison schools. They live here so that the writer and the dashboard build th
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analysis import queries
@@ -171,6 +175,44 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     run(con, f"CREATE TABLE IF NOT EXISTS {TABLE} ({', '.join(f'{c} {t}' for c, t in _COLUMNS.items())})")
 
 
+@functools.cache
+def _openblas() -> tuple | None:
+    """The (get, set) thread-count functions of the OpenBLAS bundled with numpy's wheels, or None (another
+    BLAS, or none found: nothing is changed then)."""
+    folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for path in sorted(folder.glob("libscipy_openblas*.so*")):
+        try:
+            lib = ctypes.CDLL(str(path))  # the library numpy has already loaded (same file, same handle)
+        except OSError:
+            continue
+        for suffix in ("64_", ""):
+            get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
+            put = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                return get, put
+    return None
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy's OpenBLAS on one thread within the block. The stored results' fits are tall and four columns
+    wide (N x 4: the SVD and products of ``analysis.stats.did.crv1_fit``, the wild bootstrap's (4 x G)(G x B)
+    blocks), where OpenBLAS' threads gain nothing and, waiting, cost about as much CPU again: on one
+    thread the eight first-view requests of a 448,000 school-year rate take 1.4 CPU s instead of 2.2
+    (bench/RESULTS.md, "Incremental refresh (session 8)"). Restored on exit."""
+    found = _openblas()
+    if found is None:
+        yield
+        return
+    get, put = found
+    before = int(get())
+    put(1)
+    try:
+        yield
+    finally:
+        put(before)
+
+
 def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
     """Recompute the stored results of ``con``'s current catalog whose signature changed (all with
     ``full``); returns the indicators recomputed. Requires the per-school derived tables to be current
@@ -192,23 +234,25 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
         run(con, f"DELETE FROM {TABLE} WHERE indicator = ?", [indicator])
     if stale:  # scipy and statsmodels are imported only when there is work (a small write stays fast)
         from analysis.compare import CompareError, compare
-    for indicator in stale:
-        rows = []
-        try:
-            for req in standard_requests(con, indicator):
-                try:
-                    frame, error = compare(con, req.indicator, design=req.design, by=list(req.by) or None,
-                                           program=req.program, pre=req.pre, post=req.post, level=req.level,
-                                           min_cell=req.min_cell), None
-                except CompareError as exc:
-                    frame, error = None, str(exc)
-                payload, meta = encode(frame) if frame is not None else (None, None)
-                rows.append([req.key, indicator, large[indicator], payload, meta, error])
-            con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
-        except Exception:  # never lose a write for results the dashboard can compute live
-            log.exception("storing the standard results of %s failed; the dashboard will compute them live",
-                          indicator)
-            run(con, f"DELETE FROM {TABLE} WHERE indicator = ?", [indicator])
+    with one_blas_thread():
+        for indicator in stale:
+            rows = []
+            memo: dict = {}  # what the indicator's requests share (its scan, a DiD's cells): this write's data
+            try:
+                for req in standard_requests(con, indicator):
+                    try:
+                        frame, error = compare(con, req.indicator, design=req.design, by=list(req.by) or None,
+                                               program=req.program, pre=req.pre, post=req.post, level=req.level,
+                                               min_cell=req.min_cell, memo=memo), None
+                    except CompareError as exc:
+                        frame, error = None, str(exc)
+                    payload, meta = encode(frame) if frame is not None else (None, None)
+                    rows.append([req.key, indicator, large[indicator], payload, meta, error])
+                con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
+            except Exception:  # never lose a write for results the dashboard can compute live
+                log.exception("storing the standard results of %s failed; the dashboard will compute them live",
+                              indicator)
+                run(con, f"DELETE FROM {TABLE} WHERE indicator = ?", [indicator])
     return sorted([*gone, *stale])
 
 
