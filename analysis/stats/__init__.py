@@ -11,6 +11,8 @@ element per group, as aggregated in DuckDB) and return arrays or tidy DataFrames
 from .clustering import (
     ICC_ACHIEVEMENT,
     ICC_OTHER,
+    cr1_diff_se_by_group,
+    cr1_mean_se_by_group,
     icc_design_effect_by_group,
     icc_from_summary,
     icc_oneway,
@@ -103,6 +105,8 @@ __all__ = [
     "few_clusters",
     "hedges_g",
     "hedges_g_var",
+    "cr1_diff_se_by_group",
+    "cr1_mean_se_by_group",
     "icc_design_effect_by_group",
     "icc_from_summary",
     "icc_oneway",
