@@ -1,7 +1,8 @@
 """Design ``prepost``: before/after in the programme schools alone (METHODS.md, Designs 1).
 
-Linked students: paired t over within-student differences, the ICC estimated per group and the variance
-inflated by the design effect; unlinked cohorts: Welch; aggregate unit rates: paired t over the units
+Linked students: mean within-student difference with a school-clustered (CR1) standard error, t on G − 1 df;
+the ICC estimated per group and g's variance inflated by the design effect; unlinked cohorts: difference of two
+means, school-clustered as well; aggregate unit rates: paired t over the units
 present in both windows (else Welch); binary outcomes: Newcombe interval and Cox index.
 """
 
@@ -59,13 +60,15 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "design_effect": ("Efecto de diseño 1 + (m − 1)ρ", "Design effect 1 + (m − 1)ρ"),
 }
 METHODS = {
-    "es": "**prepost**: estudiantes vinculados por `student_key` → t pareada sobre las diferencias por "
-          "estudiante; cohortes no vinculadas → Welch; tasas agregadas por unidad → t pareada sobre "
+    "es": "**prepost**: estudiantes vinculados por `student_key` → t sobre las diferencias por estudiante "
+          "con error estándar agrupado por escuela (CR1, G − 1 gl); cohortes no vinculadas → diferencia de "
+          "medias, también agrupada por escuela; tasas agregadas por unidad → t pareada sobre "
           "unidades presentes en ambas ventanas (si no, Welch). g de Hedges con la DE combinada de las "
           "dos ondas; varianza inflada por el efecto de diseño 1 + (m − 1)ρ, ρ estimada de los datos. "
           "Con 3 escuelas o menos en una fila de estudiantes: sin p-valor ni intervalo, solo la diferencia.",
-    "en": "**prepost**: students linked by `student_key` → paired t over within-student differences; "
-          "unlinked cohorts → Welch; aggregate unit rates → paired t over units present in both windows "
+    "en": "**prepost**: students linked by `student_key` → t over within-student differences with a "
+          "school-clustered standard error (CR1, G − 1 df); unlinked cohorts → difference of means, "
+          "school-clustered as well; aggregate unit rates → paired t over units present in both windows "
           "(else Welch). Hedges' g with the SD pooled over the two waves; variance inflated by the design "
           "effect 1 + (m − 1)ρ, ρ estimated from the data. With 3 or fewer schools in a row of student data: "
           "no p-value or interval, the difference only.",
@@ -159,7 +162,7 @@ WINDOW_STATS_SQL = f"""count(*) FILTER (WHERE {_LINKED}) AS n_linked,
 
 
 def _prepost_students(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
-    """Linked students: paired t on within-student differences; clustering by school in the effect size.
+    """Linked students: mean within-student difference, school-clustered SE (CR1); design effect in g.
 
     One pass over the rows: DuckDB pairs each student's pre and post values and reduces them to
     sufficient statistics per group and school (counts, means, centred sums of squares and
