@@ -1,7 +1,8 @@
 """Design ``prepost``: before/after in the programme schools alone (METHODS.md, Designs 1).
 
-Linked students: paired t over within-student differences, the ICC estimated per group and the variance
-inflated by the design effect; unlinked cohorts: Welch; aggregate unit rates: paired t over the units
+Linked students: mean within-student difference with a school-clustered (CR1) standard error, t on G − 1 df;
+the ICC estimated per group and g's variance inflated by the design effect; unlinked cohorts: difference of two
+means, school-clustered as well; aggregate unit rates: paired t over the units
 present in both windows (else Welch); binary outcomes: Newcombe interval and Cox index.
 """
 
@@ -59,13 +60,15 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "design_effect": ("Efecto de diseño 1 + (m − 1)ρ", "Design effect 1 + (m − 1)ρ"),
 }
 METHODS = {
-    "es": "**prepost**: estudiantes vinculados por `student_key` → t pareada sobre las diferencias por "
-          "estudiante; cohortes no vinculadas → Welch; tasas agregadas por unidad → t pareada sobre "
+    "es": "**prepost**: estudiantes vinculados por `student_key` → t sobre las diferencias por estudiante "
+          "con error estándar agrupado por escuela (CR1, G − 1 gl); cohortes no vinculadas → diferencia de "
+          "medias, también agrupada por escuela; tasas agregadas por unidad → t pareada sobre "
           "unidades presentes en ambas ventanas (si no, Welch). g de Hedges con la DE combinada de las "
           "dos ondas; varianza inflada por el efecto de diseño 1 + (m − 1)ρ, ρ estimada de los datos. "
           "Con 3 escuelas o menos en una fila de estudiantes: sin p-valor ni intervalo, solo la diferencia.",
-    "en": "**prepost**: students linked by `student_key` → paired t over within-student differences; "
-          "unlinked cohorts → Welch; aggregate unit rates → paired t over units present in both windows "
+    "en": "**prepost**: students linked by `student_key` → t over within-student differences with a "
+          "school-clustered standard error (CR1, G − 1 df); unlinked cohorts → difference of means, "
+          "school-clustered as well; aggregate unit rates → paired t over units present in both windows "
           "(else Welch). Hedges' g with the SD pooled over the two waves; variance inflated by the design "
           "effect 1 + (m − 1)ρ, ρ estimated from the data. With 3 or fewer schools in a row of student data: "
           "no p-value or interval, the difference only.",
@@ -159,7 +162,7 @@ WINDOW_STATS_SQL = f"""count(*) FILTER (WHERE {_LINKED}) AS n_linked,
 
 
 def _prepost_students(con, req: Request, base: str, params: list, keys: list[str], kl: str) -> pd.DataFrame:
-    """Linked students: paired t on within-student differences; clustering by school in the effect size.
+    """Linked students: mean within-student difference, school-clustered SE (CR1); design effect in g.
 
     One pass over the rows: DuckDB pairs each student's pre and post values and reduces them to
     sufficient statistics per group and school (counts, means, centred sums of squares and
@@ -306,7 +309,9 @@ def _combine_school_stats(per_school: pd.DataFrame, keys: list[str]) -> tuple[pd
         groups[f"students_{side}"] = np.where(np.isnan(per_year), groups[f"n_{side}"], per_year)
         groups[f"{side}_years"] = _decode_years(group_mask, year_min)
     clusters = pd.DataFrame({"code": codes, "n_j": n_l, "mean_j": col("mean_j"),
-                             "var_j": np.where(n_l >= 2, col("dvar") * n_l / np.maximum(n_l - 1.0, 1.0), np.nan)})
+                             "var_j": np.where(n_l >= 2, col("dvar") * n_l / np.maximum(n_l - 1.0, 1.0), np.nan),
+                             "n_pre_j": n_pre, "mean_pre_j": col("mean_pre"),
+                             "n_post_j": n_post, "mean_post_j": col("mean_post")})
     return groups, clusters
 
 
@@ -344,13 +349,22 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
     paired_rows = (groups["n_linked"] >= 2).to_numpy()
     linked_schools = np.bincount(used["code"].to_numpy(dtype=np.int64), minlength=len(groups)).astype(float)
     schools = np.where(paired_rows, linked_schools, schools)
+    # the difference's standard error is cluster-robust by school (CR1, t on G − 1 df; METHODS.md, Designs 1):
+    # growth is clustered within schools, so the students are not independent
+    paired_se, _ = stats.cr1_mean_se_by_group(used["code"].to_numpy(), len(groups), used["n_j"].to_numpy(dtype=float),
+                                              used["mean_j"].to_numpy(dtype=float))
     res = stats.paired_from_stats(groups["n_linked"], groups["mean_diff"], groups["sd_diff"], groups["lmean_pre"],
                                   groups["lsd_pre"], groups["lmean_post"], groups["lsd_post"], groups["r"],
-                                  deff=groups["design_effect"], n_clusters=schools, level=req.conf_level)
-    # unlinked cohorts (no student observed in both windows): independent groups, Welch (METHODS.md, Designs 1)
+                                  deff=groups["design_effect"], n_clusters=schools, cluster_se=paired_se,
+                                  level=req.conf_level)
+    # unlinked cohorts (no student observed in both windows): two means, the schools of both windows as clusters
+    welch_se, welch_schools = stats.cr1_diff_se_by_group(
+        clusters["code"].to_numpy(), len(groups), *(clusters[c].to_numpy(dtype=float) for c in
+                                                    ("n_post_j", "mean_post_j", "n_pre_j", "mean_pre_j")))
+    schools = np.where(paired_rows, schools, welch_schools)
     welch = stats.welch_from_stats(groups["n_post"], groups["mean_post"], groups["sd_post"], groups["n_pre"],
                                    groups["mean_pre"], groups["sd_pre"], deff=groups["design_effect"],
-                                   n_clusters=schools, level=req.conf_level)
+                                   n_clusters=schools, cluster_se=welch_se, level=req.conf_level)
     out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
                   "pre_years", "post_years", "students_pre", "students_post"]].copy()
     for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):
@@ -393,7 +407,8 @@ def _prepost_students_lists(con, req: Request, base: str, params: list, keys: li
     # per school: linked differences (ICC) and students tested per year of each window (composition)
     clusters = fetch(con, f"""{per_student}
         SELECT {kl}, unit_id, count(*) FILTER (WHERE {_LINKED}) AS n_j, avg(v_post - v_pre) AS mean_j,
-               var_samp(v_post - v_pre) AS var_j,
+               var_samp(v_post - v_pre) AS var_j, count(v_pre) AS n_pre_j, avg(v_pre) AS mean_pre_j,
+               count(v_post) AS n_post_j, avg(v_post) AS mean_post_j,
                sum(len(y_pre)) / nullif(len(list_distinct(flatten(list(y_pre)))), 0) AS tested_pre,
                sum(len(y_post)) / nullif(len(list_distinct(flatten(list(y_post)))), 0) AS tested_post
         FROM s GROUP BY {kl}, unit_id""", params)

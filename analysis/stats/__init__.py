@@ -11,6 +11,8 @@ element per group, as aggregated in DuckDB) and return arrays or tidy DataFrames
 from .clustering import (
     ICC_ACHIEVEMENT,
     ICC_OTHER,
+    cr1_diff_se_by_group,
+    cr1_mean_se_by_group,
     icc_design_effect_by_group,
     icc_from_summary,
     icc_oneway,
@@ -92,6 +94,8 @@ __all__ = [
     "bootstrap_weights",
     "cluster_adjusted_var",
     "cox_index",
+    "cr1_diff_se_by_group",
+    "cr1_mean_se_by_group",
     "cronbach_alpha",
     "cronbach_alpha_from_variances",
     "design_effect",

@@ -1,8 +1,11 @@
-"""Clustering: the WWC correction of a student-level t and the one-way ANOVA ICC.
+"""Clustering: the WWC correction of a student-level t, the one-way ANOVA ICC and cluster-robust (CR1)
+standard errors of means from per-cluster moments.
 
 WWC Procedures Handbook v4.1 (appendix E, "clustering correction"; Hedges 2007) for the corrected t
 and its degrees of freedom; Shrout & Fleiss (1979) ICC(1) with the unequal-size n0 of
-Snedecor & Cochran (1989) for the intraclass correlation.
+Snedecor & Cochran (1989) for the intraclass correlation; Cameron & Miller (2015, "A Practitioner's
+Guide to Cluster-Robust Inference", CR1 and the T(G − 1) reference with few clusters) for the
+cluster-robust standard errors.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from ._common import FloatArray, as_float, scalar_or_array, t_sf
 __all__ = [
     "ICC_ACHIEVEMENT",
     "ICC_OTHER",
+    "cr1_diff_se_by_group",
+    "cr1_mean_se_by_group",
     "icc_design_effect_by_group",
     "icc_from_summary",
     "icc_oneway",
@@ -166,3 +171,62 @@ def icc_oneway(values: npt.ArrayLike, groups: npt.ArrayLike) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         var = np.where(n > 1, ss / (n - 1.0), np.nan)
     return icc_from_summary(n, mean, var)
+
+
+def cr1_mean_se_by_group(
+    codes: npt.ArrayLike, n_groups: int, n_j: npt.ArrayLike, mean_j: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Cluster-robust (CR1) standard error of each group's mean, and its number of clusters G.
+
+    From the clusters' sizes ``n_j`` and means ``mean_j`` (``codes``: each cluster's group): V = G/(G − 1) ·
+    Σ_j (n_j (ȳ_j − ȳ))² / n², with ȳ the size-weighted mean and n = Σ n_j (Cameron & Miller 2015); with
+    t on G − 1 degrees of freedom this is ``statsmodels`` ``OLS(y, ones).fit(cov_type="cluster")``.
+    Clusters with n_j = 0 are not counted; SE NaN where G < 2. Vectorised with ``np.bincount``.
+    """
+    g = np.asarray(codes, dtype=np.int64).ravel()
+    n = np.nan_to_num(as_float(n_j).ravel())
+    keep = n > 0
+    g, n, mu = g[keep], n[keep], as_float(mean_j).ravel()[keep]
+    big_g = np.bincount(g, minlength=n_groups).astype(float)
+    big_n = np.bincount(g, weights=n, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grand = np.bincount(g, weights=n * mu, minlength=n_groups) / big_n
+        scores = np.bincount(g, weights=(n * (mu - grand[g])) ** 2, minlength=n_groups)
+        var = big_g / (big_g - 1.0) * scores / big_n**2
+    return np.where(big_g >= 2, np.sqrt(var), np.nan), big_g
+
+
+def cr1_diff_se_by_group(
+    codes: npt.ArrayLike,
+    n_groups: int,
+    n1_j: npt.ArrayLike,
+    mean1_j: npt.ArrayLike,
+    n2_j: npt.ArrayLike,
+    mean2_j: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """Cluster-robust (CR1) standard error of each group's difference of two means ȳ1 − ȳ2, and its G.
+
+    Per cluster the sizes and means of both samples (a cluster may hold observations of one or both). The
+    score of cluster j is u_j = n1_j (ȳ1_j − ȳ1)/n1 − n2_j (ȳ2_j − ȳ2)/n2 and V = G/(G − 1) · (N − 1)/(N − 2)
+    · Σ u_j², N = n1 + n2: exactly ``statsmodels`` ``OLS(y, [1, sample1]).fit(cov_type="cluster")`` (CR1,
+    Cameron & Miller 2015); t on G − 1 degrees of freedom. G counts clusters with any observation; SE NaN
+    where G < 2 or a sample is empty.
+    """
+    g = np.asarray(codes, dtype=np.int64).ravel()
+    a = np.nan_to_num(as_float(n1_j).ravel())
+    b = np.nan_to_num(as_float(n2_j).ravel())
+    keep = (a > 0) | (b > 0)
+    g, a, b = g[keep], a[keep], b[keep]
+    m1 = np.nan_to_num(as_float(mean1_j).ravel()[keep])
+    m2 = np.nan_to_num(as_float(mean2_j).ravel()[keep])
+    big_g = np.bincount(g, minlength=n_groups).astype(float)
+    n1 = np.bincount(g, weights=a, minlength=n_groups)
+    n2 = np.bincount(g, weights=b, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g1 = np.bincount(g, weights=a * m1, minlength=n_groups) / n1
+        g2 = np.bincount(g, weights=b * m2, minlength=n_groups) / n2
+        u = a * (m1 - g1[g]) / n1[g] - b * (m2 - g2[g]) / n2[g]
+        big_n = n1 + n2
+        var = big_g / (big_g - 1.0) * (big_n - 1.0) / (big_n - 2.0) * np.bincount(g, weights=u**2, minlength=n_groups)
+    ok = (big_g >= 2) & (n1 > 0) & (n2 > 0)
+    return np.where(ok, np.sqrt(var), np.nan), big_g

@@ -96,6 +96,19 @@ def few_clusters(n_clusters: npt.ArrayLike | None, shape: tuple[int, ...]) -> np
     return ~np.isnan(k) & (k <= MIN_CLUSTERS_FOR_INFERENCE)
 
 
+def _clustered(se: FloatArray, df: FloatArray, cluster_se: npt.ArrayLike | None,
+               n_clusters: npt.ArrayLike | None, shape: tuple[int, ...]) -> tuple[FloatArray, FloatArray]:
+    """The cluster-robust standard error and G − 1 degrees of freedom where given (finite), else the inputs."""
+    if cluster_se is None:
+        return se, df
+    if n_clusters is None:
+        raise ValueError("cluster_se needs n_clusters (its G − 1 degrees of freedom)")
+    cse = np.broadcast_to(as_float(cluster_se), shape)
+    big_g = np.broadcast_to(as_float(n_clusters), shape)
+    use = np.isfinite(cse)
+    return np.where(use, cse, se), np.where(use, big_g - 1.0, df)
+
+
 def _without_inference(few: np.ndarray, *columns: FloatArray) -> list[FloatArray]:
     """The columns with NaN where ``few`` (p, intervals: no inference on too few clusters)."""
     return [np.where(few, np.nan, c) for c in columns]
@@ -113,6 +126,7 @@ def paired_from_stats(
     *,
     deff: npt.ArrayLike | None = None,
     n_clusters: npt.ArrayLike | None = None,
+    cluster_se: npt.ArrayLike | None = None,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Paired t and pre/post g for n linked students per group, from sufficient statistics.
@@ -127,6 +141,9 @@ def paired_from_stats(
 
     ``n_clusters`` (schools per group, when students are clustered): where 3 or fewer, t, p and both
     intervals are NaN — no inference, the point difference and g stand (:func:`few_clusters`).
+    ``cluster_se`` (with ``n_clusters``): the cluster-robust standard error of the mean difference
+    (:func:`~analysis.stats.clustering.cr1_mean_se_by_group`); it replaces σ_d/√n and the t then has
+    G − 1 degrees of freedom, G = ``n_clusters`` (Cameron & Miller 2015).
 
     Columns: test ('paired_t'), n, diff, diff_ci_low, diff_ci_high, t, df, p_value, effect_size,
     es_var, es_ci_low, es_ci_high, r. NaN where n < 2.
@@ -144,7 +161,10 @@ def paired_from_stats(
     valid = nn >= 2
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(valid, sdd / np.sqrt(nn), np.nan)
-    t, p, lo, hi = _t_inference(md, se, nn - 1.0, level)
+    se, df = _clustered(se, nn - 1.0, cluster_se, n_clusters, nn.shape)
+    # no spread of the differences: no inference even when schools' means differ by rounding only
+    se = np.where(valid & (sdd > 0), se, np.where(valid, 0.0, np.nan))
+    t, p, lo, hi = _t_inference(md, se, df, level)
     sd_pooled = np.sqrt((spre**2 + spost**2) / 2.0)  # pooled over waves, n_pre = n_post = n
     omega = as_float(small_sample_correction(2.0 * nn))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -159,7 +179,7 @@ def paired_from_stats(
             "diff_ci_low": lo,
             "diff_ci_high": hi,
             "t": t,
-            "df": np.where(valid, nn - 1.0, np.nan),
+            "df": np.where(valid, df, np.nan),
             "p_value": p,
             "effect_size": g,
             "es_var": var,
@@ -180,6 +200,7 @@ def welch_from_stats(
     *,
     deff: npt.ArrayLike | None = None,
     n_clusters: npt.ArrayLike | None = None,
+    cluster_se: npt.ArrayLike | None = None,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Welch t for mean1 − mean2 and Hedges' g, from per-group n, mean and SD (ddof = 1).
@@ -188,7 +209,9 @@ def welch_from_stats(
     ``scipy.stats.ttest_ind(a, b, equal_var=False)`` and its ``confidence_interval()``. The effect size
     is Hedges' g with the pooled SD (WWC Handbook v4.1), variance (n1+n2)/(n1·n2) + g²/(2(n1+n2))
     times ``deff`` when given. ``n_clusters`` (the fewest schools on a side, when students are clustered):
-    where 3 or fewer, t, p and both intervals are NaN (:func:`few_clusters`).
+    where 3 or fewer, t, p and both intervals are NaN (:func:`few_clusters`). ``cluster_se`` (with
+    ``n_clusters`` then the schools of both samples, G): the cluster-robust standard error of the difference
+    (:func:`~analysis.stats.clustering.cr1_diff_se_by_group`) replaces Welch's, on G − 1 degrees of freedom.
 
     Columns: test ('welch_t'), n1, n2, diff, diff_ci_low, diff_ci_high, t, df, p_value,
     effect_size, es_var, es_ci_low, es_ci_high. NaN where a group has fewer than 2 observations.
@@ -201,6 +224,8 @@ def welch_from_stats(
         v2 = s2**2 / a2
         se = np.where(valid, np.sqrt(v1 + v2), np.nan)
         df = (v1 + v2) ** 2 / (v1**2 / (a1 - 1.0) + v2**2 / (a2 - 1.0))
+    se, df = _clustered(se, df, cluster_se, n_clusters, a1.shape)
+    se = np.where(valid & ((s1 > 0) | (s2 > 0)), se, np.where(valid, 0.0, np.nan))
     df = np.where(valid, df, np.nan)
     diff = np.where(valid, m1 - m2, np.nan)
     t, p, lo, hi = _t_inference(diff, se, df, level)

@@ -54,6 +54,27 @@ def welch_reference(pre: np.ndarray, post: np.ndarray, level: float = 0.95) -> d
             "effect_size": g}
 
 
+def school_clustered_reference(part: pd.DataFrame, y: str = "score_math", level: float = 0.95) -> dict:
+    """Reference for a student pre/post row (docs/METHODS.md "Designs" 1): statsmodels OLS with school-clustered
+    (CR1) covariance and t on schools − 1 df (Cameron & Miller 2015). Linked students: the within-student
+    differences on a constant; no student linked: the scores of both waves on a post indicator."""
+    pre = part[part["wave"] == "pre"].set_index("student_id")
+    post = part[part["wave"] == "post"].set_index("student_id")
+    linked = pre.index.intersection(post.index)
+    if len(linked) >= 2:
+        values = (post.loc[linked, y] - pre.loc[linked, y]).to_numpy(dtype=float)
+        exog, school = np.ones((len(linked), 1)), pre.loc[linked, "school_code"].to_numpy()
+    else:
+        waves = part[part["wave"].isin(["pre", "post"])]
+        values = waves[y].to_numpy(dtype=float)
+        exog = sm.add_constant((waves["wave"] == "post").to_numpy(dtype=float))
+        school = waves["school_code"].to_numpy()
+    fit = sm.OLS(values, exog).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(school)[0]}, use_t=True)
+    k = exog.shape[1] - 1
+    low, high = fit.conf_int(1 - level)[k]
+    return {"diff": fit.params[k], "diff_ci_low": low, "diff_ci_high": high, "p_value": fit.pvalues[k]}
+
+
 def anova_icc(values: pd.Series, groups: pd.Series) -> tuple[float, float]:
     """ICC(1) by one-way ANOVA with n0 for unequal clusters (Shrout & Fleiss 1979), clipped at 0, and
     the cluster size ñ = Σn²/N of Hedges (2007) for the design effect 1 + (ñ − 1)ρ."""

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from compare_data import with_units
-from compare_helpers import approx, paired_reference, row_of, welch_reference
+from compare_helpers import approx, paired_reference, row_of, school_clustered_reference, welch_reference
 
 from analysis.compare import compare
 from analysis.stats import paired_from_stats, prepost_table, welch_from_stats
@@ -68,9 +68,10 @@ def test_three_or_fewer_schools_give_no_inference(few, k, program, country):
             assert np.isnan(row[col]), col
         assert "inference_not_reliable" in row["flags"] and "no_variation" not in row["flags"]
         assert row["evidence"] == "insufficient" and "too_few_clusters" in row["evidence_reasons"]
-    else:  # four schools: inference as before, the reference's own p and interval
+    else:  # four schools: inference, school-clustered (CR1, t on 3 df; docs/METHODS.md "Designs" 1)
+        clustered = school_clustered_reference(part)
         for col in ("diff_ci_low", "diff_ci_high", "p_value"):
-            assert row[col] == approx(ref[col]), col
+            assert row[col] == approx(clustered[col]), col
         assert np.isfinite(row["q_value"]) and row["es_ci_low"] < row["effect_size"] < row["es_ci_high"]
         assert "inference_not_reliable" not in row["flags"]
         assert "too_few_clusters" not in row["evidence_reasons"]

@@ -132,12 +132,10 @@ def test_prepost_change_in_points_inside_the_design_effect_widened_interval(resu
     _inside(planted, row["diff"] - half, row["diff"] + half, f"{program} {country} {indicator} pre/post points")
 
 
-@pytest.mark.xfail(strict=True, reason="known disagreement (reported): the student pre/post diff interval is a "
-                                       "paired t that ignores clustering of growth within schools; at the default "
-                                       "seed it misses the planted change of the Colombian comparison schools "
-                                       "(math) and of ValleLabs (science)")
 @pytest.mark.parametrize(("program", "indicator"), [("comparison", "score_math"), ("ValleLabs", "score_science")])
-def test_unclustered_prepost_interval_misses_planted_change(results, program, indicator):
+def test_clustered_prepost_interval_covers_planted_change(results, program, indicator):
+    """The student pre/post interval is cluster-robust by school (CR1, t on schools − 1 df): growth is
+    clustered within schools, and the interval of a paired t over the students missed these two changes."""
     row = row_of(results(indicator, "prepost"), program=program, country="CO")
     planted = _prepost_points(program, "CO", indicator)
     _inside(planted, row["diff_ci_low"], row["diff_ci_high"], f"CO {program} {indicator} pre/post points")
@@ -195,3 +193,35 @@ def test_dose_analysis_recovers_the_planted_dose_response(demo_db, programme, co
     assert fit.slope == pytest.approx(reference.params["dose"], rel=1e-10)
     assert fit.se == pytest.approx(reference.bse["dose"], rel=1e-10)
     assert result.contrast["difference"] > 0
+
+
+def test_demo_paired_prepost_interval_is_school_clustered(demo_db, results):
+    """compare() on the demo: the linked students' interval is statsmodels' school-clustered OLS one (CR1, t on
+    schools − 1 df; METHODS.md "Designs" 1) and wider than the paired t over students (scipy.stats.ttest_rel)."""
+    import duckdb
+    import numpy as np
+    import statsmodels.api as sm
+    from scipy import stats as sps
+
+    from analysis.compare import UNIT_PROGRAM_CTE
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        frame = con.execute(
+            f"WITH {UNIT_PROGRAM_CTE} SELECT o.unit_id, avg(o.value) FILTER (o.wave = 'post') - avg(o.value) "
+            "FILTER (o.wave = 'pre') AS d FROM observations o JOIN up USING (unit_id) JOIN units u USING (unit_id) "
+            "WHERE o.indicator = 'score_math' AND up.program = 'comparison' AND u.country = 'CO' "
+            "GROUP BY o.unit_id, o.student_key HAVING d IS NOT NULL").df()
+    finally:
+        con.close()
+    row = row_of(results("score_math", "prepost"), program="comparison", country="CO")
+    assert row["test"] == "paired_t" and row["n_linked"] == len(frame)
+    schools = frame["unit_id"].nunique()
+    fit = sm.OLS(frame["d"].to_numpy(), np.ones(len(frame))).fit(
+        cov_type="cluster", cov_kwds={"groups": frame["unit_id"].factorize()[0]}, use_t=True)
+    low, high = fit.conf_int(1 - LEVEL)[0]
+    assert fit.df_resid_inference == schools - 1
+    assert row["diff_ci_low"] == pytest.approx(low, rel=1e-8) and row["diff_ci_high"] == pytest.approx(high, rel=1e-8)
+    assert row["p_value"] == pytest.approx(fit.pvalues[0], rel=1e-8, abs=1e-300)
+    naive = sps.ttest_rel(frame["d"].to_numpy(), np.zeros(len(frame))).confidence_interval(LEVEL)
+    assert high - low > 1.2 * (naive.high - naive.low)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from compare_data import with_units
 from compare_helpers import anova_icc, approx, paired_reference, row_of, run, welch_reference
 from scipy import stats as sps
@@ -29,6 +30,16 @@ def prepost_students(student_db):
     return run(student_db.db, "score_math")
 
 
+def _clustered(y: np.ndarray, x: np.ndarray | None, school: np.ndarray, level: float = 0.95) -> dict:
+    """Reference: statsmodels OLS with school-clustered (CR1) covariance and t on G − 1 df (Cameron & Miller 2015):
+    the mean of y (x None) or the coefficient of x, with its p and 95% interval."""
+    exog = np.ones((len(y), 1)) if x is None else sm.add_constant(x.astype(float))
+    fit = sm.OLS(y, exog).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(school)[0]}, use_t=True)
+    k = exog.shape[1] - 1
+    low, high = fit.conf_int(1 - level)[k]
+    return {"diff": fit.params[k], "diff_ci_low": low, "diff_ci_high": high, "p_value": fit.pvalues[k]}
+
+
 def _waves(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     pre = frame[frame["wave"] == "pre"].set_index("student_id")["score_math"]
     post = frame[frame["wave"] == "post"].set_index("student_id")["score_math"]
@@ -37,8 +48,10 @@ def _waves(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 @pytest.mark.parametrize(("program", "country"), [("ValleLabs", "CO"), ("MiLab", "GT"), ("comparison", "CO"),
                                                   ("comparison", "GT")])
-def test_paired_t_on_linked_students_matches_ttest_rel(prepost_students, students, program, country):
-    # Reference: scipy.stats.ttest_rel(post, pre) and .confidence_interval(0.95) on the linked students;
+def test_paired_t_on_linked_students_is_cluster_robust(prepost_students, students, program, country):
+    # Reference: the within-student differences of the linked students, statsmodels OLS on a constant with
+    # school-clustered (CR1) covariance and t on schools − 1 df (docs/METHODS.md "Designs" 1; the paired t of
+    # scipy.stats.ttest_rel treats the students as independent and is narrower);
     # n_pre/n_post/means describe everybody observed in each wave (compare's documented choice).
     part = students[(students["program"] == program) & (students["country"] == country)]
     pre, post = _waves(part)
@@ -51,8 +64,13 @@ def test_paired_t_on_linked_students_matches_ttest_rel(prepost_students, student
     assert row["attrition"] == approx(1 - ref["n_linked"] / len(pre))
     assert row["mean_pre"] == approx(pre.mean())
     assert row["mean_post"] == approx(post.mean())
+    linked = pre.index.intersection(post.index)
+    school = part[part["wave"] == "pre"].set_index("student_id")["school_code"][linked].to_numpy()
+    clustered = _clustered((post[linked] - pre[linked]).to_numpy(), None, school)
     for col in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
-        assert row[col] == approx(ref[col]), col
+        assert row[col] == approx(clustered[col]), col
+    assert row["diff"] == approx(ref["diff"])
+    assert row["diff_ci_high"] - row["diff_ci_low"] != approx(ref["diff_ci_high"] - ref["diff_ci_low"])
 
 
 @pytest.mark.parametrize(("program", "country"), [("ValleLabs", "CO"), ("MiLab", "GT"), ("comparison", "CO")])
@@ -92,9 +110,10 @@ def test_prepost_g_interval_inflated_by_design_effect(prepost_students, students
     assert row["es_ci_high"] == approx(ref["effect_size"] + half)
 
 
-def test_unlinked_cohorts_use_welch(prepost_students, students):
-    # Reference: scipy.stats.ttest_ind(post, pre, equal_var=False) + confidence_interval (docs/METHODS.md:
-    # "Unlinked cohorts: independent groups (Welch)"); g with ω, N = n_pre + n_post (WWC Handbook v4.1).
+def test_unlinked_cohorts_use_two_means_clustered_by_school(prepost_students, students):
+    # Reference: statsmodels OLS of the scores on a post indicator with school-clustered (CR1) covariance, t on
+    # schools − 1 df (docs/METHODS.md "Designs" 1: unlinked cohorts, the schools of both windows as clusters);
+    # the difference equals Welch's (scipy.stats.ttest_ind); g with ω, N = n_pre + n_post (WWC Handbook v4.1).
     part = students[students["program"] == "CohortLab"]
     pre, post = _waves(part)
     assert not pre.index.intersection(post.index).size  # the fixture really has no linked student
@@ -103,8 +122,12 @@ def test_unlinked_cohorts_use_welch(prepost_students, students):
     assert row["test"] == "welch_t"
     assert row["reliability"] != "suppressed"
     assert (row["n_pre"], row["n_post"], row["n_linked"]) == (len(pre), len(post), 0)
-    for col in ("diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size"):
-        assert row[col] == approx(ref[col]), col
+    assert row["diff"] == approx(ref["diff"]) and row["effect_size"] == approx(ref["effect_size"])
+    waves = part[part["wave"].isin(["pre", "post"])]
+    clustered = _clustered(waves["score_math"].to_numpy(dtype=float), (waves["wave"] == "post").to_numpy(),
+                           waves["school_code"].to_numpy())
+    for col in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
+        assert row[col] == approx(clustered[col]), col
     assert np.isnan(row["attrition"])  # cohorts are different students by design, not attrition
     assert row["n_units"] == 5 and row["reliability"] == "ok"  # 5 schools, 30+ students at each wave
 
@@ -223,10 +246,13 @@ def test_months_and_improvement_index_follow_the_effect_size(student_db):
 
 
 def test_conf_level_changes_only_the_intervals(student_db, students):
-    # Reference: ttest_rel(...).confidence_interval(0.999)
+    # Reference: statsmodels' school-clustered OLS interval at 0.999 (conf_int(0.001))
     out = run(student_db.db, "score_math", program="ValleLabs", conf_level=0.999)
-    pre, post = _waves(students[students["program"] == "ValleLabs"])
-    ref = paired_reference(pre, post, level=0.999)
+    part = students[students["program"] == "ValleLabs"]
+    pre, post = _waves(part)
+    linked = pre.index.intersection(post.index)
+    school = part[part["wave"] == "pre"].set_index("student_id")["school_code"][linked].to_numpy()
+    ref = _clustered((post[linked] - pre[linked]).to_numpy(), None, school, level=0.999)
     row = row_of(out, program="ValleLabs", country="CO")
     assert row["diff_ci_low"] == approx(ref["diff_ci_low"])
     assert row["diff_ci_high"] == approx(ref["diff_ci_high"])

@@ -10,6 +10,8 @@ import pytest
 from scipy import stats
 
 from analysis.stats import (
+    cr1_diff_se_by_group,
+    cr1_mean_se_by_group,
     paired_from_stats,
     prepost_table,
     welch_from_stats,
@@ -171,3 +173,75 @@ def test_t_helpers_are_scipy_stats_t_to_the_last_bit() -> None:
     q = np.concatenate([rng.uniform(0.5, 1.0, 500), [0.975, 0.995, 1.0, np.nan, 0.9]])
     np.testing.assert_array_equal(t_ppf(q, df), stats.t.ppf(q, df))
     assert t_sf(2.0, 5) == stats.t.sf(2.0, 5) and t_ppf(0.975, 12) == stats.t.ppf(0.975, 12)
+
+
+def _clustered_sample(schools: int, seed: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Differences of students in schools of unequal sizes (5–40), a school effect on the growth."""
+    rng = np.random.default_rng(seed)
+    school = np.repeat(np.arange(schools), rng.integers(5, 41, schools))
+    return rng.normal(2.0, 5.0, school.size) + rng.normal(0.0, 2.5, schools)[school], school
+
+
+def _per_school(y: np.ndarray, school: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    w = np.ones_like(y) if mask is None else mask.astype(float)
+    n = np.bincount(school, weights=w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return n, np.bincount(school, weights=w * y) / n
+
+
+def test_cluster_robust_paired_difference_equals_statsmodels_cr1():
+    # Reference: statsmodels OLS(d, ones).fit(cov_type="cluster", groups=school, use_t=True): CR1 and t on G − 1 df
+    # (Cameron & Miller 2015); the paired t (df = n − 1) would be narrower.
+    sm = pytest.importorskip("statsmodels.api")
+    d, school = _clustered_sample(9)
+    fit = sm.OLS(d, np.ones_like(d)).fit(cov_type="cluster", cov_kwds={"groups": school}, use_t=True)
+    n_j, mean_j = _per_school(d, school)
+    se, big_g = cr1_mean_se_by_group(np.zeros(9, dtype=int), 1, n_j, mean_j)
+    assert se[0] == pytest.approx(fit.bse[0], rel=1e-10) and big_g[0] == 9
+    res = paired_from_stats(len(d), d.mean(), d.std(ddof=1), 0.0, 1.0, d.mean(), 1.0, 0.5,
+                                  n_clusters=big_g, cluster_se=se).iloc[0]
+    low, high = fit.conf_int(0.05)[0]
+    assert res["df"] == 8
+    assert res["t"] == pytest.approx(fit.tvalues[0], rel=1e-10)
+    assert res["p_value"] == pytest.approx(fit.pvalues[0], rel=1e-10)
+    assert (res["diff_ci_low"], res["diff_ci_high"]) == (pytest.approx(low, rel=1e-10), pytest.approx(high, rel=1e-10))
+    naive = paired_from_stats(len(d), d.mean(), d.std(ddof=1), 0.0, 1.0, d.mean(), 1.0, 0.5).iloc[0]
+    assert naive["diff_ci_high"] - naive["diff_ci_low"] < high - low
+
+
+def test_cluster_robust_difference_of_two_means_equals_statsmodels_cr1():
+    # Reference: statsmodels OLS(y, [1, post]).fit(cov_type="cluster", groups=school, use_t=True), schools holding
+    # students of one or both windows (unlinked cohorts).
+    sm = pytest.importorskip("statsmodels.api")
+    y, school = _clustered_sample(11, seed=3)
+    post = np.random.default_rng(4).random(y.size) < np.where(school < 2, 1.0, 0.5)  # schools 0, 1: post only
+    y = y + 3.0 * post
+    fit = sm.OLS(y, sm.add_constant(post.astype(float))).fit(cov_type="cluster", cov_kwds={"groups": school},
+                                                            use_t=True)
+    n1, m1 = _per_school(y, school, post)
+    n2, m2 = _per_school(y, school, ~post)
+    se, big_g = cr1_diff_se_by_group(np.zeros(11, dtype=int), 1, n1, m1, n2, m2)
+    assert se[0] == pytest.approx(fit.bse[1], rel=1e-10) and big_g[0] == 11
+    a, b = y[post], y[~post]
+    res = welch_from_stats(a.size, a.mean(), a.std(ddof=1), b.size, b.mean(), b.std(ddof=1),
+                                 n_clusters=big_g, cluster_se=se).iloc[0]
+    low, high = fit.conf_int(0.05)[1]
+    assert res["df"] == 10 and res["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-10)
+    assert (res["diff_ci_low"], res["diff_ci_high"]) == (pytest.approx(low, rel=1e-10), pytest.approx(high, rel=1e-10))
+
+
+def test_cluster_robust_route_keeps_no_inference_on_few_schools_and_no_spread():
+    # 3 schools: no p or interval (the existing rule); every student changed alike: no inference, never p = 0
+    d, school = _clustered_sample(3)
+    n_j, mean_j = _per_school(d, school)
+    se, big_g = cr1_mean_se_by_group(np.zeros(3, dtype=int), 1, n_j, mean_j)
+    few = paired_from_stats(len(d), d.mean(), d.std(ddof=1), 0.0, 1.0, d.mean(), 1.0, 0.5,
+                                  n_clusters=big_g, cluster_se=se).iloc[0]
+    assert np.isfinite(se[0]) and np.isnan(few["p_value"]) and np.isnan(few["diff_ci_low"])
+    assert few["diff"] == pytest.approx(d.mean())
+    same = np.full(40, 2.5)
+    flat_school = np.repeat(np.arange(8), 5)
+    n_j, mean_j = _per_school(same, flat_school)
+    se, big_g = cr1_mean_se_by_group(np.zeros(8, dtype=int), 1, n_j, mean_j)
+    flat = paired_from_stats(40, 2.5, 0.0, 0.0, 1.0, 2.5, 1.0, 1.0, n_clusters=big_g, cluster_se=se).iloc[0]
+    assert np.isnan(flat["p_value"]) and np.isnan(flat["diff_ci_low"]) and flat["diff"] == 2.5
