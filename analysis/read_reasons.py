@@ -53,6 +53,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.lablens": "country debe ser un código de país ISO 3166-1 (CO, GT, CL, …) y unit_type, «department» o "
                        "«municipality»",
         "bnd.no_usable": "ningún elemento utilizable",
+        "bnd.not_object": "un archivo de límites es un objeto GeoJSON o TopoJSON",
         "bnd.too_large": "ocupa {mb} MB; los archivos de límites admiten como máximo {limit} MB (simplifíquelo, "
                          "p. ej., con mapshaper)",
         # a mapping file that cannot be used (analysis/importer/mapping.py)
@@ -113,6 +114,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.not_department": "not a department code (department x 100)",
         "bnd.lablens": "country must be an ISO 3166-1 code (CO, GT, CL, ...) and unit_type department or municipality",
         "bnd.no_usable": "no usable feature",
+        "bnd.not_object": "a boundary file is a GeoJSON or TopoJSON object",
         "bnd.too_large": "is {mb} MB; boundary files are limited to {limit} MB (simplify it, e.g. with mapshaper)",
         "map.read": "cannot read mapping file {path}", "map.toml": "mapping file {path} is not valid TOML",
         "map.no_columns": "mapping file {path} needs a [columns] table",
@@ -182,6 +184,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k
      r"municipality \(column (?P<municipality>.+?)\), e\.g\. (?P<code>\S+): department (?P<dept>\S+), municipality "
      r"(?P<muni>\S+)\. LabLens does not let one overwrite the other.*", "read.department_conflict"),
     (r"no feature could be used \((?P<reason>.+)\)", "bnd.no_feature"),
+    (r"a boundary file is a GeoJSON or TopoJSON object", "bnd.not_object"),
     (r"cannot read mapping file (?P<path>.+?): (?P<detail>.+)", "map.read"),
     (r"mapping file (?P<path>.+?) is not valid TOML: (?P<detail>.+)", "map.toml"),
     (r"mapping file (?P<path>.+?) needs a \[columns\] table", "map.no_columns"),

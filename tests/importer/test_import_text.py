@@ -329,3 +329,13 @@ def test_a_boundary_file_too_large_is_said_in_spanish(tmp_path: Path, monkeypatc
     assert reasons.say(str(raised.value), "es") == ("mapa.json ocupa 2 MB; los archivos de límites admiten como máximo "
                                                     "1 MB (simplifíquelo, p. ej., con mapshaper)")
     assert reasons.say(str(raised.value), "en") == str(raised.value)
+
+
+def test_a_boundary_file_that_is_not_an_object_is_said_in_spanish(tmp_path: Path) -> None:
+    """read_features's refusal of a JSON list is a catalogue sentence after the file's name."""
+    from analysis import reasons
+    from analysis.importer import boundaries
+
+    with pytest.raises(boundaries.BoundaryError) as raised:
+        boundaries.read_features(write(tmp_path / "mapa.json", "[1, 2]"))
+    assert reasons.say(str(raised.value), "es") == "mapa.json: un archivo de límites es un objeto GeoJSON o TopoJSON"
