@@ -53,6 +53,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.lablens": "country debe ser un código de país ISO 3166-1 (CO, GT, CL, …) y unit_type, «department» o "
                        "«municipality»",
         "bnd.no_usable": "ningún elemento utilizable",
+        "bnd.not_object": "un archivo de límites es un objeto GeoJSON o TopoJSON",
+        "bnd.too_large": "ocupa {mb} MB; los archivos de límites admiten como máximo {limit} MB (simplifíquelo, "
+                         "p. ej., con mapshaper)",
         # a mapping file that cannot be used (analysis/importer/mapping.py)
         "map.read": "no se puede leer el archivo de asignación {path}",
         "map.toml": "el archivo de asignación {path} no es un TOML válido",
@@ -111,6 +114,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.not_department": "not a department code (department x 100)",
         "bnd.lablens": "country must be an ISO 3166-1 code (CO, GT, CL, ...) and unit_type department or municipality",
         "bnd.no_usable": "no usable feature",
+        "bnd.not_object": "a boundary file is a GeoJSON or TopoJSON object",
+        "bnd.too_large": "is {mb} MB; boundary files are limited to {limit} MB (simplify it, e.g. with mapshaper)",
         "map.read": "cannot read mapping file {path}", "map.toml": "mapping file {path} is not valid TOML",
         "map.no_columns": "mapping file {path} needs a [columns] table",
         "map.code": "indicator code '{code}' must be lower-case letters, digits and _",
@@ -179,6 +184,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k
      r"municipality \(column (?P<municipality>.+?)\), e\.g\. (?P<code>\S+): department (?P<dept>\S+), municipality "
      r"(?P<muni>\S+)\. LabLens does not let one overwrite the other.*", "read.department_conflict"),
     (r"no feature could be used \((?P<reason>.+)\)", "bnd.no_feature"),
+    (r"a boundary file is a GeoJSON or TopoJSON object", "bnd.not_object"),
     (r"cannot read mapping file (?P<path>.+?): (?P<detail>.+)", "map.read"),
     (r"mapping file (?P<path>.+?) is not valid TOML: (?P<detail>.+)", "map.toml"),
     (r"mapping file (?P<path>.+?) needs a \[columns\] table", "map.no_columns"),
@@ -203,7 +209,11 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k
     (r"column '(?P<a>.*)' gives the level and column '(?P<b>.*)' fixes one .*; keep one of them", "map.level_twice"),
 ]]
 #: a boundary file's reasons that name the file without a colon
-NAMED: list[tuple[re.Pattern[str], str]] = [(re.compile(r"(?P<file>.+) has no features"), "bnd.no_features")]
+NAMED: list[tuple[re.Pattern[str], str]] = [(re.compile(p), k) for p, k in [
+    (r"(?P<file>.+) has no features", "bnd.no_features"),
+    (r"(?P<file>.+) is (?P<mb>\d+) MB; boundary files are limited to (?P<limit>\d+) MB \(simplify it, e\.g\. with "
+     r"mapshaper\)", "bnd.too_large"),
+]]
 
 
 def boundary_reason(text: str, lang: str) -> str | None:
@@ -240,5 +250,6 @@ def say(text: str, lang: str, escape: Callable[[str], str]) -> str | None:
     for pattern, key in NAMED:
         m = pattern.fullmatch(text)
         if m:
-            return f"{escape(m['file'])} {texts[key]}"
+            params = {k: escape(v) for k, v in m.groupdict().items() if k != "file"}
+            return f"{escape(m['file'])} {texts[key].format(**params)}"
     return None

@@ -315,3 +315,27 @@ def test_a_mapping_that_cannot_be_used_is_said_in_spanish(tmp_path: Path, capsys
     path = write(tmp_path / "lectura.csv", "escuela,anio,lectura\n04-01-1260-43,2024,61.5\n")
     out = _run(capsys, tmp_path / "lablens.duckdb", path, "--mapping", write(tmp_path / "m.toml", mapping))
     assert out.splitlines() == ["error: " + said.format(roles=", ".join(ROLES))]
+
+
+def test_a_boundary_file_too_large_is_said_in_spanish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The size limit of analysis/importer/boundaries.py read_features is a catalogue sentence, not a quoted detail."""
+    from analysis import reasons
+    from analysis.importer import boundaries
+
+    path = write(tmp_path / "mapa.json", '{"type": "FeatureCollection", "features": []}' + " " * 2_000_000)
+    monkeypatch.setattr(boundaries, "MAX_BOUNDARY_BYTES", 1_000_000)
+    with pytest.raises(boundaries.BoundaryError) as raised:
+        boundaries.read_features(path)
+    assert reasons.say(str(raised.value), "es") == ("mapa.json ocupa 2 MB; los archivos de límites admiten como máximo "
+                                                    "1 MB (simplifíquelo, p. ej., con mapshaper)")
+    assert reasons.say(str(raised.value), "en") == str(raised.value)
+
+
+def test_a_boundary_file_that_is_not_an_object_is_said_in_spanish(tmp_path: Path) -> None:
+    """read_features's refusal of a JSON list is a catalogue sentence after the file's name."""
+    from analysis import reasons
+    from analysis.importer import boundaries
+
+    with pytest.raises(boundaries.BoundaryError) as raised:
+        boundaries.read_features(write(tmp_path / "mapa.json", "[1, 2]"))
+    assert reasons.say(str(raised.value), "es") == "mapa.json: un archivo de límites es un objeto GeoJSON o TopoJSON"
