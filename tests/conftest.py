@@ -11,6 +11,12 @@ from pathlib import Path
 
 import pytest
 
+# One OpenBLAS thread in every test process and the servers and commands they start (set before numpy loads):
+# the suite runs three workers on two cores and its fits are small (N x 4), so a second BLAS thread only
+# spins; 7-15 % less CPU in the compare-heavy files (bench/RESULTS.md, "Test suite", session 8). The
+# stored-results step sets the same for itself (analysis/precompute/standard_results.py, one_blas_thread).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = (ROOT.parent / "shared" / "data" / "real").resolve()
 CHROMIUM = Path("/usr/bin/chromium")
