@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import fields, stats
 from analysis.compare.finish import finish
-from analysis.compare.request import UNIT_PROGRAM_CTE, CompareError, Evidence, Request, Window, sufficient
+from analysis.compare.request import UNIT_PROGRAM_CTE, CompareError, Evidence, Request, Window, remembered, sufficient
 from analysis.compare.sql import (
     empty_reason,
     fetch,
@@ -211,13 +211,9 @@ def _unit_columns(by: list[str], req: Request) -> list[str] | None:
 
 
 def _memoised(req: Request, key: tuple, make):
-    """``make()``, kept in ``req.memo`` under ``key`` when the caller gave compare() a memo (never mutated)."""
-    if req.memo is None:
-        return make()
-    full = (req.indicator, req.level, req.weighted, *key)
-    if full not in req.memo:
-        req.memo[full] = make()
-    return req.memo[full]
+    """``make()``, kept in ``req.memo`` (when the caller gave compare() one) under ``key`` and the indicator's
+    identity; see :func:`~analysis.compare.request.remembered`."""
+    return remembered(req.memo, (req.indicator, req.level, req.weighted, *key), make)
 
 
 def _coded(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:

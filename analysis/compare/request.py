@@ -142,21 +142,28 @@ def grouping(by) -> list[str]:
     return [b for b in ([by] if isinstance(by, str) else list(by or [])) if b]
 
 
+def remembered(memo: dict | None, key: tuple, make: Callable[[], object]):
+    """``make()``, kept in ``memo`` under ``key`` (computed once per memo); computed afresh without a memo.
+    compare()'s ``memo`` holds inputs several calls on the same unchanged data share."""
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
 def check(con: duckdb.DuckDBPyConnection, indicator: str, design: Design, by, program, pre, post, level,
            min_cell: int, weighted: bool, conf_level: float, memo: dict | None = None) -> Request:
     """The request checked against the database: a Request, or CompareError naming what exists. ``memo``
     (a dict shared by calls on unchanged data, or None) keeps the scan of the indicator's rows."""
     info = con.execute("SELECT kind, domain FROM indicators WHERE code = ?", [indicator]).fetchall()
     # one scan of the indicator's rows answers every question below (seven scans before: 3 s at 10 M rows)
-    kept = {} if memo is None else memo
-    key = ("check: scan", indicator)
-    if key not in kept:
-        kept[key] = con.execute(
-            f"""SELECT count(*), list(DISTINCT level ORDER BY level), bool_or(student_key IS NOT NULL),
+    scan = f"""SELECT count(*), list(DISTINCT level ORDER BY level), bool_or(student_key IS NOT NULL),
                       bool_or(wave IS NOT NULL), list(DISTINCT wave) FILTER (WHERE wave IS NOT NULL),
                       {sufficient.FINGERPRINT_SQL}
-               FROM observations WHERE indicator = ?""", [indicator]).fetchall()[0]
-    rows, levels, student_level, uses_waves, waves, *fingerprint = kept[key]
+               FROM observations WHERE indicator = ?"""
+    rows, levels, student_level, uses_waves, waves, *fingerprint = remembered(
+        memo, ("check: scan", indicator), lambda: con.execute(scan, [indicator]).fetchall()[0])
     if not info or not rows:
         present = [r[0] for r in con.execute("SELECT DISTINCT indicator FROM observations ORDER BY 1").fetchall()]
         raise CompareError(f"no data for indicator '{indicator}'; the database has: {', '.join(present) or 'none'}")
