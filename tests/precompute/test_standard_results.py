@@ -51,7 +51,7 @@ def _rows(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def _assert_same(stored: pd.DataFrame, live: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(stored, live, check_exact=False, **TOL)
-    for column in live.select_dtypes(include="object").columns:  # years are lists on every route
+    for column in live.select_dtypes(include=["object", "str"]).columns:  # years are lists on every route
         assert [type(v) for v in stored[column]] == [type(v) for v in live[column]], column
         assert stored[column].tolist() == live[column].tolist(), column
 
