@@ -76,3 +76,12 @@ def wait_for_app(page) -> None:
     """Connected, first script run finished (docs/STACK_NOTES.md, "Browser tests")."""
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+
+
+def main_text_when(page, *texts: str, timeout: int = 30_000) -> str:
+    """The page's main text once it holds every one of ``texts`` (a page draws its elements one by one, so
+    a text read right after another element appeared may not be there yet); times out, failing, otherwise."""
+    page.wait_for_function(
+        "texts => { const m = document.querySelector('[data-testid=stMain]');"
+        " return m !== null && texts.every(t => m.innerText.includes(t)); }", arg=list(texts), timeout=timeout)
+    return page.inner_text("[data-testid=stMain]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, wait_for_app
+from tests.browser.conftest import ARTIFACTS, main_text_when, wait_for_app
 
 CHART = "[data-testid=stPlotlyChart]"
 # slug, Spanish title, English title, the element that shows the page has its content. A deep link (the page as a
@@ -60,8 +60,7 @@ def test_language_lives_in_the_url(browser, app_url):
         page.get_by_role("heading", name="Home").first.wait_for(timeout=30_000)
         # the heading is drawn before the rest of the page: wait for the English body text itself (a Spanish
         # body never matches, so the test still fails when the language is lost)
-        page.locator("[data-testid=stMain]").get_by_text("LabLens brings together").first.wait_for(timeout=30_000)
-        main = page.inner_text("[data-testid=stMain]")
+        main = main_text_when(page, "LabLens brings together")
         assert "LabLens brings together" in main and "LabLens reúne" not in main
     finally:
         page.close()
@@ -81,7 +80,7 @@ def test_a_url_with_filters_reproduces_the_view(browser, app_url):
         page.goto(url)
         wait_for_app(page)
         page.wait_for_selector(CHART, timeout=60_000)
-        main = page.inner_text("[data-testid=stMain]")
+        main = main_text_when(page, "Intra-annual dropout rate", "Subgroup: zone = rural.")
         assert "Intra-annual dropout rate" in main  # the indicator from the URL
         assert "Subgroup: zone = rural." in main  # the subgroup from the URL restricts the detail charts
         # the selectors show words; the URL keeps the codes, so the link works in both languages

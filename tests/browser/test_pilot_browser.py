@@ -5,7 +5,7 @@ screenshots) is checked with every other page by tests/browser/test_words_browse
 
 from __future__ import annotations
 
-from tests.browser.conftest import ARTIFACTS, wait_for_app
+from tests.browser.conftest import ARTIFACTS, main_text_when, wait_for_app
 from tests.conftest import require_real_data
 
 CHART = "[data-testid=stPlotlyChart]"
@@ -87,7 +87,7 @@ def test_typed_inputs_reach_the_url_and_come_back(browser, app_url):
         again.locator("[data-testid=stDownloadButton]").first.wait_for(timeout=60_000)
         assert _number_input(again, "Public seed").input_value() == "4242"
         assert _number_input(again, "Students tested per school").input_value() == "30"
-        main = again.inner_text("[data-testid=stMain]")
+        main = main_text_when(again, "public seed 4242", "schools are needed")
         assert "public seed 4242" in main and "schools are needed" in main
         assert "Rural" in _selected(again, "Zone")
     finally:
@@ -104,7 +104,7 @@ def test_uploaded_directory_on_a_phone(browser, app_url):
         page.locator("[data-testid=stDownloadButton]").first.wait_for(timeout=90_000)
         page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
         assert page.locator("[data-testid=stException]").count() == 0
-        main = page.inner_text("[data-testid=stMain]")
+        main = main_text_when(page, "escuelas elegibles en 22 departamentos", "Estado del establecimiento")
         assert "escuelas elegibles en 22 departamentos" in main and "Estado del establecimiento" in main
         widths = _overflow(page)
         assert widths["doc"] <= widths["screen"] + 1 and widths["main"] <= widths["mainClient"] + 1, widths

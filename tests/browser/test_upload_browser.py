@@ -7,7 +7,7 @@ import shutil
 import duckdb
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, serve, wait_for_app
+from tests.browser.conftest import ARTIFACTS, main_text_when, serve, wait_for_app
 
 PROGRAMME = "PilotoRural"
 
@@ -48,7 +48,7 @@ def test_uploaded_roster_appears_in_the_comparison_chart(browser, upload_app):
         page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
             {"name": "piloto_rural.csv", "mimeType": "text/csv", "buffer": _roster(db)})
         page.get_by_role("button", name="Importar", exact=True).wait_for(timeout=60_000)
-        main = page.inner_text("[data-testid=stMain]")
+        main = main_text_when(page, "piloto_rural.csv")
         assert "piloto_rural.csv" in main  # the uploaded file, staged (its summary is a canvas table)
         with duckdb.connect(str(db), read_only=True) as con:  # the preview wrote nothing
             assert con.execute("SELECT count(*) FROM imports").fetchall() == [(1,)]
