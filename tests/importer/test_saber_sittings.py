@@ -122,3 +122,31 @@ def test_each_school_year_keeps_its_calendars_main_sitting(tmp_path: Path) -> No
     lines = summary_lines({**s, "rows_rejected": 6}, "es")
     assert "filas leídas 15, cargadas 9, rechazadas 6 (5 de ellas, otra convocatoria del mismo año)" in lines
     assert "rejected 6 (5 of them another sitting of the same year)" in summary_lines(s, "en")
+
+
+# The ICFES school classification is published after each sitting (…1 after calendar B's, …4 after calendar A's):
+# a file holding both periods of 2019 keeps each school's own one, per grade. UTF-8, '¬', decimal commas.
+PLANTELES = ["PERIODO¬COLE_COD_DANE¬COLE_INST_NOMBRE¬COLE_CODMPIO_COLEGIO¬COLE_GRADO¬COLE_CALENDARIO_COLEGIO¬"
+             "EVALUADOS_ULTIMOS_3¬INDICE_TOTAL",
+             "20191¬308001000111¬COLEGIO DEL MAR¬08001¬11¬B¬120¬0,8123",   # 1: calendar B, its main period
+             "20191¬176001000222¬COLEGIO DEL VALLE¬76001¬11¬A¬30¬0,6012",  # 2: calendar A, the other period
+             "20191¬176001000222¬COLEGIO DEL VALLE¬76001¬26¬A¬25¬0,4511",  # 3: its adult cycle, one period only
+             "20194¬308001000111¬COLEGIO DEL MAR¬08001¬11¬B¬8¬0,5001",     # 4: calendar B, the other period
+             "20194¬176001000222¬COLEGIO DEL VALLE¬76001¬11¬A¬25¬0,6234"]  # 5: calendar A, its main period
+
+
+def test_a_classification_with_both_periods_of_a_year_keeps_each_schools_own(tmp_path: Path) -> None:
+    path = tmp_path / "SB11-CLASIFI-PLANTELES-2019.txt"
+    path.write_bytes(("\n".join(PLANTELES) + "\n").encode("utf-8"))
+    db = tmp_path / "lablens.duckdb"
+    s = import_file(path, db)
+    assert s["recognized_as"] == "icfes_planteles"
+    assert (s["rows_read"], s["rows_loaded"], s["rows_rejected"], s["rows_other_sitting"]) == (5, 3, 2, 2)
+    assert query(db, "SELECT unit_id, year, grade, value, n FROM observations ORDER BY ALL") == [
+        ("CO-176001000222", 2019, "11", 0.6234, 25.0), ("CO-176001000222", 2019, "26", 0.4511, 25.0),
+        ("CO-308001000111", 2019, "11", 0.8123, 120.0)]
+    assert query(db, "SELECT row_number, column_name, raw_value, reason FROM rejects ORDER BY 1") == [
+        (2, "PERIODO", "20191", "other sitting of the same year (n = 30): the main sitting of calendar A is kept "
+                                "(period 20194, row 5)"),
+        (4, "PERIODO", "20194", "other sitting of the same year (n = 8): the main sitting of calendar B is kept "
+                                "(period 20191, row 1)")]
