@@ -23,6 +23,7 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "recognised": "  formato reconocido: {layout}",
     "rows": "  filas leídas {read}, cargadas {loaded}, rechazadas {rejected}",
     "rows_totals": ", filas de totales excluidas {n}",
+    "rows_other_sitting": " ({n} de ellas, otra convocatoria del mismo año)",
     "observations": "  valores cargados {n}, duplicados omitidos {duplicates}, conflictos {conflicts}",
     "indicators": "  indicadores: {indicators}", "years": "  años: {first}–{last} ({n})", "no_years": "  años: —",
     "waves": "  momentos: {waves}; estudiantes {students}",
@@ -370,6 +371,7 @@ def summary_lines(s: dict, lang: str) -> str:
              + (f" ({code})" if code and code != "mapping" and code not in said_layout else ""),
              _t("rows", lang, read=n(s.get("rows_read")), loaded=n(s.get("rows_loaded")),
                 rejected=n(s.get("rows_rejected")))
+             + (_t("rows_other_sitting", lang, n=n(s["rows_other_sitting"])) if s.get("rows_other_sitting") else "")
              + (_t("rows_totals", lang, n=n(s["rows_excluded_totals"])) if s.get("rows_excluded_totals") else "")]
     if "observations" in s:
         lines.append(_t("observations", lang, n=n(s.get("observations_loaded", s["observations"])),
@@ -401,6 +403,8 @@ def _english(s: dict) -> str:
     lines = [f"{s['source_name']}: {s.get('status')} (import {s.get('import_id')})",
              f"  recognised as: {s.get('recognized_as')} — {s.get('layout')}",
              f"  rows read {s.get('rows_read')}, loaded {s.get('rows_loaded')}, rejected {s.get('rows_rejected')}"
+             + (f" ({s['rows_other_sitting']} of them another sitting of the same year)"
+                if s.get("rows_other_sitting") else "")
              + (f", total rows kept out {s['rows_excluded_totals']}" if s.get("rows_excluded_totals") else "")]
     if "observations" in s:
         lines.append(f"  observations {s.get('observations_loaded', s['observations'])}, duplicates skipped "

@@ -126,6 +126,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.duplicate": "repite la fila {row} (misma unidad, indicador, año, momento, nivel, subgrupo y estudiante)",
         "rec.duplicate_roster": "repite la fila {row} (misma unidad y programa)",
         "rec.no_programme": "sin nombre de programa",
+        "rec.other_sitting_main": "otra convocatoria del mismo año (n = {n}): se conserva la convocatoria principal "
+                                  "del calendario {calendar} (periodo {period}, fila {row})",
+        "rec.other_sitting_larger": "otra convocatoria del mismo año (n = {n}): se conserva la convocatoria con más "
+                                    "evaluados (periodo {period}, fila {row}, n = {kept_n})",
+        "rec.other_sitting_later": "otra convocatoria del mismo año (n = {n}): se conserva la posterior, pues el "
+                                   "número de evaluados no las distingue (periodo {period}, fila {row})",
         "rec.conflict_kept": "conflicto: se conservó el valor {value} ya cargado por la importación {import_id}",
         # the rejects report's column names
         "col.row_number": "fila", "col.column_name": "columna", "col.raw_value": "valor", "col.reason": "motivo",
@@ -230,6 +236,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.duplicate": "duplicate of row {row} (same unit, indicator, year, wave, level, subgroup and student)",
         "rec.duplicate_roster": "duplicate of row {row} (same unit and programme)",
         "rec.no_programme": "no programme name",
+        "rec.other_sitting_main": "other sitting of the same year (n = {n}): the main sitting of calendar {calendar} "
+                                  "is kept (period {period}, row {row})",
+        "rec.other_sitting_larger": "other sitting of the same year (n = {n}): the sitting with more students tested "
+                                    "is kept (period {period}, row {row}, n = {kept_n})",
+        "rec.other_sitting_later": "other sitting of the same year (n = {n}): the later sitting is kept, as the number "
+                                   "tested does not tell them apart (period {period}, row {row})",
         "rec.conflict_kept": "conflict: kept the value {value} already loaded by import {import_id}",
         "col.row_number": "row", "col.column_name": "column", "col.raw_value": "value", "col.reason": "reason",
         "no_rejects": "no rejected rows",
@@ -304,6 +316,14 @@ def _number(value: str, lang: str) -> str:
         return value
     written = f"{number:g}"
     return written.replace(".", ",") if lang == "es" else written
+
+
+def _count(value: str, lang: str) -> str:
+    """A count of students as a reader writes it: thousands with a point in Spanish (1.097), a comma in English."""
+    if not value.isdigit():
+        return _number(value, lang)
+    written = f"{int(value):,}"
+    return written.replace(",", ".") if lang == "es" else written
 
 
 def _fields(params: dict[str, str], sp: Speaker) -> dict[str, str]:
@@ -429,6 +449,13 @@ REJECTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k 
      "rec.duplicate"),
     (r"duplicate of row (?P<row>\d+) \(same unit and programme\)", "rec.duplicate_roster"),
     (r"no programme name", "rec.no_programme"),
+    # another test sitting of the same school-year (analysis/importer/sittings.py)
+    (r"other sitting of the same year \(n = (?P<n>[0-9.]+|\?)\): the main sitting of calendar (?P<calendar>\S+) is "
+     r"kept \(period (?P<period>\S+), row (?P<row>\d+)\)", "rec.other_sitting_main"),
+    (r"other sitting of the same year \(n = (?P<n>[0-9.]+|\?)\): the sitting with more students tested is kept "
+     r"\(period (?P<period>\S+), row (?P<row>\d+), n = (?P<kept_n>[0-9.]+)\)", "rec.other_sitting_larger"),
+    (r"other sitting of the same year \(n = (?P<n>[0-9.]+|\?)\): the later sitting is kept, as the number tested "
+     r"does not tell them apart \(period (?P<period>\S+), row (?P<row>\d+)\)", "rec.other_sitting_later"),
     (r"conflict: kept the value (?P<value>.+) already loaded by import (?P<import_id>\d+)", "rec.conflict_kept"),
 ]]
 _RECORD = re.compile(r"record not loaded: (?P<problem>.+)", re.S)
@@ -485,6 +512,7 @@ def _known_reject(text: str, sp: Speaker, column: str | None = None) -> str | No
         if m:
             params = {k: ("" if v is None else v) for k, v in m.groupdict().items()}
             params.update({k: _number(params[k], sp.lang) for k in ("low", "high", "bound") if params.get(k)})
+            params.update({k: _count(params[k], sp.lang) for k in ("n", "kept_n") if params.get(k)})
             said = {k: sp.escape(v) for k, v in params.items() if k != "indicator"}
             return sp.text(key, **_indicator({**params, **said}, sp))
     return None

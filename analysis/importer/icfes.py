@@ -11,7 +11,9 @@ Mapping to LabLens:
   the 2011-2013 layouts key school x shift because those files have no DANE code); placed in its stated
   municipality COLE_CODMPIO_COLEGIO (normalise.place_co_school);
 - year: PERIODO's first four digits (20204 -> 2020, 20191 -> 2019): the classification published after a
-  year's sittings belongs to that year;
+  year's sittings belongs to that year; ICFES publishes one after each sitting (…1 after calendar B's, …2 or
+  …4 after calendar A's), so a file holding both periods of a year keeps, for each school and grade, the one
+  of its calendar and skips the other with its reason (sittings.py), never one of them as a duplicate;
 - INDICE_* -> icfes_index_* (kind index, 0-1); n = EVALUADOS_ULTIMOS_3; grade = COLE_GRADO, so a grade 26
   row is the adult-cycle subgroup of the school, not a duplicate of its grade 11 row;
 - unit attributes: sector (COLE_NATURALEZA, OFICIAL / NO OFICIAL), category (COLE_CATEGORIA, A+ .. D),
@@ -60,7 +62,8 @@ def recognise_planteles(headers: list[str], source_name: str) -> Layout | None:
                     municipality_col=_find(f, "cole_mpio_municipio", "cole_mcpio_ubicacion"),
                     department_col=_find(f, "cole_cod_depto", "cole_depto_colegio", "cole_depto_ubicacion"),
                     grade_col=_find(f, "cole_grado"), n_col=_find(f, "evaluados_ultimos_3"), values=values,
-                    unit_attribute_cols={i: ATTRIBUTES[h] for i, h in enumerate(f) if h in ATTRIBUTES})
+                    unit_attribute_cols={i: ATTRIBUTES[h] for i, h in enumerate(f) if h in ATTRIBUTES},
+                    sitting_col=year_col, calendar_col=_find(f, "cole_calendario_colegio", "cole_calendario"))
     if year_col is None and year is None:
         return None
     used = {code, year_col, layout.name_col, layout.municipality_code_col, layout.municipality_col,

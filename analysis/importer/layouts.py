@@ -45,6 +45,10 @@ class Layout:
     year_col: int | None = None
     year_const: int | None = None
     wave_col: int | None = None
+    # a test sitting (ICFES periodo YYYY1 / YYYY2) and the school's calendar (A, B): one school-year that
+    # holds two sittings keeps its calendar's main sitting (analysis/importer/sittings.py)
+    sitting_col: int | None = None
+    calendar_col: int | None = None
     sex_col: int | None = None
     grade_col: int | None = None
     level_col: int | None = None
@@ -262,7 +266,7 @@ def recognise_saber(headers: list[str], source_name: str, has_header: bool) -> L
                         code_kind="saber2013", code_cols=[f.index("codinst"), shift, calendar,
                                                           f.index("periodo")],
                         municipality_code_col=f.index("cod_municipio"), unit_attribute_cols=attrs,
-                        **common)
+                        sitting_col=f.index("periodo"), calendar_col=calendar, **common)
     else:
         layout = Layout(variant, f"ICFES Saber 11 results by school and shift ({variant[-4:]} layout)",
                         code_kind="saber_name",

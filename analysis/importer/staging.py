@@ -24,6 +24,7 @@ from analysis.importer.location import review_units
 from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
 from analysis.importer.readers import ReadError, SourceTable, drop_raw, materialise_raw, read_into, reading
 from analysis.importer.recognise import recognise
+from analysis.importer.sittings import mark_other_sittings
 from analysis.importer.unit_keys import resolve_units
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
@@ -150,7 +151,8 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
         {_col(lay.grade_col)} AS grade_raw, {_col(lay.level_col)} AS level_raw,
         {_col(lay.student_col)} AS student_raw, {_col(lay.n_col)} AS n_raw,
         {_col(lay.program_col)} AS program_raw, {_col(lay.lab_type_col)} AS lab_type_raw,
-        {_col(lay.start_year_col)} AS start_year_raw{value_cols}
+        {_col(lay.start_year_col)} AS start_year_raw, {_col(lay.sitting_col)} AS sitting_raw,
+        {_col(lay.calendar_col)} AS calendar_raw{value_cols}
         FROM raw""")
     # A description column absent from the layout is NULL: no need to rank by year to pick its value.
     # Keys come in order of first appearance, so when two keys name one unit (spellings of a school name
@@ -210,16 +212,20 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     # rejects below and the statement that builds the observations; a copy of every row cost ~3.5 CPU s
     # at 10 M rows. It keeps only what later steps read.
 
-    def rows2_sql(unit: bool = True, maps: tuple[str, ...] = tuple(present)) -> str:
+    def rows2_sql(unit: bool = True, maps: tuple[str, ...] = tuple(present), sittings: bool = False) -> str:
+        """``sittings``: the rows of ``other_sittings`` (another sitting of their school-year) get its reason."""
         km = {"unit_id": "km.unit_id", "problem": "km.problem", "raw_code": "km.raw_code"} if unit else \
             {"unit_id": "NULL::VARCHAR", "problem": "NULL::VARCHAR", "raw_code": "NULL::VARCHAR"}
         v = {c: (val[c] if c in maps else "NULL::VARCHAR") for c in alias}
         joins = (f" JOIN keymap km ON {join}" if unit else "") + "".join(
             f"\n        LEFT JOIN map_{c} {alias[c]} ON {alias[c]}.raw IS NOT DISTINCT FROM r.{c}_raw" for c in maps)
+        sit = {k: f"WHEN os._row IS NOT NULL THEN os.{k}" if sittings else ""
+               for k in ("reason", "column_name", "raw_value")}
+        joins += " LEFT JOIN other_sittings os ON os._row = r._row" if sittings else ""
         return f"""SELECT r._row, {km["unit_id"]} AS unit_id, r.year, {v["wave"]} AS wave,
         {v["sex"]} AS sex, r.sex_raw, {v["grade"]} AS grade, coalesce({v["level"]}, 'all') AS level,
         {student_key} AS student_key, {n_expr} AS n, r.n_raw, r.program_raw, r.lab_type_raw,
-        r.start_year_raw{value_cols},
+        r.start_year_raw, r.sitting_raw, r.calendar_raw{value_cols},
         CASE
           WHEN {km["problem"]} IS NOT NULL THEN {km["problem"]}
           WHEN {no_year} THEN
@@ -229,23 +235,30 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
           WHEN {no_time} THEN 'neither a year nor a wave'
           WHEN {no_student} THEN 'no student ID'
           WHEN {bad_level} THEN 'unknown level (expected ' || hd.levels || ')'
+          {sit["reason"]}
         END AS row_problem,
         CASE
           WHEN {km["problem"]} IS NOT NULL THEN hd.code
           WHEN {no_year} THEN hd.year
           WHEN {bad_wave} THEN hd.wave
           WHEN {no_student} THEN hd.student
+          {sit["column_name"]}
           ELSE hd.level
         END AS problem_column,
         CASE
           WHEN {km["problem"]} IS NOT NULL THEN {km["raw_code"]}
           WHEN {no_year} THEN r.year_raw
           WHEN {bad_wave} THEN r.wave_raw
+          {sit["raw_value"]}
           ELSE r.level_raw
         END AS problem_value
         FROM rows r{joins} CROSS JOIN row_headers hd"""
 
     run(con, f"CREATE OR REPLACE VIEW rows2 AS {rows2_sql()}")
+    # one school-year in two test sittings (ICFES): the other sitting's rows are skipped with their reason
+    sittings = lay.sitting_col is not None and mark_other_sittings(con, _header(staged, lay.sitting_col)) > 0
+    if sittings:
+        run(con, f"CREATE OR REPLACE VIEW rows2 AS {rows2_sql(sittings=True)}")
     # One pass collects every row that is rejected, excluded as a total, or loads without its sex or count
     # (few rows; three passes over the view would recompute its joins three times). It joins only what can
     # name a problem: the unit keys when some key has one (every row's key is in keymap, so the join drops
@@ -260,7 +273,7 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
              if lay.n_col is not None else "false")
     run(con, f"""CREATE OR REPLACE TEMP TABLE row_issues AS SELECT _row, row_problem, problem_column,
         problem_value, {bad_sex} AS bad_sex, sex_raw, {bad_n} AS bad_n, n_raw
-        FROM ({rows2_sql(unit_problems, maps)}) WHERE row_problem IS NOT NULL OR {bad_sex} OR {bad_n}""")
+        FROM ({rows2_sql(unit_problems, maps, sittings)}) WHERE row_problem IS NOT NULL OR {bad_sex} OR {bad_n}""")
     run(con, "CREATE OR REPLACE TABLE rejects AS SELECT _row AS row_number, problem_column AS column_name, "
              "problem_value AS raw_value, row_problem AS reason FROM row_issues "
              "WHERE row_problem IS NOT NULL AND row_problem <> 'total'")
@@ -272,6 +285,8 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
         run(con, "INSERT INTO rejects SELECT _row, ?, n_raw, 'count is not a number; loaded without n' "
                  "FROM row_issues WHERE bad_n", [_header(staged, lay.n_col)])
     staged.summary["rows_excluded_totals"] = scalar(con, "SELECT count(*) FROM row_issues WHERE row_problem = 'total'")
+    if lay.sitting_col is not None:  # rejected rows that are another sitting of their school-year
+        staged.summary["rows_other_sitting"] = scalar(con, "SELECT count(*) FROM other_sittings") if sittings else 0
     run(con, "DROP TABLE row_issues")
 
 

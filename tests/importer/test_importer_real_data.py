@@ -406,10 +406,10 @@ def test_saber11_2013_zero_padded_codes_and_quoted_thousands_counts(real: RealIm
     assert {float(r[header.index("evaluados")].replace(",", "")) for r in quoted} <= stored_n
 
 
-@pytest.mark.xfail(strict=True, reason="known bug, not fixed: in saber2013.csv calendar-B schools appear twice "
-                   "in 2013 (periodo 20132 with n=2, then 20131 with n~100); both become one unit-year and the "
-                   "first row (n=2) is kept while the main sitting is rejected as its duplicate")
 def test_saber11_2013_keeps_the_main_sitting_of_calendar_b_schools(real: RealImport) -> None:
+    """Calendar-B schools appear twice in 2013: periodo 20132 (a few off-calendar takers), then 20131 (their main
+    sitting). One school-year keeps its calendar's main sitting (B: …1, A: …2) and skips the other with its own
+    reason (docs/DESIGN.md, "Import"); counted here from the raw CSV."""
     rel = f"{SABER}/saber2013.csv"
     rows = csv_rows(real.root / rel)
     header = rows[0]
@@ -418,6 +418,32 @@ def test_saber11_2013_keeps_the_main_sitting_of_calendar_b_schools(real: RealImp
     n = real.one("SELECT max(o.n) FROM observations o JOIN units u USING (unit_id) WHERE o.import_id = ? "
                  "AND u.code LIKE '016691%'", [real.id_of(rel)], db=real.second_db)
     assert n == 103.0
+    # school-years in two sittings: same code and shift, not a flexible (F) programme, which is keyed by sitting
+    col = {name: header.index(name) for name in ("codinst", "jornada", "calendario", "periodo", "evaluados")}
+    sittings = collections.defaultdict(list)
+    for number, r in enumerate(rows[1:], start=1):
+        if r[col["calendario"]] != "F":
+            sittings[(r[col["codinst"]], r[col["jornada"]])].append((number, r))
+    two = {key: found for key, found in sittings.items() if len(found) > 1}
+    assert len(two) == 28 and all(len({r[col["periodo"]] for _, r in found}) == 2 for found in two.values())
+    assert collections.Counter(found[0][1][col["calendario"]] for found in two.values()) == {"B": 27, "A": 1}
+    main_digit = {"A": "2", "B": "1"}
+    kept = {key: next((number, r) for number, r in found if r[col["periodo"]][-1] == main_digit[r[col["calendario"]]])
+            for key, found in two.items()}
+    # before, the first row in the file was kept: for 18 of the 28 it was the other sitting
+    assert sum(found[0][0] != kept[key][0] for key, found in two.items()) == 18
+    stored_n = dict(real.q("""SELECT u.code, max(o.n) FROM observations o JOIN units u USING (unit_id)
+        WHERE o.import_id = ? GROUP BY 1""", [real.id_of(rel)], db=real.second_db))
+    shift = {"MAÑANA": "MANANA", "TARDE": "TARDE", "COMPLETA U ORDINARIA": "COMPLETA_U_ORDINARIA"}
+    for (code, jornada), (_, r) in kept.items():
+        assert stored_n[f"{code}-{shift[jornada]}"] == float(r[col["evaluados"]]), code
+    skipped = {number for found in two.values() for number, _ in found} - {number for number, _ in kept.values()}
+    rejects = real.q("SELECT row_number, column_name, raw_value, reason FROM rejects WHERE import_id = ?",
+                     [real.id_of(rel)], db=real.second_db)
+    assert {r[0] for r in rejects} == skipped and len(rejects) == 28
+    assert all(c == "periodo" and v == rows[number][col["periodo"]] and reason.startswith(
+        "other sitting of the same year (n = ") for number, c, v, reason in rejects)
+    assert real.summary[rel]["rows_other_sitting"] == real.summary[rel]["rows_rejected"] == 28
 
 
 # --- MINEDUC directory -----------------------------------------------------------------------------------
