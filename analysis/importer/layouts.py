@@ -268,17 +268,18 @@ def recognise_saber(headers: list[str], source_name: str, has_header: bool) -> L
                         municipality_code_col=f.index("cod_municipio"), unit_attribute_cols=attrs,
                         sitting_col=f.index("periodo"), calendar_col=calendar, **common)
     else:
+        sitting = _index(f, "periodo")
         layout = Layout(variant, f"ICFES Saber 11 results by school and shift ({variant[-4:]} layout)",
                         code_kind="saber_name",
                         code_cols=[i for i in (common["department_col"], common["municipality_col"],
-                                               common["name_col"], shift, calendar, sector,
-                                               _index(f, "periodo"))
+                                               common["name_col"], shift, calendar, sector, sitting)
                                    if i is not None],
-                        unit_attribute_cols=attrs, **common)
+                        unit_attribute_cols=attrs, sitting_col=sitting,
+                        calendar_col=calendar if sitting is not None else None, **common)
         layout.notes.append("this layout has no school codes: schools are keyed by department, "
-                            "municipality, name, shift, calendar, sector and test sitting, so they cannot "
-                            "be linked to 2013's ICFES codes; same-named schools that nothing tells apart "
-                            "are rejected")
+                            "municipality, name, shift, calendar and sector (and the test sitting for "
+                            "flexible-calendar programmes), so they cannot be linked to 2013's ICFES codes; "
+                            "same-named schools that nothing tells apart are rejected")
     return layout
 
 

@@ -86,7 +86,14 @@ def resolve_units(lay: Layout, columns: list[str], records: list[tuple],
                 if not any(parts):
                     problem = "no unit code"
                 else:
-                    composite = "|".join(nz.slug(p) for p in parts)
+                    # the test sitting keys only flexible-calendar (F) programmes, which test two cohorts a
+                    # year; a calendar-A or -B school's two sittings are one school-year (sittings.py)
+                    kept = parts
+                    if lay.sitting_col is not None and lay.calendar_col is not None:
+                        cal = parts[lay.code_cols.index(lay.calendar_col)]
+                        if not (cal and nz.slug(cal).startswith("F")):
+                            kept = [p for j, p in enumerate(parts) if lay.code_cols[j] != lay.sitting_col]
+                    composite = "|".join(nz.slug(p) for p in kept)
                     code = "S11-" + hashlib.md5(composite.encode()).hexdigest()[:12]
                     country, unit_type = "CO", "school"
                     shift = parts[3] if nk > 3 else None
