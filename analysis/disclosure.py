@@ -177,12 +177,13 @@ def blank(frame: pd.DataFrame, rows: pd.Series | np.ndarray, keep: Sequence[str]
 # Display precision of what is sent (docs/METHODS.md, "Disclosure avoidance"): decimals per column name.
 # Means and estimates at two decimals (a hundredth of a point on scores, indices and rates in percent; a
 # percentage point on 0–1 shares, whose effects are also given in points at three decimals), effect sizes
-# at three, p- and q-values at four. Anything unlisted keeps its value.
+# at three, p- and q-values at four; degrees of freedom at two (Welch's are fractional, G − 1 whole). Anything
+# unlisted keeps its value.
 PUBLISHED_DECIMALS: dict[str, int] = {
-    **dict.fromkeys(("mean", "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "estimate", "se",
-                     "ci_low", "ci_high", "mean_treated_pre", "mean_treated_post", "mean_comparison_pre",
-                     "mean_comparison_post", "pretrend_diff", "pretrend_ci_low", "pretrend_ci_high", "pre", "post",
-                     "value", "rate", "share", "lo", "hi", "mid"), 2),
+    **dict.fromkeys(("mean", "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df",
+                     "estimate", "se", "ci_low", "ci_high", "mean_treated_pre", "mean_treated_post",
+                     "mean_comparison_pre", "mean_comparison_post", "pretrend_diff", "pretrend_ci_low",
+                     "pretrend_ci_high", "pre", "post", "value", "rate", "share", "lo", "hi", "mid"), 2),
     **dict.fromkeys(("effect_size", "es_ci_low", "es_ci_high", "effect", "low", "high", "baseline_g", "icc",
                      "design_effect", "attrition", "differential_attrition", "improvement_index", "months_progress",
                      "alpha"), 3),

@@ -14,7 +14,7 @@ NUMERIC_COLUMNS = {
     "estimate", "ci_low", "ci_high", "effect_size", "es_ci_low", "es_ci_high", "months_progress", "p_value",
     "wild_p_value", "q_value", "mean_treated_pre", "mean_treated_post", "mean_comparison_pre",
     "mean_comparison_post", "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "improvement_index",
-    "se", "icc", "design_effect", "attrition", "p_value_naive", "p_value_icc_corrected", "baseline_g",
+    "se", "icc", "design_effect", "attrition", "p_value_naive", "p_value_icc_corrected", "baseline_g", "diff_se", "df",
 }
 EVIDENCE_COLORS = {"strong": "green", "moderate": "blue", "limited": "orange", "insufficient": "gray"}
 LOW_MARK, SUPPRESSED_MARK = "◐", "⊘"

@@ -30,16 +30,17 @@ FLAGS = ("pandemic_years", "saber_scale_change", "composition_change", "selectio
          "icc_assumed")  # in the order a row lists them (ui/locales: flag.<name>)
 SELECTION_BASELINE_G = -0.05  # a programme that starts this far below its comparison was selected low
 VALUE_COLUMNS_SUPPRESSED = (
-    "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size",
-    "es_ci_low", "es_ci_high", "improvement_index", "months_progress", "n_pre", "n_post", "n_linked",
+    "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value", "q_value",
+    "effect_size", "es_ci_low", "es_ci_high", "improvement_index", "months_progress", "n_pre", "n_post", "n_linked",
     "attrition", "estimate", "se", "ci_low", "ci_high", "wild_p_value", "mean_treated_pre", "mean_treated_post",
     "mean_comparison_pre", "mean_comparison_post", "p_value_naive", "p_value_icc_corrected", "baseline_g",
     "baseline_equivalence", "differential_attrition", "attrition_rating", "n_units", "n_clusters", "n_treated",
     "n_comparison", "icc", "design_effect", "pretrend_diff", "pretrend_ci_low", "pretrend_ci_high", "pretrend_p",
     "pretrend_significant", "inference_reliable", "icc_source",
 )  # every statistic of a cell: empty on a suppressed row (compare/suppression.py)
-SCALE_BREAK_COLUMNS = ("diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high",
-                       "improvement_index", "months_progress", "estimate", "ci_low", "ci_high", "se", "wild_p_value")
+SCALE_BREAK_COLUMNS = ("diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value", "effect_size", "es_ci_low",
+                       "es_ci_high", "improvement_index", "months_progress", "estimate", "ci_low", "ci_high", "se",
+                       "wild_p_value")
 COUNT_COLUMNS = ("n_units", "n_pre", "n_post", "n_linked", "n_clusters", "n_treated", "n_comparison")
 
 

@@ -35,8 +35,8 @@ EVIDENCE = Evidence(design=NAME, treated="n_units")
 KEY_COLUMNS: tuple[str, ...] = ()
 COLUMNS = (
     "design", "test", "n_units", "n_pre", "n_post", "n_linked", "attrition", "mean_pre", "mean_post", "diff",
-    "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size", "effect_size_kind", "es_ci_low",
-    "es_ci_high", "improvement_index", "months_progress", "icc", "design_effect", "reliability",
+    "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value", "q_value", "effect_size", "effect_size_kind",
+    "es_ci_low", "es_ci_high", "improvement_index", "months_progress", "icc", "design_effect", "reliability",
     "suppression_reason", "flags", "evidence", "evidence_reasons", "pre_window", "post_window",
 )
 COLUMN_NOTE = """n_pre / n_post / mean_pre / mean_post describe everybody observed in each window; with linked
@@ -57,6 +57,20 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
              "Difference after − before (mean of within-student differences when linked)"),
     "diff_ci_low": ("Límite inferior del intervalo de confianza de la diferencia", "Difference: lower CI bound"),
     "diff_ci_high": ("Límite superior del intervalo de confianza de la diferencia", "Difference: upper CI bound"),
+    "diff_se": ("Error estándar de la diferencia del que salen el intervalo y el valor p: "
+                "diff_ci_low = diff − t·diff_se (t: cuantil 0,975 de la t con df grados de libertad, al 95 %), "
+                "p = 2·(1 − T_df(|diff/diff_se|)); agrupado por escuela "
+                "(CR1) en filas de estudiantes; vacío donde no hay p ni intervalo",
+                "Standard error of the difference the interval and p-value come from: diff_ci_low = "
+                "diff − t·diff_se (t: the 0.975 quantile of t with df degrees of freedom, at 95%), "
+                "p = 2·(1 − T_df(|diff/diff_se|)); school-clustered (CR1) in rows of "
+                "students; empty where there is no p or interval"),
+    "df": ("Grados de libertad de la t usada: escuelas − 1 (paired_t: escuelas con estudiantes vinculados; "
+           "welch_t: escuelas de ambas ventanas), unidades − 1 (paired_t_units), Welch–Satterthwaite "
+           "(welch_t_units); vacío con newcombe (sin t) y donde no hay p ni intervalo",
+           "Degrees of freedom of the t used: schools − 1 (paired_t: schools with linked students; welch_t: "
+           "schools of both windows), units − 1 (paired_t_units), Welch–Satterthwaite (welch_t_units); empty "
+           "for newcombe (no t) and where there is no p or interval"),
     "design_effect": ("Efecto de diseño 1 + (m − 1)ρ", "Design effect 1 + (m − 1)ρ"),
 }
 METHODS = {
@@ -73,6 +87,10 @@ METHODS = {
           "effect 1 + (m − 1)ρ, ρ estimated from the data. With 3 or fewer schools in a row of student data: "
           "no p-value or interval, the difference only.",
 }
+# the difference and its t inference, as paired_from_stats / welch_from_stats give them (their ``se``: diff_se);
+# diff_se and df are the very numbers p and the interval were computed from, NaN wherever those are
+T_COLUMNS = ("diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value")
+STATS_NAME = {"diff_se": "se"}
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "mean_pre",
                    "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "n_units", "n_pre",
                    "n_post", "n_linked", "reliability", "evidence", "evidence_reasons", "flags", "pre_window",
@@ -367,8 +385,9 @@ def _prepost_students_result(groups: pd.DataFrame, clusters: pd.DataFrame, req: 
                                    n_clusters=schools, cluster_se=welch_se, level=req.conf_level)
     out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "icc", "design_effect",
                   "pre_years", "post_years", "students_pre", "students_post"]].copy()
-    for c in ("test", "diff", "diff_ci_low", "diff_ci_high", "p_value", "effect_size", "es_ci_low", "es_ci_high"):
-        out[c] = np.where(paired_rows, res[c].to_numpy(), welch[c].to_numpy())
+    for c in ("test", *T_COLUMNS, "effect_size", "es_ci_low", "es_ci_high"):
+        src = STATS_NAME.get(c, c)
+        out[c] = np.where(paired_rows, res[src].to_numpy(), welch[src].to_numpy())
     out["effect_size_kind"] = "hedges_g"
     with np.errstate(divide="ignore", invalid="ignore"):
         out["attrition"] = np.where(paired_rows & (out["n_pre"] > 0), 1 - out["n_linked"] / out["n_pre"], np.nan)
@@ -442,6 +461,7 @@ def _binary_prepost(groups: pd.DataFrame, schools: np.ndarray) -> pd.DataFrame:
     out["diff"] = diff["diff_pp"].to_numpy()
     out["diff_ci_low"], out["diff_ci_high"] = diff["diff_ci_low"].to_numpy(), diff["diff_ci_high"].to_numpy()
     out["p_value"] = np.nan
+    out["diff_se"], out["df"] = np.nan, np.nan  # Newcombe's score interval: no standard error, no t
     out["effect_size"] = cox["cox_index"].to_numpy()
     out["es_ci_low"], out["es_ci_high"] = cox["cox_ci_low"].to_numpy(), cox["cox_ci_high"].to_numpy()
     out["effect_size_kind"] = "cox"
@@ -487,8 +507,8 @@ def _prepost_units(con, req: Request, base: str, params: list, keys: list[str], 
                                    groups["mean_pre"], groups["sd_pre"], level=req.conf_level)
     out = groups[[*keys, "n_units", "n_pre", "n_post", "n_linked", "mean_pre", "mean_post", "students_pre",
                   "students_post", "pre_years", "post_years"]].copy()
-    for c in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
-        out[c] = np.where(paired_rows, paired[c], welch[c])
+    for c in T_COLUMNS:
+        out[c] = np.where(paired_rows, paired[STATS_NAME.get(c, c)], welch[STATS_NAME.get(c, c)])
     out["test"] = np.where(paired_rows, "paired_t_units", "welch_t_units")
     if req.kind == "rate":
         out["effect_size"], out["es_ci_low"], out["es_ci_high"] = out["diff"], out["diff_ci_low"], out["diff_ci_high"]

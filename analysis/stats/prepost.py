@@ -64,6 +64,7 @@ RESULT_COLUMNS = (
 def _t_inference(
     diff: FloatArray, se: FloatArray, df: FloatArray, level: float
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """t, p and the interval diff ± t_{df}·se; NaN where se is not positive or df not positive."""
     check_level(level)
     df = np.where(df > 0, df, np.nan)
     # no spread (every difference the same): a zero standard error is no inference, not p = 0 and a
@@ -114,6 +115,13 @@ def _without_inference(few: np.ndarray, *columns: FloatArray) -> list[FloatArray
     return [np.where(few, np.nan, c) for c in columns]
 
 
+def _behind(p: FloatArray, se: FloatArray, df: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The standard error and degrees of freedom the p-value and interval were computed from, NaN wherever
+    those are (no spread, too few clusters, n < 2): given exactly where the inference is."""
+    shown = np.isfinite(p)
+    return np.where(shown, se, np.nan), np.where(shown, df, np.nan)
+
+
 def paired_from_stats(
     n: npt.ArrayLike,
     mean_diff: npt.ArrayLike,
@@ -145,8 +153,9 @@ def paired_from_stats(
     (:func:`~analysis.stats.clustering.cr1_mean_se_by_group`); it replaces σ_d/√n and the t then has
     G − 1 degrees of freedom, G = ``n_clusters`` (Cameron & Miller 2015).
 
-    Columns: test ('paired_t'), n, diff, diff_ci_low, diff_ci_high, t, df, p_value, effect_size,
-    es_var, es_ci_low, es_ci_high, r. NaN where n < 2.
+    Columns: test ('paired_t'), n, diff, diff_ci_low, diff_ci_high, se, t, df, p_value, effect_size,
+    es_var, es_ci_low, es_ci_high, r. NaN where n < 2; ``se`` and ``df`` (those of the t behind p and the
+    interval: diff_ci_low = diff − t_{df}·se) NaN wherever p is (no spread, too few clusters).
     """
     nn, md, sdd, mpre, spre, mpost, spost = (
         np.atleast_1d(as_float(v)) for v in (n, mean_diff, sd_diff, mean_pre, sd_pre, mean_post, sd_post)
@@ -171,6 +180,7 @@ def paired_from_stats(
         g = np.where(valid & (sd_pooled > 0), omega * md / sd_pooled, np.nan)
     var, es_lo, es_hi = _es_interval(g, as_float(prepost_g_var(g, nn, rr)), deff, level)
     t, p, lo, hi, es_lo, es_hi = _without_inference(few_clusters(n_clusters, nn.shape), t, p, lo, hi, es_lo, es_hi)
+    se, df = _behind(p, se, df)
     return pd.DataFrame(
         {
             "test": "paired_t",
@@ -178,8 +188,9 @@ def paired_from_stats(
             "diff": np.where(valid, md, np.nan),
             "diff_ci_low": lo,
             "diff_ci_high": hi,
+            "se": se,
             "t": t,
-            "df": np.where(valid, df, np.nan),
+            "df": df,
             "p_value": p,
             "effect_size": g,
             "es_var": var,
@@ -213,8 +224,9 @@ def welch_from_stats(
     ``n_clusters`` then the schools of both samples, G): the cluster-robust standard error of the difference
     (:func:`~analysis.stats.clustering.cr1_diff_se_by_group`) replaces Welch's, on G − 1 degrees of freedom.
 
-    Columns: test ('welch_t'), n1, n2, diff, diff_ci_low, diff_ci_high, t, df, p_value,
-    effect_size, es_var, es_ci_low, es_ci_high. NaN where a group has fewer than 2 observations.
+    Columns: test ('welch_t'), n1, n2, diff, diff_ci_low, diff_ci_high, se, t, df, p_value,
+    effect_size, es_var, es_ci_low, es_ci_high. NaN where a group has fewer than 2 observations; ``se`` and
+    ``df`` (those behind p and the interval) NaN wherever p is.
     """
     a1, m1, s1, a2, m2, s2 = (np.atleast_1d(as_float(v)) for v in (n1, mean1, sd1, n2, mean2, sd2))
     a1, m1, s1, a2, m2, s2 = np.broadcast_arrays(a1, m1, s1, a2, m2, s2)
@@ -232,6 +244,7 @@ def welch_from_stats(
     g = np.where(valid, as_float(hedges_g(a1, a2, m1, m2, s1, s2)), np.nan)
     var, es_lo, es_hi = _es_interval(g, as_float(hedges_g_var(g, a1, a2)), deff, level)
     t, p, lo, hi, es_lo, es_hi = _without_inference(few_clusters(n_clusters, a1.shape), t, p, lo, hi, es_lo, es_hi)
+    se, df = _behind(p, se, df)
     return pd.DataFrame(
         {
             "test": "welch_t",
@@ -240,6 +253,7 @@ def welch_from_stats(
             "diff": diff,
             "diff_ci_low": lo,
             "diff_ci_high": hi,
+            "se": se,
             "t": t,
             "df": df,
             "p_value": p,

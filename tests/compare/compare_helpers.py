@@ -72,7 +72,17 @@ def school_clustered_reference(part: pd.DataFrame, y: str = "score_math", level:
     fit = sm.OLS(values, exog).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(school)[0]}, use_t=True)
     k = exog.shape[1] - 1
     low, high = fit.conf_int(1 - level)[k]
-    return {"diff": fit.params[k], "diff_ci_low": low, "diff_ci_high": high, "p_value": fit.pvalues[k]}
+    return {"diff": fit.params[k], "diff_ci_low": low, "diff_ci_high": high, "p_value": fit.pvalues[k],
+            "diff_se": fit.bse[k], "df": fit.df_resid_inference, "n_clusters": len(np.unique(school))}
+
+
+def t_identities(row: pd.Series, level: float = 0.95) -> None:
+    """A row's interval and p follow from its diff, diff_se and df alone (scipy.stats.t): diff ± t_{df}·diff_se
+    and p = 2·(1 − T_df(|diff/diff_se|)), the survival function avoiding 1 − cdf's cancellation."""
+    crit = stats.t.ppf(0.5 + level / 2, row["df"])
+    assert row["diff_ci_low"] == approx(row["diff"] - crit * row["diff_se"])
+    assert row["diff_ci_high"] == approx(row["diff"] + crit * row["diff_se"])
+    assert row["p_value"] == approx(2 * stats.t.sf(abs(row["diff"] / row["diff_se"]), row["df"]))
 
 
 def anova_icc(values: pd.Series, groups: pd.Series) -> tuple[float, float]:

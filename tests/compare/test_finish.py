@@ -231,7 +231,8 @@ def test_pre_post_where_every_student_changes_alike_has_no_inference_and_says_wh
         con.execute("UPDATE observations SET value = 500 + 5 * (year - 2020) WHERE indicator = 'score_math'")
     frame = cmp.compare(str(db), "score_math", "prepost")
     assert len(frame) and np.allclose(frame["diff"].to_numpy(dtype=float) % 5, 0) and (frame["diff"] > 0).all()
-    assert frame[["p_value", "diff_ci_low", "diff_ci_high", "q_value", "es_ci_low", "es_ci_high"]].isna().all().all()
+    assert frame[["p_value", "diff_ci_low", "diff_ci_high", "diff_se", "df", "q_value", "es_ci_low",
+                  "es_ci_high"]].isna().all().all()
     assert frame["flags"].str.contains("no_variation").all() and (frame["evidence"] == "insufficient").all()
 
 
@@ -275,3 +276,21 @@ def test_a_municipality_view_is_protected_under_its_department_cells():
     hidden_e = suppression.Margin(("department",), departments.assign(hidden=[False, True]), {"municipality": parents})
     out = suppression.suppress(frame.copy(), ["municipality"], 10, (hidden_e,))
     assert list(out["suppression_reason"]) == ["small_cell", "complementary", "complementary"]
+
+
+def test_binary_pre_post_rows_have_no_standard_error_or_degrees_of_freedom(demo, tmp_path):
+    """docs/METHODS.md "Designs" 1: binary outcomes get Newcombe's score interval (no standard error, no t): the
+    interval is given, diff_se, df and p are not. The demo's binary outcome is observed after only: half of its
+    students are moved to a pre wave a year earlier (unlinked cohorts)."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "binary.duckdb"
+    shutil.copyfile(demo, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE observations SET wave = 'pre', year = year - 1 "
+                    "WHERE indicator = 'enrolled_next_year' AND hash(student_key) % 2 = 0")
+    frame = cmp.compare(str(db), "enrolled_next_year", "prepost")
+    assert (frame["test"] == "newcombe").all() and frame["diff_ci_low"].notna().any()
+    assert frame[["diff_se", "df", "p_value"]].isna().all().all()

@@ -11,8 +11,8 @@ from compare_helpers import row_of, run
 
 from analysis.compare import VALUE_COLUMNS_SUPPRESSED
 
-BLANKED_BY_SCALE_CHANGE = ("diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "effect_size", "es_ci_low",
-                           "es_ci_high")
+BLANKED_BY_SCALE_CHANGE = ("diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value", "q_value",
+                           "effect_size", "es_ci_low", "es_ci_high")
 
 
 def _flags(row) -> set[str]:
@@ -105,10 +105,12 @@ def test_tiny_sex_group_is_suppressed_with_its_sibling(student_db):
     milab = _linked_counts(raw, "MiLab", "sex")
     assert milab["F"] < 10 <= milab["M"]
     out = run(student_db.db, "score_math", by="sex")
+    assert {"diff_se", "df"} <= set(out.columns)  # checked by _assert_suppressed with every statistic
     for sex in ("F", "M"):
         _assert_suppressed(row_of(out, program="MiLab", sex=sex))
         row = row_of(out, program="ValleLabs", sex=sex)  # both sexes large: shown
         assert row["reliability"] != "suppressed" and not np.isnan(row["diff"])
+        assert row["diff_se"] > 0 and row["df"] == row["n_units"] - 1
     assert out.loc[out["program"] == "MiLab", "q_value"].isna().all()
 
 
@@ -166,6 +168,7 @@ def test_territory_aggregates_are_not_suppressed_but_low_reliability_under_5_uni
     assert territory["n_units"] == 3
     assert territory["reliability"] == "low"
     assert not np.isnan(territory["diff"]) and not np.isnan(territory["p_value"])
+    assert territory["df"] == 2 and territory["diff_se"] > 0  # a test over its 3 units: n − 1 df, kept
     terr = rates_db.territories
     pre = terr[terr["anno"].between(2014, 2016)].groupby("codmpio")["desercion"].mean()
     post = terr[terr["anno"].between(2017, 2019)].groupby("codmpio")["desercion"].mean()

@@ -20,7 +20,7 @@ from compare_helpers import approx, paired_reference, row_of, school_clustered_r
 from analysis.compare import compare
 from analysis.stats import paired_from_stats, prepost_table, welch_from_stats
 
-NO_INFERENCE = ("p_value", "q_value", "diff_ci_low", "diff_ci_high", "es_ci_low", "es_ci_high")
+NO_INFERENCE = ("p_value", "q_value", "diff_ci_low", "diff_ci_high", "diff_se", "df", "es_ci_low", "es_ci_high")
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +70,9 @@ def test_three_or_fewer_schools_give_no_inference(few, k, program, country):
         assert row["evidence"] == "insufficient" and "too_few_clusters" in row["evidence_reasons"]
     else:  # four schools: inference, school-clustered (CR1, t on 3 df; docs/METHODS.md "Designs" 1)
         clustered = school_clustered_reference(part)
-        for col in ("diff_ci_low", "diff_ci_high", "p_value"):
+        for col in ("diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value"):
             assert row[col] == approx(clustered[col]), col
+        assert row["df"] == clustered["n_clusters"] - 1 == 3
         assert np.isfinite(row["q_value"]) and row["es_ci_low"] < row["effect_size"] < row["es_ci_high"]
         assert "inference_not_reliable" not in row["flags"]
         assert "too_few_clusters" not in row["evidence_reasons"]

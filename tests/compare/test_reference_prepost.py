@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from compare_data import with_units
-from compare_helpers import anova_icc, approx, paired_reference, row_of, run, welch_reference
+from compare_helpers import anova_icc, approx, paired_reference, row_of, run, t_identities, welch_reference
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from analysis import stats
 
@@ -37,7 +38,12 @@ def _clustered(y: np.ndarray, x: np.ndarray | None, school: np.ndarray, level: f
     fit = sm.OLS(y, exog).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(school)[0]}, use_t=True)
     k = exog.shape[1] - 1
     low, high = fit.conf_int(1 - level)[k]
-    return {"diff": fit.params[k], "diff_ci_low": low, "diff_ci_high": high, "p_value": fit.pvalues[k]}
+    assert fit.df_resid_inference == len(np.unique(school)) - 1  # statsmodels' t reference: G − 1 df
+    return {"diff": fit.params[k], "diff_ci_low": low, "diff_ci_high": high, "p_value": fit.pvalues[k],
+            "diff_se": fit.bse[k], "df": fit.df_resid_inference}
+
+
+T_COLUMNS = ("diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value")
 
 
 def _waves(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -67,8 +73,10 @@ def test_paired_t_on_linked_students_is_cluster_robust(prepost_students, student
     linked = pre.index.intersection(post.index)
     school = part[part["wave"] == "pre"].set_index("student_id")["school_code"][linked].to_numpy()
     clustered = _clustered((post[linked] - pre[linked]).to_numpy(), None, school)
-    for col in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
+    for col in T_COLUMNS:  # diff_se and df as well: the row's interval and p can be recomputed from it
         assert row[col] == approx(clustered[col]), col
+    assert row["df"] == len(set(school)) - 1
+    t_identities(row)
     assert row["diff"] == approx(ref["diff"])
     assert row["diff_ci_high"] - row["diff_ci_low"] != approx(ref["diff_ci_high"] - ref["diff_ci_low"])
 
@@ -126,8 +134,10 @@ def test_unlinked_cohorts_use_two_means_clustered_by_school(prepost_students, st
     waves = part[part["wave"].isin(["pre", "post"])]
     clustered = _clustered(waves["score_math"].to_numpy(dtype=float), (waves["wave"] == "post").to_numpy(),
                            waves["school_code"].to_numpy())
-    for col in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
+    for col in T_COLUMNS:
         assert row[col] == approx(clustered[col]), col
+    assert row["df"] == 4  # the 5 schools of both windows − 1
+    t_identities(row)
     assert np.isnan(row["attrition"])  # cohorts are different students by design, not attrition
     assert row["n_units"] == 5 and row["reliability"] == "ok"  # 5 schools, 30+ students at each wave
 
@@ -165,6 +175,12 @@ def test_aggregate_rates_units_in_both_windows_paired_t(rates_db, program, weigh
     assert row["mean_post"] == approx(post.mean())
     for col in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
         assert row[col] == approx(ref[col]), col
+    # each unit its own observation: statsmodels OLS of the unit differences on a constant, n − 1 df
+    d = (post - pre).dropna().to_numpy()
+    fit = sm.OLS(d, np.ones((len(d), 1))).fit()
+    assert row["diff_se"] == approx(fit.bse[0])
+    assert row["df"] == fit.df_resid == ref["n_linked"] - 1
+    t_identities(row)
     # rates are compared in percentage points: no standardised effect, no months or improvement index
     assert row["effect_size_kind"] == "pp"
     assert row["effect_size"] == approx(ref["diff"])
@@ -193,6 +209,11 @@ def test_aggregate_rates_without_common_units_use_welch_over_unit_periods(rates_
     assert (row["n_pre"], row["n_post"], row["n_linked"]) == (3, 3, 0)
     for col in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
         assert row[col] == approx(ref[col]), col
+    # Welch's standard error and Welch–Satterthwaite df: statsmodels CompareMeans, scipy's ttest_ind
+    means = CompareMeans(DescrStatsW(post.to_numpy()), DescrStatsW(pre.to_numpy()))
+    assert row["diff_se"] == approx(means.std_meandiff_separatevar)
+    assert row["df"] == approx(sps.ttest_ind(post, pre, equal_var=False).df) and row["df"] != 4
+    t_identities(row)
 
 
 def test_default_windows_come_from_each_units_start_year(rates_db):
@@ -257,3 +278,5 @@ def test_conf_level_changes_only_the_intervals(student_db, students):
     assert row["diff_ci_low"] == approx(ref["diff_ci_low"])
     assert row["diff_ci_high"] == approx(ref["diff_ci_high"])
     assert row["p_value"] == approx(ref["p_value"])
+    assert (row["diff_se"], row["df"]) == (approx(ref["diff_se"]), ref["df"])  # the level moves the interval only
+    t_identities(row, level=0.999)

@@ -201,7 +201,7 @@ def test_cluster_robust_paired_difference_equals_statsmodels_cr1():
     res = paired_from_stats(len(d), d.mean(), d.std(ddof=1), 0.0, 1.0, d.mean(), 1.0, 0.5,
                                   n_clusters=big_g, cluster_se=se).iloc[0]
     low, high = fit.conf_int(0.05)[0]
-    assert res["df"] == 8
+    assert res["df"] == 8 and res["se"] == pytest.approx(fit.bse[0], rel=1e-10)  # the se behind p and interval
     assert res["t"] == pytest.approx(fit.tvalues[0], rel=1e-10)
     assert res["p_value"] == pytest.approx(fit.pvalues[0], rel=1e-10)
     assert (res["diff_ci_low"], res["diff_ci_high"]) == (pytest.approx(low, rel=1e-10), pytest.approx(high, rel=1e-10))
@@ -227,6 +227,7 @@ def test_cluster_robust_difference_of_two_means_equals_statsmodels_cr1():
                                  n_clusters=big_g, cluster_se=se).iloc[0]
     low, high = fit.conf_int(0.05)[1]
     assert res["df"] == 10 and res["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-10)
+    assert res["se"] == pytest.approx(fit.bse[1], rel=1e-10)
     assert (res["diff_ci_low"], res["diff_ci_high"]) == (pytest.approx(low, rel=1e-10), pytest.approx(high, rel=1e-10))
 
 
@@ -238,6 +239,7 @@ def test_cluster_robust_route_keeps_no_inference_on_few_schools_and_no_spread():
     few = paired_from_stats(len(d), d.mean(), d.std(ddof=1), 0.0, 1.0, d.mean(), 1.0, 0.5,
                                   n_clusters=big_g, cluster_se=se).iloc[0]
     assert np.isfinite(se[0]) and np.isnan(few["p_value"]) and np.isnan(few["diff_ci_low"])
+    assert np.isnan(few["se"]) and np.isnan(few["df"])  # no inference: no standard error or df behind it
     assert few["diff"] == pytest.approx(d.mean())
     same = np.full(40, 2.5)
     flat_school = np.repeat(np.arange(8), 5)
@@ -245,3 +247,4 @@ def test_cluster_robust_route_keeps_no_inference_on_few_schools_and_no_spread():
     se, big_g = cr1_mean_se_by_group(np.zeros(8, dtype=int), 1, n_j, mean_j)
     flat = paired_from_stats(40, 2.5, 0.0, 0.0, 1.0, 2.5, 1.0, 1.0, n_clusters=big_g, cluster_se=se).iloc[0]
     assert np.isnan(flat["p_value"]) and np.isnan(flat["diff_ci_low"]) and flat["diff"] == 2.5
+    assert np.isnan(flat["se"]) and np.isnan(flat["df"])
