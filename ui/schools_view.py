@@ -13,7 +13,8 @@ from ui.i18n import t
 from ui.loaders import TTL, Outcome, _signature, compare_result, indicator_info, indicators, sql
 
 COLUMNS = ["school", "name", "program", "country", "lab_type", "start_year", "n_linked", "mean_pre", "mean_post",
-           "diff", "diff_ci_low", "diff_ci_high", "effect_size", "effect_size_kind", "es_ci_low", "es_ci_high",
+           "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "effect_size", "effect_size_kind", "es_ci_low",
+           "es_ci_high",
            "p_value", "q_value", "reliability", "flags"]
 
 

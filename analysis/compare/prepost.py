@@ -92,9 +92,9 @@ METHODS = {
 T_COLUMNS = ("diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value")
 STATS_NAME = {"diff_se": "se"}
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "mean_pre",
-                   "mean_post", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "n_units", "n_pre",
-                   "n_post", "n_linked", "reliability", "evidence", "evidence_reasons", "flags", "pre_window",
-                   "post_window")
+                   "mean_post", "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value", "q_value",
+                   "n_units", "n_pre", "n_post", "n_linked", "reliability", "evidence", "evidence_reasons", "flags",
+                   "pre_window", "post_window")
 
 
 def check_grouping(by: list[str]) -> None:
