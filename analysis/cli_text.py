@@ -66,25 +66,45 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-# a cost file or exchange rate that cannot be used (analysis/implementation/cost.py CostError, by its code), after
-# "--costs: " in Spanish: the words of the Implementación page (ui/locales/es.json "impl.cost_*"; tests/test_cli_lang.py
-# keeps them the same); in English the error's own message
-COST_ES: dict[str, str] = {
-    "cost_missing_columns": "al archivo de costos le faltan las columnas {columns}",
-    "cost_bad_item": "el rubro debe ser instalación, funcionamiento o formación, no «{value}»",
-    "cost_bad_amount": "el monto debe ser un número mayor o igual a cero, no «{value}»",
-    "cost_bad_currency": "la moneda debe ser un código de tres letras como COP, GTQ o USD, no «{value}»",
-    "cost_bad_year": "el año de precios debe ser un año, no «{value}»",
-    "cost_bad_program": "falta el programa",
-    "cost_empty": "el archivo de costos no tiene filas",
-    "cost_unreadable": "el archivo de costos no se puede leer como tabla CSV o XLSX (¿está vacío o es de otro tipo?)",
-    "cost_duplicate": "el mismo programa, tipo de laboratorio y rubro aparecen dos veces",
-    "cost_bad_rate": "la tasa de cambio de {currency} debe ser un número positivo",
-    "cost_missing_rate": "falta la tasa de cambio de {currency} (unidades por dólar)",
-    "cost_bad_horizon": "el horizonte debe ser de al menos un año",
-    "cost_no_program": "el archivo de costos no tiene filas para {program}",
-    "cost_unknown_program": "{program} no tiene escuelas en el listado del programa",
-    "cost_where": " (fila {row}, columna {column})",
+# a cost file or exchange rate that cannot be used (analysis/implementation/cost.py CostError, by its code): said once
+# here, for "--costs: " of `export --lang es` and for the Implementación page (ui/i18n.py reads them as impl.cost_*,
+# capitalised); the English command line prints the error's own message
+COST: dict[str, dict[str, str]] = {
+    "es": {
+        "cost_missing_columns": "al archivo de costos le faltan las columnas {columns}",
+        "cost_bad_item": "el rubro debe ser instalación, funcionamiento o formación, no «{value}»",
+        "cost_bad_amount": "el monto debe ser un número mayor o igual a cero, no «{value}»",
+        "cost_bad_currency": "la moneda debe ser un código de tres letras como COP, GTQ o USD, no «{value}»",
+        "cost_bad_year": "el año de precios debe ser un año, no «{value}»",
+        "cost_bad_program": "falta el programa",
+        "cost_empty": "el archivo de costos no tiene filas",
+        "cost_unreadable": "el archivo de costos no se puede leer como tabla CSV o XLSX (¿está vacío o es de otro "
+                           "tipo?)",
+        "cost_duplicate": "el mismo programa, tipo de laboratorio y rubro aparecen dos veces",
+        "cost_bad_rate": "la tasa de cambio de {currency} debe ser un número positivo",
+        "cost_missing_rate": "falta la tasa de cambio de {currency} (unidades por dólar)",
+        "cost_bad_horizon": "el horizonte debe ser de al menos un año",
+        "cost_no_program": "el archivo de costos no tiene filas para {program}",
+        "cost_unknown_program": "{program} no tiene escuelas en el listado del programa",
+        "cost_where": " (fila {row}, columna {column})",
+    },
+    "en": {
+        "cost_missing_columns": "the cost file lacks the columns {columns}",
+        "cost_bad_item": "the item must be installation, running or training, not “{value}”",
+        "cost_bad_amount": "the amount must be a number of zero or more, not “{value}”",
+        "cost_bad_currency": "the currency must be a three-letter code such as COP, GTQ or USD, not “{value}”",
+        "cost_bad_year": "the price year must be a year, not “{value}”",
+        "cost_bad_program": "the programme is missing",
+        "cost_empty": "the cost file has no rows",
+        "cost_unreadable": "the cost file cannot be read as a CSV or XLSX table (is it empty or of another kind?)",
+        "cost_duplicate": "the same programme, lab type and item appear twice",
+        "cost_bad_rate": "the exchange rate of {currency} must be a positive number",
+        "cost_missing_rate": "the exchange rate of {currency} is missing (units per US dollar)",
+        "cost_bad_horizon": "the horizon must be at least one year",
+        "cost_no_program": "the cost file has no rows for {program}",
+        "cost_unknown_program": "{program} has no schools in the programme roster",
+        "cost_where": " (row {row}, column {column})",
+    },
 }
 
 # (English shape, key): a reason of the store (analysis/db/connect.py, analysis/db/snapshot.py)
@@ -123,10 +143,10 @@ def say(exc: BaseException, lang: str) -> str:
 def _cost(exc: object, lang: str) -> str:
     """A cost file's error (CostError: a code, its values, the row and column) in ``lang``."""
     code, values = getattr(exc, "code", None), getattr(exc, "params", {})
-    if lang != "es" or code not in COST_ES:
+    if lang != "es" or code not in COST["es"]:
         return reasons.say(exc, lang, cli=True)
-    where = COST_ES["cost_where"].format(row=exc.row, column=exc.column) if getattr(exc, "row", None) else ""
-    return COST_ES[code].format(**values) + where
+    where = COST["es"]["cost_where"].format(row=exc.row, column=exc.column) if getattr(exc, "row", None) else ""
+    return COST["es"][code].format(**values) + where
 
 
 def exported(rows: int, codes: list[str], design: str, out: object, size: int, lang: str) -> str:

@@ -113,14 +113,6 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
     _spanish(err, missing_db)
 
 
-def test_the_cost_errors_say_what_the_implementation_page_says():
-    """The Spanish cost-file errors are the Implementación page's words (ui/locales/es.json), not a second version."""
-    page = json.loads((ROOT / "ui" / "locales" / "es.json").read_text(encoding="utf-8"))
-    for code, said in cli_text.COST_ES.items():
-        words = page[f"impl.{code}"]
-        assert said == (words if code == "cost_where" else words[:1].lower() + words[1:]), code
-
-
 def test_a_malformed_export_is_told_off_in_its_language(capsys):
     """argparse's own errors (a missing or bad option) in Spanish for export's default and --lang es; English,
     argparse's words, with --lang en and for the commands that default to it."""

@@ -249,15 +249,6 @@ def test_the_saber_layouts_notes_on_real_files(tmp_path: Path, capsys: pytest.Ca
     assert "formato reconocido: promedios del ICFES Saber 11 por municipio (solo nombres)" in text
 
 
-def test_the_level_words_are_the_pages(tmp_path: Path) -> None:
-    """The school levels of a conflict table say what the pages say (ui/locales/es.json level.*)."""
-    from analysis import import_text
-
-    locale = json.loads((ROOT / "ui" / "locales" / "es.json").read_text(encoding="utf-8"))
-    mine = {k: v for k, v in import_text.TEXTS["es"].items() if k.startswith("level.")}
-    assert mine == {k: locale[k] for k in mine} and len(mine) == 5
-
-
 def test_a_suggested_mapping_speaks_spanish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`import --suggest-mapping --lang es`: the comments in Spanish, the keys and values the mapping file's codes."""
     path = write(tmp_path / "sg.csv", "escuela,lectura,nombre,nota\n04-01-1260-43,61.5,Ana,x\n04-01-1382-43,58,B,y\n")
