@@ -127,8 +127,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.duplicate_roster": "repite la fila {row} (misma unidad y programa)",
         "rec.no_programme": "sin nombre de programa",
         "rec.conflict_kept": "conflicto: se conservó el valor {value} ya cargado por la importación {import_id}",
-        # the rejects report's column names
-        "col.row_number": "fila", "col.column_name": "columna", "col.raw_value": "valor", "col.reason": "motivo",
+        # the rejects report's column names (the Datos page's rejects table too: ui/analysis_words.py)
+        "col.row_number": "fila", "col.column_name": "columna", "col.raw_value": "valor leído", "col.reason": "motivo",
         "no_rejects": "ninguna fila rechazada",
         "rejects_written": "{n} valor(es) rechazado(s) escritos en {path}",
     },
@@ -231,7 +231,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.duplicate_roster": "duplicate of row {row} (same unit and programme)",
         "rec.no_programme": "no programme name",
         "rec.conflict_kept": "conflict: kept the value {value} already loaded by import {import_id}",
-        "col.row_number": "row", "col.column_name": "column", "col.raw_value": "value", "col.reason": "reason",
+        "col.row_number": "row", "col.column_name": "column", "col.raw_value": "value read", "col.reason": "reason",
         "no_rejects": "no rejected rows",
         "rejects_written": "{n} rejected value(s) written to {path}",
     },

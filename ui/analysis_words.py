@@ -7,6 +7,8 @@ are written once, in the analysis catalogue that owns them, and are not in ui/lo
 - ``impl.cost_*``: why a cost file cannot be used (analysis/cli_text.py ``COST``), with a capital first letter as a
   sentence on the Implementación page;
 - ``data.demo_source``: the demo import's description (analysis/cli_text.py);
+- ``col.row_number``, ``col.column_name``, ``col.raw_value``, ``col.reason``: the columns of an import's rejects
+  (analysis/reasons.py, the rejects report's), capitalised as headers;
 - ``col.<column>``: the short name of each compare() output column (analysis/compare/columns.py ``LABELS``, the
   column registry).
 
@@ -15,7 +17,7 @@ tests/app/test_i18n.py checks that no key of ui/locales repeats one of these.
 
 from __future__ import annotations
 
-from analysis import cli_text, import_text
+from analysis import cli_text, import_text, reasons
 from analysis.compare.columns import LABELS
 
 
@@ -28,5 +30,6 @@ def words(lang: str) -> dict[str, str]:
     out = dict(import_text.WORDS[lang])
     out |= {f"impl.{key}": _sentence(key, text) for key, text in cli_text.COST[lang].items()}
     out["data.demo_source"] = cli_text.TEXTS[lang]["demo_source"]
+    out |= {key: _sentence(key, text) for key, text in reasons.TEXTS[lang].items() if key.startswith("col.")}
     out |= {f"col.{name}": label[lang == "en"] for name, label in LABELS.items()}
     return out

@@ -1,13 +1,13 @@
 """The pages say the words the analysis says once (ui/analysis_words.py): a level's name on Datos, a cost file's
-error on Implementación, the demo's description and compare()'s column names are the analysis catalogue's text, in
-Spanish and in English."""
+error on Implementación, the rejects' column names, the demo's description and compare()'s column names are the
+analysis catalogue's text, in Spanish and in English."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import cli_text, import_text
+from analysis import cli_text, import_text, reasons
 from analysis.compare.columns import LABELS, header
 from analysis.compare.designs import column_registry
 from analysis.implementation.cost import CostError
@@ -47,6 +47,9 @@ def test_the_implementation_page_says_the_cost_errors_of_the_command_line(lang, 
     assert implementation_view.cost_error(error) == expected[:1].upper() + expected[1:]
     assert implementation_view.cost_error(error).startswith({"es": "El monto debe", "en": "The amount must"}[lang])
     assert fmt.source_name("demo: synthetic data (seed 7)", "demo") == cli_text.line("demo_source", lang, seed=7)
+    # the rejects table of Datos: the rejects report's column names, as headers
+    assert i18n.t("col.raw_value") == reasons.text("col.raw_value", lang).capitalize() == {
+        "es": "Valor leído", "en": "Value read"}[lang]
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
