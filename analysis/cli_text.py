@@ -13,6 +13,7 @@ command speaks by default: docs/DESIGN.md "CLI".
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from typing import NoReturn
@@ -34,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rolled_back": "importación {import_id} deshecha: {removed} observaciones quitadas, {restored} restauradas",
         "no_imports": "todavía no hay importaciones",
         "demo_source": "demostración: datos sintéticos (semilla {seed})",
+        "yes": "sí", "no": "no",
         "no_database": "no hay base de datos en {db}: cree la de demostración con «python -m analysis demo» o "
                        "importe un archivo",
         "cannot_open": "no se puede abrir {db} (detalle técnico: «{detail}»)",
@@ -55,6 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rolled_back": "import {import_id} rolled back: {removed} observations removed, {restored} restored",
         "no_imports": "no imports yet",
         "demo_source": "demo: synthetic data (seed {seed})",
+        "yes": "yes", "no": "no",
         "no_database": "no database at {db}: build the demo with 'python -m analysis demo' or import a file",
         "cannot_open": "cannot open {db}: {detail}",
         "busy": "another import is writing to {db}; try again when it ends",
@@ -183,6 +186,43 @@ def imports_table(frame, lang: str) -> str:
     out["imported_at"] = [str(v)[:19] for v in out["imported_at"]]
     out["status"] = [STATUS_ES.get(v, v) for v in out["status"]]
     return out.rename(columns=IMPORTS_ES).to_string(index=False)
+
+
+def _cell(value: object, lang: str) -> str:
+    """One cell of ``compare --format table``: counts with thousands separators, up to four decimals (three
+    significant digits below 0.0001, never a p of 0), a decimal comma and thousands points in Spanish; yes/no; the
+    years of a window listed; "—" for no value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool):
+        return line("yes" if value else "no", lang)
+    if isinstance(value, int):
+        return integer(value, lang)
+    if isinstance(value, float):
+        small = value != 0 and abs(value) < 1e-4
+        text = f"{value:.3g}" if small else f"{value:,.4f}".rstrip("0").rstrip(".")
+        return text.translate(_ES_NUMBER) if lang == "es" else text
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+_ES_NUMBER = str.maketrans({",": ".", ".": ","})
+
+
+def compare_table(frame, lang: str) -> str:
+    """``compare --format table``: each column by its short name in ``lang`` (the column registry,
+    analysis/compare/columns.py LABELS, the words the pages use) and numbers as a reader of ``lang`` writes them; one
+    result row is printed as a column of name and value. ``--format csv|json`` keep the codes (scripts read them)."""
+    import pandas as pd
+
+    from analysis.compare.columns import header
+
+    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in frame[c].tolist()] for c in frame.columns},
+                       columns=[header(c, lang) for c in frame.columns])
+    if len(out) == 1:
+        return out.T.to_string(header=False)
+    return out.to_string(index=False)
 
 
 def integer(value: int, lang: str) -> str:

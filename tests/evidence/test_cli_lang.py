@@ -4,6 +4,8 @@ and imports' default) the lines are the ones scripts have always read. The real 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -137,3 +139,27 @@ def test_a_malformed_export_is_told_off_in_its_language(capsys):
     english = "python -m analysis export: error: the following arguments are required: --out"
     assert told("export", "--indicator", "score_math", "--lang", "en") == english
     assert told("compare") == "python -m analysis compare: error: the following arguments are required: --indicator"
+
+
+def test_compare_table_names_its_columns_in_words_and_csv_keeps_the_codes(export_db, capsys):
+    """`compare --format table` reads as words (the column registry's short names) in --lang, English by default,
+    numbers as each language writes them; `--format csv` keeps the codes and plain numbers (scripts read it)."""
+    from analysis.compare.columns import header
+
+    args = ["compare", "--db", export_db, "--indicator", "score_math"]
+    code, csv_text, _ = _run(capsys, *args, "--format", "csv", "--lang", "es")
+    codes = csv_text.splitlines()[0].split(",")
+    assert code == 0 and codes[:4] == ["program", "country", "design", "test"] and "p_value" in codes
+    en, es = (_run(capsys, *args, *lang)[1] for lang in ([], ["--lang", "es"]))
+    assert en.split()[:2] == ["Programme", "Country"] and "Mean before" in en and "p_value" not in en
+    assert es.split()[:3] == ["Programa", "País", "Diseño"] and "Media antes" in es and "Pérdida de muestra" in es
+    assert all(header(c, "es") in es.splitlines()[0] for c in codes)
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    big = max(rows, key=lambda r: int(r["n_pre"]))  # over a thousand students: a thousands point in Spanish
+    n_pre, mean = int(big["n_pre"]), float(big["mean_pre"])
+    assert n_pre >= 1000
+    row_es, row_en = (next(line.split() for line in text.splitlines() if line.split()[:2] == [big["program"],
+                                                                                             big["country"]])
+                      for text in (es, en))
+    assert f"{n_pre:,}".replace(",", ".") in row_es and f"{n_pre:,}" in row_en
+    assert f"{mean:.4f}".rstrip("0").replace(".", ",") in row_es and f"{mean:.4f}".rstrip("0") in row_en
