@@ -164,11 +164,18 @@ def exported(rows: int, codes: list[str], design: str, out: object, size: int, l
                 out=out, size=integer(size, lang))
 
 
-#: the import history's columns and statuses in Spanish (``imports --lang es``)
-IMPORTS_ES = {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
-              "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
-              "imported_at": "fecha", "status": "estado"}
-STATUS_ES = {"active": "cargada", "rolled_back": "deshecha"}
+#: the import history's columns and statuses: ``imports --lang es`` and the Datos page's history (ui/analysis_words.py
+#: reads them as col.* and import.status.*, capitalised); ``imports`` in English prints the codes (scripts read them)
+IMPORTS: dict[str, dict[str, str]] = {
+    "es": {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
+           "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
+           "imported_at": "fecha (UTC)", "status": "estado"},
+    "en": {"import_id": "import", "source_name": "file", "recognized_as": "recognised as", "rows_read": "rows read",
+           "rows_loaded": "rows loaded", "rows_rejected": "rows rejected", "imported_at": "date (UTC)",
+           "status": "status"},
+}
+IMPORT_STATUS: dict[str, dict[str, str]] = {"es": {"active": "cargada", "rolled_back": "deshecha"},
+                                            "en": {"active": "active", "rolled_back": "rolled back"}}
 
 
 def imports_table(frame, lang: str) -> str:
@@ -184,8 +191,8 @@ def imports_table(frame, lang: str) -> str:
     for col in ("rows_read", "rows_loaded", "rows_rejected"):
         out[col] = [v if v == "—" else integer(int(v), lang) for v in out[col]]
     out["imported_at"] = [str(v)[:19] for v in out["imported_at"]]
-    out["status"] = [STATUS_ES.get(v, v) for v in out["status"]]
-    return out.rename(columns=IMPORTS_ES).to_string(index=False)
+    out["status"] = [IMPORT_STATUS["es"].get(v, v) for v in out["status"]]
+    return out.rename(columns=IMPORTS["es"]).to_string(index=False)
 
 
 def _cell(value: object, lang: str) -> str:

@@ -60,3 +60,24 @@ def test_every_compare_column_has_one_name_for_the_pages_and_the_command_line(la
     for name, column in registry.items():
         assert i18n.t(f"col.{name}") == header(name, lang) == column.label[lang == "en"] != "", name
     assert i18n.t("col.n_treated") == {"es": "Escuelas del programa", "en": "Programme schools"}[lang]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_import_history_of_datos_says_what_imports_says(lang, monkeypatch):
+    """The Datos page's history and `imports --lang es` name the columns and statuses with the same words
+    (analysis/cli_text.py IMPORTS, IMPORT_STATUS), capitalised as headers on the page."""
+    import pandas as pd
+
+    from ui import data_view
+
+    for module in (i18n, fmt):
+        monkeypatch.setattr(module, "current_language", lambda: lang)
+    frame = pd.DataFrame({"import_id": [1], "source_name": ["demo: synthetic data (seed 7)"], "recognized_as": ["demo"],
+                          "rows_read": [10], "rows_loaded": [10], "rows_rejected": [0],
+                          "imported_at": ["2026-12-06 10:00:00"], "status": ["active"]})
+    shown = data_view.history_table(frame)
+    words = [cli_text.IMPORTS[lang][c] for c in frame.columns]
+    assert list(shown.columns) == [w[:1].upper() + w[1:] for w in words]
+    assert shown.columns[-2] == {"es": "Fecha (UTC)", "en": "Date (UTC)"}[lang]
+    assert shown.iloc[0, -1] == cli_text.IMPORT_STATUS[lang]["active"] == {"es": "cargada", "en": "active"}[lang]
+    assert shown.iloc[0, 1] == cli_text.line("demo_source", lang, seed=7)
