@@ -225,7 +225,8 @@ def compare_table(frame, lang: str) -> str:
 
     from analysis.compare.columns import header
 
-    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in frame[c].tolist()] for c in frame.columns},
+    cells = frame.astype(object).where(frame.notna(), None)  # NaN, NA and NaT alike: no value
+    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in cells[c].tolist()] for c in frame.columns},
                        columns=[header(c, lang) for c in frame.columns])
     if len(out) == 1:
         return out.T.to_string(header=False)
