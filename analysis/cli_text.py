@@ -217,13 +217,18 @@ def _cell(value: object, lang: str) -> str:
 _ES_NUMBER = str.maketrans({",": ".", ".": ","})
 
 
-def compare_table(frame, lang: str) -> str:
+def compare_table(frame, lang: str, conf_level: float = 0.95) -> str:
     """``compare --format table``: each column by its short name in ``lang`` (the column registry,
-    analysis/compare/columns.py LABELS, the words the pages use) and numbers as a reader of ``lang`` writes them; one
-    result row is printed as a column of name and value. ``--format csv|json`` keep the codes (scripts read them)."""
+    analysis/compare/columns.py LABELS, the words the pages use; an interval's "95" is ``conf_level``'s) and numbers
+    as a reader of ``lang`` writes them; one result row is printed as a column of name and value. ``--format
+    csv|json`` keep the codes (scripts read them)."""
     import pandas as pd
 
-    from analysis.compare.columns import header
+    from analysis.compare.columns import header as registry_header
+
+    def header(column: str, lang: str) -> str:
+        percent = f"{conf_level * 100:g}".replace(".", "," if lang == "es" else ".")
+        return registry_header(column, lang).replace("95", percent)
 
     cells = frame.astype(object).where(frame.notna(), None)  # NaN, NA and NaT alike: no value
     out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in cells[c].tolist()] for c in frame.columns},

@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import cli_text
@@ -163,3 +164,8 @@ def test_compare_table_names_its_columns_in_words_and_csv_keeps_the_codes(export
                       for text in (es, en))
     assert f"{n_pre:,}".replace(",", ".") in row_es and f"{n_pre:,}" in row_en
     assert f"{mean:.4f}".rstrip("0").replace(".", ",") in row_es and f"{mean:.4f}".rstrip("0") in row_en
+    # an interval's header names the confidence level asked for
+    frame = pd.DataFrame({"ci_low": [0.5], "ci_high": [1.5]})
+    assert cli_text.compare_table(frame, "es", 0.9).split() == ["IC", "90", "%", "inferior", "0,5", "IC", "90", "%",
+                                                                 "superior", "1,5"]
+    assert cli_text.compare_table(frame, "en").split()[:3] == ["95%", "CI", "low"]
