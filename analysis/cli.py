@@ -213,11 +213,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from analysis.safe_export import neutralise_frame
 
         sys.stdout.write(neutralise_frame(frame).to_csv(index=False))
-    else:
+    else:  # the headers in words (the column registry's), in --lang
         import pandas as pd
 
         with pd.option_context("display.max_columns", None, "display.width", 200):
-            print(frame.T.to_string(header=False) if len(frame) == 1 else frame.to_string(index=False))
+            print(cli_text.compare_table(frame, args.lang, args.conf_level))
     return 0
 
 
@@ -464,7 +464,8 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="pre/post or difference-in-differences results, one row per group")
     common(p)
     compare_options(p)
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table: columns by name in --lang, for reading; csv, json: column codes, for scripts")
     cli_text.lang_option(p, "en", "its errors")
     p.set_defaults(func=cmd_compare)
 

@@ -13,6 +13,7 @@ command speaks by default: docs/DESIGN.md "CLI".
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from typing import NoReturn
@@ -34,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rolled_back": "importación {import_id} deshecha: {removed} observaciones quitadas, {restored} restauradas",
         "no_imports": "todavía no hay importaciones",
         "demo_source": "demostración: datos sintéticos (semilla {seed})",
+        "yes": "sí", "no": "no",
         "no_database": "no hay base de datos en {db}: cree la de demostración con «python -m analysis demo» o "
                        "importe un archivo",
         "cannot_open": "no se puede abrir {db} (detalle técnico: «{detail}»)",
@@ -55,6 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rolled_back": "import {import_id} rolled back: {removed} observations removed, {restored} restored",
         "no_imports": "no imports yet",
         "demo_source": "demo: synthetic data (seed {seed})",
+        "yes": "yes", "no": "no",
         "no_database": "no database at {db}: build the demo with 'python -m analysis demo' or import a file",
         "cannot_open": "cannot open {db}: {detail}",
         "busy": "another import is writing to {db}; try again when it ends",
@@ -66,25 +69,45 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-# a cost file or exchange rate that cannot be used (analysis/implementation/cost.py CostError, by its code), after
-# "--costs: " in Spanish: the words of the Implementación page (ui/locales/es.json "impl.cost_*"; tests/test_cli_lang.py
-# keeps them the same); in English the error's own message
-COST_ES: dict[str, str] = {
-    "cost_missing_columns": "al archivo de costos le faltan las columnas {columns}",
-    "cost_bad_item": "el rubro debe ser instalación, funcionamiento o formación, no «{value}»",
-    "cost_bad_amount": "el monto debe ser un número mayor o igual a cero, no «{value}»",
-    "cost_bad_currency": "la moneda debe ser un código de tres letras como COP, GTQ o USD, no «{value}»",
-    "cost_bad_year": "el año de precios debe ser un año, no «{value}»",
-    "cost_bad_program": "falta el programa",
-    "cost_empty": "el archivo de costos no tiene filas",
-    "cost_unreadable": "el archivo de costos no se puede leer como tabla CSV o XLSX (¿está vacío o es de otro tipo?)",
-    "cost_duplicate": "el mismo programa, tipo de laboratorio y rubro aparecen dos veces",
-    "cost_bad_rate": "la tasa de cambio de {currency} debe ser un número positivo",
-    "cost_missing_rate": "falta la tasa de cambio de {currency} (unidades por dólar)",
-    "cost_bad_horizon": "el horizonte debe ser de al menos un año",
-    "cost_no_program": "el archivo de costos no tiene filas para {program}",
-    "cost_unknown_program": "{program} no tiene escuelas en el listado del programa",
-    "cost_where": " (fila {row}, columna {column})",
+# a cost file or exchange rate that cannot be used (analysis/implementation/cost.py CostError, by its code): said once
+# here, for "--costs: " of `export --lang es` and for the Implementación page (ui/i18n.py reads them as impl.cost_*,
+# capitalised); the English command line prints the error's own message
+COST: dict[str, dict[str, str]] = {
+    "es": {
+        "cost_missing_columns": "al archivo de costos le faltan las columnas {columns}",
+        "cost_bad_item": "el rubro debe ser instalación, funcionamiento o formación, no «{value}»",
+        "cost_bad_amount": "el monto debe ser un número mayor o igual a cero, no «{value}»",
+        "cost_bad_currency": "la moneda debe ser un código de tres letras como COP, GTQ o USD, no «{value}»",
+        "cost_bad_year": "el año de precios debe ser un año, no «{value}»",
+        "cost_bad_program": "falta el programa",
+        "cost_empty": "el archivo de costos no tiene filas",
+        "cost_unreadable": "el archivo de costos no se puede leer como tabla CSV o XLSX (¿está vacío o es de otro "
+                           "tipo?)",
+        "cost_duplicate": "el mismo programa, tipo de laboratorio y rubro aparecen dos veces",
+        "cost_bad_rate": "la tasa de cambio de {currency} debe ser un número positivo",
+        "cost_missing_rate": "falta la tasa de cambio de {currency} (unidades por dólar)",
+        "cost_bad_horizon": "el horizonte debe ser de al menos un año",
+        "cost_no_program": "el archivo de costos no tiene filas para {program}",
+        "cost_unknown_program": "{program} no tiene escuelas en el listado del programa",
+        "cost_where": " (fila {row}, columna {column})",
+    },
+    "en": {
+        "cost_missing_columns": "the cost file lacks the columns {columns}",
+        "cost_bad_item": "the item must be installation, running or training, not “{value}”",
+        "cost_bad_amount": "the amount must be a number of zero or more, not “{value}”",
+        "cost_bad_currency": "the currency must be a three-letter code such as COP, GTQ or USD, not “{value}”",
+        "cost_bad_year": "the price year must be a year, not “{value}”",
+        "cost_bad_program": "the programme is missing",
+        "cost_empty": "the cost file has no rows",
+        "cost_unreadable": "the cost file cannot be read as a CSV or XLSX table (is it empty or of another kind?)",
+        "cost_duplicate": "the same programme, lab type and item appear twice",
+        "cost_bad_rate": "the exchange rate of {currency} must be a positive number",
+        "cost_missing_rate": "the exchange rate of {currency} is missing (units per US dollar)",
+        "cost_bad_horizon": "the horizon must be at least one year",
+        "cost_no_program": "the cost file has no rows for {program}",
+        "cost_unknown_program": "{program} has no schools in the programme roster",
+        "cost_where": " (row {row}, column {column})",
+    },
 }
 
 # (English shape, key): a reason of the store (analysis/db/connect.py, analysis/db/snapshot.py)
@@ -123,10 +146,10 @@ def say(exc: BaseException, lang: str) -> str:
 def _cost(exc: object, lang: str) -> str:
     """A cost file's error (CostError: a code, its values, the row and column) in ``lang``."""
     code, values = getattr(exc, "code", None), getattr(exc, "params", {})
-    if lang != "es" or code not in COST_ES:
+    if lang != "es" or code not in COST["es"]:
         return reasons.say(exc, lang, cli=True)
-    where = COST_ES["cost_where"].format(row=exc.row, column=exc.column) if getattr(exc, "row", None) else ""
-    return COST_ES[code].format(**values) + where
+    where = COST["es"]["cost_where"].format(row=exc.row, column=exc.column) if getattr(exc, "row", None) else ""
+    return COST["es"][code].format(**values) + where
 
 
 def exported(rows: int, codes: list[str], design: str, out: object, size: int, lang: str) -> str:
@@ -141,11 +164,18 @@ def exported(rows: int, codes: list[str], design: str, out: object, size: int, l
                 out=out, size=integer(size, lang))
 
 
-#: the import history's columns and statuses in Spanish (``imports --lang es``)
-IMPORTS_ES = {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
-              "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
-              "imported_at": "fecha", "status": "estado"}
-STATUS_ES = {"active": "cargada", "rolled_back": "deshecha"}
+#: the import history's columns and statuses: ``imports --lang es`` and the Datos page's history (ui/analysis_words.py
+#: reads them as col.* and import.status.*, capitalised); ``imports`` in English prints the codes (scripts read them)
+IMPORTS: dict[str, dict[str, str]] = {
+    "es": {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
+           "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
+           "imported_at": "fecha (UTC)", "status": "estado"},
+    "en": {"import_id": "import", "source_name": "file", "recognized_as": "recognised as", "rows_read": "rows read",
+           "rows_loaded": "rows loaded", "rows_rejected": "rows rejected", "imported_at": "date (UTC)",
+           "status": "status"},
+}
+IMPORT_STATUS: dict[str, dict[str, str]] = {"es": {"active": "cargada", "rolled_back": "deshecha"},
+                                            "en": {"active": "active", "rolled_back": "rolled back"}}
 
 
 def imports_table(frame, lang: str) -> str:
@@ -161,8 +191,51 @@ def imports_table(frame, lang: str) -> str:
     for col in ("rows_read", "rows_loaded", "rows_rejected"):
         out[col] = [v if v == "—" else integer(int(v), lang) for v in out[col]]
     out["imported_at"] = [str(v)[:19] for v in out["imported_at"]]
-    out["status"] = [STATUS_ES.get(v, v) for v in out["status"]]
-    return out.rename(columns=IMPORTS_ES).to_string(index=False)
+    out["status"] = [IMPORT_STATUS["es"].get(v, v) for v in out["status"]]
+    return out.rename(columns=IMPORTS["es"]).to_string(index=False)
+
+
+def _cell(value: object, lang: str) -> str:
+    """One cell of ``compare --format table``: counts with thousands separators, up to four decimals (three
+    significant digits below 0.0001, never a p of 0), a decimal comma and thousands points in Spanish; yes/no; the
+    years of a window listed; "—" for no value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool):
+        return line("yes" if value else "no", lang)
+    if isinstance(value, int):
+        return integer(value, lang)
+    if isinstance(value, float):
+        small = value != 0 and abs(value) < 1e-4
+        text = f"{value:.3g}" if small else f"{value:,.4f}".rstrip("0").rstrip(".")
+        return text.translate(_ES_NUMBER) if lang == "es" else text
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+_ES_NUMBER = str.maketrans({",": ".", ".": ","})
+
+
+def compare_table(frame, lang: str, conf_level: float = 0.95) -> str:
+    """``compare --format table``: each column by its short name in ``lang`` (the column registry,
+    analysis/compare/columns.py LABELS, the words the pages use; an interval's "95" is ``conf_level``'s) and numbers
+    as a reader of ``lang`` writes them; one result row is printed as a column of name and value. ``--format
+    csv|json`` keep the codes (scripts read them)."""
+    import pandas as pd
+
+    from analysis.compare.columns import header as registry_header
+
+    def header(column: str, lang: str) -> str:
+        percent = f"{conf_level * 100:g}".replace(".", "," if lang == "es" else ".")
+        return registry_header(column, lang).replace("95", percent)
+
+    cells = frame.astype(object).where(frame.notna(), None)  # NaN, NA and NaT alike: no value
+    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in cells[c].tolist()] for c in frame.columns},
+                       columns=[header(c, lang) for c in frame.columns])
+    if len(out) == 1:
+        return out.T.to_string(header=False)
+    return out.to_string(index=False)
 
 
 def integer(value: int, lang: str) -> str:

@@ -16,6 +16,18 @@ from collections.abc import Callable
 
 from analysis import read_reasons, reasons
 
+# a school level and a measurement wave: said here once, for the summary, the conflict table and the pages (ui/i18n.py
+# reads these families, ``level.*`` and ``wave.*``, from here; they are not in ui/locales)
+WORDS: dict[str, dict[str, str]] = {
+    "es": {"level.all": "todos los niveles", "level.transition": "transición", "level.primary": "primaria",
+           "level.secondary": "secundaria", "level.upper_secondary": "media",
+           "wave.pre": "antes", "wave.post": "después", "wave.baseline": "línea de base",
+           "wave.endline": "línea final"},
+    "en": {"level.all": "all levels", "level.transition": "transition", "level.primary": "primary",
+           "level.secondary": "lower secondary", "level.upper_secondary": "upper secondary",
+           "wave.pre": "before", "wave.post": "after", "wave.baseline": "baseline", "wave.endline": "endline"},
+}
+
 TEXTS: dict[str, dict[str, str]] = {"es": {
     # the summary lines of `import` (analysis/cli.py)
     "head": "{source}: {status} (importación {import_id})",
@@ -33,10 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "rejected_rows": "  filas rechazadas: python -m analysis rejects {import_id} --lang es --out rechazos.csv",
     "target.lab_log": "registro del laboratorio", "target.teacher_training": "formación docente",
     "target.governance_check": "gobernanza",
-    # a school level (the same words as ui/locales/es.json level.*; tests/importer/test_import_text.py checks it)
-    "level.all": "todos los niveles", "level.transition": "transición", "level.primary": "primaria",
-    "level.secondary": "secundaria", "level.upper_secondary": "media",
-    "wave.pre": "antes", "wave.post": "después", "wave.baseline": "línea de base", "wave.endline": "línea final",
+    **WORDS["es"],
     # the comments of a suggested mapping (analysis/importer/recognise.py not_recognised); its values are codes
     "toml.head": "# Asignación de columnas sugerida por LabLens para {name} ({reading}).",
     "toml.fill_in": "# Cambie cada {fill} por un código de indicador (python -m analysis indicators los lista; un "

@@ -1,6 +1,7 @@
 """Why a file could not be read, placed or mapped, said in Spanish or English: the reasons of
 analysis/importer/readers.py, location.py (codes damaged by a spreadsheet, a department that contradicts the
-municipality), mapping.py (a mapping file that cannot be used) and boundaries.py.
+municipality), mapping.py (a mapping file that cannot be used), layouts.py (a file recognised but missing its year
+or indicator), staging.py, boundaries.py, and an export of the field forms (analysis/forms/odk.py, tables.py).
 
 Part of the one catalogue of reasons (analysis/reasons.py merges these texts and shapes into its own, so
 ``say`` knows them; analysis/import_text.py reads the boundary reasons from here); kept apart only so that no
@@ -56,6 +57,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.not_object": "un archivo de límites es un objeto GeoJSON o TopoJSON",
         "bnd.too_large": "ocupa {mb} MB; los archivos de límites admiten como máximo {limit} MB (simplifíquelo, "
                          "p. ej., con mapshaper)",
+        "read.json_entry": "el año {year} trae una entrada que no es [código, valor]",
+        "read.not_staged": "no se pudo preparar para cargar",
+        "lay.siya_name": "un archivo JSON año -> [código, valor], pero su nombre no dice qué indicador trae (los "
+                         "archivos del SIYA se llaman ya3-1 … ya3-12)",
+        "lay.saber11_no_year": "resultados del Saber 11 por establecimiento, pero el año no está ni en una columna ni "
+                               "en el nombre del archivo",
+        "lay.saber11_territory_no_year": "resultados del Saber 11 por territorio, pero el nombre del archivo no trae "
+                                         "el año",
+        "map.unknown_codes": "códigos de indicador desconocidos: {codes}; defínalos en la tabla [indicators] del "
+                             "archivo de asignación",
+        # an export of the field forms (analysis/forms/odk.py, tables.py; analysis/importer/form_exports.py, records.py)
+        "form.not_kit": "no es una exportación de los formularios de campo de LabLens",
+        "form.several": "filas de varios formularios en una misma tabla ({forms})",
+        "form.unknown": "el formulario «{form}» no es uno de los de LabLens ({forms})",
+        "form.no_main": "no hay tabla de envíos (solo grupos repetidos)",
+        "form.not_students": "{form} trae registros por escuela, no filas de estudiantes",
+        "form.not_records": "{form} no es un formulario de registros por escuela",
+        "form.no_csv": "el archivo comprimido no trae ningún CSV",
+        "form.damaged": "un ZIP o un libro de Excel dañado",
+        "form.expands": "el archivo comprimido ocupa más de {mb} MB al descomprimirse",
+        "form.not_student_file": "la exportación del formulario no se pudo leer como archivo de estudiantes",
+        "form.participants": "los docentes de una sesión de formación están en su grupo repetido «participants», que "
+                             "este archivo no trae: importe el .zip de ODK Central, o el XLS de KoboToolbox con su "
+                             "hoja «participants»",
+        "bnd.not_json": "no es un JSON válido", "read.cannot_read": "no se puede leer",
+        "bnd.no_arcs": "el TopoJSON no tiene la lista «arcs» (los trazos de sus geometrías)",
+        "bnd.geometry_type": "el TopoJSON tiene una geometría de tipo desconocido «{kind}»",
+        "bnd.malformed": "una geometría del TopoJSON está mal formada",
+        "bnd.expected": "se esperaba una FeatureCollection de GeoJSON o una Topology de TopoJSON, no el tipo «{kind}»",
         # a mapping file that cannot be used (analysis/importer/mapping.py)
         "map.read": "no se puede leer el archivo de asignación {path}",
         "map.toml": "el archivo de asignación {path} no es un TOML válido",
@@ -116,6 +146,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "bnd.no_usable": "no usable feature",
         "bnd.not_object": "a boundary file is a GeoJSON or TopoJSON object",
         "bnd.too_large": "is {mb} MB; boundary files are limited to {limit} MB (simplify it, e.g. with mapshaper)",
+        "read.json_entry": "year {year} holds an entry that is not [code, value]",
+        "read.not_staged": "could not be staged",
+        "lay.siya_name": "a year -> [code, value] JSON file, but its name does not say which indicator it holds (SIYA "
+                         "files are named ya3-1 .. ya3-12)",
+        "lay.saber11_no_year": "Saber 11 school results, but the year is in neither a column nor the file name",
+        "lay.saber11_territory_no_year": "Saber 11 results by territory, but the file name has no year",
+        "map.unknown_codes": "unknown indicator code(s) {codes}; define them in the mapping file's [indicators] table",
+        "form.not_kit": "not an export of LabLens' field forms",
+        "form.several": "rows of several forms in one table ({forms})",
+        "form.unknown": "form '{form}' is not one of LabLens' forms ({forms})",
+        "form.no_main": "no submissions table found (only repeat groups)",
+        "form.not_students": "{form} holds per-school records, not student rows",
+        "form.not_records": "{form} is not a per-school records form",
+        "form.no_csv": "the archive holds no CSV file", "form.damaged": "a damaged ZIP or workbook",
+        "form.expands": "the archive expands beyond {mb} MB",
+        "form.not_student_file": "the form export could not be read as a student file",
+        "form.participants": "the teachers of a training session are in its repeat group 'participants', which this "
+                             "file does not hold: import ODK Central's .zip, or KoboToolbox's XLS with its "
+                             "'participants' sheet",
+        "bnd.not_json": "is not valid JSON", "read.cannot_read": "cannot be read",
+        "bnd.no_arcs": "the TopoJSON has no 'arcs' list",
+        "bnd.geometry_type": "unknown TopoJSON geometry type '{kind}'",
+        "bnd.malformed": "the TopoJSON geometry is malformed",
+        "bnd.expected": "expected a GeoJSON FeatureCollection or a TopoJSON Topology, found type '{kind}'",
         "map.read": "cannot read mapping file {path}", "map.toml": "mapping file {path} is not valid TOML",
         "map.no_columns": "mapping file {path} needs a [columns] table",
         "map.code": "indicator code '{code}' must be lower-case letters, digits and _",
@@ -185,6 +239,29 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k
      r"(?P<muni>\S+)\. LabLens does not let one overwrite the other.*", "read.department_conflict"),
     (r"no feature could be used \((?P<reason>.+)\)", "bnd.no_feature"),
     (r"a boundary file is a GeoJSON or TopoJSON object", "bnd.not_object"),
+    (r"the TopoJSON has no 'arcs' list", "bnd.no_arcs"),
+    (r"year (?P<year>.+) holds an entry that is not \[code, value\]", "read.json_entry"),
+    (r"could not be staged: (?P<detail>.+)", "read.not_staged"),
+    (r"a year -> \[code, value\] JSON file, but its name does not say which indicator it holds \(SIYA files are "
+     r"named ya3-1 \.\. ya3-12\)", "lay.siya_name"),
+    (r"Saber 11 school results, but the year is in neither a column nor the file name", "lay.saber11_no_year"),
+    (r"Saber 11 results by territory, but the file name has no year", "lay.saber11_territory_no_year"),
+    (r"unknown indicator code\(s\) (?P<codes>.+); define them in the mapping file's \[indicators\] table",
+     "map.unknown_codes"),
+    (r"not an export of LabLens' field forms", "form.not_kit"),
+    (r"rows of several forms in one table \((?P<forms>.+)\)", "form.several"),
+    (r"form '(?P<form>.*)' is not one of LabLens' forms \((?P<forms>.+)\)", "form.unknown"),
+    (r"no submissions table found \(only repeat groups\)", "form.no_main"),
+    (r"(?P<form>\w+) holds per-school records, not student rows", "form.not_students"),
+    (r"(?P<form>\w+) is not a per-school records form", "form.not_records"),
+    (r"the archive holds no CSV file", "form.no_csv"), (r"a damaged ZIP or workbook", "form.damaged"),
+    (r"the archive expands beyond (?P<mb>\d+) MB", "form.expands"),
+    (r"the form export could not be read as a student file", "form.not_student_file"),
+    (r"the teachers of a training session are in its repeat group 'participants', which this file does not hold: "
+     r".*", "form.participants"),
+    (r"unknown TopoJSON geometry type '(?P<kind>.*)'", "bnd.geometry_type"),
+    (r"the TopoJSON geometry is malformed \((?P<detail>.+)\)", "bnd.malformed"),
+    (r"expected a GeoJSON FeatureCollection or a TopoJSON Topology, found type '(?P<kind>.*)'", "bnd.expected"),
     (r"cannot read mapping file (?P<path>.+?): (?P<detail>.+)", "map.read"),
     (r"mapping file (?P<path>.+?) is not valid TOML: (?P<detail>.+)", "map.toml"),
     (r"mapping file (?P<path>.+?) needs a \[columns\] table", "map.no_columns"),
@@ -213,6 +290,8 @@ NAMED: list[tuple[re.Pattern[str], str]] = [(re.compile(p), k) for p, k in [
     (r"(?P<file>.+) has no features", "bnd.no_features"),
     (r"(?P<file>.+) is (?P<mb>\d+) MB; boundary files are limited to (?P<limit>\d+) MB \(simplify it, e\.g\. with "
      r"mapshaper\)", "bnd.too_large"),
+    (r"(?P<file>.+?) is not valid JSON: (?P<detail>.+)", "bnd.not_json"),
+    (r"cannot read (?P<file>.+?): (?P<detail>.+)", "read.cannot_read"),
 ]]
 
 
@@ -250,6 +329,8 @@ def say(text: str, lang: str, escape: Callable[[str], str]) -> str | None:
     for pattern, key in NAMED:
         m = pattern.fullmatch(text)
         if m:
-            params = {k: escape(v) for k, v in m.groupdict().items() if k != "file"}
-            return f"{escape(m['file'])} {texts[key].format(**params)}"
+            params = {k: escape(v) for k, v in m.groupdict().items() if k not in ("file", "detail")}
+            said = f"{escape(m['file'])} {texts[key].format(**params)}"
+            detail = m.groupdict().get("detail")
+            return texts["read.detail"].format(said=said, detail=escape(detail)) if detail else said
     return None

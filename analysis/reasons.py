@@ -77,6 +77,17 @@ TEXTS: dict[str, dict[str, str]] = {
                                     "ARCHIVO los escribe); la base de datos no cambió",
         "no_import": "no existe la importación {import_id}",
         "already_rolled_back": "la importación {import_id} ya se deshizo",
+        "key_mismatch": "la clave de seudonimización de este equipo no es la que se usó al crear esta base de datos: "
+                        "los estudiantes no se enlazarían entre momentos. Restaure el archivo de clave original "
+                        "(«{hint}», vea el README) e importe de nuevo",
+        "scale_items": "la escala «{scale}» necesita al menos dos ítems con respuestas de estudiantes; hay {n}",
+        # registering a pilot's assignment (analysis/pilot/register.py)
+        "pilot.admin_only": "registrar una asignación es una acción de administrador",
+        "pilot.registered": "el programa «{program}» ya tiene una asignación registrada activa (id {id}, semilla "
+                            "{seed}); deshágala primero (python -m analysis rollback {id}), lo que queda en el "
+                            "registro de auditoría",
+        "pilot.same": "esta misma asignación ya es la importación {id}",
+        "pilot.not_roster": "la lista de la asignación no se reconoció como lista de escuelas",
         "not_recognised": "no se reconoció el formato del archivo{lacks}{columns}. Indique abajo qué trae cada columna",
         "not_recognised.cli": "no se reconoció el formato del archivo{lacks}{columns}. Guarde la asignación sugerida "
                               "como mapping.toml, complétela y repita con --mapping mapping.toml",
@@ -133,8 +144,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.other_sitting_later": "otra convocatoria del mismo año (n = {n}): se conserva la posterior, pues el "
                                    "número de evaluados no las distingue (periodo {period}, fila {row})",
         "rec.conflict_kept": "conflicto: se conservó el valor {value} ya cargado por la importación {import_id}",
-        # the rejects report's column names
-        "col.row_number": "fila", "col.column_name": "columna", "col.raw_value": "valor", "col.reason": "motivo",
+        # the rejects report's column names (the Datos page's rejects table too: ui/analysis_words.py)
+        "col.row_number": "fila", "col.column_name": "columna", "col.raw_value": "valor leído", "col.reason": "motivo",
         "no_rejects": "ninguna fila rechazada",
         "rejects_written": "{n} valor(es) rechazado(s) escritos en {path}",
     },
@@ -188,6 +199,15 @@ TEXTS: dict[str, dict[str, str]] = {
                                     "them); the database is unchanged",
         "no_import": "there is no import {import_id}",
         "already_rolled_back": "import {import_id} is already rolled back",
+        "key_mismatch": "the pseudonymisation key on this machine is not the one this database was built with: "
+                        "students would not link across waves. Restore the original key file ('{hint}', see README) "
+                        "and import again",
+        "scale_items": "scale '{scale}' needs at least two items with student answers; found {n}",
+        "pilot.admin_only": "registering an assignment is an admin action",
+        "pilot.registered": "programme '{program}' already has an active registered assignment (id {id}, seed {seed}); "
+                            "roll it back first (python -m analysis rollback {id}), which the audit log records",
+        "pilot.same": "this exact assignment is already import {id}",
+        "pilot.not_roster": "the assignment's roster was not recognised as a roster",
         "not_recognised": "the file's layout was not recognised{lacks}{columns}. Say below what each column holds",
         "not_recognised.cli": "the file's layout was not recognised{lacks}{columns}. Save the suggested mapping as "
                               "mapping.toml, fill it in and re-run with --mapping mapping.toml",
@@ -243,7 +263,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.other_sitting_later": "other sitting of the same year (n = {n}): the later sitting is kept, as the number "
                                    "tested does not tell them apart (period {period}, row {row})",
         "rec.conflict_kept": "conflict: kept the value {value} already loaded by import {import_id}",
-        "col.row_number": "row", "col.column_name": "column", "col.raw_value": "value", "col.reason": "reason",
+        "col.row_number": "row", "col.column_name": "column", "col.raw_value": "value read", "col.reason": "reason",
         "no_rejects": "no rejected rows",
         "rejects_written": "{n} rejected value(s) written to {path}",
     },
@@ -409,6 +429,15 @@ PATTERNS: list[tuple[re.Pattern[str], str, Words | None]] = [
     (re.compile(r"(?P<n>\d+) assignment\(s\) differ from the roster already loaded.*", re.S), "conflict_roster", None),
     (re.compile(r"there is no import (?P<import_id>\d+)"), "no_import", None),
     (re.compile(r"import (?P<import_id>\d+) is already rolled back"), "already_rolled_back", None),
+    (re.compile(r"the pseudonymisation key on this machine is not the one this database was built with: .*\('"
+                r"(?P<hint>.+)', see README\) and import again", re.S), "key_mismatch", None),
+    (re.compile(r"scale '(?P<scale>.*)' needs at least two items with student answers; found (?P<n>\d+)"),
+     "scale_items", None),
+    (re.compile(r"registering an assignment is an admin action"), "pilot.admin_only", None),
+    (re.compile(r"programme '(?P<program>.*)' already has an active registered assignment \(id (?P<id>\d+), seed "
+                r"(?P<seed>\S+)\); roll it back first .*", re.S), "pilot.registered", None),
+    (re.compile(r"this exact assignment is already import (?P<id>\d+)"), "pilot.same", None),
+    (re.compile(r"the assignment's roster was not recognised as a roster"), "pilot.not_roster", None),
     (re.compile(r"layout not recognised(?P<lacks>; it lacks [^;.]+)?(?:; columns it could not place: "
                 r"(?P<columns>.+))?\. Write a mapping file.*", re.S), "not_recognised", _not_recognised),
 ]
@@ -529,11 +558,13 @@ def say(text: object, lang: str, names: Names | None = None, field_label: FieldL
     said = _known(text, sp)
     if said is not None:
         return said
-    m = _FILE.fullmatch(text)
-    if m:
-        inner = _known(m.group("rest").strip(), sp)
+    files, rest = [], text
+    while m := _FILE.fullmatch(rest):  # "name: " first, once per wrapper ("x.zip: x.zip › form.csv: ...")
+        files.append(sp.escape(m.group("file")))
+        rest = m.group("rest").strip()
+        inner = _known(rest, sp)
         if inner is not None:
-            return f"{sp.escape(m.group('file'))}: {inner}"
+            return f"{': '.join(files)}: {inner}"
     return sp.escape(text) if sp.lang == "en" else sp.text("untranslated", text=sp.escape(text))
 
 

@@ -90,7 +90,7 @@ def test_rejects_report_in_spanish_keeps_rows_and_values_and_english_keeps_the_s
     frame = pd.DataFrame({"row_number": [3, 4], "column_name": ["mate", "escuela"], "raw_value": ["abc", None],
                           "reason": ["not a number", "record not loaded: no unit code"]})
     es = reasons.rejects_report(frame, "es")
-    assert list(es.columns) == ["fila", "columna", "valor", "motivo"]
+    assert list(es.columns) == ["fila", "columna", "valor leído", "motivo"]
     no_school = "registro no cargado: sin código de establecimiento"
     assert es.fillna("").to_numpy().tolist() == [[3, "mate", "abc", "no es un número"], [4, "escuela", "", no_school]]
     assert reasons.rejects_report(frame, "en").equals(frame)  # as stored: what scripts already read

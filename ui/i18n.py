@@ -1,6 +1,8 @@
 """Translation helper: every user-visible string goes through `t(key, **fmt)`.
 
-Catalogues live in ui/locales/{es,en}.json (Spanish is the default). The language is part of the
+Catalogues live in ui/locales/{es,en}.json (Spanish is the default), with the words the analysis says once for
+the command line and the pages too (level and wave names, cost-file errors, compare()'s column names:
+ui/analysis_words.py). The language is part of the
 URL (`?lang=en`) so a shared link opens in the same language; without it, the browser's locale
 decides (docs/STACK_NOTES.md, "i18n").
 """
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import analysis_words
+
 LANGUAGES = ("es", "en")
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}  # each language by its own name
 DEFAULT_LANGUAGE = "es"
@@ -21,9 +25,9 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The flat key -> text catalogue of one language."""
+    """The flat key -> text catalogue of one language: ui/locales and the analysis' words (ui/analysis_words.py)."""
     with open(LOCALES / f"{lang}.json", encoding="utf-8") as handle:
-        return json.load(handle)
+        return {**json.load(handle), **analysis_words.words(lang)}
 
 
 def browser_language() -> str:

@@ -13,7 +13,7 @@ from analysis.pilot import assign as pilot_assign
 from analysis.pilot import frame as pilot_frame
 from analysis.pilot import plan as pilot_plan
 from analysis.pilot import register as pilot_register
-from ui import access
+from ui import access, messages
 from ui import format as fmt
 from ui.db import cursor, db_path
 from ui.i18n import current_language, number, t
@@ -139,7 +139,7 @@ def register(result: pilot_assign.Assignment) -> tuple[bool, str]:
     try:
         summary = pilot_register.register(db_path(), result, role=access.role(), actor=access.actor())
     except (ValueError, OSError) as exc:
-        return False, t("pilot.assign.register_failed", reason=fmt.md(str(exc)))
+        return False, t("pilot.assign.register_failed", reason=messages.reason(exc))  # in the page's language
     st.cache_data.clear()  # the database changed: every cached read is stale
     return True, t("pilot.assign.registered", id=summary["import_id"], seed=result.record["seed"])
 

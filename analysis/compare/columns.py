@@ -76,14 +76,68 @@ SHARED_DOCS: dict[str, tuple[str, str]] = {
 }
 
 
+# every column's short name in (Spanish, English): the header of the pages' tables (ui/i18n.py reads them as col.*;
+# they are not in ui/locales) and of `python -m analysis compare --format table`
+LABELS: dict[str, tuple[str, str]] = {
+    "program": ("Programa", "Programme"), "country": ("País", "Country"),
+    "lab_type": ("Tipo de laboratorio", "Lab type"), "department": ("Departamento", "Department"),
+    "municipality": ("Municipio", "Municipality"), "authority": ("Entidad a cargo", "Education authority"),
+    "school": ("Escuela", "School"), "zone": ("Zona", "Zone"), "sex": ("Sexo", "Sex"), "grade": ("Grado", "Grade"),
+    "level": ("Nivel", "Level"), "start_year": ("Año de inicio", "Start year"), "design": ("Diseño", "Design"),
+    "test": ("Prueba", "Test"), "n_units": ("Unidades", "Units"), "n_pre": ("n antes", "n before"),
+    "n_post": ("n después", "n after"), "n_linked": ("n vinculados", "n linked"),
+    "attrition": ("Pérdida de muestra", "Attrition"), "mean_pre": ("Media antes", "Mean before"),
+    "mean_post": ("Media después", "Mean after"), "diff": ("Diferencia", "Difference"),
+    "diff_ci_low": ("Diferencia: IC inferior", "Difference: CI low"),
+    "diff_ci_high": ("Diferencia: IC superior", "Difference: CI high"),
+    "diff_se": ("Diferencia: error estándar", "Difference: standard error"),
+    "df": ("Grados de libertad", "Degrees of freedom"), "p_value": ("p", "p"), "q_value": ("q", "q"),
+    "effect_size": ("Efecto", "Effect"), "effect_size_kind": ("Unidad del efecto", "Effect unit"),
+    "es_ci_low": ("Efecto: IC inferior", "Effect: CI low"), "es_ci_high": ("Efecto: IC superior", "Effect: CI high"),
+    "improvement_index": ("Índice de mejora", "Improvement index"), "months_progress": ("Meses EEF", "EEF months"),
+    "icc": ("CCI", "ICC"), "design_effect": ("Efecto de diseño", "Design effect"),
+    "reliability": ("Confiabilidad", "Reliability"),
+    "suppression_reason": ("Motivo de supresión", "Suppression reason"), "flags": ("Contexto", "Context"),
+    "evidence": ("Evidencia", "Evidence"), "evidence_reasons": ("Chequeos", "Checks"),
+    "pre_window": ("Antes", "Before"), "post_window": ("Después", "After"),
+    "pre_years": ("Años antes", "Years before"), "post_years": ("Años después", "Years after"),
+    "start_year_cohort": ("Cohorte (año de inicio)", "Cohort (start year)"), "estimate": ("Estimación", "Estimate"),
+    "se": ("Error estándar", "Standard error"), "ci_low": ("IC 95 % inferior", "95% CI low"),
+    "ci_high": ("IC 95 % superior", "95% CI high"), "wild_p_value": ("p (wild bootstrap)", "p (wild bootstrap)"),
+    "n_clusters": ("Escuelas", "Schools"), "n_treated": ("Escuelas del programa", "Programme schools"),
+    "n_comparison": ("Escuelas de comparación", "Comparison schools"),
+    "mean_treated_pre": ("Programa antes", "Programme before"),
+    "mean_treated_post": ("Programa después", "Programme after"),
+    "mean_comparison_pre": ("Comparación antes", "Comparison before"),
+    "mean_comparison_post": ("Comparación después", "Comparison after"),
+    "inference_reliable": ("Inferencia fiable", "Reliable inference"), "p_value_naive": ("p ingenua", "naive p"),
+    "p_value_icc_corrected": ("p corregida (CCI)", "ICC-corrected p"), "icc_source": ("Origen del CCI", "ICC source"),
+    "pretrend_diff": ("Diferencia de tendencias previas", "Pre-trend difference"),
+    "pretrend_ci_low": ("Tendencias: IC inferior", "Pre-trend: CI low"),
+    "pretrend_ci_high": ("Tendencias: IC superior", "Pre-trend: CI high"),
+    "pretrend_p": ("p tendencias", "pre-trend p"),
+    "pretrend_significant": ("Tendencias distintas", "Pre-trends differ"), "baseline_g": ("g al inicio", "Baseline g"),
+    "baseline_equivalence": ("Equivalencia inicial", "Baseline equivalence"),
+    "differential_attrition": ("Pérdida diferencial", "Differential attrition"),
+    "attrition_rating": ("Pérdida (chequeo)", "Attrition (check)"), "note": ("Nota", "Note"),
+    "n_blocks": ("Bloques", "Blocks"), "baseline_adjusted": ("Ajustado por la línea de base", "Baseline-adjusted"),
+    "compliance": ("Cumplimiento", "Compliance"), "cace": ("CACE (laboratorio funcionando)", "CACE (operating lab)"),
+    "cace_se": ("CACE: error estándar", "CACE: standard error"), "cace_ci_low": ("CACE: IC inferior", "CACE: CI low"),
+    "cace_ci_high": ("CACE: IC superior", "CACE: CI high"), "cace_p_value": ("CACE: p", "CACE: p"),
+    "cace_note": ("CACE: nota", "CACE: note"),
+}
+
+
 @dataclass(frozen=True)
 class Column:
-    """One output column: its name, the designs that give it, and its description in Spanish and English."""
+    """One output column: its name, the designs that give it, its description and its short name (``label``, a
+    table's header) in Spanish and English."""
 
     name: str
     designs: tuple[str, ...]
     es: str
     en: str
+    label: tuple[str, str] = ("", "")
 
 
 def _join(words: Sequence[str], last: str) -> str:
@@ -115,7 +169,14 @@ def registry(designs: Sequence[Design]) -> dict[str, Column]:
                 out[name] = Column(name, (), *d.COLUMN_DOCS.get(name, docs.get(name, ("", ""))))
             if d.NAME not in out[name].designs:
                 out[name] = replace(out[name], designs=(*out[name].designs, d.NAME))
-    return out
+    return {name: replace(c, label=LABELS.get(name, ("", ""))) for name, c in out.items()}
+
+
+def header(name: str, lang: str) -> str:
+    """A column's short name in ``lang`` (English unless "es"); the code itself for a column without one (a grouping
+    attribute of the file)."""
+    es, en = LABELS.get(name, ("", ""))
+    return (es if lang == "es" else en) or name
 
 
 def docstring(designs: Sequence[Design]) -> str:

@@ -26,7 +26,9 @@ To add a design (e.g. ``rct``):
 2. Add the module to ``REGISTERED`` below.
 3. Add its tests under ``tests/compare/`` (a reference test, and the golden requests if it is to be pinned);
    ``tests/compare/test_designs.py`` checks its columns are documented in both languages.
-4. Add the translation of the design's name (``design.rct``) to both ui/locales files if a page shows it.
+4. Add the translation of the design's name (``design.rct``) to both ui/locales files if a page shows it,
+   and a short name (Spanish, English) for each new column to ``columns.LABELS`` (the pages' and
+   ``compare --format table``'s headers; tests/app/test_analysis_words.py checks every column has one).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Every translation key exists in both languages; no page shows a raw key."""
+"""Every translation key exists in both languages; no page shows a raw key; a word the analysis says
+(ui/analysis_words.py) is said there only."""
 
 import json
 import re
@@ -9,7 +10,25 @@ LOCALES = ROOT / "ui" / "locales"
 
 
 def _catalogue(lang: str) -> dict:
+    """What t() reads: ui/locales and the analysis' words."""
+    from ui.i18n import catalogue
+
+    return catalogue(lang)
+
+
+def _locale(lang: str) -> dict:
     return json.loads((LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def test_no_locale_key_repeats_a_word_of_the_analysis():
+    """Level and wave names, cost-file errors, the demo's description and compare()'s column names are written once,
+    in the analysis catalogues; ui/locales does not say them a second time."""
+    from ui.analysis_words import words
+
+    for lang in ("es", "en"):
+        said_twice = sorted(set(_locale(lang)) & set(words(lang)))
+        assert not said_twice, said_twice
+        assert {"level.primary", "wave.baseline", "impl.cost_bad_amount", "col.p_value"} <= set(_catalogue(lang))
 
 
 def test_both_languages_have_the_same_keys():

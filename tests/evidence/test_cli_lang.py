@@ -4,10 +4,13 @@ and imports' default) the lines are the ones scripts have always read. The real 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import cli_text
@@ -94,7 +97,7 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
     code, listed, _ = _run(capsys, "imports", "--db", export_db, "--lang", "es")
     head, row = (line.split() for line in listed.splitlines())
     assert code == 0 and " ".join(head) == "importación archivo formato filas leídas filas cargadas filas rechazadas " \
-                                           "fecha estado"
+                                           "fecha (UTC) estado"
     assert " ".join(row[:7]) == "1 demostración: datos sintéticos (semilla 7) demo" and row[-1] == "cargada"
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+", row[7]) and row[7] == row[8] and row[9] == "0"
     listed_en = _run(capsys, "imports", "--db", export_db)[1]
@@ -111,14 +114,6 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
     code, _, err = _run(capsys, "imports", "--db", missing_db, "--lang", "es")
     assert code == 1 and err.startswith(f"error: no hay base de datos en {missing_db}: ")
     _spanish(err, missing_db)
-
-
-def test_the_cost_errors_say_what_the_implementation_page_says():
-    """The Spanish cost-file errors are the Implementación page's words (ui/locales/es.json), not a second version."""
-    page = json.loads((ROOT / "ui" / "locales" / "es.json").read_text(encoding="utf-8"))
-    for code, said in cli_text.COST_ES.items():
-        words = page[f"impl.{code}"]
-        assert said == (words if code == "cost_where" else words[:1].lower() + words[1:]), code
 
 
 def test_a_malformed_export_is_told_off_in_its_language(capsys):
@@ -145,3 +140,32 @@ def test_a_malformed_export_is_told_off_in_its_language(capsys):
     english = "python -m analysis export: error: the following arguments are required: --out"
     assert told("export", "--indicator", "score_math", "--lang", "en") == english
     assert told("compare") == "python -m analysis compare: error: the following arguments are required: --indicator"
+
+
+def test_compare_table_names_its_columns_in_words_and_csv_keeps_the_codes(export_db, capsys):
+    """`compare --format table` reads as words (the column registry's short names) in --lang, English by default,
+    numbers as each language writes them; `--format csv` keeps the codes and plain numbers (scripts read it)."""
+    from analysis.compare.columns import header
+
+    args = ["compare", "--db", export_db, "--indicator", "score_math"]
+    code, csv_text, _ = _run(capsys, *args, "--format", "csv", "--lang", "es")
+    codes = csv_text.splitlines()[0].split(",")
+    assert code == 0 and codes[:4] == ["program", "country", "design", "test"] and "p_value" in codes
+    en, es = (_run(capsys, *args, *lang)[1] for lang in ([], ["--lang", "es"]))
+    assert en.split()[:2] == ["Programme", "Country"] and "Mean before" in en and "p_value" not in en
+    assert es.split()[:3] == ["Programa", "País", "Diseño"] and "Media antes" in es and "Pérdida de muestra" in es
+    assert all(header(c, "es") in es.splitlines()[0] for c in codes)
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    big = max(rows, key=lambda r: int(r["n_pre"]))  # over a thousand students: a thousands point in Spanish
+    n_pre, mean = int(big["n_pre"]), float(big["mean_pre"])
+    assert n_pre >= 1000
+    row_es, row_en = (next(line.split() for line in text.splitlines() if line.split()[:2] == [big["program"],
+                                                                                             big["country"]])
+                      for text in (es, en))
+    assert f"{n_pre:,}".replace(",", ".") in row_es and f"{n_pre:,}" in row_en
+    assert f"{mean:.4f}".rstrip("0").replace(".", ",") in row_es and f"{mean:.4f}".rstrip("0") in row_en
+    # an interval's header names the confidence level asked for
+    frame = pd.DataFrame({"ci_low": [0.5], "ci_high": [1.5]})
+    assert cli_text.compare_table(frame, "es", 0.9).split() == ["IC", "90", "%", "inferior", "0,5", "IC", "90", "%",
+                                                                 "superior", "1,5"]
+    assert cli_text.compare_table(frame, "en").split()[:3] == ["95%", "CI", "low"]

@@ -141,7 +141,7 @@ def test_spanish_reject_report_names_row_column_and_reason_in_spanish(tmp_path, 
                      "--rejects-out ARCHIVO los escribe); la base de datos no cambió\n")
     reports = {name: pd.read_csv(tmp_path / f"{name}.csv", dtype=str, keep_default_na=False)
                for name in paths}
-    assert all(list(r.columns) == ["fila", "columna", "valor", "motivo"] for r in reports.values())
+    assert all(list(r.columns) == ["fila", "columna", "valor leído", "motivo"] for r in reports.values())
     got = {name: [tuple(row) for row in r.itertuples(index=False)] for name, r in reports.items()}
     assert got["lab.zip"] == [
         ("1", "sessions_held", "'=1+1", "no es un número"),

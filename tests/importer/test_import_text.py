@@ -249,15 +249,6 @@ def test_the_saber_layouts_notes_on_real_files(tmp_path: Path, capsys: pytest.Ca
     assert "formato reconocido: promedios del ICFES Saber 11 por municipio (solo nombres)" in text
 
 
-def test_the_level_words_are_the_pages(tmp_path: Path) -> None:
-    """The school levels of a conflict table say what the pages say (ui/locales/es.json level.*)."""
-    from analysis import import_text
-
-    locale = json.loads((ROOT / "ui" / "locales" / "es.json").read_text(encoding="utf-8"))
-    mine = {k: v for k, v in import_text.TEXTS["es"].items() if k.startswith("level.")}
-    assert mine == {k: locale[k] for k in mine} and len(mine) == 5
-
-
 def test_a_suggested_mapping_speaks_spanish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`import --suggest-mapping --lang es`: the comments in Spanish, the keys and values the mapping file's codes."""
     path = write(tmp_path / "sg.csv", "escuela,lectura,nombre,nota\n04-01-1260-43,61.5,Ana,x\n04-01-1382-43,58,B,y\n")
@@ -339,3 +330,42 @@ def test_a_boundary_file_that_is_not_an_object_is_said_in_spanish(tmp_path: Path
     with pytest.raises(boundaries.BoundaryError) as raised:
         boundaries.read_features(write(tmp_path / "mapa.json", "[1, 2]"))
     assert reasons.say(str(raised.value), "es") == "mapa.json: un archivo de límites es un objeto GeoJSON o TopoJSON"
+
+
+@pytest.mark.parametrize(("text", "spanish"), [
+    ('{"type": "Topology", "objects": {"a": {"type": "Polygon", "arcs": [[0]]}}}',
+     "el TopoJSON no tiene la lista «arcs» (los trazos de sus geometrías)"),
+    ('{"type": "Topology", "arcs": [[[0, 0], [1, 1]]], "objects": {"a": {"type": "Blob", "arcs": [[0]]}}}',
+     "el TopoJSON tiene una geometría de tipo desconocido «Blob»"),
+    ('{"type": "Topology", "arcs": [[[0, 0], [1, 1]]], "objects": {"a": {"type": "Polygon", "arcs": [[7]]}}}',
+     "una geometría del TopoJSON está mal formada (detalle técnico: «IndexError: list index out of range»)"),
+    ('{"type": "Topology", mal', "mapa.json no es un JSON válido (detalle técnico: «Expecting property name "
+                                 "enclosed in double quotes: line 1 column 22 (char 21)»)"),
+    ('{"type": "GeometryCollection"}', "mapa.json: se esperaba una FeatureCollection de GeoJSON o una Topology de "
+                                       "TopoJSON, no el tipo «GeometryCollection»"),
+])
+def test_a_boundary_file_that_cannot_be_used_is_said_in_spanish(tmp_path: Path, text: str, spanish: str) -> None:
+    """The TopoJSON and JSON errors of analysis/importer/boundaries.py read_features are catalogue sentences
+    (analysis/read_reasons.py), no longer quoted as untranslated technical detail; in English, the error as raised."""
+    from analysis import reasons
+    from analysis.importer import boundaries
+
+    with pytest.raises(boundaries.BoundaryError) as raised:
+        boundaries.read_features(write(tmp_path / "mapa.json", text))
+    assert reasons.say(str(raised.value), "es") == spanish
+    raised_text = str(raised.value)  # in English, the error as raised; a library's detail in brackets
+    bracketed = raised_text.replace("JSON: ", "JSON (") + ")" if "JSON: " in raised_text else raised_text
+    assert reasons.say(raised_text, "en") == bracketed
+
+
+def test_a_json_with_a_bad_entry_and_a_nested_file_name_are_said_in_spanish(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """`import --lang es` of a year -> [code, value] JSON whose entry is not a pair (analysis/importer/readers.py);
+    a reason behind two file names (a ZIP's member) is still recognised."""
+    from analysis import reasons
+
+    path = write(tmp_path / "ya3-1.json", '{"2020": [["05001", 1.5], ["05002"]]}')
+    assert _run(capsys, tmp_path / "lablens.duckdb", path).splitlines() == [
+        "error: ya3-1.json: el año 2020 trae una entrada que no es [código, valor]"]
+    assert reasons.say("odk.zip: odk.zip › lab.csv: not an export of LabLens' field forms", "es") == (
+        "odk.zip: odk.zip › lab.csv: no es una exportación de los formularios de campo de LabLens")

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from analysis import reasons
 from analysis.cli import main
 
 
@@ -130,11 +131,16 @@ def test_register_is_one_import_refused_twice_and_rolled_back(tmp_path, capsys):
     # a second registration of the programme is refused while the first is active, whatever the seed
     code, _, err = _run(capsys, *[a if a != "11" else "12" for a in argv])
     assert code == 1 and "already has an active registered assignment (id" in err
+    # the Piloto page says the refusal in Spanish (ui/pilot_assign.py register: analysis/reasons.py)
+    said = reasons.say(err.strip().removeprefix("error: "), "es")
+    assert said == (f"el programa «MiLab» ya tiene una asignación registrada activa (id {aid}, semilla 11); "
+                    f"deshágala primero (python -m analysis rollback {aid}), lo que queda en el registro de auditoría")
     # only an admin registers (checked where it runs, and the refusal audited)
     schools = frame.apply_where(frame.frame_from_directory(directory), "zone=rural")
     draw = assign.assign(schools, assign.Options(seed=5, program="Otro"), frame_sha256="x")
-    with pytest.raises(register.RegistrationRefused, match="admin"):
+    with pytest.raises(register.RegistrationRefused, match="admin") as refused:
         register.register(db, draw, role="researcher", actor="web:someone")
+    assert reasons.say(refused.value, "es") == "registrar una asignación es una acción de administrador"
     # rollback undoes it (audited); then a new registration is accepted
     rollback(db, aid, actor="cli:test")
     assert register.active(db, "MiLab") == []

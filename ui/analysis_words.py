@@ -1,0 +1,38 @@
+"""Words the analysis says once, under the keys the pages ask for (``t()`` of ui/i18n.py reads them here).
+
+Some texts are needed both by the command line, the evidence pack or the importer's summary and by the pages. They
+are written once, in the analysis catalogue that owns them, and are not in ui/locales:
+
+- ``level.*`` and ``wave.*``: a school level and a measurement wave (analysis/import_text.py ``WORDS``);
+- ``impl.cost_*``: why a cost file cannot be used (analysis/cli_text.py ``COST``), with a capital first letter as a
+  sentence on the Implementación page;
+- ``data.demo_source``: the demo import's description, and the import history's column names (``col.import_id``,
+  ``col.source_name``, …) and statuses (``import.status.*``) (analysis/cli_text.py ``IMPORTS``, ``IMPORT_STATUS``);
+- ``col.row_number``, ``col.column_name``, ``col.raw_value``, ``col.reason``: the columns of an import's rejects
+  (analysis/reasons.py, the rejects report's), capitalised as headers;
+- ``col.<column>``: the short name of each compare() output column (analysis/compare/columns.py ``LABELS``, the
+  column registry).
+
+tests/app/test_i18n.py checks that no key of ui/locales repeats one of these.
+"""
+
+from __future__ import annotations
+
+from analysis import cli_text, import_text, reasons
+from analysis.compare.columns import LABELS
+
+
+def _sentence(key: str, text: str) -> str:
+    return text if key == "cost_where" else text[:1].upper() + text[1:]
+
+
+def words(lang: str) -> dict[str, str]:
+    """Every key -> text the analysis supplies to the pages, in ``lang`` ("es" or "en")."""
+    out = dict(import_text.WORDS[lang])
+    out |= {f"impl.{key}": _sentence(key, text) for key, text in cli_text.COST[lang].items()}
+    out["data.demo_source"] = cli_text.TEXTS[lang]["demo_source"]
+    out |= {f"col.{column}": _sentence(column, text) for column, text in cli_text.IMPORTS[lang].items()}
+    out |= {f"import.status.{status}": text for status, text in cli_text.IMPORT_STATUS[lang].items()}
+    out |= {key: _sentence(key, text) for key, text in reasons.TEXTS[lang].items() if key.startswith("col.")}
+    out |= {f"col.{name}": label[lang == "en"] for name, label in LABELS.items()}
+    return out
