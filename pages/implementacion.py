@@ -61,13 +61,12 @@ indicator = choice(t("filter.indicator"), {c: fmt.indicator_label(c, info) for c
 dose_name = choice(t("impl.filter.dose"), view.dose_labels(), key="dosis", default="lab_hours_per_term", container=d2)
 shown = [program] if program else [p for p in programme_names() if p != "comparison"]
 if indicator:
-    unit = t("impl.points")
     panels = st.columns(len(shown)) if len(shown) > 1 else [st.container()]
     for where, name in zip(panels, shown, strict=True):
         with where:
             st.markdown(f"**{fmt.md(fmt.programme(name))}**")
             result = view.dose_result(name, indicator, dose_name)
-            scatter, groups = view.dose_charts(result, fmt.indicator_label(indicator, info), unit)
+            scatter, groups = view.dose_charts(result, fmt.indicator_label(indicator, info))
             if scatter is None:
                 st.info(t("impl.dose_no_schools"), icon=":material/info:")
                 continue

@@ -216,32 +216,55 @@ def dose_result(program: str, indicator: str, dose_name: str) -> dose.DoseAnalys
     return _read("dose", program, indicator, dose_name)
 
 
-def dose_charts(result: dose.DoseAnalysis, indicator_label: str, unit: str) -> tuple[Chart | None, Chart | None]:
+def scale_words(result: dose.DoseAnalysis) -> str:
+    """The scale of the raw points named: 'puntos de la prueba de Guatemala' (each country's own test)."""
+    return t("impl.points_of", country=fmt.country(result.country)) if result.country else t("impl.points")
+
+
+def has_sd(result: dose.DoseAnalysis) -> bool:
+    """True when the students' SD exists, so the result is shown in SD units (comparable across programmes)."""
+    return bool(result.student_sd > 0) and math.isfinite(result.student_sd)
+
+
+def dose_charts(result: dose.DoseAnalysis, indicator_label: str,
+                unit: str | None = None) -> tuple[Chart | None, Chart | None]:
+    """The scatter and the dose groups, in student SDs when the SD exists (two programmes' panels side by side
+    then share one unit; their tests' raw points do not), raw points in the tables with their scale named."""
     if result.schools.empty:
         return None, None
+    raw = unit or scale_words(result)
+    sd = result.student_sd if has_sd(result) else 1.0
+    shown = t("impl.sd_students") if has_sd(result) else raw
     dose_words = t(f"impl.dose.{result.dose}")
     texts = {"band": t("impl.band"), "fit": t("impl.fit"), "schools": t("impl.schools"), "x_dose": dose_words,
-             "y_change": t("impl.axis_change", indicator=indicator_label, unit=unit),
-             "x_groups": t("impl.axis_mean_change", unit=unit)}
-    schools = result.schools.assign(label=result.schools["name"].map(fmt.text))
-    scatter = charts.dose_scatter(schools, result.fit.curve, result.program, texts, lang())
+             "y_change": t("impl.axis_change", indicator=indicator_label, unit=shown),
+             "x_groups": t("impl.axis_mean_change", unit=shown)}
+    schools = result.schools.assign(label=result.schools["name"].map(fmt.text), change=result.schools["change"] / sd)
+    curve = result.fit.curve.assign(**{c: result.fit.curve[c] / sd for c in ("fit", "ci_low", "ci_high")})
+    scatter = charts.dose_scatter(schools, curve, result.program, texts, lang())
+    raw_column = t("impl.col.change_points", scale=raw)
     table = pd.DataFrame({t("impl.col.school"): schools["label"], t("impl.col.code"): schools["code"],
                           dose_words: schools["dose"].map(lambda v: fmt.num(v, 1)),
-                          texts["y_change"]: schools["change"].map(lambda v: fmt.signed(v, 1)),
+                          texts["y_change"]: schools["change"].map(lambda v: fmt.signed(v, 2 if has_sd(result) else 1)),
                           t("impl.col.students"): schools["n_linked"]})
+    if has_sd(result):
+        table.insert(4, raw_column, result.schools["change"].map(lambda v: fmt.signed(v, 1)))
     first = Chart(scatter, t("impl.alt_dose"), dose_sentence(result, unit), table)
     if result.groups.empty:
         return first, None
     group_key = "impl.group" if len(result.groups) == 3 else "impl.group_other"  # ties can make fewer groups
     groups = result.groups.assign(label=[t(group_key, n=int(g), low=fmt.num(lo, 0), high=fmt.num(hi, 0))
                                          for g, lo, hi in zip(result.groups["group"], result.groups["dose_low"],
-                                                              result.groups["dose_high"], strict=True)])
+                                                              result.groups["dose_high"], strict=True)],
+                                  **{c: result.groups[c] / sd for c in ("mean_change", "ci_low", "ci_high")})
     fig = charts.dose_groups(groups, result.program, texts, lang())
-    d = decimals(*(groups["ci_high"] - groups["ci_low"]))
+    d = max(2 if has_sd(result) else 1, decimals(*(groups["ci_high"] - groups["ci_low"])))
     group_table = pd.DataFrame({t("impl.col.group"): groups["label"], t("impl.col.schools"): groups["n_schools"],
                                 texts["y_change"]: groups["mean_change"].map(lambda v: fmt.signed(v, d)),
                                 t("impl.col.interval"): [fmt.interval(lo, hi, d) for lo, hi in
                                                          zip(groups["ci_low"], groups["ci_high"], strict=True)]})
+    if has_sd(result):
+        group_table[raw_column] = result.groups["mean_change"].map(lambda v: fmt.signed(v, 1))
     return first, Chart(fig, t("impl.alt_groups"), contrast_sentence(result, unit), group_table)
 
 
@@ -254,19 +277,34 @@ def decimals(*widths: float) -> int:
     return int(min(4, max(1, 1 - math.floor(math.log10(min(finite))))))
 
 
-def dose_sentence(result: dose.DoseAnalysis, unit: str) -> str:
-    """The plain sentence: an association, its size per 10 units of dose and its interval, or the reason; and
-    the programme schools left out (no dose record in the post years, or no publishable change)."""
+def _three(value: float, low: float, high: float, scale: float, least: int = 1) -> tuple[str, str, str]:
+    """A value and its interval bounds, times ``scale``, with the decimals the interval's width asks for (at
+    least ``least``: two for SDs, as every standardised effect is written)."""
+    d = max(least, decimals(scale * (high - low)))
+    return fmt.signed(scale * value, d), fmt.signed(scale * low, d), fmt.signed(scale * high, d)
+
+
+def dose_sentence(result: dose.DoseAnalysis, unit: str | None = None) -> str:
+    """The plain sentence: an association, its size per 10 units of dose in student SDs with its interval (the
+    raw points after it, their scale named), or the reason; and the programme schools left out (no dose record
+    in the post years, or no publishable change). ``unit``: the raw points' words (default: the scale named)."""
     fit = result.fit
+    raw = unit or scale_words(result)
     if fit.reason is not None:
         sentence = t("impl.dose_none", reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
     else:
         per = PER_UNITS[result.dose]
         key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"
-        d = decimals(per * (fit.ci_high - fit.ci_low))
-        sentence = t(key, n=fit.n_schools, more=t(f"impl.per.{result.dose}", per=fmt.num(per, 0)),
-                     slope=fmt.signed(per * fit.slope, d), low=fmt.signed(per * fit.ci_low, d),
-                     high=fmt.signed(per * fit.ci_high, d), unit=unit)
+        more = t(f"impl.per.{result.dose}", per=fmt.num(per, 0))
+        slope, low, high = _three(fit.slope, fit.ci_low, fit.ci_high, per)
+        if has_sd(result):
+            z = result.standardized()
+            slope_sd, low_sd, high_sd = _three(z["slope_sd"], z["ci_low_sd"], z["ci_high_sd"], per, 2)
+            sentence = (t(key, n=fit.n_schools, more=more, slope=slope_sd, low=low_sd, high=high_sd, unit=t("impl.sd"))
+                        + " " + t("impl.dose_raw", scale=raw, slope=slope, low=low, high=high))
+        else:
+            sentence = (t(key, n=fit.n_schools, more=more, slope=slope, low=low, high=high, unit=raw)
+                        + " " + t("impl.dose_no_sd", scale=raw))
     if result.schools_without_dose and result.first_year is not None:
         years = str(result.first_year) if result.first_year == result.last_year else \
             f"{result.first_year}–{result.last_year}"
@@ -276,14 +314,21 @@ def dose_sentence(result: dose.DoseAnalysis, unit: str) -> str:
     return sentence
 
 
-def contrast_sentence(result: dose.DoseAnalysis, unit: str) -> str:
+def contrast_sentence(result: dose.DoseAnalysis, unit: str | None = None) -> str:
+    """Highest dose group minus lowest, in student SDs with its interval, then in raw points (scale named)."""
     c = result.contrast
     if c.get("reason") or fmt.is_missing(c.get("ci_low")):
         return t("impl.contrast_none")
-    d = decimals(c["ci_high"] - c["ci_low"])
+    raw = unit or scale_words(result)
     key = "impl.contrast_sentence" if len(result.groups) == 3 else "impl.contrast_sentence_groups"
-    return t(key, diff=fmt.signed(c["difference"], d), low=fmt.signed(c["ci_low"], d),
-             high=fmt.signed(c["ci_high"], d), unit=unit)
+    diff, low, high = _three(c["difference"], c["ci_low"], c["ci_high"], 1.0)
+    if not has_sd(result):
+        return t(key, diff=diff, low=low, high=high, unit=raw) + " " + t("impl.dose_no_sd", scale=raw)
+    z = result.standardized()
+    diff_sd, low_sd, high_sd = _three(z["top_minus_bottom_sd"], z["top_minus_bottom_ci_low_sd"],
+                                      z["top_minus_bottom_ci_high_sd"], 1.0, 2)
+    return (t(key, diff=diff_sd, low=low_sd, high=high_sd, unit=t("impl.sd"))
+            + " " + t("impl.contrast_raw", scale=raw, diff=diff, low=low, high=high))
 
 
 # --- cost ---------------------------------------------------------------------------------------------------
@@ -353,11 +398,19 @@ def logros_sentences(program: str | None, indicator: str | None, indicator_label
         if result.groups.empty or contrast.get("reason") or fmt.is_missing(contrast.get("ci_low")):
             continue
         top = result.groups.iloc[-1]
-        d = decimals(contrast["ci_high"] - contrast["ci_low"])
         clear = "impl.logros.dose_clear" if len(result.groups) == 3 else "impl.logros.dose_clear_groups"
         key = (clear if contrast["ci_low"] > 0 or contrast["ci_high"] < 0
                else "impl.logros.dose_unclear")
+        diff, low, high = _three(contrast["difference"], contrast["ci_low"], contrast["ci_high"], 1.0)
+        scale = scale_words(result)
+        if has_sd(result):  # student SDs first: two programmes' tests are on different scales
+            z = result.standardized()
+            raw = t("impl.logros.raw", scale=scale, diff=diff)
+            diff, low, high = _three(z["top_minus_bottom_sd"], z["top_minus_bottom_ci_low_sd"],
+                                     z["top_minus_bottom_ci_high_sd"], 1.0, 2)
+            unit = t("impl.sd")
+        else:
+            raw, unit = t("impl.logros.no_sd", scale=scale), scale
         lines.append(t(key, program=name, hours=fmt.num(top["dose_low"], 0), indicator=fmt.md(indicator_label),
-                       diff=fmt.signed(contrast["difference"], d), low=fmt.signed(contrast["ci_low"], d),
-                       high=fmt.signed(contrast["ci_high"], d), unit=t("impl.points")))
+                       diff=diff, low=low, high=high, unit=unit, raw=raw))
     return lines

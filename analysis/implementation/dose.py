@@ -83,6 +83,7 @@ class DoseAnalysis:
     schools_suppressed: int
     reason: str | None
     student_sd: float = math.nan
+    country: str | None = None  # the country whose test scale the raw points are on (None: several or unknown)
 
     def in_sd(self, value: Any) -> float:
         """A raw-point quantity in student standard deviations (NaN without a usable SD)."""
@@ -158,8 +159,9 @@ def dose_analysis(con: Any, program: str, indicator: str, dose: str = DEFAULT_DO
     fit = dose_response(frame, level=level)
     table, contrast = dose_groups(frame, groups=groups, level=level)
     sd = student_sd(con, program, indicator, frame["unit_id"].tolist(), level) if len(frame) else math.nan
+    countries = by_school["country"].dropna().unique() if "country" in by_school else []
     return DoseAnalysis(program, indicator, dose, frame, fit, table, contrast, first, last, without, suppressed,
-                        fit.reason, sd)
+                        fit.reason, sd, str(countries[0]) if len(countries) == 1 else None)
 
 
 def student_sd(con: Any, program: str, indicator: str, schools: list[str] | None = None,
