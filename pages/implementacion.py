@@ -39,8 +39,7 @@ show(view.time_chart(program), key="impl-time")
 
 st.subheader(t("impl.use_title"))
 use, behind = view.schools_behind(program, target)
-st.markdown(t("impl.use_summary", behind=fmt.num(len(behind), 0), schools=fmt.num(len(use), 0),
-              target=fmt.num(target, 0)))
+st.markdown(view.use_summary(use, behind, target))
 if len(behind):
     table(behind)
 

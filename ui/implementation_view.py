@@ -165,32 +165,52 @@ def time_chart(program: str | None) -> Chart | None:
 
 
 def schools_behind(program: str | None, target: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every planned school's use, the table of those falling behind in words)."""
+    """(every planned school's use, the table of those falling behind in words). A school with no use record
+    shows '—' for its hours and sessions: unknown use, not zero."""
     frame = _read("use", program, None, None, float(target))
     behind = frame[frame["behind"]]
     table = pd.DataFrame({
         t("col.program"): behind["program"].map(fmt.programme), t("impl.col.school"): behind["name"].map(fmt.text),
         t("impl.col.code"): behind["code"], t("impl.col.municipality"): behind["municipality"].map(fmt.text),
         t("impl.col.hours_term"): behind["hours_per_term"].map(lambda v: fmt.num(v, 0)),
-        t("impl.col.sessions"): behind["sessions"],
+        t("impl.col.sessions"): behind["sessions"].map(lambda v: fmt.num(v, 0)),
         t("impl.col.reason"): behind["behind_reason"].map(lambda r: t(f"impl.behind.{r}"))})
     return frame, table
 
 
+def use_summary(use: pd.DataFrame, behind: pd.DataFrame, target: float) -> str:
+    """The schools falling behind of the planned ones, and how many have no report at all (their use unknown)."""
+    text = t("impl.use_summary", behind=fmt.num(len(behind), 0), schools=fmt.num(len(use), 0),
+             target=fmt.num(target, 0))
+    unknown = int(use["sessions"].isna().sum())
+    return text + (" " + t("impl.use_no_report", n=fmt.num(unknown, 0)) if unknown else "")
+
+
 def training_chart(level: str, program: str | None, min_hours: float) -> Chart | None:
+    """Teachers with the minimum hours per territory. Every territory with planned schools keeps its row: an
+    empty bar says why beside it and under the chart (no training records, or records but nobody with the
+    hours); training records hold teachers, not children, so no cell is suppressed."""
     frame = _read("training", level, program, float(min_hours))
-    frame = frame[frame["teachers"] > 0]
-    if frame.empty:
+    if frame.empty or int(frame["teachers"].sum()) == 0:
         return None
-    texts = {"x_share": t("impl.axis_share_teachers", hours=fmt.num(min_hours, 0)),
-             "all_territories": t("impl.all_territories")}
-    fig = charts.training(frame.assign(territory=_places(frame)), texts, lang())
+    hours = fmt.num(min_hours, 0)
+    none, zero = frame["teachers"] == 0, (frame["teachers"] > 0) & (frame["teachers_min_hours"] == 0)
+    bar_text = pd.Series("", index=frame.index, dtype=object)
+    bar_text[none] = t("impl.training_bar_none")
+    bar_text[zero] = [t("impl.training_bar_zero", teachers=fmt.num(n, 0)) for n in frame.loc[zero, "teachers"]]
+    texts = {"x_share": t("impl.axis_share_teachers", hours=hours), "all_territories": t("impl.all_territories")}
+    places = _places(frame)
+    fig = charts.training(frame.assign(territory=places, bar_text=bar_text), texts, lang())
     total, reached = int(frame["teachers"].sum()), int(frame["teachers_min_hours"].sum())
     summary = t("impl.training_summary", reached=fmt.num(reached, 0), teachers=fmt.num(total, 0),
-                share=_pct(reached / total if total else None), hours=fmt.num(min_hours, 0))
+                share=_pct(reached / total if total else None), hours=hours)
+    if none.any():
+        summary += " " + t("impl.training_no_records", places=", ".join(places[none]))
+    if zero.any():
+        summary += " " + t("impl.training_zero", hours=hours, places=", ".join(places[zero]))
     table = pd.DataFrame({
-        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): _places(frame),
-        t("impl.col.teachers"): frame["teachers"], t("impl.col.teachers_min", hours=fmt.num(min_hours, 0)):
+        t("col.program"): frame["program"].map(fmt.programme), t("impl.col.territory"): places,
+        t("impl.col.teachers"): frame["teachers"], t("impl.col.teachers_min", hours=hours):
             frame["teachers_min_hours"], t("impl.col.share"): frame["share_min_hours"].map(_pct),
         t("impl.col.completed"): frame["teachers_completed"],
         t("impl.col.mean_hours"): frame["mean_hours"].map(lambda v: fmt.num(v, 1))})

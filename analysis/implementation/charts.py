@@ -59,12 +59,15 @@ def over_time(frame: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Fi
 
 
 def training(frame: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
-    """Share of trained teachers with at least N hours, per territory (and programme)."""
+    """Share of trained teachers with at least N hours, per territory (and programme). A bar that would be empty
+    says why on the chart: ``bar_text`` (no training records; records but 0 %), drawn beside the axis."""
     labels = _row_label(frame, texts)
     colors = color_map(frame["program"].unique())
+    notes = frame["bar_text"].fillna("").tolist() if "bar_text" in frame else [""] * len(frame)
     fig = go.Figure(go.Bar(
-        y=labels, x=100 * frame["share_min_hours"], orientation="h",
+        y=labels, x=(100 * frame["share_min_hours"]).fillna(0.0), orientation="h",
         marker={"color": [colors[p] for p in frame["program"]]},
+        text=notes, textposition="outside", cliponaxis=False, textfont={"color": "#333333"},
         customdata=np.column_stack([frame["teachers_min_hours"], frame["teachers"]]),
         hovertemplate="%{y}<br>%{x:.0f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>"))
     fig.update_layout(yaxis={"autorange": "reversed", "automargin": True},

@@ -61,7 +61,9 @@ use AS (
 SELECT p.program, p.country, p.department, p.municipality, p.unit_id, p.code, p.name, p.lab_type,
        coalesce(l.installed, false) AS installed, coalesce(l.operating, false) AS operating,
        l.last_record, coalesce(u.months_reported, 0) AS months_reported,
-       coalesce(u.lab_hours, 0) AS lab_hours, coalesce(u.sessions, 0)::BIGINT AS sessions,
+       -- no use record is unknown use, not zero: NULL (shown '—'), never 0
+       CASE WHEN u.unit_id IS NOT NULL THEN coalesce(u.lab_hours, 0) END AS lab_hours,
+       CASE WHEN u.unit_id IS NOT NULL THEN coalesce(u.sessions, 0) END::BIGINT AS sessions,
        CASE WHEN u.months_reported > 0 THEN 3.0 * coalesce(u.lab_hours, 0) / u.months_reported END
            AS hours_per_term
 FROM planned p LEFT JOIN latest l USING (unit_id) LEFT JOIN use u USING (unit_id)
@@ -171,7 +173,9 @@ def lab_status(con: Any, level: str = "program", program: str | None = None, unt
 def school_use(con: Any, program: str | None = None, since: Any = None, until: Any = None,
                target_hours_per_term: float = DEFAULT_TARGET_HOURS_PER_TERM) -> pd.DataFrame:
     """One row per planned school: installed/operating at its latest record, months reported, lab hours,
-    sessions, hours per term, and ``behind`` (not operating, no report, or under the target hours per term)."""
+    sessions, hours per term, and ``behind`` (not operating, no report, or under the target hours per term).
+    A school with no use record in the window has NULL lab hours, sessions and hours per term (unknown use,
+    not zero use)."""
     frame = _fetch(con, SCHOOL_USE_SQL, [program, program, until, until, since, since, until, until])
     hours = frame["hours_per_term"]
     frame["behind"] = (~frame["operating"].astype(bool)) | hours.isna() | (hours < target_hours_per_term)
