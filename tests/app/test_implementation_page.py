@@ -55,6 +55,26 @@ def test_page_states_the_monitors_counts_in_words(lang, demo_db):
     assert association in text or words["impl.dose_sentence_unclear"].split("{")[0] in text
     labels = {s.label: s.value for s in at.selectbox}
     assert labels[words["impl.filter.level"]] == "municipality"
+    # no report is not zero use: '—' for the sessions of schools without any report, and how many are said
+    unknown = int(use["sessions"].isna().sum())
+    assert unknown > 0 and words["impl.use_no_report"].format(n=unknown) in text
+    behind_table = next(d.value for d in at.dataframe if words["impl.col.sessions"] in d.value.columns)
+    no_report = behind_table[words["impl.col.reason"]] == words["impl.behind.no_report"]
+    assert no_report.sum() == unknown and set(behind_table.loc[no_report, words["impl.col.sessions"]]) == {"—"}
+    assert "0" not in set(behind_table.loc[no_report, words["impl.col.hours_term"]])
+    # an empty training bar says why under the chart: no training records, or records but nobody with the hours
+    with duckdb.connect(demo_db, read_only=True) as con:
+        training = monitor.training_coverage(con, "municipality", min_hours=20)
+    zero = (training["teachers"] > 0) & (training["teachers_min_hours"] == 0)
+    assert (training["teachers"] == 0).any() and zero.any()
+    for key in ("impl.training_no_records", "impl.training_zero"):
+        assert words[key].split("{")[0] in text
+    # dose and response: student SDs first, each country's test points after, their scale named
+    sd = f" {words['impl.sd']} "
+    for country in ("CO", "GT"):
+        scale = words["impl.points_of"].format(country=words[f"country.{country}"])
+        assert words["impl.dose_raw"].format(scale=scale, slope="", low="", high="").split(":")[0] in text
+    assert sd in text
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -75,6 +95,9 @@ def test_logros_repeats_the_implementation_facts(lang, demo_db):
             line = words["impl.logros.labs"].format(program=program, operating=row["operating"],
                                                      planned=row["planned"], not_yet=row["planned"] - row["operating"])
         assert line in text
+        # the dose contrast in student SDs, the raw points after it with their test's scale named
+        scale = words["impl.points_of"].format(country=words[f"country.{row['country']}"])
+        assert f" {words['impl.sd']}; " in text and words["impl.logros.raw"].format(scale=scale, diff="") in text
 
 
 def test_a_database_without_records_says_how_to_collect_them(demo_db, tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pandas as pd
 import pytest
 
 from analysis.db.schema import create_schema
@@ -82,6 +83,9 @@ def test_schools_falling_behind_and_hours_per_term(con):
                                               "D": "no_report"}
     assert monitor.school_use(con, target_hours_per_term=61).set_index("code").loc["A", "behind_reason"] == \
         "below_target"
+    # D has no record at all: its use is unknown, never 0 hours or 0 sessions
+    assert pd.isna(use.loc["D", "sessions"]) and pd.isna(use.loc["D", "lab_hours"])
+    assert pd.isna(use.loc["D", "hours_per_term"])
 
 
 def test_training_coverage_counts_teachers_by_their_summed_hours(con):
@@ -213,3 +217,25 @@ def test_logros_does_not_call_labs_without_a_report_idle(con, monkeypatch):
     expected = catalogue("es")["impl.logros.labs_no_report"].format(program="MiLab", operating=1, planned=4,
                                                                       not_yet=2, no_report=1)
     assert lines[0] == expected
+
+
+def test_an_empty_training_bar_says_why_on_the_chart_and_under_it(monkeypatch):
+    """San Marcos, Santa Rosa and Totonicapán drew empty bars with no word: a territory without training
+    records and one whose teachers all have fewer hours than the minimum now say which it is."""
+    from ui import implementation_view as view
+    from ui.i18n import catalogue
+
+    frame = pd.DataFrame({"program": "MiLab", "country": "GT", "parent": None,
+                          "territory": ["San Marcos", "Santa Rosa", "Sololá"], "schools": [4, 3, 5],
+                          "schools_with_training": [0, 2, 5], "teachers": [0, 3, 5], "teachers_min_hours": [0, 0, 4],
+                          "teachers_completed": [0, 1, 4], "mean_hours": [None, 6.0, 24.0]})
+    frame["share_min_hours"] = frame["teachers_min_hours"] / frame["teachers"].where(frame["teachers"] > 0)
+    monkeypatch.setattr(view, "_read", lambda *args: frame.copy())
+    chart = view.training_chart("department", None, 20)
+    words = catalogue("es")
+    bar = chart.fig.data[0]
+    assert list(bar.text) == [words["impl.training_bar_none"], words["impl.training_bar_zero"].format(teachers=3), ""]
+    assert list(bar.x) == [0.0, 0.0, 80.0]  # no NaN bar: the label has a place to stand
+    assert words["impl.training_no_records"].format(places="San Marcos") in chart.summary
+    assert words["impl.training_zero"].format(hours=20, places="Santa Rosa") in chart.summary
+    assert len(chart.table) == 3  # the territory without records keeps its row
