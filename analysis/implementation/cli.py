@@ -102,6 +102,12 @@ def run_dose(args: argparse.Namespace) -> int:
     else:
         print(f"  slope {fit.slope:+.4f} per unit of dose (95% CI {fit.ci_low:+.4f} to {fit.ci_high:+.4f}, "
               f"HC2, p = {fit.p_value:.3g}, {fit.n_schools} schools, years {result.first_year}-{result.last_year})")
+        z = result.standardized()
+        if result.student_sd > 0:
+            print(f"  in student SDs (SD {result.student_sd:.3g}): slope {z['slope_sd']:+.5f} per unit of dose "
+                  f"(95% CI {z['ci_low_sd']:+.5f} to {z['ci_high_sd']:+.5f}); raw points are each test's own scale")
+        else:
+            print("  no student SD for this indicator: raw points only, not comparable across programmes")
     if not result.groups.empty:
         print(result.groups.to_string(index=False))
     return 0
