@@ -183,7 +183,10 @@ def use_summary(use: pd.DataFrame, behind: pd.DataFrame, target: float) -> str:
     text = t("impl.use_summary", behind=fmt.num(len(behind), 0), schools=fmt.num(len(use), 0),
              target=fmt.num(target, 0))
     unknown = int(use["sessions"].isna().sum())
-    return text + (" " + t("impl.use_no_report", n=fmt.num(unknown, 0)) if unknown else "")
+    if not unknown:
+        return text
+    said = t("impl.use_no_report_one") if unknown == 1 else t("impl.use_no_report", n=fmt.num(unknown, 0))
+    return text + " " + said
 
 
 def training_chart(level: str, program: str | None, min_hours: float) -> Chart | None:
@@ -311,7 +314,8 @@ def dose_sentence(result: dose.DoseAnalysis, unit: str | None = None) -> str:
     fit = result.fit
     raw = unit or scale_words(result)
     if fit.reason is not None:
-        sentence = t("impl.dose_none", reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
+        sentence = t("impl.dose_none_one" if fit.n_schools == 1 else "impl.dose_none",
+                     reason=t(f"impl.reason.{fit.reason}"), n=fit.n_schools)
     else:
         per = PER_UNITS[result.dose]
         key = "impl.dose_sentence_clear" if (fit.ci_low > 0 or fit.ci_high < 0) else "impl.dose_sentence_unclear"

@@ -191,6 +191,7 @@ def test_degenerate_schools_give_no_inference_in_any_unit(dose, change, reason):
     assert result.fit.reason == reason and all(math.isnan(z[k]) for k in ("ci_low_sd", "ci_high_sd"))
     sentence = view.dose_sentence(result)
     assert sentence.startswith(catalogue("es")["impl.dose_none"].split("(")[0])
+    assert ("(1 escuela)" in sentence) == (len(dose) == 1)
     assert catalogue("es")[f"impl.reason.{reason}"] in sentence and " DE" not in sentence
 
 
