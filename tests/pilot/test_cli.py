@@ -127,7 +127,7 @@ def test_register_is_one_import_refused_twice_and_rolled_back(tmp_path, capsys):
     assert code == 0, err
     plan_text = (tmp_path / "p.md").read_text(encoding="utf-8")
     assert f"Registered in the database as assignment {aid} (active)" in plan_text
-    assert f"Registrada en la base de datos como asignación {aid} (active)" in plan_text
+    assert f"Registrada en la base de datos como asignación {aid} (vigente)" in plan_text
     # a second registration of the programme is refused while the first is active, whatever the seed
     code, _, err = _run(capsys, *[a if a != "11" else "12" for a in argv])
     assert code == 1 and "already has an active registered assignment (id" in err
