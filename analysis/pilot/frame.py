@@ -173,9 +173,9 @@ def _describe(country: str, indicator: str, schools: int, students: int, years: 
             "from the LabLens database")
 
 
-# Which rows a design value may come from (METHODS.md "Pilot design: ICC and R² from data before any
-# treatment"): a pre-analysis plan never looks at outcomes measured after a treatment began. In order of
-# preference: baseline waves, years before the country's first programme start, comparison schools.
+# Which rows a design value may come from: a pre-analysis plan never looks at outcomes measured after a treatment
+# began (METHODS.md "Pilot design: design values from before any treatment"). In order of preference: baseline
+# waves, years before the country's first programme start, comparison schools.
 PRE_WAVES = ("baseline", "pre")
 POST_WAVES = ("endline", "post")
 BASES = ("baseline", "before_start", "comparison")
