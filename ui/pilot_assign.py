@@ -67,7 +67,8 @@ def stratum_label(stratum: str, strata: tuple[str, ...]) -> str:
     if not strata:
         return t("pilot.assign.all_schools")
     parts = stratum.split(" / ")
-    return " / ".join(zone_label(p) if f == "zone" else p for f, p in zip(strata, parts, strict=False))
+    return " / ".join(zone_label(p) if f == "zone" else t("pilot.none").capitalize() if p == pilot_assign.MISSING
+                      else p for f, p in zip(strata, parts, strict=False))
 
 
 def strata_table(result: pilot_assign.Assignment) -> pd.DataFrame:

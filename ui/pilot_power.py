@@ -91,9 +91,22 @@ def inputs() -> Design:
                                help=t("pilot.power.one_tailed_help"))
     binary = st.checkbox(t("pilot.power.binary"), key="binario", bind="query-params", help=t("pilot.power.binary_help"))
     base_rate = amount(st, "pilot.power.base_rate", "tasa_base", 10.0, 0.1, 99.9, 0.5, "%.1f") / 100 if binary else None
+    decimals_caption(values, base_rate)
     blocks = int(values.pop("blocks"))
     return Design(mode=mode, **{f: int(v) if f in ("schools", "covariates") else float(v) for f, v in values.items()},
                   two_tailed=not one_tailed, blocks=blocks if blocks > 1 else None, base_rate=base_rate)
+
+
+def decimals_caption(values: dict, base_rate: float | None) -> None:
+    """The decimal inputs once more in the page's number format (docs/STACK_NOTES.md: a number_input has no
+    locale, so in Spanish its box shows 0.200 beside results written 0,200); nothing where the two agree."""
+    if number(0.5, 1) == "0.5":
+        return
+    shown = [t(label) + " " + number(values[field], int(fmt_[2]))
+             for field, label, _, _, _, _, _, fmt_, _ in NUMBERS if fmt_ and field in values]
+    if base_rate is not None:
+        shown.append(t("pilot.power.base_rate") + " " + number(100 * base_rate, 1))
+    st.caption(t("pilot.power.decimals", values=" · ".join(shown)))
 
 
 def solve(d: Design) -> PowerResult:
@@ -173,15 +186,17 @@ def observed_options() -> dict[str, str]:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def _observed(signature: tuple[int, int] | None, indicator: str, country: str) -> tuple[pd.DataFrame, dict, set]:
-    """Every ICC of the database, the design values a plan may use (from before any treatment) and the cells
-    (country, year, wave) measured before any treatment."""
+def _observed(signature: tuple[int, int] | None, indicator: str, country: str) -> tuple[pd.DataFrame, dict, dict]:
+    """Every ICC of the database, the design values a plan may use (from before any treatment) and, per cell
+    (country, year, wave) with untreated rows, which of `frame.BASES` they are (the first that applies)."""
     with cursor() as cur:
         every = pilot_frame.observed_icc(cur, indicator)
         seen = pilot_frame.observed_values(cur, indicator, country)
-        before = {(r.country, r.year, r.wave) for basis in pilot_frame.BASES
-                  for r in pilot_frame.observed_icc(cur, indicator, basis).itertuples()
-                  if basis == "baseline" or pilot_frame.has_assignments(cur)}
+        bases = pilot_frame.BASES if pilot_frame.has_assignments(cur) else pilot_frame.BASES[:1]
+        before: dict = {}
+        for basis in bases:
+            for r in pilot_frame.observed_icc(cur, indicator, basis).itertuples():
+                before.setdefault((r.country, r.year, r.wave), basis)
     return every, seen, before
 
 
@@ -227,12 +242,13 @@ def use_observed(values: dict) -> None:
             st.session_state[key] = values[field]
 
 
-def observed_table(frame: pd.DataFrame, before: set) -> pd.DataFrame:
-    """Every observed ICC (country, year, wave, schools, students, whether measured before any treatment),
-    headers in words."""
+def observed_table(frame: pd.DataFrame, before: dict) -> pd.DataFrame:
+    """Every observed ICC (country, year, wave, schools, students, whether measured before any treatment: yes,
+    no, or only in the comparison schools), headers in words."""
     out = frame[["country", "year", "wave", "icc", "schools", "students", "mean_students_per_school"]].copy()
-    out["pretreatment"] = [t("yes") if (c, y, w) in before else t("no")
-                           for c, y, w in zip(frame["country"], frame["year"], frame["wave"], strict=True)]
+    words = {"baseline": t("yes"), "before_start": t("yes"), "comparison": t("pilot.observed.comparison_only")}
+    out["pretreatment"] = [words[before[cell]] if cell in before else t("no")
+                           for cell in zip(frame["country"], frame["year"], frame["wave"], strict=True)]
     out["country"] = out["country"].map(fmt.country)
     out["year"] = out["year"].astype(str)
     out["wave"] = [t(f"wave.{w}") if w and has(f"wave.{w}") else w or "—" for w in out["wave"]]
