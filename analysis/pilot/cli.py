@@ -70,9 +70,10 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="plan.md or plan.html")
     p.add_argument("--lang", choices=["es", "en", "both"], default="both")
     p.add_argument("--students", type=float, default=20, help="students per school expected at follow-up (20)")
-    p.add_argument("--icc", type=float, help="ICC (default: observed in the database, else 0.20 / 0.10)")
-    p.add_argument("--r2-students", type=float, help="R²₁ (default: observed pre/post, else 0)")
-    p.add_argument("--r2-schools", type=float, help="R²₂ (default: observed pre/post, else 0)")
+    p.add_argument("--icc", type=float, help="ICC (default: observed in the database before any treatment, else "
+                   "0.20 / 0.10; METHODS.md)")
+    p.add_argument("--r2-students", type=float, help="R²₁ (default: observed pre/post in untreated schools, else 0)")
+    p.add_argument("--r2-schools", type=float, help="R²₂ (default: observed pre/post in untreated schools, else 0)")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--power", type=float, default=0.80)
     p.add_argument("--db", help="database for observed ICC and R² (default $LABLENS_DB or data/lablens.duckdb)")

@@ -235,13 +235,15 @@ def observed_icc(con: duckdb.DuckDBPyConnection, indicator: str, basis: str | No
                                        "mean_students_per_school", "mean", "sd", "msb", "msw", "n0", "source"])
 
 
-def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str, untreated: bool = False) -> pd.DataFrame:
     """Mean and SD across schools of a yearly school rate (rows without `student_key`), per country and year:
-    the SD that turns a school-level MDES into percentage points."""
+    the SD that turns a school-level MDES into percentage points. ``untreated``: only schools never in a
+    programme and years before the country's first programme start."""
+    keep = f" AND (o.unit_id NOT IN ({_PROGRAMME}) OR ({_UNTREATED['before_start']}))" if untreated else ""
     rows = con.execute(
         "SELECT u.country, o.year, count(*) AS schools, avg(o.value) AS mean, stddev_samp(o.value) AS sd "
         "FROM observations o JOIN units u USING (unit_id) WHERE o.indicator = ? AND o.student_key IS NULL "
-        "AND o.level = 'all' AND u.unit_type = 'school' GROUP BY ALL HAVING count(*) >= 2 ORDER BY ALL",
+        f"AND o.level = 'all' AND u.unit_type = 'school'{keep} GROUP BY ALL HAVING count(*) >= 2 ORDER BY ALL",
         [indicator]).df()
     rows["indicator"] = indicator
     rows["source"] = [_describe(c, indicator, int(k), 0, f"year {int(y)}").replace(": 0 students in", ":")
@@ -313,7 +315,7 @@ def pretreatment_icc(con: duckdb.DuckDBPyConnection, indicator: str, country: st
 def observed_values(con: duckdb.DuckDBPyConnection, indicator: str, country: str = "GT") -> dict:
     """The design values of an indicator a plan or a power calculation can use instead of a guess, each
     from data before any treatment: the ICC of `pretreatment_icc` (``icc`` and ``icc_from``, the cell it
-    came from), SD and mean; the pre/post R² of untreated schools; a school rate's SD / mean (``sd_from``).
+    came from), SD and mean; the pre/post R² and a school rate's SD / mean (``sd_from``) of untreated schools.
     Empty when the database holds none."""
     found: dict = {}
     if seen := pretreatment_icc(con, indicator, country):
@@ -323,7 +325,8 @@ def observed_values(con: duckdb.DuckDBPyConnection, indicator: str, country: str
         found.update(r2_students=float(row["r2_students"]), r2_schools=float(row["r2_schools"]),
                      r2_from={"country": row["country"], "pre": row["pre"], "post": row["post"],
                               "schools": int(row["schools"]), "students": int(row["students"])})
-    if (row := _pick(observed_school_rates(con, indicator), country)) is not None:
+    if has_assignments(con) and (row := _pick(observed_school_rates(con, indicator, untreated=True),
+                                              country)) is not None:
         found.update(sd=float(row["sd"]), mean=float(row["mean"]),
                      sd_from={"country": row["country"], "year": int(row["year"]), "schools": int(row["schools"])})
     return found

@@ -87,7 +87,7 @@ T = {
                        "este indicador anteriores al tratamiento",
         "icc_given": "indicado por quien planifica",
         "icc_negative": "estimación {icc} < 0, se usa 0",
-        "sd_rates": "DE de las tasas de {schools} escuelas, {country}, {year}",
+        "sd_rates": "DE de las tasas de {schools} escuelas sin tratamiento, {country}, {year}",
         "model": "Modelo de análisis",
         "model_items": [
             "Intención de tratar (ITT): cada escuela se analiza según su asignación, haya o no funcionado el "
@@ -159,7 +159,7 @@ T = {
                        "from before any treatment",
         "icc_given": "given by the planner",
         "icc_negative": "estimate {icc} < 0, used as 0",
-        "sd_rates": "SD of the rates of {schools} schools, {country}, {year}",
+        "sd_rates": "SD of the rates of {schools} untreated schools, {country}, {year}",
         "model": "Analysis model",
         "model_items": [
             "Intention to treat (ITT): every school is analysed as assigned, whether or not its lab operated.",

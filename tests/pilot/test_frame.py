@@ -135,6 +135,10 @@ def test_plan_icc_comes_from_the_baseline_never_the_endline(pilot_demo_db):
         got = pretreatment_icc(con, "score_math", "GT")
         seen = observed_values(con, "score_math", "GT")
         raw = _raw(con, "score_math")
+        rate = observed_values(con, "dropout_rate", "GT")
+        rates = con.execute("SELECT o.year, o.value FROM observations o JOIN units u USING (unit_id) WHERE "
+                            "o.indicator = 'dropout_rate' AND u.country = 'GT' AND o.level = 'all' AND o.unit_id "
+                            "NOT IN (SELECT unit_id FROM assignments WHERE program <> 'comparison')").df()
     finally:
         con.close()
     assert (got["basis"], got["country"], got["year"], got["wave"]) == ("baseline", "GT", 2026, "baseline")
@@ -147,6 +151,10 @@ def test_plan_icc_comes_from_the_baseline_never_the_endline(pilot_demo_db):
     # R² from schools untreated in both waves: the comparison arm of 2026 -> 2027, never a treated endline
     assert (seen["r2_from"]["pre"], seen["r2_from"]["post"], seen["r2_from"]["schools"]) == (
         "2026 baseline", "2027 endline", 30)
+    # a school rate's SD (its MDES in points) from schools in no programme, the latest year
+    latest = rates[rates.year == rates.year.max()]
+    assert rate["sd_from"] == {"country": "GT", "year": int(rates.year.max()), "schools": len(latest)}
+    assert rate["sd"] == pytest.approx(latest.value.std(ddof=1), rel=1e-9)
 
 
 def _design_db(rows: pd.DataFrame, programmes: list[tuple[str, str, int | None]] | None):
