@@ -112,6 +112,21 @@ INDICATORS: tuple[Indicator, ...] = (
 
 INDICATOR_BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
 
+# an indicator's kind and unit in words, said once (the pages read them as ``kind.*`` and ``measure.*`` through
+# ui/analysis_words.py; the pre-analysis plan reads them here)
+KIND_WORDS: dict[str, dict[str, str]] = {
+    "es": {"score": "puntaje", "rate": "tasa", "binary": "sí/no", "likert": "escala Likert", "count": "conteo",
+           "sd": "desviación estándar", "index": "índice"},
+    "en": {"score": "score", "rate": "rate", "binary": "yes/no", "likert": "Likert scale", "count": "count",
+           "sd": "standard deviation", "index": "index"},
+}
+UNIT_WORDS: dict[str, dict[str, str]] = {
+    "es": {"percent": "por ciento", "proportion": "proporción", "people": "personas", "points": "puntos",
+           "likert 1-5": "escala 1 a 5", "students": "estudiantes", "index 0-1": "índice de 0 a 1"},
+    "en": {"percent": "percent", "proportion": "proportion", "people": "people", "points": "points",
+           "likert 1-5": "scale 1 to 5", "students": "students", "index 0-1": "index from 0 to 1"},
+}
+
 
 def indicator_rows() -> list[tuple]:
     """Rows for the `indicators` table, in its column order."""

@@ -4,6 +4,8 @@ Some texts are needed both by the command line, the evidence pack or the importe
 are written once, in the analysis catalogue that owns them, and are not in ui/locales:
 
 - ``level.*`` and ``wave.*``: a school level and a measurement wave (analysis/import_text.py ``WORDS``);
+- ``kind.*`` and ``measure.*``: an indicator's kind and unit (analysis/catalog.py ``KIND_WORDS``, ``UNIT_WORDS``;
+  also read by the pre-analysis plan);
 - ``impl.cost_*``: why a cost file cannot be used (analysis/cli_text.py ``COST``), with a capital first letter as a
   sentence on the Implementación page;
 - ``data.demo_source``: the demo import's description, and the import history's column names (``col.import_id``,
@@ -18,7 +20,7 @@ tests/app/test_i18n.py checks that no key of ui/locales repeats one of these.
 
 from __future__ import annotations
 
-from analysis import cli_text, import_text, reasons
+from analysis import catalog, cli_text, import_text, reasons
 from analysis.compare.columns import LABELS
 
 
@@ -29,6 +31,8 @@ def _sentence(key: str, text: str) -> str:
 def words(lang: str) -> dict[str, str]:
     """Every key -> text the analysis supplies to the pages, in ``lang`` ("es" or "en")."""
     out = dict(import_text.WORDS[lang])
+    out |= {f"kind.{kind}": text for kind, text in catalog.KIND_WORDS[lang].items()}
+    out |= {f"measure.{unit}": text for unit, text in catalog.UNIT_WORDS[lang].items()}
     out |= {f"impl.{key}": _sentence(key, text) for key, text in cli_text.COST[lang].items()}
     out["data.demo_source"] = cli_text.TEXTS[lang]["demo_source"]
     out |= {f"col.{column}": _sentence(column, text) for column, text in cli_text.IMPORTS[lang].items()}

@@ -67,7 +67,8 @@ def stratum_label(stratum: str, strata: tuple[str, ...]) -> str:
     if not strata:
         return t("pilot.assign.all_schools")
     parts = stratum.split(" / ")
-    return " / ".join(zone_label(p) if f == "zone" else p for f, p in zip(strata, parts, strict=False))
+    return " / ".join(zone_label(p) if f == "zone" else t("pilot.none").capitalize() if p == pilot_assign.MISSING
+                      else p for f, p in zip(strata, parts, strict=False))
 
 
 def strata_table(result: pilot_assign.Assignment) -> pd.DataFrame:
@@ -175,7 +176,8 @@ def indicator_powers(codes: list[str], record: dict, design: Design,
         base = seen.get("mean") if INDICATOR_BY_CODE[code].kind == "binary" else None
         base = base if base is not None and 0 < base < 1 else None
         powers.append(pilot_plan.indicator_power(
-            code, record, students=design.students, icc=seen.get("icc"), icc_source=seen.get("icc_source"),
+            code, record, students=design.students, icc=seen.get("icc"), icc_source=seen.get("icc_from"),
+            sd_from=seen.get("sd_from"),
             r2_students=seen.get("r2_students", 0.0), r2_schools=seen.get("r2_schools", 0.0), alpha=design.alpha,
             power=design.power, sd=None if base is not None else seen.get("sd"), base_rate=base))
     return powers

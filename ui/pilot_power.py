@@ -10,13 +10,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import figures
+from analysis.catalog import INDICATOR_BY_CODE
 from analysis.pilot import frame as pilot_frame
+from analysis.pilot import plan as pilot_plan
 from analysis.pilot import power
 from analysis.pilot.power import PowerResult
 from ui import format as fmt
 from ui.charts import Chart, lang, show
 from ui.db import cursor
-from ui.i18n import number, t
+from ui.i18n import current_language, has, number, t
 from ui.loaders import TTL, _signature, indicators
 from ui.pilot_inputs import amount, choice
 from ui.tables import table
@@ -89,9 +91,22 @@ def inputs() -> Design:
                                help=t("pilot.power.one_tailed_help"))
     binary = st.checkbox(t("pilot.power.binary"), key="binario", bind="query-params", help=t("pilot.power.binary_help"))
     base_rate = amount(st, "pilot.power.base_rate", "tasa_base", 10.0, 0.1, 99.9, 0.5, "%.1f") / 100 if binary else None
+    decimals_caption(values, base_rate)
     blocks = int(values.pop("blocks"))
     return Design(mode=mode, **{f: int(v) if f in ("schools", "covariates") else float(v) for f, v in values.items()},
                   two_tailed=not one_tailed, blocks=blocks if blocks > 1 else None, base_rate=base_rate)
+
+
+def decimals_caption(values: dict, base_rate: float | None) -> None:
+    """The decimal inputs once more in the page's number format (docs/STACK_NOTES.md: a number_input has no
+    locale, so in Spanish its box shows 0.200 beside results written 0,200); nothing where the two agree."""
+    if number(0.5, 1) == "0.5":
+        return
+    shown = [t(label) + " " + number(values[field], int(fmt_[2]))
+             for field, label, _, _, _, _, _, fmt_, _ in NUMBERS if fmt_ and field in values]
+    if base_rate is not None:
+        shown.append(t("pilot.power.base_rate") + " " + number(100 * base_rate, 1))
+    st.caption(t("pilot.power.decimals", values=" · ".join(shown)))
 
 
 def solve(d: Design) -> PowerResult:
@@ -171,45 +186,52 @@ def observed_options() -> dict[str, str]:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def _observed(signature: tuple[int, int] | None, indicator: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _observed(signature: tuple[int, int] | None, indicator: str, country: str) -> tuple[pd.DataFrame, dict, dict]:
+    """Every ICC of the database, the design values a plan may use (from before any treatment) and, per cell
+    (country, year, wave) with untreated rows, which of `frame.BASES` they are (the first that applies)."""
     with cursor() as cur:
-        return pilot_frame.observed_icc(cur, indicator), pilot_frame.prepost_correlation(cur, indicator)
-
-
-def _latest(frame: pd.DataFrame, country: str) -> pd.Series | None:
-    mine = frame[frame["country"] == country]
-    return (mine if len(mine) else frame).iloc[-1] if len(frame) else None
+        every = pilot_frame.observed_icc(cur, indicator)
+        seen = pilot_frame.observed_values(cur, indicator, country)
+        bases = pilot_frame.BASES if pilot_frame.has_assignments(cur) else pilot_frame.BASES[:1]
+        before: dict = {}
+        for basis in bases:
+            for r in pilot_frame.observed_icc(cur, indicator, basis).itertuples():
+                before.setdefault((r.country, r.year, r.wave), basis)
+    return every, seen, before
 
 
 def _period(year: object, wave: object) -> str:
-    """'2025 (después)': a year and its wave in words (waves 'pre'/'post' are codes)."""
-    if wave in ("pre", "post"):
-        wave = t(f"period.{wave}").lower()
-    return f"{int(year)}" + (f" ({fmt.md(wave)})" if wave else "")
+    """'2026 (línea de base)': a year and its wave in words (analysis/import_text.py WORDS)."""
+    if wave:
+        wave = t(f"wave.{wave}") if has(f"wave.{wave}") else fmt.md(wave)
+    return f"{int(year)}" + (f" ({wave})" if wave else "")
 
 
-def observed(indicator: str, country: str) -> dict | None:
-    """The latest ICC and pre/post R² of ``indicator`` (the frame's country first) with their source in words."""
-    icc, r2 = _observed(_signature(), indicator)
-    row = _latest(icc, country)
-    if row is None:
-        return None
+def observed(indicator: str, country: str) -> dict:
+    """The ICC and pre/post R² of ``indicator`` a plan may use — from data before any treatment only, the
+    frame's country first — with their source in words; the default ICC, said plainly, when there is none."""
+    every, seen, before = _observed(_signature(), indicator, country)
     label = fmt.md(observed_options().get(indicator, indicator))  # shown with st.markdown
-    period = _period(row["year"], row["wave"])
-    out = {"icc": max(0.0, round(float(row["icc"]), 3)),
-           "icc_text": t("pilot.observed.icc", icc=number(float(row["icc"]), 3), indicator=label,
-                         country=fmt.md(fmt.country(row["country"])), students=number(int(row["students"])),
-                         schools=number(int(row["schools"])), period=period),
-           "table": icc}
-    prepost = _latest(r2, country)
-    if prepost is not None:
-        out.update(r2_students=round(float(prepost["r2_students"]), 3),
-                   r2_schools=round(float(prepost["r2_schools"]), 3))
+    out = {"table": every, "before": before}
+    if "icc_from" not in seen:
+        domain = INDICATOR_BY_CODE[indicator].domain if indicator in INDICATOR_BY_CODE else None
+        out["icc"] = pilot_plan.DEFAULT_ICC.get(domain, pilot_plan.DEFAULT_ICC_OTHER)
+        out["icc_text"] = t("pilot.observed.default", icc=number(out["icc"], 2), indicator=label)
+    else:
+        cell = seen["icc_from"]
+        out["icc"] = max(0.0, round(cell["icc"], 3))
+        out["icc_text"] = t("pilot.observed.icc", icc=number(cell["icc"], 3), indicator=label,
+                            country=fmt.md(fmt.country(cell["country"])), students=number(cell["students"]),
+                            schools=number(cell["schools"]), period=_period(cell["year"], cell["wave"]),
+                            basis=pilot_plan.basis_text(cell["basis"], current_language()))
+    if "r2_from" in seen:
+        cell = seen["r2_from"]
+        out.update(r2_students=round(seen["r2_students"], 3), r2_schools=round(seen["r2_schools"], 3))
         out["r2_text"] = t("pilot.observed.r2", r2_students=number(out["r2_students"], 3),
-                           r2_schools=number(out["r2_schools"], 3), r=number(float(prepost["r"]), 3), indicator=label,
-                           country=fmt.md(fmt.country(prepost["country"])), students=number(int(prepost["students"])),
-                           schools=number(int(prepost["schools"])), pre=_period(*prepost["pre"].partition(" ")[::2]),
-                           post=_period(*prepost["post"].partition(" ")[::2]))
+                           r2_schools=number(out["r2_schools"], 3), indicator=label,
+                           country=fmt.md(fmt.country(cell["country"])), students=number(cell["students"]),
+                           schools=number(cell["schools"]), pre=_period(*cell["pre"].partition(" ")[::2]),
+                           post=_period(*cell["post"].partition(" ")[::2]))
     return out
 
 
@@ -220,12 +242,16 @@ def use_observed(values: dict) -> None:
             st.session_state[key] = values[field]
 
 
-def observed_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every observed ICC (country, year, wave, schools, students), headers in words."""
+def observed_table(frame: pd.DataFrame, before: dict) -> pd.DataFrame:
+    """Every observed ICC (country, year, wave, schools, students, whether measured before any treatment: yes,
+    no, or only in the comparison schools), headers in words."""
     out = frame[["country", "year", "wave", "icc", "schools", "students", "mean_students_per_school"]].copy()
+    words = {"baseline": t("yes"), "before_start": t("yes"), "comparison": t("pilot.observed.comparison_only")}
+    out["pretreatment"] = [words[before[cell]] if cell in before else t("no")
+                           for cell in zip(frame["country"], frame["year"], frame["wave"], strict=True)]
     out["country"] = out["country"].map(fmt.country)
     out["year"] = out["year"].astype(str)
-    out["wave"] = [t(f"period.{w}") if w in ("pre", "post") else w or "—" for w in out["wave"]]
+    out["wave"] = [t(f"wave.{w}") if w and has(f"wave.{w}") else w or "—" for w in out["wave"]]
     out["icc"] = out["icc"].astype(float).round(3)
     out["mean_students_per_school"] = out["mean_students_per_school"].astype(float).round(1)
     return out.rename(columns=lambda c: t(f"pilot.obs_col.{c}"))
@@ -240,16 +266,14 @@ def observed_box(country: str) -> None:
         code = choice(t("pilot.observed.indicator"), options, key="indicador_obs",
                       default="score_math" if "score_math" in options else next(iter(options)))
         seen = observed(code, country)
-        if seen is None:
-            st.caption(t("pilot.observed.none"))
-            return
         st.markdown(seen["icc_text"])
         if "r2_text" in seen:
             st.markdown(seen["r2_text"])
         st.button(t("pilot.observed.use"), on_click=use_observed, args=(seen,), icon=":material/input:",
                   key="pilot-use-observed")
-        with st.expander(t("pilot.observed.all")):
-            table(observed_table(seen["table"]))
+        if not seen["table"].empty:
+            with st.expander(t("pilot.observed.all")):
+                table(observed_table(seen["table"], seen["before"]))
 
 
 def power_step(eligible: int | None) -> tuple[Design, PowerResult | None]:

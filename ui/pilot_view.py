@@ -14,6 +14,7 @@ import streamlit as st
 
 from analysis import figures
 from analysis.pilot import frame as pilot_frame
+from analysis.pilot.assign import MISSING
 from ui import format as fmt
 from ui.charts import Chart, lang, show
 from ui.db import cursor, db_path
@@ -91,7 +92,10 @@ def load(source: str) -> tuple[pd.DataFrame | None, str, str | None]:
 
 
 def value_label(field: str, value: str) -> str:
-    """A directory category in words ('oficial' -> 'Oficial (público)'); unknown values as written."""
+    """A directory category in words ('oficial' -> 'Oficial (público)'; no value -> 'Sin dato'); unknown values
+    as written."""
+    if value == MISSING:
+        return t("pilot.none").capitalize()
     key = f"pilot.value.{field}.{value.replace(' ', '_')}"
     return catalogue(current_language()).get(key) or value[:1].upper() + value[1:]
 

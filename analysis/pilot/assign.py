@@ -25,6 +25,7 @@ import analysis
 from analysis.safe_export import neutralise_frame
 
 ROSTER_COLUMNS = ["country", "unit_type", "unit_code", "program", "lab_type", "start_year", "stratum"]
+MISSING = "(none)"  # a school without a value of a stratum or balance field (the pages say it in words)
 BALANCE_CATEGORICAL = ("zone", "sector", "level", "status", "department")
 BALANCE_NUMERIC = ("enrolment", "students_observed", "baseline")
 
@@ -76,7 +77,7 @@ def _strata_labels(frame: pd.DataFrame, strata: tuple[str, ...]) -> pd.Series:
     if missing:
         raise ValueError(f"--strata: the frame has no field {', '.join(missing)} "
                          f"(fields: {', '.join(c for c in frame.columns if frame[c].dtype == object)})")
-    parts = [frame[s].fillna("(none)").astype(str) for s in strata]
+    parts = [frame[s].fillna(MISSING).astype(str) for s in strata]
     label = parts[0]
     for p in parts[1:]:
         label = label + " / " + p
@@ -216,7 +217,7 @@ def balance_table(frame: pd.DataFrame, treated: np.ndarray) -> pd.DataFrame:
     for col in BALANCE_CATEGORICAL:
         if col not in frame.columns or frame[col].isna().all():
             continue
-        values = frame[col].fillna("(none)").astype(str)
+        values = frame[col].fillna(MISSING).astype(str)
         for level in sorted(values.unique()):
             x = (values == level).to_numpy(float)
             rows.append(_row(col, level, x, treated))

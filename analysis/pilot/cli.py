@@ -70,9 +70,10 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="plan.md or plan.html")
     p.add_argument("--lang", choices=["es", "en", "both"], default="both")
     p.add_argument("--students", type=float, default=20, help="students per school expected at follow-up (20)")
-    p.add_argument("--icc", type=float, help="ICC (default: observed in the database, else 0.20 / 0.10)")
-    p.add_argument("--r2-students", type=float, help="R²₁ (default: observed pre/post, else 0)")
-    p.add_argument("--r2-schools", type=float, help="R²₂ (default: observed pre/post, else 0)")
+    p.add_argument("--icc", type=float, help="ICC (default: observed in the database before any treatment, else "
+                   "0.20 / 0.10; METHODS.md)")
+    p.add_argument("--r2-students", type=float, help="R²₁ (default: observed pre/post in untreated schools, else 0)")
+    p.add_argument("--r2-schools", type=float, help="R²₂ (default: observed pre/post in untreated schools, else 0)")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--power", type=float, default=0.80)
     p.add_argument("--db", help="database for observed ICC and R² (default $LABLENS_DB or data/lablens.duckdb)")
@@ -141,17 +142,22 @@ def cmd_icc(args: argparse.Namespace) -> int:
         icc = frame.observed_icc(con, args.indicator)
         r2 = frame.prepost_correlation(con, args.indicator)
         rates = frame.observed_school_rates(con, args.indicator)
+        chosen = frame.pretreatment_icc(con, args.indicator)
     finally:
         con.close()
     if icc.empty and rates.empty:
         raise ValueError(f"no observations of '{args.indicator}' in the database")
     if args.json:
         _print_json({"indicator": args.indicator, "icc": json.loads(icc.to_json(orient="records")),
-                     "prepost": json.loads(r2.to_json(orient="records")),
+                     "plan_icc": chosen or None, "prepost": json.loads(r2.to_json(orient="records")),
                      "school_rates": json.loads(rates.to_json(orient="records"))})
         return 0
     for row in icc.itertuples():
         print(f"ICC {row.icc:.3f}: {row.source}")
+    if not icc.empty:  # a plan takes its ICC from before any treatment only (METHODS.md)
+        print(f"a plan uses the ICC {chosen['icc']:.3f} of {chosen['year']} {chosen['wave'] or ''} "
+              f"({chosen['basis'].replace('_', ' ')}: data before any treatment)" if chosen else
+              "a plan uses the default ICC: no data before any treatment")
     for row in r2.itertuples():
         print(f"pre/post r {row.r:.3f}, R² students {row.r2_students:.3f}, R² schools {row.r2_schools:.3f}: "
               f"{row.source}")
@@ -273,7 +279,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         powers.append(plan.indicator_power(
             code, record, students=args.students,
             icc=args.icc if args.icc is not None else seen.get("icc"),
-            icc_source="given on the command line" if args.icc is not None else seen.get("icc_source"),
+            icc_source="given" if args.icc is not None else seen.get("icc_from"), sd_from=seen.get("sd_from"),
             r2_students=args.r2_students if args.r2_students is not None else seen.get("r2_students", 0.0),
             r2_schools=args.r2_schools if args.r2_schools is not None else seen.get("r2_schools", 0.0),
             alpha=args.alpha, power=args.power, sd=None if base is not None else seen.get("sd"),

@@ -173,16 +173,44 @@ def _describe(country: str, indicator: str, schools: int, students: int, years: 
             "from the LabLens database")
 
 
-def observed_icc(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+# Which rows a design value may come from: a pre-analysis plan never looks at outcomes measured after a treatment
+# began (METHODS.md "Pilot design: design values from before any treatment"). In order of preference: baseline
+# waves, years before the country's first programme start, comparison schools.
+PRE_WAVES = ("baseline", "pre")
+POST_WAVES = ("endline", "post")
+BASES = ("baseline", "before_start", "comparison")
+_PROGRAMME = "SELECT unit_id FROM assignments WHERE program <> 'comparison'"
+_UNTREATED = {
+    "baseline": "coalesce(o.wave, '') IN ('baseline', 'pre')",
+    # every school untreated: a year before the country's first programme start (schools whose programme has
+    # no start year recorded are left out: their start is unknown), and not an after-treatment wave
+    "before_start": "coalesce(o.wave, '') NOT IN ('endline', 'post') AND o.year < (SELECT min(a.start_year) "
+                    "FROM assignments a JOIN units v USING (unit_id) WHERE a.program <> 'comparison' "
+                    "AND v.country = u.country) AND o.unit_id NOT IN (SELECT unit_id FROM assignments "
+                    "WHERE program <> 'comparison' AND start_year IS NULL)",
+    "comparison": f"o.unit_id NOT IN ({_PROGRAMME})",
+}
+
+
+def has_assignments(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database has the programme table (`assignments`): without it no row is known untreated
+    but a baseline wave's."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_name = 'assignments'").fetchone()[0])
+
+
+def observed_icc(con: duckdb.DuckDBPyConnection, indicator: str, basis: str | None = None) -> pd.DataFrame:
     """The ICC of a student-level indicator across schools, per country, year and wave: the one-way ANOVA
     estimator (Donner 1986) (MSB - MSW) / (MSB + (n0 - 1) MSW), n0 = (N - sum n_i²/N) / (k - 1).
 
     Rows of `observations` with a `student_key`, level 'all'; one row per country x year x wave with at
-    least two schools, with `source` saying where the value comes from."""
+    least two schools, with `source` saying where the value comes from. ``basis`` (one of `BASES`) keeps
+    only rows measured before any treatment of that kind (None: every row, for the listing of `pilot icc`)."""
+    where = f" AND {_UNTREATED[basis]}" if basis else ""
     cells = con.execute(
         "SELECT u.country, o.year, coalesce(o.wave, '') AS wave, o.unit_id, count(*) AS n, avg(o.value) AS mean, "
         "coalesce(var_pop(o.value), 0) * count(*) AS ss FROM observations o JOIN units u USING (unit_id) "
-        "WHERE o.indicator = ? AND o.student_key IS NOT NULL AND o.level = 'all' "
+        f"WHERE o.indicator = ? AND o.student_key IS NOT NULL AND o.level = 'all'{where} "
         "GROUP BY ALL ORDER BY ALL", [indicator]).df()
     rows = []
     for (country, year, wave), g in cells.groupby(["country", "year", "wave"], sort=True):
@@ -207,13 +235,15 @@ def observed_icc(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame
                                        "mean_students_per_school", "mean", "sd", "msb", "msw", "n0", "source"])
 
 
-def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str, untreated: bool = False) -> pd.DataFrame:
     """Mean and SD across schools of a yearly school rate (rows without `student_key`), per country and year:
-    the SD that turns a school-level MDES into percentage points."""
+    the SD that turns a school-level MDES into percentage points. ``untreated``: only schools never in a
+    programme and years before the country's first programme start."""
+    keep = f" AND (o.unit_id NOT IN ({_PROGRAMME}) OR ({_UNTREATED['before_start']}))" if untreated else ""
     rows = con.execute(
         "SELECT u.country, o.year, count(*) AS schools, avg(o.value) AS mean, stddev_samp(o.value) AS sd "
         "FROM observations o JOIN units u USING (unit_id) WHERE o.indicator = ? AND o.student_key IS NULL "
-        "AND o.level = 'all' AND u.unit_type = 'school' GROUP BY ALL HAVING count(*) >= 2 ORDER BY ALL",
+        f"AND o.level = 'all' AND u.unit_type = 'school'{keep} GROUP BY ALL HAVING count(*) >= 2 ORDER BY ALL",
         [indicator]).df()
     rows["indicator"] = indicator
     rows["source"] = [_describe(c, indicator, int(k), 0, f"year {int(y)}").replace(": 0 students in", ":")
@@ -222,15 +252,17 @@ def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.
     return rows[["country", "indicator", "year", "schools", "mean", "sd", "source"]]
 
 
-def prepost_correlation(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
+def prepost_correlation(con: duckdb.DuckDBPyConnection, indicator: str, untreated: bool = False) -> pd.DataFrame:
     """Pre/post correlation of linked students (same `student_key` in two consecutive year x wave cells of a
     country): the total correlation r, and the R² a baseline explains within schools (r2_students, the
     squared pooled within-school correlation) and between schools (r2_schools, the squared correlation of
-    school means): the R²₁ and R²₂ of the power formulas."""
+    school means): the R²₁ and R²₂ of the power formulas. ``untreated``: only rows of schools never in a
+    programme or of years before the country's first programme start (no treated outcome in either wave)."""
+    keep = (f" AND (o.unit_id NOT IN ({_PROGRAMME}) OR ({_UNTREATED['before_start']}))" if untreated else "")
     pairs = con.execute(
         "WITH s AS (SELECT u.country, o.year, coalesce(o.wave, '') AS wave, o.unit_id, o.student_key, "
         "avg(o.value) AS value FROM observations o JOIN units u USING (unit_id) "
-        "WHERE o.indicator = ? AND o.student_key IS NOT NULL AND o.level = 'all' GROUP BY ALL), "
+        f"WHERE o.indicator = ? AND o.student_key IS NOT NULL AND o.level = 'all'{keep} GROUP BY ALL), "
         "c AS (SELECT DISTINCT country, year, wave FROM s), "
         "o AS (SELECT *, lead(year) OVER w AS year2, lead(wave) OVER w AS wave2 FROM c "
         "      WINDOW w AS (PARTITION BY country ORDER BY year, wave)) "
@@ -258,20 +290,43 @@ def prepost_correlation(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.Da
                                        "schools", "students", "source"])
 
 
+def _pick(df: pd.DataFrame, country: str) -> pd.Series | None:
+    """The latest row of ``country`` (comma-separated codes), else the latest of any country."""
+    mine = df[df["country"].isin(country.split(","))]
+    return (mine if len(mine) else df).iloc[-1] if len(df) else None
+
+
+def pretreatment_icc(con: duckdb.DuckDBPyConnection, indicator: str, country: str = "GT") -> dict:
+    """The ICC a plan may use: from data before any treatment, the first of `BASES` with an estimate
+    (baseline waves, then years before the first programme start, then comparison schools), the latest cell
+    of ``country`` else of any country. Returns the row's values and ``basis``; ``{}`` when no pre-treatment
+    student data exist (the caller then uses a documented default, never post-treatment data)."""
+    for basis in BASES:
+        if basis != "baseline" and not has_assignments(con):
+            break  # without the programme table no school or year can be shown to be untreated
+        row = _pick(observed_icc(con, indicator, basis), country)
+        if row is not None and np.isfinite(row["icc"]):
+            return {"icc": float(row["icc"]), "basis": basis, "country": row["country"], "year": int(row["year"]),
+                    "wave": row["wave"], "schools": int(row["schools"]), "students": int(row["students"]),
+                    "sd": float(row["sd"]), "mean": float(row["mean"])}
+    return {}
+
+
 def observed_values(con: duckdb.DuckDBPyConnection, indicator: str, country: str = "GT") -> dict:
-    """The latest observed ICC (with its source, SD and mean), pre/post R² and school-rate SD / mean of an
-    indicator, preferring ``country`` (comma-separated codes) and else any country: what a plan or a power
-    calculation can use instead of a guess. Empty when the database holds none."""
+    """The design values of an indicator a plan or a power calculation can use instead of a guess, each
+    from data before any treatment: the ICC of `pretreatment_icc` (``icc`` and ``icc_from``, the cell it
+    came from), SD and mean; the pre/post R² and a school rate's SD / mean (``sd_from``) of untreated schools.
+    Empty when the database holds none."""
     found: dict = {}
-
-    def pick(df: pd.DataFrame) -> pd.Series | None:
-        mine = df[df["country"].isin(country.split(","))]
-        return (mine if len(mine) else df).iloc[-1] if len(df) else None
-
-    if (row := pick(observed_icc(con, indicator))) is not None:
-        found.update(icc=float(row["icc"]), icc_source=row["source"], sd=float(row["sd"]), mean=float(row["mean"]))
-    if (row := pick(prepost_correlation(con, indicator))) is not None:
-        found.update(r2_students=float(row["r2_students"]), r2_schools=float(row["r2_schools"]))
-    if (row := pick(observed_school_rates(con, indicator))) is not None:
-        found.update(sd=float(row["sd"]), mean=float(row["mean"]), icc_source=row["source"])
+    if seen := pretreatment_icc(con, indicator, country):
+        found.update(icc=seen["icc"], icc_from=seen, sd=seen["sd"], mean=seen["mean"])
+    if has_assignments(con) and (row := _pick(prepost_correlation(con, indicator, untreated=True),
+                                               country)) is not None:
+        found.update(r2_students=float(row["r2_students"]), r2_schools=float(row["r2_schools"]),
+                     r2_from={"country": row["country"], "pre": row["pre"], "post": row["post"],
+                              "schools": int(row["schools"]), "students": int(row["students"])})
+    if has_assignments(con) and (row := _pick(observed_school_rates(con, indicator, untreated=True),
+                                              country)) is not None:
+        found.update(sd=float(row["sd"]), mean=float(row["mean"]),
+                     sd_from={"country": row["country"], "year": int(row["year"]), "schools": int(row["schools"])})
     return found

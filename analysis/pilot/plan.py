@@ -8,10 +8,12 @@ different things. Every piece of data text is escaped: Markdown control characte
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass
 
-from analysis.catalog import INDICATOR_BY_CODE, Indicator
+from analysis.catalog import INDICATOR_BY_CODE, KIND_WORDS, UNIT_WORDS, Indicator, country_name
+from analysis.import_text import WORDS
 from analysis.pilot.power import PowerResult, mdes
 
 Block = tuple  # ("h1"|"h2"|"p", text) | ("ul", [text]) | ("table", [header], [[cell]])
@@ -23,13 +25,27 @@ DEFAULT_ICC_OTHER = 0.10
 
 @dataclass(frozen=True)
 class IndicatorPower:
-    """One indicator's MDES and where its design values come from."""
+    """One indicator's MDES and where its design values come from: ``icc_source`` is the cell the ICC was
+    estimated on (`frame.pretreatment_icc`'s dict), ``{"basis": "default"}`` or ``{"basis": "given"}``."""
 
     indicator: Indicator
     result: PowerResult
-    icc_source: str
-    unit_note: str | None = None  # e.g. "0.21 SD = 14.3 points (SD 68.1 observed ...)"
+    icc_source: dict
+    sd: float | None = None  # the outcome's SD (points) that turns the MDES into the indicator's units
     school_level: bool = False
+    icc_estimate: float | None = None  # an estimate below 0, used as 0
+    sd_from: dict | None = None  # a school rate's SD: country, year, schools
+
+    def unit_note(self, lang: str) -> str | None:
+        """'13,3 puntos (DE 74,3)' / '1,2 pp (tasa base 85,0 %)': the MDES in the indicator's units."""
+        t, r = T[lang], self.result
+        if r.mdes_points is not None:
+            return t["in_points"].format(pp=_num(r.mdes_points, 1, lang), base=_num(100 * r.base_rate, 1, lang))
+        if not self.sd:
+            return None
+        unit = "pp" if self.indicator.unit == "percent" else UNIT_WORDS[lang].get(self.indicator.unit,
+                                                                                    self.indicator.unit)
+        return t["in_units"].format(value=_sig(r.mdes * self.sd, lang), unit=unit, sd=_sig(self.sd, lang))
 
 
 T = {
@@ -40,7 +56,14 @@ T = {
         "assignment": "Asignación aleatoria",
         "seed": "Semilla pública", "frame": "Archivo del marco muestral", "sha": "sha256 del archivo",
         "registered": "Registrada en la base de datos como asignación {id} ({status}); sha256 del listado {roster}",
+        "status.active": "vigente", "status.rolled_back": "deshecha",
         "eligible": "sha256 de la lista de escuelas elegibles", "method": "Método", "filter": "Filtro",
+        "method_strata": "sorteo completo dentro de cada estrato: un estrato de m escuelas recibe m·P escuelas del "
+                         "programa, redondeado hacia abajo o hacia arriba, y los restos se reparten por muestreo "
+                         "sistemático; generador numpy default_rng(semilla) sobre el marco ordenado por código de "
+                         "escuela (como randomizr::block_ra en R)",
+        "method_pairs": "pares emparejados según {on}: en cada par, una escuela al programa por sorteo; generador "
+                        "numpy default_rng(semilla) sobre el marco ordenado por código de escuela",
         "counts": "{treated} escuelas asignadas a {program} y {comparison} de comparación, en {strata} estratos.",
         "strata_h": ["Estrato", "Escuelas", "Tratadas"],
         "indicators": "Indicadores y dirección esperada",
@@ -54,6 +77,17 @@ T = {
         "pow_h": ["Indicador", "MDES (DE)", "En unidades", "Escuelas", "Estudiantes por escuela", "CCI", "R²₁",
                   "R²₂", "Bloques", "gl", "α", "Potencia", "Origen del CCI"],
         "school_level": "análisis a nivel de escuela (tasas anuales): una observación por escuela",
+        "in_units": "{value} {unit} (DE {sd})", "in_points": "{pp} pp (tasa base {base} %)",
+        "icc_cell": "{indicator}, {country}: {students} estudiantes en {schools} escuelas, {year} ({wave}); {basis}; "
+                    "estimador ANOVA de un factor (Donner 1986), base de datos LabLens",
+        "basis.baseline": "medición de línea de base, antes de todo tratamiento",
+        "basis.before_start": "año anterior al inicio de todo programa en el país",
+        "basis.comparison": "solo escuelas sin programa (de comparación)",
+        "icc_default": "valor por defecto {icc} (What Works Clearinghouse): la base de datos no tiene datos de "
+                       "este indicador anteriores al tratamiento",
+        "icc_given": "indicado por quien planifica",
+        "icc_negative": "estimación {icc} < 0, se usa 0",
+        "sd_rates": "DE de las tasas de {schools} escuelas sin tratamiento, {country}, {year}",
         "model": "Modelo de análisis",
         "model_items": [
             "Intención de tratar (ITT): cada escuela se analiza según su asignación, haya o no funcionado el "
@@ -95,7 +129,13 @@ T = {
         "assignment": "Random assignment",
         "seed": "Public seed", "frame": "Sampling frame file", "sha": "sha256 of the file",
         "registered": "Registered in the database as assignment {id} ({status}); roster sha256 {roster}",
+        "status.active": "active", "status.rolled_back": "rolled back",
         "eligible": "sha256 of the list of eligible schools", "method": "Method", "filter": "Filter",
+        "method_strata": "complete randomisation within each stratum: a stratum of m schools gets m·P programme "
+                         "schools, rounded down or up, the remainders spread by systematic sampling; numpy "
+                         "default_rng(seed) on the frame sorted by school code (as randomizr::block_ra in R)",
+        "method_pairs": "matched pairs on {on}: in each pair one school drawn for the programme; numpy "
+                        "default_rng(seed) on the frame sorted by school code",
         "counts": "{treated} schools assigned to {program} and {comparison} to comparison, in {strata} strata.",
         "strata_h": ["Stratum", "Schools", "Treated"],
         "indicators": "Indicators and intended direction",
@@ -109,6 +149,17 @@ T = {
         "pow_h": ["Indicator", "MDES (SD)", "In units", "Schools", "Students per school", "ICC", "R²₁", "R²₂",
                   "Blocks", "df", "α", "Power", "Source of the ICC"],
         "school_level": "school-level analysis (yearly rates): one observation per school",
+        "in_units": "{value} {unit} (SD {sd})", "in_points": "{pp} pp (base rate {base}%)",
+        "icc_cell": "{indicator}, {country}: {students} students in {schools} schools, {year} ({wave}); {basis}; "
+                    "one-way ANOVA estimator (Donner 1986), LabLens database",
+        "basis.baseline": "baseline measurement, before any treatment",
+        "basis.before_start": "a year before any programme started in the country",
+        "basis.comparison": "schools with no programme (comparison) only",
+        "icc_default": "default {icc} (What Works Clearinghouse): the database holds no data of this indicator "
+                       "from before any treatment",
+        "icc_given": "given by the planner",
+        "icc_negative": "estimate {icc} < 0, used as 0",
+        "sd_rates": "SD of the rates of {schools} untreated schools, {country}, {year}",
         "model": "Analysis model",
         "model_items": [
             "Intention to treat (ITT): every school is analysed as assigned, whether or not its lab operated.",
@@ -160,8 +211,58 @@ def _direction(ind: Indicator, t: dict) -> str:
     return t["none"] if ind.higher_is_better is None else t["up"] if ind.higher_is_better else t["down"]
 
 
-def _fmt(x: float | None, digits: int = 3) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
+def _num(x: float | None, digits: int, lang: str) -> str:
+    """1.234,5 in Spanish, 1,234.5 in English (the convention of ui/format.py and analysis/evidence/brief.py)."""
+    if x is None:
+        return "—"
+    text = f"{x:,.{digits}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".") if lang == "es" else text
+
+
+def _sig(x: float, lang: str) -> str:
+    """Three significant digits (13,3; 1,24; 0,172), written in ``lang``."""
+    digits = max(0, 2 - math.floor(math.log10(abs(x)))) if x else 0
+    return _num(x, digits, lang)
+
+
+def _plain(x: float, lang: str) -> str:
+    """A design value as given (0,05; 0,8), written in ``lang``."""
+    text = f"{x:g}"
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def basis_text(basis: str, lang: str) -> str:
+    """Which data before any treatment an ICC came from, in words ('medición de línea de base, …')."""
+    return T[lang][f"basis.{basis}"]
+
+
+def method_text(record: dict, lang: str) -> str:
+    """The assignment method in words of ``lang`` (the record keeps its English description)."""
+    on = (record.get("options") or {}).get("pairs_on")
+    return T[lang]["method_pairs"].format(on=on) if on else T[lang]["method_strata"]
+
+
+def icc_source_text(p: IndicatorPower, lang: str) -> str:
+    """Where the ICC (or, for a school rate, the SD) of a plan's row comes from, in words of ``lang``."""
+    t, src = T[lang], p.icc_source
+    if p.school_level:
+        where = p.sd_from
+        text = t["school_level"] + ("" if where is None else "; " + t["sd_rates"].format(
+            schools=_num(where["schools"], 0, lang), country=country_name(where["country"], lang),
+            year=where["year"]))
+    elif src.get("basis") == "default":
+        text = t["icc_default"].format(icc=_num(p.result.icc, 2, lang))
+    elif src.get("basis") == "given":
+        text = t["icc_given"]
+    else:
+        label = p.indicator.label_es if lang == "es" else p.indicator.label_en
+        wave = WORDS[lang].get(f"wave.{src['wave']}", src["wave"]) if src.get("wave") else "—"
+        text = t["icc_cell"].format(indicator=label, country=country_name(src["country"], lang),
+                                    students=_num(src["students"], 0, lang), schools=_num(src["schools"], 0, lang),
+                                    year=src["year"], wave=wave, basis=basis_text(src["basis"], lang))
+    if p.icc_estimate is not None:
+        text += f" ({t['icc_negative'].format(icc=_num(p.icc_estimate, 3, lang))})"
+    return text
 
 
 def build(record: dict, powers: list[IndicatorPower], lang: str) -> list[Block]:
@@ -174,26 +275,30 @@ def build(record: dict, powers: list[IndicatorPower], lang: str) -> list[Block]:
     blocks += [("h2", t["assignment"]),
                ("ul", [f"{t['seed']}: {record.get('seed')}", f"{t['frame']}: {record.get('frame_file') or '—'}",
                        f"{t['sha']}: {record.get('frame_sha256') or '—'}",
-                       f"{t['eligible']}: {record.get('eligible_sha256')}", f"{t['method']}: {record.get('method')}",
+                       f"{t['eligible']}: {record.get('eligible_sha256')}",
+                       f"{t['method']}: {method_text(record, lang)}",
                        f"{t['filter']}: {opts.get('where') or '—'}"]
-                + ([t["registered"].format(id=record["assignment_id"], status=record.get("status", "active"),
-                                           roster=record.get("roster_sha256"))]
+                + ([t["registered"].format(id=record["assignment_id"], roster=record.get("roster_sha256"),
+                                           status=t.get(f"status.{record.get('status', 'active')}",
+                                                        record.get("status")))]
                    if record.get("assignment_id") is not None else [])),
                ("p", t["counts"].format(treated=record.get("treated"), comparison=record.get("comparison"),
                                         program=program, strata=len(record.get("strata", [])))),
-               ("table", t["strata_h"], [[s["stratum"], str(s["schools"]), str(s["treated"])]
+               ("table", t["strata_h"], [[s["stratum"], _num(s["schools"], 0, lang), _num(s["treated"], 0, lang)]
                                          for s in record.get("strata", [])])]
-    rows = [[p.indicator.code, p.indicator.label_es if lang == "es" else p.indicator.label_en, p.indicator.kind,
-             p.indicator.unit, _direction(p.indicator, t), t["primary"] if i == 0 else t["secondary"]]
+    rows = [[p.indicator.code, p.indicator.label_es if lang == "es" else p.indicator.label_en,
+             KIND_WORDS[lang].get(p.indicator.kind, p.indicator.kind),
+             UNIT_WORDS[lang].get(p.indicator.unit, p.indicator.unit), _direction(p.indicator, t),
+             t["primary"] if i == 0 else t["secondary"]]
             for i, p in enumerate(powers)]
     blocks += [("h2", t["indicators"]), ("table", t["ind_h"], rows)]
     prow = []
     for p in powers:
         r = p.result
-        prow.append([p.indicator.code, _fmt(r.mdes), p.unit_note or "—", str(r.schools), f"{r.students:g}",
-                     _fmt(r.icc), _fmt(r.r2_students, 2), _fmt(r.r2_schools, 2), str(r.blocks or 1), str(r.df),
-                     f"{r.alpha:g}", f"{r.power:g}",
-                     p.icc_source + (f" ({t['school_level']})" if p.school_level else "")])
+        prow.append([p.indicator.code, _num(r.mdes, 3, lang), p.unit_note(lang) or "—", _num(r.schools, 0, lang),
+                     _plain(r.students, lang), _num(r.icc, 3, lang), _num(r.r2_students, 2, lang),
+                     _num(r.r2_schools, 2, lang), str(r.blocks or 1), _plain(r.df, lang), _plain(r.alpha, lang),
+                     _plain(r.power, lang), icc_source_text(p, lang)])
     blocks += [("h2", t["power"]), ("p", t["power_intro"]), ("table", t["pow_h"], prow)]
     blocks += [("h2", t["model"]), ("ul", t["model_items"]), ("h2", t["rules"]), ("ul", t["rules_items"]),
                ("p", t["rules_why"])]
@@ -271,12 +376,16 @@ def render(record: dict, powers: list[IndicatorPower], fmt: str, langs: tuple[st
     return to_markdown(blocks) if fmt == "md" else to_html(blocks, langs[0])
 
 
-def indicator_power(code: str, record: dict, *, students: float, icc: float | None, icc_source: str | None,
+def indicator_power(code: str, record: dict, *, students: float, icc: float | None, icc_source: dict | str | None,
                     r2_students: float = 0.0, r2_schools: float = 0.0, alpha: float = 0.05, power: float = 0.80,
-                    sd: float | None = None, base_rate: float | None = None) -> IndicatorPower:
+                    sd: float | None = None, base_rate: float | None = None,
+                    sd_from: dict | None = None) -> IndicatorPower:
     """MDES of one indicator for the assigned schools: J = treated + comparison, P = treated / J, one block
     per stratum (K fixed blocks) when there are several. School rates are analysed one row per school
-    (n = 1, ρ = 0); ``sd`` (observed) turns the MDES into the indicator's units, ``base_rate`` into points."""
+    (n = 1, ρ = 0); ``sd`` (observed) turns the MDES into the indicator's units, ``base_rate`` into points.
+
+    ``icc_source``: the pre-treatment cell the ICC was estimated on (`frame.pretreatment_icc`), or any text
+    for a value the planner gave; with no ICC the default of METHODS.md (0.20 achievement, 0.10 other)."""
     if code not in INDICATOR_BY_CODE:
         raise ValueError(f"unknown indicator '{code}' (see the indicator catalogue)")
     ind = INDICATOR_BY_CODE[code]
@@ -285,20 +394,13 @@ def indicator_power(code: str, record: dict, *, students: float, icc: float | No
     k = len(record.get("strata", []))
     blocks = k if k > 1 and schools - 2 * k >= 1 else None
     school_level = ind.kind in ("rate", "count")
+    source = icc_source if isinstance(icc_source, dict) else {"basis": "given"}
     if school_level:
         students, icc = 1, 0.0
-        icc_source = icc_source or "—"
     elif icc is None:
         icc = DEFAULT_ICC.get(ind.domain, DEFAULT_ICC_OTHER)
-        icc_source = f"LabLens default ({icc:.2f}, WWC), no observed value"
-    if icc < 0:
-        icc_source = f"{icc_source} (estimate {icc:.3f} < 0, used as 0)"
+        source = {"basis": "default"}
     result = mdes(schools, students, max(0.0, icc), blocks=blocks, treated_share=share, r2_students=r2_students,
                   r2_schools=r2_schools, alpha=alpha, power=power, base_rate=base_rate)
-    note = None
-    if result.mdes_points is not None:
-        note = f"{result.mdes_points:.1f} pp (base rate {base_rate:.1%})"
-    elif sd:
-        unit = "pp" if ind.unit == "percent" else ind.unit
-        note = f"{result.mdes * sd:.3g} {unit} (SD {sd:.3g})"
-    return IndicatorPower(ind, result, icc_source or "—", note, school_level)
+    return IndicatorPower(ind, result, source, sd=sd if result.mdes_points is None else None,
+                          school_level=school_level, icc_estimate=icc if icc < 0 else None, sd_from=sd_from)

@@ -225,3 +225,34 @@ def test_admin_registers_an_assignment_once(copy_db, router_active):
     (found,) = register.active(copy_db, "MiLab-B")
     assert found["record"]["seed"] == 77 and found["record"]["options"]["start_year"] == 2028
     assert cat["pilot.assign.registered"].format(id=found["assignment_id"], seed=77) in _texts(at)
+
+
+def test_spanish_icc_is_the_baseline_one_in_words(demo_db):
+    """The ICC offered for the power calculation is the 2026 baseline's (recomputed here with the one-way ANOVA
+    estimator from the raw rows), never the endline's; waves, missing values and decimals in Spanish."""
+    con = open_db(demo_db)
+    try:
+        raw = con.execute("SELECT o.unit_id, o.value FROM observations o JOIN units u USING (unit_id) WHERE "
+                          "o.indicator = 'score_math' AND o.student_key IS NOT NULL AND o.level = 'all' "
+                          "AND u.country = 'GT' AND o.year = 2026 AND o.wave = 'baseline'").df()
+    finally:
+        con.close()
+    groups = raw.groupby("unit_id")["value"]
+    n, means = groups.size(), groups.mean()
+    big_n, k = len(raw), len(n)
+    msb = float((n * (means - raw["value"].mean()) ** 2).sum() / (k - 1))
+    msw = float(((raw["value"] - raw["unit_id"].map(means)) ** 2).sum() / (big_n - k))
+    n0 = (big_n - (n ** 2).sum() / big_n) / (k - 1)
+    icc = (msb - msw) / (msb + (n0 - 1) * msw)
+    at = _run("es", semilla="5")
+    text = _texts(at)
+    shown = next(m.value for m in at.markdown if m.value.startswith("CCI de datos anteriores"))
+    assert f"**{_fmt(icc, 3, 'es')}**" in shown and "2026 (línea de base)" in shown
+    assert f"{_fmt(big_n, 0, 'es')} estudiantes en {k} escuelas" in shown
+    for english in ("endline", "baseline", "(none)", "⌊", "observed", "Sector (none)"):
+        assert english not in text, english
+    assert "Con coma decimal:" in text and "(CCI) 0,200" in text
+    balance = next(d.value for d in at.dataframe if catalogue("es")["pilot.balance.col.level"] in d.value.columns)
+    assert "(none)" not in set(balance[catalogue("es")["pilot.balance.col.level"]])
+    at.button(key="pilot-use-observed").click().run()
+    assert at.number_input(key="cci").value == pytest.approx(round(icc, 3))

@@ -127,7 +127,7 @@ def test_register_is_one_import_refused_twice_and_rolled_back(tmp_path, capsys):
     assert code == 0, err
     plan_text = (tmp_path / "p.md").read_text(encoding="utf-8")
     assert f"Registered in the database as assignment {aid} (active)" in plan_text
-    assert f"Registrada en la base de datos como asignación {aid} (active)" in plan_text
+    assert f"Registrada en la base de datos como asignación {aid} (vigente)" in plan_text
     # a second registration of the programme is refused while the first is active, whatever the seed
     code, _, err = _run(capsys, *[a if a != "11" else "12" for a in argv])
     assert code == 1 and "already has an active registered assignment (id" in err
@@ -178,3 +178,32 @@ def test_icc_command(pilot_demo_db, capsys):
     got = json.loads(out)
     assert code == 0 and {r["country"] for r in got["icc"]} == {"CO", "GT"}
     assert all(0 < r["r2_schools"] <= 1 for r in got["prepost"])
+
+
+ENGLISH = ("points", "students", "schools", "school", "wave", "endline", "baseline", "active", "complete",
+           "randomisation", "within", "strata", "score", "rate", "SD", "from", "the", "of", "and", "default",
+           "given", "with", "level", "analysis", "estimator", "database", "before", "after", "treatment", "yes",
+           "percent", "proportion", "source", "in", "on", "by")
+
+
+def test_spanish_plan_is_spanish(pilot_demo_db, tmp_path, capsys):
+    """`pilot plan --lang es` on the demo: no English word of the list, no decimal point (thousands with a point
+    are Spanish: 1.553), the baseline ICC with its source in words. The frame's file name is data, left out."""
+    import re
+
+    out = tmp_path / "plan.md"
+    code, _, err = _run(capsys, "pilot", "plan", "--assignment", "1", "--indicator",
+                        "score_math,dropout_rate,enrolled_next_year", "--lang", "es", "--out", str(out),
+                        "--db", str(pilot_demo_db))
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "0,194 | " in text or "| 0,19" in text
+    assert "2026 (línea de base); medición de línea de base, antes de todo tratamiento" in text
+    assert "asignación 1 (vigente)" in text and "Método: sorteo completo dentro de cada estrato" in text
+    assert "| puntaje | puntos |" in text and "| tasa | por ciento |" in text
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("- Archivo del marco muestral"))
+    body = body.replace("LabLens 0.1.0", "LabLens").replace("\\_", "_")
+    words = set(re.findall(r"[A-Za-z]+(?:/[a-z]+)?", re.sub(r"\w*_\w*", " ", body)))  # codes (score_math) aside
+    assert not words & set(ENGLISH), words & set(ENGLISH)
+    decimals = [m for m in re.findall(r"\d+\.\d+", body) if not re.fullmatch(r"[1-9]\d{0,2}(\.\d{3})+", m)]
+    assert not decimals, decimals

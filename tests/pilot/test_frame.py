@@ -123,3 +123,96 @@ def test_real_directory_frame():
     assert len(quiche) == 109 and set(quiche["department"]) == {"Quiché"}
     assert len(apply_where(frame, "zone=RURAL,department=14")) == 109  # by code, any case
     assert (quiche["municipality"] == "Ixcan").sum() == 30
+
+
+def test_plan_icc_comes_from_the_baseline_never_the_endline(pilot_demo_db):
+    """On the demo the ICC a plan uses is the 2026 baseline of the randomised cohort (60 schools), computed
+    independently here from the raw baseline rows with the ANOVA estimator; the endline's ICC differs."""
+    from analysis.pilot.frame import observed_values, pretreatment_icc
+
+    con = connect(pilot_demo_db)
+    try:
+        got = pretreatment_icc(con, "score_math", "GT")
+        seen = observed_values(con, "score_math", "GT")
+        raw = _raw(con, "score_math")
+        rate = observed_values(con, "dropout_rate", "GT")
+        rates = con.execute("SELECT o.year, o.value FROM observations o JOIN units u USING (unit_id) WHERE "
+                            "o.indicator = 'dropout_rate' AND u.country = 'GT' AND o.level = 'all' AND o.unit_id "
+                            "NOT IN (SELECT unit_id FROM assignments WHERE program <> 'comparison')").df()
+    finally:
+        con.close()
+    assert (got["basis"], got["country"], got["year"], got["wave"]) == ("baseline", "GT", 2026, "baseline")
+    base = raw[(raw.country == "GT") & (raw.year == 2026) & (raw.wave == "baseline")]
+    end = raw[(raw.country == "GT") & (raw.wave == "endline")]
+    assert (got["schools"], got["students"]) == (base.unit_id.nunique(), len(base)) and got["schools"] == 60
+    assert got["icc"] == pytest.approx(_anova_icc(base), abs=1e-10)
+    assert abs(got["icc"] - _anova_icc(end)) > 1e-3  # the endline would have given another value
+    assert seen["icc"] == got["icc"] and seen["sd"] == pytest.approx(base.value.std(ddof=1), rel=1e-9)
+    # R² from schools untreated in both waves: the comparison arm of 2026 -> 2027, never a treated endline
+    assert (seen["r2_from"]["pre"], seen["r2_from"]["post"], seen["r2_from"]["schools"]) == (
+        "2026 baseline", "2027 endline", 30)
+    # a school rate's SD (its MDES in points) from schools in no programme, the latest year
+    latest = rates[rates.year == rates.year.max()]
+    assert rate["sd_from"] == {"country": "GT", "year": int(rates.year.max()), "schools": len(latest)}
+    assert rate["sd"] == pytest.approx(latest.value.std(ddof=1), rel=1e-9)
+
+
+def _design_db(rows: pd.DataFrame, programmes: list[tuple[str, str, int | None]] | None):
+    """An in-memory database with units, observations and (unless None) the programme table."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("rows", rows)
+    con.execute("CREATE TABLE units AS SELECT DISTINCT unit_id, 'GT' AS country, 'school' AS unit_type FROM rows")
+    con.execute("CREATE TABLE observations AS SELECT unit_id, student_key, 'score_math' AS indicator, year, wave, "
+                "'all' AS level, value FROM rows")
+    if programmes is not None:
+        con.execute("CREATE TABLE assignments (unit_id VARCHAR, program VARCHAR, start_year INTEGER)")
+        con.executemany("INSERT INTO assignments VALUES (?, ?, ?)", programmes)
+    return con
+
+
+def _rows(schools: int, years_waves: list[tuple[int, str | None]], seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    school = np.repeat(np.arange(schools), 15)
+    parts = []
+    for year, wave in years_waves:
+        value = 400 + 30 * rng.standard_normal(schools)[school] + 60 * rng.standard_normal(len(school))
+        parts.append(pd.DataFrame({"unit_id": [f"GT-01-01-{s:04d}-43" for s in school], "year": year, "wave": wave,
+                                   "student_key": [f"k{i}" for i in range(len(school))], "value": value}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_only_endline_data_falls_back_to_the_default_with_the_reason():
+    from analysis.pilot.frame import observed_values, pretreatment_icc
+    from analysis.pilot.plan import icc_source_text, indicator_power
+
+    rows = _rows(12, [(2027, "endline")])
+    treated = [(u, "MiLab", 2026) for u in sorted(rows.unit_id.unique())]
+    for programmes in (treated, None):  # every school treated; no programme table at all (nothing known untreated)
+        con = _design_db(rows, programmes)
+        assert pretreatment_icc(con, "score_math") == {}
+        seen = observed_values(con, "score_math")
+        assert "icc" not in seen and "r2_students" not in seen
+    p = indicator_power("score_math", {"treated": 6, "comparison": 6, "strata": []}, students=15,
+                        icc=seen.get("icc"), icc_source=seen.get("icc_from"))
+    assert p.result.icc == 0.20 and p.icc_source == {"basis": "default"}
+    assert "no data of this indicator from before any treatment" in icc_source_text(p, "en")
+    assert "no tiene datos de este indicador anteriores al tratamiento" in icc_source_text(p, "es")
+
+
+def test_order_of_preference_years_before_start_then_comparison_schools():
+    """No baseline wave: a year before the first programme start is used; with none, comparison schools."""
+    from analysis.pilot.frame import pretreatment_icc
+
+    rows = _rows(12, [(2020, None), (2023, None)])
+    units = sorted(rows.unit_id.unique())
+    con = _design_db(rows, [(u, "MiLab", 2022) for u in units[:6]] + [(u, "comparison", None) for u in units[6:]])
+    got = pretreatment_icc(con, "score_math")
+    assert (got["basis"], got["year"], got["schools"]) == ("before_start", 2020, 12)
+    assert got["icc"] == pytest.approx(_anova_icc(rows[rows.year == 2020]), abs=1e-10)
+    con = _design_db(rows, [(u, "MiLab", 2019) for u in units[:6]])  # started before every measurement
+    got = pretreatment_icc(con, "score_math")
+    comparison = rows[(rows.year == 2023) & rows.unit_id.isin(units[6:])]
+    assert (got["basis"], got["year"], got["schools"]) == ("comparison", 2023, 6)
+    assert got["icc"] == pytest.approx(_anova_icc(comparison), abs=1e-10)

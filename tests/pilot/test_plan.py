@@ -38,8 +38,10 @@ def test_power_rows_use_the_assignment():
     score, rate, binary = _powers()
     assert (score.result.schools, score.result.blocks, score.result.icc) == (40, 2, 0.20)  # WWC default
     assert score.result.df == 40 - 2 * 2
-    assert rate.school_level and rate.result.students == 1 and rate.unit_note.endswith("pp (SD 1.5)")
-    assert binary.unit_note.startswith(f"{binary.result.mdes_points:.1f} pp")
+    assert rate.school_level and rate.result.students == 1 and rate.unit_note("en").endswith("pp (SD 1.50)")
+    assert rate.unit_note("es").endswith("pp (DE 1,50)")
+    assert binary.unit_note("en") == f"{binary.result.mdes_points:.1f} pp (base rate 85.0%)"
+    assert binary.unit_note("es") == f"{binary.result.mdes_points:.1f} pp (tasa base 85,0 %)".replace(".", ",")
 
 
 def test_markdown_has_both_languages_and_escapes_data():
