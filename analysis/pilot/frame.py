@@ -296,15 +296,23 @@ def _pick(df: pd.DataFrame, country: str) -> pd.Series | None:
     return (mine if len(mine) else df).iloc[-1] if len(df) else None
 
 
+# an ICC estimated on fewer schools is too unstable to plan with: its standard error, about
+# (1 − ρ)(1 + (m − 1)ρ)·√(2 / (m(m − 1)(k − 1))) for k schools of m students (Donner 1986), is 0.09 for ρ = 0.2,
+# m = 25 and k = 10, and 0.16 with k = 4 — as large as the ICC itself; the documented default is then safer
+MIN_ICC_SCHOOLS = 10
+
+
 def pretreatment_icc(con: duckdb.DuckDBPyConnection, indicator: str, country: str = "GT") -> dict:
     """The ICC a plan may use: from data before any treatment, the first of `BASES` with an estimate
     (baseline waves, then years before the first programme start, then comparison schools), the latest cell
-    of ``country`` else of any country. Returns the row's values and ``basis``; ``{}`` when no pre-treatment
-    student data exist (the caller then uses a documented default, never post-treatment data)."""
+    of ``country`` else of any country, on at least `MIN_ICC_SCHOOLS` schools. Returns the row's values and
+    ``basis``; ``{}`` when no such pre-treatment student data exist (the caller then uses a documented default,
+    never post-treatment data)."""
     for basis in BASES:
         if basis != "baseline" and not has_assignments(con):
             break  # without the programme table no school or year can be shown to be untreated
-        row = _pick(observed_icc(con, indicator, basis), country)
+        cells = observed_icc(con, indicator, basis)
+        row = _pick(cells[cells["schools"] >= MIN_ICC_SCHOOLS], country)
         if row is not None and np.isfinite(row["icc"]):
             return {"icc": float(row["icc"]), "basis": basis, "country": row["country"], "year": int(row["year"]),
                     "wave": row["wave"], "schools": int(row["schools"]), "students": int(row["students"]),

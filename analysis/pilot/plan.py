@@ -84,7 +84,7 @@ T = {
         "basis.before_start": "año anterior al inicio de todo programa en el país",
         "basis.comparison": "solo escuelas sin programa (de comparación)",
         "icc_default": "valor por defecto {icc} (What Works Clearinghouse): la base de datos no tiene datos de "
-                       "este indicador anteriores al tratamiento",
+                       "este indicador anteriores al tratamiento en al menos 10 escuelas",
         "icc_given": "indicado por quien planifica",
         "icc_negative": "estimación {icc} < 0, se usa 0",
         "sd_rates": "DE de las tasas de {schools} escuelas sin tratamiento, {country}, {year}",
@@ -156,7 +156,7 @@ T = {
         "basis.before_start": "a year before any programme started in the country",
         "basis.comparison": "schools with no programme (comparison) only",
         "icc_default": "default {icc} (What Works Clearinghouse): the database holds no data of this indicator "
-                       "from before any treatment",
+                       "from before any treatment in at least 10 schools",
         "icc_given": "given by the planner",
         "icc_negative": "estimate {icc} < 0, used as 0",
         "sd_rates": "SD of the rates of {schools} untreated schools, {country}, {year}",

@@ -205,14 +205,32 @@ def test_order_of_preference_years_before_start_then_comparison_schools():
     """No baseline wave: a year before the first programme start is used; with none, comparison schools."""
     from analysis.pilot.frame import pretreatment_icc
 
-    rows = _rows(12, [(2020, None), (2023, None)])
+    rows = _rows(24, [(2020, None), (2023, None)])
     units = sorted(rows.unit_id.unique())
-    con = _design_db(rows, [(u, "MiLab", 2022) for u in units[:6]] + [(u, "comparison", None) for u in units[6:]])
+    con = _design_db(rows, [(u, "MiLab", 2022) for u in units[:12]] + [(u, "comparison", None) for u in units[12:]])
     got = pretreatment_icc(con, "score_math")
-    assert (got["basis"], got["year"], got["schools"]) == ("before_start", 2020, 12)
+    assert (got["basis"], got["year"], got["schools"]) == ("before_start", 2020, 24)
     assert got["icc"] == pytest.approx(_anova_icc(rows[rows.year == 2020]), abs=1e-10)
-    con = _design_db(rows, [(u, "MiLab", 2019) for u in units[:6]])  # started before every measurement
+    con = _design_db(rows, [(u, "MiLab", 2019) for u in units[:12]])  # started before every measurement
     got = pretreatment_icc(con, "score_math")
-    comparison = rows[(rows.year == 2023) & rows.unit_id.isin(units[6:])]
-    assert (got["basis"], got["year"], got["schools"]) == ("comparison", 2023, 6)
+    comparison = rows[(rows.year == 2023) & rows.unit_id.isin(units[12:])]
+    assert (got["basis"], got["year"], got["schools"]) == ("comparison", 2023, 12)
     assert got["icc"] == pytest.approx(_anova_icc(comparison), abs=1e-10)
+
+
+def test_an_icc_on_fewer_than_ten_schools_is_not_used():
+    """A baseline of 9 schools gives an ICC too unstable to plan with (Donner 1986): the plan falls back to a
+    comparison group of 10 schools, and with none of that size to the default, saying so."""
+    from analysis.pilot.frame import pretreatment_icc
+    from analysis.pilot.plan import icc_source_text, indicator_power
+
+    base = _rows(9, [(2026, "baseline")])
+    assert pretreatment_icc(_design_db(base, None), "score_math") == {}
+    p = indicator_power("score_math", {"treated": 6, "comparison": 6, "strata": []}, students=15, icc=None,
+                        icc_source=None)
+    assert p.result.icc == 0.20 and "in at least 10 schools" in icc_source_text(p, "en")
+    assert "en al menos 10 escuelas" in icc_source_text(p, "es")
+    rows = _rows(10, [(2026, "baseline")], seed=8)
+    got = pretreatment_icc(_design_db(rows, None), "score_math")
+    assert (got["basis"], got["schools"]) == ("baseline", 10)
+    assert got["icc"] == pytest.approx(_anova_icc(rows), abs=1e-10)
