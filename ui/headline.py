@@ -68,7 +68,8 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
             if row is None or fmt.is_missing(row.get("effect_size")):
                 st.metric(label, "—", help=named or None)
                 reason = fmt.reliability(row.get("reliability")) if row else ""
-                st.caption(reason or t("home.headline.none"))
+                why = fmt.missing_reason(row.get("evidence_reasons")) if row else ""
+                st.caption(t("home.headline.none_why", reason=why) if why else (reason or t("home.headline.none")))
                 continue
             kind = row.get("effect_size_kind")
             d = fmt.decimals_for(kind)
