@@ -29,7 +29,7 @@ STATUSES = ("achieved", "not_achieved", "not_enough")
 #: smallest improvement worth the name, per effect kind (see module docstring)
 # why a result has no estimate, in the order compare() checks them (analysis/compare/finish.py writes one into
 # ``evidence_reasons``; ui/locales: reason.<name>): no programme or no comparison school with data, no data
-# before or after the programme on a side (docs/METHODS.md, "Degenerate data")
+# before or after the programme on a side (docs/METHODS.md, "Designs" 2)
 MISSING_REASONS = ("no_programme_units", "no_comparison_units", "no_pre_data", "no_post_data")
 NEGLIGIBLE: dict[str, float] = {"hedges_g": 0.10, "cox": 0.10, "pp": 1.0}
 
