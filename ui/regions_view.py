@@ -125,8 +125,11 @@ def _missing_parts(frame: pd.DataFrame, by: str) -> list[str]:
     for prog in programme_order(rows["program"]) if len(rows) else []:
         mine = (rows["program"] == prog).to_numpy()
         for reason in dict.fromkeys(w for w, m in zip(why, mine, strict=True) if m and w):
-            labels = [fmt.group_label(by, g) for g, w, m in zip(rows[by], why, mine, strict=True) if m and w == reason]
-            out.append(t("regions.summary_missing", program=prog, groups=", ".join(labels), reason=reason))
+            values = [g for g, w, m in zip(rows[by], why, mine, strict=True) if m and w == reason]
+            labels = [fmt.group_label(by, g) for g in values if not fmt.is_missing(g)]
+            # a programme with no comparison school in its country has one row, in no group
+            out.append(t("regions.summary_missing", program=prog, groups=", ".join(labels), reason=reason) if labels
+                       else t("regions.summary_missing_all", program=prog, reason=reason))
     return out
 
 
@@ -159,7 +162,8 @@ def _zone_build(indicator: str, design: str, outcome: Outcome) -> Chart:
             parts.append(f"{r['program']} · {fmt.group_label('zone', r.get('zone'))}: "
                          + fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind))
         elif r.get("reliability") != "suppressed" and fmt.missing_reason(r.get("evidence_reasons")):
-            parts.append(f"{r['program']} · {fmt.group_label('zone', r.get('zone'))}: "
+            where = "" if fmt.is_missing(r.get("zone")) else f" · {fmt.group_label('zone', r.get('zone'))}"
+            parts.append(f"{r['program']}{where}: "
                          + t("regions.no_estimate_why", reason=fmt.missing_reason(r.get("evidence_reasons"))))
     summary = t("regions.summary_zone", parts="; ".join(parts) or "—")
     label = fmt.indicator_label(indicator, indicators())
