@@ -42,11 +42,13 @@ def _texts(at) -> str:
     out = []
     for kind in ("markdown", "caption", "info", "warning", "error"):
         out += [str(e.value) for e in at.get(kind)]
+    out += [f.value.to_string() for f in at.dataframe]  # Evidencia's table: its checks column in words
     return "\n".join(out).replace("\\", "")
 
 
 @pytest.mark.parametrize(("page", "lang"), [("inicio", "es"), ("inicio", "en"), ("logros", "es"),
-                                            ("comparar", "es"), ("regiones", "en")])
+                                            ("comparar", "es"), ("regiones", "en"),
+                                            ("evidencia", "es")])
 def test_pages_say_there_are_no_comparison_schools(one_school_db, monkeypatch, page, lang):
     import ui.db
 
