@@ -197,6 +197,18 @@ def several_results(placed: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return pd.concat([single, merged[single.columns]], ignore_index=True), sorted(set(merged["label"]))
 
 
+def no_map_text(outcome: Outcome, shapes: pd.DataFrame) -> str:
+    """Why there is no map: no boundaries for this level, or boundaries but no result placed in a territory
+    (MiLab before its comparison schools are imported: its one row has no territory), with the rows' reason."""
+    if shapes.empty:
+        return t("regions.no_boundaries")
+    reasons = dict.fromkeys(fmt.missing_reason(v) for v in outcome.frame.get("evidence_reasons", [])) if (
+        outcome.ok) else {}
+    reasons.pop("", None)
+    return t("regions.map_nothing_placed") + (" " + t("regions.map_nothing_placed_why", reason="; ".join(reasons))
+                                              if reasons else "")
+
+
 def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:
     """Choropleth on the imported boundaries of this level (departments or municipalities), else None."""
     if not outcome.ok or shapes.empty:
