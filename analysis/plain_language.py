@@ -27,6 +27,10 @@ from dataclasses import dataclass
 
 STATUSES = ("achieved", "not_achieved", "not_enough")
 #: smallest improvement worth the name, per effect kind (see module docstring)
+# why a result has no estimate, in the order compare() checks them (analysis/compare/finish.py writes one into
+# ``evidence_reasons``; ui/locales: reason.<name>): no programme or no comparison school with data, no data
+# before or after the programme on a side (docs/METHODS.md, "Designs" 2)
+MISSING_REASONS = ("no_programme_units", "no_comparison_units", "no_pre_data", "no_post_data")
 NEGLIGIBLE: dict[str, float] = {"hedges_g": 0.10, "cox": 0.10, "pp": 1.0}
 
 
@@ -50,6 +54,7 @@ class Finding:
     reliability: str
     group: str | None = None
     suppression: str | None = None  # the rule that hid a suppressed row: small_cell | complementary
+    why: str | None = None  # why there is no estimate (compare/finish.py MISSING_REASONS), when it is known
 
 
 def _num(value) -> float:
@@ -96,12 +101,16 @@ def finding(row: Mapping, indicator: str, higher_is_better: bool | None, group: 
     status, reason = classify(effect, low, high, kind, higher_is_better, reliability, evidence)
     if reason == "no_interval" and "no_variation" in str(row.get("flags") or "").split(", "):
         reason = "no_variation"  # no interval because the data have no spread, not for want of schools
+    why = None
+    if reason == "no_estimate":  # the row's own reason: no comparison schools, an empty window...
+        codes = str(row.get("evidence_reasons") or "").split(", ")
+        why = next((c for c in MISSING_REASONS if c in codes), None)
     return Finding(program=str(row.get("program")), country=str(row.get("country")), indicator=indicator,
                    status=status, reason=reason, effect=effect, low=low, high=high, kind=kind,
                    months=_num(row.get("months_progress")), evidence=evidence or "insufficient",
                    reliability=reliability, group=group,
                    suppression=row.get("suppression_reason") if isinstance(row.get("suppression_reason"), str)
-                   else None)
+                   else None, why=why)
 
 
 def scale_decimals(*values: float) -> int:
@@ -131,6 +140,9 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
         key = "plain.suppressed_complementary" if f.suppression == "complementary" else "plain.suppressed"
         return templates.get(key, templates["plain.suppressed"]).format(who=who, what=what)
     if f.reason == "no_estimate":
+        why = templates.get(f"reason.{f.why}") if f.why else None
+        if why and "plain.no_estimate_why" in templates:
+            return templates["plain.no_estimate_why"].format(who=who, what=what, reason=why)
         return templates["plain.no_estimate"].format(who=who, what=what)
     value = number(abs(f.effect), decimals)
     direction = templates["plain.up"] if f.effect >= 0 else templates["plain.down"]

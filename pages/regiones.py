@@ -46,9 +46,10 @@ marks_legend()
 territory_verdicts.show(indicator, level, used, outcome, program)
 
 st.subheader(t("regions.map_title"))
-map_chart = view.map_chart(level, outcome, view.boundaries(level))
+shapes = view.boundaries(level)
+map_chart = view.map_chart(level, outcome, shapes)
 if map_chart is None:
-    st.info(t("regions.no_boundaries"), icon=":material/map:")
+    st.info(view.no_map_text(outcome, shapes), icon=":material/map:")
 else:
     show(map_chart, key="regions-map")
 

@@ -256,7 +256,18 @@ def _means_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
     table = means.assign(program=means["program"].map(fmt.programme),
                          period=means["period"].map(lambda p: t(f"period.{p}")))
     table = table.rename(columns=lambda c: t(f"col.{c}"))
-    return Chart(fig, t("compare.alt_means", indicator=label), t("compare.summary_means"), table)
+    return Chart(fig, t("compare.alt_means", indicator=label), _means_summary(means), table)
+
+
+def _means_summary(means: pd.DataFrame) -> str:
+    """The means chart's caption, saying which means are drawn without an interval and why (a group of one
+    school has no spread between schools: analysis.figures.cluster_means)."""
+    shown = means["mean"].notna()
+    bare = int((shown & (means["ci_low"].isna() | means["ci_high"].isna())).sum())
+    if not bare:
+        return t("compare.summary_means")
+    key = "compare.summary_means_none" if bare == int(shown.sum()) else "compare.summary_means_some"
+    return t(key, n=bare, total=int(shown.sum()))
 
 
 def distribution_chart(indicator: str, field_name: str | None, value: str | None) -> Chart | None:
@@ -310,6 +321,8 @@ def _distribution_chart_build(indicator: str, field_name: str | None, value: str
     label = fmt.indicator_label(indicator, indicators())
     summary = (t("compare.summary_distribution", hidden=hidden, k=access.min_cell()) if student
                else t("compare.summary_distribution_units"))
+    if student and hidden and 2 * hidden >= len(shares):  # most bands hidden: the chart is almost empty
+        summary += " " + t("compare.summary_distribution_mostly_hidden", k=access.min_cell())
     table = shares[["panel", "program", "period", "lo", "hi", "count", "share"]].copy()
     table["program"] = table["program"].map(fmt.programme)
     table["period"] = table["period"].map(lambda p: t(f"period.{p}"))

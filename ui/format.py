@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from analysis.disclosure import round_published
+from analysis.plain_language import MISSING_REASONS
 from ui.i18n import current_language, has, number, t
 
 NUMERIC_COLUMNS = {
@@ -166,6 +167,13 @@ def reasons(text: object, flag_text: object = None) -> str:
         return ""
     codes = [c.strip() for c in text.split(",") if c.strip() and c.strip() not in flagged]
     return " · ".join(t(f"reason.{c}") for c in codes)
+
+
+def missing_reason(text: object) -> str:
+    """Why a row has no estimate (no comparison schools, an empty window...) in words, from its evidence
+    reasons (analysis/plain_language.py MISSING_REASONS); '' when it gives none."""
+    codes = [c.strip() for c in text.split(",")] if isinstance(text, str) else []
+    return next((t(f"reason.{c}") for c in MISSING_REASONS if c in codes), "")
 
 
 def q_value(value: object) -> str:

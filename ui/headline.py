@@ -68,7 +68,8 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
             if row is None or fmt.is_missing(row.get("effect_size")):
                 st.metric(label, "—", help=named or None)
                 reason = fmt.reliability(row.get("reliability")) if row else ""
-                st.caption(reason or t("home.headline.none"))
+                why = fmt.missing_reason(row.get("evidence_reasons")) if row else ""
+                st.caption(t("home.headline.none_why", reason=why) if why else (reason or t("home.headline.none")))
                 continue
             kind = row.get("effect_size_kind")
             d = fmt.decimals_for(kind)
@@ -76,6 +77,9 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
                       help=" ".join(x for x in (named, t(f"home.headline.help.{kind}") if kind in (
                           "hedges_g", "pp", "points") else "") if x) or None)
             parts = [t("fmt.ci95", interval=fmt.interval(row.get("es_ci_low"), row.get("es_ci_high"), d))]
+            if fmt.is_missing(row.get("es_ci_low")):  # why there is no interval: too few schools, or no variation
+                parts.append(fmt.flags(", ".join(f for f in str(row.get("flags") or "").split(", ")
+                                                 if f in ("inference_not_reliable", "no_variation"))))
             if kind == "hedges_g":
                 parts.append(t("home.headline.months", months=fmt.months(row.get("months_progress"))))
                 if domain == "motivation" and not fmt.is_missing(row.get("estimate")):
@@ -84,7 +88,7 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
             cue = fmt.direction_cue(code, info)
             if cue:  # visible on the card, not only in the tooltip
                 parts.insert(0, f"**{cue}**")
-            st.caption(" · ".join(parts))
+            st.caption(" · ".join(p for p in parts if p))
             st.markdown(fmt.evidence_badge(row.get("evidence")))
             w = windows(code).get((program, country))
             pre, post = window_text(w)

@@ -59,7 +59,8 @@ def _data(frame: pd.DataFrame, by: str) -> pd.DataFrame:
             f"<b>{label}</b> · {r['program']}" + _cohort(r),
             fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind),
             t("col.evidence") + ": " + fmt.evidence_text(r.get("evidence")),
-            fmt.reliability(r.get("reliability"), r.get("suppression_reason"))) if x)
+            fmt.reliability(r.get("reliability"), r.get("suppression_reason")),
+            fmt.missing_reason(r.get("evidence_reasons")) if fmt.is_missing(r.get("effect_size")) else "") if x)
         rows.append({"program": r["program"], "label": label, "effect": r.get("effect_size"),
                      "low": r.get("es_ci_low"), "high": r.get("es_ci_high"), "reliability": r.get("reliability"),
                      "suppression_reason": r.get("suppression_reason"), "hover": hover})
@@ -107,11 +108,29 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
                            top_value=fmt.signed(part.iloc[-1]["effect"], fmt.decimals_for(kind)),
                            bottom=part.iloc[0]["label"],
                            bottom_value=fmt.signed(part.iloc[0]["effect"], fmt.decimals_for(kind))))
+    parts += _missing_parts(frame, by)
     low = int((data["reliability"] == "low").sum())
     summary = t("regions.summary", parts=" ".join(parts), low=low, total=len(data)) + " " + t("regions.chart_own")
     alt = t("regions.alt_ranked", indicator=label, level=fmt.field_label(by), design=t(f"design.{design}"))
     table = fmt.result_table(frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
     return Chart(fig, alt, summary, table)
+
+
+def _missing_parts(frame: pd.DataFrame, by: str) -> list[str]:
+    """'MiLab: sin estimación en Alta Verapaz: no hay escuelas del programa…', one per programme and reason: the
+    groups drawn without an estimate and why (no comparison or programme school there, an empty window)."""
+    out = []
+    rows = frame[frame["effect_size"].isna() & (frame["reliability"] != "suppressed")] if len(frame) else frame
+    why = [fmt.missing_reason(v) for v in rows.get("evidence_reasons", pd.Series(dtype=object))]
+    for prog in programme_order(rows["program"]) if len(rows) else []:
+        mine = (rows["program"] == prog).to_numpy()
+        for reason in dict.fromkeys(w for w, m in zip(why, mine, strict=True) if m and w):
+            values = [g for g, w, m in zip(rows[by], why, mine, strict=True) if m and w == reason]
+            labels = [fmt.group_label(by, g) for g in values if not fmt.is_missing(g)]
+            # a programme with no comparison school in its country has one row, in no group
+            out.append(t("regions.summary_missing", program=prog, groups=", ".join(labels), reason=reason) if labels
+                       else t("regions.summary_missing_all", program=prog, reason=reason))
+    return out
 
 
 def zone_chart(indicator: str, design: str, outcome: Outcome, program: str | None = None) -> Chart | None:
@@ -142,6 +161,10 @@ def _zone_build(indicator: str, design: str, outcome: Outcome) -> Chart:
         if r.get("reliability") != "suppressed" and not fmt.is_missing(r.get("effect_size")):
             parts.append(f"{r['program']} · {fmt.group_label('zone', r.get('zone'))}: "
                          + fmt.effect(r.get("effect_size"), r.get("es_ci_low"), r.get("es_ci_high"), kind))
+        elif r.get("reliability") != "suppressed" and fmt.missing_reason(r.get("evidence_reasons")):
+            where = "" if fmt.is_missing(r.get("zone")) else f" · {fmt.group_label('zone', r.get('zone'))}"
+            parts.append(f"{r['program']}{where}: "
+                         + t("regions.no_estimate_why", reason=fmt.missing_reason(r.get("evidence_reasons"))))
     summary = t("regions.summary_zone", parts="; ".join(parts) or "—")
     label = fmt.indicator_label(indicator, indicators())
     table = fmt.result_table(frame, [*COLUMNS[:2], "zone", *COLUMNS[2:]], ["zone"])
@@ -172,6 +195,18 @@ def several_results(placed: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
               .reset_index().assign(effect=float("nan"), low=float("nan"), high=float("nan"), reliability=None,
                                     several=True))
     return pd.concat([single, merged[single.columns]], ignore_index=True), sorted(set(merged["label"]))
+
+
+def no_map_text(outcome: Outcome, shapes: pd.DataFrame) -> str:
+    """Why there is no map: no boundaries for this level, or boundaries but no result placed in a territory
+    (MiLab before its comparison schools are imported: its one row has no territory), with the rows' reason."""
+    if shapes.empty:
+        return t("regions.no_boundaries")
+    reasons = dict.fromkeys(fmt.missing_reason(v) for v in outcome.frame.get("evidence_reasons", [])) if (
+        outcome.ok) else {}
+    reasons.pop("", None)
+    return t("regions.map_nothing_placed") + (" " + t("regions.map_nothing_placed_why", reason="; ".join(reasons))
+                                              if reasons else "")
 
 
 def map_chart(by: str, outcome: Outcome, shapes: pd.DataFrame) -> Chart | None:

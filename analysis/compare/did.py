@@ -143,7 +143,7 @@ def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFram
     rows = []
     for (prog, country), part in programs.groupby(["program", "country"], sort=True):
         if country not in comparison_countries:
-            rows.append({"program": prog, "country": country, "design": NAME,
+            rows.append({"program": prog, "country": country, "design": NAME, "n_comparison": 0,
                          "note": "no comparison units in this country"})
             continue
         starts = sorted({int(s) for s in part["start_year"].dropna()})

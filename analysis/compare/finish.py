@@ -19,6 +19,7 @@ import pandas as pd
 from analysis import stats
 from analysis.compare import suppression
 from analysis.compare.request import Evidence, Request
+from analysis.plain_language import MISSING_REASONS
 
 MIN_UNITS = 5
 MIN_STUDENTS_RELIABLE = 30
@@ -28,6 +29,8 @@ COMPOSITION_CHANGE = 0.20
 FLAGS = ("pandemic_years", "saber_scale_change", "composition_change", "selection_low_baseline",
          "pretrends_differ", "inference_not_reliable", "no_variation",
          "icc_assumed")  # in the order a row lists them (ui/locales: flag.<name>)
+PRE_MEANS = ("mean_treated_pre", "mean_comparison_pre", "mean_pre")
+POST_MEANS = ("mean_treated_post", "mean_comparison_post", "mean_post")
 SELECTION_BASELINE_G = -0.05  # a programme that starts this far below its comparison was selected low
 VALUE_COLUMNS_SUPPRESSED = (
     "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value", "q_value",
@@ -149,13 +152,32 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def missing_reasons(frame: pd.DataFrame, evidence: Evidence) -> np.ndarray:
+    """Why each row has no estimate (one of :data:`MISSING_REASONS`, else ``no_estimate``): a side of the
+    comparison with no school (0 units, or a DiD row with no comparison school in its country), or a mean
+    before or after that is missing (an empty window on one side). Rows with an estimate get it too; only
+    rows without one read it (:func:`badges`)."""
+    treated, comparison = _float(frame, evidence.treated), _float(frame, evidence.comparison)
+    n = len(frame)
+    pre = np.zeros(n, dtype=bool)
+    post = np.zeros(n, dtype=bool)
+    for c in PRE_MEANS:
+        pre |= np.isnan(_float(frame, c)) if c in frame else False
+    for c in POST_MEANS:
+        post |= np.isnan(_float(frame, c)) if c in frame else False
+    return np.select([treated == 0, comparison == 0, pre, post], list(MISSING_REASONS), "no_estimate")
+
+
 def badges(frame: pd.DataFrame, evidence: Evidence) -> list[tuple[str, list[str]]]:
-    """The evidence badge and its reasons for every row; each distinct set of facts is rated once."""
+    """The evidence badge and its reasons for every row; each distinct set of facts is rated once. A row
+    without an estimate is ``insufficient`` for the reason :func:`missing_reasons` gives."""
     missing = [not _present(v) for v in _values(frame, evidence.estimate)] if evidence.estimate \
         else [False] * len(frame)
+    why = missing_reasons(frame, evidence).tolist()
     pretrends = [None if v is None else not v for v in _values(frame, evidence.pretrends)]
     # an estimate without inference (no variation within the cells): no evidence either way, whatever the design
     still = ["no_variation" in (_text(v) or "").split(", ") for v in _values(frame, "flags")]
+    missing = [why[i] if m else None for i, m in enumerate(missing)]
     rows = zip(missing, still, map(_int, _values(frame, evidence.treated)),
                map(_int, _values(frame, evidence.comparison)), map(_text, _values(frame, "attrition_rating")),
                map(_text, _values(frame, evidence.baseline)), pretrends, strict=True)
@@ -164,7 +186,7 @@ def badges(frame: pd.DataFrame, evidence: Evidence) -> list[tuple[str, list[str]
     for key in rows:
         if key not in cache:
             no_estimate, no_variation, treated, comparison, attrition, baseline, pretrends_ok = key
-            cache[key] = ("insufficient", ["no_estimate"]) if no_estimate else (
+            cache[key] = ("insufficient", [no_estimate]) if no_estimate else (
                 ("insufficient", ["no_variation"]) if no_variation else stats.evidence_badge(
                 stats.EvidenceFacts(design=evidence.design, n_treated_clusters=treated,
                                     n_comparison_clusters=comparison, attrition=attrition, baseline=baseline,

@@ -101,6 +101,8 @@ def cells(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             # comparison schools have no programme: a programme field does not split them
             part[f] = "*" if comparison and field is not None and field.level == "programme" else values
         parts.append(part)
+    if not parts:  # rows resting on no student cell (a DiD with no comparison schools): nothing to protect
+        return pd.DataFrame(columns=["row", "period", "n", "who", "country", "cohort", "years", *by])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -243,6 +245,8 @@ def suppress(frame: pd.DataFrame, by: list[str], k: int, margins: tuple[Margin, 
     if frame.empty:
         return frame
     long = cells(frame, by)
+    if long.empty:
+        return frame
     identity = [*BASE, *by]
     unique = long.drop_duplicates(identity).reset_index(drop=True)
     unique["cell"] = np.arange(len(unique))

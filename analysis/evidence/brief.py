@@ -46,6 +46,12 @@ _PLAIN_DID = {
         "plain.suppressed_complementary": "**{who}** · {what}: sin resultado publicable (oculto para proteger "
                                           "otra celda con menos de {k} estudiantes).",
         "plain.no_estimate": "**{who}** · {what}: todavía no hay estimación (faltan datos antes o después).",
+        "plain.no_estimate_why": "**{who}** · {what}: todavía no hay estimación: {reason}.",
+        "reason.no_comparison_units": "no hay escuelas de comparación con datos (importe su lista y sus "
+                                      "resultados para estimar el efecto)",
+        "reason.no_programme_units": "no hay escuelas del programa con datos en estas ventanas",
+        "reason.no_pre_data": "falta la medición antes del programa en uno de los grupos",
+        "reason.no_post_data": "falta la medición después del programa en uno de los grupos",
         "plain.reason.wide": "el intervalo no distingue una mejora apreciable de ninguna",
         "plain.reason.no_interval": "muy pocas escuelas de un lado para una inferencia fiable",
         "plain.reason.low": "grupo pequeño (menos de 30 estudiantes o 5 escuelas)",
@@ -77,6 +83,12 @@ _PLAIN_DID = {
         "plain.suppressed_complementary": "**{who}** · {what}: no publishable result (hidden to protect another "
                                           "cell with fewer than {k} students).",
         "plain.no_estimate": "**{who}** · {what}: no estimate yet (data before or after are missing).",
+        "plain.no_estimate_why": "**{who}** · {what}: no estimate yet: {reason}.",
+        "reason.no_comparison_units": "no comparison schools with data (import their roster and results to "
+                                      "estimate the effect)",
+        "reason.no_programme_units": "no programme schools with data in these windows",
+        "reason.no_pre_data": "one of the groups has no measurement before the programme",
+        "reason.no_post_data": "one of the groups has no measurement after the programme",
         "plain.reason.wide": "the interval cannot tell a meaningful improvement from none",
         "plain.reason.no_interval": "too few schools on one side for reliable inference",
         "plain.reason.low": "small group (fewer than 30 students or 5 schools)",

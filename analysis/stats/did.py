@@ -371,7 +371,9 @@ def did_ols(
         return _did_without_inference((means[1] - means[0]) - (means[3] - means[2]), "too_few_clusters", base)
     est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
     if np.isnan(se):
-        return _did_without_inference(est, "no_variation", base)
+        # constant within every cell: the saturated 2x2 estimate is the difference of the cell means, taken
+        # exactly (the fit's value carries rounding residue, 6e-14 where the data do not change at all)
+        return _did_without_inference((means[1] - means[0]) - (means[3] - means[2]), "no_variation", base)
     run_wild = (
         min(p.n_treated_clusters, p.n_comparison_clusters) < WILD_BOOTSTRAP_BELOW
         if wild_bootstrap is None

@@ -55,11 +55,12 @@ def test_every_key_used_in_code_exists():
 def test_codes_translated_dynamically_exist():
     """Keys built at run time (flags, evidence reasons, statuses, units...) exist in both languages."""
     from analysis.compare.finish import FLAGS
+    from analysis.plain_language import MISSING_REASONS
     from analysis.stats.evidence import BADGE_LEVELS
 
     evidence_src = (ROOT / "analysis" / "stats" / "evidence.py").read_text(encoding="utf-8")
     reasons = set(re.findall(r'cap\("\w+", "(\w+)"\)', evidence_src))
-    reasons |= {"all_checks_passed", "no_estimate", "no_variation"}
+    reasons |= {"all_checks_passed", "no_estimate", "no_variation", *MISSING_REASONS}
     flags = set(FLAGS)
     assert len(reasons) >= 10 and len(flags) >= 5, "the scan is broken"
     needed = ({f"reason.{r}" for r in reasons} | {f"flag.{f}" for f in flags}

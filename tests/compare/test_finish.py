@@ -67,7 +67,7 @@ def ref_badge(row: dict, req: Request) -> tuple[str, list[str]]:
         return "insufficient", ["no_variation"]
     if row.get("design") == "did":
         if row.get("estimate") is None or row.get("estimate") != row.get("estimate"):
-            return "insufficient", ["no_estimate"]
+            return "insufficient", [ref_missing(row)]
         facts = stats.EvidenceFacts(
             design="did", n_treated_clusters=_int(row.get("n_treated")),
             n_comparison_clusters=_int(row.get("n_comparison")),
@@ -85,6 +85,22 @@ def ref_badge(row: dict, req: Request) -> tuple[str, list[str]]:
         facts = stats.EvidenceFacts(design="prepost", n_treated_clusters=_int(row.get("n_units")),
                                     attrition=rating, clustering_handled=True)
     return stats.evidence_badge(facts)
+
+
+def ref_missing(row: dict) -> str:
+    """Why a row has no estimate, checked row by row in the documented order (docs/METHODS.md, "Designs" 2)."""
+    def absent(c: str) -> bool:
+        return c in row and (row[c] is None or row[c] != row[c])
+
+    if row.get("n_treated") == 0:
+        return "no_programme_units"
+    if row.get("n_comparison") == 0:
+        return "no_comparison_units"
+    if any(absent(c) for c in ("mean_treated_pre", "mean_comparison_pre", "mean_pre")):
+        return "no_pre_data"
+    if any(absent(c) for c in ("mean_treated_post", "mean_comparison_post", "mean_post")):
+        return "no_post_data"
+    return "no_estimate"
 
 
 def ref_reliability(row: dict, req: Request) -> str:
