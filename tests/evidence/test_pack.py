@@ -216,6 +216,25 @@ def test_provenance_names_the_source_sha256_version_commit_and_command(pack, exp
             assert prov["files"][name] == hashlib.sha256(pack[name]).hexdigest(), name
 
 
+def test_the_command_shown_names_files_without_their_folders(pack, export_db):
+    """The brief's "Pedido como:", provenance and the xlsx repeat the command with the database and the pack by
+    their file names: the folders (a user's home and name) stay on the user's machine."""
+    folders = {str(Path(export_db).parent), "/tmp/", str(Path.home())}
+    db = Path(export_db).name
+    asked = f"python -m analysis export --db {db} --out evidence.zip --indicator score_math,dropout_rate"
+    brief = pack["brief.html"].decode("utf-8")
+    assert f"Pedido como: {asked}" in brief and json.loads(pack["provenance.json"])["command"].startswith(asked)
+    sheet = openpyxl.load_workbook(io.BytesIO(pack["evidence.xlsx"]), read_only=True)["provenance"]
+    assert any(isinstance(c, str) and c.startswith(asked) for row in sheet.iter_rows(values_only=True) for c in row)
+    for name in ("brief.html", "provenance.json", "methods.md", "datapackage.json"):
+        assert not any(folder.encode() in pack[name] for folder in folders), name
+    from analysis.cli import shown_argv
+
+    assert shown_argv(["export", "--db=C:\\Users\\ana\\lab.duckdb", "--out", "/home/ana/p.zip", "--costs",
+                       "../c.csv", "--indicator", "a/b"]) == [
+        "export", "--db=lab.duckdb", "--out", "p.zip", "--costs", "c.csv", "--indicator", "a/b"]
+
+
 def test_methods_give_design_windows_icc_min_cell_and_confidence(pack):
     text = pack["methods.md"].decode("utf-8")
     assert text.startswith("# Métodos de esta tabla de evidencia")  # default language: Spanish
