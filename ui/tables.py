@@ -6,14 +6,10 @@ whose display text is localised; the cell values stay numbers, so sorting and th
 still work on the numbers (pre-formatted strings would sort "10" before "9"). The grid ignores the Styler for
 missing cells and draws them as "None": a numeric column with gaps is sent as its display text instead.
 Each float column is shown with one number of decimals for all its rows (three significant digits of its
-largest value, 1 to 4, never more than the column was rounded to), so a column never mixes "0,16" and
-"0,1182". Whole numbers get thousands separators, except columns of years (every value between 1900 and
-2100). Missing cells show "—", never "None" or "nan". Columns titled as an indicator, sex, zone or survey
-wave show the words for their codes.
-
-st.dataframe shows floats with a decimal point whatever the language. In Spanish the frame is passed
-as a pandas Styler whose display text is localised; the cell values stay numbers, so sorting and the
-grid's own CSV download still work on the numbers.
+largest value, 1 to 4, never more than the column was rounded to), so it never mixes "0,16" and "0,1182"; an
+estimate and its bounds follow their row instead (below). Whole numbers get thousands separators, except
+columns of years (every value between 1900 and 2100). Missing cells show "—", never "None" or "nan". Columns
+titled as an indicator, sex, zone or survey wave show the words for their codes.
 
 An estimate and its interval bounds (estimate, 95% CI low and high; effect and its bounds; a mean and its
 interval) are written with the same decimals on each row, chosen from that row (:func:`row_decimals`), so the
