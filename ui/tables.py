@@ -18,8 +18,9 @@ written at four decimals, "< 0,0001" below (never "0,0000").
 
 The grid's toolbar can download the table as CSV (a public deployment turns that off: it cannot be
 audited, ui/server_guard.py). The toolbar writes the cells' values, the screen their display text: a text
-cell that a spreadsheet would run as a formula (= + - @ tab CR first, OWASP "CSV injection") holds the
-apostrophe LabLens' own files give it (``analysis.safe_export``), and is displayed without it.
+cell that a spreadsheet would run as a formula (= + - @ tab CR first, OWASP "CSV injection"; a signed number
+LabLens writes, "+0,16 DE [+0,12 a +0,20]", calls nothing and is left alone) holds the apostrophe LabLens' own
+files give it (``analysis.safe_export``), and is displayed without it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.disclosure import PROBABILITY_COLUMNS, PUBLISHED_DECIMALS
-from analysis.safe_export import csv_bytes, neutralise_text
+from analysis.safe_export import FORMULA_STARTS, csv_bytes
 from ui import format as fmt
 from ui.export import audited_download_button
 from ui.i18n import current_language, has, number, t
@@ -53,10 +54,18 @@ def spanish_number(value: object) -> str:
     return ("\u2212" if float(value) < 0 and text != "0" else "") + text
 
 
+# what a formula needs to call a function, reach another sheet or program (DDE), or compare: absent from a
+# signed number LabLens writes itself ('+0,16 DE [+0,12 a +0,20]'), which is left as it is
+_FORMULA_CHARS = re.compile(r"[(|!=@\"'\t\r\n;]")
+
+
 def formula_like(value: object) -> bool:
-    """A text a spreadsheet would run as a formula: = + - @ tab CR first (OWASP "CSV injection"), the rule of
-    LabLens' own files (``analysis.safe_export.neutralise_text``)."""
-    return neutralise_text(value) is not value
+    """A text a spreadsheet would run: = @ tab CR first, or + - first unless a signed number follows that
+    carries none of the characters a formula needs (OWASP "CSV injection")."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return False
+    signed_number = value[0] in "+-" and value[1:2].isdigit() and not _FORMULA_CHARS.search(value)
+    return not signed_number
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
