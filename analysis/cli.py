@@ -221,6 +221,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+PATH_OPTIONS = ("--db", "--out", "--costs")
+
+
+def _file_name(path: str) -> str:
+    """'/home/ana/packs/pack.zip' or 'C:\\Users\\ana\\pack.zip' -> 'pack.zip'."""
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or path
+
+
+def shown_argv(argv: list[str]) -> list[str]:
+    """The command line as the pack repeats it (brief, methods, provenance): files by their name only, never the
+    folder they were in (a user's home folder and name)."""
+    out, path_next = [], False
+    for arg in argv:
+        option, equals, value = arg.partition("=")
+        if path_next:
+            arg = _file_name(arg)
+        elif equals and option in PATH_OPTIONS:
+            arg = f"{option}={_file_name(value)}"
+        path_next = arg in PATH_OPTIONS
+        out.append(arg)
+    return out
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """The evidence table (indicators x design x grouping) as a .zip evidence pack, .xlsx, .csv or .parquet."""
     import shlex
@@ -241,7 +264,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     request = pack.EvidenceRequest(
         indicators=tuple(codes), design=args.design, by=tuple(_by(args)), program=args.program, pre=args.pre,
         post=args.post, level=args.level, min_cell=args.min_cell, weighted=args.weighted, icc=args.icc,
-        conf_level=args.conf_level, command="python -m analysis " + shlex.join(args.argv))
+        conf_level=args.conf_level, command="python -m analysis " + shlex.join(shown_argv(args.argv)))
     con = pack.reproducible_connection(db)
     try:
         try:

@@ -177,8 +177,8 @@ def blank(frame: pd.DataFrame, rows: pd.Series | np.ndarray, keep: Sequence[str]
 # Display precision of what is sent (docs/METHODS.md, "Disclosure avoidance"): decimals per column name.
 # Means and estimates at two decimals (a hundredth of a point on scores, indices and rates in percent; a
 # percentage point on 0–1 shares, whose effects are also given in points at three decimals), effect sizes
-# at three, p- and q-values at four; degrees of freedom at two (Welch's are fractional, G − 1 whole). Anything
-# unlisted keeps its value.
+# at three, p- and q-values at four (below 0.0001 at three significant digits: PROBABILITY_COLUMNS); degrees of
+# freedom at two (Welch's are fractional, G − 1 whole). Anything unlisted keeps its value.
 PUBLISHED_DECIMALS: dict[str, int] = {
     **dict.fromkeys(("mean", "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df",
                      "estimate", "se", "ci_low", "ci_high", "mean_treated_pre", "mean_treated_post",
@@ -190,6 +190,20 @@ PUBLISHED_DECIMALS: dict[str, int] = {
     **dict.fromkeys(("p_value", "q_value", "wild_p_value", "p_value_naive", "p_value_icc_corrected",
                      "pretrend_p"), 4),
 }
+#: p- and q-values: a value under 10^-decimals keeps three significant digits instead (1.83e-11, never 0: a p
+#: rounded to 0 reads as certainty; docs/METHODS.md, "Disclosure avoidance", display rounding).
+PROBABILITY_COLUMNS = ("p_value", "q_value", "wild_p_value", "p_value_naive", "p_value_icc_corrected", "pretrend_p")
+SIGNIFICANT_DIGITS = 3
+
+
+def round_probability(values: pd.Series | np.ndarray, decimals: int = 4) -> np.ndarray:
+    """p- or q-values at ``decimals`` decimals, those under 10^-decimals at :data:`SIGNIFICANT_DIGITS` significant
+    digits: 0.04567 -> 0.0457, 1.8347e-11 -> 1.83e-11 (a positive p is never published as 0)."""
+    x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    small = np.isfinite(x) & (x != 0) & (np.abs(x) < 10.0 ** -decimals)
+    out = np.round(x, decimals)
+    out[small] = [float(f"{v:.{SIGNIFICANT_DIGITS}g}") for v in x[small]]
+    return out
 
 
 def round_published(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
@@ -198,7 +212,9 @@ def round_published(frame: pd.DataFrame, decimals: dict[str, int] | None = None)
     out = frame.copy()
     for c, d in decimals.items():
         if c in out and pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
-            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(d)
+            values = pd.to_numeric(out[c], errors="coerce").astype(float)
+            out[c] = (pd.Series(round_probability(values, d), index=out.index) if c in PROBABILITY_COLUMNS
+                      else values.round(d))
     return out
 
 

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from analysis.disclosure import round_published
+from analysis.disclosure import PROBABILITY_COLUMNS, round_published
 from analysis.plain_language import MISSING_REASONS
 from ui.i18n import current_language, has, number, t
 
@@ -268,7 +268,9 @@ def result_table(frame: pd.DataFrame, columns: list[str], by: list[str] | None =
             out[c] = out[c].map(window)
     for c in out.columns:
         if c in NUMERIC_COLUMNS:
-            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(4)
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+            if c not in PROBABILITY_COLUMNS:  # a p of 1.8e-11 is not 0 (round_published keeps 3 significant digits)
+                out[c] = out[c].round(4)
     out = round_published(out)  # what is sent holds no more precision than the screen shows
     return out.rename(columns=lambda c: t(f"col.{c}"))
 

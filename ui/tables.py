@@ -6,31 +6,35 @@ whose display text is localised; the cell values stay numbers, so sorting and th
 still work on the numbers (pre-formatted strings would sort "10" before "9"). The grid ignores the Styler for
 missing cells and draws them as "None": a numeric column with gaps is sent as its display text instead.
 Each float column is shown with one number of decimals for all its rows (three significant digits of its
-largest value, 1 to 4, never more than the column was rounded to), so a column never mixes "0,16" and
-"0,1182". Whole numbers get thousands separators, except columns of years (every value between 1900 and
-2100). Missing cells show "—", never "None" or "nan". Columns titled as an indicator, sex, zone or survey
-wave show the words for their codes.
+largest value, 1 to 4, never more than the column was rounded to), so it never mixes "0,16" and "0,1182"; an
+estimate and its bounds follow their row instead (below). Whole numbers get thousands separators, except
+columns of years (every value between 1900 and 2100). Missing cells show "—", never "None" or "nan". Columns
+titled as an indicator, sex, zone or survey wave show the words for their codes.
 
-st.dataframe shows floats with a decimal point whatever the language. In Spanish the frame is passed
-as a pandas Styler whose display text is localised; the cell values stay numbers, so sorting and the
-grid's own CSV download still work on the numbers.
+An estimate and its interval bounds (estimate, 95% CI low and high; effect and its bounds; a mean and its
+interval) are written with the same decimals on each row, chosen from that row (:func:`row_decimals`), so the
+rounded estimate always lies within its rounded bounds ("0,1 | 0,11" is never shown). p- and q-values are
+written at four decimals, "< 0,0001" below (never "0,0000").
 
 The grid's toolbar can download the table as CSV (a public deployment turns that off: it cannot be
-audited, ui/server_guard.py). So that such a file is safe wherever it is allowed, a text cell that a
-spreadsheet would run as a formula (= + - @ tab CR first, OWASP "CSV injection") is shown with the
-apostrophe LabLens' own files give it (``analysis.safe_export``).
+audited, ui/server_guard.py). The toolbar writes the cells' values, the screen their display text: a text
+cell that a spreadsheet would run as a formula (= + - @ tab CR first, OWASP "CSV injection"; a signed number
+LabLens writes, "+0,16 DE [+0,12 a +0,20]", calls nothing and is left alone) holds the apostrophe LabLens' own
+files give it (``analysis.safe_export``), and is displayed without it.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from analysis.disclosure import PROBABILITY_COLUMNS, PUBLISHED_DECIMALS
 from analysis.safe_export import FORMULA_STARTS, csv_bytes
 from ui import format as fmt
 from ui.export import audited_download_button
@@ -65,7 +69,8 @@ def formula_like(value: object) -> bool:
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with formula-like text cells prefixed by an apostrophe (a copy only when one is found)."""
+    """The frame with formula-like text cells prefixed by an apostrophe (a copy only when one is found): the
+    values the grid's toolbar would write to a CSV."""
     out = frame
     for i in range(frame.shape[1]):
         values = frame.iloc[:, i]
@@ -100,23 +105,70 @@ def _is_years(values: pd.Series) -> bool:
     return bool(len(x)) and bool(((x >= 1900) & (x <= 2100) & (x == x.round())).all())
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def write_number(value: object, decimals: int, language: str) -> str:
+    """A number with ``decimals`` decimals in the language's convention, a real minus sign, '—' when missing."""
+    if _missing(value):
+        return MISSING
+    text = f"{abs(float(value)):,.{decimals}f}"
+    if language == "es":
+        text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    zero = float(text.replace(",", "").replace(".", "")) == 0
+    return ("\u2212" if float(value) < 0 and not zero else "") + text
+
+
 def cell_formatter(values: pd.Series, language: str) -> Callable[[object], str]:
     """How every cell of a numeric column is written (see the module docstring)."""
     years = _is_years(values)
     decimals = column_decimals(values)
 
     def write(value: object) -> str:
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            return MISSING
-        if years:
+        if years and not _missing(value):
             return str(int(value))
-        text = f"{abs(float(value)):,.{decimals}f}"
-        if language == "es":
-            text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-        zero = float(text.replace(",", "").replace(".", "")) == 0
-        return ("\u2212" if float(value) < 0 and not zero else "") + text
+        return write_number(value, decimals, language)
 
     return write
+
+
+def probability_formatter(language: str, decimals: int = PUBLISHED_DECIMALS["p_value"]) -> Callable[[object], str]:
+    """A p- or q-value at four decimals; one under 0,0001 as '< 0,0001', never '0,0000' (a p of 1.8e-11 is not 0)."""
+    floor = 10.0 ** -decimals
+
+    def write(value: object) -> str:
+        if not _missing(value) and 0 < float(value) < floor:
+            return "< " + write_number(floor, decimals, language)
+        return write_number(value, decimals, language)
+
+    return write
+
+
+# an estimate and its interval bounds, by their column codes: written with the same decimals on each row
+INTERVALS = (("estimate", "ci_low", "ci_high"), ("mean", "ci_low", "ci_high"),
+             ("effect_size", "es_ci_low", "es_ci_high"),
+             ("diff", "diff_ci_low", "diff_ci_high"), ("pretrend_diff", "pretrend_ci_low", "pretrend_ci_high"),
+             ("cace", "cace_ci_low", "cace_ci_high"))
+
+
+def row_decimals(estimate: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """Decimals per row for an estimate and its bounds: three significant digits of the row's largest magnitude
+    or two of the interval's width, whichever needs more (1 to MAX_DECIMALS), never more than the three columns
+    were rounded to (0 when they hold whole numbers). Rounding is monotone, so with one number of decimals per
+    row the rounded estimate lies within its rounded bounds whenever the estimate lies within its bounds."""
+    x = np.column_stack([pd.to_numeric(v, errors="coerce").to_numpy(dtype=float) for v in (estimate, low, high)])
+    values = x[np.isfinite(x)]
+    cap = next((r for r in range(MAX_DECIMALS) if np.allclose(values, np.round(values, r), rtol=0, atol=1e-9)),
+               MAX_DECIMALS)
+    size = np.abs(np.where(np.isfinite(x), x, np.nan))
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing row: nanmax of nothing
+        scale = 2 - np.floor(np.log10(np.nanmax(size, axis=1)))
+        width = 1 - np.floor(np.log10(x[:, 2] - x[:, 1]))
+    need = np.fmax(scale, np.where(np.isfinite(width), width, np.nan))
+    need = np.where(np.isfinite(need), np.clip(need, 1, MAX_DECIMALS), cap)
+    return np.minimum(need, cap).astype(int)
 
 
 def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,20 +190,38 @@ def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if out is None else out
 
 
+def _interval_decimals(frame: pd.DataFrame, numeric: list) -> dict[object, np.ndarray]:
+    """Per-row decimals of every column that is an estimate or one of its bounds (:data:`INTERVALS`)."""
+    out: dict[object, np.ndarray] = {}
+    for codes in INTERVALS:
+        titles = [t(f"col.{c}") for c in codes]
+        if all(title in numeric for title in titles) and not any(title in out for title in titles):
+            decimals = row_decimals(*(frame[title] for title in titles))
+            out.update(dict.fromkeys(titles, decimals))
+    return out
+
+
 def localised(frame: pd.DataFrame) -> pd.DataFrame | pd.io.formats.style.Styler:
-    """The frame as shown in the session's language: a Styler writing numbers, dashes and words."""
+    """The frame as shown in the session's language: a Styler writing numbers, dashes and words. A text a
+    spreadsheet would run holds the apostrophe in its value (what the grid's toolbar exports), never on screen."""
     if not frame.columns.is_unique or not frame.index.is_unique:
-        return frame
+        return spreadsheet_safe(frame)
     frame = _in_words(frame)
     language = current_language()
     numeric = [c for c in frame.columns
                if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
     formats = {c: cell_formatter(frame[c], language) for c in numeric}
+    probabilities = {t(f"col.{c}") for c in PROBABILITY_COLUMNS}
+    formats.update({c: probability_formatter(language) for c in numeric if c in probabilities})
+    by_row = _interval_decimals(frame, numeric)
     # the grid draws a missing number as a grey "None" whatever the Styler says: a numeric column with gaps is
     # sent as its display text ("—" in the gaps); it then sorts as text, the price of never showing "None"
     gaps = [c for c in numeric if frame[c].isna().any()]
     if gaps:
-        frame = frame.assign(**{c: frame[c].map(formats.pop(c)) for c in gaps})
+        frame = frame.assign(**{c: ([write_number(v, d, language) for v, d in zip(frame[c], by_row.pop(c), strict=True)]
+                                    if c in by_row else frame[c].map(formats[c])) for c in gaps})
+        for c in gaps:
+            formats.pop(c)
     for c in frame.columns.difference(numeric):  # text columns: a missing cell is "—", never "None"
         if frame[c].isna().any():
             frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), MISSING)})
@@ -161,7 +231,18 @@ def localised(frame: pd.DataFrame) -> pd.DataFrame | pd.io.formats.style.Styler:
             write = cell_formatter(pd.Series(found, dtype=float), language)
             formats[c] = lambda v, write=write: (write(v) if isinstance(v, (int, float, np.number))
                                                  and not isinstance(v, bool) else v)
-    return frame.style.format(formats, na_rep=MISSING)
+    safe = spreadsheet_safe(frame)
+    styler = safe.style.format(formats, na_rep=MISSING)
+    for c, decimals in by_row.items():  # an estimate and its bounds: one number of decimals per row
+        for d in np.unique(decimals):
+            styler = styler.format(lambda v, d=int(d): write_number(v, d, language), na_rep=MISSING,
+                                   subset=(frame.index[decimals == d], [c]))
+    if safe is not frame:  # the apostrophe is for a spreadsheet: the screen shows the text as it is
+        for c in frame.columns.difference(numeric):
+            risky = frame[c].map(formula_like).astype(bool).to_numpy()
+            if risky.any():
+                styler = styler.format(lambda v: v[1:], subset=(frame.index[risky], [c]))
+    return styler
 
 
 MAX_ROWS = 250
@@ -226,7 +307,7 @@ def table(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, **kwargs) -> None:
     kwargs = {"column_config": config, "row_height": row_height, **kwargs}
     if row_height and "height" not in kwargs:  # as many rows in view as the grid's usual ten one-line rows
         kwargs["height"] = ROW_PX + 2 + row_height * min(len(shown), 10)
-    st.dataframe(localised(spreadsheet_safe(shown)), hide_index=True, width="stretch", **kwargs)
+    st.dataframe(localised(shown), hide_index=True, width="stretch", **kwargs)
     if len(frame) <= max_rows:
         return
     st.caption(t("table.truncated", shown=number(max_rows), total=number(len(frame))))

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.audit import entries
 from analysis.privacy import hash_password
+from tests.app.test_tables import _display_values
 from tests.conftest import ROOT
 from ui.tables import formula_like, spreadsheet_safe
 
@@ -81,9 +82,12 @@ def _long_table_app():
 def test_a_long_table_and_its_csv_are_spreadsheet_safe_and_the_csv_is_audited(copy_db, downloads):
     at = AppTest.from_function(_long_table_app, default_timeout=30).run()
     assert not at.exception
-    shown = list(at.dataframe[0].value["school"][:3])
+    held = list(at.dataframe[0].value["school"][:3])
     # what the grid holds (and its toolbar would export): the formulas are text, LabLens' own numbers untouched
-    assert shown == ["'" + HOSTILE, "+0,16 DE [+0,12 a +0,20]", "'-1+cmd|' /C calc'!A0"]
+    assert held == ["'" + HOSTILE, "+0,16 DE [+0,12 a +0,20]", "'-1+cmd|' /C calc'!A0"]
+    # what the screen shows: the texts as they are, never the apostrophe
+    assert list(_display_values(at.dataframe[0])["school"][:3]) == [
+        HOSTILE, "+0,16 DE [+0,12 a +0,20]", "-1+cmd|' /C calc'!A0"]
     data = _in_a_bare_thread(downloads["table.csv"]).decode("utf-8-sig")
     first = data.splitlines()[1]
     assert first.startswith('"\'=HYPERLINK') and "\n=HYPERLINK" not in data and '\n"=HYPERLINK' not in data
@@ -93,7 +97,7 @@ def test_a_long_table_and_its_csv_are_spreadsheet_safe_and_the_csv_is_audited(co
 
 @pytest.mark.parametrize(("value", "runs"), [
     (HOSTILE, True), ("@SUM(A1)", True), ("\tx", True), ("\rx", True), ("-cmd", True), ("+A1", True),
-    ("-1+cmd|' /C calc'!A0", True), ("+1(", True), ("-2;3", True),
+    ("-1+cmd|' /C calc'!A0", True), ("+1(", True), ("-2;3", True), ("+0,19 DE (g) [−0,02 a +0,39]", True),
     ("+0,16 DE [+0,12 a +0,20]", False), ("−0,42", False), ("-0.42", False), ("ok = fine", False), (3, False)])
 def test_formula_like_cells(value, runs):
     assert formula_like(value) is runs

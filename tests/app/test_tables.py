@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analysis.disclosure import PROBABILITY_COLUMNS
 from tests.conftest import ROOT
-from ui.tables import cell_formatter, column_decimals, spanish_number
+from ui.i18n import catalogue
+from ui.tables import INTERVALS, cell_formatter, column_decimals, probability_formatter, row_decimals, spanish_number
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -43,6 +46,49 @@ def test_one_number_of_decimals_per_column_and_thousands_separators():
     assert column_decimals(pd.Series([503.84, 478.71])) == 1 and column_decimals(pd.Series([0.0045, 0.0001])) == 4
 
 
+def _decimals(text: str, lang: str) -> int:
+    mark = "," if lang == "es" else "."
+    return len(text.split(mark)[1]) if mark in text else 0
+
+
+def _value(text: str, lang: str) -> float:
+    text = text.replace(".", "").replace(",", ".") if lang == "es" else text.replace(",", "")
+    return float(text.replace("\u2212", "-"))
+
+
+def _intervals_within(element, lang: str) -> int:
+    """Every row of a grid's estimate and interval columns: the displayed estimate within its displayed bounds,
+    with their number of decimals. Returns the rows checked."""
+    data, shown = element.value, _display_values(element)
+    checked = 0
+    for codes in INTERVALS:
+        titles = [catalogue(lang)[f"col.{c}"] for c in codes]
+        if not all(title in data.columns for title in titles):
+            continue
+        for est, low, high in zip(*(shown[title] for title in titles), strict=True):
+            if "—" in (est, low, high):
+                continue
+            assert _decimals(est, lang) == _decimals(low, lang) == _decimals(high, lang), (titles, est, low, high)
+            assert _value(low, lang) <= _value(est, lang) <= _value(high, lang), (titles, est, low, high)
+            checked += 1
+    return checked
+
+
+def test_an_estimate_and_its_bounds_share_their_decimals_per_row():
+    """'0,1 | 0,11 | 0,17' (each column's decimals from its largest value) showed an estimate outside its own
+    interval: a row's estimate and bounds get one number of decimals, from the row, so rounding keeps the order."""
+    estimate, low, high = pd.Series([0.14, 1.64, 10.7]), pd.Series([0.11, 1.18, 5.28]), pd.Series([0.17, 2.1, 16.12])
+    assert list(row_decimals(estimate, low, high)) == [2, 2, 1]  # the demo's motivation, mathematics (DiD)
+    assert list(column_decimals(s) for s in (estimate, low, high)) == [1, 2, 1]  # the old rule: 0,1 beside 0,11
+    effects = (pd.Series([0.158, -0.977]), pd.Series([0.11, -1.05]), pd.Series([0.202, -0.906]))
+    assert list(row_decimals(*effects)) == [3, 2]  # 0,158 [0,110 a 0,202]; −0,98 [−1,05 a −0,91]
+    assert list(row_decimals(*(pd.Series([v, np.nan]) for v in (3.0, 1.0, 5.0)))) == [0, 0]  # whole numbers stay
+    assert list(row_decimals(pd.Series([0.5]), pd.Series([0.5]), pd.Series([0.5]))) == [1]  # no width: the scale
+    p = probability_formatter("es")
+    assert [p(v) for v in (1.83e-11, 0.00005, 0.0001, 0.5123, None)] == ["< 0,0001", "< 0,0001", "0,0001", "0,5123",
+                                                                          "—"]
+
+
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_chart_data_tables_use_the_language_decimal_mark(lang):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
@@ -54,11 +100,15 @@ def test_chart_data_tables_use_the_language_decimal_mark(lang):
     assert frames
     data = frames[0].value
     shown = _display_values(frames[0])
-    floats = [i for i, d in enumerate(data.dtypes) if pd.api.types.is_float_dtype(d)]
+    bounded = {catalogue(lang)[f"col.{c}"] for codes in INTERVALS for c in codes}
+    floats = [i for i, d in enumerate(data.dtypes) if pd.api.types.is_float_dtype(d) and data.columns[i] not in bounded]
     checked = 0
     mark = "," if lang == "es" else "."
+    # the estimate tables and the chart data: every estimate within its shown interval
+    assert sum(_intervals_within(frame, lang) for frame in at.dataframe) >= 6
     for i in floats:
-        write = cell_formatter(data.iloc[:, i], lang)
+        probability = data.columns[i] in {catalogue(lang)[f"col.{c}"] for c in PROBABILITY_COLUMNS}
+        write = probability_formatter(lang) if probability else cell_formatter(data.iloc[:, i], lang)
         for raw, text in zip(data.iloc[:, i], shown.iloc[:, i], strict=True):
             assert text == write(raw)
             checked += mark in text
@@ -68,9 +118,12 @@ def test_chart_data_tables_use_the_language_decimal_mark(lang):
 
 @pytest.mark.parametrize("page", ["evidencia", "regiones"])
 def test_no_table_cell_is_drawn_as_none(page):
-    """The grid draws a missing cell as a grey "None" whatever the Styler says: no cell reaches it missing."""
+    """The grid draws a missing cell as a grey "None" whatever the Styler says: no cell reaches it missing.
+    Regiones on mathematics: verdicts such as "+0,19 DE (g) [−0,02 a +0,39]" (they start like a formula)."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.query_params["lang"] = "es"
+    if page == "regiones":
+        at.query_params["indicador"] = "score_math"
     at.run()
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception
@@ -78,6 +131,13 @@ def test_no_table_cell_is_drawn_as_none(page):
     for frame in at.dataframe:
         missing = frame.value.isna()
         assert not missing.to_numpy().any(), list(frame.value.columns[missing.any()])
+    shown = [str(v) for frame in at.dataframe for v in _display_values(frame).to_numpy().ravel()]
+    # the spreadsheet's apostrophe ("'+0,19 DE (g) [−0,02 a +0,39]") is for downloads, never on screen
+    assert shown and not [v for v in shown if v.startswith("'")]
+    if page == "evidencia":  # the evidence table: every estimate within its shown interval, row by row
+        assert _intervals_within(at.dataframe[0], "es") >= 6
+    else:  # the verdicts start with a signed number ("+0,19 DE (g) [...]"), held for a CSV with its apostrophe
+        assert [v for v in shown if v.startswith("+")]
 
 
 def test_counts_written_as_text_are_right_aligned_and_long_texts_wrap():

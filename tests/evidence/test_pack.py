@@ -171,6 +171,33 @@ def test_csv_and_parquet_read_back_match_compare_exactly(pack, export_db):
     assert str(parquet["n_treated"].dtype) == "Int64"
 
 
+def test_no_exported_p_or_q_is_zero_when_the_true_one_is_not(pack, export_db):
+    """A p of 1.8e-11 rounded to four decimals was exported as 0 (evidence_es.csv '0,0'): under 0.0001 a p- or
+    q-value keeps three significant digits (docs/METHODS.md, "Disclosure avoidance"), in every file."""
+    con = reproducible_connection(export_db)
+    true = pd.concat([compare(con, code, design="did").assign(indicator=code) for code in INDICATORS],
+                     ignore_index=True)
+    con.close()
+    true = true.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    files = {"evidence.csv": _read_csv(pack["evidence.csv"]),
+             "evidence_es.csv": _read_csv(pack["evidence_es.csv"], sep=";", decimal=","),
+             "evidence.parquet": pd.read_parquet(io.BytesIO(pack["evidence.parquet"])),
+             "evidence.xlsx": pd.read_excel(io.BytesIO(pack["evidence.xlsx"]), sheet_name="evidence")}
+    tiny = 0
+    for name, frame in files.items():
+        frame = frame.sort_values(KEYS, kind="stable").reset_index(drop=True)
+        for column in ("p_value", "q_value", "wild_p_value", "p_value_naive", "p_value_icc_corrected", "pretrend_p"):
+            want = pd.to_numeric(true[column], errors="coerce").to_numpy(dtype=float)
+            got = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+            positive = want > 0
+            assert (got[positive] > 0).all(), (name, column)
+            small = positive & (want < 1e-4)
+            assert np.allclose(got[small], want[small], rtol=5e-3, atol=0), (name, column)  # 3 significant digits
+            assert np.array_equal(got[~small], np.round(want[~small], 4), equal_nan=True), (name, column)
+            tiny += int(small.sum())
+    assert tiny >= 8  # the demo's clear effects: p far below 0.0001 in each of the four files
+
+
 def test_xlsx_has_four_sheets_numbers_as_numbers_and_no_formula(pack, export_db):
     book = openpyxl.load_workbook(io.BytesIO(pack["evidence.xlsx"]))
     assert book.sheetnames == ["evidence", "dictionary", "methods", "provenance"]
@@ -214,6 +241,25 @@ def test_provenance_names_the_source_sha256_version_commit_and_command(pack, exp
     for name in PACK_FILES:
         if name != "provenance.json":
             assert prov["files"][name] == hashlib.sha256(pack[name]).hexdigest(), name
+
+
+def test_the_command_shown_names_files_without_their_folders(pack, export_db):
+    """The brief's "Pedido como:", provenance and the xlsx repeat the command with the database and the pack by
+    their file names: the folders (a user's home and name) stay on the user's machine."""
+    folders = {str(Path(export_db).parent), "/tmp/", str(Path.home())}
+    db = Path(export_db).name
+    asked = f"python -m analysis export --db {db} --out evidence.zip --indicator score_math,dropout_rate"
+    brief = pack["brief.html"].decode("utf-8")
+    assert f"Pedido como: {asked}" in brief and json.loads(pack["provenance.json"])["command"].startswith(asked)
+    sheet = openpyxl.load_workbook(io.BytesIO(pack["evidence.xlsx"]), read_only=True)["provenance"]
+    assert any(isinstance(c, str) and c.startswith(asked) for row in sheet.iter_rows(values_only=True) for c in row)
+    for name in ("brief.html", "provenance.json", "methods.md", "datapackage.json"):
+        assert not any(folder.encode() in pack[name] for folder in folders), name
+    from analysis.cli import shown_argv
+
+    assert shown_argv(["export", "--db=C:\\Users\\ana\\lab.duckdb", "--out", "/home/ana/p.zip", "--costs",
+                       "../c.csv", "--indicator", "a/b"]) == [
+        "export", "--db=lab.duckdb", "--out", "p.zip", "--costs", "c.csv", "--indicator", "a/b"]
 
 
 def test_methods_give_design_windows_icc_min_cell_and_confidence(pack):
