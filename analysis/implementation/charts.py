@@ -56,7 +56,8 @@ def month_ticks(months: pd.Series, names: Sequence[str], pattern: str = "{month}
         return [], []
     first, last = stamps.min().to_period("M"), stamps.max().to_period("M")
     span = (last - first).n + 1
-    step = next((s for s in MONTH_STEPS if math.ceil(span / s) <= MAX_MONTH_TICKS), MONTH_STEPS[-1])
+    step = next((s for s in MONTH_STEPS if math.ceil(span / s) <= MAX_MONTH_TICKS),
+                12 * math.ceil(span / (12 * MAX_MONTH_TICKS)))  # beyond: whole years
     periods = [p for p in pd.period_range(first, last, freq="M") if ((p.year * 12 + p.month - 1) % step) == 0]
     if not periods:  # a short span between two aligned months: its first month
         periods = [first]
