@@ -143,3 +143,12 @@ def test_datos_in_spanish_names_small_cell_details_in_words():
     assert not re.search(r"\b(CO|GT): \w+ = ", text) and "shift" not in text and "ethnicity" not in text
     assert "Arrastre aquí un archivo CSV, TSV, TXT, XLSX, PARQUET, JSON, GEOJSON, TOPOJSON o ZIP" in text
     assert "Upload" not in text and "per file" not in text
+
+
+def test_methods_formulas_take_their_words_from_the_readers_language():
+    from ui.methods_view import FORMULA_WORDS
+
+    at = _run("es", "metodos")
+    formulas = " ".join(f.value for f in at.latex)
+    assert r"\mathrm{programa}_i" in formulas and r"\mathrm{dosis}_s" in formulas and "treated" not in formulas
+    assert "@" not in formulas and all(catalogue("en")[f"methods.formula.{w}"] for w in FORMULA_WORDS)
