@@ -2,7 +2,8 @@
 (docs/STACK_NOTES.md "Streamlit 1.67"): its button reads "Upload" and its line under it "200MB per file • CSV,
 XLSX", in English whatever the page's language. The box here says what to drop and the limit in a caption of
 the catalogue right above it, and a style rule scoped to this one widget's key hides that English line and
-writes the button's word from the catalogue instead (in every language: one behaviour, tested in a browser)."""
+writes the button's word (and the "Drag and drop a file here" shown while a file is dragged over) from the
+catalogue instead (in every language: one behaviour, tested in a browser)."""
 
 from __future__ import annotations
 
@@ -36,10 +37,16 @@ def style_rule(key: str) -> str:
     button's word from the catalogue. Scoped by the ``st-key-<key>`` class Streamlit gives a keyed widget and
     by the data-testid of its parts, so no other box and no other element changes."""
     scope = f".st-key-{re.sub(r'[^A-Za-z0-9_-]', '-', key)} [data-testid='stFileUploaderDropzone']"
+    overlay = f"{scope} > div:not([data-testid]):not(:has(button))"
     return (f"<style>{scope} [data-testid='stFileUploaderDropzoneInstructions'] {{ display: none; }}"
             f"{scope} button [data-testid='stMarkdownContainer'] p {{ font-size: 0; }}"
             f"{scope} button [data-testid='stMarkdownContainer'] p::after {{ content: {_css_text(t('upload.button'))};"
-            " font-size: 0.875rem; }</style>")
+            " font-size: 0.875rem; }"
+            # while a file is dragged over the box, a child div without a test id nor a button (the list of an
+            # uploaded file has its buttons) says "Drag and drop a file here"
+            f"{overlay} > * {{ font-size: 0; }}"
+            f"{overlay} > *::after {{ content: {_css_text(t('upload.dragging'))}; font-size: 1rem; }}"
+            "</style>")
 
 
 def file_box(label: str, types: Sequence[str], key: str, *, limit_mb: int | None = None, help: str | None = None,

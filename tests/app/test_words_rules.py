@@ -130,6 +130,7 @@ def test_implementacion_in_spanish_has_no_english_month_and_a_spanish_file_box()
     styles = " ".join(h.proto.body for h in at.get("html"))
     assert ".st-key-cost_file" in styles and "stFileUploaderDropzoneInstructions" in styles
     assert f'content: "{cat["upload.button"]}"' in styles  # the button's word from the catalogue
+    assert f'content: "{cat["upload.dragging"]}"' in styles and ":not(:has(button))" in styles
 
 
 def test_datos_in_spanish_names_small_cell_details_in_words():
