@@ -153,3 +153,13 @@ def test_methods_formulas_take_their_words_from_the_readers_language():
     formulas = " ".join(f.value for f in at.latex)
     assert r"\mathrm{programa}_i" in formulas and r"\mathrm{dosis}_s" in formulas and "treated" not in formulas
     assert "@" not in formulas and all(catalogue("en")[f"methods.formula.{w}"] for w in FORMULA_WORDS)
+
+
+def test_comparar_slope_hover_names_the_school_not_its_code():
+    at = _run("es", "comparar", indicador="score_math")
+    slope = next(c for c in _charts(at) if any(d.get("mode") == "lines+markers" and len(d.get("customdata") or []) > 9
+                                               for d in c["data"]))
+    hovers = [h for d in slope["data"] for h in (d.get("customdata") or []) if h]
+    assert all(h.endswith(("<br>Antes", "<br>Después")) for h in hovers), hovers[:3]
+    assert hovers and not any(re.match(r"(CO|GT)-\d", h) for h in hovers), hovers[:3]
+    assert any(h.startswith(("Institución Educativa", "EORM")) for h in hovers), hovers[:3]
