@@ -126,6 +126,9 @@ def test_implementacion_in_spanish_has_no_english_month_and_a_spanish_file_box()
     assert hovers and all(h.split()[0] in names for h in hovers)  # 'ene 2024', not '2024-01'
     text = _page_text(at)
     assert not ENGLISH_MONTHS.search(text), ENGLISH_MONTHS.search(text)
+    config = json.loads(at.get("plotly_chart")[0].proto.config)  # plotly.js's own words come with each chart
+    assert config["locale"] == "es" and config["locales"]["es"]["format"]["shortMonths"] == names
+    assert config["locales"]["es"]["dictionary"]["Download plot as a PNG"] == cat["chart.plotly.download_png"]
     assert cat["upload.drop"].format(kinds="CSV o XLSX", limit=200) in text  # what to drop and the limit
     styles = " ".join(h.proto.body for h in at.get("html"))
     assert ".st-key-cost_file" in styles and "stFileUploaderDropzoneInstructions" in styles
