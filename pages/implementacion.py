@@ -80,8 +80,10 @@ st.caption(t("impl.cost_caption"))
 if access.role() == "public":
     st.info(t("impl.cost_signin"), icon=":material/lock:")
 else:
+    above = st.container()
     k1, k2, k3 = st.columns([2, 2, 1])
-    upload = file_box(t("impl.cost_file"), ("csv", "xlsx"), "cost_file", help=t("impl.cost_file_help"), where=k1)
+    upload = file_box(t("impl.cost_file"), ("csv", "xlsx"), "cost_file", help=t("impl.cost_file_help"), where=k1,
+                      caption_where=above)
     rates = k2.text_input(t("impl.cost_rates"), value="COP=3900, GTQ=7.75, GBP=0.79", key="tasas",
                           help=t("impl.cost_rates_help"))
     currency = k3.selectbox(t("impl.cost_currency"), ("USD", "COP", "GTQ"), key="moneda")

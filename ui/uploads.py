@@ -50,11 +50,12 @@ def style_rule(key: str) -> str:
 
 
 def file_box(label: str, types: Sequence[str], key: str, *, limit_mb: int | None = None, help: str | None = None,
-             where: Any = None) -> Any:
+             where: Any = None, caption_where: Any = None) -> Any:
     """``st.file_uploader`` (in ``where``, a column or container, else the page) under a caption saying what to
-    drop and the limit in the reader's language ("Arrastre un archivo CSV o XLSX (hasta 200 MB)")."""
+    drop and the limit in the reader's language ("Arrastre un archivo CSV o XLSX (hasta 200 MB)"), written in
+    ``caption_where`` when given (above a row of columns, so the box's label stays level with its neighbours')."""
     box = where if where is not None else st
     limit = limit_mb or DEFAULT_LIMIT_MB
-    box.caption(t("upload.drop", kinds=kinds(types), limit=limit))
+    (caption_where if caption_where is not None else box).caption(t("upload.drop", kinds=kinds(types), limit=limit))
     st.html(style_rule(key))
     return box.file_uploader(label, type=list(types), key=key, help=help, max_upload_size=limit_mb)
