@@ -385,7 +385,8 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
     validates and serialises as binary arrays instead of one Python object per point; programme
     colours, the comparison group grey and behind. WebGL (Scattergl) for every trace once one trace
     has more than ``GL_POINTS`` points (one layer, so the comparison group stays behind).
-    ``texts``: pre, post, y_title, comparison.
+    ``texts``: pre, post, y_title, comparison. A ``label`` column (the school's name) names a line in its hover,
+    else its ``unit_id``.
     """
     panels = panel_order(unit_means)
     colors = color_map(unit_means["program"])
@@ -405,7 +406,7 @@ def slopes(unit_means: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.
             xs = np.tile([0.0, 1.0, np.nan], n)
             ys = np.column_stack([rows["pre"].to_numpy(dtype=float), rows["post"].to_numpy(dtype=float),
                                   np.full(n, np.nan)]).ravel()
-            unit = rows["unit_id"].astype(str).to_numpy(dtype=object)
+            unit = (rows["label"] if "label" in rows else rows["unit_id"]).astype(str).to_numpy(dtype=object)
             hover = np.column_stack([unit + f"<br>{pre}", unit + f"<br>{post}", np.full(n, None)]).ravel()
             name = texts.get("comparison", prog) if prog == "comparison" else prog
             opacity = _line_opacity(n, prog == "comparison", trace_cls is go.Scattergl)

@@ -9,6 +9,7 @@ from ui.i18n import t
 from ui.layout import page_header
 from ui.tables import table
 from ui.templates import FILE_NAMES
+from ui.uploads import file_box
 
 page_header("page.data", "data.intro")
 history_tab, upload_tab, dictionary_tab, quality_tab, templates_tab = st.tabs(
@@ -40,8 +41,7 @@ with upload_tab:
         st.caption(t("data.read_only"))
     else:
         st.caption(t("data.upload_help", limit=view.UPLOAD_LIMIT_MB))
-        upload = st.file_uploader(t("data.upload_label"), type=view.UPLOAD_TYPES, key="datos-upload",
-                                  max_upload_size=view.UPLOAD_LIMIT_MB)
+        upload = file_box(t("data.upload_label"), view.UPLOAD_TYPES, "datos-upload", limit_mb=view.UPLOAD_LIMIT_MB)
         staged = None
         if upload is not None:
             staged, error = view.stage_upload(upload.file_id, upload.name, upload.getvalue())

@@ -13,6 +13,7 @@ from ui.layout import page_header
 from ui.loaders import indicators, programme_names
 from ui.pilot_inputs import amount, choice
 from ui.tables import table
+from ui.uploads import file_box
 
 page_header("page.implementation", "impl.intro")
 
@@ -77,9 +78,10 @@ st.caption(t("impl.cost_caption"))
 if access.role() == "public":
     st.info(t("impl.cost_signin"), icon=":material/lock:")
 else:
+    above = st.container()
     k1, k2, k3 = st.columns([2, 2, 1])
-    upload = k1.file_uploader(t("impl.cost_file"), type=["csv", "xlsx"], key="cost_file",
-                              help=t("impl.cost_file_help"))
+    upload = file_box(t("impl.cost_file"), ("csv", "xlsx"), "cost_file", help=t("impl.cost_file_help"), where=k1,
+                      caption_where=above)
     rates = k2.text_input(t("impl.cost_rates"), value="COP=3900, GTQ=7.75, GBP=0.79", key="tasas",
                           help=t("impl.cost_rates_help"))
     currency = k3.selectbox(t("impl.cost_currency"), ("USD", "COP", "GTQ"), key="moneda")

@@ -9,8 +9,8 @@ from ui.layout import page_header
 page_header("page.methods", "methods.intro")
 
 FORMULAS = {
-    "designs": [r"y_{it} = a + b\,\mathrm{treated}_i + c\,\mathrm{post}_t + d\,(\mathrm{treated}_i \times "
-                r"\mathrm{post}_t) + \varepsilon_{it}"],
+    "designs": [r"y_{it} = a + b\,\mathrm{@treated@}_i + c\,\mathrm{@post@}_t + d\,(\mathrm{@treated@}_i \times "
+                r"\mathrm{@post@}_t) + \varepsilon_{it}"],
     "effects": [r"g = \omega\,\frac{\bar{y}_1 - \bar{y}_2}{s_p}, \qquad \omega = 1 - \frac{3}{4N - 9}",
                 r"\mathrm{Var}(g) \approx \frac{2(1-r)}{n} + \frac{g^2}{2n}",
                 r"\mathrm{DE} = 1 + (m-1)\rho",
@@ -23,10 +23,10 @@ FORMULAS = {
                r"\left[1 - (1-\hat\alpha)\,F_{0{,}975}(n-1,(n-1)(k-1)),\; "
                r"1 - (1-\hat\alpha)\,F_{0{,}025}(n-1,(n-1)(k-1))\right]"],
     "multiple": [r"q_{(i)} = \min_{j \ge i} \frac{m\,p_{(j)}}{j}"],
-    "dose": [r"\Delta y_s = a + b\,\mathrm{dosis}_s + e_s, \qquad "
+    "dose": [r"\Delta y_s = a + b\,\mathrm{@dose@}_s + e_s, \qquad "
              r"\widehat{V}_{HC2} = (X'X)^{-1} X' \mathrm{diag}\!\left(\frac{\hat e_s^2}{1-h_{ss}}\right) X (X'X)^{-1}"],
     "cost": [r"C = \frac{L\,(I + F)/3 + L\,R}{N}, \qquad \frac{C}{g/0{,}1} \in "
-             r"\left[\frac{C}{10\,g_{\mathrm{alto}}},\; \frac{C}{10\,g_{\mathrm{bajo}}}\right]"],
+             r"\left[\frac{C}{10\,g_{\mathrm{@high@}}},\; \frac{C}{10\,g_{\mathrm{@low@}}}\right]"],
     "pooling": [r"\hat\theta_i = \hat B_i\,\hat\mu + (1 - \hat B_i)\,y_i, \qquad "
                 r"\hat B_i = \frac{k-3}{k-1}\,\frac{V_i}{V_i + \hat A}, \qquad "
                 r"\hat\mu = \frac{\sum_i y_i/(V_i + \hat A)}{\sum_i 1/(V_i + \hat A)}",

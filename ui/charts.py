@@ -15,6 +15,26 @@ from ui.i18n import current_language, t
 from ui.tables import MAX_ROWS, table
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+#: plotly.js's own words (its mode bar's tooltips) -> catalogue keys. The plotly.js Streamlit bundles registers
+#: only English: a chart's config brings the reader's words itself (``locales``, docs/STACK_NOTES.md).
+PLOTLY_WORDS = {
+    "Zoom": "chart.plotly.zoom", "Pan": "chart.plotly.pan", "Zoom in": "chart.plotly.zoom_in",
+    "Zoom out": "chart.plotly.zoom_out", "Autoscale": "chart.plotly.autoscale", "Reset axes": "chart.plotly.reset_axes",
+    "Reset": "chart.plotly.reset", "Download plot as a PNG": "chart.plotly.download_png",
+    "Download plot": "chart.plotly.download", "Double-click to zoom back out": "chart.plotly.double_click",
+}
+
+
+def plotly_config(**extra: object) -> dict:
+    """PLOTLY_CONFIG in the session's language: plotly.js's words and month names from the catalogue."""
+    language = current_language()
+    config = {**PLOTLY_CONFIG, **extra}
+    if language == "en":
+        return config
+    months = t("fmt.month_names").split()
+    words = {english: t(key) for english, key in PLOTLY_WORDS.items()}
+    return {**config, "locale": language,
+            "locales": {language: {"dictionary": words, "format": {"shortMonths": months, "months": months}}}}
 
 
 @dataclass
@@ -55,13 +75,13 @@ def show(c: Chart | None, *, key: str) -> None:
         for i, (column, fig) in enumerate(zip(st.columns(len(c.panels)), c.panels, strict=True)):
             with column:
                 title = fig.layout.title.text or ""
-                st.plotly_chart(fig, width="stretch", key=f"{key}-{i}", config=PLOTLY_CONFIG,
+                st.plotly_chart(fig, width="stretch", key=f"{key}-{i}", config=plotly_config(),
                                 alt=f"{c.alt} — {title.replace('<br>', ' ')}" if title else c.alt)
         if c.key is not None:  # a map's colour bar and legend: once, under every panel it explains
-            st.plotly_chart(c.key, width="stretch", key=f"{key}-key", config={**PLOTLY_CONFIG, "displayModeBar": False},
+            st.plotly_chart(c.key, width="stretch", key=f"{key}-key", config=plotly_config(displayModeBar=False),
                             alt=t("chart.key_alt"))
     else:
-        st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=PLOTLY_CONFIG)
+        st.plotly_chart(c.fig, width="stretch", key=key, alt=c.alt, config=plotly_config())
     st.caption(md(c.summary))
     if c.table is None:
         return

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import disclosure, fields, figures
+from analysis import disclosure, fields, figures, queries
 from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
@@ -22,6 +22,7 @@ from ui.loaders import (
     indicator_info,
     indicators,
     programme_results,
+    sql,
     student_attributes,
     unit_periods,
     window_text,
@@ -373,6 +374,10 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
     # beyond SLOPE_MAX_LINES schools per programme and country the lines merge into one band: a seeded
     # sample is drawn and the summary says so; the shares and the table use every school
     drawn = figures.sample_per_group(wide, ["panel", "program"], figures.SLOPE_MAX_LINES)
+    # a line's hover names its school (its code when it has no name), not the code alone
+    schools = sql(queries.SCHOOLS_SQL)
+    names = pd.Series(schools["name"].to_numpy(), index=schools["unit_id"].astype(str))
+    drawn = drawn.assign(label=drawn["unit_id"].astype(str).map(names).fillna(drawn["unit_id"].astype(str)))
     fig = figures.slopes(drawn, texts, lang())
     label = fmt.indicator_label(indicator, indicators())
     up = wide.assign(up=wide["post"] > wide["pre"]).groupby(["panel", "program"], sort=False)["up"].mean()

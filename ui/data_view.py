@@ -395,10 +395,23 @@ def missing_at_post() -> pd.DataFrame:
     return frame.rename(columns=lambda c: t(f"col.{c}"))
 
 
+def cell_detail(detail: object) -> str:
+    """A small-cell row's detail in words: 'CO: shift = mañana' (country code, attribute, value, as
+    analysis.queries writes it) -> 'Colombia · Jornada: mañana'; an empty detail stays empty."""
+    text = "" if fmt.is_missing(detail) else str(detail)
+    country, sep, rest = text.partition(": ")
+    name, eq, value = rest.partition(" = ")
+    if not sep or not eq:
+        return text
+    return t("data.cell_detail", country=fmt.country(country), field=fmt.field_option(name),
+             value=fmt.group_label(name, value))
+
+
 def small_cells() -> pd.DataFrame:
     k = access.min_cell()
     frame = sql(queries.SMALL_CELLS_SQL, (k,))
-    frame = frame.assign(cell=frame["cell"].map(lambda c: t(f"data.cell.{c}")))
+    frame = frame.assign(cell=frame["cell"].map(lambda c: t(f"data.cell.{c}")),
+                         detail=frame["detail"].map(cell_detail))
     frame["smallest"] = [f"<{k}" if 0 < s < k else fmt.num(s, 0) for s in frame["smallest"]]
     return frame.rename(columns=lambda c: t(f"col.{c}"))
 

@@ -190,6 +190,20 @@ def months(value: object) -> str:
     return t("fmt.months_one" if abs(m) == 1 else "fmt.months", months=signed(m, 0) if m else "0")
 
 
+def month_names() -> list[str]:
+    """The twelve month abbreviations in the session's language ('ene' … 'dic'): plotly's bundled build in
+    Streamlit only has English dates, so date axes take their tick texts from here."""
+    return t("fmt.month_names").split()
+
+
+def month(value: object) -> str:
+    """A month in words: 'ene 2022' (Spanish), 'Jan 2022'; '—' when missing."""
+    if is_missing(value):
+        return "—"
+    stamp = pd.Timestamp(value)
+    return t("fmt.month", month=month_names()[stamp.month - 1], year=stamp.year)
+
+
 def indicator_label(code: str, info: pd.DataFrame | None = None) -> str:
     """The indicator's name in the session's language (from the indicators table), else its code."""
     if info is not None:

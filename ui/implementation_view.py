@@ -151,13 +151,14 @@ def time_chart(program: str | None) -> Chart | None:
     if frame.empty:
         return None
     texts = {"y_share": t("impl.axis_share_operating"), "x_month": t("impl.axis_month"),
-             "CO": fmt.country("CO"), "GT": fmt.country("GT")}
+             "CO": fmt.country("CO"), "GT": fmt.country("GT"), "month_names": " ".join(fmt.month_names()),
+             "month": t("fmt.month")}
     fig = charts.over_time(frame, texts, lang())
     last = frame.sort_values("month").groupby("program").tail(1)
     parts = [t("impl.time_part", program=fmt.programme(r.program), share=_pct(r.share_operating),
-               month=pd.Timestamp(r.month).strftime("%m/%Y")) for r in last.itertuples()]
+               month=fmt.month(r.month)) for r in last.itertuples()]
     table = pd.DataFrame({t("col.program"): frame["program"].map(fmt.programme),
-                          t("impl.axis_month"): pd.to_datetime(frame["month"]).dt.strftime("%Y-%m"),
+                          t("impl.axis_month"): frame["month"].map(fmt.month),
                           t("impl.operating"): frame["labs_operating"], t("impl.reporting"): frame["labs_reporting"],
                           t("impl.planned"): frame["planned"],
                           t("impl.col.hours"): frame["lab_hours"].map(lambda v: fmt.num(v, 0))})

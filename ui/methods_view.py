@@ -16,8 +16,15 @@ SECTIONS = ("designs", "side_by_side", "effects", "rates", "scales", "multiple",
             "reliability", "achievements", "pooling", "windows", "dose", "cost", "sources")
 
 
+#: Words inside the formulas, written ``@word@`` in them and read from the catalogue (``methods.formula.<word>``).
+FORMULA_WORDS = ("treated", "post", "dose", "high", "low")
+
+
 def latex(formula: str) -> str:
-    """Formulas are written with Spanish decimal commas ({,}); English reads 1.65."""
+    """A formula in the reader's language: its words (``@treated@`` …) from the catalogue, and Spanish decimal
+    commas ({,}), which English reads as 1.65."""
+    for word in FORMULA_WORDS:
+        formula = formula.replace(f"@{word}@", t(f"methods.formula.{word}"))
     return formula if current_language() == "es" else formula.replace("{,}", ".")
 
 

@@ -7,7 +7,8 @@ uses the shared style (decimal comma in Spanish, legend on top), so it reads at 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,20 +42,51 @@ def lab_status(frame: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.F
     return style(fig, lang, height=max(260, 70 + 42 * len(labels)))
 
 
+#: Month steps a date axis may take, the smallest that keeps it to MAX_MONTH_TICKS labels (a phone's width).
+MONTH_STEPS = (1, 2, 3, 6, 12, 24)
+MAX_MONTH_TICKS = 6
+
+
+def month_ticks(months: pd.Series, names: Sequence[str], pattern: str = "{month} {year}") -> tuple[list, list[str]]:
+    """(tick values, tick texts) of a monthly axis, in the reader's month names: plotly's build bundled with
+    Streamlit only knows English dates ('Jan 2022'), so the axis is given its ticks. Ticks fall on months
+    aligned to January (every 1, 2, 3, 6, 12 or 24 months), as few steps as keep them to MAX_MONTH_TICKS."""
+    stamps = pd.to_datetime(pd.Series(months)).dropna()
+    if stamps.empty:
+        return [], []
+    first, last = stamps.min().to_period("M"), stamps.max().to_period("M")
+    span = (last - first).n + 1
+    step = next((s for s in MONTH_STEPS if math.ceil(span / s) <= MAX_MONTH_TICKS),
+                12 * math.ceil(span / (12 * MAX_MONTH_TICKS)))  # beyond: whole years
+    periods = [p for p in pd.period_range(first, last, freq="M") if ((p.year * 12 + p.month - 1) % step) == 0]
+    if not periods:  # a short span between two aligned months: its first month
+        periods = [first]
+    values = [p.to_timestamp() for p in periods]
+    texts = [str(p.year) if step >= 12 else pattern.format(month=names[p.month - 1], year=p.year) for p in periods]
+    return values, texts
+
+
 def over_time(frame: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
-    """Share of planned labs operating, month by month, one line per programme (and country)."""
+    """Share of planned labs operating, month by month, one line per programme (and country). The month axis
+    and hover read in ``texts["month_names"]`` (twelve words, space-separated) and ``texts["month"]``."""
     fig = go.Figure()
     colors = color_map(frame["program"].unique())
+    names = texts.get("month_names", "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split()
+    pattern = texts.get("month", "{month} {year}")
     for (program, country), part in frame.groupby(["program", "country"], sort=False):
         name = f"{program} ({texts.get(country, country)})" if frame["country"].nunique() > 1 else program
+        stamps = pd.to_datetime(part["month"])
+        shown = [pattern.format(month=names[m.month - 1], year=m.year) for m in stamps]
         fig.add_trace(go.Scatter(
             x=part["month"], y=100 * part["share_operating"], mode="lines+markers", name=name,
             line={"color": colors[program]},
-            customdata=np.column_stack([part["labs_operating"], part["planned"]]),
-            hovertemplate="%{x|%Y-%m}<br>%{y:.0f} % (%{customdata[0]} / %{customdata[1]})<extra>"
+            customdata=np.column_stack([part["labs_operating"], part["planned"], shown]),
+            hovertemplate="%{customdata[2]}<br>%{y:.0f} % (%{customdata[0]} / %{customdata[1]})<extra>"
                           + name + "</extra>"))
+    tickvals, ticktext = month_ticks(frame["month"], names, pattern)
     fig.update_layout(yaxis={"title": {"text": texts["y_share"]}, "range": [0, 105]},
-                      xaxis={"title": {"text": texts["x_month"]}})
+                      xaxis={"title": {"text": texts["x_month"]}, "tickmode": "array", "tickvals": tickvals,
+                             "ticktext": ticktext})
     return style(fig, lang, height=340)
 
 
