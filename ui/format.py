@@ -138,7 +138,8 @@ def suppressed_word(reason: object) -> str:
 
 
 def evidence_badge(level: object) -> str:
-    """Markdown badge of the evidence level (LabLens checks, not a WWC rating)."""
+    """Markdown badge of the design's strength (the LabLens checks of the design, not the result; not a WWC
+    rating): "Solidez del diseño: moderada". Shown with ``help=t("evidence.badge_help")``, which says so."""
     level = level if level in EVIDENCE_COLORS else "insufficient"
     return f":{EVIDENCE_COLORS[level]}-badge[{t('evidence.badge', level=t(f'evidence.{level}'))}]"
 

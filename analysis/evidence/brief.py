@@ -97,8 +97,7 @@ TEXT = {
         "none": "ninguna", "design.did": "diferencias en diferencias frente a escuelas de comparación",
         "design.prepost": "antes y después dentro de cada programa",
         "findings": "Hallazgos en lenguaje claro", "chart_alt": "Efectos con intervalos de confianza al 95 %",
-        "status.achieved": "Logrado", "status.not_achieved": "No logrado",
-        "status.not_enough": "Evidencia aún insuficiente",
+        **{f"status.{k}": v for k, v in plain_language.VERDICTS["es"].items()},
         "counts": "{rows} filas: {low} con baja confiabilidad, {suppressed} suprimidas (menos de {k} estudiantes, u "
                   "ocultas para proteger otra celda: "
                   "sin valores en ningún archivo).",
@@ -125,8 +124,7 @@ TEXT = {
         "none": "none", "design.did": "difference-in-differences against comparison schools",
         "design.prepost": "before and after within each programme",
         "findings": "Findings in plain language", "chart_alt": "Effects with 95% confidence intervals",
-        "status.achieved": "Achieved", "status.not_achieved": "Not achieved",
-        "status.not_enough": "Evidence not yet enough",
+        **{f"status.{k}": v for k, v in plain_language.VERDICTS["en"].items()},
         "counts": "{rows} rows: {low} with low reliability, {suppressed} suppressed (fewer than {k} students, or "
                   "hidden to protect another cell: no values in any file).",
         "x.hedges_g": "Effect (SD, Hedges' g)", "x.pp": "Effect (percentage points)", "x.points": "Effect (points)",

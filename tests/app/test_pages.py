@@ -252,7 +252,7 @@ def test_achievements_page_lists_sentences_with_numbers(lang):
     for sentence in sentences:
         assert NUMBER.search(sentence), sentence
         assert "ValleLabs" in sentence or "MiLab" in sentence
-    counts = {s: next(int(m.value) for m in at.metric if m.label == cat[f"achievements.status.{s}"])
+    counts = {s: next(int(m.value) for m in at.metric if m.label == cat[f"verdict.{s}"])
               for s in ("achieved", "not_achieved", "not_enough")}
     assert sum(counts.values()) == len(at.dataframe[0].value)
     assert counts["achieved"] >= 1  # the demo plants real effects
