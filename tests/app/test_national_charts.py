@@ -127,8 +127,8 @@ def _school_rows() -> pd.DataFrame:
 def test_school_hover_texts_equal_the_shared_formatters(language, kind):
     rows = _school_rows()
     got = schools_view.hover_texts(rows, kind, language)
-    # a school without an interval and without a q-value claims neither ("[sin intervalo] · q —"): no test ran
-    def effect(r) -> str:
+
+    def effect(r) -> str:  # a school without an interval and a q-value claims neither ("[sin intervalo] · q —")
         if r.q_value != r.q_value and (r.es_ci_low != r.es_ci_low or r.es_ci_high != r.es_ci_high):
             return f"{fmt.signed(r.effect_size, fmt.decimals_for(kind))} {fmt.unit(kind)}".strip()
         return fmt.effect(r.effect_size, r.es_ci_low, r.es_ci_high, kind)

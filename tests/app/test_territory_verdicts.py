@@ -9,8 +9,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, shown
 from analysis import plain_language
+from tests.conftest import ROOT, shown
 from ui.i18n import catalogue
 
 
@@ -98,9 +98,9 @@ def _brief_and_regions() -> None:
 
     from analysis.evidence import brief
     from ui import evidence_view
+    from ui import format as fmt
     from ui import regions_view as view
     from ui import territory_verdicts as verdicts
-    from ui import format as fmt
 
     context, out = evidence_view.context(), {}
     for code in view.indicator_options():
