@@ -51,7 +51,7 @@ for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", "
 
 implementation = implementation_view.logros_sentences(
     program, "score_math" if "score_math" in set(indicators()["code"]) else None,
-    fmt.indicator_label("score_math", indicators()))
+    fmt.in_sentence(fmt.indicator_label("score_math", indicators())))  # mid-sentence: lower case
 if implementation:
     st.subheader(t("impl.logros.title"))
     st.caption(t("impl.logros.caption"))

@@ -88,10 +88,6 @@ def verdict_word(status: str) -> str:
     return t(f"verdict.{status}")
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
 def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
     """One row per territory for the page: programme, country, territory, verdict (from its own estimate), own
     estimate (or reason), the combined estimate (or reason) when ``pooled``, schools; the programme's territories
@@ -127,13 +123,13 @@ def summary_lines(table: pd.DataFrame, by: str) -> list[str]:
     for _, r in counts.iterrows():
         if not r["territories"]:
             continue
-        parts = [t("territory.summary.achieved", verdict=_lower_first(verdict_word("achieved")), n=r["achieved"],
+        parts = [t("territory.summary.achieved", verdict=fmt.in_sentence(verdict_word("achieved")), n=r["achieved"],
                    total=r["territories"], level=t(f"territory.plural.{by}"))]
         if r["not_achieved"]:
-            parts.append(t("territory.summary.other", verdict=_lower_first(verdict_word("not_achieved")),
+            parts.append(t("territory.summary.other", verdict=fmt.in_sentence(verdict_word("not_achieved")),
                            n=r["not_achieved"]))
         if r["not_enough"]:
-            part = t("territory.summary.other", verdict=_lower_first(verdict_word("not_enough")), n=r["not_enough"])
+            part = t("territory.summary.other", verdict=fmt.in_sentence(verdict_word("not_enough")), n=r["not_enough"])
             if r["few"]:
                 part += " " + t("territory.summary.few", n=r["few"])
             parts.append(part)
