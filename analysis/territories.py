@@ -30,8 +30,6 @@ from analysis import plain_language, stats
 #: why a territory has no interval of its own (ui/locales: territory.reason.<code>)
 OWN_REASONS = ("suppressed", "no_programme_units", "no_comparison_units", "no_estimate", "no_variation",
                "few_units", "no_interval")
-#: reasons of plain_language.finding that mean "too few schools (or students) here for inference"
-FEW_REASONS = ("no_interval", "low")
 #: a pooled estimate this close to the programme's mean (shrinkage, the weight on the mean) mostly repeats it
 MOSTLY_PROGRAMME = 0.5
 _COHORT = "start_year_cohort"
@@ -180,15 +178,16 @@ def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None =
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per programme (and country, cohort): territories where it has schools, how many of them are
-    ``achieved``, ``not_achieved`` and ``not_enough`` by each territory's own row, and ``few``: the not-enough
-    ones with too few schools for inference of their own."""
+    ``achieved``, ``not_achieved`` and ``not_enough`` by each territory's own row, and ``no_own_interval``: the
+    not-enough ones without an interval of their own (too few schools, no comparison school, suppressed, no
+    estimate)."""
     keys = _keys(table)
     mine = table[table["n_programme"].fillna(0) > 0]
     rows = []
     for key, part in (mine.groupby(keys, dropna=False, sort=False) if keys else [((), mine)]):
         key = key if isinstance(key, tuple) else (key,)
         counts = part["status"].value_counts()
-        few = int(((part["status"] == "not_enough") & part["status_reason"].isin(FEW_REASONS)).sum())
+        no_own = int(((part["status"] == "not_enough") & part["reason"].notna()).sum())
         rows.append({**dict(zip(keys, key, strict=True)), "territories": len(part),
-                     **{s: int(counts.get(s, 0)) for s in plain_language.STATUSES}, "few": few})
-    return pd.DataFrame(rows, columns=[*keys, "territories", *plain_language.STATUSES, "few"])
+                     **{s: int(counts.get(s, 0)) for s in plain_language.STATUSES}, "no_own_interval": no_own})
+    return pd.DataFrame(rows, columns=[*keys, "territories", *plain_language.STATUSES, "no_own_interval"])

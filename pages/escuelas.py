@@ -36,7 +36,7 @@ if outcome.ok and not inference:  # said once: no interval, test or q legend is 
     st.info(t("schools.no_test"), icon=":material/info:")
 show_problem(outcome)
 show(view.caterpillar_chart(indicator, outcome, program), key="schools-caterpillar")
-marks_legend()
+marks_legend(intervals=inference)
 
 st.subheader(t("schools.profile_title"))
 all_schools = view.schools()

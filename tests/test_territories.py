@@ -73,7 +73,7 @@ def test_verdicts_rest_on_each_territory_s_own_row_and_the_summary_counts_them()
     counts = summary(table.reset_index()).iloc[0]
     assert counts["territories"] == 7  # A has no programme school
     assert (counts["achieved"], counts["not_achieved"], counts["not_enough"]) == (2, 0, 5)
-    assert counts["few"] == 3  # D, E, H; B and C (no comparison school, suppressed) are not-enough for other reasons
+    assert counts["no_own_interval"] == 5  # B (no comparison school), C (suppressed), D, E, H (too few schools)
     lower = territory_table(frame, "department", whole, higher_is_better=False)
     assert summary(lower).iloc[0]["not_achieved"] == 2  # the same intervals, lower is better: got worse
     assert (territory_table(frame, "department", whole, None)["status"] == "not_enough").all()

@@ -114,8 +114,8 @@ def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
 
 
 def summary_lines(table: pd.DataFrame, by: str) -> list[str]:
-    """'MiLab: achieved in 2 of 6 municipalities; evidence not yet enough in 4 (3 with too few schools).' per
-    programme, each territory judged by its own estimate."""
+    """'MiLab: achieved in 2 of 6 municipalities; evidence not yet enough in 4 (3 without an interval of their
+    own).' per programme, each territory judged by its own estimate."""
     counts = territories.summary(table)
     order = {p: i for i, p in enumerate(programme_order(counts["program"]))}
     counts = counts.sort_values("program", key=lambda p: p.map(order), kind="stable")
@@ -130,8 +130,8 @@ def summary_lines(table: pd.DataFrame, by: str) -> list[str]:
                            n=r["not_achieved"]))
         if r["not_enough"]:
             part = t("territory.summary.other", verdict=fmt.in_sentence(verdict_word("not_enough")), n=r["not_enough"])
-            if r["few"]:
-                part += " " + t("territory.summary.few", n=r["few"])
+            if r["no_own_interval"]:
+                part += " " + t("territory.summary.no_own_interval", n=r["no_own_interval"])
             parts.append(part)
         who = f"**{fmt.md(fmt.programme(r['program']))}** ({fmt.md(fmt.country(r['country']))})"
         if not fmt.is_missing(r.get("start_year_cohort")):  # staggered adoption: one set per start-year cohort

@@ -29,6 +29,8 @@ def test_escuelas_says_once_that_a_school_alone_has_no_test(lang):
     captions = [shown(c.value) for c in at.caption]
     assert cat["schools.caterpillar_caption_no_test"] in captions and cat["schools.caterpillar_caption"] not in captions
     assert cat["schools.intro"] in [shown(m.value) for m in at.markdown] + captions
+    # the marks legend keeps the marks and drops "bars are 95% confidence intervals": none are drawn
+    assert cat["chart.marks"] in captions and not any(cat["chart.marks_bars"] in c for c in captions)
     everything = " ".join(captions + [shown(m.value) for m in at.markdown])
     for claim in ("q < 0", "q ≥", "q —", cat["fmt.no_interval"]):
         assert claim not in everything, claim
