@@ -26,6 +26,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 STATUSES = ("achieved", "not_achieved", "not_enough")
+#: the verdict words, written once: Logros, Regiones (ui/analysis_words.py, keys ``verdict.<status>``) and the
+#: evidence pack's brief read them here; mid-sentence the pages lower the first letter
+VERDICTS: dict[str, dict[str, str]] = {
+    "es": {"achieved": "Logrado", "not_achieved": "No logrado", "not_enough": "Evidencia aún insuficiente"},
+    "en": {"achieved": "Achieved", "not_achieved": "Not achieved", "not_enough": "Evidence not yet enough"},
+}
 #: smallest improvement worth the name, per effect kind (see module docstring)
 # why a result has no estimate, in the order compare() checks them (analysis/compare/finish.py writes one into
 # ``evidence_reasons``; ui/locales: reason.<name>): no programme or no comparison school with data, no data

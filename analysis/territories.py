@@ -3,6 +3,11 @@ municipality, ...) gets its own estimate with its interval or the plain reason i
 pooled estimate (parametric empirical Bayes, :mod:`analysis.stats.pooling`) that borrows strength from the
 programme's other territories (docs/METHODS.md, "Partial pooling by territory").
 
+The verdict of a territory (``status``: achieved, not achieved, not enough evidence) rests on its OWN row only,
+judged by :func:`analysis.plain_language.finding` — the rule of Logros and of the evidence pack's brief, so the
+three agree for the same territory. A territory without inference of its own counts as "not enough evidence"; the
+pooled estimate is a secondary figure and never yields a verdict on its own.
+
 Where the pooled estimate's inputs come from, per programme (and country, and start-year cohort):
 - the estimate yᵢ is the row's effect size (the unit Regiones ranks);
 - its sampling variance Vᵢ is read off the row's own interval when it has one (half-width over the
@@ -20,12 +25,13 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from analysis import stats
+from analysis import plain_language, stats
 
 #: why a territory has no interval of its own (ui/locales: territory.reason.<code>)
 OWN_REASONS = ("suppressed", "no_programme_units", "no_comparison_units", "no_estimate", "no_variation",
                "few_units", "no_interval")
-VERDICTS = ("worked", "worse", "inconclusive")
+#: a pooled estimate this close to the programme's mean (shrinkage, the weight on the mean) mostly repeats it
+MOSTLY_PROGRAMME = 0.5
 _COHORT = "start_year_cohort"
 
 
@@ -102,21 +108,11 @@ def _programme_scale(overall: pd.DataFrame | None, level: float) -> dict[tuple, 
     return {key: (var[i], treated[i], comparison[i]) for i, key in enumerate(_key_tuples(overall, keys))}
 
 
-def verdict(low: np.ndarray, high: np.ndarray, higher_is_better: bool | None) -> np.ndarray:
-    """worked: the whole interval on the side of improvement; worse: on the side of worsening; else
-    inconclusive (also without an interval, or for an indicator with no better direction)."""
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    if higher_is_better is None:
-        return np.full(len(low), "inconclusive", dtype=object)
-    sign = 1.0 if higher_is_better else -1.0
-    a, b = np.fmin(sign * low, sign * high), np.fmax(sign * low, sign * high)
-    return np.where(a > 0, "worked", np.where(b < 0, "worse", "inconclusive")).astype(object)
-
-
 def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None = None,
                     higher_is_better: bool | None = None, level: float = 0.95) -> pd.DataFrame:
-    """One row per programme x territory: its own estimate and interval (or ``reason``), the pooled estimate
-    and interval (or ``pooled_reason``), the variance used and where it came from, and both verdicts.
+    """One row per programme x territory: its own estimate and interval (or ``reason``), its verdict from its
+    own row (``status``, ``status_reason``: :func:`analysis.plain_language.finding`), the pooled estimate and
+    interval (or ``pooled_reason``), the variance used and where it came from.
 
     ``frame``: compare() rows grouped by ``by`` (comparison-group rows are dropped); ``overall``: the same
     design's ungrouped rows (for the variance of territories without an interval of their own).
@@ -134,6 +130,9 @@ def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None =
     out["ci_low"] = np.where(has_own, _num(frame, "es_ci_low"), np.nan)
     out["ci_high"] = np.where(has_own, _num(frame, "es_ci_high"), np.nan)
     out["reason"] = pd.Series(reasons, index=out.index, dtype=object)
+    found = [plain_language.finding(row, "", higher_is_better) for row in frame.to_dict("records")]
+    out["status"] = pd.Series([f.status for f in found], index=out.index, dtype=object)
+    out["status_reason"] = pd.Series([f.reason for f in found], index=out.index, dtype=object)
     variance = np.where(has_own, own_variance(frame, level), np.nan)
     source = np.where(has_own & np.isfinite(variance), "own", None).astype(object)
     scale = _programme_scale(overall, level)
@@ -173,25 +172,22 @@ def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None =
         pooled_reason = [own if own in ("suppressed", "no_programme_units", "no_comparison_units", "no_estimate")
                          else p for own, p in zip(part["reason"], pooled["reason"], strict=True)]
         out.loc[idx, "pooled_reason"] = pd.Series(pooled_reason, index=idx, dtype=object)
-    out["verdict_own"] = verdict(out["ci_low"], out["ci_high"], higher_is_better)
-    # the pooled interval where there is one, else the territory's own (a lone territory is not pooled)
-    has_pooled = out["pooled_ci_low"].notna() & out["pooled_ci_high"].notna()
-    out["verdict_pooled"] = verdict(out["pooled_ci_low"].where(has_pooled, out["ci_low"]),
-                                    out["pooled_ci_high"].where(has_pooled, out["ci_high"]), higher_is_better)
     out["n_pooled"] = out["n_pooled"].astype(int)
     return out
 
 
-def summary(table: pd.DataFrame, pooled: bool = True) -> pd.DataFrame:
-    """Per programme (and country, cohort): territories where it has schools, and how many ``worked``,
-    ``worse`` and ``inconclusive`` by the pooled interval (``pooled``) or by each territory's own."""
-    column = "verdict_pooled" if pooled else "verdict_own"
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per programme (and country, cohort): territories where it has schools, how many of them are
+    ``achieved``, ``not_achieved`` and ``not_enough`` by each territory's own row, and ``no_own_interval``: the
+    not-enough ones without an interval of their own (too few schools, no comparison school, suppressed, no
+    estimate)."""
     keys = _keys(table)
     mine = table[table["n_programme"].fillna(0) > 0]
     rows = []
     for key, part in (mine.groupby(keys, dropna=False, sort=False) if keys else [((), mine)]):
         key = key if isinstance(key, tuple) else (key,)
-        counts = part[column].value_counts()
+        counts = part["status"].value_counts()
+        no_own = int(((part["status"] == "not_enough") & part["reason"].notna()).sum())
         rows.append({**dict(zip(keys, key, strict=True)), "territories": len(part),
-                     **{v: int(counts.get(v, 0)) for v in VERDICTS}})
-    return pd.DataFrame(rows, columns=[*keys, "territories", *VERDICTS])
+                     **{s: int(counts.get(s, 0)) for s in plain_language.STATUSES}, "no_own_interval": no_own})
+    return pd.DataFrame(rows, columns=[*keys, "territories", *plain_language.STATUSES, "no_own_interval"])

@@ -1,4 +1,4 @@
-"""Escuelas: every school's change with its interval and q-value; one school's story."""
+"""Escuelas: every school's change (with its interval and q-value when the rows have them); one school's story."""
 
 import streamlit as st
 
@@ -28,12 +28,15 @@ st.caption(t("compare.indicator_caption", label=fmt.md(fmt.indicator_label(indic
              code=indicator))
 
 st.subheader(t("schools.caterpillar_title"))
-st.caption(t("schools.caterpillar_caption"))
 with st.spinner(t("loading")):
     outcome = view.school_effects(indicator)
+inference = view.outcome_has_inference(outcome)
+st.caption(t("schools.caterpillar_caption" if inference else "schools.caterpillar_caption_no_test"))
+if outcome.ok and not inference:  # said once: no interval, test or q legend is claimed below
+    st.info(t("schools.no_test"), icon=":material/info:")
 show_problem(outcome)
 show(view.caterpillar_chart(indicator, outcome, program), key="schools-caterpillar")
-marks_legend()
+marks_legend(intervals=inference)
 
 st.subheader(t("schools.profile_title"))
 all_schools = view.schools()
@@ -67,18 +70,17 @@ with left:
     hidden = bool(result) and result.get("reliability") == "suppressed"
     table(view.students_by_wave(school, hidden).rename(columns=lambda c: t(f"col.{c}")))
     if result:
-        kind = result.get("effect_size_kind")
         st.markdown(f"**{t('schools.result_title', indicator=fmt.md(fmt.indicator_label(indicator, indicators())))}**")
         if result.get("reliability") == "suppressed":
             st.markdown(fmt.reliability("suppressed", result.get("suppression_reason")))
         else:
-            st.markdown(fmt.effect(result.get("effect_size"), result.get("es_ci_low"), result.get("es_ci_high"),
-                                   kind))
-            st.caption(" · ".join(x for x in (fmt.q_value(result.get("q_value")),
-                                              fmt.reliability(result.get("reliability")),
-                                              fmt.flags(result.get("flags"))) if x))
+            value, notes = view.result_text(result)
+            st.markdown(value)
+            st.caption(notes)
             ref = view.reference_text(indicator, info["country"])
             if ref:
                 st.caption(ref)
-with right:
-    show(view.rate_series_chart(school, "dropout_rate", info["start_year"]), key="schools-series")
+with right:  # titled with its indicator in words: it is not always the one chosen above
+    rate = view.series_indicator(indicator)
+    st.markdown(f"**{t('schools.series_title', indicator=fmt.md(fmt.indicator_label(rate, indicators())))}**")
+    show(view.rate_series_chart(school, rate, info["start_year"]), key="schools-series")

@@ -24,7 +24,7 @@ if not items:
 counts = view.counts(items)
 cols = st.columns(3)
 for col, status in zip(cols, counts, strict=True):
-    col.metric(t(f"achievements.status.{status}"), counts[status])
+    col.metric(t(f"verdict.{status}"), counts[status])
 
 for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", ":material/cancel:"),
                      ("not_enough", ":material/hourglass_empty:")):
@@ -41,7 +41,7 @@ for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", "
             mark = fmt.reliability(item["reliability"])
             if mark:
                 extra.append(mark)
-            st.markdown(" ".join(extra))
+            st.markdown(" ".join(extra), help=t("evidence.badge_help"))
             notes = [x for x in (fmt.reasons(item["reasons"], item["flags"]), fmt.flags(item["flags"])) if x]
             pre, post = item["windows"]
             if isinstance(pre, str) and pre[:1].isdigit():
@@ -51,7 +51,7 @@ for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", "
 
 implementation = implementation_view.logros_sentences(
     program, "score_math" if "score_math" in set(indicators()["code"]) else None,
-    fmt.indicator_label("score_math", indicators()))
+    fmt.in_sentence(fmt.indicator_label("score_math", indicators())))  # mid-sentence: lower case
 if implementation:
     st.subheader(t("impl.logros.title"))
     st.caption(t("impl.logros.caption"))
@@ -64,7 +64,7 @@ with st.expander(t("achievements.where_open"), key="logros-donde", on_change="re
         with st.spinner(t("loading")):
             for line in view.where_lines(items, program):
                 st.markdown(line)
-        st.caption(t("territory.basis_pooled"))
+        st.caption(t("territory.basis"))
 
 with st.expander(t("chart.data")):
     table(view.table(items))

@@ -60,20 +60,23 @@ def test_every_row_has_an_interval_or_a_reason_and_the_variances_are_stated():
     assert (g["n_pooled"] == 5).all()
 
 
-def test_verdicts_and_summary_counts():
+def test_verdicts_rest_on_each_territory_s_own_row_and_the_summary_counts_them():
+    """The verdict is plain_language.finding on the territory's own row (the rule of Logros and the brief): a
+    territory with an estimate but no interval of its own is "not enough evidence" however its pooled interval
+    reads, and the pooled estimate never makes a verdict."""
     frame, whole = _frame()
-    table = territory_table(frame, "department", whole, higher_is_better=True)
-    pooled = table.set_index("territory")
-    worked = pooled["pooled_ci_low"] > 0
-    counts = summary(table, pooled=True).iloc[0]
+    table = territory_table(frame, "department", whole, higher_is_better=True).set_index("territory")
+    # F and G: own intervals above zero, reliability ok → achieved; D, E, H: no interval → not enough (low)
+    assert list(table.loc[list("DEHFG"), "status"]) == ["not_enough"] * 3 + ["achieved"] * 2
+    assert list(table.loc[list("DEH"), "status_reason"]) == ["no_interval"] * 3
+    assert table.loc["D", "pooled_ci_low"] > 0  # pooled, D's interval is above zero: it still is no verdict
+    counts = summary(table.reset_index()).iloc[0]
     assert counts["territories"] == 7  # A has no programme school
-    assert counts["worked"] == int(worked.sum()) and counts["worse"] == 0
-    assert counts["inconclusive"] == 7 - counts["worked"]
-    own = summary(table, pooled=False).iloc[0]
-    assert (own["worked"], own["inconclusive"]) == (2, 5)  # F and G have their own intervals above zero
+    assert (counts["achieved"], counts["not_achieved"], counts["not_enough"]) == (2, 0, 5)
+    assert counts["no_own_interval"] == 5  # B (no comparison school), C (suppressed), D, E, H (too few schools)
     lower = territory_table(frame, "department", whole, higher_is_better=False)
-    assert summary(lower, pooled=False).iloc[0]["worse"] == 2  # the same intervals, lower is better
-    assert (territory_table(frame, "department", whole, None)["verdict_pooled"] == "inconclusive").all()
+    assert summary(lower).iloc[0]["not_achieved"] == 2  # the same intervals, lower is better: got worse
+    assert (territory_table(frame, "department", whole, None)["status"] == "not_enough").all()
 
 
 def test_fewer_than_four_usable_territories_are_not_pooled():
@@ -83,7 +86,7 @@ def test_fewer_than_four_usable_territories_are_not_pooled():
     assert list(table["pooled_reason"]) == ["no_programme_units", "no_comparison_units", "suppressed",
                                             "too_few_groups", "too_few_groups", "too_few_groups"]
     # F keeps its own verdict when nothing can be pooled
-    assert table.set_index("territory").loc["F", "verdict_pooled"] == "worked"
+    assert table.set_index("territory").loc["F", "status"] == "achieved"
 
 
 def test_a_programme_without_cohorts_beside_staggered_ones_still_gets_its_variances():

@@ -34,7 +34,7 @@ def counts(items: list[dict]) -> dict[str, int]:
 
 def counts_text(items: list[dict]) -> str:
     """'Logrado: 5 · No logrado: 0 · Evidencia aún insuficiente: 9' in the page's language."""
-    return " · ".join(f"{t(f'achievements.status.{s}')}: {n}" for s, n in counts(items).items())
+    return " · ".join(f"{t(f'verdict.{s}')}: {n}" for s, n in counts(items).items())
 
 
 def findings(program: str | None = None) -> tuple[list[dict], list[str], int]:
@@ -79,7 +79,7 @@ def table(items: list[dict]) -> pd.DataFrame:
     rows = []
     for i in items:
         f = i["finding"]
-        rows.append({"status": t(f"achievements.status.{f.status}"), "program": i["program"],
+        rows.append({"status": t(f"verdict.{f.status}"), "program": i["program"],
                      "country": fmt.country(i["country"]), "indicator": i["indicator"], "effect_size": f.effect,
                      "es_ci_low": f.low, "es_ci_high": f.high, "effect_size_kind": fmt.unit(f.kind),
                      "months_progress": f.months, "evidence": fmt.evidence_text(i["evidence"]),
@@ -90,7 +90,7 @@ def table(items: list[dict]) -> pd.DataFrame:
 
 def where_lines(items: list[dict], program: str | None = None, level: str = "department") -> list[str]:
     """'Where did it work?': for each indicator of ``items``, the per-territory verdict of every programme
-    (partially pooled, :mod:`ui.territory_verdicts`), one Markdown line per programme x indicator."""
+    (each by its own estimate, :mod:`ui.territory_verdicts`), one Markdown line per programme x indicator."""
     lines = []
     for code in dict.fromkeys(i["indicator"] for i in items):
         outcome = programme_results(code, "did", level)
@@ -102,7 +102,7 @@ def where_lines(items: list[dict], program: str | None = None, level: str = "dep
         if program:
             frame = frame[frame["program"] == program]
         table = territory_verdicts.build(code, level, "did", Outcome(frame, outcome.errors, outcome.failed), program)
-        found = territory_verdicts.summary_lines(table, level, True) if table is not None and not table.empty else []
+        found = territory_verdicts.summary_lines(table, level) if table is not None and not table.empty else []
         lines += [t("achievements.where_line", indicator=label, verdict=line) for line in found] or \
             [f"{label}: {t('achievements.where_none')}"]
     return lines

@@ -12,6 +12,8 @@ are written once, in the analysis catalogue that owns them, and are not in ui/lo
   ``col.source_name``, …) and statuses (``import.status.*``) (analysis/cli_text.py ``IMPORTS``, ``IMPORT_STATUS``);
 - ``col.row_number``, ``col.column_name``, ``col.raw_value``, ``col.reason``: the columns of an import's rejects
   (analysis/reasons.py, the rejects report's), capitalised as headers;
+- ``verdict.<status>``: the verdict words of a result or a territory (analysis/plain_language.py ``VERDICTS``), shared
+  by Logros, Regiones and the evidence pack's brief;
 - ``col.<column>``: the short name of each compare() output column (analysis/compare/columns.py ``LABELS``, the
   column registry).
 
@@ -20,7 +22,7 @@ tests/app/test_i18n.py checks that no key of ui/locales repeats one of these.
 
 from __future__ import annotations
 
-from analysis import catalog, cli_text, import_text, reasons
+from analysis import catalog, cli_text, import_text, plain_language, reasons
 from analysis.compare.columns import LABELS
 
 
@@ -39,4 +41,5 @@ def words(lang: str) -> dict[str, str]:
     out |= {f"import.status.{status}": text for status, text in cli_text.IMPORT_STATUS[lang].items()}
     out |= {key: _sentence(key, text) for key, text in reasons.TEXTS[lang].items() if key.startswith("col.")}
     out |= {f"col.{name}": label[lang == "en"] for name, label in LABELS.items()}
+    out |= {f"verdict.{status}": text for status, text in plain_language.VERDICTS[lang].items()}
     return out

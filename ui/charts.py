@@ -96,6 +96,6 @@ def show(c: Chart | None, *, key: str) -> None:
             table(c.table)
 
 
-def marks_legend() -> None:
-    """Explain the marks used in charts and tables."""
-    st.caption(t("chart.marks"))
+def marks_legend(intervals: bool = True) -> None:
+    """Explain the marks used in charts and tables (and the interval bars, when the chart has any)."""
+    st.caption(t("chart.marks") + (" " + t("chart.marks_bars") if intervals else ""))

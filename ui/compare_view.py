@@ -413,7 +413,8 @@ def evidence_row(outcome: Outcome, by: str | None) -> None:
         shown = rows[rows["reliability"] != "suppressed"]  # a hidden group has no badge of its own to lend
         r = (shown if len(shown) else rows).iloc[0]
         with col:
-            st.markdown(f"**{fmt.md(fmt.programme(prog))}** {fmt.evidence_badge(r.get('evidence'))}")
+            st.markdown(f"**{fmt.md(fmt.programme(prog))}** {fmt.evidence_badge(r.get('evidence'))}",
+                        help=t("evidence.badge_help"))
             reasons = fmt.reasons(r.get("evidence_reasons"), ",".join(str(f) for f in rows["flags"].dropna()))
             if reasons:
                 st.caption(t("compare.checks", reasons=reasons))

@@ -138,8 +138,17 @@ def suppressed_word(reason: object) -> str:
     return t("rel.suppressed_short_complementary" if reason == "complementary" else "rel.suppressed_short")
 
 
+def in_sentence(text: str) -> str:
+    """A label or word as it reads mid-sentence: its first letter lowered ("Puntaje en matemáticas" → "puntaje en
+    matemáticas"), unless it starts with an acronym ("SIMCE", "ICFES") or a name the next letter marks."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def evidence_badge(level: object) -> str:
-    """Markdown badge of the evidence level (LabLens checks, not a WWC rating)."""
+    """Markdown badge of the design's strength (the LabLens checks of the design, not the result; not a WWC
+    rating): "Solidez del diseño: moderada". Shown with ``help=t("evidence.badge_help")``, which says so."""
     level = level if level in EVIDENCE_COLORS else "insufficient"
     return f":{EVIDENCE_COLORS[level]}-badge[{t('evidence.badge', level=t(f'evidence.{level}'))}]"
 

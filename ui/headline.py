@@ -89,7 +89,7 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
             if cue:  # visible on the card, not only in the tooltip
                 parts.insert(0, f"**{cue}**")
             st.caption(" · ".join(p for p in parts if p))
-            st.markdown(fmt.evidence_badge(row.get("evidence")))
+            st.markdown(fmt.evidence_badge(row.get("evidence")), help=t("evidence.badge_help"))
             w = windows(code).get((program, country))
             pre, post = window_text(w)
             if pre:

@@ -1,4 +1,9 @@
-"""Escuelas: school effects (caterpillar plot with q-values) and one school's profile."""
+"""Escuelas: school effects (caterpillar plot; intervals and q-values only where the rows have them) and one
+school's profile.
+
+A school alone is one cluster: compare() gives it no interval and no test (3 or fewer clusters: no reliable
+inference; docs/METHODS.md, "Evidence checks"). The page then says so once and claims no interval, q legend or
+count of "significant" schools for those rows; the same page keeps them for rows that do carry inference."""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ COLUMNS = ["school", "name", "program", "country", "lab_type", "start_year", "n_
            "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "effect_size", "effect_size_kind", "es_ci_low",
            "es_ci_high",
            "p_value", "q_value", "reliability", "flags"]
+#: the columns that exist only with inference: left out of the table when no school row has any
+INFERENCE_COLUMNS = ("diff_ci_low", "diff_ci_high", "diff_se", "df", "es_ci_low", "es_ci_high", "p_value", "q_value")
 
 
 def indicator_options() -> list[str]:
@@ -58,6 +65,18 @@ def school_option(code: object, names: dict[str, str]) -> str:
     return str(code) if fmt.is_missing(name) or not str(name).strip() else f"{name} · {code}"
 
 
+def has_inference(frame: pd.DataFrame) -> bool:
+    """Whether any shown programme school row has an interval or a q-value of its own."""
+    rows = frame[(frame["program"] != "comparison") & (frame["reliability"] != "suppressed")]
+    columns = [c for c in ("es_ci_low", "es_ci_high", "q_value") if c in rows]
+    return bool(len(rows)) and bool(rows[columns].apply(pd.to_numeric, errors="coerce").notna().any().any())
+
+
+def outcome_has_inference(outcome: Outcome) -> bool:
+    """:func:`has_inference` of an outcome (False without one)."""
+    return outcome.ok and has_inference(outcome.frame)
+
+
 def school_effects(indicator: str) -> Outcome:
     """Pre/post change per school (one compare() call: q-values over all schools together)."""
     return compare_result(indicator, "prepost", "school")
@@ -97,19 +116,21 @@ def _signed(value: object, decimals: int, language: str) -> str:
 
 def hover_texts(rows: pd.DataFrame, kind: str | None, language: str) -> list[str]:
     """'<b>code</b> · name<br>effect [interval]<br>q = …' per school: the same text as fmt.effect and
-    fmt.q_value, with the translations looked up once instead of a few times per school."""
+    fmt.q_value, with the translations looked up once instead of a few times per school. A school without an
+    interval or a q-value shows neither ("[no interval] · q —" would claim a test the page never ran)."""
     d = fmt.decimals_for(kind)
     unit, between, none = fmt.unit(kind), t("fmt.interval"), t("fmt.no_interval")
     q_small = f"q < {_number(0.001, 3, language)}"
     out = []
     for code, name, value, low, high, q in zip(rows["school"], rows["name"], rows["effect_size"], rows["es_ci_low"],
                                                rows["es_ci_high"], rows["q_value"], strict=True):
-        interval = none if fmt.is_missing(low) or fmt.is_missing(high) else between.format(
+        no_interval = fmt.is_missing(low) or fmt.is_missing(high)
+        interval = ("" if fmt.is_missing(q) else none) if no_interval else between.format(
             low=_signed(low, d, language), high=_signed(high, d, language))
         effect = f"{_signed(value, d, language)} {unit} {interval}".strip()
-        q_text = ("q —" if fmt.is_missing(q) else q_small if float(q) < 0.001
-                  else f"q = {_number(float(q), 3, language)}")
-        out.append(f"<b>{code}</b> · {name}<br>{effect}<br>{q_text}")
+        q_text = "" if fmt.is_missing(q) else "<br>" + (q_small if float(q) < 0.001
+                                                        else f"q = {_number(float(q), 3, language)}")
+        out.append(f"<b>{code}</b> · {name}<br>{effect}{q_text}")
     return out
 
 
@@ -165,22 +186,30 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
         "reliability": shown["reliability"], "hover": hover_texts(shown, kind, lang()),
     })
     reference = _reference(indicator)
+    inference = has_inference(frame)
     texts = {"y_title": fmt.with_direction(t(f"schools.axis.{kind}") if kind else "", indicator,
                                             indicators()),
              "x_title": t("schools.axis.rank"),
-             "significant": t("schools.significant"), "not_significant": t("schools.not_significant"),
+             "significant": t("schools.significant"),
+             # without any test, the marks are schools, not "q ≥ 0.05"
+             "not_significant": t("schools.not_significant" if inference else "schools.no_test_mark"),
              "reference": t("schools.reference")}
     fig = unit_figures.caterpillar(data, texts, lang(), reference)
-    q = pd.to_numeric(data["q_value"], errors="coerce")
-    above = 0
-    for prog, ref in reference.items():
-        part = data[data["program"] == prog]
-        above += int((pd.to_numeric(part["low"], errors="coerce") > ref).sum())
-    summary = t("schools.summary", n=len(data), significant=int((q < 0.05).sum()), above=above,
-                hidden=int(len(frame) - len(shown)), k=access.min_cell())
+    hidden = int(len(frame) - len(shown))
+    if inference:
+        q = pd.to_numeric(data["q_value"], errors="coerce")
+        above = 0
+        for prog, ref in reference.items():
+            part = data[data["program"] == prog]
+            above += int((pd.to_numeric(part["low"], errors="coerce") > ref).sum())
+        summary = t("schools.summary", n=len(data), significant=int((q < 0.05).sum()), above=above,
+                    hidden=hidden, k=access.min_cell())
+    else:
+        summary = t("schools.summary_no_test", n=len(data), hidden=hidden, k=access.min_cell())
     label = fmt.indicator_label(indicator, indicators())
-    table = result_table(frame, COLUMNS)
-    return Chart(fig, t("schools.alt_caterpillar", indicator=label), summary, table)
+    table = result_table(frame, COLUMNS if inference else [c for c in COLUMNS if c not in INFERENCE_COLUMNS])
+    alt = t("schools.alt_caterpillar" if inference else "schools.alt_caterpillar_no_test", indicator=label)
+    return Chart(fig, alt, summary, table)
 
 
 def reference_text(indicator: str, country: str) -> str | None:
@@ -216,6 +245,28 @@ def school_result(outcome: Outcome, unit_id: str) -> dict | None:
         return None
     rows = outcome.frame[outcome.frame["school"] == unit_id]
     return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def result_text(result: dict) -> tuple[str, str]:
+    """(effect, notes) of one school's row for its profile: '+0,17 DE (g) [+0,02 a +0,31]' and 'q = 0,040 · …'
+    when the row has inference; else the value alone and 'a school alone: no interval or test' (never
+    '[no interval] · q —', which reads as a test that found nothing)."""
+    kind = result.get("effect_size_kind")
+    tested = has_inference(pd.DataFrame([result]))
+    value = (fmt.effect(result.get("effect_size"), result.get("es_ci_low"), result.get("es_ci_high"), kind) if tested
+             else f"{fmt.signed(result.get('effect_size'), fmt.decimals_for(kind))} {fmt.unit(kind)}".strip())
+    notes = (fmt.q_value(result.get("q_value")) if tested else t("schools.one_school"),
+             fmt.reliability(result.get("reliability")), fmt.flags(result.get("flags")))
+    return value, " · ".join(x for x in notes if x)
+
+
+def series_indicator(indicator: str) -> str:
+    """The rate the profile draws year by year: the chosen indicator when it is a yearly rate, else the dropout
+    rate (the page titles the chart with it in words)."""
+    info = indicator_info(indicator)
+    if info is not None and info.get("kind") == "rate" and not info.get("uses_waves"):
+        return indicator
+    return "dropout_rate"
 
 
 def rate_series_chart(unit_id: str, rate: str, start_year) -> Chart | None:

@@ -1,6 +1,7 @@
 """A verdict for every territory (Regiones, Logros): each department or municipality with its own estimate and
-interval or the plain reason it has none, its partially pooled (empirical Bayes) estimate, and a summary per
-programme ("worked in 7 of 11 departments; in 4 no conclusion is possible").
+interval or the plain reason it has none, its verdict from that own estimate (the words and rule of Logros and the
+evidence pack's brief), the estimate combined with the rest of the programme (partial pooling, empirical Bayes) as a
+secondary figure that never gives a verdict, and a summary per programme ("achieved in 2 of 11 departments; …").
 
 The numbers come from :mod:`analysis.territories` (docs/METHODS.md, "Partial pooling by territory").
 """
@@ -66,10 +67,14 @@ def own_text(row: pd.Series) -> str:
 
 
 def pooled_text(row: pd.Series) -> str:
-    """The pooled estimate and interval, or why there is none."""
+    """The estimate combined with the rest of the programme and its interval (saying when it mostly repeats the
+    programme's general effect), or why there is none."""
     reason = row["pooled_reason"]
     if reason is None or fmt.is_missing(reason):
-        return fmt.effect(row["pooled"], row["pooled_ci_low"], row["pooled_ci_high"], row["effect_size_kind"])
+        text = fmt.effect(row["pooled"], row["pooled_ci_low"], row["pooled_ci_high"], row["effect_size_kind"])
+        if row["shrinkage"] >= territories.MOSTLY_PROGRAMME:
+            text = t("territory.pooled.mostly_programme", value=text)
+        return text
     if reason == "too_few_groups":
         k = int(row["n_pooled"])
         return t("territory.pooled.too_few_one" if k == 1 else "territory.pooled.too_few", k=k)
@@ -78,48 +83,56 @@ def pooled_text(row: pd.Series) -> str:
     return own_text(row) if reason in territories.OWN_REASONS else t("territory.reason.no_interval")
 
 
+def verdict_word(status: str) -> str:
+    """The verdict of a result or territory in words (analysis/plain_language.py ``VERDICTS``, one place)."""
+    return t(f"verdict.{status}")
+
+
 def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
-    """One row per territory for the page: programme, country, territory, verdict, pooled estimate (or reason)
-    when ``pooled``, own estimate (or reason), schools; the programme's territories first; translated headers."""
+    """One row per territory for the page: programme, country, territory, verdict (from its own estimate), own
+    estimate (or reason), the combined estimate (or reason) when ``pooled``, schools; the programme's territories
+    first; translated headers."""
     order = {p: i for i, p in enumerate(programme_order(table["program"]))}
     mine = table["n_programme"].fillna(0) > 0
     table = (table.assign(_o=table["program"].map(order), _absent=~mine)
              .sort_values(["_o", "_absent", "territory"], kind="stable"))
-    verdict = "verdict_pooled" if pooled else "verdict_own"
     out = pd.DataFrame({
         "program": table["program"].map(fmt.programme), "country": table["country"].map(fmt.country),
         by: [fmt.group_label(by, v) for v in table["territory"]],
         **({"start_year_cohort": pd.to_numeric(table["start_year_cohort"], errors="coerce").round().astype("Int64")}
            if "start_year_cohort" in table else {}),
-        "verdict": [t(f"territory.verdict.{v}") if not absent else "—"
-                    for v, absent in zip(table[verdict], table["_absent"], strict=True)],
+        "verdict": [verdict_word(v) if not absent else "—"
+                    for v, absent in zip(table["status"], table["_absent"], strict=True)],
     })
+    out["territory_own"] = [own_text(r) for _, r in table.iterrows()]
     if pooled:
         out["territory_pooled"] = [pooled_text(r) for _, r in table.iterrows()]
-    out["territory_own"] = [own_text(r) for _, r in table.iterrows()]
     out["n_treated"] = table["n_programme"].round().astype("Int64")
     if table["n_comparison"].notna().any():
         out["n_comparison"] = table["n_comparison"].round().astype("Int64")
     return out.rename(columns=lambda c: t(f"col.{c}") if c != by else fmt.field_label(by).capitalize())
 
 
-def summary_lines(table: pd.DataFrame, by: str, pooled: bool) -> list[str]:
-    """'MiLab: worked in 2 of 6 municipalities; in 4 no conclusion is possible.' per programme."""
-    counts = territories.summary(table, pooled)
+def summary_lines(table: pd.DataFrame, by: str) -> list[str]:
+    """'MiLab: achieved in 2 of 6 municipalities; evidence not yet enough in 4 (3 without an interval of their
+    own).' per programme, each territory judged by its own estimate."""
+    counts = territories.summary(table)
     order = {p: i for i, p in enumerate(programme_order(counts["program"]))}
     counts = counts.sort_values("program", key=lambda p: p.map(order), kind="stable")
     lines = []
     for _, r in counts.iterrows():
         if not r["territories"]:
             continue
-        # the verdict rests on the pooled estimates when pooling is on, not on the chart's own estimates
-        parts = [t("territory.summary.worked", worked=r["worked"], total=r["territories"],
-                   level=t(f"territory.plural.{by}")) + " " + t("territory.summary.pooled" if pooled
-                                                                else "territory.summary.own")]
-        if r["worse"]:
-            parts.append(t("territory.summary.worse", n=r["worse"]))
-        if r["inconclusive"]:
-            parts.append(t("territory.summary.inconclusive", n=r["inconclusive"]))
+        parts = [t("territory.summary.achieved", verdict=fmt.in_sentence(verdict_word("achieved")), n=r["achieved"],
+                   total=r["territories"], level=t(f"territory.plural.{by}"))]
+        if r["not_achieved"]:
+            parts.append(t("territory.summary.other", verdict=fmt.in_sentence(verdict_word("not_achieved")),
+                           n=r["not_achieved"]))
+        if r["not_enough"]:
+            part = t("territory.summary.other", verdict=fmt.in_sentence(verdict_word("not_enough")), n=r["not_enough"])
+            if r["no_own_interval"]:
+                part += " " + t("territory.summary.no_own_interval", n=r["no_own_interval"])
+            parts.append(part)
         who = f"**{fmt.md(fmt.programme(r['program']))}** ({fmt.md(fmt.country(r['country']))})"
         if not fmt.is_missing(r.get("start_year_cohort")):  # staggered adoption: one set per start-year cohort
             who += f" · {t('col.start_year_cohort')} {int(r['start_year_cohort'])}"
@@ -143,11 +156,12 @@ def _parts_cached(signature: tuple[int, int] | None, indicator: str, by: str, de
     table = build(indicator, by, design, _outcome, program)
     if table is None or table.empty:
         return None
-    return display(table, by, pooled), summary_lines(table, by, pooled)
+    return display(table, by, pooled), summary_lines(table, by)
 
 
 def show(indicator: str, by: str, design: str, outcome: Outcome, program: str | None = None) -> None:
-    """Regiones: the verdict section (summary, pooling toggle bound to the URL, one row per territory)."""
+    """Regiones: the verdict section (summary, toggle of the combined estimate bound to the URL, one row per
+    territory)."""
     st.subheader(t("territory.title", level=fmt.md(fmt.field_label(by))))
     if not outcome.ok or by not in outcome.frame:
         st.info(t("chart.no_data"), icon=":material/info:")
@@ -164,5 +178,5 @@ def show(indicator: str, by: str, design: str, outcome: Outcome, program: str | 
     else:
         for line in lines:
             st.markdown(line)
-        st.caption(t("territory.basis_pooled" if pooled else "territory.basis_own"))
+        st.caption(t("territory.basis"))
     show_table(frame)

@@ -46,9 +46,11 @@ SHARED_DOCS: dict[str, tuple[str, str]] = {
                            "(hidden so that another cell cannot be derived from a total); empty when shown"),
     "flags": ("Advertencias de contexto (pandemia, cambio de escala Saber 11, composición, selección, …)",
               "Context flags (pandemic, Saber 11 scale change, composition, selection, …)"),
-    "evidence": ("Nivel de evidencia de los chequeos de LabLens (no es una calificación oficial de la WWC)",
-                 "Evidence level from the LabLens checks (not an official WWC rating)"),
-    "evidence_reasons": ("Razones del nivel de evidencia", "Reasons for the evidence level"),
+    "evidence": ("Solidez del diseño según los chequeos de LabLens (diseño, escuelas, desgaste, línea de base, "
+                 "tendencias previas; no el resultado ni una calificación oficial de la WWC)",
+                 "Design strength from the LabLens checks (design, schools, attrition, baseline, pre-trends; not "
+                 "the result, nor an official WWC rating)"),
+    "evidence_reasons": ("Razones de la solidez del diseño", "Reasons for the design strength"),
     "pre_window": ("Ventana antes (años, ondas o relativa al año de inicio)",
                    "Pre window (years, waves or relative to the start year)"),
     "post_window": ("Ventana después", "Post window"),
@@ -98,7 +100,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "icc": ("CCI", "ICC"), "design_effect": ("Efecto de diseño", "Design effect"),
     "reliability": ("Confiabilidad", "Reliability"),
     "suppression_reason": ("Motivo de supresión", "Suppression reason"), "flags": ("Contexto", "Context"),
-    "evidence": ("Evidencia", "Evidence"), "evidence_reasons": ("Chequeos", "Checks"),
+    "evidence": ("Solidez del diseño", "Design strength"), "evidence_reasons": ("Chequeos", "Checks"),
     "pre_window": ("Antes", "Before"), "post_window": ("Después", "After"),
     "pre_years": ("Años antes", "Years before"), "post_years": ("Años después", "Years after"),
     "start_year_cohort": ("Cohorte (año de inicio)", "Cohort (start year)"), "estimate": ("Estimación", "Estimate"),

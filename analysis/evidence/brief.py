@@ -55,7 +55,7 @@ _PLAIN_DID = {
         "plain.reason.wide": "el intervalo no distingue una mejora apreciable de ninguna",
         "plain.reason.no_interval": "muy pocas escuelas de un lado para una inferencia fiable",
         "plain.reason.low": "grupo pequeño (menos de 30 estudiantes o 5 escuelas)",
-        "plain.reason.insufficient": "los chequeos de evidencia no alcanzan",
+        "plain.reason.insufficient": "los chequeos del diseño no alcanzan (solidez del diseño: insuficiente)",
         "plain.reason.no_direction": "el indicador no tiene una dirección deseada",
         "plain.no_interval_text.no_variation": "(sin intervalo: los datos no varían)",
         "plain.reason.no_variation": "los datos no varían, así que no hay inferencia",
@@ -92,7 +92,7 @@ _PLAIN_DID = {
         "plain.reason.wide": "the interval cannot tell a meaningful improvement from none",
         "plain.reason.no_interval": "too few schools on one side for reliable inference",
         "plain.reason.low": "small group (fewer than 30 students or 5 schools)",
-        "plain.reason.insufficient": "the evidence checks fall short",
+        "plain.reason.insufficient": "the design's checks fall short (design strength: insufficient)",
         "plain.reason.no_direction": "the indicator has no desired direction",
         "plain.no_interval_text.no_variation": "(no interval: the data do not vary)",
         "plain.reason.no_variation": "the data do not vary, so there is no inference",
@@ -109,8 +109,7 @@ TEXT = {
         "none": "ninguna", "design.did": "diferencias en diferencias frente a escuelas de comparación",
         "design.prepost": "antes y después dentro de cada programa",
         "findings": "Hallazgos en lenguaje claro", "chart_alt": "Efectos con intervalos de confianza al 95 %",
-        "status.achieved": "Logrado", "status.not_achieved": "No logrado",
-        "status.not_enough": "Evidencia aún insuficiente",
+        **{f"status.{k}": v for k, v in plain_language.VERDICTS["es"].items()},
         "counts": "{rows} filas: {low} con baja confiabilidad, {suppressed} suprimidas (menos de {k} estudiantes, u "
                   "ocultas para proteger otra celda: "
                   "sin valores en ningún archivo).",
@@ -137,8 +136,7 @@ TEXT = {
         "none": "none", "design.did": "difference-in-differences against comparison schools",
         "design.prepost": "before and after within each programme",
         "findings": "Findings in plain language", "chart_alt": "Effects with 95% confidence intervals",
-        "status.achieved": "Achieved", "status.not_achieved": "Not achieved",
-        "status.not_enough": "Evidence not yet enough",
+        **{f"status.{k}": v for k, v in plain_language.VERDICTS["en"].items()},
         "counts": "{rows} rows: {low} with low reliability, {suppressed} suppressed (fewer than {k} students, or "
                   "hidden to protect another cell: no values in any file).",
         "x.hedges_g": "Effect (SD, Hedges' g)", "x.pp": "Effect (percentage points)", "x.points": "Effect (points)",

@@ -67,8 +67,9 @@ def test_codes_translated_dynamically_exist():
               | {f"evidence.{b}" for b in BADGE_LEVELS}
               | {f"unit.{k}" for k in ("hedges_g", "pp", "points", "cox")}
               | {f"compare.axis.{k}" for k in ("hedges_g", "pp", "points", "cox")}
-              | {f"achievements.{p}.{s}" for p in ("status", "title", "explain")
+              | {f"achievements.{p}.{s}" for p in ("title", "explain")
                  for s in ("achieved", "not_achieved", "not_enough")}
+              | {f"verdict.{s}" for s in ("achieved", "not_achieved", "not_enough")}
               | {f"plain.reason.{r}" for r in ("wide", "no_interval", "no_variation", "low", "insufficient",
                                                "no_direction")}
               | {f"eef.{e}" for e in ("none", "low", "moderate", "high", "very_high")}

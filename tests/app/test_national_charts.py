@@ -127,9 +127,16 @@ def _school_rows() -> pd.DataFrame:
 def test_school_hover_texts_equal_the_shared_formatters(language, kind):
     rows = _school_rows()
     got = schools_view.hover_texts(rows, kind, language)
-    want = [f"<b>{r.school}</b> · {r.name}<br>{fmt.effect(r.effect_size, r.es_ci_low, r.es_ci_high, kind)}"
-            f"<br>{fmt.q_value(r.q_value)}" for r in rows.itertuples(index=False)]
+
+    def effect(r) -> str:  # a school without an interval and a q-value claims neither ("[sin intervalo] · q —")
+        if r.q_value != r.q_value and (r.es_ci_low != r.es_ci_low or r.es_ci_high != r.es_ci_high):
+            return f"{fmt.signed(r.effect_size, fmt.decimals_for(kind))} {fmt.unit(kind)}".strip()
+        return fmt.effect(r.effect_size, r.es_ci_low, r.es_ci_high, kind)
+
+    want = [f"<b>{r.school}</b> · {r.name}<br>{effect(r)}" + (f"<br>{fmt.q_value(r.q_value)}" if r.q_value == r.q_value
+                                                               else "") for r in rows.itertuples(index=False)]
     assert got == want
+    assert "q" not in got[2].split("<br>")[-1] and "[" not in got[2]
     if language == "es":
         assert "−1.234,57" in got[1] or "−1.234,6" in got[1]
 

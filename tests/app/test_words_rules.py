@@ -64,7 +64,7 @@ def test_home_shows_the_achievement_counts_of_logros():
     logros = _run("en", "logros")
     cat = catalogue("en")
     counts = {m.label: m.value for m in logros.metric}
-    expected = " · ".join(f"{cat[f'achievements.status.{s}']}: {counts[cat[f'achievements.status.{s}']]}"
+    expected = " · ".join(f"{cat[f'verdict.{s}']}: {counts[cat[f'verdict.{s}']]}"
                           for s in ("achieved", "not_achieved", "not_enough"))
     assert expected in [c.value for c in home.caption]
 
