@@ -463,10 +463,11 @@ def pretrend_check(
         return _pretrend_without_inference(True, float(beta[1]), "too_few_clusters", base)
     beta, bse, resid = crv1_fit(xd, yd, w, codes)
     n, g = yy.size, len(uniques)
-    # crv1_fit's factor (N − 1)/(N − 2) counts the two slopes; the unit dummies are G more parameters
-    se = float(bse[1]) * float(np.sqrt((n - 2.0) / (n - 2.0 - g))) if n - 2 - g > 0 else nan
+    # crv1_fit's factor (N − 1)/(N − 2) counts the two slopes; the unit dummies are G more parameters (N ≥ 2G
+    # and G ≥ 8 here, so N − 2 − G > 0)
+    se = float(bse[1]) * float(np.sqrt((n - 2.0) / (n - 2.0 - g)))
     est = float(beta[1])
-    if no_variation(yy, resid) or not se == se:
+    if no_variation(yy, resid) or np.isnan(se):
         return _pretrend_without_inference(True, est, "no_variation", base)
     dof = g - 1
     pval = float(2.0 * t_sf(abs(est / se), dof)) if se > 0 else nan
