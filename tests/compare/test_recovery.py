@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from compare_helpers import row_of
 
+from analysis import row_notes
 from analysis.compare import compare
 
 demo = pytest.importorskip("analysis.demo", reason="analysis/demo/ (the demo generator) is not in this tree")
@@ -75,6 +76,18 @@ def test_milab_did_leaves_the_randomised_cohort_to_the_trial_design(results):
     assert by_dept["n_treated"].sum() == 40 and set(by_dept["post_years"].map(tuple)) == {(2025,)}
     # science has no trial data: nothing left out, nothing said
     assert row_of(results("score_science", "did"), program="MiLab")["note"] == ""
+    # the notes in words (analysis/row_notes.py), as the Comparar page shows them
+    assert row_notes.say(row["note"], "es") == ("se dejaron fuera 60 escuelas de un ensayo aleatorizado (30 del "
+                                                "programa, 30 de comparación): las analiza el diseño del ensayo "
+                                                "aleatorizado")
+    staggered = results("dropout_rate", "did")
+    notes = staggered.loc[staggered["program"] == "ValleLabs", "note"]
+    assert [row_notes.say(n, "es") for n in notes] == [
+        f"adopción escalonada: la cohorte que empezó en {y} se compara por separado; ventanas alineadas en el año "
+        f"de inicio {y}: antes de {y}, después desde {y}" for y in (2019, 2020, 2021)]
+    assert row_notes.say(notes.iloc[0], "en") == ("staggered adoption: the cohort that started in 2019 is compared "
+                                                  "separately; windows aligned on start year 2019: before 2019, "
+                                                  "after from 2019 on")
 
 
 @pytest.mark.parametrize(("program", "country"), PROGRAMMES)
