@@ -81,7 +81,9 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
                          "Pre-trend difference: upper CI bound"),
     "pretrend_p": ("Valor p de la diferencia de pendientes previas", "p-value of the pre-trend difference"),
     "pretrend_significant": ("Verdadero si las tendencias previas difieren", "True when pre-period trends differ"),
-    "note": ("Nota (p. ej., sin unidades de comparación en el país)", "Note (e.g. no comparison units in the country)"),
+    "note": ("Nota (p. ej., sin unidades de comparación en el país, o cuántas escuelas de un ensayo aleatorizado se "
+             "dejaron fuera)",
+             "Note (e.g. no comparison units in the country, or how many schools of a randomised trial were left out)"),
 }
 METHODS = {
     "es": "**did**: y = a + b·programa + c·después + d·programa·después sobre observaciones unidad-periodo; "
@@ -91,7 +93,10 @@ METHODS = {
           "mismo país y los mismos años. "
           "El ICC de la corrección de la WWC se estima en la línea de base (ANOVA de una vía entre escuelas); "
           "donde el bootstrap salvaje es la inferencia, los valores q (Benjamini-Hochberg) se calculan con su "
-          "valor p. Un resultado sin variación dentro de las celdas no tiene inferencia.",
+          "valor p. Un resultado sin variación dentro de las celdas no tiene inferencia. Las escuelas de un ensayo "
+          "aleatorizado quedan fuera (las analiza el diseño rct). Tendencias previas: diferencia de pendientes "
+          "dentro de cada escuela (efectos fijos de escuela, escuelas con dos o más años previos); sin ellas, no "
+          "evaluadas.",
     "en": "**did**: y = a + b·treated + c·post + d·treated·post over unit-period observations; d is the "
           "estimate. Standard errors clustered on the unit (CR1: statsmodels' cov_type=\"cluster\" fit, reproduced "
           "in numpy), t with G−1 "
@@ -99,7 +104,9 @@ METHODS = {
           "a side no inference is reported. Comparison units of the same country and calendar years. The ICC "
           "of the WWC correction is estimated at baseline (one-way ANOVA across schools); where the wild "
           "bootstrap is the inference, BH q-values are computed from its p-value. An outcome with no variation "
-          "within the cells gets no inference.",
+          "within the cells gets no inference. The schools of a randomised trial are left out (design rct analyses "
+          "them). Pre-trends: the difference in slopes within schools (school fixed effects, schools with two or "
+          "more pre years); without such schools, not assessed.",
 }
 # the units of a randomised trial, programme or comparison (as analysis/compare/rct.py recognises them):
 # a randomisation block given by an import that assigned schools to a programme
