@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import disclosure, fields, figures, queries
+from analysis import disclosure, fields, figures, queries, row_notes
 from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
@@ -422,3 +422,8 @@ def evidence_row(outcome: Outcome, by: str | None) -> None:
             flag_list = list(dict.fromkeys(x for x in flags.split(" · ") if x))
             if flag_list:
                 st.caption(t("compare.flags", flags=" · ".join(flag_list)))
+            # what the row's note says in words (e.g. a randomised trial's schools left out of the DiD)
+            notes = dict.fromkeys(row_notes.say(n, lang(), escape=fmt.md) for n in rows["note"].dropna()) \
+                if "note" in rows else {}
+            for note in (n for n in notes if n):
+                st.caption(t("compare.note", note=note))

@@ -3,7 +3,10 @@
 
 y = a + b·treated + c·post + d·treated·post on unit-period means, d the estimate; standard errors
 clustered on the unit with a wild cluster bootstrap when clusters are few; pre-trends, baseline
-equivalence and attrition checks; staggered adoption compared one start-year cohort at a time.
+equivalence and attrition checks; staggered adoption compared one start-year cohort at a time. The schools of
+a randomised trial (a randomisation block, ``rct.STRATUM``, from an import that assigned schools to a programme)
+are left out: the ``rct`` design analyses them, and pooling them with observational cohorts mixes schools whose
+windows are other years (the row's note says how many were left out).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 
 from analysis import fields, stats
 from analysis.compare.finish import finish
+from analysis.compare.rct import STRATUM
 from analysis.compare.request import UNIT_PROGRAM_CTE, CompareError, Evidence, Request, Window, remembered, sufficient
 from analysis.compare.sql import (
     empty_reason,
@@ -77,7 +81,9 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
                          "Pre-trend difference: upper CI bound"),
     "pretrend_p": ("Valor p de la diferencia de pendientes previas", "p-value of the pre-trend difference"),
     "pretrend_significant": ("Verdadero si las tendencias previas difieren", "True when pre-period trends differ"),
-    "note": ("Nota (p. ej., sin unidades de comparación en el país)", "Note (e.g. no comparison units in the country)"),
+    "note": ("Nota (p. ej., sin unidades de comparación en el país, o cuántas escuelas de un ensayo aleatorizado se "
+             "dejaron fuera)",
+             "Note (e.g. no comparison units in the country, or how many schools of a randomised trial were left out)"),
 }
 METHODS = {
     "es": "**did**: y = a + b·programa + c·después + d·programa·después sobre observaciones unidad-periodo; "
@@ -87,7 +93,10 @@ METHODS = {
           "mismo país y los mismos años. "
           "El ICC de la corrección de la WWC se estima en la línea de base (ANOVA de una vía entre escuelas); "
           "donde el bootstrap salvaje es la inferencia, los valores q (Benjamini-Hochberg) se calculan con su "
-          "valor p. Un resultado sin variación dentro de las celdas no tiene inferencia.",
+          "valor p. Un resultado sin variación dentro de las celdas no tiene inferencia. Las escuelas de un ensayo "
+          "aleatorizado quedan fuera (las analiza el diseño rct). Tendencias previas: diferencia de pendientes "
+          "dentro de cada escuela (efectos fijos de escuela, escuelas con dos o más años previos); sin ellas, no "
+          "evaluadas.",
     "en": "**did**: y = a + b·treated + c·post + d·treated·post over unit-period observations; d is the "
           "estimate. Standard errors clustered on the unit (CR1: statsmodels' cov_type=\"cluster\" fit, reproduced "
           "in numpy), t with G−1 "
@@ -95,8 +104,14 @@ METHODS = {
           "a side no inference is reported. Comparison units of the same country and calendar years. The ICC "
           "of the WWC correction is estimated at baseline (one-way ANOVA across schools); where the wild "
           "bootstrap is the inference, BH q-values are computed from its p-value. An outcome with no variation "
-          "within the cells gets no inference.",
+          "within the cells gets no inference. The schools of a randomised trial are left out (design rct analyses "
+          "them). Pre-trends: the difference in slopes within schools (school fixed effects, schools with two or "
+          "more pre years); without such schools, not assessed.",
 }
+# the units of a randomised trial, programme or comparison (as analysis/compare/rct.py recognises them):
+# a randomisation block given by an import that assigned schools to a programme
+TRIAL_UNITS_SQL = f"""SELECT unit_id FROM unit_attributes WHERE name = '{STRATUM}'
+    AND import_id IN (SELECT import_id FROM assignments WHERE program <> 'comparison')"""
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "estimate",
                    "ci_low", "ci_high", "p_value", "q_value", "wild_p_value", "n_treated", "n_comparison",
                    "reliability", "evidence", "evidence_reasons", "flags", "pre_window", "post_window")
@@ -130,7 +145,8 @@ def counts(con: duckdb.DuckDBPyConnection, req: Request) -> pd.DataFrame:
 
 def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFrame:
     """One row per programme x country (x start-year cohort) x group: keys, note and ``stats_of(cells)``."""
-    programs = fetch(con, """SELECT DISTINCT a.program, u.country, a.start_year FROM assignments a
+    programs = fetch(con, f"""SELECT DISTINCT a.program, u.country, a.start_year,
+        a.unit_id IN ({TRIAL_UNITS_SQL}) AS trial FROM assignments a
         JOIN units u USING (unit_id) WHERE a.program <> 'comparison'""", [])
     if req.program is not None:
         programs = programs[programs["program"] == req.program]
@@ -138,13 +154,21 @@ def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFram
         raise CompareError("no programme units in the roster: import a roster with programme and comparison units")
     comparison_countries = set(fetch(con, """SELECT DISTINCT u.country FROM assignments a JOIN units u USING (unit_id)
         WHERE a.program = 'comparison'""", [])["country"])
+    trial = _trial_counts(con, req) if programs["trial"].any() else None
     # windows shared by every programme (given, or waves): one scan of the observations for all of them
     shared = _did_cells(con, req, None, None, None) if (req.pre is not None or req.uses_waves) else None
     rows = []
-    for (prog, country), part in programs.groupby(["program", "country"], sort=True):
+    for (prog, country), everyone in programs.groupby(["program", "country"], sort=True):
         if country not in comparison_countries:
             rows.append({"program": prog, "country": country, "design": NAME, "n_comparison": 0,
                          "note": "no comparison units in this country"})
+            continue
+        left_out = _trial_note(trial, prog, country)
+        part = everyone[~everyone["trial"].astype(bool)]
+        if part.empty:  # only trial schools: the rct design answers, an observational DiD has no one to compare
+            rows.append({"program": prog, "country": country, "design": NAME,
+                         "note": "every programme school is in a randomised trial, so no observational DiD: "
+                                 + left_out})
             continue
         starts = sorted({int(s) for s in part["start_year"].dropna()})
         if req.pre is not None or req.uses_waves or len(starts) <= 1:
@@ -152,11 +176,36 @@ def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFram
         else:
             cohorts = starts  # staggered adoption: each start-year cohort separately
         for cohort in cohorts:
-            rows.extend(_did_one(con, req, prog, country, cohort, starts, stats_of, shared))
+            rows.extend(_did_one(con, req, prog, country, cohort, starts, stats_of, shared, left_out))
     frame = pd.DataFrame(rows)
     if frame.empty:
         raise CompareError(empty_reason(con, req))
     return frame
+
+
+def _trial_counts(con, req: Request) -> pd.DataFrame:
+    """Trial schools (the units of :data:`TRIAL_UNITS_SQL`) with data of the indicator at the level, by
+    assignment (a programme or ``comparison``) and country."""
+    return fetch(con, f"""SELECT a.program, u.country, count(DISTINCT a.unit_id) AS n FROM assignments a
+        JOIN units u USING (unit_id) WHERE a.unit_id IN ({TRIAL_UNITS_SQL})
+        AND a.unit_id IN (SELECT unit_id FROM observations WHERE indicator = ? AND level = ?)
+        GROUP BY a.program, u.country""", [req.indicator, req.level])
+
+
+def _trial_note(trial: pd.DataFrame | None, prog: str, country: str) -> str:
+    """How many trial schools with data a programme's DiD in a country leaves out (its own and the comparison
+    schools of any trial there; analysis/reasons.py says it in words), or "" when there are none."""
+    def n(program: str) -> int:
+        if trial is None:
+            return 0
+        hit = trial.loc[(trial["program"] == program) & (trial["country"] == country), "n"]
+        return int(hit.sum())
+
+    ours, theirs = n(prog), n("comparison")
+    if ours + theirs == 0:
+        return ""
+    return (f"{ours + theirs} schools of a randomised trial left out ({ours} programme, {theirs} comparison): "
+            "the trial design analyses them")
 
 
 def _did_windows(req: Request, cohort: int | None, starts: list[int]) -> tuple[Window | None, Window | None, str]:
@@ -233,6 +282,7 @@ def _cells_query(con, sub: Request, prog: str | None, country: str | None, cohor
     if cohort is not None:
         filters += " AND (program = 'comparison' OR start_year = ?)"
         fparams.append(cohort)
+    filters += f" AND unit_id NOT IN ({TRIAL_UNITS_SQL})"  # the rct design analyses the trial's schools
     shared = "any_value(program) AS program, any_value(country) AS country," if prog is None else ""
     derived_cells = _did_cells_derived_sql(sub)
     if derived_cells is not None:  # one precomputed row per cell (analysis.db.sufficient)
@@ -286,8 +336,9 @@ WHERE d.indicator = ? AND d.level = ?{where}"""
 
 
 def _did_one(con, req: Request, prog: str, country: str, cohort: int | None, starts: list[int], stats_of,
-             shared: pd.DataFrame | None = None) -> list[dict]:
+             shared: pd.DataFrame | None = None, left_out: str = "") -> list[dict]:
     pre_w, post_w, note = _did_windows(req, cohort, starts)
+    note = "; ".join(n for n in (note, left_out) if n)
     names = list(req.by)
     gcols = group_cols(names)
     if shared is not None and cohort is None:

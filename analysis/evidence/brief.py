@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 import analysis
-from analysis import fields, figures, plain_language, reasons
+from analysis import fields, figures, plain_language, reasons, row_notes
 from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 from analysis.figure_text import plain_figure
@@ -109,6 +109,7 @@ TEXT = {
         "none": "ninguna", "design.did": "diferencias en diferencias frente a escuelas de comparación",
         "design.prepost": "antes y después dentro de cada programa",
         "findings": "Hallazgos en lenguaje claro", "chart_alt": "Efectos con intervalos de confianza al 95 %",
+        "row_notes": "Notas:",
         **{f"status.{k}": v for k, v in plain_language.VERDICTS["es"].items()},
         "counts": "{rows} filas: {low} con baja confiabilidad, {suppressed} suprimidas (menos de {k} estudiantes, u "
                   "ocultas para proteger otra celda: "
@@ -134,7 +135,7 @@ TEXT = {
         "synthetic": "Synthetic demo data: invented schools, students and effects.",
         "request": "Request", "indicators": "Indicators", "design": "Design", "grouping": "Grouping",
         "none": "none", "design.did": "difference-in-differences against comparison schools",
-        "design.prepost": "before and after within each programme",
+        "design.prepost": "before and after within each programme", "row_notes": "Notes:",
         "findings": "Findings in plain language", "chart_alt": "Effects with 95% confidence intervals",
         **{f"status.{k}": v for k, v in plain_language.VERDICTS["en"].items()},
         "counts": "{rows} rows: {low} with low reliability, {suppressed} suppressed (fewer than {k} students, or "
@@ -302,6 +303,10 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         body.append(f"<div class=\"chart\" role=\"img\" aria-label=\"{esc(text['chart_alt'])}\">"
                     f"{_figure_html(fig, f'chart-{i + 1}')}</div>")
         body.append(findings_html(part, code, request, context, lang, templates))
+        # the rows' notes in words (e.g. a randomised trial's schools left out of the DiD: analysis/row_notes.py)
+        notes = [n for n in dict.fromkeys(row_notes.say(v, lang) for v in part.get("note", pd.Series()).dropna()) if n]
+        if notes:
+            body.append(f"<p class=\"meta\">{esc(text['row_notes'])} {esc('; '.join(notes))}</p>")
     commands = list(reproduce or []) or [request.command or "python -m analysis export"]
     body += [f"<h2>{esc(text['reproduce'])}</h2>", f"<p>{esc(text['reproduce_text'])}</p>",
              f"<pre><code>{esc(chr(10).join(commands))}</code></pre>"]

@@ -96,8 +96,9 @@ class DidResult:
 class PretrendResult:
     """Difference in pre-period slopes (treated minus comparison, per year) and its check.
 
-    ``applicable`` is False (reason 'fewer_than_two_pre_years') when either side has fewer than two
-    pre-period years; ``significant`` is None whenever no reliable p-value exists.
+    ``applicable`` is False (reason 'fewer_than_two_pre_years') when no unit of a side is observed in two
+    or more pre-period years (the slope is identified within units); ``significant`` is None whenever no
+    reliable p-value exists. The counts are of the units and rows the check used.
     """
 
     applicable: bool
@@ -227,13 +228,6 @@ def crv1_fit(x: FloatArray, y: FloatArray, w: FloatArray | None,
     with np.errstate(invalid="ignore"):
         bse = np.sqrt(np.diag(cov))
     return beta, bse, y - np.dot(x, beta)
-
-
-def _slope_gap(p: _Prepared) -> float:
-    """The interaction coefficient of the (weighted) least-squares fit, without any variance."""
-    sw = np.ones_like(p.y) if p.w is None else np.sqrt(p.w)
-    beta, *_ = np.linalg.lstsq(p.x * sw[:, None], p.y * sw, rcond=None)
-    return float(beta[_DID_COL])
 
 
 def _wmean(y: FloatArray, w: FloatArray | None, mask: npt.NDArray[np.bool_]) -> float:
@@ -411,48 +405,83 @@ def pretrend_check(
     *,
     level: float = 0.95,
 ) -> PretrendResult:
-    """Parallel pre-trends: difference in pre-period linear slopes, treated minus comparison.
+    """Parallel pre-trends: difference in pre-period linear slopes, treated minus comparison, WITHIN units.
 
-    Pass pre-period rows only. Fits y = a + b·treated + c·year + d·treated·year (year centred) with
-    CRV1 errors clustered on ``cluster`` and a t(G − 1) interval, as :func:`did_ols`; d is the gap in
-    yearly slopes. ``significant`` flags p < 1 − level (5% by default): the trends differ and the DiD
-    should carry a warning. Not applicable (reason 'fewer_than_two_pre_years') unless both sides have
-    at least 2 distinct pre-period years; with 3 or fewer clusters on a side, p and interval are NaN
-    (reason 'too_few_clusters').
+    Pass pre-period rows only. Fits y = a_unit + c·year + d·treated·year with unit fixed effects, on the
+    units observed in at least 2 distinct pre-period years (a unit seen once carries no slope: its fixed
+    effect absorbs it), with CRV1 errors clustered on ``cluster`` and a t(G − 1) interval, as
+    :func:`did_ols`; d is the gap in yearly slopes. The fit is the within (unit-demeaned) regression,
+    which gives the coefficients, residuals and cluster scores of the least-squares fit with unit dummies
+    (Frisch-Waugh-Lovell; unit effects nested in the clusters), and the small-sample factor counts the
+    dummies (K = G + 2), so se and p are statsmodels' ``OLS(y ~ year + treated:year + C(unit))`` with
+    ``cov_type="cluster"`` (Cameron & Miller 2015, section IV). Identified within units, the check cannot
+    compare one set of schools in one year with other schools in another (a pooled slope across units
+    could). ``significant`` flags p < 1 − level: the trends differ and the DiD should carry a warning.
+    Not applicable (reason 'fewer_than_two_pre_years') unless each side has a unit observed in at least
+    2 pre-period years; with 3 or fewer such units on a side, p and interval are NaN (reason
+    'too_few_clusters').
     """
     check_level(level)
     data = df.dropna(subset=[y, treated, year, cluster] + ([weights] if weights else []))
-    tr = data[treated].to_numpy(dtype=float) == 1.0
-    yrs = data[year].to_numpy(dtype=float)
-    years_t, years_c = np.unique(yrs[tr]).size, np.unique(yrs[~tr]).size
-    n_years = int(np.unique(yrs).size)
-    p = _prepare(data, y, treated, year, cluster, weights, second_is_binary=False)
+    if weights:
+        data = data[data[weights].to_numpy(dtype=float) > 0]  # zero weights carry no information
+    tr_all = data[treated].to_numpy(dtype=float)
+    if not np.isin(tr_all, (0.0, 1.0)).all():
+        raise ValueError(f"{treated!r} must be 0/1 or boolean")
+    # the units observed in two or more distinct pre-period years: the only ones that carry a slope
+    codes_all, _ = pd.factorize(data[cluster], sort=True)
+    yrs_all = data[year].to_numpy(dtype=float)
+    n_years_of = pd.Series(yrs_all).groupby(codes_all).nunique().to_numpy() if codes_all.size else np.array([])
+    keep = n_years_of[codes_all] >= 2 if codes_all.size else np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(codes_all[keep], sort=True)
+    codes = np.asarray(codes, dtype=np.intp)
+    yy, tr, yrs = data[y].to_numpy(dtype=float)[keep], tr_all[keep] == 1.0, yrs_all[keep]
+    w = data[weights].to_numpy(dtype=float)[keep] if weights else None
+    n_t, n_c = int(np.unique(codes[tr]).size), int(np.unique(codes[~tr]).size)
     nan = float("nan")
     base: dict[str, Any] = {
-        "n_years": n_years,
-        "n_obs": int(p.y.size),
-        "n_clusters": p.n_clusters,
-        "n_treated_clusters": p.n_treated_clusters,
-        "n_comparison_clusters": p.n_comparison_clusters,
+        "n_years": int(np.unique(yrs).size),
+        "n_obs": int(yy.size),
+        "n_clusters": len(uniques),
+        "n_treated_clusters": n_t,
+        "n_comparison_clusters": n_c,
         "level": level,
     }
-    if min(years_t, years_c) < 2:
+    if min(n_t, n_c) < 1:
         return _pretrend_without_inference(False, nan, "fewer_than_two_pre_years", base)
-    if min(p.n_treated_clusters, p.n_comparison_clusters) <= MIN_CLUSTERS_FOR_INFERENCE:
-        # no cluster fit: with as many observations as coefficients (1 unit a side, 2 years) the CRV1
-        # factor (N − 1)/(N − K) divides by zero; the slope gap is still the difference of OLS slopes
-        return _pretrend_without_inference(True, _slope_gap(p), "too_few_clusters", base)
-    est, se, pval, lo, hi = _cluster_fit(p, _DID_COL, level)
-    if np.isnan(se):
+    # within transformation: every column minus its (weighted) unit mean
+    x = np.column_stack([yrs - yrs.mean(), tr * (yrs - yrs.mean())])
+    ww = np.ones_like(yy) if w is None else w
+    tot = np.bincount(codes, weights=ww)
+
+    def within(v: FloatArray) -> FloatArray:
+        return v - (np.bincount(codes, weights=ww * v) / tot)[codes]
+
+    xd = np.column_stack([within(x[:, 0]), within(x[:, 1])])
+    yd = within(yy)
+    if min(n_t, n_c) <= MIN_CLUSTERS_FOR_INFERENCE:
+        root = np.sqrt(ww)
+        beta, *_ = np.linalg.lstsq(xd * root[:, None], yd * root, rcond=None)
+        return _pretrend_without_inference(True, float(beta[1]), "too_few_clusters", base)
+    beta, bse, resid = crv1_fit(xd, yd, w, codes)
+    n, g = yy.size, len(uniques)
+    # crv1_fit's factor (N − 1)/(N − 2) counts the two slopes; the unit dummies are G more parameters (N ≥ 2G
+    # and G ≥ 8 here, so N − 2 − G > 0)
+    se = float(bse[1]) * float(np.sqrt((n - 2.0) / (n - 2.0 - g)))
+    est = float(beta[1])
+    if no_variation(yy, resid) or np.isnan(se):
         return _pretrend_without_inference(True, est, "no_variation", base)
+    dof = g - 1
+    pval = float(2.0 * t_sf(abs(est / se), dof)) if se > 0 else nan
+    crit = float(t_ppf(0.5 + 0.5 * level, dof))
     return PretrendResult(
         applicable=True,
         slope_diff=est,
         se=se,
-        ci_low=lo,
-        ci_high=hi,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
         p_value=pval,
-        df=float(p.n_clusters - 1),
+        df=float(dof),
         significant=bool(pval < 1.0 - level),
         inference_reliable=True,
         reason=None,

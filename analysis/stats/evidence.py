@@ -183,8 +183,8 @@ def evidence_badge(facts: EvidenceFacts | Mapping[str, Any]) -> tuple[str, list[
        moderate ('baseline_unknown'). A DiD adjusts for baseline by construction. A randomised trial with
        low attrition needs no baseline check (groups equivalent in expectation, WWC); with high attrition
        it is checked like any comparison.
-    6. Pre-trends (DiD) — differ: cap limited ('pretrends_differ'); not assessed (e.g. a single
-       pre year): cap moderate ('pretrends_not_assessed').
+    6. Pre-trends (DiD) — differ: cap limited ('pretrends_differ'); not assessed (no school observed in
+       two pre years: the check is within schools): cap moderate ('pretrends_not_assessed').
     """
     f = _facts(facts)
     level = 0

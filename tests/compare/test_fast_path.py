@@ -101,6 +101,6 @@ def test_did_shared_scan_equals_per_programme(demo, monkeypatch, indicator, by, 
     shared = cmp.compare(demo, indicator, design="did", by=by, **kwargs)
     per_programme = did._did_one
     with monkeypatch.context() as mp:
-        mp.setattr(did, "_did_one", lambda *args: per_programme(*args[:7]))
+        mp.setattr(did, "_did_one", lambda *args: per_programme(*args[:7], None, *args[8:]))
         separate = cmp.compare(demo, indicator, design="did", by=by, **kwargs)
     pd.testing.assert_frame_equal(_plain(shared), _plain(separate), check_dtype=False, **TOL)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from compare_helpers import row_of
 
+from analysis import row_notes
 from analysis.compare import compare
 
 demo = pytest.importorskip("analysis.demo", reason="analysis/demo/ (the demo generator) is not in this tree")
@@ -58,15 +59,45 @@ def test_score_did_recovers_planted_points_and_g(results, indicator, program, co
     _inside(planted["did_g"], row["es_ci_low"], row["es_ci_high"], f"{program} {indicator} DiD g")
 
 
+def test_milab_did_leaves_the_randomised_cohort_to_the_trial_design(results):
+    """METHODS.md "Designs" 2: the 2024 cohort (40 schools, one pre year) is not pooled with the 60 trial
+    schools (baseline 2026, endline 2027), whose pre year is other schools' and would make a pre-trend
+    'check' across different schools; so no pre-trend is assessed and the evidence is at most moderate."""
+    out = results("score_math", "did")
+    row = row_of(out, program="MiLab", country="GT")
+    assert (row["n_treated"], row["n_comparison"]) == (40, 40)
+    assert list(row["pre_years"]) == [2024] and list(row["post_years"]) == [2025]
+    assert row["pretrend_p"] != row["pretrend_p"] and row["evidence"] == "moderate"
+    assert "pretrends_not_assessed" in row["evidence_reasons"]
+    assert row["note"] == ("60 schools of a randomised trial left out (30 programme, 30 comparison): the trial "
+                           "design analyses them")
+    # the territories' DiDs (Regiones) are the same rows by department: no trial school in any of them
+    by_dept = results("score_math", "did", by="department", program="MiLab")
+    assert by_dept["n_treated"].sum() == 40 and set(by_dept["post_years"].map(tuple)) == {(2025,)}
+    # science has no trial data: nothing left out, nothing said
+    assert row_of(results("score_science", "did"), program="MiLab")["note"] == ""
+    # the notes in words (analysis/row_notes.py), as the Comparar page shows them
+    assert row_notes.say(row["note"], "es") == ("se dejaron fuera 60 escuelas de un ensayo aleatorizado (30 del "
+                                                "programa, 30 de comparación): las analiza el diseño del ensayo "
+                                                "aleatorizado")
+    staggered = results("dropout_rate", "did")
+    notes = staggered.loc[staggered["program"] == "ValleLabs", "note"]
+    assert [row_notes.say(n, "es") for n in notes] == [
+        f"adopción escalonada: la cohorte que empezó en {y} se compara por separado; ventanas alineadas en el año "
+        f"de inicio {y}: antes de {y}, después desde {y}" for y in (2019, 2020, 2021)]
+    assert row_notes.say(notes.iloc[0], "en") == ("staggered adoption: the cohort that started in 2019 is compared "
+                                                  "separately; windows aligned on start year 2019: before 2019, "
+                                                  "after from 2019 on")
+
+
 @pytest.mark.parametrize(("program", "country"), PROGRAMMES)
 def test_score_did_by_lab_type_recovers_each_lab_types_effect(results, program, country):
     # mathematics only (the other subjects' lab-type effects are fixed multiples of it; suite time budget)
     indicator = "score_math"
     planted = P[program][indicator]
     out = results(indicator, "did", by="lab_type")
-    # MiLab also has the randomised cohort's own lab type (data/README.md; analysed by design rct)
-    extra = {"Lab Modular"} if program == "MiLab" else set()
-    assert set(out.loc[out["program"] == program, "lab_type"]) == set(planted["by_lab_type_g"]) | extra
+    # MiLab's randomised cohort (its own lab type, data/README.md) is left out: design rct analyses it
+    assert set(out.loc[out["program"] == program, "lab_type"]) == set(planted["by_lab_type_g"])
     for lab_type, g in planted["by_lab_type_g"].items():
         row = row_of(out, program=program, country=country, lab_type=lab_type)
         _inside(g * planted["sd_points"], row["ci_low"], row["ci_high"], f"{program} {lab_type} {indicator} DiD")

@@ -141,3 +141,25 @@ def test_rct_needs_a_randomised_assignment(student_db):
         compare(student_db.db, "score_math", design="rct")
     with pytest.raises(CompareError, match="by school"):
         compare(student_db.db, "score_math", design="rct", by="school")
+
+
+def test_a_did_of_a_programme_with_only_trial_schools_is_no_inference_with_the_reason(trial):
+    """METHODS.md "Designs" 2: the trial's schools are design rct's; a DiD of a programme that has only trial
+    schools answers with a row without an estimate and that reason (yearly rates: no student cells)."""
+    from analysis import row_notes
+
+    db, _ = trial
+    out = run(db, "dropout_rate", design="did")
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert row["note"] == ("every programme school is in a randomised trial, so no observational DiD: 40 schools "
+                           "of a randomised trial left out (20 programme, 20 comparison): the trial design "
+                           "analyses them")
+    assert np.isnan(row["estimate"]) and np.isnan(row["p_value"]) and row["evidence"] == "insufficient"
+    assert row_notes.say(row["note"], "es") == (
+        "todas las escuelas del programa están en un ensayo aleatorizado, así que no hay diferencias en diferencias "
+        "observacional: se dejaron fuera 40 escuelas de un ensayo aleatorizado (20 del programa, 20 de "
+        "comparación): las analiza el diseño del ensayo aleatorizado")
+    assert row_notes.say(row["note"], "en").startswith("every programme school is in a randomised trial, so there")
+    # the same schools are the trial's: design rct answers for them
+    assert run(db, "dropout_rate", design="rct").iloc[0]["n_clusters"] == 40

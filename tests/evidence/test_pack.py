@@ -422,3 +422,19 @@ def test_a_missing_result_says_why_in_the_brief(export_db):
     # compare()'s reason said in the brief's language (analysis/reasons.py), the indicator by its label
     assert ("Sin resultados para este indicador. Motivo: no hay observaciones de «Puntaje en matemáticas» en las "
             "ventanas antes y después" in brief) and "fall in the pre and post windows" not in brief
+
+
+def test_the_brief_says_which_trial_schools_the_did_left_out(export_db):
+    """MiLab's DiD leaves the randomised cohort's 60 schools to design rct (METHODS.md "Designs" 2): the brief
+    says so in its language (analysis/row_notes.py), and its MiLab row rests on the first cohort alone."""
+    from analysis.evidence.brief import brief_html
+
+    request = EvidenceRequest(indicators=("score_math",), design="did")
+    table = evidence_table(export_db, request)
+    milab = table[table["program"] == "MiLab"].iloc[0]
+    assert milab["n_treated"] == 8 and "2026" not in str(milab["pre_years"])  # the 2024 cohort of this demo
+    context = pack_context(export_db, "demo")
+    brief = brief_html(table, request, context, "es")
+    assert ("Notas: se dejaron fuera 60 escuelas de un ensayo aleatorizado (30 del programa, 30 de comparación): "
+            "las analiza el diseño del ensayo aleatorizado") in brief
+    assert "Notes: 60 schools of a randomised trial left out" in brief_html(table, request, context, "en")

@@ -73,12 +73,13 @@ def test_demo_grade_rows_hidden_only_as_needed_and_each_says_why(export_db):
     keys = zip(out["program"], out["grade"], strict=True)
     reason = dict(zip(keys, out["suppression_reason"], strict=True))
     # MiLab grade 1 is a small cell; complementary suppression hides the fewest, smallest siblings that
-    # protect it in each of its partitions (programme cells and comparison cells): here grades 2 and 6 (the
-    # demo with its randomised cohort, session 6). Nothing else is hidden.
+    # protect it in each of its partitions (programme cells and comparison cells): here grades 4 and 6 (the
+    # DiD without the randomised cohort's schools, which design rct analyses: METHODS.md "Designs" 2).
+    # Nothing else is hidden.
     assert reason[("MiLab", "1")] == "small_cell"
-    assert reason[("MiLab", "2")] == "complementary"
+    assert reason[("MiLab", "4")] == "complementary"
     assert reason[("MiLab", "6")] == "complementary"
-    assert {k: v for k, v in reason.items() if v is not None}.keys() == {("MiLab", "1"), ("MiLab", "2"),
+    assert {k: v for k, v in reason.items() if v is not None}.keys() == {("MiLab", "1"), ("MiLab", "4"),
                                                                           ("MiLab", "6")}
     # the old rule counted an empty cell (no grade 11 before) as small and hid ValleLabs grade 6 (about 420
     # students a window) to protect it; an empty cell reveals nobody, and grade 6 is shown

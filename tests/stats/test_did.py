@@ -307,20 +307,56 @@ def _yearly(slope_gap: float, seed: int, years: tuple[int, ...] = (2015, 2016, 2
     return pd.DataFrame(rows)
 
 
-def test_pretrend_check_against_statsmodels() -> None:
-    for gap, expect_flag in ((0.0, False), (0.6, True)):
+# statsmodels OLS/WLS("y ~ year + treated:year + C(unit)", cov_type="cluster", groups=unit, use_t=True) on
+# the units seen in 2+ pre years of _yearly(gap, seed=8) with units 0, 7, ..., 28 kept in 2016 only and
+# w = 1 + unit % 3: coefficient, se and p of treated:year (75 rows, 25 clusters)
+PRETREND_FE_REF = {
+    (0.0, None): (0.026675550596602232, 0.0823576238196429, 0.7488203016063603),
+    (0.0, "w"): (0.03136448012785218, 0.09067871638721314, 0.7324422398544228),
+    (0.6, None): (0.6266755505963183, 0.08235762381964258, 7.569399257935119e-08),
+    (0.6, "w"): (0.6313644801278355, 0.09067871638721478, 3.363006318186904e-07),
+}
+
+
+def test_pretrend_check_within_units_against_statsmodels() -> None:
+    """The slope gap is identified within units (unit fixed effects); a unit seen in one pre year carries
+    no slope and is left out of the clusters."""
+    for (gap, weights), (coef, se, p) in PRETREND_FE_REF.items():
         df = _yearly(gap, seed=8)
-        res = pretrend_check(df, "y", "treated", "year", "unit")
-        ref = smf.ols("y ~ treated * I(year - year.mean())", df).fit(
-            cov_type="cluster", cov_kwds={"groups": df["unit"]}, use_t=True
-        )
-        name = "treated:I(year - year.mean())"
+        df = df[~((df.unit % 7 == 0) & (df.year != 2016))].assign(w=lambda d: 1.0 + d.unit % 3)
+        res = pretrend_check(df, "y", "treated", "year", "unit", weights)
         assert res.applicable and res.inference_reliable
-        assert res.slope_diff == pytest.approx(ref.params[name], abs=TOL)
-        assert res.se == pytest.approx(ref.bse[name], abs=TOL)
-        assert res.p_value == pytest.approx(ref.pvalues[name], abs=TOL)
-        assert res.significant is expect_flag
-        assert res.n_years == 3
+        assert (res.n_clusters, res.n_obs, res.n_years, res.df) == (25, 75, 3, 24.0)
+        assert res.slope_diff == pytest.approx(coef, abs=TOL)
+        assert res.se == pytest.approx(se, abs=TOL)
+        assert res.p_value == pytest.approx(p, abs=TOL)
+        assert res.significant is (gap > 0)
+    # the live reference on the same frame: the fit with unit dummies, one-year units included or not,
+    # gives the same coefficient
+    df = _yearly(0.6, seed=8)
+    df = df[~((df.unit % 7 == 0) & (df.year != 2016))]
+    full = smf.ols("y ~ year + treated:year + C(unit)", df).fit()
+    assert pretrend_check(df, "y", "treated", "year", "unit").slope_diff == pytest.approx(
+        full.params["treated:year"], abs=TOL)
+
+
+def test_pretrend_not_assessed_when_each_unit_has_one_pre_year() -> None:
+    """Each unit seen in ONE pre year, half in 2024 and half in 2026 (two cohorts of schools with different
+    pre years pooled): a slope across units compares different schools and "passes" (the pooled fit, p
+    0.45); within units there is no slope to compare, so the check is not assessed."""
+    rng = np.random.default_rng(3)
+    units = np.arange(40)
+    treated = (units < 20).astype(int)
+    year = np.where(units % 2 == 0, 2024, 2026)
+    df = pd.DataFrame({"unit": units, "treated": treated, "year": year,
+                       "y": 50 + 8 * (year == 2026) + rng.normal(0, 3, units.size)})
+    pooled = smf.ols("y ~ treated * I(year - year.mean())", df).fit(
+        cov_type="cluster", cov_kwds={"groups": df["unit"]}, use_t=True)
+    assert pooled.pvalues["treated:I(year - year.mean())"] > 0.05  # the old, pooled check "passed"
+    res = pretrend_check(df, "y", "treated", "year", "unit")
+    assert not res.applicable and res.reason == "fewer_than_two_pre_years"
+    assert res.significant is None and np.isnan(res.p_value) and np.isnan(res.slope_diff)
+    assert res.n_clusters == 0
 
 
 def test_pretrend_not_applicable_or_unreliable() -> None:
