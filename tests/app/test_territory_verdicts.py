@@ -174,10 +174,25 @@ def test_regions_page_gives_a_verdict_per_territory(lang, pooled):
         level = cat["territory.plural.municipality"]
         assert cat["territory.summary.achieved"].format(verdict=achieved, n=n, total=len(mine), level=level) in line
     assert any(shown(c.value) == cat["territory.basis"] for c in at.caption)
-    if pooled:  # the combined estimate says when it mostly repeats the programme's general effect
-        tail = cat["territory.pooled.mostly_programme"].split("}")[1]
-        assert frame[cat["col.territory_pooled"]].str.endswith(tail).any()
+    if pooled:  # the combined estimate is shown with its interval where it exists (its wording: test below)
+        assert frame[cat["col.territory_pooled"]].str.contains(" [", regex=False).any()
     assert "funcionó" not in " ".join(lines) and "worked in" not in " ".join(lines)
+
+
+def test_the_combined_estimate_says_when_it_mostly_repeats_the_programme():
+    """A territory whose combined estimate is mostly the programme's (shrinkage ≥ 0.5) is said to resemble the
+    programme's general effect; below that, the estimate alone (the demo's territories may hold either)."""
+    import pandas as pd
+
+    from analysis import territories
+    from ui.territory_verdicts import pooled_text
+
+    row = pd.Series({"pooled_reason": None, "pooled": 0.2, "pooled_ci_low": 0.05, "pooled_ci_high": 0.35,
+                     "effect_size_kind": "hedges_g", "shrinkage": territories.MOSTLY_PROGRAMME})
+    tail = catalogue("es")["territory.pooled.mostly_programme"].split("}")[1]
+    assert pooled_text(row).endswith(tail) and "+0,20" in pooled_text(row)
+    row["shrinkage"] = territories.MOSTLY_PROGRAMME - 0.01
+    assert not pooled_text(row).endswith(tail) and "+0,20" in pooled_text(row)
 
 
 def test_logros_says_where_each_result_worked():
