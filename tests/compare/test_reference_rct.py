@@ -163,3 +163,7 @@ def test_a_did_of_a_programme_with_only_trial_schools_is_no_inference_with_the_r
     assert row_notes.say(row["note"], "en").startswith("every programme school is in a randomised trial, so there")
     # the same schools are the trial's: design rct answers for them
     assert run(db, "dropout_rate", design="rct").iloc[0]["n_clusters"] == 40
+    # a student-level outcome too (its student cells are empty: the suppression step must not fail on none)
+    students = run(db, "score_math", design="did")
+    assert len(students) == 1 and students.iloc[0]["note"] == row["note"]
+    assert np.isnan(students.iloc[0]["estimate"]) and students.iloc[0]["evidence"] == "insufficient"
