@@ -264,6 +264,12 @@ def _count(value: str, lang: str) -> str:
     return written.replace(",", ".") if lang == "es" else written
 
 
+def _and(listed: str, sp: Speaker) -> str:
+    """'1, 2 and 3' with the last 'and' in the reader's language."""
+    head, sep, last = listed.rpartition(" and ")
+    return f"{head}{sp.text('part.and')}{last}" if sep else listed
+
+
 def _fields(params: dict[str, str], sp: Speaker) -> dict[str, str]:
     out = _indicator(params, sp)
     if "fields" in out:
@@ -417,6 +423,7 @@ def _known_reject(text: str, sp: Speaker, column: str | None = None) -> str | No
             params = {k: ("" if v is None else v) for k, v in m.groupdict().items()}
             params.update({k: _number(params[k], sp.lang) for k in ("low", "high", "bound") if params.get(k)})
             params.update({k: _count(params[k], sp.lang) for k in ("n", "kept_n") if params.get(k)})
+            params.update({k: _and(params[k], sp) for k in reject_reasons.LISTS if params.get(k)})
             said = {k: sp.escape(v) for k, v in params.items() if k != "indicator"}
             return sp.text(key, **_indicator({**params, **said}, sp))
     return None

@@ -30,6 +30,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.not_mineduc": "«{code}» no es un código de establecimiento del MINEDUC (DD-MM-NNNN-NN)",
         "rec.not_gt_municipality": "«{code}» no es un código de municipio (DD-MM)",
         "rec.not_gt_department": "«{code}» no es un código de departamento de Guatemala (01-22)",
+        "rec.no_gt_department": "«{code}»: el departamento {dept} no existe en Guatemala (01-22)",
+        "rec.no_gt_municipality": "«{code}»: el municipio {muni} no existe en el departamento {dept} de Guatemala "
+                                  "({known})",
         "rec.not_iso": "«{code}» no es un código de país ISO 3166-1",
         "rec.not_unit_code": "«{code}» no es un código de unidad (40 caracteres imprimibles como máximo)",
         "rec.no_year": "sin año", "rec.not_a_year": "no es un año",
@@ -42,6 +45,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.not_binary": "no es 0 ni 1", "rec.not_scale_point": "no es un punto entero de la escala",
         "rec.duplicate": "repite la fila {row} (misma unidad, indicador, año, momento, nivel, subgrupo y estudiante)",
         "rec.duplicate_roster": "repite la fila {row} (misma unidad y programa)",
+        "rec.conflicting_repeat": "valores distintos para la misma clave (filas {rows}: {values})",
+        "part.and": " y ",
         "rec.no_programme": "sin nombre de programa",
         "rec.other_sitting_main": "otra convocatoria del mismo año (n = {n}): se conserva la convocatoria principal "
                                   "del calendario {calendar} (periodo {period}, fila {row})",
@@ -74,6 +79,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.not_mineduc": "'{code}' is not a MINEDUC school code (DD-MM-NNNN-NN)",
         "rec.not_gt_municipality": "'{code}' is not a municipality code (DD-MM)",
         "rec.not_gt_department": "'{code}' is not a Guatemalan department code (01-22)",
+        "rec.no_gt_department": "'{code}': department {dept} does not exist in Guatemala (01-22)",
+        "rec.no_gt_municipality": "'{code}': municipality {muni} does not exist in department {dept} of Guatemala "
+                                  "({known})",
         "rec.not_iso": "'{code}' is not an ISO 3166-1 country code",
         "rec.not_unit_code": "'{code}' is not a unit code (at most 40 printable characters)",
         "rec.no_year": "no year", "rec.not_a_year": "not a year",
@@ -86,6 +94,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rec.not_binary": "not 0 or 1", "rec.not_scale_point": "not a whole scale point",
         "rec.duplicate": "duplicate of row {row} (same unit, indicator, year, wave, level, subgroup and student)",
         "rec.duplicate_roster": "duplicate of row {row} (same unit and programme)",
+        "rec.conflicting_repeat": "different values for the same key (rows {rows}: {values})",
+        "part.and": " and ",
         "rec.no_programme": "no programme name",
         "rec.other_sitting_main": "other sitting of the same year (n = {n}): the main sitting of calendar {calendar} "
                                   "is kept (period {period}, row {row})",
@@ -114,6 +124,9 @@ _CODE_PROBLEMS: list[tuple[str, str]] = [
     (r"'(?P<code>.*)' is not a MINEDUC school code \(DD-MM-NNNN-NN\)", "rec.not_mineduc"),
     (r"'(?P<code>.*)' is not a municipality code \(DD-MM\)", "rec.not_gt_municipality"),
     (r"'(?P<code>.*)' is not a Guatemalan department code \(01-22\)", "rec.not_gt_department"),
+    (r"'(?P<code>.*)': department (?P<dept>\d+) does not exist in Guatemala \(01-22\)", "rec.no_gt_department"),
+    (r"'(?P<code>.*)': municipality (?P<muni>\d+) does not exist in department (?P<dept>\d+) of Guatemala "
+     r"\((?P<known>[0-9-]+)\)", "rec.no_gt_municipality"),
     (r"'(?P<code>.*)' is not an ISO 3166-1 country code", "rec.not_iso"),
     (r"'(?P<code>.*)' is not a unit code \(at most 40 printable characters\)", "rec.not_unit_code"),
 ]
@@ -135,6 +148,9 @@ REJECTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k 
     (r"duplicate of row (?P<row>\d+) \(same unit, indicator, year, wave, level, subgroup and student\)",
      "rec.duplicate"),
     (r"duplicate of row (?P<row>\d+) \(same unit and programme\)", "rec.duplicate_roster"),
+    # one key, different values: every row rejected (analysis/importer/staging.py _reject_duplicates)
+    (r"different values for the same key \(rows (?P<rows>[0-9, …]+(?: and [0-9…]+)?): (?P<values>.*)\)",
+     "rec.conflicting_repeat"),
     (r"no programme name", "rec.no_programme"),
     # another test sitting of the same school-year (analysis/importer/sittings.py)
     (r"other sitting of the same year \(n = (?P<n>[0-9.]+|\?)\): the main sitting of calendar (?P<calendar>\S+) is "
@@ -145,3 +161,6 @@ REJECTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), k) for p, k 
      r"does not tell them apart \(period (?P<period>\S+), row (?P<row>\d+)\)", "rec.other_sitting_later"),
     (r"conflict: kept the value (?P<value>.+) already loaded by import (?P<import_id>\d+)", "rec.conflict_kept"),
 ]]
+
+#: the parts of a reject reason that are lists ('1, 2 and 3'), their last 'and' said in the reader's language
+LISTS = ("rows", "values")
