@@ -64,6 +64,8 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "toml.country": "# cualquier código de país ISO 3166-1: CO, GT, CL, PE, ...",
     "toml.unit_type": "# school (escuela) | municipality (municipio) | department (departamento)",
     "toml.ignore": "# o \"ignore\" (no cargar)",
+    # the placeholder of an indicator the user must choose (analysis/importer/recognise.py CHOOSE_A_CODE)
+    "toml.choose": "ELIJA_UN_CODIGO",
     "suggested_mapping": "Asignación de columnas sugerida (guárdela como mapping.toml, edítela y use --mapping "
                          "mapping.toml):",
     "col.row_number": "fila", "col.unit_id": "unidad", "col.indicator": "indicador", "col.year": "año",
@@ -340,6 +342,7 @@ _TOML: list[tuple[re.Pattern[str], Callable[[re.Match[str], str], str]]] = [(re.
     (r"# ISO 3166-1 code: CO, GT, CL, PE, \.\.\.", lambda m, lang: _t("toml.iso", lang)),
     (r"# school \| municipality \| department", lambda m, lang: _t("toml.unit_type", lang)),
     (r'# or "ignore"$', lambda m, lang: _t("toml.ignore", lang)),
+    (r'"CHOOSE_A_CODE"', lambda m, lang: f'"{_t("toml.choose", lang)}"'),
     (r"# Mapping suggested by LabLens for (.+) \((read as .*)\)\.$",
      lambda m, lang: _t("toml.head", lang, name=m[1], reading=reading(m[2], lang))),
     (r"# Replace each (\S+) with an indicator code \(python -m analysis indicators lists them; a new\n# code needs "

@@ -25,6 +25,7 @@ from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
 from analysis.importer.readers import ReadError, SourceTable, drop_raw, materialise_raw, read_into, reading
 from analysis.importer.recognise import recognise
 from analysis.importer.sittings import mark_other_sittings
+from analysis.importer.suggest import country_of_values
 from analysis.importer.unit_keys import resolve_units
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
@@ -80,8 +81,13 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
         if layout is None:
             layout = recognise(source.headers, name, source.has_header, source.json_shape, extra_codes)
     except NotRecognised as exc:
+        # the suggested mapping names the country the file's codes point to (Guatemala's MINEDUC codes)
+        preview = con.execute("SELECT " + ", ".join(f"c{i}" for i in range(len(source.headers)))
+                              + " FROM raw LIMIT 50").fetchall() if source.headers else []
+        country = country_of_values(source.headers, [[r[i] for r in preview if r[i] is not None]
+                                                     for i in range(len(source.headers))])
         con.close()
-        raise exc.with_reading(reading(source)) from None
+        raise exc.with_reading(reading(source)).in_country(country) from None
     if layout.unit_attribute_cols:  # the commit reads raw again (_write_units): a copy, not the file
         materialise_raw(con)
     staged = Staged(con, source, layout, file_sha256(path))
