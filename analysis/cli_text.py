@@ -170,10 +170,11 @@ def exported(rows: int, codes: list[str], design: str, out: object, size: int, l
 #: reads them as col.* and import.status.*, capitalised); ``imports`` in English prints the codes (scripts read them)
 IMPORTS: dict[str, dict[str, str]] = {
     "es": {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
-           "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
+           "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas enteras",
            "imported_at": "fecha (UTC)", "status": "estado"},
     "en": {"import_id": "import", "source_name": "file", "recognized_as": "recognised as", "rows_read": "rows read",
-           "rows_loaded": "rows loaded", "rows_rejected": "rows rejected", "imported_at": "date (UTC)",
+           "rows_loaded": "rows loaded", "rows_rejected": "rows rejected whole",
+           "imported_at": "date (UTC)",
            "status": "status"},
 }
 IMPORT_STATUS: dict[str, dict[str, str]] = {"es": {"active": "cargada", "rolled_back": "deshecha"},

@@ -463,23 +463,28 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, varying: list[str] | tupl
     if rows == hashes:
         return
     same = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
-    # Two columns of one row holding the same observation tie on _row: the rightmost loads, as it always did.
+    # Two columns of one row holding the same observation tie on _row: the rightmost loads, as it always did
+    # (``pick`` 1); the values of different rows are then compared: equal, a duplicate; different, a conflict.
     run(con, f"""CREATE OR REPLACE TEMP TABLE dup AS SELECT rid, _row, header, txt, value, pos,
         first_value(_row) OVER w AS first_row, row_number() OVER w AS occurrence,
-        min(value) OVER k <> max(value) OVER k AS conflict, dense_rank() OVER (ORDER BY {key}) AS g
+        row_number() OVER (PARTITION BY {key}, _row ORDER BY vm.pos DESC) AS pick,
+        dense_rank() OVER (ORDER BY {key}) AS g
         FROM (SELECT o._rid AS rid, o.* EXCLUDE (_rid) FROM obs_rows o SEMI JOIN (SELECT {key} FROM obs_rows
               GROUP BY {key} HAVING count(*) > 1) d ON {same}) x
         JOIN (SELECT header, max(pos) AS pos FROM value_map GROUP BY header) vm USING (header)
-        WINDOW w AS (PARTITION BY {key} ORDER BY _row, vm.pos DESC), k AS (PARTITION BY {key})""")
+        WINDOW w AS (PARTITION BY {key} ORDER BY _row, vm.pos DESC)""")
+    run(con, "CREATE OR REPLACE TEMP TABLE dupkey AS SELECT g, min(value) <> max(value) AS conflict, "
+             "list(_row ORDER BY _row) AS rws, list(txt ORDER BY _row) AS txts FROM dup WHERE pick = 1 GROUP BY g")
     run(con, f"INSERT INTO rejects SELECT _row, header, txt, 'duplicate of row ' || first_row || {_DUPLICATE} "
-             "FROM dup WHERE occurrence > 1 AND NOT conflict")
-    if scalar(con, "SELECT count(*) FROM dup WHERE conflict"):
+             "FROM dup JOIN dupkey USING (g) WHERE (occurrence > 1 AND NOT conflict) OR (conflict AND pick > 1)")
+    if scalar(con, "SELECT count(*) FROM dupkey WHERE conflict"):
         run(con, "CREATE OR REPLACE TEMP MACRO _and(xs) AS CASE WHEN len(xs) < 2 THEN array_to_string(xs, '') "
                  "ELSE array_to_string(xs[:-2], ', ') || ' and ' || xs[-1] END")
-        run(con, f"""INSERT INTO rejects SELECT d._row, d.header, d.txt, {_CONFLICT} FROM dup d JOIN (
-            SELECT g, list(_row ORDER BY _row, pos DESC) AS rws, list(txt ORDER BY _row, pos DESC) AS txts
-            FROM dup WHERE conflict GROUP BY g) c USING (g)""")
-    run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM dup WHERE occurrence > 1 OR conflict)")
+        run(con, f"INSERT INTO rejects SELECT d._row, d.header, d.txt, {_CONFLICT} FROM dup d JOIN dupkey c "
+                 "USING (g) WHERE c.conflict AND d.pick = 1")
+    run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM dup JOIN dupkey USING (g) WHERE occurrence > 1 "
+             "OR conflict)")
+    run(con, "DROP TABLE dupkey")
     run(con, "DROP TABLE dup")
 
 
