@@ -263,7 +263,6 @@ ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p
     (r"argument (?P<a>\S+): not allowed with argument (?P<b>.+)", "argumento {a}: no se permite junto con {b}"),
     (r"argument (?P<a>\S+): ignored explicit argument (?P<b>.+)", "argumento {a}: no admite el valor {b}"),
     # the ranges of compare's and the pilot's settings (analysis/option_ranges.py)
-    (r"argument (?P<a>\S+): (?P<b>.+) is not a number", "argumento {a}: {b} no es un número"),
     (r"argument (?P<a>\S+): must be a whole number of at least (?P<f>\d+) \(no cell of fewer than \d+ students is "
      r"ever shown\), not (?P<b>.+)", "argumento {a}: debe ser un número entero de al menos {f} (nunca se muestra una "
      "celda de menos de {f} estudiantes), no {b}"),

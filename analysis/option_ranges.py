@@ -11,19 +11,20 @@ import math
 from analysis.disclosure import MIN_CELL_FLOOR
 
 
-def _number(text: str) -> float:
+def _number(text: str, kind: str = "float") -> float:
+    """A finite number, else argparse's own words for a value that is not one ("invalid int value: 'diez'")."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text} is not a number")
+        raise argparse.ArgumentTypeError(f"invalid {kind} value: {text!r}")
     return value
 
 
 def min_cell(text: str) -> int:
     """``--min-cell``: a whole number of students, never below the floor (analysis/disclosure.py MIN_CELL_FLOOR)."""
-    value = _number(text)
+    value = _number(text, "int")
     if value != int(value) or value < MIN_CELL_FLOOR:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least {MIN_CELL_FLOOR} (no cell of fewer "
                                          f"than {MIN_CELL_FLOOR} students is ever shown), not {text}")
