@@ -20,6 +20,8 @@ from typing import NoReturn
 
 from analysis import fields, reasons
 from analysis.compare.designs import DEFAULT, DESIGNS, get
+from analysis.disclosure import MIN_CELL_FLOOR
+from analysis.option_ranges import conf_level, icc, min_cell
 
 #: the commands with ``--lang``: their errors and lines are said in it (the others speak English)
 LANG_COMMANDS = ("import", "rejects", "export", "compare", "rollback", "imports")
@@ -168,10 +170,11 @@ def exported(rows: int, codes: list[str], design: str, out: object, size: int, l
 #: reads them as col.* and import.status.*, capitalised); ``imports`` in English prints the codes (scripts read them)
 IMPORTS: dict[str, dict[str, str]] = {
     "es": {"import_id": "importación", "source_name": "archivo", "recognized_as": "formato",
-           "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas",
+           "rows_read": "filas leídas", "rows_loaded": "filas cargadas", "rows_rejected": "filas rechazadas enteras",
            "imported_at": "fecha (UTC)", "status": "estado"},
     "en": {"import_id": "import", "source_name": "file", "recognized_as": "recognised as", "rows_read": "rows read",
-           "rows_loaded": "rows loaded", "rows_rejected": "rows rejected", "imported_at": "date (UTC)",
+           "rows_loaded": "rows loaded", "rows_rejected": "rows rejected whole",
+           "imported_at": "date (UTC)",
            "status": "status"},
 }
 IMPORT_STATUS: dict[str, dict[str, str]] = {"es": {"active": "cargada", "rolled_back": "deshecha"},
@@ -259,7 +262,16 @@ ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p
     (r"argument (?P<a>\S+): expected one argument", "argumento {a}: falta su valor"),
     (r"argument (?P<a>\S+): not allowed with argument (?P<b>.+)", "argumento {a}: no se permite junto con {b}"),
     (r"argument (?P<a>\S+): ignored explicit argument (?P<b>.+)", "argumento {a}: no admite el valor {b}"),
+    # the ranges of compare's and the pilot's settings (analysis/option_ranges.py)
+    (r"argument (?P<a>\S+): must be a whole number of at least (?P<f>\d+) \(no cell of fewer than \d+ students is "
+     r"ever shown\), not (?P<b>.+)", "argumento {a}: debe ser un número entero de al menos {f} (nunca se muestra una "
+     "celda de menos de {f} estudiantes), no {b}"),
+    (r"argument (?P<a>\S+): must be at least 0 and less than 1, not (?P<b>.+)",
+     "argumento {a}: debe ser al menos 0 y menor que 1, no {b}"),
+    (r"argument (?P<a>\S+): must be more than 0 and less than 1, not (?P<b>.+)",
+     "argumento {a}: debe ser mayor que 0 y menor que 1, no {b}"),
 ]]
+
 
 
 def argv_lang(argv: list[str]) -> str:
@@ -318,7 +330,9 @@ def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -
     p.add_argument("--pre", help="pre window: 2016-2019, a year, or a wave (pre, baseline)")
     p.add_argument("--post", help="post window: 2020-2022, a year, or a wave (post, endline)")
     p.add_argument("--level", default="all", help="school level (default: all = total rows only)")
-    p.add_argument("--min-cell", type=int, default=10, help="minimum students per shown cell (default 10)")
+    p.add_argument("--min-cell", type=min_cell, default=10,
+                   help=f"minimum students per shown cell (default 10, never below {MIN_CELL_FLOOR})")
     p.add_argument("--weighted", action="store_true", help="weight unit rates by their n")
-    p.add_argument("--icc", type=float, help="ICC for the WWC clustering correction (default 0.20 / 0.10)")
-    p.add_argument("--conf-level", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--icc", type=icc, help="ICC for the WWC clustering correction (default 0.20 / 0.10)")
+    p.add_argument("--conf-level", type=conf_level, default=0.95,
+                   help="confidence level of the intervals (default 0.95)")

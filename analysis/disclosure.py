@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 MIN_CELL = 10
+MIN_CELL_FLOOR = 3  # no option or configuration lowers suppression below this (docs/DESIGN.md)
 SMALL_CELL = "small_cell"  # fewer than k students
 COMPLEMENTARY = "complementary"  # hidden so that a small cell cannot be recovered from a total
 REASONS = (SMALL_CELL, COMPLEMENTARY)

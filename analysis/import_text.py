@@ -33,7 +33,8 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "head": "{source}: {status} (importación {import_id})",
     "status.active": "cargada", "status.already_imported": "ya importada", "status.nothing_new": "nada nuevo",
     "recognised": "  formato reconocido: {layout}",
-    "rows": "  filas leídas {read}, cargadas {loaded}, rechazadas {rejected}",
+    "rows": "  filas leídas {read}, cargadas {loaded}, rechazadas enteras {rejected}",
+    "values_in_loaded": "; además, {n} valor(es) rechazado(s) en filas cargadas",
     "rows_totals": ", filas de totales excluidas {n}",
     "rows_other_sitting": " ({n} de ellas, otra convocatoria del mismo año)",
     "observations": "  valores cargados {n}, duplicados omitidos {duplicates}, conflictos {conflicts}",
@@ -41,6 +42,7 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "waves": "  momentos: {waves}; estudiantes {students}",
     "records": "  {target}: registros {n}, envíos omitidos por repetidos {duplicates}, valores rechazados {rejected}",
     "assignments": "  asignaciones {n}: {programs}", "units": "  unidades en el archivo: {n}",
+    "territories": "  territorios donde están esas unidades (municipios, departamentos): {n}",
     "note": "  nota: {note}",
     "rejected_rows": "  filas rechazadas: python -m analysis rejects {import_id} --lang es --out rechazos.csv",
     "target.lab_log": "registro del laboratorio", "target.teacher_training": "formación docente",
@@ -62,6 +64,8 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "toml.country": "# cualquier código de país ISO 3166-1: CO, GT, CL, PE, ...",
     "toml.unit_type": "# school (escuela) | municipality (municipio) | department (departamento)",
     "toml.ignore": "# o \"ignore\" (no cargar)",
+    # the placeholder of an indicator the user must choose (analysis/importer/recognise.py CHOOSE_A_CODE)
+    "toml.choose": "ELIJA_UN_CODIGO",
     "suggested_mapping": "Asignación de columnas sugerida (guárdela como mapping.toml, edítela y use --mapping "
                          "mapping.toml):",
     "col.row_number": "fila", "col.unit_id": "unidad", "col.indicator": "indicador", "col.year": "año",
@@ -338,6 +342,7 @@ _TOML: list[tuple[re.Pattern[str], Callable[[re.Match[str], str], str]]] = [(re.
     (r"# ISO 3166-1 code: CO, GT, CL, PE, \.\.\.", lambda m, lang: _t("toml.iso", lang)),
     (r"# school \| municipality \| department", lambda m, lang: _t("toml.unit_type", lang)),
     (r'# or "ignore"$', lambda m, lang: _t("toml.ignore", lang)),
+    (r'"CHOOSE_A_CODE"', lambda m, lang: f'"{_t("toml.choose", lang)}"'),
     (r"# Mapping suggested by LabLens for (.+) \((read as .*)\)\.$",
      lambda m, lang: _t("toml.head", lang, name=m[1], reading=reading(m[2], lang))),
     (r"# Replace each (\S+) with an indicator code \(python -m analysis indicators lists them; a new\n# code needs "
@@ -381,7 +386,9 @@ def summary_lines(s: dict, lang: str) -> str:
              _t("rows", lang, read=n(s.get("rows_read")), loaded=n(s.get("rows_loaded")),
                 rejected=n(s.get("rows_rejected")))
              + (_t("rows_other_sitting", lang, n=n(s["rows_other_sitting"])) if s.get("rows_other_sitting") else "")
-             + (_t("rows_totals", lang, n=n(s["rows_excluded_totals"])) if s.get("rows_excluded_totals") else "")]
+             + (_t("rows_totals", lang, n=n(s["rows_excluded_totals"])) if s.get("rows_excluded_totals") else "")
+             + (_t("values_in_loaded", lang, n=n(s["values_rejected_in_loaded_rows"]))
+                if s.get("values_rejected_in_loaded_rows") else "")]
     if "observations" in s:
         lines.append(_t("observations", lang, n=n(s.get("observations_loaded", s["observations"])),
                         duplicates=n(s.get("duplicates_skipped", 0)), conflicts=n(s.get("conflicts", 0))))
@@ -401,8 +408,10 @@ def summary_lines(s: dict, lang: str) -> str:
         lines.append(_t("assignments", lang, n=n(s["assignments"]), programs=", ".join(s.get("programs", []))))
     if s.get("units_in_file") is not None:  # a boundary file has territories, not units
         lines.append(_t("units", lang, n=n(s["units_in_file"])))
+        if s.get("territories_of_units"):
+            lines.append(_t("territories", lang, n=n(s["territories_of_units"])))
     lines.extend(_t("note", lang, note=note(text, lang)) for text in s.get("notes", []))
-    if s.get("rows_rejected"):
+    if s.get("rows_rejected") or s.get("values_rejected_in_loaded_rows"):
         lines.append(_t("rejected_rows", lang, import_id=s.get("import_id")))
     return "\n".join(lines)
 
@@ -411,10 +420,12 @@ def _english(s: dict) -> str:
     """The summary as the command line has always printed it (scripts read these lines)."""
     lines = [f"{s['source_name']}: {s.get('status')} (import {s.get('import_id')})",
              f"  recognised as: {s.get('recognized_as')} — {s.get('layout')}",
-             f"  rows read {s.get('rows_read')}, loaded {s.get('rows_loaded')}, rejected {s.get('rows_rejected')}"
+             f"  rows read {s.get('rows_read')}, loaded {s.get('rows_loaded')}, rejected whole {s.get('rows_rejected')}"
              + (f" ({s['rows_other_sitting']} of them another sitting of the same year)"
                 if s.get("rows_other_sitting") else "")
-             + (f", total rows kept out {s['rows_excluded_totals']}" if s.get("rows_excluded_totals") else "")]
+             + (f", total rows kept out {s['rows_excluded_totals']}" if s.get("rows_excluded_totals") else "")
+             + (f"; also {s['values_rejected_in_loaded_rows']} value(s) rejected in loaded rows"
+                if s.get("values_rejected_in_loaded_rows") else "")]
     if "observations" in s:
         lines.append(f"  observations {s.get('observations_loaded', s['observations'])}, duplicates skipped "
                      f"{s.get('duplicates_skipped', 0)}, conflicts {s.get('conflicts', 0)}")
@@ -429,8 +440,10 @@ def _english(s: dict) -> str:
     if "assignments" in s:
         lines.append(f"  assignments {s['assignments']}: {', '.join(s.get('programs', []))}")
     lines.append(f"  units in file: {s.get('units_in_file')}")
+    if s.get("territories_of_units"):
+        lines.append(f"  territories these units are in (municipalities, departments): {s['territories_of_units']}")
     for text in s.get("notes", []):
         lines.append(f"  note: {text}")
-    if s.get("rows_rejected"):
+    if s.get("rows_rejected") or s.get("values_rejected_in_loaded_rows"):
         lines.append(f"  rejected rows: python -m analysis rejects {s.get('import_id')} --out rejects.csv")
     return "\n".join(lines)

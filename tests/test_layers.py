@@ -20,7 +20,8 @@ MAX_LINES = 600
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis.db", "analysis.catalog", "analysis.fields", "analysis.periods", "analysis.stats",
      "analysis.disclosure", "analysis.privacy", "analysis.audit", "analysis.plain_language", "analysis.reasons",
-     "analysis.import_text", "analysis.read_reasons", "analysis.row_notes", "analysis.forms.definitions",
+     "analysis.import_text", "analysis.read_reasons", "analysis.row_notes", "analysis.reject_reasons",
+     "analysis.option_ranges", "analysis.forms.definitions",
      "analysis.safe_export", "analysis.throttle"),
     ("analysis.compare",),
     ("analysis.queries", "analysis.descriptive", "analysis.figures", "analysis.unit_figures", "analysis.geo",

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from analysis import audit
-from analysis.disclosure import MIN_CELL
+from analysis.disclosure import MIN_CELL, MIN_CELL_FLOOR
 from analysis.privacy import verify_password
 from analysis.throttle import SignInThrottle, Verdict, client_address, client_id
 from ui.db import db_path
 from ui.i18n import t
 
 ROLES = ("public", "researcher", "admin")
-ABSOLUTE_FLOOR = 3  # no configuration can lower suppression below this
+ABSOLUTE_FLOOR = MIN_CELL_FLOOR  # no configuration can lower suppression below this
 PERMISSIONS = {
     "public": set(),
     "researcher": {"lower_suppression", "row_level_download"},

@@ -247,7 +247,8 @@ def mapping_toml() -> str | None:
 def staged_summary(staged) -> pd.DataFrame:
     s = staged.summary
     keys = ["source_name", "layout", "encoding", "delimiter", "rows_read", "rows_rejected", "values_rejected",
-            "observations", "students", "units_in_file", "indicators", "years", "waves", "programs",
+            "observations", "students", "units_in_file", "territories_of_units", "indicators", "years", "waves",
+            "programs",
             "territories", "dropped_columns", "ignored_columns", "notes"]
     if isinstance(staged, StagedRecords):  # a field-form export: submissions, not observations
         keys = ["source_name", "recognized_as", "form_version", "server", "rows_read", "rows_loaded",

@@ -80,6 +80,13 @@ class NotRecognised(ValueError):
         """The same error, saying how the file was read (encoding, delimiter, columns seen)."""
         return NotRecognised(f"{self} ({reading})", self.unplaced, self.suggestion)
 
+    def in_country(self, country: str | None) -> NotRecognised:
+        """The same error, its suggested mapping naming ``country`` (the one the file's codes point to)."""
+        if not country:
+            return self
+        suggestion = re.sub(r'^country = "[A-Z]{2}"', f'country = "{country}"', self.suggestion, count=1, flags=re.M)
+        return NotRecognised(str(self), self.unplaced, suggestion)
+
 
 # --- MEN statistics ------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import import_text
 from analysis.catalog import INDICATOR_BY_CODE, LEVELS, countries, fold
 from analysis.importer.layouts import Layout, ValueSpec
 from analysis.importer.readers import SourceTable, reading
@@ -235,6 +236,10 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
 ROLE_CHOICES = ("ignore", *ROLES, "attribute")
 
 
+# the suggestion's placeholder for an indicator to choose, as written and as said in Spanish (import_text.py)
+PLACEHOLDERS = ("CHOOSE_A_CODE", import_text.TEXTS["es"]["toml.choose"])
+
+
 def suggested_roles(suggestion: str, headers: list[str]) -> dict[str, str]:
     """Each header's role in a suggestion written by ``not_recognised`` ('indicator:CODE' for values;
     'ignore' where the suggestion could only say CHOOSE_A_CODE)."""
@@ -247,7 +252,7 @@ def suggested_roles(suggestion: str, headers: list[str]) -> dict[str, str]:
         role = columns.get(header, "ignore")
         if isinstance(role, dict):
             code = role.get("indicator")
-            role = f"indicator:{code}" if code and code != "CHOOSE_A_CODE" else "ignore"
+            role = f"indicator:{code}" if code and code not in PLACEHOLDERS else "ignore"
         roles[header] = role if role in ROLE_CHOICES or str(role).startswith("indicator:") else "ignore"
     return roles
 

@@ -26,6 +26,13 @@ from analysis.catalog import (
 
 GT_SCHOOL = re.compile(r"^\d{2}-\d{2}-\d{4}-\d{2}$")
 GT_MUNICIPALITY = re.compile(r"^\d{2}-\d{2}$")
+# Guatemala's municipalities by department: 340 (INE; MINFIN's boundaries, data/geo/gt_municipalities.geojson),
+# numbered 01..n within each department. MINEDUC's directory codes Ciudad Capital as department 00, its
+# municipality part the city's zone (01-25).
+GT_MUNICIPALITY_COUNT: dict[str, int] = {
+    "00": 25, "01": 17, "02": 8, "03": 16, "04": 16, "05": 14, "06": 14, "07": 19, "08": 8, "09": 24, "10": 21,
+    "11": 9, "12": 30, "13": 33, "14": 21, "15": 8, "16": 17, "17": 14, "18": 5, "19": 11, "20": 11, "21": 7,
+    "22": 17}
 TOTAL_NAMES = {"nacional", "total", "total nacional", "colombia", "guatemala total", "total general"}
 
 
@@ -147,6 +154,10 @@ def normalise_unit(raw_code: str | None, country: str | None, unit_type: str | N
             if d is None or d.zfill(2) not in GT_DEPARTMENTS:
                 return None, country, unit_type, f"'{raw}' is not a Guatemalan department code (01-22)"
             c = d.zfill(2)
+        else:
+            problem = gt_territory_problem(c)
+            if problem:
+                return None, country, unit_type, problem
         return c, country, unit_type, None
     if country not in countries():
         return None, country, unit_type, f"'{country}' is not an ISO 3166-1 country code"
@@ -154,6 +165,18 @@ def normalise_unit(raw_code: str | None, country: str | None, unit_type: str | N
     if len(raw) > 40 or not raw.isprintable():
         return None, country, unit_type, f"'{raw[:40]}' is not a unit code (at most 40 printable characters)"
     return raw, country, unit_type or "school", None
+
+
+def gt_territory_problem(code: str) -> str | None:
+    """Why a MINEDUC code (DD-MM or DD-MM-NNNN-NN) names no Guatemalan territory, else None: its department is
+    not one of the 22 (or 00, Ciudad Capital), or its municipality is not one of that department's."""
+    dept, muni = code[:2], int(code[3:5])
+    if dept not in GT_MUNICIPALITY_COUNT:
+        return f"'{code}': department {dept} does not exist in Guatemala (01-22)"
+    if not 1 <= muni <= GT_MUNICIPALITY_COUNT[dept]:
+        return (f"'{code}': municipality {code[3:5]} does not exist in department {dept} of Guatemala "
+                f"(01-{GT_MUNICIPALITY_COUNT[dept]:02d})")
+    return None
 
 
 def fold_name(text: str | None) -> str:

@@ -20,6 +20,9 @@ from analysis.importer.layouts import (
 )
 from analysis.importer.suggest import guess_roles
 
+#: the indicator a suggested mapping cannot guess: the user writes a code in its place (Spanish: import_text.py)
+CHOOSE = "CHOOSE_A_CODE"
+
 
 def recognise(headers: list[str], source_name: str, has_header: bool, json_shape: str | None,
               extra_indicators: set[str] | None = None) -> Layout:
@@ -58,7 +61,7 @@ def not_recognised(headers: list[str], source_name: str,
         target = placed.get(i)
         key = '"' + h.replace('"', '\\"') + '"'
         if target is None:
-            lines.append(f'{key} = {{ indicator = "CHOOSE_A_CODE", level = "all" }}   # or "ignore"')
+            lines.append(f'{key} = {{ indicator = "{CHOOSE}", level = "all" }}   # or "ignore"')
         elif target.startswith("{"):
             lines.append(f"{key} = {target}")
         else:

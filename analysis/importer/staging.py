@@ -25,6 +25,7 @@ from analysis.importer.numbers import decide, integer_sql, number_sql, year_sql
 from analysis.importer.readers import ReadError, SourceTable, drop_raw, materialise_raw, read_into, reading
 from analysis.importer.recognise import recognise
 from analysis.importer.sittings import mark_other_sittings
+from analysis.importer.suggest import country_of_values
 from analysis.importer.unit_keys import resolve_units
 from analysis.keys import key_for_import
 from analysis.privacy import KeyError_, hmac_sql, key_fingerprint
@@ -80,8 +81,13 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
         if layout is None:
             layout = recognise(source.headers, name, source.has_header, source.json_shape, extra_codes)
     except NotRecognised as exc:
+        # the suggested mapping names the country the file's codes point to (Guatemala's MINEDUC codes)
+        preview = con.execute("SELECT " + ", ".join(f"c{i}" for i in range(len(source.headers)))
+                              + " FROM raw LIMIT 50").fetchall() if source.headers else []
+        country = country_of_values(source.headers, [[r[i] for r in preview if r[i] is not None]
+                                                     for i in range(len(source.headers))])
         con.close()
-        raise exc.with_reading(reading(source)) from None
+        raise exc.with_reading(reading(source)).in_country(country) from None
     if layout.unit_attribute_cols:  # the commit reads raw again (_write_units): a copy, not the file
         materialise_raw(con)
     staged = Staged(con, source, layout, file_sha256(path))
@@ -422,6 +428,10 @@ def _stage_value_columns(con: duckdb.DuckDBPyConnection, cols: list[int], on: st
 
 
 _DUPLICATE = "' (same unit, indicator, year, wave, level, subgroup and student)'"
+# Rows of one key holding different values: the rows (at most ten named) and their values as written.
+_CONFLICT = """'different values for the same key (rows ' || _and(CAST(rws[:10] AS VARCHAR[])
+    || CASE WHEN len(rws) > 10 THEN ['…'] ELSE [] END) || ': ' || _and(txts[:10] || CASE WHEN len(txts) > 10
+    THEN ['…'] ELSE [] END) || ')'"""
 
 
 def _varying_key(lay: Layout) -> list[str]:
@@ -436,7 +446,9 @@ def _varying_key(lay: Layout) -> list[str]:
 
 
 def _reject_duplicates(con: duckdb.DuckDBPyConnection, varying: list[str] | tuple[str, ...] = OBS_KEY) -> None:
-    """Duplicates inside the file: the first occurrence of an observation key loads, later ones are rejected.
+    """Repeats inside the file. An observation key repeated with the same value is a duplicate: the first
+    occurrence loads, later ones are rejected. A key repeated with different values is a conflict: no value
+    is chosen silently, every row of that key is rejected naming the rows and their values.
 
     Equal keys have equal hashes, so as many distinct key hashes as values proves there is no duplicate
     (one 64-bit distinct count: half the cost of grouping by the eight key columns). Only the ``varying``
@@ -451,16 +463,28 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, varying: list[str] | tupl
     if rows == hashes:
         return
     same = " AND ".join(f"o.{k} IS NOT DISTINCT FROM d.{k}" for k in OBS_KEY)
-    # Two columns of one row holding the same observation tie on _row: the rightmost loads, as it always did.
-    run(con, f"""CREATE OR REPLACE TEMP TABLE dup AS SELECT rid, _row, header, txt,
-        first_value(_row) OVER w AS first_row, row_number() OVER w AS occurrence
+    # Two columns of one row holding the same observation tie on _row: the rightmost loads, as it always did
+    # (``pick`` 1); the values of different rows are then compared: equal, a duplicate; different, a conflict.
+    run(con, f"""CREATE OR REPLACE TEMP TABLE dup AS SELECT rid, _row, header, txt, value, pos,
+        first_value(_row) OVER w AS first_row, row_number() OVER w AS occurrence,
+        row_number() OVER (PARTITION BY {key}, _row ORDER BY vm.pos DESC) AS pick,
+        dense_rank() OVER (ORDER BY {key}) AS g
         FROM (SELECT o._rid AS rid, o.* EXCLUDE (_rid) FROM obs_rows o SEMI JOIN (SELECT {key} FROM obs_rows
               GROUP BY {key} HAVING count(*) > 1) d ON {same}) x
         JOIN (SELECT header, max(pos) AS pos FROM value_map GROUP BY header) vm USING (header)
         WINDOW w AS (PARTITION BY {key} ORDER BY _row, vm.pos DESC)""")
+    run(con, "CREATE OR REPLACE TEMP TABLE dupkey AS SELECT g, min(value) <> max(value) AS conflict, "
+             "list(_row ORDER BY _row) AS rws, list(txt ORDER BY _row) AS txts FROM dup WHERE pick = 1 GROUP BY g")
     run(con, f"INSERT INTO rejects SELECT _row, header, txt, 'duplicate of row ' || first_row || {_DUPLICATE} "
-             "FROM dup WHERE occurrence > 1")
-    run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM dup WHERE occurrence > 1)")
+             "FROM dup JOIN dupkey USING (g) WHERE (occurrence > 1 AND NOT conflict) OR (conflict AND pick > 1)")
+    if scalar(con, "SELECT count(*) FROM dupkey WHERE conflict"):
+        run(con, "CREATE OR REPLACE TEMP MACRO _and(xs) AS CASE WHEN len(xs) < 2 THEN array_to_string(xs, '') "
+                 "ELSE array_to_string(xs[:-2], ', ') || ' and ' || xs[-1] END")
+        run(con, f"INSERT INTO rejects SELECT d._row, d.header, d.txt, {_CONFLICT} FROM dup d JOIN dupkey c "
+                 "USING (g) WHERE c.conflict AND d.pick = 1")
+    run(con, "DELETE FROM obs WHERE rowid IN (SELECT rid FROM dup JOIN dupkey USING (g) WHERE occurrence > 1 "
+             "OR conflict)")
+    run(con, "DROP TABLE dupkey")
     run(con, "DROP TABLE dup")
 
 
@@ -506,12 +530,14 @@ def _finish_summary(staged: Staged) -> None:
         "layout": lay.description, "format": staged.source.file_format,
         "encoding": staged.source.encoding, "delimiter": staged.source.delimiter,
         "rows_read": staged.source.n_rows,
-        "rows_rejected": scalar(con, "SELECT count(DISTINCT row_number) FROM rejects"),
         "values_rejected": scalar(con, "SELECT count(*) FROM rejects"),
         "notes": list(staged.source.notes) + list(lay.notes),
         "dropped_columns": list(lay.dropped), "ignored_columns": list(lay.ignored),
-        "units_in_file": len(s["_units"]),
     })
+    # the file's units (the schools, or the territories it is about) and, apart, the territories that contain them
+    named = {u for (u,) in con.execute("SELECT DISTINCT unit_id FROM keymap WHERE unit_id IS NOT NULL").fetchall()}
+    s["units_in_file"] = len(named)
+    s["territories_of_units"] = int((~s["_units"]["unit_id"].isin(named)).sum())
     if lay.dropped:
         s["notes"].append("columns naming, locating or contacting people were dropped and not stored: "
                           + ", ".join(lay.dropped))
@@ -533,6 +559,29 @@ def _finish_summary(staged: Staged) -> None:
         s["programs"] = [r[0] for r in con.execute("SELECT DISTINCT program FROM roster ORDER BY 1").fetchall()]
     else:
         s["rows_loaded"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem IS NULL")
+    s["rows_rejected"], s["values_rejected_in_loaded_rows"] = rejected_counts(staged)
+
+
+def _loaded_rows(staged: Staged) -> str:
+    """The query of the file's rows that load (their row numbers, ``_row``)."""
+    target = staged.layout.target
+    return ("SELECT _row FROM obs" if target == "observations" else "SELECT _row FROM roster" if target == "roster"
+            else "SELECT _row FROM rows2 WHERE row_problem IS NULL")
+
+
+def rejected_counts(staged: Staged, con: duckdb.DuckDBPyConnection | None = None) -> tuple[int, int]:
+    """(rows rejected whole, rejected values of rows that did load: a sex or count left out, one of several
+    values). The rejects are few: the loaded rows are looked up for their row numbers only (a semi join)."""
+    con = con or staged.con
+    if not scalar(con, "SELECT count(*) FROM rejects"):
+        return 0, 0
+    run(con, f"""CREATE OR REPLACE TEMP TABLE _loaded_rejects AS SELECT DISTINCT _row FROM ({_loaded_rows(staged)}) l
+        SEMI JOIN rejects r ON r.row_number = l._row""")
+    whole = scalar(con, "SELECT count(DISTINCT row_number) FROM rejects ANTI JOIN _loaded_rejects l "
+                        "ON l._row = rejects.row_number")
+    partial = scalar(con, "SELECT count(*) FROM rejects SEMI JOIN _loaded_rejects l ON l._row = rejects.row_number")
+    run(con, "DROP TABLE _loaded_rejects")
+    return whole, partial
 
 
 def rejects_frame(staged: Staged) -> pd.DataFrame:

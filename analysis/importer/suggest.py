@@ -118,6 +118,18 @@ def _country(headers: list[str], codes: list[str]) -> str | None:
 country_from_codes = _country
 
 
+def country_of_values(headers: list[str], columns: list[list[object]]) -> str | None:
+    """The country a file points to by its headers, else by a column whose every non-empty value is a school
+    code of one country (MINEDUC's DD-MM-NNNN-NN: Guatemala; a 12-digit DANE code: Colombia); None if none does.
+    ``columns``: a preview of each column's values, in the order of ``headers``."""
+    by_headers = _country(headers, [])
+    if by_headers:
+        return by_headers
+    found = {_country([], values) for values in columns if any(str(v).strip() for v in values if v is not None)}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
 def code_column(headers: list[str], rows: list[list[object]], roles: dict[str, str]) -> str | None:
     """The header of the column holding school codes, recognised by its values (every non-empty value of the
     preview a Guatemalan or Colombian school code) when no column has the unit-code role yet."""
@@ -171,9 +183,13 @@ def suggest_mapping(path: str | os.PathLike, name: str | None = None) -> str:
         code_col = next((i for i, r in roles.items() if r == "unit_code"), None)
         codes = ([r[0] for r in con.execute(f"SELECT c{code_col} FROM raw WHERE c{code_col} IS NOT NULL LIMIT 50")
                   .fetchall()] if code_col is not None else [])
+        preview = con.execute("SELECT " + ", ".join(f"c{i}" for i in range(len(source.headers)))
+                              + " FROM raw LIMIT 50").fetchall() if code_col is None and source.headers else []
     finally:
         con.close()
-    country = _country(source.headers, codes)
+    # no unit-code column named: a column whose values are all one country's school codes tells the country
+    country = _country(source.headers, codes) or country_of_values(
+        source.headers, [[r[i] for r in preview if r[i] is not None] for i in range(len(source.headers))])
     lines = [f"# Mapping suggested by LabLens for {source.name} ({reading(source)}).",
              f"# Replace each {FILL_IN} with an indicator code (python -m analysis indicators lists them; a new",
              "# code needs an [indicators.CODE] table, see the end) or set the column to \"ignore\".",

@@ -18,7 +18,7 @@ from analysis import audit
 from analysis.db.schema import OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer.errors import AlreadyImported, ImportConflict, ImportFailed
-from analysis.importer.staging import Staged, rejects_frame
+from analysis.importer.staging import Staged, rejected_counts, rejects_frame
 from analysis.keys import RESTORE_KEY_HINT
 from analysis.precompute.publish import writable_snapshot
 
@@ -63,7 +63,7 @@ def commit(staged: Staged, db_path: str | Path, on_conflict: str = "abort", acto
                 _write_roster(w, import_id, on_conflict, s)
             run(w, "INSERT INTO target.rejects SELECT ?, row_number, column_name, raw_value, reason FROM rejects",
                 [import_id])
-            s["rows_rejected"] = scalar(w, "SELECT count(DISTINCT row_number) FROM rejects")
+            s["rows_rejected"], s["values_rejected_in_loaded_rows"] = rejected_counts(staged, w)
             s["status"] = "active"
             s["imported_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
             run(w, "INSERT INTO target.imports VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, 'active', ?)",

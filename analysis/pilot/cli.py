@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from analysis.option_ranges import icc
+
 
 def add_parser(sub) -> None:
     """Add `pilot` and its subcommands to the main parser's subparsers."""
@@ -21,7 +23,7 @@ def add_parser(sub) -> None:
     size.add_argument("--schools", type=int, help="total number of schools (treated + comparison)")
     size.add_argument("--mdes", type=float, help="target MDES (SD): prints the smallest total that reaches it")
     p.add_argument("--students", type=float, required=True, help="students per school (average)")
-    p.add_argument("--icc", type=float, required=True, help="intraclass correlation (see `pilot icc`)")
+    p.add_argument("--icc", type=icc, required=True, help="intraclass correlation (see `pilot icc`)")
     p.add_argument("--blocks", type=int, help="K fixed blocks (e.g. departments); schools / K per block")
     p.add_argument("--treated-share", type=float, default=0.5)
     p.add_argument("--r2-students", type=float, default=0.0, help="variance explained at student level (R²₁)")
@@ -70,7 +72,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="plan.md or plan.html")
     p.add_argument("--lang", choices=["es", "en", "both"], default="both")
     p.add_argument("--students", type=float, default=20, help="students per school expected at follow-up (20)")
-    p.add_argument("--icc", type=float, help="ICC (default: observed in the database before any treatment, else "
+    p.add_argument("--icc", type=icc, help="ICC (default: observed in the database before any treatment, else "
                    "0.20 / 0.10; METHODS.md)")
     p.add_argument("--r2-students", type=float, help="R²₁ (default: observed pre/post in untreated schools, else 0)")
     p.add_argument("--r2-schools", type=float, help="R²₂ (default: observed pre/post in untreated schools, else 0)")

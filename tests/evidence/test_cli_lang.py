@@ -97,7 +97,7 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
     code, listed, _ = _run(capsys, "imports", "--db", export_db, "--lang", "es")
     head, row = (line.split() for line in listed.splitlines())
     assert code == 0 and " ".join(head) == "importación archivo formato filas leídas filas cargadas filas rechazadas " \
-                                           "fecha (UTC) estado"
+                                           "enteras fecha (UTC) estado"
     assert " ".join(row[:7]) == "1 demostración: datos sintéticos (semilla 7) demo" and row[-1] == "cargada"
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+", row[7]) and row[7] == row[8] and row[9] == "0"
     listed_en = _run(capsys, "imports", "--db", export_db)[1]

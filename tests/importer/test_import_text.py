@@ -108,11 +108,12 @@ def test_every_line_of_real_imports_is_spanish(tmp_path: Path, capsys: pytest.Ca
     assert out[2].splitlines() == [
         "puntajes.xlsx: cargada (importación 3)",
         "  formato reconocido: formato propio de LabLens (unidades) (lablens_units)",
-        "  filas leídas 2, cargadas 1, rechazadas 1",
+        "  filas leídas 2, cargadas 1, rechazadas enteras 1",
         "  valores cargados 1, duplicados omitidos 0, conflictos 0",
         "  indicadores: Puntaje en matemáticas",
         "  años: 2019–2019 (1)",
-        "  unidades en el archivo: 4",
+        "  unidades en el archivo: 2",
+        "  territorios donde están esas unidades (municipios, departamentos): 2",
         *NOTES_ES[4:7],
         "  filas rechazadas: python -m analysis rejects 3 --lang es --out rechazos.csv"]
     assert out[4].splitlines()[-1] == (
@@ -128,11 +129,12 @@ def test_every_line_of_real_imports_is_spanish(tmp_path: Path, capsys: pytest.Ca
     assert _run(capsys, db, book, lang="en").splitlines() == [
         "puntajes.xlsx: already_imported (import 3)",
         "  recognised as: lablens_units — LabLens canonical layout (units)",
-        "  rows read 2, loaded 0, rejected 1",
+        "  rows read 2, loaded 0, rejected whole 1",
         "  observations 1, duplicates skipped 0, conflicts 0",
         "  indicators: score_math",
         "  years: 2019–2019 (1)",
-        "  units in file: 4",
+        "  units in file: 2",
+        "  territories these units are in (municipalities, departments): 2",
         "  note: sheet 'datos' declared a one-cell size; all 4 rows were recovered",
         "  note: 1 trailing row(s) holding only spreadsheet errors (e.g. #NUM!) ignored",
         "  note: columns naming, locating or contacting people were dropped and not stored: nombre, telefono",

@@ -173,28 +173,29 @@ def test_duplicates_are_reported_with_their_first_row(tmp_path: Path, monkeypatc
     statements = _spy(monkeypatch)
     text = ("school_code,country,year,grade,sex,dropout_rate\n"
             "176126000001,CO,2010,1,F,1.11\n"      # 1: first
-            "176126000001,CO,2010,1,F,2.22\n"      # 2: duplicate of 1
-            "176126000001,co,2010,1°,F,3\n"        # 3: duplicate of 1 (country case, grade spelled 1°)
+            "176126000001,CO,2010,1,F,1.11\n"      # 2: duplicate of 1
+            "176126000001,co,2010,1°,F,1.110\n"    # 3: duplicate of 1 (country case, grade 1°, the same number)
             "176126000001,CO,2010,1,M,4\n"         # 4: other sex, loads
             "14-01-2001-46,GT,2010,,,5\n"          # 5: NULL grade and sex, first
             "14-01-2001-46,GT,2010,,,abc\n"        # 6: not a number (never a duplicate)
-            "14-01-2001-46,gt,2010,,,7\n"          # 7: duplicate of 5 (NULL key parts are equal)
+            "14-01-2001-46,gt,2010,,,7\n"          # 7: same key as 5 (NULL key parts are equal), another value
             "14-01-2001-46,GT,2011,,,8\n")         # 8: other year, loads
     staged = stage(write(tmp_path / "dups.csv", text))
     try:
         assert sum("row_number() OVER" in s for s in statements) == 1
         rejects = [tuple(r) for r in rejects_frame(staged).itertuples(index=False)]
         same = " (same unit, indicator, year, wave, level, subgroup and student)"
-        assert rejects == [(2, "dropout_rate", "2.22", "duplicate of row 1" + same),
-                           (3, "dropout_rate", "3", "duplicate of row 1" + same),
+        conflict = "different values for the same key (rows 5 and 7: 5 and 7)"  # neither is chosen
+        assert rejects == [(2, "dropout_rate", "1.11", "duplicate of row 1" + same),
+                           (3, "dropout_rate", "1.110", "duplicate of row 1" + same),
+                           (5, "dropout_rate", "5", conflict),
                            (6, "dropout_rate", "abc", "not a number"),
-                           (7, "dropout_rate", "7", "duplicate of row 5" + same)]
+                           (7, "dropout_rate", "7", conflict)]
         loaded = staged.con.execute("SELECT _row, unit_id, year, grade, sex, value FROM obs ORDER BY _row").fetchall()
         assert loaded == [(1, "CO-176126000001", 2010, "1", "F", 1.11),
                           (4, "CO-176126000001", 2010, "1", "M", 4.0),
-                          (5, "GT-14-01-2001-46", 2010, None, None, 5.0),
                           (8, "GT-14-01-2001-46", 2011, None, None, 8.0)]
-        assert (staged.summary["rows_loaded"], staged.summary["rows_rejected"]) == (4, 4)
+        assert (staged.summary["rows_loaded"], staged.summary["rows_rejected"]) == (3, 5)
     finally:
         staged.con.close()
 
@@ -202,13 +203,13 @@ def test_duplicates_are_reported_with_their_first_row(tmp_path: Path, monkeypatc
 def test_two_columns_of_one_indicator_in_one_row_load_once(tmp_path: Path) -> None:
     """'matematicas' and 'score_math' are one indicator: in one row, the rightmost column's value loads."""
     text = ("codigo,ano,matematicas,score_math\n176126000001,2010,50,60\n176126000002,2010,51,\n"
-            "176126000003,2010,,62\n176126000003,2010,53,63\n")
+            "176126000003,2010,,62\n176126000003,2010,53,62\n")  # rows 3 and 4: one value, 62
     staged = stage(write(tmp_path / "twice.csv", text))
     try:
         same = " (same unit, indicator, year, wave, level, subgroup and student)"
         assert [tuple(r) for r in rejects_frame(staged).itertuples(index=False)] == [
             (1, "matematicas", "50", "duplicate of row 1" + same),
-            (4, "matematicas", "53", "duplicate of row 3" + same), (4, "score_math", "63", "duplicate of row 3" + same)]
+            (4, "matematicas", "53", "duplicate of row 3" + same), (4, "score_math", "62", "duplicate of row 3" + same)]
         assert staged.con.execute("SELECT _row, unit_id, value FROM obs ORDER BY 1").fetchall() == [
             (1, "CO-176126000001", 60.0), (2, "CO-176126000002", 51.0), (3, "CO-176126000003", 62.0)]
     finally:

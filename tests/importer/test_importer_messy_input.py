@@ -130,7 +130,8 @@ def test_blank_rows_are_neither_loaded_nor_counted(tmp_path: Path) -> None:
             "176001000003,2021,-1,53\n")
     db = tmp_path / "lablens.duckdb"
     s = import_file(write(tmp_path / "blank.csv", text), db)
-    assert s["rows_read"] == 3 and s["rows_loaded"] == 3 and s["rows_rejected"] == 2
+    # every row loads (no row is rejected whole); two of their values are rejected
+    assert (s["rows_read"], s["rows_loaded"], s["rows_rejected"], s["values_rejected_in_loaded_rows"]) == (3, 3, 0, 2)
     # out of range: that value alone is rejected with (row, column, value, reason); never clipped
     assert query(db, "SELECT row_number, column_name, raw_value, reason FROM rejects ORDER BY 1") == [
         (2, "dropout_rate", "104.5", "outside the valid range of dropout_rate [0.0, 100.0]"),
@@ -162,7 +163,8 @@ def test_rejects_name_row_column_value_and_reason_for_every_problem(tmp_path: Pa
         (5, "score_math", "1000.5", "outside the valid range of score_math [0.0, 1000.0]"),
         (6, "enrolled_next_year", "0.5", "not 0 or 1"),
     ]
-    assert s["rows_rejected"] == 6 and s["values_rejected"] == 8
+    # rows 2-4 rejected whole; rows 1, 5 and 6 load without 1 + 3 + 1 of their values
+    assert (s["rows_rejected"], s["values_rejected_in_loaded_rows"], s["values_rejected"]) == (3, 5, 8)
     loaded = query(db, "SELECT unit_id, indicator, value FROM observations ORDER BY 1, 2")
     assert loaded == [("CO-176001000001", "dropout_rate", 3.5), ("CO-176001000001", "enrolled_next_year", 1.0),
                       ("CO-176001000001", "motivation_item_2", 4.0), ("CO-176001000005", "dropout_rate", 1.0),

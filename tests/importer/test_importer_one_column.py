@@ -20,7 +20,7 @@ from analysis.importer.readers import read_into
 
 TEXT = ("school_code,country,year,grade,sex,dropout_rate\n"
         "176126000001,CO,2010,1,F,1.11\n"        # 1: loads
-        "176126000001,CO,2010,1,F,2.22\n"        # 2: duplicate of 1
+        "176126000001,CO,2010,1,F,1.11\n"        # 2: duplicate of 1 (the same value)
         "176126000001,CO,2010,1,X,4\n"           # 3: unknown sex, loads without it
         "176126000001,CO,20x0,1,F,4\n"           # 4: not a year
         "TOTAL,CO,2010,,,9\n"                    # 5: a total row, excluded
@@ -62,7 +62,7 @@ def one_column(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_one_column_gives_what_the_unpivot_gives(one_column: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = one_column["fast"]
     assert fast["rejects"] == [
-        (2, "dropout_rate", "2.22", "duplicate of row 1 (same unit, indicator, year, wave, level, subgroup and "
+        (2, "dropout_rate", "1.11", "duplicate of row 1 (same unit, indicator, year, wave, level, subgroup and "
                                     "student)"),
         (3, "sex", "X", "unknown sex (expected F or M); loaded without sex"),
         (4, "year", "20x0", "not a year"),

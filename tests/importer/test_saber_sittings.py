@@ -50,9 +50,10 @@ ROWS = [
     # flexible calendar: two cohorts a year, one per sitting, two units (never a sitting to skip)
     _row("055673", "PROGRAMA FLEXIBLE", "F", "SABATINA", "30.10", "40", "20131"),                           # 12
     _row("055673", "PROGRAMA FLEXIBLE", "F", "SABATINA", "31.20", "35", "20132"),                           # 13
-    # a genuine duplicate: one school, year and period twice
+    # a genuine duplicate: one school, year and period twice, with the same means (different ones: a conflict,
+    # tests/importer/test_import_checks.py)
     _row("062356", "COLEGIO REPETIDO", "A", "MAÑANA", "50.00", "43", "20132"),                              # 14
-    _row("062356", "COLEGIO REPETIDO", "A", "MAÑANA", "50.50", "44", "20132"),                              # 15
+    _row("062356", "COLEGIO REPETIDO", "A", "MAÑANA", "50.00", "43", "20132"),                              # 15
 ]
 TEXT = HEADER + "\n" + "\n".join(ROWS)  # saber2013.csv ends without a newline
 # unit -> (data row kept, its n): the rule read off the rows above
@@ -120,8 +121,8 @@ def test_each_school_year_keeps_its_calendars_main_sitting(tmp_path: Path) -> No
         assert said == SKIPPED[row][2] and not ENGLISH.search(said)
         assert reasons.reject(reason, "en") == reason
     lines = summary_lines({**s, "rows_rejected": 6}, "es")
-    assert "filas leídas 15, cargadas 9, rechazadas 6 (5 de ellas, otra convocatoria del mismo año)" in lines
-    assert "rejected 6 (5 of them another sitting of the same year)" in summary_lines(s, "en")
+    assert "filas leídas 15, cargadas 9, rechazadas enteras 6 (5 de ellas, otra convocatoria del mismo año)" in lines
+    assert "rejected whole 6 (5 of them another sitting of the same year)" in summary_lines(s, "en")
 
 
 # The ICFES school classification is published after each sitting (…1 after calendar B's, …4 after calendar A's):

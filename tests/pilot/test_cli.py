@@ -40,8 +40,11 @@ def test_power_errors_are_one_line(capsys):
                           "--covariates", "2")
     assert code == 1 and out == ""
     assert err.startswith("error: 4 schools leave 0 degrees of freedom") and err.count("\n") == 1
-    code, _, err = _run(capsys, "pilot", "power", "--schools", "40", "--students", "20", "--icc", "1")
-    assert code == 1 and "ICC must be in [0, 1)" in err
+    with pytest.raises(SystemExit) as stopped:  # refused by the command line before anything runs (exit 2)
+        _run(capsys, "pilot", "power", "--schools", "40", "--students", "20", "--icc", "1")
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and err.strip().splitlines()[-1] == (
+        "python -m analysis pilot power: error: argument --icc: must be at least 0 and less than 1, not 1")
 
 
 def _directory(path):
