@@ -3,7 +3,7 @@
 60 invented rural primary schools, 12 in each of five departments, are assigned to MiLab or comparison by
 the project's own draw (`analysis.pilot.assign`: complete randomisation within departments, public seed
 `RCT_SEED`), so the roster, its `stratum` and the assignment record are exactly what `pilot assign` would
-give. Students are tested in mathematics at baseline (2026) and endline (2027): waves `baseline` and
+give. Students are tested in mathematics at baseline (2025) and endline (2026): waves `baseline` and
 `endline`, apart from the first cohort's `pre` and `post`. An operating lab raises the endline score by
 `RCT_EFFECT_G` SD (second-generation labs with teacher coaching); about 15% of the assigned
 schools never get their lab running (`lab_operating` = no), so the intention-to-treat effect is the
@@ -28,7 +28,7 @@ from analysis.pilot.frame import frame_digest
 RCT_SEED = 20260115  # the public seed of the draw (chosen and published before it)
 RCT_PROGRAM = "MiLab"
 RCT_LAB_TYPE = "Lab Modular"  # its own lab type: the first cohort's Lab Point / Lab Spark groups stay as they were
-RCT_YEARS = {"pre": 2026, "post": 2027}
+RCT_YEARS = {"pre": 2025, "post": 2026}  # no measurement after the demo is built (December 2026)
 RCT_MUNICIPALITIES = ("04-06", "07-19", "12-04", "13-26", "14-01")  # one per department
 RCT_SCHOOLS_PER_DEPARTMENT = 12
 RCT_STUDENTS = (18, 32)  # students per school, uniform between these

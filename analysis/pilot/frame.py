@@ -253,23 +253,27 @@ def observed_school_rates(con: duckdb.DuckDBPyConnection, indicator: str, untrea
 
 
 def prepost_correlation(con: duckdb.DuckDBPyConnection, indicator: str, untreated: bool = False) -> pd.DataFrame:
-    """Pre/post correlation of linked students (same `student_key` in two consecutive year x wave cells of a
-    country): the total correlation r, and the R² a baseline explains within schools (r2_students, the
-    squared pooled within-school correlation) and between schools (r2_schools, the squared correlation of
-    school means): the R²₁ and R²₂ of the power formulas. ``untreated``: only rows of schools never in a
-    programme or of years before the country's first programme start (no treated outcome in either wave)."""
+    """Pre/post correlation of linked students (same `student_key` and school in a year x wave cell of a country
+    and the next cell where those students are seen again): the total correlation r, and the R² a baseline
+    explains within schools (r2_students, the squared pooled within-school correlation) and between schools
+    (r2_schools, the squared correlation of school means): the R²₁ and R²₂ of the power formulas.
+    ``untreated``: only rows of schools never in a programme or of years before the country's first programme
+    start (no treated outcome in either wave)."""
     keep = (f" AND (o.unit_id NOT IN ({_PROGRAMME}) OR ({_UNTREATED['before_start']}))" if untreated else "")
     pairs = con.execute(
         "WITH s AS (SELECT u.country, o.year, coalesce(o.wave, '') AS wave, o.unit_id, o.student_key, "
         "avg(o.value) AS value FROM observations o JOIN units u USING (unit_id) "
         f"WHERE o.indicator = ? AND o.student_key IS NOT NULL AND o.level = 'all'{keep} GROUP BY ALL), "
-        "c AS (SELECT DISTINCT country, year, wave FROM s), "
-        "o AS (SELECT *, lead(year) OVER w AS year2, lead(wave) OVER w AS wave2 FROM c "
-        "      WINDOW w AS (PARTITION BY country ORDER BY year, wave)) "
-        "SELECT o.country, o.year, o.wave, o.year2, o.wave2, a.unit_id, a.value AS x, b.value AS y "
-        "FROM o JOIN s a ON a.country = o.country AND a.year = o.year AND a.wave = o.wave "
-        "JOIN s b ON b.country = o.country AND b.year = o.year2 AND b.wave = o.wave2 "
-        "AND b.student_key = a.student_key AND b.unit_id = a.unit_id ORDER BY ALL", [indicator]).df()
+        # every later cell the same student is seen in (same school); each cell is paired with the next one
+        # holding linked students (two cohorts measured in the same years, e.g. a programme cohort's 2025 post
+        # and a trial's 2025 baseline, are two pairs, not one broken chain)
+        "l AS (SELECT a.country, a.year, a.wave, b.year AS year2, b.wave AS wave2, a.unit_id, a.value AS x, "
+        "      b.value AS y FROM s a JOIN s b ON b.country = a.country AND b.student_key = a.student_key "
+        "      AND b.unit_id = a.unit_id AND (b.year > a.year OR b.year = a.year AND b.wave > a.wave)), "
+        "n AS (SELECT country, year, wave, year2, wave2 FROM (SELECT DISTINCT country, year, wave, year2, wave2 "
+        "      FROM l) QUALIFY row_number() OVER (PARTITION BY country, year, wave ORDER BY year2, wave2) = 1) "
+        "SELECT l.country, l.year, l.wave, l.year2, l.wave2, l.unit_id, l.x, l.y "
+        "FROM l JOIN n USING (country, year, wave, year2, wave2) ORDER BY ALL", [indicator]).df()
     rows = []
     for key, g in pairs.groupby(["country", "year", "wave", "year2", "wave2"], sort=True):
         if len(g) < 3 or g["unit_id"].nunique() < 3:

@@ -228,13 +228,13 @@ def test_admin_registers_an_assignment_once(copy_db, router_active):
 
 
 def test_spanish_icc_is_the_baseline_one_in_words(demo_db):
-    """The ICC offered for the power calculation is the 2026 baseline's (recomputed here with the one-way ANOVA
+    """The ICC offered for the power calculation is the 2025 baseline's (recomputed here with the one-way ANOVA
     estimator from the raw rows), never the endline's; waves, missing values and decimals in Spanish."""
     con = open_db(demo_db)
     try:
         raw = con.execute("SELECT o.unit_id, o.value FROM observations o JOIN units u USING (unit_id) WHERE "
                           "o.indicator = 'score_math' AND o.student_key IS NOT NULL AND o.level = 'all' "
-                          "AND u.country = 'GT' AND o.year = 2026 AND o.wave = 'baseline'").df()
+                          "AND u.country = 'GT' AND o.year = 2025 AND o.wave = 'baseline'").df()
     finally:
         con.close()
     groups = raw.groupby("unit_id")["value"]
@@ -247,7 +247,7 @@ def test_spanish_icc_is_the_baseline_one_in_words(demo_db):
     at = _run("es", semilla="5")
     text = _texts(at)
     shown = next(m.value for m in at.markdown if m.value.startswith("CCI de datos anteriores"))
-    assert f"**{_fmt(icc, 3, 'es')}**" in shown and "2026 (línea de base)" in shown
+    assert f"**{_fmt(icc, 3, 'es')}**" in shown and "2025 (línea de base)" in shown
     assert f"{_fmt(big_n, 0, 'es')} estudiantes en {k} escuelas" in shown
     for english in ("endline", "baseline", "(none)", "⌊", "observed", "Sector (none)"):
         assert english not in text, english

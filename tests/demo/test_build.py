@@ -220,7 +220,7 @@ def test_student_rows(small):
     assert set(rows(path, "SELECT DISTINCT u.country, o.wave, o.year FROM observations o JOIN units u "
                           "USING (unit_id) WHERE o.student_key IS NOT NULL")) == {
         ("CO", "pre", 2022), ("CO", "post", 2023), ("GT", "pre", 2024), ("GT", "post", 2025),
-        ("GT", "baseline", 2026), ("GT", "endline", 2027)}  # the randomised MiLab cohort
+        ("GT", "baseline", 2025), ("GT", "endline", 2026)}  # the randomised MiLab cohort
     grades = dict(rows(path, "SELECT u.country, list(DISTINCT o.grade ORDER BY o.grade) FROM observations o "
                              "JOIN units u USING (unit_id) WHERE o.student_key IS NOT NULL GROUP BY ALL"))
     assert set(grades["CO"]) == {str(g) for g in range(6, 12)}

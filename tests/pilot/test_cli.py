@@ -201,7 +201,7 @@ def test_spanish_plan_is_spanish(pilot_demo_db, tmp_path, capsys):
     assert code == 0, err
     text = out.read_text(encoding="utf-8")
     assert "0,194 | " in text or "| 0,19" in text
-    assert "2026 (línea de base); medición de línea de base, antes de todo tratamiento" in text
+    assert "2025 (línea de base); medición de línea de base, antes de todo tratamiento" in text
     assert "asignación 1 (vigente)" in text and "Método: sorteo completo dentro de cada estrato" in text
     assert "| puntaje | puntos |" in text and "| tasa | por ciento |" in text
     body = "\n".join(line for line in text.splitlines() if not line.startswith("- Archivo del marco muestral"))

@@ -126,7 +126,7 @@ def test_real_directory_frame():
 
 
 def test_plan_icc_comes_from_the_baseline_never_the_endline(pilot_demo_db):
-    """On the demo the ICC a plan uses is the 2026 baseline of the randomised cohort (60 schools), computed
+    """On the demo the ICC a plan uses is the 2025 baseline of the randomised cohort (60 schools), computed
     independently here from the raw baseline rows with the ANOVA estimator; the endline's ICC differs."""
     from analysis.pilot.frame import observed_values, pretreatment_icc
 
@@ -141,16 +141,16 @@ def test_plan_icc_comes_from_the_baseline_never_the_endline(pilot_demo_db):
                             "NOT IN (SELECT unit_id FROM assignments WHERE program <> 'comparison')").df()
     finally:
         con.close()
-    assert (got["basis"], got["country"], got["year"], got["wave"]) == ("baseline", "GT", 2026, "baseline")
-    base = raw[(raw.country == "GT") & (raw.year == 2026) & (raw.wave == "baseline")]
+    assert (got["basis"], got["country"], got["year"], got["wave"]) == ("baseline", "GT", 2025, "baseline")
+    base = raw[(raw.country == "GT") & (raw.year == 2025) & (raw.wave == "baseline")]
     end = raw[(raw.country == "GT") & (raw.wave == "endline")]
     assert (got["schools"], got["students"]) == (base.unit_id.nunique(), len(base)) and got["schools"] == 60
     assert got["icc"] == pytest.approx(_anova_icc(base), abs=1e-10)
     assert abs(got["icc"] - _anova_icc(end)) > 1e-3  # the endline would have given another value
     assert seen["icc"] == got["icc"] and seen["sd"] == pytest.approx(base.value.std(ddof=1), rel=1e-9)
-    # R² from schools untreated in both waves: the comparison arm of 2026 -> 2027, never a treated endline
+    # R² from schools untreated in both waves: the comparison arm of 2025 -> 2026, never a treated endline
     assert (seen["r2_from"]["pre"], seen["r2_from"]["post"], seen["r2_from"]["schools"]) == (
-        "2026 baseline", "2027 endline", 30)
+        "2025 baseline", "2026 endline", 30)
     # a school rate's SD (its MDES in points) from schools in no programme, the latest year
     latest = rates[rates.year == rates.year.max()]
     assert rate["sd_from"] == {"country": "GT", "year": int(rates.year.max()), "schools": len(latest)}
