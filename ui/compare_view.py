@@ -375,7 +375,7 @@ def _slope_chart_build(indicator: str, units: pd.DataFrame, field_name: str | No
     # sample is drawn and the summary says so; the shares and the table use every school
     drawn = figures.sample_per_group(wide, ["panel", "program"], figures.SLOPE_MAX_LINES)
     # a line's hover names its school (its code when it has no name), not the code alone
-    schools = sql(queries.SCHOOLS_SQL)
+    schools = sql(queries.SCHOOLS_SQL).drop_duplicates("unit_id")  # a school in two programmes: one name
     names = pd.Series(schools["name"].to_numpy(), index=schools["unit_id"].astype(str))
     drawn = drawn.assign(label=drawn["unit_id"].astype(str).map(names).fillna(drawn["unit_id"].astype(str)))
     fig = figures.slopes(drawn, texts, lang())
