@@ -62,10 +62,13 @@ def num(value: object, decimals: int = 2) -> str:
 
 
 def signed(value: object, decimals: int = 2) -> str:
-    """+0,16 / −0,98 (a real minus sign)."""
+    """+0,16 / −0,98 (a real minus sign); a value that rounds to zero is 0,00, without a sign (−0,0046 shown as
+    "−0,00" reads as a negative bound)."""
     if is_missing(value):
         return "—"
     v = float(value)
+    if round(abs(v), decimals) == 0:
+        return number(0.0, decimals)
     text = number(abs(v), decimals)
     return ("+" if v > 0 else "−" if v < 0 else "") + text
 

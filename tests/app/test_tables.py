@@ -157,3 +157,12 @@ def test_counts_written_as_text_are_right_aligned_and_long_texts_wrap():
     assert "Programa" not in config and "Unidades" not in config  # text left; numbers right by themselves
     assert config["Motivo"]["width"] == WRAP_PX and row_height == ROW_PX + 2 * LINE_PX  # 72 characters: 3 lines
     assert grid_layout(frame.drop(columns="Motivo"))[1] is None  # short texts: the grid's own row height
+
+
+def test_a_bound_that_rounds_to_zero_has_no_sign():
+    """MiLab's mathematics interval on the demo starts at −0.0046: shown "0,00", not "−0,00" (a negative-looking
+    bound), while a bound that stays non-zero keeps its sign."""
+    from ui import format as fmt
+
+    assert fmt.signed(-0.0046, 2) == "0,00" and fmt.signed(0.004, 2) == "0,00"
+    assert fmt.signed(-0.006, 2) == "−0,01" and fmt.signed(0.17, 2) == "+0,17" and fmt.signed(0.0, 1) == "0,0"
