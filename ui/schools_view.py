@@ -111,6 +111,8 @@ def _signed(value: object, decimals: int, language: str) -> str:
     if fmt.is_missing(value):
         return "—"
     v = float(value)
+    if round(abs(v), decimals) == 0:  # as fmt.signed: no sign on a value that rounds to zero
+        return _number(0.0, decimals, language)
     return ("+" if v > 0 else "−" if v < 0 else "") + _number(abs(v), decimals, language)
 
 

@@ -85,6 +85,10 @@ def test_typed_inputs_reach_the_url_and_come_back(browser, app_url):
     again = _open(browser, url, 1440, 900)
     try:
         again.locator("[data-testid=stDownloadButton]").first.wait_for(timeout=60_000)
+        # the boxes are drawn before the URL's values fill them on a loaded machine: wait for the value itself
+        again.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stNumberInput]')].some(b => "
+            "b.innerText.includes('Public seed') && b.querySelector('input').value === '4242')", timeout=30_000)
         assert _number_input(again, "Public seed").input_value() == "4242"
         assert _number_input(again, "Students tested per school").input_value() == "30"
         main = main_text_when(again, "public seed 4242", "schools are needed")
