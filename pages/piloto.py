@@ -32,7 +32,9 @@ design, result = power_view.power_step(len(frame.schools) if frame else None)
 # --- 3. random assignment ------------------------------------------------------------------------------------
 st.header(t("pilot.step3"))
 st.caption(t("pilot.assign.intro"))
+registered_notice = st.empty()  # the programme's registered assignment, said before any draw (filled below)
 assignment = None
+existing = None
 if frame is None:
     st.info(t("pilot.assign.no_frame"), icon=":material/info:")
 else:
@@ -46,6 +48,11 @@ else:
     program = a.text_input(t("pilot.assign.program"), value="MiLab", key="programa", bind="query-params")
     start_year = amount(b, "pilot.assign.start_year", "anio_inicio", None, 2000, 2100, 1)
     lab_type = c.text_input(t("pilot.assign.lab_type"), value="", key="tipo_lab", bind="query-params")
+    existing = assign_view.active_registration(program.strip())
+    if existing is not None:
+        registered_notice.info(t("pilot.assign.registered_already", id=existing["assignment_id"],
+                                 seed=existing["record"].get("seed"), program=fmt.md(program.strip())),
+                               icon=":material/lock:")
     st.caption(t("pilot.assign.why_seed"))
     if seed is None:
         st.info(t("pilot.assign.choose_seed"), icon=":material/casino:")
@@ -75,17 +82,12 @@ if assignment is not None:
     audited_download_button(t("pilot.assign.record_download"), lambda: assign_view.record_json(assignment),
                             file_name="assignment.json", mime="application/json", what="pilot_record",
                             details=sealed, container=b, icon=":material/download:", key="pilot-record")
-    existing = assign_view.active_registration(record["options"]["program"])
-    if existing is not None:
-        st.info(t("pilot.assign.registered_already", id=existing["assignment_id"],
-                  seed=existing["record"].get("seed"), program=fmt.md(record["options"]["program"])),
-                icon=":material/lock:")
-    elif assign_view.can_register():
+    if existing is None and assign_view.can_register():  # a registered one is said at the section's top
         st.caption(t("pilot.assign.register_note"))
         if st.button(t("pilot.assign.register"), key="pilot-register", icon=":material/how_to_reg:"):
             ok, message = assign_view.register(assignment)
             (st.success if ok else st.error)(message)
-    else:
+    elif existing is None:
         st.info(t("pilot.assign.register_admin_only"), icon=":material/info:")
 
 # --- 4. pre-analysis plan ------------------------------------------------------------------------------------

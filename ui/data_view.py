@@ -290,8 +290,18 @@ def _rejects_of(staged) -> pd.DataFrame:
     if isinstance(staged, StagedBoundaries):
         return staged.rejects.assign(reason=[import_text.boundary_reason(r, current_language())
                                              for r in staged.rejects["reason"]])
-    frame = rejects_frame(staged)
+    frame = with_sheet_row(rejects_frame(staged), staged.source.has_header)
     return _said(frame) if "reason" in frame else frame
+
+
+def with_sheet_row(frame: pd.DataFrame, has_header: bool) -> pd.DataFrame:
+    """A file's rejects with the row a spreadsheet shows beside the data row: row 1 is the first data row
+    (analysis/importer/readers.py), the sheet's row 2 when a header row came first; a headerless file (such as
+    saber2011.csv) numbers both alike, and keeps one column. Blank rows are not counted (as the reader)."""
+    if not has_header or "row_number" not in frame:
+        return frame
+    at = frame.columns.get_loc("row_number") + 1
+    return frame.iloc[:, :at].assign(sheet_row=frame["row_number"] + 1).join(frame.iloc[:, at:])
 
 
 def staged_rejects(staged) -> pd.DataFrame:

@@ -51,6 +51,16 @@ def _row(frame: pd.DataFrame | None, program: str, country: str) -> dict | None:
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
+def _years(values: object) -> str | None:
+    """compare()'s years of a window (a list: [2024] or [2019, ..., 2023]) as "2024" or "2019-2023"."""
+    if values is None or isinstance(values, str):
+        return values or None
+    years = sorted(int(y) for y in values if not fmt.is_missing(y))
+    if not years:
+        return None
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
+
+
 def render_card(program: str, country: str, results: dict[str, tuple[str, pd.DataFrame | None]]) -> None:
     """One programme's card: a metric per domain with its interval, EEF months, marks and badge."""
     info = indicators()
@@ -90,7 +100,8 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
                 parts.insert(0, f"**{cue}**")
             st.caption(" · ".join(p for p in parts if p))
             st.markdown(fmt.evidence_badge(row.get("evidence")), help=t("evidence.badge_help"))
-            w = windows(code).get((program, country))
-            pre, post = window_text(w)
-            if pre:
+            pre, post = window_text(windows(code).get((program, country)))
+            if not pre:  # an indicator measured in waves has no programme window: the years of its row's waves
+                pre, post = _years(row.get("pre_years")), _years(row.get("post_years"))
+            if pre and post:
                 st.caption(t("home.headline.windows", pre=pre, post=post))

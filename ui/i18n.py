@@ -56,6 +56,17 @@ def t(key: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def plural(key: str, count: object, **fmt: object) -> str:
+    """``t(key)`` for a count other than one; its singular ``key_one`` for one ("logrado en 1 de 1 departamento",
+    "0 de 1 docente"). Spanish and English both use the singular for exactly one and the plural otherwise,
+    zero included (CLDR plural rules, "one" and "other")."""
+    try:
+        one = float(count) == 1  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        one = False
+    return t(f"{key}_one" if one and has(f"{key}_one") else key, **fmt)
+
+
 def number(value: float | int | None, decimals: int = 0) -> str:
     """A number in the session's convention: 1.234,5 in Spanish, 1,234.5 in English; −0,42 with U+2212."""
     if value is None:

@@ -14,7 +14,7 @@ from analysis.implementation import charts, cost, dose, monitor
 from ui import format as fmt
 from ui.charts import Chart, lang
 from ui.db import connection
-from ui.i18n import t
+from ui.i18n import plural, t
 from ui.loaders import TTL, _signature
 
 LEVELS = monitor.LEVELS
@@ -181,7 +181,7 @@ def schools_behind(program: str | None, target: float) -> tuple[pd.DataFrame, pd
 
 def use_summary(use: pd.DataFrame, behind: pd.DataFrame, target: float) -> str:
     """The schools falling behind of the planned ones, and how many have no report at all (their use unknown)."""
-    text = t("impl.use_summary", behind=fmt.num(len(behind), 0), schools=fmt.num(len(use), 0),
+    text = plural("impl.use_summary", len(use), behind=fmt.num(len(behind), 0), schools=fmt.num(len(use), 0),
              target=fmt.num(target, 0))
     unknown = int(use["sessions"].isna().sum())
     if not unknown:
@@ -201,12 +201,12 @@ def training_chart(level: str, program: str | None, min_hours: float) -> Chart |
     none, zero = frame["teachers"] == 0, (frame["teachers"] > 0) & (frame["teachers_min_hours"] == 0)
     bar_text = pd.Series("", index=frame.index, dtype=object)
     bar_text[none] = t("impl.training_bar_none")
-    bar_text[zero] = [t("impl.training_bar_zero", teachers=fmt.num(n, 0)) for n in frame.loc[zero, "teachers"]]
+    bar_text[zero] = [plural("impl.training_bar_zero", n, teachers=fmt.num(n, 0)) for n in frame.loc[zero, "teachers"]]
     texts = {"x_share": t("impl.axis_share_teachers", hours=hours), "all_territories": t("impl.all_territories")}
     places = _places(frame)
     fig = charts.training(frame.assign(territory=places, bar_text=bar_text), texts, lang())
     total, reached = int(frame["teachers"].sum()), int(frame["teachers_min_hours"].sum())
-    summary = t("impl.training_summary", reached=fmt.num(reached, 0), teachers=fmt.num(total, 0),
+    summary = plural("impl.training_summary", total, reached=fmt.num(reached, 0), teachers=fmt.num(total, 0),
                 share=_pct(reached / total if total else None), hours=hours)
     if none.any():
         summary += " " + t("impl.training_no_records", places=", ".join(places[none]))
@@ -403,19 +403,19 @@ def logros_sentences(program: str | None, indicator: str | None, indicator_label
     for row in status.itertuples():
         name = fmt.md(fmt.programme(row.program))
         if row.no_report:  # a lab with no report is not known to be idle: said apart
-            lines.append(t("impl.logros.labs_no_report", program=name, operating=fmt.num(row.operating, 0),
-                           planned=fmt.num(row.planned, 0),
-                           not_yet=fmt.num(row.planned - row.operating - row.no_report, 0),
-                           no_report=fmt.num(row.no_report, 0)))
+            lines.append(plural("impl.logros.labs_no_report", row.planned, program=name,
+                                operating=fmt.num(row.operating, 0), planned=fmt.num(row.planned, 0),
+                                not_yet=fmt.num(row.planned - row.operating - row.no_report, 0),
+                                no_report=fmt.num(row.no_report, 0)))
         else:
-            lines.append(t("impl.logros.labs", program=name, operating=fmt.num(row.operating, 0),
-                           planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
+            lines.append(plural("impl.logros.labs", row.planned, program=name, operating=fmt.num(row.operating, 0),
+                                planned=fmt.num(row.planned, 0), not_yet=fmt.num(row.planned - row.operating, 0)))
         trained = training[training["program"] == row.program]
         if not trained.empty and int(trained["teachers"].iloc[0]) > 0:
-            lines.append(t("impl.logros.training", program=name,
-                           reached=fmt.num(int(trained["teachers_min_hours"].iloc[0]), 0),
-                           teachers=fmt.num(int(trained["teachers"].iloc[0]), 0),
-                           hours=fmt.num(monitor.DEFAULT_MIN_TRAINING_HOURS, 0)))
+            lines.append(plural("impl.logros.training", int(trained["teachers"].iloc[0]), program=name,
+                                reached=fmt.num(int(trained["teachers_min_hours"].iloc[0]), 0),
+                                teachers=fmt.num(int(trained["teachers"].iloc[0]), 0),
+                                hours=fmt.num(monitor.DEFAULT_MIN_TRAINING_HOURS, 0)))
         if indicator is None:
             continue
         result = dose_result(row.program, indicator, dose.DEFAULT_DOSE)

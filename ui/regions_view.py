@@ -110,7 +110,8 @@ def _ranked_build(indicator: str, by: str, design: str, outcome: Outcome) -> Cha
                            bottom_value=fmt.signed(part.iloc[0]["effect"], fmt.decimals_for(kind))))
     parts += _missing_parts(frame, by)
     low = int((data["reliability"] == "low").sum())
-    summary = t("regions.summary", parts=" ".join(parts), low=low, total=len(data)) + " " + t("regions.chart_own")
+    summary = t("regions.summary_total_one" if len(data) == 1 else "regions.summary", parts=" ".join(parts), low=low,
+                total=len(data)) + " " + t("regions.chart_own")
     alt = t("regions.alt_ranked", indicator=label, level=fmt.field_label(by), design=t(f"design.{design}"))
     table = fmt.result_table(frame, [*COLUMNS[:2], by, *COLUMNS[2:]], [by])
     return Chart(fig, alt, summary, table)

@@ -253,6 +253,12 @@ WRAP_PX = 260  # the width of a column of long texts: 34 characters a line, most
 MAX_LINES = 3
 LINE_PX = 21  # a line of the grid's 14-px text, measured in Chromium
 ROW_PX = 35  # the grid's one-line row
+# the column that names a row, most specific first (its title in the session's language): kept in view when a
+# phone scrolls the grid sideways (st.column_config pinned=True), so an estimate never scrolls away from its
+# territory, school or indicator
+KEY_COLUMNS = ("col.school", "impl.col.school", "col.name", "col.municipality", "col.department", "col.authority",
+               "impl.col.territory", "pilot.col.stratum", "col.indicator", "col.program")
+PINNED_PX = 130  # a pinned long text wraps in a third of a 390-px phone: the values keep the rest
 
 
 def count_like(values: pd.Series) -> bool:
@@ -269,11 +275,32 @@ def count_like(values: pd.Series) -> bool:
     return seen
 
 
-def grid_layout(frame: pd.DataFrame) -> tuple[dict, int | None]:
+def _is_text(values: pd.Series) -> bool:
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    return not numeric and not pd.api.types.is_bool_dtype(values) and not count_like(values)
+
+
+def key_column(frame: pd.DataFrame) -> object | None:
+    """The column that names each row, pinned in view while a phone scrolls sideways: the most specific of
+    :data:`KEY_COLUMNS` among the text columns (the territory before its programme), else the first column
+    when it is text; None for a table of numbers only."""
+    texts = [c for c in frame.columns if _is_text(frame[c])]
+    for key in KEY_COLUMNS:
+        found = [c for c in texts if c == t(key)]
+        if found:
+            return found[0]
+    if texts and texts[0] == frame.columns[0]:
+        return frame.columns[0]
+    return None
+
+
+def grid_layout(frame: pd.DataFrame, pin: object | None = None) -> tuple[dict, int | None]:
     """(column_config, row_height) for st.dataframe: numbers sent as text (counts with "<10", numeric columns
     with gaps) right-aligned as the numeric columns are; when a text is too long for a phone's column, rows
     tall enough for it to wrap (up to MAX_LINES lines) in a column of WRAP_PX, instead of a text cut with "…"
-    (a "large" column held it on one line, most of it scrolled off a phone's screen)."""
+    (a "large" column held it on one line, most of it scrolled off a phone's screen). The row's name
+    (``pin``, else :func:`key_column`) is pinned: it stays in view while the grid scrolls sideways, a long one
+    wrapped in PINNED_PX."""
     config: dict = {}
     longest = 0
     for c in frame.columns:
@@ -289,21 +316,28 @@ def grid_layout(frame: pd.DataFrame) -> tuple[dict, int | None]:
         if size > WRAP_CHARS:
             config[c] = st.column_config.Column(width=WRAP_PX)
             longest = max(longest, size)
+    pin = key_column(frame) if pin is None else pin
+    if pin in frame.columns:
+        long_key = pin in config and config[pin].get("width") == WRAP_PX
+        config[pin] = st.column_config.Column(pinned=True, width=PINNED_PX if long_key else None)
+        if long_key:  # wrapped in a narrower column: as many lines as the key needs there (up to MAX_LINES)
+            size = max((len(v) for v in frame[pin] if isinstance(v, str)), default=0)
+            longest = max(longest, math.ceil(size * WRAP_PX / PINNED_PX))
     if not longest:
         return config, None
     lines = min(MAX_LINES, math.ceil(longest / WRAP_CHARS))
     return config, ROW_PX + LINE_PX * (lines - 1)
 
 
-def table(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, **kwargs) -> None:
-    """st.dataframe, full width, without the index, numbers in the session's convention, counts right-aligned
-    and long texts wrapped (:func:`grid_layout`).
+def table(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, pin: object | None = None, **kwargs) -> None:
+    """st.dataframe, full width, without the index, numbers in the session's convention, counts right-aligned,
+    long texts wrapped and the row's name pinned (``pin``, else :func:`key_column`; :func:`grid_layout`).
 
     At most ``max_rows`` rows are drawn, the rest go to a CSV built on click: a 40,000-school table
     (national scale, issue #6) took about a second of every rerun to localise and send.
     """
     shown = frame if len(frame) <= max_rows else frame.head(max_rows)
-    config, row_height = grid_layout(_in_words(shown))  # the words' length, not the codes'.
+    config, row_height = grid_layout(_in_words(shown), pin)  # the words' length, not the codes'.
     kwargs = {"column_config": config, "row_height": row_height, **kwargs}
     if row_height and "height" not in kwargs:  # as many rows in view as the grid's usual ten one-line rows
         kwargs["height"] = ROW_PX + 2 + row_height * min(len(shown), 10)

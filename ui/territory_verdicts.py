@@ -16,7 +16,7 @@ from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
 from ui.charts import lang
-from ui.i18n import t
+from ui.i18n import plural, t
 from ui.loaders import TTL, Outcome, _signature, indicators, programme_results
 from ui.tables import table as show_table
 
@@ -124,7 +124,7 @@ def summary_lines(table: pd.DataFrame, by: str) -> list[str]:
         if not r["territories"]:
             continue
         parts = [t("territory.summary.achieved", verdict=fmt.in_sentence(verdict_word("achieved")), n=r["achieved"],
-                   total=r["territories"], level=t(f"territory.plural.{by}"))]
+                   total=r["territories"], level=plural(f"territory.plural.{by}", r["territories"]))]
         if r["not_achieved"]:
             parts.append(t("territory.summary.other", verdict=fmt.in_sentence(verdict_word("not_achieved")),
                            n=r["not_achieved"]))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analysis.disclosure import PROBABILITY_COLUMNS
@@ -154,9 +155,31 @@ def test_counts_written_as_text_are_right_aligned_and_long_texts_wrap():
                                      "—"], "Tasa": [0.5, None]})
     config, row_height = grid_layout(frame)
     assert config["Estudiantes"]["alignment"] == "right" and config["Tasa"]["alignment"] == "right"
-    assert "Programa" not in config and "Unidades" not in config  # text left; numbers right by themselves
+    assert "Unidades" not in config  # numbers right by themselves
+    assert config["Programa"] == {**st.column_config.Column(pinned=True)}  # text left, the row's name pinned
     assert config["Motivo"]["width"] == WRAP_PX and row_height == ROW_PX + 2 * LINE_PX  # 72 characters: 3 lines
     assert grid_layout(frame.drop(columns="Motivo"))[1] is None  # short texts: the grid's own row height
+
+
+def test_the_rows_name_is_pinned_for_a_phone_scrolling_sideways():
+    """Regiones' verdicts: the territory (not its programme) stays in view beside its estimate; Implementación's
+    schools: the school; a table of numbers only pins nothing; a long key wraps in a narrow pinned column."""
+    from ui.tables import LINE_PX, PINNED_PX, ROW_PX, grid_layout, key_column
+
+    cat = catalogue("es")
+    verdicts = pd.DataFrame({cat["col.program"]: ["MiLab"] * 2, cat["col.country"]: ["Guatemala"] * 2,
+                             cat["col.department"]: ["Alta Verapaz", "Quiché"], "Estimación": [0.12, -0.03]})
+    assert key_column(verdicts) == cat["col.department"]
+    config, _ = grid_layout(verdicts)
+    assert [c for c, v in config.items() if v.get("pinned")] == [cat["col.department"]]
+    schools = pd.DataFrame({cat["col.program"]: ["MiLab"], cat["impl.col.school"]: ["Escuela Oficial Rural Mixta "
+                            "Aldea Chuicacá número 2 jornada matutina"], cat["impl.col.code"]: ["04-01-1260-43"]})
+    config, height = grid_layout(schools)
+    assert config[cat["impl.col.school"]]["pinned"] and config[cat["impl.col.school"]]["width"] == PINNED_PX
+    assert height == ROW_PX + 2 * LINE_PX  # 64 characters at 17 a line in the pinned column: 3 lines (the cap)
+    assert key_column(pd.DataFrame({"Año": [2024], "Valor": [0.5]})) is None
+    assert key_column(pd.DataFrame({"Nota": ["x"], "Valor": [0.5]})) == "Nota"  # no named key: the first text
+    assert grid_layout(pd.DataFrame({"Nota": ["x"], "Zona": ["rural"]}), pin="Zona")[0]["Zona"]["pinned"]
 
 
 def test_a_bound_that_rounds_to_zero_has_no_sign():
