@@ -36,6 +36,21 @@ def _select(at: AppTest, label: str):
     return next(s for s in at.selectbox if s.label == label)
 
 
+def test_sheet_row_only_under_a_header():
+    """Data row 1 is a spreadsheet's row 2 below a header; a headerless file (saber2011.csv) numbers both alike
+    and keeps its columns as they were (a report read by scripts)."""
+    import pandas as pd
+
+    from ui.data_view import with_sheet_row
+
+    frame = pd.DataFrame({"row_number": [1, 7], "column_name": ["year", "score"], "raw_value": ["x", "-5"],
+                          "reason": ["not a number", "out of range"]})
+    shown = with_sheet_row(frame, has_header=True)
+    assert list(shown.columns) == ["row_number", "sheet_row", "column_name", "raw_value", "reason"]
+    assert shown["sheet_row"].tolist() == [2, 8] and shown.drop(columns="sheet_row").equals(frame)
+    assert with_sheet_row(frame, has_header=False) is frame
+
+
 def test_unrecognised_upload_is_mapped_interactively_then_imported(copy_db, router_active):
     cat = catalogue("en")
     at = _datos(copy_db, "en")
@@ -57,6 +72,7 @@ def test_unrecognised_upload_is_mapped_interactively_then_imported(copy_db, rout
     assert summary[cat["col.rows_read"]] == "3"
     rejects = _frame(at, cat["col.raw_value"])
     assert rejects[cat["col.raw_value"]].tolist() == ["-5"] and rejects[cat["col.row_number"]].tolist() == [3]
+    assert rejects[cat["col.sheet_row"]].tolist() == [4]  # the third data row, under the header: the sheet's 4th
     labels = [b.label for b in at.get("download_button")]
     assert cat["data.rejects_download"] in labels and cat["data.mapping_download"] in labels
     with duckdb.connect(str(copy_db), read_only=True) as con:  # nothing is written before "Import"

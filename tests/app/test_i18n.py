@@ -52,6 +52,26 @@ def test_every_key_used_in_code_exists():
     assert used <= keys, sorted(used - keys)
 
 
+def test_a_count_of_one_is_said_in_the_singular():
+    """plural(key, n) says key_one for exactly one ("logrado en 1 de 1 departamento", "0 de 1 docente"), the
+    plural otherwise, zero included; every literal plural() key has both forms in both languages."""
+    from ui.i18n import plural
+
+    assert plural("impl.training_bar_zero", 1, teachers="1") == "0 de 1 docente"
+    assert plural("impl.training_bar_zero", 2, teachers="2") == "0 de 2 docentes"
+    assert plural("territory.plural.department", 1) == "departamento"
+    assert plural("territory.plural.department", 0) == plural("territory.plural.department", 11) == "departamentos"
+    assert plural("impl.use_summary_one", 1, behind="0", target="20").startswith("**0 de 1** escuela ")
+    used = set()
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+        used |= set(re.findall(r"""\bplural\(\s*f?["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
+    assert len(used) >= 5, "the scan is broken"
+    for lang in ("es", "en"):
+        cat = _catalogue(lang)
+        assert all(key in cat and f"{key}_one" in cat for key in used), (lang, used)
+        assert cat["territory.plural.department_one"] != cat["territory.plural.department"]
+
+
 def test_codes_translated_dynamically_exist():
     """Keys built at run time (flags, evidence reasons, statuses, units...) exist in both languages."""
     from analysis.compare.finish import FLAGS

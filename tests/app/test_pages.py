@@ -109,6 +109,12 @@ def test_home_headline_cards_per_programme(lang):
     assert cat["fmt.months"].split("(")[1].split(")")[0] in captions  # EEF-equivalent months beside g
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert len(badges) == 6
+    # the years compared under every headline, the waves' years too (learning and motivation: the demo's
+    # MiLab baseline of 2024 against its endline of 2025, ValleLabs' 2022 against 2023)
+    years = [c.value for c in at.caption if c.value.startswith(cat["home.headline.windows"].split("{")[0])]
+    assert len(years) == 6, years
+    assert years.count(cat["home.headline.windows"].format(pre="2024", post="2025")) == 2  # MiLab's waves
+    assert years.count(cat["home.headline.windows"].format(pre="2022", post="2023")) == 2  # ValleLabs' waves
 
 
 def test_spanish_is_the_default_language():

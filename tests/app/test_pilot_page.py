@@ -78,6 +78,10 @@ def test_page_runs_and_lists_departments_by_name(lang, demo_db):
     # step 3 waits for a public seed: no draw before it is chosen
     assert catalogue(lang)["pilot.assign.choose_seed"] in text
     assert not at.get("download_button")
+    # the demo's MiLab already has a registered assignment: said at the top of step 3, before any draw
+    infos = [i.value for i in at.info]
+    registered = catalogue(lang)["pilot.assign.registered_already"].format(program="MiLab", id=1, seed=20260115)
+    assert registered in infos and infos.index(registered) < infos.index(catalogue(lang)["pilot.assign.choose_seed"])
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -171,7 +171,7 @@ def test_regions_page_gives_a_verdict_per_territory(lang, pooled):
         name = line.split("**")[1]
         mine = frame[(frame[cat["col.program"]] == name) & (frame[cat["col.n_treated"]] > 0)]
         n = int((mine[cat["col.verdict"]] == cat["verdict.achieved"]).sum())
-        level = cat["territory.plural.municipality"]
+        level = cat["territory.plural.municipality" + ("_one" if len(mine) == 1 else "")]
         assert cat["territory.summary.achieved"].format(verdict=achieved, n=n, total=len(mine), level=level) in line
     assert any(shown(c.value) == cat["territory.basis"] for c in at.caption)
     if pooled:  # the combined estimate is shown with its interval where it exists (its wording: test below)
@@ -195,14 +195,17 @@ def test_the_combined_estimate_says_when_it_mostly_repeats_the_programme():
     assert not pooled_text(row).endswith(tail) and "+0,20" in pooled_text(row)
 
 
-def test_logros_says_where_each_result_worked():
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_logros_says_where_each_result_worked(lang):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.query_params["lang"] = "es"
+    at.query_params["lang"] = lang
     at.run()
     at.switch_page("pages/logros.py").run()
-    cat = catalogue("es")
+    cat = catalogue(lang)
     assert not at.exception and cat["achievements.where_open"] in [e.label for e in at.expander]
-    worked = ": " + cat["verdict.achieved"].lower() + " en "
+    said = cat["territory.summary.achieved"].format(verdict=cat["verdict.achieved"].lower(), n="\0", total="\0",
+                                                     level="\0")
+    worked = ": " + said.split("\0")[0]  # ": logrado en ", ": achieved in "
     assert not [m for m in at.markdown if worked in m.value]  # computed only once the reader opens it
     at.session_state["logros-donde"] = True
     at.run()
@@ -210,8 +213,14 @@ def test_logros_says_where_each_result_worked():
     lines = [shown(m.value) for m in at.markdown if worked in m.value]
     # one line per programme and indicator: both demo programmes, several indicators
     assert {line.split("**")[1] for line in lines} == {"MiLab", "ValleLabs"} and len(lines) >= 6
-    assert all(re.search(r"logrado en \d+ de \d+ departamentos", line) for line in lines)
+    words, of, before_level, _ = map(re.escape, said.split("\0"))
+    count = re.compile(f": {words}(\\d+){of}(\\d+){before_level}(\\w+)")
+    found = [count.search(line).groups() for line in lines]
     assert any(shown(c.value) == cat["territory.basis"] for c in at.caption)
+    # a count of one department in the singular (ValleLabs works in Valle del Cauca alone), else the plural
+    singular, plural = cat["territory.plural.department_one"], cat["territory.plural.department"]
+    assert all(word == (singular if total == "1" else plural) for _, total, word in found)
+    assert {total for _, total, _ in found} >= {"1"}
     # the review's case: MiLab had "funcionó en 11 de 11" by the pooled estimate; by their own, far fewer
-    milab = [re.search(r"logrado en (\d+) de (\d+)", line).groups() for line in lines if "**MiLab**" in line]
+    milab = [g[:2] for g, line in zip(found, lines, strict=True) if "**MiLab**" in line]
     assert milab and all(int(n) < int(total) for n, total in milab)
