@@ -204,8 +204,10 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
         for prog, ref in reference.items():
             part = data[data["program"] == prog]
             above += int((pd.to_numeric(part["low"], errors="coerce") > ref).sum())
-        summary = t("schools.summary", n=len(data), significant=int((q < 0.05).sum()), above=above,
-                    hidden=hidden, k=access.min_cell())
+        # no comparison school in the programmes' countries: no dashed line is drawn, and the summary says why
+        key = "schools.summary" if set(data["program"]) & set(reference) else "schools.summary_no_comparison"
+        summary = t(key, n=len(data), significant=int((q < 0.05).sum()), above=above, hidden=hidden,
+                    k=access.min_cell())
     else:
         summary = t("schools.summary_no_test", n=len(data), hidden=hidden, k=access.min_cell())
     label = fmt.indicator_label(indicator, indicators())
@@ -215,12 +217,15 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
 
 
 def reference_text(indicator: str, country: str) -> str | None:
-    """The comparison schools' average change in the school's country, for reading its own change."""
+    """The comparison schools' average change in the school's country, for reading its own change; that the
+    country has no comparison school with data, when it has none."""
     res = compare_result(indicator, "prepost")
     if not res.ok:
         return None
     rows = res.frame[(res.frame["program"] == "comparison") & (res.frame["country"] == country)]
-    if rows.empty or fmt.is_missing(rows.iloc[0]["effect_size"]):
+    if rows.empty:
+        return t("schools.reference_none")
+    if fmt.is_missing(rows.iloc[0]["effect_size"]):
         return None
     r = rows.iloc[0]
     return t("schools.reference_value", value=fmt.effect(r["effect_size"], r["es_ci_low"], r["es_ci_high"],
