@@ -112,6 +112,9 @@ METHODS = {
 # a randomisation block given by an import that assigned schools to a programme
 NO_COMPARISON = "no comparison units in this country"  # a row's note (analysis/row_notes.py says it in words)
 _ALONE = {"design": NAME, "n_comparison": 0, "note": NO_COMPARISON}  # a programme's one row without its cells
+# what a row says of an inference: left empty on a programme's rows without comparison schools (they have none)
+_INFERENCE_FACTS = frozenset(("inference_reliable", "note_inference", "icc", "icc_source", "design_effect",
+                              "p_value_naive", "p_value_icc_corrected"))
 TRIAL_UNITS_SQL = f"""SELECT unit_id FROM unit_attributes WHERE name = '{STRATUM}'
     AND import_id IN (SELECT import_id FROM assignments WHERE program <> 'comparison')"""
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "estimate",
@@ -183,8 +186,8 @@ def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFram
             cohorts = starts  # staggered adoption: each start-year cohort separately
         got = [r for cohort in cohorts
                for r in _did_one(con, req, prog, country, cohort, starts, stats_of, shared, left_out)]
-        if alone:  # no inference to call unreliable: the row has none for want of comparison schools
-            got = [{**r, "inference_reliable": None} if "inference_reliable" in r else r for r in got] or [
+        if alone:  # no inference to qualify (reliable, ICC assumed): none is made without comparison schools
+            got = [{**r, **dict.fromkeys(_INFERENCE_FACTS & r.keys())} for r in got] or [
                 dict(_ALONE, program=prog, country=country)]
         rows.extend(got)
     frame = pd.DataFrame(rows)
