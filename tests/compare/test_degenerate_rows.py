@@ -224,6 +224,11 @@ def test_prepost_with_an_empty_window_says_which(dbs, lang):
     only_pre = schools.loc["GT-05-01-0103-46"].to_dict()
     assert (only_pre["evidence_reasons"], only_pre["n_post"]) == ("no_post_data", 0)
     assert WORDS["no_post_data"][lang] in _said(only_pre, "score_math", lang)
+    from analysis.evidence.brief import _templates  # the brief says it too
+
+    f = finding(only_pre, "score_math", True)
+    assert WORDS["no_post_data"][lang] in sentence(f, _templates(lang, "prepost", 10), lambda v, d: f"{v:.{d}f}",
+                                                   {"program": "MiLab"})
     assert (schools.drop("GT-05-01-0103-46")["evidence_reasons"] == "no_comparison_group, too_few_clusters").all()
 
 
