@@ -21,6 +21,7 @@ TEXTS: dict[str, dict[str, str]] = {
                       "diferencias observacional: {left_out}",
         "windows_start_year": "ventanas alineadas en el año de inicio {year}: antes de {year}, después desde {year}",
         "staggered_cohort": "adopción escalonada: la cohorte que empezó en {year} se compara por separado",
+        "no_comparison_country": "no hay escuelas de comparación en este país",
     },
     "en": {
         "trial_left_out": "{n} schools of a randomised trial left out ({ours} programme, {theirs} comparison): the "
@@ -29,6 +30,7 @@ TEXTS: dict[str, dict[str, str]] = {
                       "difference-in-differences: {left_out}",
         "windows_start_year": "windows aligned on start year {year}: before {year}, after from {year} on",
         "staggered_cohort": "staggered adoption: the cohort that started in {year} is compared separately",
+        "no_comparison_country": "there are no comparison schools in this country",
     },
 }
 
@@ -56,6 +58,7 @@ SHAPES: list[tuple[re.Pattern[str], str, Callable[[dict[str, str], str, Escape],
     (re.compile(r"windows aligned on start year (?P<year>\d+): pre < \d+ <= post"), "windows_start_year", None),
     (re.compile(r"staggered adoption: start-year cohort (?P<year>\d+) compared separately"), "staggered_cohort",
      None),
+    (re.compile(r"no comparison units in this country"), "no_comparison_country", None),
 ]
 
 

@@ -31,7 +31,7 @@ st.subheader(t("schools.caterpillar_title"))
 with st.spinner(t("loading")):
     outcome = view.school_effects(indicator)
 inference = view.outcome_has_inference(outcome)
-st.caption(t("schools.caterpillar_caption" if inference else "schools.caterpillar_caption_no_test"))
+st.caption(view.caterpillar_caption(indicator, outcome, program, inference))
 if outcome.ok and not inference:  # said once: no interval, test or q legend is claimed below
     st.info(t("schools.no_test"), icon=":material/info:")
 show_problem(outcome)

@@ -7,6 +7,7 @@ count of "significant" schools for those rows; the same page keeps them for rows
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -153,7 +154,18 @@ def result_table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
                       for u, m in zip(uniques, mapped, strict=True)]
             mapped = pd.Series(mapped, dtype=object).to_numpy()
         out[t(f"col.{c}")] = mapped[codes]
+    if "flags" in columns and "evidence_reasons" in frame and "effect_size" in frame:
+        out[t("col.flags")] = _with_missing_reason(frame, out[t("col.flags")].to_numpy(dtype=object))
     return out[[t(f"col.{c}") for c in columns]]
+
+
+def _with_missing_reason(frame: pd.DataFrame, context: np.ndarray) -> list[str]:
+    """The context cell of a school without a change says why first (no data after, no data before: the row's
+    evidence reasons, fmt.missing_reason), translated once per distinct reason."""
+    codes, uniques = pd.factorize(frame["evidence_reasons"], use_na_sentinel=False)
+    why = np.array([fmt.missing_reason(u) for u in uniques], dtype=object)[codes]
+    why = np.where(pd.to_numeric(frame["effect_size"], errors="coerce").isna().to_numpy(), why, "")
+    return [" · ".join(x for x in (w, c) if isinstance(x, str) and x) for w, c in zip(why, context, strict=True)]
 
 
 def caterpillar_chart(indicator: str, outcome: Outcome, program: str | None) -> Chart | None:
@@ -204,8 +216,10 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
         for prog, ref in reference.items():
             part = data[data["program"] == prog]
             above += int((pd.to_numeric(part["low"], errors="coerce") > ref).sum())
-        summary = t("schools.summary", n=len(data), significant=int((q < 0.05).sum()), above=above,
-                    hidden=hidden, k=access.min_cell())
+        # no comparison school in the programmes' countries: no dashed line is drawn, and the summary says why
+        key = "schools.summary" if set(data["program"]) & set(reference) else "schools.summary_no_comparison"
+        summary = t(key, n=len(data), significant=int((q < 0.05).sum()), above=above, hidden=hidden,
+                    k=access.min_cell())
     else:
         summary = t("schools.summary_no_test", n=len(data), hidden=hidden, k=access.min_cell())
     label = fmt.indicator_label(indicator, indicators())
@@ -214,13 +228,25 @@ def _caterpillar_build(indicator: str, outcome: Outcome, program: str | None) ->
     return Chart(fig, alt, summary, table)
 
 
+def caterpillar_caption(indicator: str, outcome: Outcome, program: str | None, inference: bool) -> str:
+    """The caterpillar's caption: it names the comparison schools' dashed line only when one is drawn (a programme
+    shown has comparison schools with data in its country); else it says there are none."""
+    programmes = set(outcome.frame["program"]) if outcome.ok else set()
+    shown = {program} if program else programmes - {"comparison"}
+    key = "schools.caterpillar_caption" if inference else "schools.caterpillar_caption_no_test"
+    return t(key if not outcome.ok or shown & set(_reference(indicator)) else f"{key}_no_comparison")
+
+
 def reference_text(indicator: str, country: str) -> str | None:
-    """The comparison schools' average change in the school's country, for reading its own change."""
+    """The comparison schools' average change in the school's country, for reading its own change; that the
+    country has no comparison school with data, when it has none."""
     res = compare_result(indicator, "prepost")
     if not res.ok:
         return None
     rows = res.frame[(res.frame["program"] == "comparison") & (res.frame["country"] == country)]
-    if rows.empty or fmt.is_missing(rows.iloc[0]["effect_size"]):
+    if rows.empty:
+        return t("schools.reference_none")
+    if fmt.is_missing(rows.iloc[0]["effect_size"]):
         return None
     r = rows.iloc[0]
     return t("schools.reference_value", value=fmt.effect(r["effect_size"], r["es_ci_low"], r["es_ci_high"],
@@ -257,7 +283,8 @@ def result_text(result: dict) -> tuple[str, str]:
     tested = has_inference(pd.DataFrame([result]))
     value = (fmt.effect(result.get("effect_size"), result.get("es_ci_low"), result.get("es_ci_high"), kind) if tested
              else f"{fmt.signed(result.get('effect_size'), fmt.decimals_for(kind))} {fmt.unit(kind)}".strip())
-    notes = (fmt.q_value(result.get("q_value")) if tested else t("schools.one_school"),
+    why = fmt.missing_reason(result.get("evidence_reasons")) if fmt.is_missing(result.get("effect_size")) else ""
+    notes = (why, fmt.q_value(result.get("q_value")) if tested else t("schools.one_school"),
              fmt.reliability(result.get("reliability")), fmt.flags(result.get("flags")))
     return value, " · ".join(x for x in notes if x)
 

@@ -110,6 +110,11 @@ METHODS = {
 }
 # the units of a randomised trial, programme or comparison (as analysis/compare/rct.py recognises them):
 # a randomisation block given by an import that assigned schools to a programme
+NO_COMPARISON = "no comparison units in this country"  # a row's note (analysis/row_notes.py says it in words)
+_ALONE = {"design": NAME, "n_comparison": 0, "note": NO_COMPARISON}  # a programme's one row without its cells
+# what a row says of an inference: left empty on a programme's rows without comparison schools (they have none)
+_INFERENCE_FACTS = frozenset(("inference_reliable", "note_inference", "icc", "icc_source", "design_effect",
+                              "p_value_naive", "p_value_icc_corrected"))
 TRIAL_UNITS_SQL = f"""SELECT unit_id FROM unit_attributes WHERE name = '{STRATUM}'
     AND import_id IN (SELECT import_id FROM assignments WHERE program <> 'comparison')"""
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "estimate",
@@ -159,24 +164,32 @@ def _rows(con: duckdb.DuckDBPyConnection, req: Request, stats_of) -> pd.DataFram
     shared = _did_cells(con, req, None, None, None) if (req.pre is not None or req.uses_waves) else None
     rows = []
     for (prog, country), everyone in programs.groupby(["program", "country"], sort=True):
-        if country not in comparison_countries:
-            rows.append({"program": prog, "country": country, "design": NAME, "n_comparison": 0,
-                         "note": "no comparison units in this country"})
-            continue
         left_out = _trial_note(trial, prog, country)
         part = everyone[~everyone["trial"].astype(bool)]
+        starts = sorted({int(s) for s in part["start_year"].dropna()})
+        # no comparison school in the country: the programme's own cells give one row per group, its schools
+        # counted and no estimate; with nothing to count them from (trial schools only, no start year), one row
+        alone = country not in comparison_countries
+        if alone and (part.empty or not (starts or req.pre is not None or req.uses_waves)):
+            rows.append(dict(_ALONE, program=prog, country=country))
+            continue
+        if alone:
+            left_out = "; ".join(n for n in (NO_COMPARISON, left_out) if n)
         if part.empty:  # only trial schools: the rct design answers, an observational DiD has no one to compare
             rows.append({"program": prog, "country": country, "design": NAME,
                          "note": "every programme school is in a randomised trial, so no observational DiD: "
                                  + left_out})
             continue
-        starts = sorted({int(s) for s in part["start_year"].dropna()})
         if req.pre is not None or req.uses_waves or len(starts) <= 1:
             cohorts = [None]
         else:
             cohorts = starts  # staggered adoption: each start-year cohort separately
-        for cohort in cohorts:
-            rows.extend(_did_one(con, req, prog, country, cohort, starts, stats_of, shared, left_out))
+        got = [r for cohort in cohorts
+               for r in _did_one(con, req, prog, country, cohort, starts, stats_of, shared, left_out)]
+        if alone:  # no inference to qualify (reliable, ICC assumed): none is made without comparison schools
+            got = [{**r, **dict.fromkeys(_INFERENCE_FACTS & r.keys())} for r in got] or [
+                dict(_ALONE, program=prog, country=country)]
+        rows.extend(got)
     frame = pd.DataFrame(rows)
     if frame.empty:
         raise CompareError(empty_reason(con, req))

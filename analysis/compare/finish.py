@@ -31,6 +31,7 @@ FLAGS = ("pandemic_years", "saber_scale_change", "composition_change", "selectio
          "icc_assumed")  # in the order a row lists them (ui/locales: flag.<name>)
 PRE_MEANS = ("mean_treated_pre", "mean_comparison_pre", "mean_pre")
 POST_MEANS = ("mean_treated_post", "mean_comparison_post", "mean_post")
+EMPTY_WINDOW = ("no_pre_data", "no_post_data")  # reasons that rate a row insufficient whatever its design
 SELECTION_BASELINE_G = -0.05  # a programme that starts this far below its comparison was selected low
 VALUE_COLUMNS_SUPPRESSED = (
     "mean_pre", "mean_post", "diff", "diff_ci_low", "diff_ci_high", "diff_se", "df", "p_value", "q_value",
@@ -170,10 +171,12 @@ def missing_reasons(frame: pd.DataFrame, evidence: Evidence) -> np.ndarray:
 
 def badges(frame: pd.DataFrame, evidence: Evidence) -> list[tuple[str, list[str]]]:
     """The evidence badge and its reasons for every row; each distinct set of facts is rated once. A row
-    without an estimate is ``insufficient`` for the reason :func:`missing_reasons` gives."""
-    missing = [not _present(v) for v in _values(frame, evidence.estimate)] if evidence.estimate \
-        else [False] * len(frame)
+    without an estimate, or with an empty window (no mean before or after: a pre/post names no estimate column),
+    is ``insufficient`` for the reason :func:`missing_reasons` gives. A Saber 11 scale-change row keeps both
+    means, so its badge is still rated on the design's facts (docs/METHODS.md, "Evidence checks")."""
     why = missing_reasons(frame, evidence).tolist()
+    estimates = _values(frame, evidence.estimate) if evidence.estimate else [0.0] * len(frame)
+    missing = [not _present(v) or w in EMPTY_WINDOW for v, w in zip(estimates, why, strict=True)]
     pretrends = [None if v is None else not v for v in _values(frame, evidence.pretrends)]
     # an estimate without inference (no variation within the cells): no evidence either way, whatever the design
     still = ["no_variation" in (_text(v) or "").split(", ") for v in _values(frame, "flags")]

@@ -50,8 +50,8 @@ _PLAIN_DID = {
         "reason.no_comparison_units": "no hay escuelas de comparación con datos (importe su lista y sus "
                                       "resultados para estimar el efecto)",
         "reason.no_programme_units": "no hay escuelas del programa con datos en estas ventanas",
-        "reason.no_pre_data": "falta la medición antes del programa en uno de los grupos",
-        "reason.no_post_data": "falta la medición después del programa en uno de los grupos",
+        "reason.no_pre_data": "no hay datos de antes del programa (de sus escuelas o de las de comparación)",
+        "reason.no_post_data": "no hay datos de después del programa (de sus escuelas o de las de comparación)",
         "plain.reason.wide": "el intervalo no distingue una mejora apreciable de ninguna",
         "plain.reason.no_interval": "muy pocas escuelas de un lado para una inferencia fiable",
         "plain.reason.low": "grupo pequeño (menos de 30 estudiantes o 5 escuelas)",
@@ -87,8 +87,8 @@ _PLAIN_DID = {
         "reason.no_comparison_units": "no comparison schools with data (import their roster and results to "
                                       "estimate the effect)",
         "reason.no_programme_units": "no programme schools with data in these windows",
-        "reason.no_pre_data": "one of the groups has no measurement before the programme",
-        "reason.no_post_data": "one of the groups has no measurement after the programme",
+        "reason.no_pre_data": "no data from before the programme (from its schools or the comparison schools)",
+        "reason.no_post_data": "no data from after the programme (from its schools or the comparison schools)",
         "plain.reason.wide": "the interval cannot tell a meaningful improvement from none",
         "plain.reason.no_interval": "too few schools on one side for reliable inference",
         "plain.reason.low": "small group (fewer than 30 students or 5 schools)",

@@ -66,3 +66,39 @@ def test_pages_say_there_are_no_comparison_schools(one_school_db, monkeypatch, p
     if page == "comparar":  # the means are drawn without intervals: the caption says so, and why
         assert NO_INTERVAL[lang] in text
         assert "Promedios con intervalos del 95 %" not in text
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_escuelas_says_there_are_no_comparison_schools(one_school_db, monkeypatch, lang):
+    """Escuelas draws no comparison line and says why, in the caption and in the school's profile (it named "the
+    comparison schools' change" though no school of comparison exists)."""
+    import ui.db
+    from tests.app.apps import chart_specs
+    from ui.i18n import catalogue
+
+    monkeypatch.setenv("LABLENS_DB", one_school_db)
+    ui.db._connection.clear()
+    at = run_page("escuelas", lang, escuela=f"GT-{SCHOOL}")
+    cat, text = catalogue(lang), _texts(at)
+    assert cat["schools.caterpillar_caption_no_test_no_comparison"] in text
+    assert cat["schools.reference_none"] in text
+    assert {"es": "línea discontinua", "en": "dashed line"}[lang] not in text
+    assert {"es": "cambio de las escuelas de comparación", "en": "comparison schools' change"}[lang] not in text
+    names = [trace.get("name") for spec in chart_specs(at) for trace in spec.get("data", [])]
+    assert names and cat["schools.reference"] not in names  # the caterpillar is drawn, without the line
+
+
+def test_a_school_without_a_change_says_why():
+    """A school measured before only: its context cell and its profile say there is no data after (es, the
+    default language outside a session), not a blank."""
+    from ui import schools_view
+    from ui.i18n import catalogue
+
+    why = catalogue("es")["reason.no_post_data"]
+    frame = pd.DataFrame({"school": ["GT-A", "GT-B"], "program": ["MiLab"] * 2, "effect_size": [0.2, np.nan],
+                          "effect_size_kind": ["hedges_g"] * 2, "reliability": ["low"] * 2,
+                          "evidence_reasons": ["no_post_data", "no_post_data"], "flags": ["", ""]})
+    context = schools_view.result_table(frame, ["school", "flags"]).iloc[:, 1].tolist()
+    assert context == ["", why]
+    assert why in schools_view.result_text(frame.iloc[1].to_dict())[1]
+    assert why not in schools_view.result_text(frame.iloc[0].to_dict())[1]

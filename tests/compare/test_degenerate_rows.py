@@ -37,6 +37,11 @@ SCHOOLS = [
 ]
 GROUPS = {"Guatemala": "no_comparison_units", "Sacatepéquez": "no_programme_units", "Escuintla": "no_post_data",
           "Sololá": "no_pre_data"}
+# a country with programme schools only, in two departments; one school measured before only
+ALONE = {"01-01-0101-46": ("pre", "post"), "05-01-0102-46": ("pre", "post"), "05-01-0103-46": ("pre",)}
+WORDS = {"no_pre_data": {"es": "no hay datos de antes del programa", "en": "no data from before the programme"},
+         "no_post_data": {"es": "no hay datos de después del programa", "en": "no data from after the programme"},
+         "no_comparison_units": {"es": "no hay escuelas de comparación", "en": "no comparison schools"}}
 
 
 def _students(schools: dict[str, tuple[str, ...]], constant: bool = False, n: int = 20) -> pd.DataFrame:
@@ -64,18 +69,23 @@ def _roster(path, rows: list[tuple]) -> Path:
 @pytest.fixture(scope="module")
 def dbs(tmp_path_factory) -> dict[str, str]:
     """one: a single programme school and nothing else (MiLab after its first import; with a stratum, a
-    one-armed trial); groups: the departments of SCHOOLS; constant: 4 schools a side, every score 500."""
+    one-armed trial); groups: the departments of SCHOOLS; constant: 4 schools a side, every score 500; alone:
+    the schools of ALONE and no comparison school, with a language score measured in 2024 only."""
     out = {}
     cases = {
         "one": ([(PROG, "MiLab", "A")], {PROG: ("pre", "post")}, False, 20),
         "groups": ([(c, p, "") for c, p, _ in SCHOOLS], {c: w for c, _, w in SCHOOLS}, False, 12),
         "constant": ([(f"04-01-{1000 + i}-43", "MiLab" if i < 4 else "comparison", "") for i in range(8)],
                      {f"04-01-{1000 + i}-43": ("pre", "post") for i in range(8)}, True, 10),
+        "alone": ([(c, "MiLab", "") for c in ALONE], ALONE, False, 12),
     }
     for name, (roster, schools, constant, n) in cases.items():
         tmp = tmp_path_factory.mktemp(name)
         students = tmp / "students.csv"
-        _students(schools, constant, n).to_csv(students, index=False)
+        frame = _students(schools, constant, n)
+        if name == "alone":
+            frame["score_language"] = frame["score_math"].where(frame["year"] == 2024) - 20
+        frame.to_csv(students, index=False)
         db = tmp / "lablens.duckdb"
         load(db, students, _roster(tmp / "roster.csv", roster))
         out[name] = str(db)
@@ -186,3 +196,84 @@ def test_the_reason_in_words(dbs, lang, words):
     from analysis.evidence.brief import _templates
 
     assert words in sentence(f, _templates(lang, "did", 10), lambda v, d: f"{v:.{d}f}", {"program": "MiLab"})
+
+
+def _said(row: dict, indicator: str, lang: str) -> str:
+    """The row's Logros sentence in ``lang``, from the pages' catalogue (ui/locales through ui/i18n.py)."""
+    from ui.i18n import catalogue
+
+    f = finding(row, indicator, True)
+    assert (f.status, f.reason) == ("not_enough", "no_estimate")
+    return sentence(f, catalogue(lang), lambda v, d: f"{v:.{d}f}", {"program": row["program"], "indicator": "Math"})
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_prepost_with_an_empty_window_says_which(dbs, lang):
+    """A pre/post row with no data before (Sololá's programme school) or after (Escuintla's comparison school)
+    is insufficient for that reason, not for the generic ones (no comparison group, too few clusters), by
+    department and by school; the others keep their design's badge."""
+    frame = compare(dbs["groups"], "score_math", "prepost", by=["department"])
+    got = {(r.department, r.program): (r.evidence, r.evidence_reasons) for r in frame.itertuples()}
+    assert got[("Sololá", "MiLab")] == ("insufficient", "no_pre_data")
+    assert got[("Escuintla", "comparison")] == ("insufficient", "no_post_data")
+    assert got[("Guatemala", "MiLab")] == ("insufficient", "no_comparison_group, too_few_clusters")
+    row = frame[(frame["department"] == "Sololá") & (frame["program"] == "MiLab")].iloc[0].to_dict()
+    assert pd.isna(row["diff"]) and row["n_pre"] == 0 and row["n_post"] == 12
+    assert WORDS["no_pre_data"][lang] in _said(row, "score_math", lang)
+    schools = compare(dbs["alone"], "score_math", "prepost", by=["school"]).set_index("school")
+    only_pre = schools.loc["GT-05-01-0103-46"].to_dict()
+    assert (only_pre["evidence_reasons"], only_pre["n_post"]) == ("no_post_data", 0)
+    assert WORDS["no_post_data"][lang] in _said(only_pre, "score_math", lang)
+    from analysis.evidence.brief import _templates  # the brief says it too
+
+    f = finding(only_pre, "score_math", True)
+    assert WORDS["no_post_data"][lang] in sentence(f, _templates(lang, "prepost", 10), lambda v, d: f"{v:.{d}f}",
+                                                   {"program": "MiLab"})
+    assert (schools.drop("GT-05-01-0103-46")["evidence_reasons"] == "no_comparison_group, too_few_clusters").all()
+
+
+def test_an_indicator_measured_one_year_says_there_is_no_data_after(dbs):
+    """score_language is measured in 2024 only: every pre/post and DiD row says there is no data after the
+    programme (DiD: and, first, that the country has no comparison school)."""
+    prepost = compare(dbs["alone"], "score_language", "prepost")
+    assert prepost["evidence_reasons"].tolist() == ["no_post_data"] and prepost["diff"].isna().all()
+    did = compare(dbs["alone"], "score_language", "did")
+    assert did["evidence_reasons"].tolist() == ["no_comparison_units"]
+
+
+@pytest.mark.parametrize(("by", "treated"), [(["department"], {"Escuintla": 2, "Guatemala": 1}),
+                                             (["sex"], {"F": 3, "M": 3}), (None, {None: 3})])
+def test_did_by_group_without_comparison_schools_counts_each_group(dbs, by, treated):
+    """No comparison school in the country: one row per group of the programme with its schools counted
+    (never one row with an empty group and no count), no estimate, and the reason."""
+    frame = compare(dbs["alone"], "score_math", "did", by=by)
+    key = by[0] if by else None
+    assert dict(zip(frame[key] if key else [None] * len(frame), frame["n_treated"], strict=True)) == treated
+    assert (frame["n_comparison"] == 0).all() and frame["estimate"].isna().all() and frame["p_value"].isna().all()
+    assert (frame["evidence_reasons"] == "no_comparison_units").all() and (frame["flags"] == "").all()
+    assert (frame["note"] == "no comparison units in this country").all()
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_no_comparison_reason_and_note_in_words(dbs, lang):
+    """The row's reason and its note, in the reader's language (the note was quoted as untranslated text)."""
+    from analysis import row_notes
+
+    row = compare(dbs["alone"], "score_math", "did", by=["sex"]).iloc[0].to_dict()
+    assert WORDS["no_comparison_units"][lang] in _said(row, "score_math", lang)
+    assert row_notes.say(row["note"], lang) == {"es": "no hay escuelas de comparación en este país",
+                                                "en": "there are no comparison schools in this country"}[lang]
+
+
+def test_empty_window_badge_and_the_saber_scale_change():
+    """finish.badges: a pre/post row whose post mean is missing is insufficient for no_post_data; a Saber 11
+    scale-change row (its difference withheld, both means kept) keeps its design's badge (METHODS.md,
+    "Evidence checks")."""
+    from analysis.compare import prepost
+    from analysis.compare.finish import badges
+
+    frame = pd.DataFrame({"n_units": [12, 12], "mean_pre": [250.0, 250.0], "mean_post": [np.nan, 262.0],
+                          "diff": [np.nan, np.nan], "attrition_rating": ["not_applicable"] * 2,
+                          "flags": ["", "saber_scale_change"]})
+    assert badges(frame, prepost.EVIDENCE) == [("insufficient", ["no_post_data"]),
+                                               ("limited", ["no_comparison_group"])]

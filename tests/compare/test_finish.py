@@ -65,6 +65,10 @@ def ref_flags(row: dict, req: Request) -> str:
 def ref_badge(row: dict, req: Request) -> tuple[str, list[str]]:
     if "no_variation" in str(row.get("flags") or "").split(", "):
         return "insufficient", ["no_variation"]
+    # an empty window (a mean before or after missing) rates the row insufficient whatever its design
+    why = ref_missing(row if row.get("design") == "did" else {**row, "n_treated": row.get("n_units")})
+    if why in ("no_pre_data", "no_post_data"):
+        return "insufficient", [why]
     if row.get("design") == "did":
         if row.get("estimate") is None or row.get("estimate") != row.get("estimate"):
             return "insufficient", [ref_missing(row)]
