@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from typing import NoReturn
@@ -246,8 +247,16 @@ def integer(value: int, lang: str) -> str:
     return f"{value:,}".replace(",", ".") if lang == "es" else f"{value:,}"
 
 
-#: the defaults of --lang (docs/DESIGN.md "CLI"): export speaks Spanish, the others English
-DEFAULT_LANG = {"export": "es"}
+#: the environment variable that sets every command's default --lang (es or en; docs/DESIGN.md "CLI")
+LANG_VARIABLE = "LABLENS_LANG"
+
+
+def default_lang() -> str:
+    """The --lang of a command that is not given one: ``$LABLENS_LANG`` when it is es or en, else Spanish (the
+    product's rule: Spanish by default, English complete; docs/DESIGN.md "CLI")."""
+    value = os.environ.get(LANG_VARIABLE, "").strip().lower()
+    return value if value in TEXTS else "es"
+
 
 # (argparse's English shape, Spanish): the errors of a malformed command (Python's argparse module)
 ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t in [
@@ -277,9 +286,9 @@ ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p
 def argv_lang(argv: list[str]) -> str:
     """The --lang of a command line before it is parsed (a malformed command is told off in it too)."""
     command = argv[0] if argv else ""
-    lang = DEFAULT_LANG.get(command, "en")
     if command not in LANG_COMMANDS:
         return "en"
+    lang = default_lang()
     for i, arg in enumerate(argv):
         if arg == "--lang" and i + 1 < len(argv):
             lang = argv[i + 1]
@@ -312,9 +321,10 @@ class Parser(argparse.ArgumentParser):
         return "uso: " + usage.removeprefix("usage: ") if self.lang == "es" else usage
 
 
-def lang_option(p: argparse.ArgumentParser, default: str, what: str) -> None:
-    """``--lang es|en``: the language of ``what``; each command keeps its default (docs/DESIGN.md "CLI")."""
-    p.add_argument("--lang", choices=["es", "en"], default=default, help=f"language of {what} ({default})")
+def lang_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--lang es|en``: the language of ``what``; the default is :func:`default_lang`'s (docs/DESIGN.md "CLI")."""
+    p.add_argument("--lang", choices=["es", "en"], default=default_lang(),
+                   help=f"language of {what} (default ${LANG_VARIABLE} if es or en, else es)")
 
 
 def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -> None:
