@@ -217,7 +217,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         import pandas as pd
 
         with pd.option_context("display.max_columns", None, "display.width", 200):
-            print(cli_text.compare_table(frame, args.lang, args.conf_level))
+            print(cli_text.compare_table(frame, args.lang, args.conf_level, args.min_cell))
     return 0
 
 

@@ -13,10 +13,13 @@ command speaks by default: docs/DESIGN.md "CLI".
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
 import sys
+from functools import cache
+from pathlib import Path
 from typing import NoReturn
 
 from analysis import fields, reasons
@@ -220,12 +223,67 @@ def _cell(value: object, lang: str) -> str:
 
 _ES_NUMBER = str.maketrans({",": ".", ".": ","})
 
+#: the words of compare()'s tests (the codes analysis/stats/prepost.py and analysis/compare/prepost.py write; the
+#: column registry describes them): said nowhere else
+TESTS: dict[str, dict[str, str]] = {
+    "es": {"paired_t": "t pareada (estudiantes vinculados)", "welch_t": "t de Welch (cohortes no vinculadas)",
+           "paired_t_units": "t pareada sobre las unidades", "welch_t_units": "t de Welch sobre las unidades"},
+    "en": {"paired_t": "paired t (linked students)", "welch_t": "Welch t (unlinked cohorts)",
+           "paired_t_units": "paired t over the units", "welch_t_units": "Welch t over the units"},
+}
 
-def compare_table(frame, lang: str, conf_level: float = 0.95) -> str:
+
+@cache
+def page_words(lang: str) -> dict[str, str]:
+    """The pages' catalogue of ``lang`` (ui/locales/LANG.json), read as data, never imported: the one place the
+    words of a reliability, a design strength, its checks, a context flag and an effect unit live. Empty when the
+    catalogue is not beside the analysis (the table then shows the codes)."""
+    path = Path(__file__).resolve().parents[1] / "ui" / "locales" / f"{lang}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def value_words(column: str, value: object, lang: str, min_cell: int = 10) -> object:
+    """A coded value of compare()'s ``column`` in words of ``lang``, as the pages say it (``page_words``; a design by
+    the design registry's label, a test by :data:`TESTS`, a row's note by analysis/row_notes.py); a list of codes
+    ("few_clusters, pretrends_not_assessed") as a list of words separated by "; "; anything else, or a code no
+    catalogue knows, as it is."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    lang = lang if lang in TEXTS else "en"
+    if column == "note":
+        from analysis import row_notes
+
+        return row_notes.say(value, lang)
+    if column == "design":
+        return get(value).LABEL[lang == "en"] if value in DESIGNS else value
+    if column == "test":
+        return TESTS[lang].get(value, value)
+    words = page_words(lang)
+    if column == "suppression_reason":  # the rule that hid the row; a small cell is under --min-cell, not 10
+        key = "rel.suppressed_complementary" if value == "complementary" else "rel.suppressed"
+        return words[key].replace("10", str(min_cell)) if value in ("small_cell", "complementary") and key in words \
+            else value
+    prefix = {"reliability": "rel", "evidence": "evidence", "effect_size_kind": "unit", "flags": "flag",
+              "evidence_reasons": "reason"}.get(column)
+    if prefix is None:
+        return value
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    return "; ".join(words.get(f"{prefix}.{'suppressed_short' if c == 'suppressed' else c}", c) for c in codes)
+
+
+#: the columns whose values are codes said in words in ``compare --format table`` (:func:`value_words`)
+WORDED = ("design", "test", "effect_size_kind", "reliability", "suppression_reason", "flags", "evidence",
+          "evidence_reasons", "note")
+
+
+def compare_table(frame, lang: str, conf_level: float = 0.95, min_cell: int = 10) -> str:
     """``compare --format table``: each column by its short name in ``lang`` (the column registry,
-    analysis/compare/columns.py LABELS, the words the pages use; an interval's "95" is ``conf_level``'s) and numbers
-    as a reader of ``lang`` writes them; one result row is printed as a column of name and value. ``--format
-    csv|json`` keep the codes (scripts read them)."""
+    analysis/compare/columns.py LABELS, the words the pages use; an interval's "95" is ``conf_level``'s), its coded
+    values in words (:func:`value_words`) and numbers as a reader of ``lang`` writes them; one result row is printed
+    as a column of name and value. ``--format csv|json`` keep the codes (scripts read them)."""
     import pandas as pd
 
     from analysis.compare.columns import header as registry_header
@@ -235,7 +293,9 @@ def compare_table(frame, lang: str, conf_level: float = 0.95) -> str:
         return registry_header(column, lang).replace("95", percent)
 
     cells = frame.astype(object).where(frame.notna(), None)  # NaN, NA and NaT alike: no value
-    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in cells[c].tolist()] for c in frame.columns},
+    said = {c: [value_words(c, v, lang, min_cell) if c in WORDED else v for v in cells[c].tolist()]
+            for c in frame.columns}
+    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in said[c]] for c in frame.columns},
                        columns=[header(c, lang) for c in frame.columns])
     if len(out) == 1:
         return out.T.to_string(header=False)

@@ -204,3 +204,45 @@ def _lang_default(command: str) -> str:
 
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
     return next(a.default for a in sub._actions if a.dest == "lang")
+
+
+def test_compare_table_says_its_coded_values_in_words_and_csv_keeps_the_codes(export_db, capsys):
+    """`compare --format table` says design, test, effect unit, reliability, suppression, design strength, its checks,
+    flags and the row's note in --lang, in the pages' words (ui/locales, read as data) or the registries'; the codes
+    stay in --format csv and --json (scripts read them)."""
+    prepost = ["compare", "--db", export_db, "--indicator", "score_math", "--program", "MiLab", "--by", "sex"]
+    rows = list(csv.DictReader(io.StringIO(_run(capsys, *prepost, "--format", "csv")[1])))
+    assert {(r["design"], r["test"], r["effect_size_kind"], r["reliability"], r["evidence"], r["evidence_reasons"])
+            for r in rows} == {("prepost", "paired_t", "hedges_g", "ok", "limited", "no_comparison_group")}
+    es, en = (_run(capsys, *prepost, "--lang", lang)[1] for lang in ("es", "en"))
+    for text, words in ((es, ["antes/después", "t pareada (estudiantes vinculados)", "DE (g)", "adecuada", "limitada",
+                              "sin grupo de comparación"]),
+                        (en, ["before/after", "paired t (linked students)", "SD (g)", "adequate", "limited",
+                              "no comparison group"])):
+        assert all(text.count(w) == 2 for w in words), (words, text)  # one per row (F, M)
+        assert not re.search(r"paired_t|hedges_g|no_comparison_group|\bprepost\b|\bok\b", text), text
+    did = ["compare", "--db", export_db, "--indicator", "score_math", "--program", "MiLab", "--by", "sex", "--design",
+           "did", "--min-cell", "300"]
+    rows = list(csv.DictReader(io.StringIO(_run(capsys, *did, "--format", "csv")[1])))
+    assert {(r["reliability"], r["suppression_reason"], r["evidence"]) for r in rows} == {
+        ("suppressed", "small_cell", "insufficient")}
+    es, en = (_run(capsys, *did, "--lang", lang)[1] for lang in ("es", "en"))
+    assert es.count("suprimido (menos de 300 estudiantes)") == 2 and es.count("insuficiente") == 2
+    assert es.count("se dejaron fuera 60 escuelas de un ensayo aleatorizado (30 del programa, 30 de comparación)") == 2
+    assert en.count("suppressed (fewer than 300 students)") == 2 and en.count("insufficient") == 2
+    assert en.count("the randomised trial design analyses them") == 2  # not "the trial design" (compare()'s code)
+    assert "small_cell" not in es + en and not re.search(r"suppressed|insufficient|schools of a", es), es
+    assert json.loads(_run(capsys, *did, "--json", "--lang", "es")[1])[0]["suppression_reason"] == "small_cell"
+    # a list of flags and checks, complementary suppression, and a code no catalogue knows (kept as written)
+    frame = pd.DataFrame({"reliability": ["suppressed", "low"], "suppression_reason": ["complementary", None],
+                          "flags": [None, "pandemic_years, icc_assumed"], "evidence": ["insufficient", "not_a_level"],
+                          "evidence_reasons": ["too_few_clusters, high_attrition", None],
+                          "test": ["welch_t_units", "paired_t_units"], "design": ["rct", "did"]})
+    table = cli_text.compare_table(frame, "es").splitlines()
+    assert " ".join(table[1].split()) == (
+        "suprimido oculto para proteger otra celda (supresión complementaria) — insuficiente 3 escuelas o menos de un "
+        "lado; pérdida de muestra alta t de Welch sobre las unidades ensayo aleatorizado por escuelas (intención de "
+        "tratar)")
+    assert " ".join(table[2].split()) == (
+        "baja confiabilidad — la ventana incluye 2020 o 2021 (pandemia); ICC supuesto (no se pudo estimar) not_a_level "
+        "— t pareada sobre las unidades diferencias en diferencias con escuelas de comparación")
