@@ -180,7 +180,8 @@ def test_every_command_with_lang_speaks_spanish_unless_lablens_lang_says_english
     spanish_rollback = (1, "", "error: no existe la importación 99\n")
     monkeypatch.delenv("LABLENS_LANG", raising=False)
     assert cli_text.default_lang() == "es"
-    assert _run(capsys, *bad)[2] == "error: no existe el programa «Nada»; la lista tiene: MiLab, ValleLabs, comparison\n"
+    assert _run(capsys, *bad)[2] == ("error: no existe el programa «Nada»; la lista tiene: MiLab, ValleLabs, "
+                                     "comparison\n")
     assert _run(capsys, "rollback", "--db", missing_db, "99") == spanish_rollback
     assert _run(capsys, "imports", "--db", export_db)[1].split()[:2] == ["importación", "archivo"]
     assert _run(capsys, "rejects", "--db", export_db, "1")[1] == "ninguna fila rechazada\n"

@@ -133,7 +133,8 @@ def test_guatemalan_codes_suggest_guatemala_and_the_placeholder_is_said_in_spani
      "argumento --icc: debe ser al menos 0 y menor que 1, no 2"),
     (["compare", "--indicator", "x", "--conf-level", "1", "--lang", "en"], "en",
      "argument --conf-level: must be more than 0 and less than 1, not 1"),
-    (["compare", "--indicator", "x", "--conf-level", "nan", "--lang", "en"], "en", "argument --conf-level: invalid float value: 'nan'"),
+    (["compare", "--indicator", "x", "--conf-level", "nan", "--lang", "en"], "en",
+     "argument --conf-level: invalid float value: 'nan'"),
     (["pilot", "power", "--schools", "20", "--students", "20", "--icc", "1"], "en",
      "argument --icc: must be at least 0 and less than 1, not 1"),
 ])
