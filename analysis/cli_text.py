@@ -13,6 +13,7 @@ command speaks by default: docs/DESIGN.md "CLI".
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import os
@@ -52,6 +53,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "os_error": "no se pudo leer o escribir un archivo{where} (detalle técnico: «{detail}»); la base de datos "
                     "publicada no cambió",
         "interrupted": "interrumpido; la base de datos publicada no cambió",
+        "guess": "¿quiso decir «{option}»?", "guesses": "¿quiso decir {pairs}?",
+        "guess_for": "«{option}» en lugar de «{typed}»",
     },
     "en": {
         "out_suffix": "--out {out}: the file must end in {formats}",
@@ -72,6 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "database_error": "database error: {detail}",
         "os_error": "{detail}{where}; the published database is unchanged",
         "interrupted": "interrupted; the published database is unchanged",
+        "guess": "did you mean '{option}'?", "guesses": "did you mean {pairs}?", "guess_for": "'{option}' for '{typed}'",
     },
 }
 
@@ -130,7 +134,42 @@ def line(key: str, lang: str, **params: object) -> str:
     return TEXTS[lang if lang in TEXTS else "en"][key].format(**params)
 
 
+# (English shape of an error of compare() that lists what could have been typed: analysis/compare/request.py)
+GUESSES: list[re.Pattern[str]] = [re.compile(p, re.S) for p in [
+    r"no data for indicator '(?P<typed>[^']+)'; the database has: (?P<options>.+)",
+    r"cannot group by (?P<typed>[^;]+); choose from (?P<options>.+?)(?: or a student attribute \((?P<more>.+)\))?",
+    r"no programme '(?P<typed>[^']+)'; the roster has: (?P<options>.+)",
+    r"indicator '[^']+' has no level '(?P<typed>[^']+)'; it has: (?P<options>.+)",
+]]
+
+
+def guess(text: str, lang: str) -> str:
+    """What the user probably meant, when ``text`` is an error listing the options (an indicator code, a grouping
+    field, a programme, a level) and one of them is close to what was typed (difflib's ratio of at least 0.6, case
+    aside): "¿quiso decir «score_math»?"; "" otherwise."""
+    for pattern in GUESSES:
+        m = pattern.fullmatch(text.strip())
+        if m is None:
+            continue
+        options = [o for part in (m["options"], m.groupdict().get("more") or "") for o in part.split(", ") if o]
+        lowered = {o.lower(): o for o in options}
+        pairs = [(typed, lowered[close[0]]) for typed in m["typed"].split(", ")
+                 if (close := difflib.get_close_matches(typed.lower(), list(lowered), n=1, cutoff=0.6))]
+        if len(pairs) == 1:
+            return line("guess", lang, option=pairs[0][1])
+        if pairs:
+            return line("guesses", lang, pairs=", ".join(line("guess_for", lang, option=o, typed=t) for t, o in pairs))
+    return ""
+
+
 def say(exc: BaseException, lang: str) -> str:
+    """An error of a command in ``lang`` (:func:`error_text`), with what the user probably meant when the error lists the
+    options (:func:`guess`)."""
+    text, hint = error_text(exc, lang), guess(str(exc), lang)
+    return f"{text}; {hint}" if hint else text
+
+
+def error_text(exc: BaseException, lang: str) -> str:
     """An error of a command in ``lang``: a line raised with a key, a reason of the store, or one of the analysis
     (:func:`reasons.say`, worded for the command line). In English, the error as raised."""
     if lang == "en" or lang not in TEXTS:

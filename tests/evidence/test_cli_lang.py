@@ -247,3 +247,33 @@ def test_compare_table_says_its_coded_values_in_words_and_csv_keeps_the_codes(ex
     assert " ".join(table[2].split()) == (
         "baja confiabilidad — la ventana incluye 2020 o 2021 (pandemia); ICC supuesto (no se pudo estimar) not_a_level "
         "— t pareada sobre las unidades diferencias en diferencias con escuelas de comparación")
+
+
+def test_an_unknown_code_or_field_is_answered_with_the_closest_one(export_db, tmp_path, capsys):
+    """An indicator code, grouping field, programme or level that is not there: the error line adds the closest one
+    (difflib, ratio >= 0.6, case aside) in --lang; nothing is guessed when nothing is close."""
+    compare = ["compare", "--db", export_db]
+    cases = [
+        (["--indicator", "score_mat"], "no hay datos de «score_mat»; ¿quiso decir «score_math»?",
+         "; did you mean 'score_math'?"),
+        (["--indicator", "score_math", "--by", "colour"], "no se puede agrupar por colour; ¿quiso decir «country»?",
+         "or a student attribute (ethnicity, shift); did you mean 'country'?"),
+        (["--indicator", "score_math", "--by", "sexo,grade,zzz"],
+         "no se puede agrupar por sexo, zzz; ¿quiso decir «sex»?", "; did you mean 'sex'?"),
+        (["--indicator", "score_math", "--by", "colour", "--by", "sexo"],
+         "no se puede agrupar por colour, sexo; ¿quiso decir «country» en lugar de «colour», «sex» en lugar de «sexo»?",
+         "; did you mean 'country' for 'colour', 'sex' for 'sexo'?"),
+        (["--indicator", "score_math", "--program", "milab"],
+         "no existe el programa «milab»; la lista tiene: MiLab, ValleLabs, comparison; ¿quiso decir «MiLab»?",
+         "; did you mean 'MiLab'?"),
+        (["--indicator", "zzz_qqq"], "no hay datos de «zzz_qqq»", "score_science"),  # nothing close: no guess
+    ]
+    for args, spanish, english_end in cases:
+        assert _run(capsys, *compare, *args, "--lang", "es") == (1, "", f"error: {spanish}\n"), args
+        code, _, err = _run(capsys, *compare, *args, "--lang", "en")
+        assert code == 1 and err.endswith(f"{english_end}\n") and err.count("did you mean") <= 1, (args, err)
+    # export says the same (its errors pass through the same line)
+    code, _, err = _run(capsys, "export", "--db", export_db, "--out", tmp_path / "x.zip", "--indicator", "score_mat")
+    assert (code, err) == (1, "error: no hay datos de «score_mat»; ¿quiso decir «score_math»?\n")
+    assert cli_text.guess("indicator 'score_math' has no level 'primay'; it has: all, primary, secondary", "es") == (
+        "¿quiso decir «primary»?")
