@@ -75,7 +75,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "database_error": "database error: {detail}",
         "os_error": "{detail}{where}; the published database is unchanged",
         "interrupted": "interrupted; the published database is unchanged",
-        "guess": "did you mean '{option}'?", "guesses": "did you mean {pairs}?", "guess_for": "'{option}' for '{typed}'",
+        "guess": "did you mean '{option}'?", "guesses": "did you mean {pairs}?",
+        "guess_for": "'{option}' for '{typed}'",
     },
 }
 
@@ -163,8 +164,8 @@ def guess(text: str, lang: str) -> str:
 
 
 def say(exc: BaseException, lang: str) -> str:
-    """An error of a command in ``lang`` (:func:`error_text`), with what the user probably meant when the error lists the
-    options (:func:`guess`)."""
+    """An error of a command in ``lang`` (:func:`error_text`), with what the user probably meant when the error lists
+    the options (:func:`guess`)."""
     text, hint = error_text(exc, lang), guess(str(exc), lang)
     return f"{text}; {hint}" if hint else text
 
