@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import NoReturn
 
-from analysis import fields, reasons
+from analysis import fields, reasons, row_notes
 from analysis.compare.designs import DEFAULT, DESIGNS, get
 from analysis.disclosure import MIN_CELL_FLOOR
 from analysis.option_ranges import conf_level, icc, min_cell
@@ -294,8 +294,6 @@ def value_words(column: str, value: object, lang: str, min_cell: int = 10) -> ob
         return value
     lang = lang if lang in TEXTS else "en"
     if column == "note":
-        from analysis import row_notes
-
         return row_notes.say(value, lang)
     if column == "design":
         return get(value).LABEL[lang == "en"] if value in DESIGNS else value
