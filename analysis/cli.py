@@ -217,7 +217,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         import pandas as pd
 
         with pd.option_context("display.max_columns", None, "display.width", 200):
-            print(cli_text.compare_table(frame, args.lang, args.conf_level))
+            print(cli_text.compare_table(frame, args.lang, args.conf_level, args.min_cell))
     return 0
 
 
@@ -463,8 +463,7 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     p.add_argument("--conflict-report", help="write the differing values to this CSV file")
     p.add_argument("--rejects-out", help="write the rejected cells (row, column, value, reason) to this CSV file, "
                                          "also when nothing could be loaded")
-    p.add_argument("--lang", choices=["es", "en"], default="en", help="language of the rejects report and the "
-                                                                   "reasons (en)")
+    cli_text.lang_option(p, "the summary, the rejects report and the reasons")
     p.add_argument("--suggest-mapping", action="store_true",
                    help="print a mapping file for FILE on stdout (nothing is imported): > map.toml, edit, --mapping")
     p.set_defaults(func=cmd_import)
@@ -475,13 +474,13 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
 
     p = sub.add_parser("imports", help="list imports")
     common(p)
-    cli_text.lang_option(p, "en", "its lines")
+    cli_text.lang_option(p, "its lines")
     p.set_defaults(func=cmd_imports)
 
     p = sub.add_parser("rollback", help="remove one import completely")
     common(p)
     p.add_argument("import_id", type=int)
-    cli_text.lang_option(p, "en", "its lines and errors")
+    cli_text.lang_option(p, "its lines and errors")
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("compare", help="pre/post or difference-in-differences results, one row per group")
@@ -489,14 +488,14 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     compare_options(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="table: columns by name in --lang, for reading; csv, json: column codes, for scripts")
-    cli_text.lang_option(p, "en", "its errors")
+    cli_text.lang_option(p, "its table and errors")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("export", help="evidence pack (.zip) or the evidence table as .xlsx, .csv or .parquet")
     common(p)
     compare_options(p, many_indicators=True)
     p.add_argument("--out", required=True, help="file to write: PATH.zip (evidence pack), .xlsx, .csv or .parquet")
-    cli_text.lang_option(p, "es", "the brief, the methods, its lines and errors")
+    cli_text.lang_option(p, "the brief, the methods, its lines and errors")
     p.add_argument("--csv-locale", choices=["es"],
                    help="es: also write evidence_es.csv (';' and decimal comma) in the pack; a .csv export uses it")
     p.add_argument("--costs", help="cost file (CSV/XLSX): the pack gains cost.csv (python -m analysis cost)")
@@ -519,7 +518,7 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     common(p)
     p.add_argument("import_id", type=int)
     p.add_argument("--out", help="CSV file to write")
-    p.add_argument("--lang", choices=["es", "en"], default="en", help="language of the columns and reasons (en)")
+    cli_text.lang_option(p, "the columns and reasons")
     p.set_defaults(func=cmd_rejects)
 
     p = sub.add_parser("restore", help="put back the previous snapshot (or another backup); --list shows them")

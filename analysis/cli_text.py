@@ -13,12 +13,17 @@ command speaks by default: docs/DESIGN.md "CLI".
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import math
+import os
 import re
 import sys
+from functools import cache
+from pathlib import Path
 from typing import NoReturn
 
-from analysis import fields, reasons
+from analysis import fields, reasons, row_notes
 from analysis.compare.designs import DEFAULT, DESIGNS, get
 from analysis.disclosure import MIN_CELL_FLOOR
 from analysis.option_ranges import conf_level, icc, min_cell
@@ -48,6 +53,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "os_error": "no se pudo leer o escribir un archivo{where} (detalle técnico: «{detail}»); la base de datos "
                     "publicada no cambió",
         "interrupted": "interrumpido; la base de datos publicada no cambió",
+        "guess": "¿quiso decir «{option}»?", "guesses": "¿quiso decir {pairs}?",
+        "guess_for": "«{option}» en lugar de «{typed}»",
     },
     "en": {
         "out_suffix": "--out {out}: the file must end in {formats}",
@@ -68,6 +75,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "database_error": "database error: {detail}",
         "os_error": "{detail}{where}; the published database is unchanged",
         "interrupted": "interrupted; the published database is unchanged",
+        "guess": "did you mean '{option}'?", "guesses": "did you mean {pairs}?",
+        "guess_for": "'{option}' for '{typed}'",
     },
 }
 
@@ -126,7 +135,42 @@ def line(key: str, lang: str, **params: object) -> str:
     return TEXTS[lang if lang in TEXTS else "en"][key].format(**params)
 
 
+# (English shape of an error of compare() that lists what could have been typed: analysis/compare/request.py)
+GUESSES: list[re.Pattern[str]] = [re.compile(p, re.S) for p in [
+    r"no data for indicator '(?P<typed>[^']+)'; the database has: (?P<options>.+)",
+    r"cannot group by (?P<typed>[^;]+); choose from (?P<options>.+?)(?: or a student attribute \((?P<more>.+)\))?",
+    r"no programme '(?P<typed>[^']+)'; the roster has: (?P<options>.+)",
+    r"indicator '[^']+' has no level '(?P<typed>[^']+)'; it has: (?P<options>.+)",
+]]
+
+
+def guess(text: str, lang: str) -> str:
+    """What the user probably meant, when ``text`` is an error listing the options (an indicator code, a grouping
+    field, a programme, a level) and one of them is close to what was typed (difflib's ratio of at least 0.6, case
+    aside): "¿quiso decir «score_math»?"; "" otherwise."""
+    for pattern in GUESSES:
+        m = pattern.fullmatch(text.strip())
+        if m is None:
+            continue
+        options = [o for part in (m["options"], m.groupdict().get("more") or "") for o in part.split(", ") if o]
+        lowered = {o.lower(): o for o in options}
+        pairs = [(typed, lowered[close[0]]) for typed in m["typed"].split(", ")
+                 if (close := difflib.get_close_matches(typed.lower(), list(lowered), n=1, cutoff=0.6))]
+        if len(pairs) == 1:
+            return line("guess", lang, option=pairs[0][1])
+        if pairs:
+            return line("guesses", lang, pairs=", ".join(line("guess_for", lang, option=o, typed=t) for t, o in pairs))
+    return ""
+
+
 def say(exc: BaseException, lang: str) -> str:
+    """An error of a command in ``lang`` (:func:`error_text`), with what the user probably meant when the error lists
+    the options (:func:`guess`)."""
+    text, hint = error_text(exc, lang), guess(str(exc), lang)
+    return f"{text}; {hint}" if hint else text
+
+
+def error_text(exc: BaseException, lang: str) -> str:
     """An error of a command in ``lang``: a line raised with a key, a reason of the store, or one of the analysis
     (:func:`reasons.say`, worded for the command line). In English, the error as raised."""
     if lang == "en" or lang not in TEXTS:
@@ -219,12 +263,65 @@ def _cell(value: object, lang: str) -> str:
 
 _ES_NUMBER = str.maketrans({",": ".", ".": ","})
 
+#: the words of compare()'s tests (the codes analysis/stats/prepost.py and analysis/compare/prepost.py write; the
+#: column registry describes them): said nowhere else
+TESTS: dict[str, dict[str, str]] = {
+    "es": {"paired_t": "t pareada (estudiantes vinculados)", "welch_t": "t de Welch (cohortes no vinculadas)",
+           "paired_t_units": "t pareada sobre las unidades", "welch_t_units": "t de Welch sobre las unidades"},
+    "en": {"paired_t": "paired t (linked students)", "welch_t": "Welch t (unlinked cohorts)",
+           "paired_t_units": "paired t over the units", "welch_t_units": "Welch t over the units"},
+}
 
-def compare_table(frame, lang: str, conf_level: float = 0.95) -> str:
+
+@cache
+def page_words(lang: str) -> dict[str, str]:
+    """The pages' catalogue of ``lang`` (ui/locales/LANG.json), read as data, never imported: the one place the
+    words of a reliability, a design strength, its checks, a context flag and an effect unit live. Empty when the
+    catalogue is not beside the analysis (the table then shows the codes)."""
+    path = Path(__file__).resolve().parents[1] / "ui" / "locales" / f"{lang}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def value_words(column: str, value: object, lang: str, min_cell: int = 10) -> object:
+    """A coded value of compare()'s ``column`` in words of ``lang``, as the pages say it (``page_words``; a design by
+    the design registry's label, a test by :data:`TESTS`, a row's note by analysis/row_notes.py); a list of codes
+    ("few_clusters, pretrends_not_assessed") as a list of words separated by "; "; anything else, or a code no
+    catalogue knows, as it is."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    lang = lang if lang in TEXTS else "en"
+    if column == "note":
+        return row_notes.say(value, lang)
+    if column == "design":
+        return get(value).LABEL[lang == "en"] if value in DESIGNS else value
+    if column == "test":
+        return TESTS[lang].get(value, value)
+    words = page_words(lang)
+    if column == "suppression_reason":  # the rule that hid the row; a small cell is under --min-cell, not 10
+        key = "rel.suppressed_complementary" if value == "complementary" else "rel.suppressed"
+        return words[key].replace("10", str(min_cell)) if value in ("small_cell", "complementary") and key in words \
+            else value
+    prefix = {"reliability": "rel", "evidence": "evidence", "effect_size_kind": "unit", "flags": "flag",
+              "evidence_reasons": "reason"}.get(column)
+    if prefix is None:
+        return value
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    return "; ".join(words.get(f"{prefix}.{'suppressed_short' if c == 'suppressed' else c}", c) for c in codes)
+
+
+#: the columns whose values are codes said in words in ``compare --format table`` (:func:`value_words`)
+WORDED = ("design", "test", "effect_size_kind", "reliability", "suppression_reason", "flags", "evidence",
+          "evidence_reasons", "note")
+
+
+def compare_table(frame, lang: str, conf_level: float = 0.95, min_cell: int = 10) -> str:
     """``compare --format table``: each column by its short name in ``lang`` (the column registry,
-    analysis/compare/columns.py LABELS, the words the pages use; an interval's "95" is ``conf_level``'s) and numbers
-    as a reader of ``lang`` writes them; one result row is printed as a column of name and value. ``--format
-    csv|json`` keep the codes (scripts read them)."""
+    analysis/compare/columns.py LABELS, the words the pages use; an interval's "95" is ``conf_level``'s), its coded
+    values in words (:func:`value_words`) and numbers as a reader of ``lang`` writes them; one result row is printed
+    as a column of name and value. ``--format csv|json`` keep the codes (scripts read them)."""
     import pandas as pd
 
     from analysis.compare.columns import header as registry_header
@@ -234,7 +331,9 @@ def compare_table(frame, lang: str, conf_level: float = 0.95) -> str:
         return registry_header(column, lang).replace("95", percent)
 
     cells = frame.astype(object).where(frame.notna(), None)  # NaN, NA and NaT alike: no value
-    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in cells[c].tolist()] for c in frame.columns},
+    said = {c: [value_words(c, v, lang, min_cell) if c in WORDED else v for v in cells[c].tolist()]
+            for c in frame.columns}
+    out = pd.DataFrame({header(c, lang): [_cell(v, lang) for v in said[c]] for c in frame.columns},
                        columns=[header(c, lang) for c in frame.columns])
     if len(out) == 1:
         return out.T.to_string(header=False)
@@ -246,8 +345,16 @@ def integer(value: int, lang: str) -> str:
     return f"{value:,}".replace(",", ".") if lang == "es" else f"{value:,}"
 
 
-#: the defaults of --lang (docs/DESIGN.md "CLI"): export speaks Spanish, the others English
-DEFAULT_LANG = {"export": "es"}
+#: the environment variable that sets every command's default --lang (es or en; docs/DESIGN.md "CLI")
+LANG_VARIABLE = "LABLENS_LANG"
+
+
+def default_lang() -> str:
+    """The --lang of a command that is not given one: ``$LABLENS_LANG`` when it is es or en, else Spanish (the
+    product's rule: Spanish by default, English complete; docs/DESIGN.md "CLI")."""
+    value = os.environ.get(LANG_VARIABLE, "").strip().lower()
+    return value if value in TEXTS else "es"
+
 
 # (argparse's English shape, Spanish): the errors of a malformed command (Python's argparse module)
 ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t in [
@@ -277,9 +384,9 @@ ARGPARSE_ES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p
 def argv_lang(argv: list[str]) -> str:
     """The --lang of a command line before it is parsed (a malformed command is told off in it too)."""
     command = argv[0] if argv else ""
-    lang = DEFAULT_LANG.get(command, "en")
     if command not in LANG_COMMANDS:
         return "en"
+    lang = default_lang()
     for i, arg in enumerate(argv):
         if arg == "--lang" and i + 1 < len(argv):
             lang = argv[i + 1]
@@ -312,9 +419,10 @@ class Parser(argparse.ArgumentParser):
         return "uso: " + usage.removeprefix("usage: ") if self.lang == "es" else usage
 
 
-def lang_option(p: argparse.ArgumentParser, default: str, what: str) -> None:
-    """``--lang es|en``: the language of ``what``; each command keeps its default (docs/DESIGN.md "CLI")."""
-    p.add_argument("--lang", choices=["es", "en"], default=default, help=f"language of {what} ({default})")
+def lang_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--lang es|en``: the language of ``what``; the default is :func:`default_lang`'s (docs/DESIGN.md "CLI")."""
+    p.add_argument("--lang", choices=["es", "en"], default=default_lang(),
+                   help=f"language of {what} (default ${LANG_VARIABLE} if es or en, else es)")
 
 
 def compare_options(p: argparse.ArgumentParser, many_indicators: bool = False) -> None:

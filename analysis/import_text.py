@@ -66,6 +66,9 @@ TEXTS: dict[str, dict[str, str]] = {"es": {
     "toml.ignore": "# o \"ignore\" (no cargar)",
     # the placeholder of an indicator the user must choose (analysis/importer/recognise.py CHOOSE_A_CODE)
     "toml.choose": "ELIJA_UN_CODIGO",
+    # the placeholder of a value the user must write (analysis/importer/suggest.py FILL_IN: an indicator, a country,
+    # a year)
+    "toml.fill": "COMPLETAR",
     "suggested_mapping": "Asignación de columnas sugerida (guárdela como mapping.toml, edítela y use --mapping "
                          "mapping.toml):",
     "col.row_number": "fila", "col.unit_id": "unidad", "col.indicator": "indicador", "col.year": "año",
@@ -343,11 +346,12 @@ _TOML: list[tuple[re.Pattern[str], Callable[[re.Match[str], str], str]]] = [(re.
     (r"# school \| municipality \| department", lambda m, lang: _t("toml.unit_type", lang)),
     (r'# or "ignore"$', lambda m, lang: _t("toml.ignore", lang)),
     (r'"CHOOSE_A_CODE"', lambda m, lang: f'"{_t("toml.choose", lang)}"'),
+    (r'"FILL_IN"', lambda m, lang: f'"{_t("toml.fill", lang)}"'),
     (r"# Mapping suggested by LabLens for (.+) \((read as .*)\)\.$",
      lambda m, lang: _t("toml.head", lang, name=m[1], reading=reading(m[2], lang))),
     (r"# Replace each (\S+) with an indicator code \(python -m analysis indicators lists them; a new\n# code needs "
      r"an \[indicators\.CODE\] table, see the end\) or set the column to \"ignore\"\.",
-     lambda m, lang: _t("toml.fill_in", lang, fill=m[1])),
+     lambda m, lang: _t("toml.fill_in", lang, fill=_t("toml.fill", lang) if m[1] == "FILL_IN" else m[1])),
     (r"# the file has no year column: write the year, e\.g\. 2024", lambda m, lang: _t("toml.no_year", lang)),
     (r"# numbers (\S+) to (\S+)$", lambda m, lang: _t("toml.numbers", lang, low=_decimal(m[1], lang),
                                                         high=_decimal(m[2], lang))),

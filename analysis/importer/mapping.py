@@ -236,13 +236,14 @@ def layout_from_mapping(mapping: dict, source: SourceTable, known_indicators: se
 ROLE_CHOICES = ("ignore", *ROLES, "attribute")
 
 
-# the suggestion's placeholder for an indicator to choose, as written and as said in Spanish (import_text.py)
-PLACEHOLDERS = ("CHOOSE_A_CODE", import_text.TEXTS["es"]["toml.choose"])
+# a suggestion's placeholders for an indicator to choose (recognise.py CHOOSE_A_CODE, suggest.py FILL_IN), as written
+# and as said in Spanish (import_text.py)
+PLACEHOLDERS = ("CHOOSE_A_CODE", "FILL_IN", *(import_text.TEXTS["es"][k] for k in ("toml.choose", "toml.fill")))
 
 
 def suggested_roles(suggestion: str, headers: list[str]) -> dict[str, str]:
     """Each header's role in a suggestion written by ``not_recognised`` ('indicator:CODE' for values;
-    'ignore' where the suggestion could only say CHOOSE_A_CODE)."""
+    'ignore' where the suggestion could only say CHOOSE_A_CODE or FILL_IN, in either language)."""
     try:
         columns = tomllib.loads(suggestion).get("columns", {})
     except tomllib.TOMLDecodeError:

@@ -1,6 +1,6 @@
-"""The command line in the reader's language (analysis/cli_text.py): every error `export` can print is Spanish with
---lang es (its default), and `compare`, `rollback` and `imports` take --lang; with --lang en (compare's, rollback's
-and imports' default) the lines are the ones scripts have always read. The real commands run in this process."""
+"""The command line in the reader's language (analysis/cli_text.py): every command that says words speaks Spanish
+unless told otherwise (--lang, else $LABLENS_LANG, else Spanish); every error `export` can print is Spanish, and
+with --lang en the lines are the ones scripts have always read. The real commands run in this process."""
 
 from __future__ import annotations
 
@@ -85,7 +85,6 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
     assert _run(capsys, "compare", "--db", export_db, *bad, "--lang", "es") == (
         1, "", "error: no existe el programa «Nada»; la lista tiene: MiLab, ValleLabs, comparison\n")
     english = (1, "", "error: no programme 'Nada'; the roster has: MiLab, ValleLabs, comparison\n")
-    assert _run(capsys, "compare", "--db", export_db, *bad) == english  # compare's default stays English
     assert _run(capsys, "compare", "--db", export_db, *bad, "--lang", "en") == english
     code, _, err = _run(capsys, "compare", "--db", export_db, "--indicator", "score_math", "--by", "nonsense",
                         "--lang", "es")
@@ -100,7 +99,7 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
                                            "enteras fecha (UTC) estado"
     assert " ".join(row[:7]) == "1 demostración: datos sintéticos (semilla 7) demo" and row[-1] == "cargada"
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+", row[7]) and row[7] == row[8] and row[9] == "0"
-    listed_en = _run(capsys, "imports", "--db", export_db)[1]
+    listed_en = _run(capsys, "imports", "--db", export_db, "--lang", "en")[1]
     assert listed_en.split("\n")[1].split()[:6] == ["1", "demo:", "synthetic", "data", "(seed", "7)"]
     assert listed_en.split()[:3] == ["import_id", "source_name", "recognized_as"]  # as scripts read it
     assert cli_text.line("rolled_back", "en", import_id=3, removed=10, restored=2) == (
@@ -110,15 +109,15 @@ def test_compare_rollback_and_imports_take_lang(export_db, tmp_path, capsys):
     missing_db = tmp_path / "ninguna.duckdb"
     assert _run(capsys, "rollback", "--db", missing_db, "99", "--lang", "es") == (
         1, "", "error: no existe la importación 99\n")
-    assert _run(capsys, "rollback", "--db", missing_db, "99")[2] == "error: there is no import 99\n"
+    assert _run(capsys, "rollback", "--db", missing_db, "99", "--lang", "en")[2] == "error: there is no import 99\n"
     code, _, err = _run(capsys, "imports", "--db", missing_db, "--lang", "es")
     assert code == 1 and err.startswith(f"error: no hay base de datos en {missing_db}: ")
     _spanish(err, missing_db)
 
 
 def test_a_malformed_export_is_told_off_in_its_language(capsys):
-    """argparse's own errors (a missing or bad option) in Spanish for export's default and --lang es; English,
-    argparse's words, with --lang en and for the commands that default to it."""
+    """argparse's own errors (a missing or bad option) in Spanish by default and with --lang es; English, argparse's
+    words, with --lang en and for the commands without --lang."""
     def told(*args: str) -> str:
         capsys.readouterr()
         with pytest.raises(SystemExit) as stop:
@@ -139,11 +138,13 @@ def test_a_malformed_export_is_told_off_in_its_language(capsys):
                                               "--indicator"
     english = "python -m analysis export: error: the following arguments are required: --out"
     assert told("export", "--indicator", "score_math", "--lang", "en") == english
-    assert told("compare") == "python -m analysis compare: error: the following arguments are required: --indicator"
+    assert told("compare", "--lang", "en") == ("python -m analysis compare: error: the following arguments are "
+                                               "required: --indicator")
+    assert told("demo", "--seed", "x") == "python -m analysis demo: error: argument --seed: invalid int value: 'x'"
 
 
 def test_compare_table_names_its_columns_in_words_and_csv_keeps_the_codes(export_db, capsys):
-    """`compare --format table` reads as words (the column registry's short names) in --lang, English by default,
+    """`compare --format table` reads as words (the column registry's short names) in --lang,
     numbers as each language writes them; `--format csv` keeps the codes and plain numbers (scripts read it)."""
     from analysis.compare.columns import header
 
@@ -151,7 +152,7 @@ def test_compare_table_names_its_columns_in_words_and_csv_keeps_the_codes(export
     code, csv_text, _ = _run(capsys, *args, "--format", "csv", "--lang", "es")
     codes = csv_text.splitlines()[0].split(",")
     assert code == 0 and codes[:4] == ["program", "country", "design", "test"] and "p_value" in codes
-    en, es = (_run(capsys, *args, *lang)[1] for lang in ([], ["--lang", "es"]))
+    en, es = (_run(capsys, *args, *lang)[1] for lang in (["--lang", "en"], ["--lang", "es"]))
     assert en.split()[:2] == ["Programme", "Country"] and "Mean before" in en and "p_value" not in en
     assert es.split()[:3] == ["Programa", "País", "Diseño"] and "Media antes" in es and "Pérdida de muestra" in es
     assert all(header(c, "es") in es.splitlines()[0] for c in codes)
@@ -169,3 +170,110 @@ def test_compare_table_names_its_columns_in_words_and_csv_keeps_the_codes(export
     assert cli_text.compare_table(frame, "es", 0.9).split() == ["IC", "90", "%", "inferior", "0,5", "IC", "90", "%",
                                                                  "superior", "1,5"]
     assert cli_text.compare_table(frame, "en").split()[:3] == ["95%", "CI", "low"]
+
+
+def test_every_command_with_lang_speaks_spanish_unless_lablens_lang_says_english(export_db, tmp_path, monkeypatch,
+                                                                                  capsys):
+    """One rule for every --lang (docs/DESIGN.md "CLI"): --lang, else $LABLENS_LANG (es or en), else Spanish."""
+    missing_db = tmp_path / "ninguna.duckdb"
+    bad = ["compare", "--db", export_db, "--indicator", "score_math", "--program", "Nada"]
+    spanish_rollback = (1, "", "error: no existe la importación 99\n")
+    monkeypatch.delenv("LABLENS_LANG", raising=False)
+    assert cli_text.default_lang() == "es"
+    assert _run(capsys, *bad)[2] == ("error: no existe el programa «Nada»; la lista tiene: MiLab, ValleLabs, "
+                                     "comparison\n")
+    assert _run(capsys, "rollback", "--db", missing_db, "99") == spanish_rollback
+    assert _run(capsys, "imports", "--db", export_db)[1].split()[:2] == ["importación", "archivo"]
+    assert _run(capsys, "rejects", "--db", export_db, "1")[1] == "ninguna fila rechazada\n"
+    for value in ("en", " EN "):
+        monkeypatch.setenv("LABLENS_LANG", value)
+        assert _run(capsys, *bad)[2] == "error: no programme 'Nada'; the roster has: MiLab, ValleLabs, comparison\n"
+        assert _run(capsys, "rollback", "--db", missing_db, "99")[2] == "error: there is no import 99\n"
+        assert _run(capsys, "rejects", "--db", export_db, "1")[1] == "no rejected rows\n"
+        assert _run(capsys, *bad, "--lang", "es")[2].startswith("error: no existe el programa")  # --lang wins
+    monkeypatch.setenv("LABLENS_LANG", "fr")  # not a language the command line speaks: Spanish
+    assert _run(capsys, "rollback", "--db", missing_db, "99") == spanish_rollback
+    for command in ("import", "imports", "rollback", "rejects", "compare", "export"):
+        monkeypatch.delenv("LABLENS_LANG")
+        assert _lang_default(command) == "es", command
+        monkeypatch.setenv("LABLENS_LANG", "en")
+        assert _lang_default(command) == "en", command
+
+
+def _lang_default(command: str) -> str:
+    from analysis.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    return next(a.default for a in sub._actions if a.dest == "lang")
+
+
+def test_compare_table_says_its_coded_values_in_words_and_csv_keeps_the_codes(export_db, capsys):
+    """`compare --format table` says design, test, effect unit, reliability, suppression, design strength, its checks,
+    flags and the row's note in --lang, in the pages' words (ui/locales, read as data) or the registries'; the codes
+    stay in --format csv and --json (scripts read them)."""
+    prepost = ["compare", "--db", export_db, "--indicator", "score_math", "--program", "MiLab", "--by", "sex"]
+    rows = list(csv.DictReader(io.StringIO(_run(capsys, *prepost, "--format", "csv")[1])))
+    assert {(r["design"], r["test"], r["effect_size_kind"], r["reliability"], r["evidence"], r["evidence_reasons"])
+            for r in rows} == {("prepost", "paired_t", "hedges_g", "ok", "limited", "no_comparison_group")}
+    es, en = (_run(capsys, *prepost, "--lang", lang)[1] for lang in ("es", "en"))
+    for text, words in ((es, ["antes/después", "t pareada (estudiantes vinculados)", "DE (g)", "adecuada", "limitada",
+                              "sin grupo de comparación"]),
+                        (en, ["before/after", "paired t (linked students)", "SD (g)", "adequate", "limited",
+                              "no comparison group"])):
+        assert all(text.count(w) == 2 for w in words), (words, text)  # one per row (F, M)
+        assert not re.search(r"paired_t|hedges_g|no_comparison_group|\bprepost\b|\bok\b", text), text
+    did = ["compare", "--db", export_db, "--indicator", "score_math", "--program", "MiLab", "--by", "sex", "--design",
+           "did", "--min-cell", "300"]
+    rows = list(csv.DictReader(io.StringIO(_run(capsys, *did, "--format", "csv")[1])))
+    assert {(r["reliability"], r["suppression_reason"], r["evidence"]) for r in rows} == {
+        ("suppressed", "small_cell", "insufficient")}
+    es, en = (_run(capsys, *did, "--lang", lang)[1] for lang in ("es", "en"))
+    assert es.count("suprimido (menos de 300 estudiantes)") == 2 and es.count("insuficiente") == 2
+    assert es.count("se dejaron fuera 60 escuelas de un ensayo aleatorizado (30 del programa, 30 de comparación)") == 2
+    assert en.count("suppressed (fewer than 300 students)") == 2 and en.count("insufficient") == 2
+    assert en.count("the randomised trial design analyses them") == 2  # not "the trial design" (compare()'s code)
+    assert "small_cell" not in es + en and not re.search(r"suppressed|insufficient|schools of a", es), es
+    assert json.loads(_run(capsys, *did, "--json", "--lang", "es")[1])[0]["suppression_reason"] == "small_cell"
+    # a list of flags and checks, complementary suppression, and a code no catalogue knows (kept as written)
+    frame = pd.DataFrame({"reliability": ["suppressed", "low"], "suppression_reason": ["complementary", None],
+                          "flags": [None, "pandemic_years, icc_assumed"], "evidence": ["insufficient", "not_a_level"],
+                          "evidence_reasons": ["too_few_clusters, high_attrition", None],
+                          "test": ["welch_t_units", "paired_t_units"], "design": ["rct", "did"]})
+    table = cli_text.compare_table(frame, "es").splitlines()
+    assert " ".join(table[1].split()) == (
+        "suprimido oculto para proteger otra celda (supresión complementaria) — insuficiente 3 escuelas o menos de un "
+        "lado; pérdida de muestra alta t de Welch sobre las unidades ensayo aleatorizado por escuelas (intención de "
+        "tratar)")
+    assert " ".join(table[2].split()) == (
+        "baja confiabilidad — la ventana incluye 2020 o 2021 (pandemia); ICC supuesto (no se pudo estimar) not_a_level "
+        "— t pareada sobre las unidades diferencias en diferencias con escuelas de comparación")
+
+
+def test_an_unknown_code_or_field_is_answered_with_the_closest_one(export_db, tmp_path, capsys):
+    """An indicator code, grouping field, programme or level that is not there: the error line adds the closest one
+    (difflib, ratio >= 0.6, case aside) in --lang; nothing is guessed when nothing is close."""
+    compare = ["compare", "--db", export_db]
+    cases = [
+        (["--indicator", "score_mat"], "no hay datos de «score_mat»; ¿quiso decir «score_math»?",
+         "; did you mean 'score_math'?"),
+        (["--indicator", "score_math", "--by", "colour"], "no se puede agrupar por colour; ¿quiso decir «country»?",
+         "or a student attribute (ethnicity, shift); did you mean 'country'?"),
+        (["--indicator", "score_math", "--by", "sexo,grade,zzz"],
+         "no se puede agrupar por sexo, zzz; ¿quiso decir «sex»?", "; did you mean 'sex'?"),
+        (["--indicator", "score_math", "--by", "colour", "--by", "sexo"],
+         "no se puede agrupar por colour, sexo; ¿quiso decir «country» en lugar de «colour», «sex» en lugar de «sexo»?",
+         "; did you mean 'country' for 'colour', 'sex' for 'sexo'?"),
+        (["--indicator", "score_math", "--program", "milab"],
+         "no existe el programa «milab»; la lista tiene: MiLab, ValleLabs, comparison; ¿quiso decir «MiLab»?",
+         "; did you mean 'MiLab'?"),
+        (["--indicator", "zzz_qqq"], "no hay datos de «zzz_qqq»", "score_science"),  # nothing close: no guess
+    ]
+    for args, spanish, english_end in cases:
+        assert _run(capsys, *compare, *args, "--lang", "es") == (1, "", f"error: {spanish}\n"), args
+        code, _, err = _run(capsys, *compare, *args, "--lang", "en")
+        assert code == 1 and err.endswith(f"{english_end}\n") and err.count("did you mean") <= 1, (args, err)
+    # export says the same (its errors pass through the same line)
+    code, _, err = _run(capsys, "export", "--db", export_db, "--out", tmp_path / "x.zip", "--indicator", "score_mat")
+    assert (code, err) == (1, "error: no hay datos de «score_mat»; ¿quiso decir «score_math»?\n")
+    assert cli_text.guess("indicator 'score_math' has no level 'primay'; it has: all, primary, secondary", "es") == (
+        "¿quiso decir «primary»?")

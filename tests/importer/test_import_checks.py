@@ -120,20 +120,21 @@ def test_guatemalan_codes_suggest_guatemala_and_the_placeholder_is_said_in_spani
 
 
 @pytest.mark.parametrize(("args", "lang", "said"), [
-    (["compare", "--indicator", "x", "--min-cell", "1"], "en",
+    (["compare", "--indicator", "x", "--min-cell", "1", "--lang", "en"], "en",
      "argument --min-cell: must be a whole number of at least 3 (no cell of fewer than 3 students is ever shown), "
      "not 1"),
     (["compare", "--indicator", "x", "--min-cell", "0", "--lang", "es"], "es",
      "argumento --min-cell: debe ser un número entero de al menos 3 (nunca se muestra una celda de menos de 3 "
      "estudiantes), no 0"),
-    (["compare", "--indicator", "x", "--min-cell", "-5"], "en", "not -5"),
+    (["compare", "--indicator", "x", "--min-cell", "-5", "--lang", "en"], "en", "not -5"),
     (["export", "--indicator", "x", "--min-cell", "1", "--by", "sex,school", "--out", "x.csv"], "es",
      "argumento --min-cell: debe ser un número entero de al menos 3"),
     (["compare", "--indicator", "x", "--icc", "2", "--lang", "es"], "es",
      "argumento --icc: debe ser al menos 0 y menor que 1, no 2"),
-    (["compare", "--indicator", "x", "--conf-level", "1"], "en",
+    (["compare", "--indicator", "x", "--conf-level", "1", "--lang", "en"], "en",
      "argument --conf-level: must be more than 0 and less than 1, not 1"),
-    (["compare", "--indicator", "x", "--conf-level", "nan"], "en", "argument --conf-level: invalid float value: 'nan'"),
+    (["compare", "--indicator", "x", "--conf-level", "nan", "--lang", "en"], "en",
+     "argument --conf-level: invalid float value: 'nan'"),
     (["pilot", "power", "--schools", "20", "--students", "20", "--icc", "1"], "en",
      "argument --icc: must be at least 0 and less than 1, not 1"),
 ])

@@ -17,6 +17,7 @@ from test_official_files import latin1_edition
 
 from analysis.cli import main
 from analysis.forms.definitions import lab_log_form, student_form
+from analysis.importer.mapping import suggested_roles
 from tests.conftest import require_real_data
 from tests.forms.exports import central, csv_bytes, zip_of
 from tests.forms.test_odk_import import STUDENTS
@@ -256,17 +257,32 @@ def test_a_suggested_mapping_speaks_spanish(tmp_path: Path, capsys: pytest.Captu
     path = write(tmp_path / "sg.csv", "escuela,lectura,nombre,nota\n04-01-1260-43,61.5,Ana,x\n04-01-1382-43,58,B,y\n")
     capsys.readouterr()
     assert main(["import", "--suggest-mapping", "--lang", "es", str(path)]) == 0
-    comments = [line.partition("# ")[2] for line in capsys.readouterr().out.splitlines() if "# " in line]
+    said = capsys.readouterr().out
+    comments = [line.partition("# ")[2] for line in said.splitlines() if "# " in line]
     assert comments[:9] == [
         "Asignación de columnas sugerida por LabLens para sg.csv (leído como texto, codificación utf-8, separador "
         "',', 4 columna(s)).",
-        "Cambie cada FILL_IN por un código de indicador (python -m analysis indicators los lista; un código",
+        "Cambie cada COMPLETAR por un código de indicador (python -m analysis indicators los lista; un código",
         "nuevo necesita una tabla [indicators.CODE], vea el final) o ponga la columna en \"ignore\".",
         "código de país ISO 3166-1: CO, GT, CL, PE, ...",
         "school (escuela) | municipality (municipio) | department (departamento)",
         "el archivo no tiene columna de año: escriba el año, p. ej., 2024",
         "números de 58 a 61,5", "nombra o contacta a una persona: nunca se guarda", "texto, se conserva como atributo"]
     assert "[indicators.my_indicator]     # un indicador nuevo, cuando ningún código del catálogo sirve" in comments
+    # the placeholder is Spanish too (never FILL_IN), and a mapping read back knows it in either language
+    other = write(tmp_path / "valor.csv", "escuela,valor,nombre\n04-01-1260-43,61.5,Ana\n04-01-1382-43,58,B\n")
+    said = {}
+    for lang in ("es", "en"):
+        assert main(["import", "--suggest-mapping", "--lang", lang, str(other)]) == 0
+        said[lang] = capsys.readouterr().out
+    assert 'year = "COMPLETAR"' in said["es"] and '"valor" = { indicator = "COMPLETAR" }' in said["es"]
+    assert "FILL_IN" not in said["es"] and "COMPLETAR" not in said["en"]
+    assert '"valor" = { indicator = "FILL_IN" }' in said["en"]
+    headers = ["escuela", "valor", "nombre"]
+    for text in said.values():
+        assert suggested_roles(text, headers) == {"escuela": "unit_code", "valor": "ignore", "nombre": "ignore"}
+    assert suggested_roles(said["es"].replace('"COMPLETAR" }', '"score_math" }'), headers)["valor"] == (
+        "indicator:score_math")
 
 
 @pytest.mark.parametrize(("name", "data", "said"), [

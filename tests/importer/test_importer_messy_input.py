@@ -248,7 +248,7 @@ def test_unknown_layout_raises_not_recognised_naming_the_unplaced_columns(tmp_pa
 def test_cli_prints_a_suggested_mapping_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path = write(tmp_path / "lectura.csv", UNKNOWN, "cp1252")
     db = tmp_path / "lablens.duckdb"
-    code = cli.main(["import", str(path), "--db", str(db)])
+    code = cli.main(["import", str(path), "--db", str(db), "--lang", "en"])
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
     assert "Suggested mapping file" in err and '[columns]\n"Código del centro" = "unit_code"' in err
@@ -264,7 +264,8 @@ def test_toml_mapping_loads_the_file_with_a_new_indicator(tmp_path: Path, capsys
     path = write(tmp_path / "lectura.csv", UNKNOWN, "cp1252")
     mapping = write(tmp_path / "mapping.toml", MAPPING)
     db = tmp_path / "lablens.duckdb"
-    assert cli.main(["import", str(path), "--db", str(db), "--mapping", str(mapping)]) == 0
+    assert cli.main(["import", str(path), "--db", str(db), "--mapping", str(mapping),
+                     "--lang", "en"]) == 0
     assert "recognised as: mapping" in capsys.readouterr().out
     assert query(db, "SELECT unit_id, indicator, value FROM observations ORDER BY 1, 2") == [
         ("GT-16-01-0001-43", "reading_fluency", 85.5), ("GT-16-01-0001-43", "score_math", 70.0),

@@ -130,26 +130,26 @@ def test_cli_imports_lists_and_rollback_removes_one_completely(db_with_edition_1
     listed = json.loads(capsys.readouterr().out)["imports"]
     assert [(i["import_id"], i["source_name"], i["status"]) for i in listed] == [
         (3, "roster.csv", "active"), (2, "edicion-2020-v2.csv", "active"), (1, "edicion-2020-v1.csv", "active")]
-    assert cli.main(["imports", "--db", str(db)]) == 0
+    assert cli.main(["imports", "--db", str(db), "--lang", "en"]) == 0
     table = capsys.readouterr().out
     assert "edicion-2020-v2.csv" in table and "roster.csv" in table
     # rollback of the roster removes its assignment (school 4 stays: edition 2's observations refer to it)
-    assert cli.main(["rollback", "3", "--db", str(db)]) == 0
+    assert cli.main(["rollback", "3", "--db", str(db), "--lang", "en"]) == 0
     assert capsys.readouterr().out.startswith("import 3 rolled back")
     assert scalar(db, "SELECT count(*) FROM assignments") == 0
     assert scalar(db, "SELECT count(*) FROM units WHERE unit_id = 'CO-176001000004'") == 1
     # rollback of edition 2 removes every trace of it
-    assert cli.main(["rollback", "2", "--db", str(db)]) == 0
+    assert cli.main(["rollback", "2", "--db", str(db), "--lang", "en"]) == 0
     capsys.readouterr()
     assert scalar(db, "SELECT count(*) FROM observations WHERE import_id = 2") == 0
     assert scalar(db, "SELECT count(*) FROM units WHERE import_id = 2") == 0  # school 4 is gone now
     assert {u: v for (u, i), (v, _) in _values(db).items() if i == "dropout_rate"}["CO-176001000002"] == 4.5
     # a second rollback fails: exit 1, one line on stderr, database unchanged
     before = sha256(db)
-    assert cli.main(["rollback", "2", "--db", str(db)]) == 1
+    assert cli.main(["rollback", "2", "--db", str(db), "--lang", "en"]) == 1
     out, err = capsys.readouterr()
     assert out == "" and err == "error: import 2 is already rolled back\n"
-    assert cli.main(["rollback", "99", "--db", str(db)]) == 1
+    assert cli.main(["rollback", "99", "--db", str(db), "--lang", "en"]) == 1
     assert capsys.readouterr().err == "error: there is no import 99\n"
     assert sha256(db) == before
     assert list_imports(db)["status"].tolist() == ["rolled_back", "rolled_back", "active"]
@@ -159,11 +159,11 @@ def test_cli_imports_lists_and_rollback_removes_one_completely(db_with_edition_1
 def test_python_m_analysis_rollback_twice(db_with_edition_1, capsys: pytest.CaptureFixture) -> None:
     """The real entry point: a second `python -m analysis rollback` exits 1 with one line on stderr."""
     db, _, _ = db_with_edition_1
-    assert cli.main(["rollback", "1", "--db", str(db)]) == 0
+    assert cli.main(["rollback", "1", "--db", str(db), "--lang", "en"]) == 0
     assert "6 observations removed" in capsys.readouterr().out
     before = sha256(db)
-    again = subprocess.run([sys.executable, "-m", "analysis", "rollback", "1", "--db", str(db)], cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run([sys.executable, "-m", "analysis", "rollback", "1", "--db", str(db), "--lang", "en"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 1 and again.stdout == ""
     assert again.stderr == "error: import 1 is already rolled back\n"
     assert scalar(db, "SELECT count(*) FROM observations") == 0 and sha256(db) == before

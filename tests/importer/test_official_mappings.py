@@ -81,7 +81,7 @@ OFFICIAL = ("AGNO;RBD;NOM_RBD;COD_COM_RBD;NOM_COM_RBD;COD_DEPE;PROM_LECT;PROM_MA
 
 def test_suggest_mapping_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path = write(tmp_path / "simce_2023.csv", OFFICIAL)
-    assert cli.main(["import", str(path), "--suggest-mapping"]) == 0
+    assert cli.main(["import", str(path), "--suggest-mapping", "--lang", "en"]) == 0
     suggestion = capsys.readouterr().out
     assert 'country = "CL"' in suggestion                     # RBD codes are Chile's
     assert '"AGNO" = "year"' in suggestion and '"RBD" = "unit_code"' in suggestion
@@ -113,7 +113,7 @@ def test_suggestion_for_icfes_headers_by_token(tmp_path: Path, capsys: pytest.Ca
     text = ("CODIGO_DANE;AÑO;COLE_MPIO_MUNICIPIO;COLE_CODMPIO_COLEGIO;COLE_COD_DEPTO;EVALUADOS_ULTIMOS_3;X\n"
             "176001000123;2021;CALI;76001;76;35;0,5\n")
     path = write(tmp_path / "f.csv", text)
-    assert cli.main(["import", str(path), "--suggest-mapping"]) == 0
+    assert cli.main(["import", str(path), "--suggest-mapping", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     for line in ('"CODIGO_DANE" = "unit_code"', '"AÑO" = "year"', '"COLE_MPIO_MUNICIPIO" = "municipality"',
                  '"COLE_CODMPIO_COLEGIO" = "municipality_code"', '"COLE_COD_DEPTO" = "department_code"',
@@ -259,7 +259,7 @@ def test_an_import_that_loads_nothing_fails_and_still_writes_its_rejects(tmp_pat
                    '176001000003,2022,"=HYPERLINK(""http://x"")"\n', encoding="utf-8")
     out = tmp_path / "rejects.csv"
     assert main(["import", str(bad), "--db", str(db), "--rejects-out", str(out),
-                 "--mapping", str(_mapping(tmp_path))]) == 1
+                 "--mapping", str(_mapping(tmp_path)), "--lang", "en"]) == 1
     assert not db.exists()
     rejects = out.read_text(encoding="utf-8-sig").splitlines()
     assert rejects[0] == "row_number,column_name,raw_value,reason" and len(rejects) == 4

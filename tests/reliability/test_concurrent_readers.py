@@ -101,6 +101,6 @@ def test_a_second_writer_waits_its_turn_with_one_line(tmp_path: Path) -> None:
     import_file(rates_csv(tmp_path / "v1.csv", range(5), 2020), db)
     with writer_lock(db):
         message = one_line_error(cli("import", str(rates_csv(tmp_path / "v2.csv", range(5, 9), 2021)),
-                                     "--db", str(db)))
+                                     "--db", str(db), "--lang", "en"))
     assert "another import is writing" in message and "try again" in message
     assert import_file(tmp_path / "v2.csv", db)["status"] == "active"

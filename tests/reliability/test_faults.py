@@ -218,7 +218,7 @@ def test_a_damaged_database_names_the_restore_command_and_restore_fixes_it(tmp_p
     damaged_hash = sha256(db)
     for command in (["imports"], ["import", str(rates_csv(tmp_path / "v3.csv", range(20, 22), 2021))],
                     ["compare", "--indicator", "dropout_rate"]):
-        message = one_line_error(cli_here(*command, "--db", str(db)))
+        message = one_line_error(cli_here(*command, "--db", str(db), "--lang", "en"))
         assert "is damaged" in message and "python -m analysis restore" in message, message
     assert sha256(db) == damaged_hash  # nothing tried to "repair" it in place
     fixed = cli_here("restore", "--db", str(db))
