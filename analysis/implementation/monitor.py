@@ -215,7 +215,7 @@ def school_use(con: Any, program: str | None = None, since: Any = None, until: A
     hours = frame["hours_per_term"]
     frame["behind"] = (~frame["operating"].astype(bool)) | hours.isna() | (hours < target_hours_per_term)
     frame["behind_reason"] = pd.Series([
-        "no_report" if by is None else
+        "no_report" if pd.isna(by) else
         ("roster_operating" if operating else "roster_not_operating") if by == "roster" else
         "not_operating" if not operating else
         "below_target" if (pd.isna(h) or h < target_hours_per_term) else None
