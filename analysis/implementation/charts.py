@@ -67,7 +67,8 @@ def month_ticks(months: pd.Series, names: Sequence[str], pattern: str = "{month}
 
 
 def over_time(frame: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Figure:
-    """Share of planned labs operating, month by month, one line per programme (and country). The month axis
+    """Share of the planned labs with a use record (``logged``) operating, month by month, one line per programme
+    (and country). The month axis
     and hover read in ``texts["month_names"]`` (twelve words, space-separated) and ``texts["month"]``."""
     fig = go.Figure()
     colors = color_map(frame["program"].unique())
@@ -80,7 +81,7 @@ def over_time(frame: pd.DataFrame, texts: Mapping[str, str], lang: str) -> go.Fi
         fig.add_trace(go.Scatter(
             x=part["month"], y=100 * part["share_operating"], mode="lines+markers", name=name,
             line={"color": colors[program]},
-            customdata=np.column_stack([part["labs_operating"], part["planned"], shown]),
+            customdata=np.column_stack([part["labs_operating"], part.get("logged", part["planned"]), shown]),
             hovertemplate="%{customdata[2]}<br>%{y:.0f} % (%{customdata[0]} / %{customdata[1]})<extra>"
                           + name + "</extra>"))
     tickvals, ticktext = month_ticks(frame["month"], names, pattern)

@@ -4,10 +4,14 @@ territory, and over time.
 
 Planned labs are the roster's programme schools (``assignments``, the same rows compare() reads, so a
 registered random assignment counts as soon as it is imported). Installed and operating come from each
-school's latest lab log record up to the chosen date: a school with no record is "no report", never
-assumed installed. Teacher coverage is over the teachers the training records name (there is no teacher
-roster): the share of them with at least N hours. Everything is aggregated in DuckDB; only one row per
-territory, school or month reaches pandas, and free-text comments never leave the database.
+school's latest lab log record up to the chosen date. A school with no log record whose roster says whether
+its lab operates (the ``lab_operating`` unit attribute a randomised trial's roster carries, the one the trial's
+complier analysis reads: analysis/compare/rct.py) is reported by that roster: operating (and so installed) or
+not, with its use unknown — no hours, no sessions, never in the monthly series, which has dates the roster
+lacks. A school with neither is "no report", never assumed installed. Teacher coverage is over the teachers
+the training records name (there is no teacher roster): the share of them with at least N hours. Everything
+is aggregated in DuckDB; only one row per territory, school or month reaches pandas, and free-text comments
+never leave the database.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.compare.rct import NO, OPERATING, YES
 from analysis.db.connect import cursor
 from analysis.db.sql import UNIT_PROGRAM_CTE
 
@@ -41,17 +46,33 @@ latest AS (
     FROM lab_log WHERE ? IS NULL OR visit_date <= ?
     GROUP BY unit_id)
 """
+# the roster's word on a school's lab (yes/no spelled as the trial's complier analysis reads them), used where
+# the school has no lab log record: NULL for any other value
+_ROSTER = f""",
+roster AS (
+    SELECT unit_id, CASE WHEN lower(trim(min(value))) IN {YES} THEN true
+                         WHEN lower(trim(min(value))) IN {NO} THEN false END AS roster_operating
+    FROM unit_attributes WHERE name = '{OPERATING}'
+    GROUP BY unit_id),
+status AS (
+    SELECT p.*, l.unit_id IS NOT NULL AS logged, l.installed AS log_installed, l.operating AS log_operating,
+           l.last_record, CASE WHEN l.unit_id IS NULL THEN r.roster_operating END AS roster_operating
+    FROM planned p LEFT JOIN latest l USING (unit_id) LEFT JOIN roster r USING (unit_id))
+"""
 
-LAB_STATUS_SQL = _PLANNED + _LATEST + """
+LAB_STATUS_SQL = _PLANNED + _LATEST + _ROSTER + """
 SELECT p.program, p.country, {parent} AS parent, {territory} AS territory, count(*) AS planned,
-       count(*) FILTER (WHERE coalesce(l.installed, false)) AS installed,
-       count(*) FILTER (WHERE coalesce(l.operating, false)) AS operating,
-       count(*) FILTER (WHERE l.unit_id IS NULL) AS no_report
-FROM planned p LEFT JOIN latest l USING (unit_id)
+       count(*) FILTER (WHERE coalesce(p.log_installed, p.roster_operating, false)) AS installed,
+       count(*) FILTER (WHERE coalesce(p.log_operating, p.roster_operating, false)) AS operating,
+       count(*) FILTER (WHERE p.roster_operating) AS operating_roster,
+       count(*) FILTER (WHERE p.roster_operating IS NOT NULL) AS roster_only,
+       count(*) FILTER (WHERE NOT p.logged) AS no_log,
+       count(*) FILTER (WHERE NOT p.logged AND p.roster_operating IS NULL) AS no_report
+FROM status p
 GROUP BY ALL ORDER BY p.program, p.country, territory, parent
 """
 
-SCHOOL_USE_SQL = _PLANNED + _LATEST + """,
+SCHOOL_USE_SQL = _PLANNED + _LATEST + _ROSTER + """,
 use AS (
     SELECT unit_id, count(DISTINCT date_trunc('month', visit_date)) AS months_reported,
            sum(hours_of_use) AS lab_hours, sum(sessions_held) AS sessions,
@@ -59,14 +80,16 @@ use AS (
     FROM lab_log WHERE (? IS NULL OR visit_date >= ?) AND (? IS NULL OR visit_date <= ?)
     GROUP BY unit_id)
 SELECT p.program, p.country, p.department, p.municipality, p.unit_id, p.code, p.name, p.lab_type,
-       coalesce(l.installed, false) AS installed, coalesce(l.operating, false) AS operating,
-       l.last_record, coalesce(u.months_reported, 0) AS months_reported,
+       coalesce(p.log_installed, p.roster_operating, false) AS installed,
+       coalesce(p.log_operating, p.roster_operating, false) AS operating,
+       CASE WHEN p.logged THEN 'log' WHEN p.roster_operating IS NOT NULL THEN 'roster' END AS reported_by,
+       p.last_record, coalesce(u.months_reported, 0) AS months_reported,
        -- no use record is unknown use, not zero: NULL (shown '—'), never 0
        CASE WHEN u.unit_id IS NOT NULL THEN coalesce(u.lab_hours, 0) END AS lab_hours,
        CASE WHEN u.unit_id IS NOT NULL THEN coalesce(u.sessions, 0) END::BIGINT AS sessions,
        CASE WHEN u.months_reported > 0 THEN 3.0 * coalesce(u.lab_hours, 0) / u.months_reported END
            AS hours_per_term
-FROM planned p LEFT JOIN latest l USING (unit_id) LEFT JOIN use u USING (unit_id)
+FROM status p LEFT JOIN use u USING (unit_id)
 ORDER BY p.program, hours_per_term NULLS FIRST, p.name
 """
 
@@ -104,14 +127,22 @@ FROM planned p LEFT JOIN last_check g USING (unit_id)
 GROUP BY ALL ORDER BY p.program, p.country, territory, parent
 """
 
-OVER_TIME_SQL = _PLANNED + """
+# each month's share is of the planned labs the log covers (any record up to the date): a lab reported only by
+# its roster has no month, and counted in the denominator it read as idle (a trial's 26 operating labs of 30
+# made MiLab's 27 of 40 logged labs read 39 % of 70)
+OVER_TIME_SQL = _PLANNED + """,
+logged AS (
+    SELECT p.program, p.country, count(*) AS planned,
+           count(*) FILTER (WHERE p.unit_id IN (SELECT unit_id FROM lab_log WHERE ? IS NULL OR visit_date <= ?))
+               AS logged
+    FROM planned p GROUP BY ALL)
 SELECT p.program, p.country, date_trunc('month', v.visit_date)::DATE AS month,
        count(DISTINCT v.unit_id) FILTER (WHERE v.operating) AS labs_operating,
        count(DISTINCT v.unit_id) AS labs_reporting, sum(v.hours_of_use) AS lab_hours,
-       (SELECT count(*) FROM planned q WHERE q.program = p.program AND q.country = p.country) AS planned
-FROM lab_log v JOIN planned p USING (unit_id)
+       any_value(g.planned) AS planned, any_value(g.logged) AS logged
+FROM lab_log v JOIN planned p USING (unit_id) JOIN logged g USING (program, country)
 WHERE ? IS NULL OR v.visit_date <= ?
-GROUP BY ALL ORDER BY p.program, p.country, month
+GROUP BY p.program, p.country, month ORDER BY p.program, p.country, month
 """
 
 DATE_RANGE_SQL = """
@@ -162,7 +193,10 @@ def date_range(con: Any) -> tuple[Any, Any]:
 
 def lab_status(con: Any, level: str = "program", program: str | None = None, until: Any = None) -> pd.DataFrame:
     """Labs planned, installed, operating and without a report, per programme and territory, as of ``until``
-    (a date; None: every record). Shares are of the planned labs."""
+    (a date; None: every record). A lab without a log record up to ``until`` is reported by its roster's
+    ``lab_operating`` when it has one (``roster_only``; of them ``operating_roster`` operate, counted in
+    ``installed`` and ``operating`` too); ``no_log`` is every lab without a log record, ``no_report`` those
+    the roster does not report either. Shares are of the planned labs."""
     frame = _fetch(con, LAB_STATUS_SQL.format(**_territory(level)), [program, program, until, until])
     planned = frame["planned"].where(frame["planned"] > 0)
     for column in ("installed", "operating", "no_report"):
@@ -172,17 +206,20 @@ def lab_status(con: Any, level: str = "program", program: str | None = None, unt
 
 def school_use(con: Any, program: str | None = None, since: Any = None, until: Any = None,
                target_hours_per_term: float = DEFAULT_TARGET_HOURS_PER_TERM) -> pd.DataFrame:
-    """One row per planned school: installed/operating at its latest record, months reported, lab hours,
-    sessions, hours per term, and ``behind`` (not operating, no report, or under the target hours per term).
-    A school with no use record in the window has NULL lab hours, sessions and hours per term (unknown use,
-    not zero use)."""
+    """One row per planned school: installed/operating at its latest record (or, with no log record, as its
+    roster says: ``reported_by`` 'log', 'roster' or None), months reported, lab hours, sessions, hours per term,
+    and ``behind`` (not operating, no use record, or under the target hours per term). A school with no use
+    record in the window has NULL lab hours, sessions and hours per term (unknown use, not zero use), whatever
+    its roster says."""
     frame = _fetch(con, SCHOOL_USE_SQL, [program, program, until, until, since, since, until, until])
     hours = frame["hours_per_term"]
     frame["behind"] = (~frame["operating"].astype(bool)) | hours.isna() | (hours < target_hours_per_term)
     frame["behind_reason"] = pd.Series([
-        "no_report" if pd.isna(last) else "not_operating" if not operating else
+        "no_report" if pd.isna(by) else
+        ("roster_operating" if operating else "roster_not_operating") if by == "roster" else
+        "not_operating" if not operating else
         "below_target" if (pd.isna(h) or h < target_hours_per_term) else None
-        for last, operating, h in zip(frame["last_record"], frame["operating"], hours, strict=True)
+        for by, operating, h in zip(frame["reported_by"], frame["operating"], hours, strict=True)
     ], index=frame.index, dtype=object)
     return frame
 
@@ -212,7 +249,9 @@ def governance(con: Any, level: str = "program", program: str | None = None, unt
 
 
 def over_time(con: Any, program: str | None = None, until: Any = None) -> pd.DataFrame:
-    """Per programme and month: labs reporting, labs operating (of those planned) and hours of use."""
-    frame = _fetch(con, OVER_TIME_SQL, [program, program, until, until])
-    frame["share_operating"] = frame["labs_operating"] / frame["planned"].where(frame["planned"] > 0)
+    """Per programme and month: labs reporting, labs operating and hours of use; ``share_operating`` is of the
+    planned labs with any lab log record up to ``until`` (``logged``; ``planned`` beside it): a lab without a
+    log has no month to count in."""
+    frame = _fetch(con, OVER_TIME_SQL, [program, program, until, until, until, until])
+    frame["share_operating"] = frame["labs_operating"] / frame["logged"].where(frame["logged"] > 0)
     return frame

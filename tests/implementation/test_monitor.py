@@ -103,12 +103,57 @@ def test_governance_reads_each_schools_latest_checklist(con):
     assert row["share_families_take_part"] == pytest.approx(0.5)
 
 
-def test_over_time_shares_of_planned_labs(con):
+def test_over_time_shares_of_planned_labs_with_a_log(con):
+    """Each month's share is of the planned labs the log covers (A, B, C): D, with no report at all, has no
+    month and is not counted idle in every month (it was: 2 of 4 read 50 % in March)."""
     frame = monitor.over_time(con)
     frame = frame.set_index(frame["month"].astype(str))
     assert frame.loc["2024-03-01", "labs_operating"] == 2 and frame.loc["2024-05-01", "labs_operating"] == 1
     assert frame.loc["2024-05-01", "labs_reporting"] == 3
-    assert frame.loc["2024-03-01", "share_operating"] == pytest.approx(0.5)
+    assert (frame["planned"] == 4).all() and (frame["logged"] == 3).all()
+    assert frame.loc["2024-03-01", "share_operating"] == pytest.approx(2 / 3)
+
+
+def test_a_trial_roster_reports_labs_without_a_use_log(tmp_path):
+    """MiLab's 30 trial schools have no lab log but their roster's lab_operating says 26 operate: the page read
+    27 of 70 planned labs operating and 39 % a month. Now a school without a log record is reported by its
+    roster (operating counts as installed; its hours and sessions stay unknown), a log record wins over the
+    roster, a value that is neither yes nor no is no report, and the monthly share is of the logged labs."""
+    path = str(tmp_path / "roster.duckdb")
+    with duckdb.connect(path) as db:
+        create_schema(db)
+        codes = "ABCDEF"
+        db.executemany("INSERT INTO units (unit_id, country, unit_type, code, name, department, municipality) "
+                       "VALUES (?, 'GT', 'school', ?, ?, 'Quiché', 'Nebaj')",
+                       [(f"GT-{c}", c, f"Escuela {c}") for c in codes])
+        db.executemany("INSERT INTO assignments VALUES (?, ?, NULL, NULL, 1)",
+                       [(f"GT-{c}", "comparison" if c == "F" else "MiLab") for c in codes])
+        # A logged and operating; B logged, stopped, roster says yes (the log wins); C, D roster only (Sí, no);
+        # E roster 'quizás' (no report); F a comparison school with a roster 'no' (not planned)
+        db.executemany("INSERT INTO unit_attributes VALUES (?, 'lab_operating', ?, 1)",
+                       [("GT-B", "yes"), ("GT-C", " Sí "), ("GT-D", "no"), ("GT-E", "quizás"), ("GT-F", "no")])
+        db.executemany("INSERT INTO lab_log (import_id, form_id, submission_id, unit_id, visit_date, lab_installed, "
+                       "operating, sessions_held, hours_of_use) VALUES (1, 'lablens_lab_log', ?, ?, ?, true, ?, ?, ?)",
+                       [("s1", "GT-A", D(2024, 3, 1), True, 4, 12.0), ("s2", "GT-B", D(2024, 3, 1), True, 2, 6.0),
+                        ("s3", "GT-B", D(2024, 4, 1), False, None, None)])
+        status = monitor.lab_status(db, "program").iloc[0]
+        use = monitor.school_use(db).set_index("code")
+        time = monitor.over_time(db)
+        time = time.set_index(time["month"].astype(str))
+    assert status[["planned", "installed", "operating", "operating_roster", "roster_only", "no_log",
+                   "no_report"]].tolist() == [5, 3, 2, 1, 2, 3, 1]
+    assert status["share_operating"] == pytest.approx(2 / 5)
+    assert use["reported_by"].fillna("none").to_dict() == {"A": "log", "B": "log", "C": "roster", "D": "roster",
+                                                          "E": "none"}
+    assert use["behind_reason"].to_dict() == {"A": "below_target", "B": "not_operating", "C": "roster_operating",
+                                              "D": "roster_not_operating", "E": "no_report"}
+    assert use.loc["C", "operating"] and use.loc["C", "installed"] and not use.loc["D", "operating"]
+    assert use.loc[["C", "D", "E"], ["lab_hours", "sessions", "hours_per_term"]].isna().all().all()
+    # the month's share is of the 2 logged labs (A, B), never of the 5 planned
+    march = time.loc["2024-03-01"]
+    assert (march["labs_operating"], march["logged"], march["planned"]) == (2, 2, 5)
+    assert march["share_operating"] == pytest.approx(1.0)
+    assert time.loc["2024-04-01", "share_operating"] == pytest.approx(0.0)
 
 
 def test_no_records_is_told_apart(tmp_path):
@@ -122,19 +167,26 @@ def test_no_records_is_told_apart(tmp_path):
 
 def test_demo_counts_match_the_planted_statuses(implementation_db):
     """The demo's logged labs (its first cohorts) follow the planted shares of labs never installed or never
-    operating; the randomised MiLab cohort's assigned schools are planned labs with no report yet."""
+    operating; the randomised MiLab cohort's assigned schools have no lab log and are reported by the trial's
+    roster (lab_operating), the operating ones counted as operating and installed."""
     from analysis.demo.params import NOT_INSTALLED, NOT_OPERATING
 
     with duckdb.connect(implementation_db, read_only=True) as demo:
         status = monitor.lab_status(demo, "program").set_index("program")
-        randomised = demo.execute("SELECT count(*) FROM assignments a JOIN unit_attributes s USING (unit_id) "
-                                  "WHERE s.name = 'stratum' AND a.program = 'MiLab'").fetchone()[0]
-    assert status.loc["MiLab", "no_report"] == randomised > 0 and status.loc["ValleLabs", "no_report"] == 0
+        randomised, roster_yes = demo.execute(
+            "SELECT count(*), count(*) FILTER (WHERE o.value = 'yes') FROM assignments a "
+            "JOIN unit_attributes s ON s.unit_id = a.unit_id AND s.name = 'stratum' "
+            "JOIN unit_attributes o ON o.unit_id = a.unit_id AND o.name = 'lab_operating' "
+            "WHERE a.program = 'MiLab'").fetchone()
+    assert status.loc["MiLab", "roster_only"] == status.loc["MiLab", "no_log"] == randomised > 0
+    assert status.loc["MiLab", "operating_roster"] == roster_yes > 0
+    assert (status["no_report"] == 0).all() and status.loc["ValleLabs", "no_log"] == 0
     for program in ("MiLab", "ValleLabs"):
-        logged = status.loc[program, "planned"] - status.loc[program, "no_report"]
+        logged = status.loc[program, "planned"] - status.loc[program, "no_log"]
+        by_roster = status.loc[program, "operating_roster"]
         never = round(NOT_INSTALLED[program] * logged) + round(NOT_OPERATING[program] * logged)
-        assert status.loc[program, "installed"] == logged - round(NOT_INSTALLED[program] * logged)
-        assert 0 < status.loc[program, "operating"] <= logged - never
+        assert status.loc[program, "installed"] == logged - round(NOT_INSTALLED[program] * logged) + by_roster
+        assert 0 < status.loc[program, "operating"] - by_roster <= logged - never
 
 
 def test_two_municipalities_of_one_name_are_not_added_together(tmp_path):
