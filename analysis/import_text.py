@@ -252,6 +252,26 @@ NOTES: list[tuple[re.Pattern[str], str, Words | None]] = [(re.compile(p, re.S), 
     (r"(?P<source>.+): a repeat group of no form read here; ignored", "stray_repeat", None),
 ]]
 
+# what an import did not use, and a large share of rejected rows (analysis/importer/cautions.py): a block of its own
+TEXTS["es"].update({
+    "unused": "columnas no usadas: {columns}",
+    "unused_attributes": "columnas que ningún análisis usa, guardadas como atributos del estudiante: {columns}",
+    "rejected_share": "aviso: se rechazaron {n} de {read} filas ({percent} %), más del {limit} %; revise las filas "
+                      "rechazadas antes de usar estos datos",
+})
+
+
+def _share(params: dict[str, str], lang: str) -> dict[str, str]:
+    return {k: integer(int(v), lang) if k in ("n", "read") else v for k, v in params.items()}
+
+
+NOTES.extend((re.compile(p, re.S), k, w) for p, k, w in [
+    (r"columns not used: (?P<columns>.*)", "unused", None),
+    (r"columns not used by the analyses, kept as student attributes: (?P<columns>.*)", "unused_attributes", None),
+    (r"warning: (?P<n>\d+) of (?P<read>\d+) rows \((?P<percent>\d+) %\) were rejected, more than (?P<limit>\d+) %; "
+     r"read the rejected rows before using these data", "rejected_share", _share),
+])
+
 
 def note(text: object, lang: str) -> str:
     """One note of an import in ``lang``; in English as the importer wrote it."""

@@ -351,7 +351,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("country", "pais"),
     "unit_type": ("unit_type", "tipo_unidad", "tipo"),
     "year": ("year", "ano", "anio", "anno", "ano_escolar", "ciclo", "ciclo_escolar", "school_year"),
-    "wave": ("wave", "ola", "momento", "medicion", "aplicacion", "fase"),
+    "wave": ("wave", "ola", "onda", "momento", "medicion", "aplicacion", "fase"),
     "sex": ("sex", "sexo", "genero", "gender"),
     "grade": ("grade", "grado"),
     "level": ("level", "nivel"),

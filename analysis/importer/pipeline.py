@@ -36,8 +36,10 @@ from analysis.importer.writing import commit
 
 
 def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dict | None = None,
-                on_conflict: str = "abort", layout: Layout | None = None, actor: str | None = None) -> dict:
-    """Stage and commit one file; the summary dict is what the CLI prints."""
+                on_conflict: str = "abort", layout: Layout | None = None, actor: str | None = None,
+                current_year: int | None = None) -> dict:
+    """Stage and commit one file; the summary dict is what the CLI prints. A year after ``current_year`` (default:
+    the clock's) is rejected."""
     if mapping is None and layout is None and is_boundary_file(path):
         return import_boundaries(path, db_path, actor=actor)
     if mapping is None and layout is None and records_form_of(path):  # lab log, training, governance exports
@@ -47,9 +49,10 @@ def import_file(path: str | Path, db_path: str | Path, mapping: str | Path | dic
             spec = mapping if isinstance(mapping, dict) else load_mapping(mapping)
         except MappingError as exc:
             raise ImportFailed(str(exc)) from exc
-        staged = stage_with_mapping(path, spec, db_path)
+        staged = stage_with_mapping(path, spec, db_path, current_year=current_year)
     else:
-        staged = stage(path, layout=layout, extra_indicators=extra_indicators(db_path), db_path=db_path)
+        staged = stage(path, layout=layout, extra_indicators=extra_indicators(db_path), db_path=db_path,
+                       current_year=current_year)
     try:
         return commit(staged, db_path, on_conflict, actor)
     except StoreError as exc:
@@ -87,7 +90,7 @@ def peek(path: str | Path, name: str | None = None, rows: int = 5) -> tuple[list
 
 
 def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | None = None,
-                       name: str | None = None) -> Staged:
+                       name: str | None = None, current_year: int | None = None) -> Staged:
     """Stage a file with a mapping given as a dict (built on the Datos page or read from TOML)."""
     extra = extra_indicators(db_path) if db_path is not None else pd.DataFrame()
     try:
@@ -105,7 +108,7 @@ def stage_with_mapping(path: str | Path, mapping: dict, db_path: str | Path | No
             raise ImportFailed(f"{source.name}: {exc}") from exc
 
     staged = stage(path, name=name, extra_indicators=extra, mapping_builder=builder, db_path=db_path,
-                   read_options=reader_options(mapping))
+                   read_options=reader_options(mapping), current_year=current_year)
     staged.summary["_new_indicators"] = new_indicators
     # the mapping is part of the import's identity and provenance: the same file read with another mapping
     # is another import (handled by the overlap rules), and the evidence pack names the mapping it used

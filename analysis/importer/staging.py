@@ -17,6 +17,7 @@ from analysis.db.connect import StoreError, apply_limits
 from analysis.db.schema import OBS_KEY
 from analysis.db.sql import run, scalar
 from analysis.importer import normalise as nz
+from analysis.importer.cautions import future_year_reason, rejected_share_note, this_year, unused_columns_notes
 from analysis.importer.errors import ImportFailed, file_sha256
 from analysis.importer.form_exports import is_form_export, stage_form_export
 from analysis.importer.layouts import Layout, NotRecognised
@@ -47,8 +48,10 @@ class Staged:
 
 def stage(path: str | Path, name: str | None = None, layout: Layout | None = None,
           extra_indicators: pd.DataFrame | None = None,
-          mapping_builder=None, db_path: str | Path | None = None, read_options: dict | None = None) -> Staged:
-    """Read and validate a file into a fresh in-memory database (nothing is written anywhere).
+          mapping_builder=None, db_path: str | Path | None = None, read_options: dict | None = None,
+          current_year: int | None = None) -> Staged:
+    """Read and validate a file into a fresh in-memory database (nothing is written anywhere); a year after
+    ``current_year`` (default: the clock's) is rejected.
 
     ``db_path`` names the database the file is bound for: a student file is refused when that database
     holds pseudonyms but the key file is missing (a new key would silently break linking)."""
@@ -93,7 +96,7 @@ def stage(path: str | Path, name: str | None = None, layout: Layout | None = Non
     staged = Staged(con, source, layout, file_sha256(path))
     _register_indicators(con, extra)
     try:
-        _stage_rows(staged, db_path)
+        _stage_rows(staged, db_path, this_year(current_year))
         refused = review_units(staged)  # codes damaged by a spreadsheet; schools placed off their code
         if refused:
             con.close()
@@ -135,7 +138,7 @@ def _header(staged: Staged, i: int | None) -> str | None:
     return staged.source.headers[i] if i is not None else None
 
 
-def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
+def _stage_rows(staged: Staged, db_path: str | Path | None = None, year_now: int = 2100) -> None:
     """One row per source record with its unit resolved and row-level problems named."""
     con, lay = staged.con, staged.layout
     key_cols = list(lay.code_cols)
@@ -201,6 +204,7 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
     h = {k: _header(staged, getattr(lay, f"{k}_col")) for k in ("year", "wave", "sex", "level", "student")}
     code_header = _header(staged, lay.code_cols[0]) if lay.code_cols else None
     no_year = "r.year IS NULL" if lay.year_col is not None else "false"
+    future = f"r.year > {int(year_now)}"  # a year not yet begun (a typing error or a test file)
     bad_wave = "mw.val IS NULL" if lay.wave_col is not None else "false"
     no_time = "mw.val IS NULL AND r.year IS NULL" if lay.wave_col is not None else "false"
     no_student = "coalesce(trim(r.student_raw), '') = ''" if lay.student_col is not None else "false"
@@ -236,6 +240,7 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
           WHEN {km["problem"]} IS NOT NULL THEN {km["problem"]}
           WHEN {no_year} THEN
                CASE WHEN coalesce(trim(r.year_raw), '') = '' THEN 'no year' ELSE 'not a year' END
+          WHEN {future} THEN {future_year_reason(year_now)}
           WHEN {bad_wave} AND coalesce(trim(r.wave_raw), '') <> ''
                THEN 'unknown wave (expected pre, post, baseline or endline)'
           WHEN {no_time} THEN 'neither a year nor a wave'
@@ -245,7 +250,7 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
         END AS row_problem,
         CASE
           WHEN {km["problem"]} IS NOT NULL THEN hd.code
-          WHEN {no_year} THEN hd.year
+          WHEN {no_year} OR {future} THEN hd.year
           WHEN {bad_wave} THEN hd.wave
           WHEN {no_student} THEN hd.student
           {sit["column_name"]}
@@ -253,7 +258,7 @@ def _stage_rows(staged: Staged, db_path: str | Path | None = None) -> None:
         END AS problem_column,
         CASE
           WHEN {km["problem"]} IS NOT NULL THEN {km["raw_code"]}
-          WHEN {no_year} THEN r.year_raw
+          WHEN {no_year} OR {future} THEN coalesce(r.year_raw, r.year::VARCHAR)
           WHEN {bad_wave} THEN r.wave_raw
           {sit["raw_value"]}
           ELSE r.level_raw
@@ -541,6 +546,7 @@ def _finish_summary(staged: Staged) -> None:
     if lay.dropped:
         s["notes"].append("columns naming, locating or contacting people were dropped and not stored: "
                           + ", ".join(lay.dropped))
+    s["notes"] += unused_columns_notes(lay, staged.source.headers)
     if lay.target == "observations":
         s["observations"] = scalar(con, "SELECT count(*) FROM obs")
         # one value column gives each row at most one observation: no distinct count of 10 M row numbers
@@ -560,6 +566,7 @@ def _finish_summary(staged: Staged) -> None:
     else:
         s["rows_loaded"] = scalar(con, "SELECT count(*) FROM rows2 WHERE row_problem IS NULL")
     s["rows_rejected"], s["values_rejected_in_loaded_rows"] = rejected_counts(staged)
+    s["notes"] += rejected_share_note(s["rows_read"], s["rows_rejected"])
 
 
 def _loaded_rows(staged: Staged) -> str:

@@ -70,6 +70,9 @@ def test_unrecognised_upload_is_mapped_interactively_then_imported(copy_db, rout
     summary = dict(_frame(at, cat["col.item"]).to_numpy().tolist())
     assert summary[cat["col.layout"]] == "mapping file (observations)"
     assert summary[cat["col.rows_read"]] == "3"
+    # the column left out and the share of rejected rows are said, as `python -m analysis import` says them
+    assert summary[cat["col.notes"]] == ("columns not used: Comentario · warning: 1 of 3 rows (33 %) were rejected, "
+                                         "more than 10 %; read the rejected rows before using these data")
     rejects = _frame(at, cat["col.raw_value"])
     assert rejects[cat["col.raw_value"]].tolist() == ["-5"] and rejects[cat["col.row_number"]].tolist() == [3]
     assert rejects[cat["col.sheet_row"]].tolist() == [4]  # the third data row, under the header: the sheet's 4th

@@ -29,11 +29,11 @@ HEAD = "student_id,school_code,year,wave,sex,grade,score_math\n"
 
 
 def test_a_guatemalan_code_outside_the_official_list_is_rejected_and_invents_no_territory(tmp_path: Path) -> None:
-    text = (HEAD + "F1,99-99-9999-99,2028,pre,F,5,455\n"    # 1: no department 99
-            "F2,04-01-4578-43,2028,pre,X,5,455\n"           # 2: loads, without its sex
-            "F3,04-01-4578-43,2028,pre,F,5,1890\n"          # 3: its one value out of range: no value loads
-            "F4,04-17-0001-43,2028,pre,F,5,470\n"           # 4: Chimaltenango has 16 municipalities
-            "F5,00-25-0001-43,2028,pre,M,5,480\n")          # 5: Ciudad Capital, zone 25: loads
+    text = (HEAD + "F1,99-99-9999-99,2025,pre,F,5,455\n"    # 1: no department 99
+            "F2,04-01-4578-43,2025,pre,X,5,455\n"           # 2: loads, without its sex
+            "F3,04-01-4578-43,2025,pre,F,5,1890\n"          # 3: its one value out of range: no value loads
+            "F4,04-17-0001-43,2025,pre,F,5,470\n"           # 4: Chimaltenango has 16 municipalities
+            "F5,00-25-0001-43,2025,pre,M,5,480\n")          # 5: Ciudad Capital, zone 25: loads
     db = tmp_path / "lablens.duckdb"
     s = import_file(write(tmp_path / "codes.csv", text), db)
     assert query(db, "SELECT row_number, column_name, raw_value, reason FROM rejects ORDER BY 1") == [
@@ -80,11 +80,11 @@ def test_the_municipality_list_is_the_shipped_boundaries_and_holds_every_code_of
 
 
 def test_one_key_with_two_values_is_a_conflict_and_neither_loads(tmp_path: Path) -> None:
-    text = (HEAD + "D001,04-01-4578-43,2028,pre,F,5,455\n"   # 1 and 2: one student, two scores
-            "D001,04-01-4578-43,2028,pre,F,5,456\n"
-            "D002,04-01-4578-43,2028,pre,M,5,470\n"         # 3 and 4: the same score twice, a duplicate
-            "D002,04-01-4578-43,2028,pre,M,5,470.0\n"
-            "D003,04-01-4578-43,2028,pre,M,5,480\n")        # 5: loads
+    text = (HEAD + "D001,04-01-4578-43,2025,pre,F,5,455\n"   # 1 and 2: one student, two scores
+            "D001,04-01-4578-43,2025,pre,F,5,456\n"
+            "D002,04-01-4578-43,2025,pre,M,5,470\n"         # 3 and 4: the same score twice, a duplicate
+            "D002,04-01-4578-43,2025,pre,M,5,470.0\n"
+            "D003,04-01-4578-43,2025,pre,M,5,480\n")        # 5: loads
     db = tmp_path / "lablens.duckdb"
     s = import_file(write(tmp_path / "repeats.csv", text), db)
     conflict = "different values for the same key (rows 1 and 2: 455 and 456)"
@@ -99,21 +99,21 @@ def test_one_key_with_two_values_is_a_conflict_and_neither_loads(tmp_path: Path)
     # all or nothing: a file of one conflict loads nothing and leaves the database as it was
     before = query(db, "SELECT count(*) FROM imports")
     only = write(tmp_path / "conflict.csv",
-                 HEAD + "E1,04-01-4578-43,2028,pre,F,5,455\nE1,04-01-4578-43,2028,pre,F,5,460\n")
+                 HEAD + "E1,04-01-4578-43,2025,pre,F,5,455\nE1,04-01-4578-43,2025,pre,F,5,460\n")
     with pytest.raises(ImportFailed, match="every row was rejected"):
         import_file(only, db)
     assert query(db, "SELECT count(*) FROM imports") == before
 
 
 def test_guatemalan_codes_suggest_guatemala_and_the_placeholder_is_said_in_spanish(tmp_path: Path) -> None:
-    gt = write(tmp_path / "gt.csv", "alumno_x,escuela_y,anyo,nota\nA001,04-01-4578-43,2028,455\n")
+    gt = write(tmp_path / "gt.csv", "alumno_x,escuela_y,anyo,nota\nA001,04-01-4578-43,2025,455\n")
     with pytest.raises(NotRecognised) as caught:
         stage(gt)
     assert 'country = "GT"' in caught.value.suggestion and "CHOOSE_A_CODE" in caught.value.suggestion
     spanish = import_text.suggestion(caught.value.suggestion, "es")
     assert "ELIJA_UN_CODIGO" in spanish and "CHOOSE_A_CODE" not in spanish
     assert 'country = "GT"' in suggest_mapping(gt)
-    co = write(tmp_path / "co.csv", "alumno_x,escuela_y,anyo,nota\nA001,105001000123,2028,455\n")
+    co = write(tmp_path / "co.csv", "alumno_x,escuela_y,anyo,nota\nA001,105001000123,2025,455\n")
     with pytest.raises(NotRecognised) as caught:
         stage(co)
     assert 'country = "CO"' in caught.value.suggestion

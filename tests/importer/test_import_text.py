@@ -115,7 +115,7 @@ def test_every_line_of_real_imports_is_spanish(tmp_path: Path, capsys: pytest.Ca
         "  años: 2019–2019 (1)",
         "  unidades en el archivo: 2",
         "  territorios donde están esas unidades (municipios, departamentos): 2",
-        *NOTES_ES[4:7],
+        *NOTES_ES[4:7], NOTES_ES[-1],
         "  filas rechazadas: python -m analysis rejects 3 --lang es --out rechazos.csv"]
     assert out[4].splitlines()[-1] == (
         "error: puntajes2.csv: 1 valores difieren de los ya cargados (p. ej., CO-105001000123, Puntaje en "
@@ -139,6 +139,8 @@ def test_every_line_of_real_imports_is_spanish(tmp_path: Path, capsys: pytest.Ca
         "  note: sheet 'datos' declared a one-cell size; all 4 rows were recovered",
         "  note: 1 trailing row(s) holding only spreadsheet errors (e.g. #NUM!) ignored",
         "  note: columns naming, locating or contacting people were dropped and not stored: nombre, telefono",
+        "  note: warning: 1 of 2 rows (50 %) were rejected, more than 10 %; read the rejected rows before using these "
+        "data",
         "  note: this exact file (same sha256) is import 3; nothing changed",
         "  rejected rows: python -m analysis rejects 3 --out rejects.csv"]
 
@@ -166,6 +168,10 @@ NOTES_ES = [
     "  nota: se omitieron 2 envío(s) que ya estaban en la base de datos",
     "  nota: elemento 2 rechazado: repite el elemento 1",
     "  nota: elemento 3 rechazado: el elemento no tiene geometría",
+    # what an import did not use, and a large share of rejected rows (analysis/importer/cautions.py)
+    "  nota: columnas no usadas: COLE_DEPTO_COLEGIO, MATRICULADOS_ULTIMOS_3",
+    "  nota: aviso: se rechazaron 1 de 2 filas (50 %), más del 10 %; revise las filas rechazadas antes de usar estos "
+    "datos",
 ]
 
 
@@ -247,8 +253,8 @@ def test_the_saber_layouts_notes_on_real_files(tmp_path: Path, capsys: pytest.Ca
         "  nota: este formato no trae códigos de establecimiento: cada escuela se identifica por departamento, "
         "municipio, nombre, jornada, calendario, sector y aplicación de la prueba, así que no se puede enlazar con "
         "los códigos ICFES de 2013; se rechazan las escuelas del mismo nombre que nada distingue")
-    assert notes[-1] == ("  nota: los territorios se identifican por su nombre y se emparejan con los códigos DANE; "
-                         "se rechazan los nombres sin pareja")
+    assert notes[-2:] == ["  nota: los territorios se identifican por su nombre y se emparejan con los códigos "
+                          "DANE; se rechazan los nombres sin pareja", "  nota: columnas no usadas: Promedio"]
     assert "formato reconocido: promedios del ICFES Saber 11 por municipio (solo nombres)" in text
 
 
