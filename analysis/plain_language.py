@@ -17,6 +17,9 @@ the indicator's ``higher_is_better``):
   EEF months — for standardised effects, 1 percentage point for rates).
 
 An indicator without a direction (``higher_is_better`` None) is described, never judged: not_enough.
+
+A result whose pre-trend check is significant (flag ``pretrends_differ``) keeps its verdict, and its sentence adds
+that the trends already differed before the programme, by how much a year, and what that means (``PRETREND``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,15 @@ VERDICTS: dict[str, dict[str, str]] = {
 # before or after the programme on a side (docs/METHODS.md, "Designs" 2)
 MISSING_REASONS = ("no_programme_units", "no_comparison_units", "no_pre_data", "no_post_data")
 NEGLIGIBLE: dict[str, float] = {"hedges_g": 0.10, "cox": 0.10, "pp": 1.0}
+#: said after a finding whose pre-trend check is significant (compare() ``pretrend_significant``: the programme's
+#: and the comparison schools' slopes already differed before the programme, docs/METHODS.md "Designs" 2), whatever
+#: its verdict; ``{diff}`` is ``pretrend_diff`` (programme − comparison, indicator units a year). Logros and the
+#: evidence pack's brief read it under the key ``plain.pretrend`` (ui/analysis_words.py, analysis/evidence/brief.py)
+PRETREND: dict[str, str] = {
+    "es": "Las tendencias previas ya diferían ({diff} {unit} por año): parte del cambio puede no deberse al programa.",
+    "en": "The pre-trends already differed ({diff} {unit} a year): part of the change may not be due to the "
+          "programme.",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,7 @@ class Finding:
     group: str | None = None
     suppression: str | None = None  # the rule that hid a suppressed row: small_cell | complementary
     why: str | None = None  # why there is no estimate (compare/finish.py MISSING_REASONS), when it is known
+    pretrend: float = math.nan  # pretrend_diff when the pre-trend check is significant (the trends differed)
 
 
 def _num(value) -> float:
@@ -111,12 +124,14 @@ def finding(row: Mapping, indicator: str, higher_is_better: bool | None, group: 
     if reason == "no_estimate":  # the row's own reason: no comparison schools, an empty window...
         codes = str(row.get("evidence_reasons") or "").split(", ")
         why = next((c for c in MISSING_REASONS if c in codes), None)
+    flags = str(row.get("flags") or "").split(", ")
+    pretrend = _num(row.get("pretrend_diff")) if "pretrends_differ" in flags else math.nan  # compare/finish.py
     return Finding(program=str(row.get("program")), country=str(row.get("country")), indicator=indicator,
                    status=status, reason=reason, effect=effect, low=low, high=high, kind=kind,
                    months=_num(row.get("months_progress")), evidence=evidence or "insufficient",
                    reliability=reliability, group=group,
                    suppression=row.get("suppression_reason") if isinstance(row.get("suppression_reason"), str)
-                   else None, why=why)
+                   else None, why=why, pretrend=pretrend)
 
 
 def scale_decimals(*values: float) -> int:
@@ -175,4 +190,8 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
     )
     if not value:  # "did not change", without a unit after it (the threshold keeps its own)
         text = text.replace(f"{direction}  {unit}", direction, 1)
+    if not math.isnan(f.pretrend) and "plain.pretrend" in templates:  # in the indicator's units (rates: pp)
+        text += " " + templates["plain.pretrend"].format(
+            diff=number(f.pretrend, 2 if f.kind == "pp" else scale_decimals(f.pretrend)),
+            unit=templates.get("plain.unit.pp" if f.kind == "pp" else "plain.unit.points", ""))
     return " ".join(text.split()).replace(" ,", ",").replace(" .", ".")

@@ -30,6 +30,8 @@ from analysis import plain_language, stats
 #: why a territory has no interval of its own (ui/locales: territory.reason.<code>)
 OWN_REASONS = ("suppressed", "no_programme_units", "no_comparison_units", "no_estimate", "no_variation",
                "few_units", "no_interval")
+#: why a territory WITH an interval of its own is still "not enough evidence" (plain_language.classify's reasons)
+NOT_ENOUGH_WHY = ("low", "insufficient", "wide", "no_direction")
 #: a pooled estimate this close to the programme's mean (shrinkage, the weight on the mean) mostly repeats it
 MOSTLY_PROGRAMME = 0.5
 _COHORT = "start_year_cohort"
@@ -178,16 +180,21 @@ def territory_table(frame: pd.DataFrame, by: str, overall: pd.DataFrame | None =
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per programme (and country, cohort): territories where it has schools, how many of them are
-    ``achieved``, ``not_achieved`` and ``not_enough`` by each territory's own row, and ``no_own_interval``: the
-    not-enough ones without an interval of their own (too few schools, no comparison school, suppressed, no
-    estimate)."""
+    ``achieved``, ``not_achieved`` and ``not_enough`` by each territory's own row, and why each not-enough one is:
+    ``no_own_interval`` (too few schools, no comparison school, suppressed, no estimate), else its verdict's reason
+    (:func:`analysis.plain_language.classify`): ``low`` (low reliability), ``insufficient`` (design checks),
+    ``wide`` (the interval cannot tell), ``no_direction``; the five add up to ``not_enough``."""
     keys = _keys(table)
     mine = table[table["n_programme"].fillna(0) > 0]
     rows = []
     for key, part in (mine.groupby(keys, dropna=False, sort=False) if keys else [((), mine)]):
         key = key if isinstance(key, tuple) else (key,)
         counts = part["status"].value_counts()
-        no_own = int(((part["status"] == "not_enough") & part["reason"].notna()).sum())
+        unsure = part["status"] == "not_enough"
+        no_own = int((unsure & part["reason"].notna()).sum())
+        why = part.loc[unsure & part["reason"].isna(), "status_reason"].value_counts()
         rows.append({**dict(zip(keys, key, strict=True)), "territories": len(part),
-                     **{s: int(counts.get(s, 0)) for s in plain_language.STATUSES}, "no_own_interval": no_own})
-    return pd.DataFrame(rows, columns=[*keys, "territories", *plain_language.STATUSES, "no_own_interval"])
+                     **{s: int(counts.get(s, 0)) for s in plain_language.STATUSES}, "no_own_interval": no_own,
+                     **{r: int(why.get(r, 0)) for r in NOT_ENOUGH_WHY}})
+    return pd.DataFrame(rows, columns=[*keys, "territories", *plain_language.STATUSES, "no_own_interval",
+                                       *NOT_ENOUGH_WHY])

@@ -79,6 +79,19 @@ def test_verdicts_rest_on_each_territory_s_own_row_and_the_summary_counts_them()
     assert (territory_table(frame, "department", whole, None)["status"] == "not_enough").all()
 
 
+def test_the_summary_counts_every_reason_a_territory_is_not_enough():
+    """A territory with an interval of its own above zero but low reliability (G with 4 comparison schools) is
+    "not enough evidence" for that reason, and the summary says so: the reasons add up to the not-enough count."""
+    frame, whole = _frame()
+    frame.loc[frame["department"] == "G", ["n_comparison", "reliability"]] = [4, "low"]
+    frame.loc[frame["department"] == "F", ["es_ci_low"]] = -0.05  # an interval across zero: wide
+    table = territory_table(frame, "department", whole, higher_is_better=True)
+    assert table.set_index("territory").loc["G", "status_reason"] == "low"
+    counts = summary(table).iloc[0]
+    assert (counts["achieved"], counts["not_enough"], counts["no_own_interval"]) == (0, 7, 5)
+    assert (counts["low"], counts["wide"], counts["insufficient"], counts["no_direction"]) == (1, 1, 0, 0)
+
+
 def test_fewer_than_four_usable_territories_are_not_pooled():
     frame, whole = _frame()
     table = territory_table(frame[frame["department"].isin(list("ABCDEF"))], "department", whole, True)

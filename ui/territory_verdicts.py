@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import territories
+from analysis.compare.finish import MIN_STUDENTS_RELIABLE, MIN_UNITS
 from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
@@ -88,6 +89,34 @@ def verdict_word(status: str) -> str:
     return t(f"verdict.{status}")
 
 
+def _low_text(row: pd.Series) -> str:
+    """'baja confiabilidad: 4 escuelas del programa': which side of the reliability rule the territory misses
+    (fewer than 5 schools on a side, else fewer than 30 students: analysis/compare/finish.py ``reliability``)."""
+    parts = []
+    if row["n_programme"] < MIN_UNITS:
+        parts.append(_schools(row["n_programme"], float("nan")))
+    if not fmt.is_missing(row["n_comparison"]) and row["n_comparison"] < MIN_UNITS:
+        one = row["n_comparison"] == 1
+        parts.append(t("territory.low.comparison_one" if one else "territory.low.comparison",
+                       n=fmt.num(row["n_comparison"], 0)))
+    detail = t("territory.low.and").join(parts) if parts else t("territory.low.students", n=MIN_STUDENTS_RELIABLE)
+    return t("territory.low", reliability=t("rel.low"), detail=detail)
+
+
+def verdict_text(row: pd.Series) -> str:
+    """The territory's verdict and, when it has an interval of its own yet is not judged by it, why (the reason
+    :func:`analysis.plain_language.classify` gave): low reliability, design checks, no direction. Without an
+    interval of its own, the estimate cell says why; a wide interval is the rule itself."""
+    word = verdict_word(row["status"])
+    has_own = row["reason"] is None or fmt.is_missing(row["reason"])
+    why = row["status_reason"] if row["status"] == "not_enough" and has_own else None
+    if why == "low":
+        return t("territory.verdict_why", verdict=word, reason=_low_text(row))
+    if why in ("insufficient", "no_direction"):
+        return t("territory.verdict_why", verdict=word, reason=t(f"plain.reason.{why}"))
+    return word
+
+
 def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
     """One row per territory for the page: programme, country, territory, verdict (from its own estimate), own
     estimate (or reason), the combined estimate (or reason) when ``pooled``, schools; the programme's territories
@@ -101,8 +130,7 @@ def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
         by: [fmt.group_label(by, v) for v in table["territory"]],
         **({"start_year_cohort": pd.to_numeric(table["start_year_cohort"], errors="coerce").round().astype("Int64")}
            if "start_year_cohort" in table else {}),
-        "verdict": [verdict_word(v) if not absent else "—"
-                    for v, absent in zip(table["status"], table["_absent"], strict=True)],
+        "verdict": [verdict_text(r) if not r["_absent"] else "—" for _, r in table.iterrows()],
     })
     out["territory_own"] = [own_text(r) for _, r in table.iterrows()]
     if pooled:
@@ -115,7 +143,7 @@ def display(table: pd.DataFrame, by: str, pooled: bool) -> pd.DataFrame:
 
 def summary_lines(table: pd.DataFrame, by: str) -> list[str]:
     """'MiLab: achieved in 2 of 6 municipalities; evidence not yet enough in 4 (3 without an interval of their
-    own).' per programme, each territory judged by its own estimate."""
+    own, 1 of low reliability).' per programme, each territory judged by its own estimate, each reason counted."""
     counts = territories.summary(table)
     order = {p: i for i, p in enumerate(programme_order(counts["program"]))}
     counts = counts.sort_values("program", key=lambda p: p.map(order), kind="stable")
@@ -130,8 +158,10 @@ def summary_lines(table: pd.DataFrame, by: str) -> list[str]:
                            n=r["not_achieved"]))
         if r["not_enough"]:
             part = t("territory.summary.other", verdict=fmt.in_sentence(verdict_word("not_enough")), n=r["not_enough"])
-            if r["no_own_interval"]:
-                part += " " + t("territory.summary.no_own_interval", n=r["no_own_interval"])
+            why = [t(f"territory.summary.{k}", n=r[k]) for k in ("no_own_interval", *territories.NOT_ENOUGH_WHY)
+                   if r[k]]
+            if why:  # each reason counted: they add up to the not-enough territories
+                part += f" ({', '.join(why)})"
             parts.append(part)
         who = f"**{fmt.md(fmt.programme(r['program']))}** ({fmt.md(fmt.country(r['country']))})"
         if not fmt.is_missing(r.get("start_year_cohort")):  # staggered adoption: one set per start-year cohort

@@ -175,7 +175,7 @@ def number(value: float, decimals: int, lang: str) -> str:
 
 
 def _templates(lang: str, design: str, min_cell: int) -> dict[str, str]:
-    base = _PLAIN_DID[lang]
+    base = {**_PLAIN_DID[lang], "plain.pretrend": plain_language.PRETREND[lang]}
     versus = base[f"versus.{'did' if design == 'did' else 'prepost'}"]
     return {k: v.replace("{versus}", versus).replace("{k}", str(min_cell)) for k, v in base.items()}
 

@@ -72,6 +72,30 @@ def test_rate_sentences_use_points_and_say_why_evidence_is_missing():
     assert "fewer than 10 students" in sentence(gone, catalogue("en"), _number("en"), {"program": "MiLab"})
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_brief_says_when_the_pretrends_differed(lang):
+    """The evidence pack's brief words a finding as Logros does: pre-trends that differ (the flag compare() sets
+    from a significant pre-trend check) are said after the sentence, with the slope difference a year, whatever
+    the verdict; a score's difference is in points (the indicator's scale), not in SD."""
+    from analysis.evidence.brief import _templates, number
+
+    templates = _templates(lang, "did", 10)
+    row = {**ROW, "effect_size": -0.83, "es_ci_low": -0.97, "es_ci_high": -0.69, "effect_size_kind": "pp",
+           "months_progress": NAN, "flags": "pandemic_years, pretrends_differ", "pretrend_diff": -0.0729}
+    f = finding(row, "dropout_rate", False)
+    text = sentence(f, templates, lambda v, d: number(v, d, lang), {"program": "MiLab", "indicator": "Dropout"})
+    said = catalogue(lang)["plain.pretrend"].format(diff="−0,07" if lang == "es" else "−0.07",
+                                                    unit=templates["plain.unit.pp"])
+    assert f.status == "achieved" and text.endswith(" " + said)
+    plain = sentence(finding({**row, "flags": "pandemic_years"}, "dropout_rate", False), templates,
+                     lambda v, d: number(v, d, lang), {"program": "MiLab", "indicator": "Dropout"})
+    assert text == plain + " " + said
+    score = finding({**ROW, "flags": "pretrends_differ", "pretrend_diff": 3.2}, "score_math", True)
+    assert sentence(score, templates, lambda v, d: number(v, d, lang), {"program": "ValleLabs"}).endswith(
+        catalogue(lang)["plain.pretrend"].format(diff="3" + ("," if lang == "es" else ".") + "2",
+                                                 unit=templates["plain.unit.points"]))
+
+
 def test_a_small_index_change_keeps_its_significant_digits():
     """Issue 14, item 9: a 0-1 index does not 'rise 0.0 points'."""
     from analysis.plain_language import scale_decimals
