@@ -114,6 +114,10 @@ def test_school_rates_are_a_school_level_ancova_with_hc1(trial, tmp_path_factory
     assert row["effect_size_kind"] == "pp" and row["effect_size"] == row["estimate"]
     assert row["attrition_rating"] == "not_applicable" and row["n_clusters"] == 40
     assert row["note"] == "windows on the start year 2025: pre < 2025 <= post"
+    from analysis import row_notes
+
+    assert row_notes.say(row["note"], "es") == ("ventanas alineadas en el año de inicio 2025: antes de 2025, después "
+                                                "desde 2025")
 
 
 def test_a_trial_without_start_year_reads_its_rates_on_its_baseline_and_endline_waves(tmp_path):
