@@ -6,6 +6,7 @@ import pandas as pd
 
 from analysis import fields
 from analysis.catalog import fold
+from analysis.compare.did import TRIAL_UNITS_SQL
 from analysis.db.sql import UNIT_PROGRAM_CTE
 from analysis.db.sufficient import HISTOGRAM_BINS, bin_sql
 from analysis.periods import POST_WAVES, PRE_WAVES, wave_period_sql, waves_in_sql
@@ -137,7 +138,8 @@ def histogram_sql(waves: bool, field: str | None = None, bins: int = HISTOGRAM_B
     programme and subgroup), so a filtered chart keeps the country's bins; countries keep their own
     scales. Parameters: those of :func:`unit_period_sql`, then the indicator and the country again (use
     :func:`histogram_params`). Columns: program, period, bin, lo, hi, count. Student
-    indicators count student rows; unit indicators count unit-years.
+    indicators count student rows; unit indicators count unit-years. The schools of a randomised trial are
+    not counted: the chart is the DiD's, which leaves them out (``analysis.compare.did.TRIAL_UNITS_SQL``).
     """
     inner = unit_period_sql(waves, field)
     # reuse the filtered rows `b` of unit_period_sql, then bin them on the indicator's range in the country
@@ -150,7 +152,7 @@ def histogram_sql(waves: bool, field: str | None = None, bins: int = HISTOGRAM_B
       FROM observations o JOIN units u USING (unit_id)
       WHERE o.indicator = ? AND o.level = 'all' AND u.country = ? AND {scope}),
 k AS (SELECT b.program, b.period, b.value, r.lo, r.hi, {bin_sql('b.value', 'r.lo', 'r.hi', bins)} AS bin
-      FROM b, r WHERE b.period IS NOT NULL)
+      FROM b, r WHERE b.period IS NOT NULL AND b.unit_id NOT IN ({TRIAL_UNITS_SQL}))
 SELECT program, period, coalesce(bin, 0) AS bin,
        any_value(lo) + coalesce(bin, 0) * (any_value(hi) - any_value(lo)) / {int(bins)} AS lo,
        any_value(lo) + (coalesce(bin, 0) + 1) * (any_value(hi) - any_value(lo)) / {int(bins)} AS hi,
@@ -166,7 +168,8 @@ def histogram_params(indicator: str, country: str, windows: tuple[int, int, int,
 
 def histogram_derived_sql(field: str | None = None) -> str | None:
     """:func:`histogram_sql` for linked-student indicators with waves, summed from the per-school bins
-    of ``derived_student_bins``; parameters of :func:`unit_period_params`. None for row fields."""
+    of ``derived_student_bins``; parameters of :func:`unit_period_params`. None for row fields. A randomised
+    trial's schools are left out, as there."""
     if field is not None and field not in UNIT_FILTER_FIELDS:
         return None
     _, where, _ = _period_filter(field)
@@ -177,7 +180,7 @@ SELECT up.program, d.period, d.bin,
        any_value(d.lo) + (d.bin + 1) * (any_value(d.hi) - any_value(d.lo)) / {b} AS hi,
        CAST(sum(d.count) AS BIGINT) AS count
 FROM derived_student_bins d JOIN units u ON u.unit_id = d.unit_id JOIN up ON up.unit_id = d.unit_id
-WHERE d.indicator = ? AND d.level = 'all' AND u.country = ?{where}
+WHERE d.indicator = ? AND d.level = 'all' AND u.country = ?{where} AND d.unit_id NOT IN ({TRIAL_UNITS_SQL})
 GROUP BY up.program, d.period, d.bin ORDER BY program, period, bin"""
 
 

@@ -20,6 +20,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "trial_only": "todas las escuelas del programa están en un ensayo aleatorizado, así que no hay diferencias en "
                       "diferencias observacional: {left_out}",
         "windows_start_year": "ventanas alineadas en el año de inicio {year}: antes de {year}, después desde {year}",
+        "windows_trial_waves": "ventanas en los años de la línea de base y la línea final del ensayo: antes {pre}, "
+                               "después {post}",
         "staggered_cohort": "adopción escalonada: la cohorte que empezó en {year} se compara por separado",
         "no_comparison_country": "no hay escuelas de comparación en este país",
     },
@@ -29,6 +31,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "trial_only": "every programme school is in a randomised trial, so there is no observational "
                       "difference-in-differences: {left_out}",
         "windows_start_year": "windows aligned on start year {year}: before {year}, after from {year} on",
+        "windows_trial_waves": "windows on the trial's baseline and endline waves: before {pre}, after {post}",
         "staggered_cohort": "staggered adoption: the cohort that started in {year} is compared separately",
         "no_comparison_country": "there are no comparison schools in this country",
     },
@@ -49,13 +52,16 @@ def _left_out(params: dict[str, str], lang: str, escape: Escape) -> dict[str, st
     return {"left_out": _part(params["left_out"], lang, escape)}
 
 
-# (English shape as analysis/compare/did.py writes it, key, how its parts are put in words)
+# (English shape as analysis/compare/did.py or rct.py writes it, key, how its parts are put in words)
 SHAPES: list[tuple[re.Pattern[str], str, Callable[[dict[str, str], str, Escape], dict[str, str]] | None]] = [
     (re.compile(r"(?P<n>\d+) schools of a randomised trial left out \((?P<ours>\d+) programme, (?P<theirs>\d+) "
                 r"comparison\): the trial design analyses them"), "trial_left_out", _counts),
     (re.compile(r"every programme school is in a randomised trial, so no observational DiD: (?P<left_out>.+)"),
      "trial_only", _left_out),
-    (re.compile(r"windows aligned on start year (?P<year>\d+): pre < \d+ <= post"), "windows_start_year", None),
+    (re.compile(r"windows (?:aligned on|on the) start year (?P<year>\d+): pre < \d+ <= post"), "windows_start_year",
+     None),  # did.py's and rct.py's words
+    (re.compile(r"windows on the trial's baseline and endline waves: pre (?P<pre>[\d-]+), post (?P<post>[\d-]+)"),
+     "windows_trial_waves", None),
     (re.compile(r"staggered adoption: start-year cohort (?P<year>\d+) compared separately"), "staggered_cohort",
      None),
     (re.compile(r"no comparison units in this country"), "no_comparison_country", None),

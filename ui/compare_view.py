@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import disclosure, fields, figures, queries, row_notes
+from analysis.compare.did import TRIAL_UNITS_SQL
 from analysis.periods import programme_order
 from ui import access
 from ui import format as fmt
@@ -150,8 +151,17 @@ def _panels(indicator: str) -> list[tuple[str, str, tuple | None, str]]:
     return out
 
 
+def _did_units(part: pd.DataFrame, program: str) -> pd.DataFrame:
+    """The rows of a panel's programme and comparison schools that its DiD compares: a randomised trial's
+    schools are left out as the DiD leaves them out (one definition: analysis.compare.did.TRIAL_UNITS_SQL),
+    so the charts draw the units behind the estimate above them (the rct design analyses the trial)."""
+    trial = set(sql(TRIAL_UNITS_SQL)["unit_id"].astype(str))
+    keep = part["program"].isin([program, "comparison"]) & ~part["unit_id"].astype(str).isin(trial)
+    return part[keep]
+
+
 def unit_data(indicator: str, field_name: str | None, value: str | None) -> pd.DataFrame:
-    """Per unit and period for every programme's country (programme and comparison units).
+    """Per unit and period for every programme's country (the programme and comparison units its DiD compares).
 
     Read once per snapshot, indicator and filter for both charts that use it (shared, not copied: callers only
     read it; 80,000 rows at national scale, whose unpickling and concatenation cost 0.2 s per call)."""
@@ -163,8 +173,7 @@ def _unit_data_cached(signature: tuple[int, int] | None, indicator: str, field_n
                       value: str | None) -> pd.DataFrame:
     frames = []
     for program, country, w, title in _panels(indicator):
-        part = unit_periods(indicator, country, w, field_name, value)
-        part = part[part["program"].isin([program, "comparison"])].copy()
+        part = _did_units(unit_periods(indicator, country, w, field_name, value), program).copy()
         part["panel"] = title
         part["programme_panel"] = program
         frames.append(part)
@@ -200,7 +209,7 @@ def _family_cached(signature: tuple[int, int] | None, indicator: str, field_name
         for v in values:
             f, x = (None, None) if v == disclosure.ALL else (field_name, v)
             part = unit_periods(indicator, country, w, f, x)
-            units.append(part[part["program"].isin([program, "comparison"])].assign(panel=title, value=v))
+            units.append(_did_units(part, program).assign(panel=title, value=v))
             hist = histogram(indicator, country, w, f, x)
             hists.append(hist[hist["program"].isin([program, "comparison"])].assign(panel=title, value=v))
     columns = ["panel", "program", "unit_id", "period", "value", "n"]

@@ -19,6 +19,7 @@ from analysis import fields, stats
 from analysis.compare.finish import finish
 from analysis.compare.request import CompareError, Evidence, Request, Window
 from analysis.compare.sql import empty_reason, fetch, group_cols, observations_sql, rename_groups, result_keys
+from analysis.periods import wave_period_sql
 
 NAME = "rct"
 LABEL = ("ensayo aleatorizado por escuelas (intención de tratar)",
@@ -208,9 +209,11 @@ def _trial_rows(con, req: Request, prog: str, country: str, start: int | None, s
     pre_w, post_w, note = req.pre, req.post, ""
     if pre_w is None and not req.uses_waves:
         if start is None:
-            raise CompareError("the trial's programme schools have no start year: pass --pre and --post windows")
-        pre_w, post_w = Window("years", (1900, start - 1)), Window("years", (start, 2100))
-        note = f"windows on the start year {start}: pre < {start} <= post"
+            pre_w, post_w = _wave_windows(con, prog, country)
+            note = f"windows on the trial's baseline and endline waves: pre {pre_w.label()}, post {post_w.label()}"
+        else:
+            pre_w, post_w = Window("years", (1900, start - 1)), Window("years", (start, 2100))
+            note = f"windows on the start year {start}: pre < {start} <= post"
     sub = Request(**{**req.__dict__, "pre": pre_w, "post": post_w, "program": prog, "design": NAME})
     sql, params, names = trial_sql(sub)
     data = fetch(con, sql, params)
@@ -227,6 +230,22 @@ def _trial_rows(con, req: Request, prog: str, country: str, start: int | None, s
         row.update(stats_of(part.reset_index(drop=True), prog))
         out.append(row)
     return [rename_groups(pd.DataFrame([r]), names).iloc[0].to_dict() for r in out]
+
+
+def _wave_windows(con, prog: str, country: str) -> tuple[Window, Window]:
+    """The years of the trial's own baseline and endline waves (its schools' observations in waves pre/baseline
+    and post/endline, any indicator): a yearly indicator of a trial without a start year is read on them, the
+    design's rule of windows (docs/METHODS.md "Designs" 4). Refused when the trial has no such waves, or when
+    they do not put every baseline year before every endline year."""
+    years = fetch(con, f"""SELECT {wave_period_sql("o.wave")} AS period, min(o.year) AS first, max(o.year) AS last
+        FROM observations o JOIN units u ON u.unit_id = o.unit_id
+        WHERE u.country = ? AND o.year IS NOT NULL AND o.unit_id IN (SELECT unit_id FROM unit_attributes
+              WHERE name = '{STRATUM}' AND import_id IN (SELECT import_id FROM assignments WHERE program = ?))
+        GROUP BY 1""", [country, prog]).dropna(subset=["period"]).set_index("period")
+    if not {"pre", "post"} <= set(years.index) or years.loc["pre", "last"] >= years.loc["post", "first"]:
+        raise CompareError("the trial's programme schools have no start year: pass --pre and --post windows")
+    return (Window("years", (int(years.loc["pre", "first"]), int(years.loc["pre", "last"]))),
+            Window("years", (int(years.loc["post", "first"]), int(years.loc["post", "last"]))))
 
 
 def _received(part: pd.DataFrame, assigned: np.ndarray) -> np.ndarray | None:

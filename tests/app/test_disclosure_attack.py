@@ -21,6 +21,7 @@ import pytest
 
 from analysis import disclosure, fields
 from analysis.compare import CompareError, compare, linked, suppression
+from analysis.compare.did import TRIAL_UNITS_SQL
 
 K = disclosure.MIN_CELL
 STRESS = 60  # the same calls with a threshold of 60: many more cells to protect on a 4,000-student demo
@@ -384,10 +385,31 @@ def _comparar_attack(units: pd.DataFrame, means: pd.DataFrame, hist: pd.DataFram
     return cells, n, (reason.isna().to_numpy() | (n == 0)) & ~unstated, relations
 
 
+@pytest.fixture(scope="module")
+def school_unstated_db(demo_db, tmp_path_factory) -> str:
+    """The demo with no ethnicity for one whole MiLab school that Comparar draws (the students without one were
+    the randomised cohort's, which Comparar's DiD charts leave out): "every student" minus the groups is then
+    a cell of 10 or more, derived, which the attack below must find (the test's power)."""
+    import shutil
+
+    import duckdb
+
+    path = tmp_path_factory.mktemp("school_unstated") / "lablens.duckdb"
+    shutil.copyfile(demo_db, path)
+    con = duckdb.connect(str(path))
+    con.execute(f"""DELETE FROM student_attributes WHERE name = 'ethnicity' AND student_key IN (
+        SELECT student_key FROM observations WHERE unit_id = ({_FIRST_COHORT_SCHOOL}))""")
+    con.close()
+    return str(path)
+
+
 @pytest.mark.parametrize("indicator", ["score_math"])
-def test_no_small_cell_of_the_comparar_tables_is_recovered(indicator):
+def test_no_small_cell_of_the_comparar_tables_is_recovered(indicator, school_unstated_db, monkeypatch):
+    from tests.app.conftest import _reopen
     from ui.compare_view import family
 
+    monkeypatch.setenv("LABLENS_DB", school_unstated_db)
+    _reopen()
     total_hidden, derived = 0, 0
     for field_name in ("sex", "grade", "lab_type", "zone", *STUDENT_ATTRIBUTES):
         units, means, hist = family(indicator, field_name)
@@ -405,11 +427,19 @@ def test_no_small_cell_of_the_comparar_tables_is_recovered(indicator):
             old = attack(n, ((n == 0) | (n >= K)) & ~unstated, relations)
             assert len(old) > 0
     assert total_hidden > 100 and derived > 0
+    _reopen()
+
+
+# the first MiLab school in Guatemala outside the randomised trial (analysis.compare.did.TRIAL_UNITS_SQL)
+_FIRST_COHORT_SCHOOL = f"""SELECT min(a.unit_id) FROM assignments a JOIN units u USING (unit_id)
+    WHERE a.program = 'MiLab' AND u.country = 'GT' AND a.unit_id NOT IN ({TRIAL_UNITS_SQL})
+    AND a.unit_id IN (SELECT unit_id FROM observations WHERE indicator = 'score_math' AND student_key IS NOT NULL)"""
 
 
 def _unstated_copy(source: str, target) -> str:
-    """A copy of the demo where every student has an ethnicity except 3 of one MiLab school in Guatemala
-    (students of the demo's randomised cohort have none: they get ladino or maya, by a hash of their key)."""
+    """A copy of the demo where every student has an ethnicity except 3 of one MiLab school in Guatemala outside
+    the randomised trial (Comparar's charts draw the DiD's schools, which leave the trial out; the students of
+    the demo's randomised cohort have no ethnicity: they get ladino or maya, by a hash of their key)."""
     import shutil
 
     import duckdb
@@ -417,9 +447,10 @@ def _unstated_copy(source: str, target) -> str:
     shutil.copyfile(source, target)
     con = duckdb.connect(str(target))
     stated = "SELECT student_key FROM student_attributes WHERE name = 'ethnicity'"
-    unit = con.execute(f"""SELECT o.unit_id FROM observations o JOIN assignments a USING (unit_id)
-        JOIN units u USING (unit_id) WHERE o.indicator = 'score_math' AND a.program = 'MiLab' AND u.country = 'GT'
-        AND o.student_key NOT IN ({stated}) GROUP BY 1 ORDER BY 1 LIMIT 1""").fetchone()[0]
+    con.execute(f"""DELETE FROM student_attributes WHERE name = 'ethnicity' AND student_key IN (
+        SELECT student_key FROM observations WHERE indicator = 'score_math' AND unit_id = ({_FIRST_COHORT_SCHOOL})
+        GROUP BY student_key HAVING count(DISTINCT wave) = 2 ORDER BY student_key LIMIT 3)""")
+    unit = con.execute(_FIRST_COHORT_SCHOOL).fetchone()[0]
     kept = [r[0] for r in con.execute(f"""SELECT DISTINCT student_key FROM observations WHERE indicator = 'score_math'
         AND unit_id = ? AND student_key NOT IN ({stated}) ORDER BY 1 LIMIT 3""", [unit]).fetchall()]
     con.execute(f"""INSERT INTO student_attributes
@@ -472,9 +503,9 @@ def test_three_students_without_ethnicity_are_a_protected_cell_of_compare(unstat
 
 
 def test_three_students_without_ethnicity_on_comparar(unstated_db, monkeypatch):
-    """Comparar filtered by ethnicity: every student (910 before, 822 after in MiLab) minus ladino and maya
-    gave the 3 students without one away, their count and mean (the rule before: the unstated students in no
-    partition); now they are a cell of the family, a sibling hidden with them, and the attack recovers none."""
+    """Comparar filtered by ethnicity: every student of MiLab's DiD schools minus ladino and maya gave the 3
+    students without one away, their count and mean (the rule before: the unstated students in no partition); now
+    they are a cell of the family, a sibling hidden with them, and the attack recovers none."""
     from tests.app.conftest import _reopen
     from ui.compare_view import family, means_chart
 
@@ -486,9 +517,13 @@ def test_three_students_without_ethnicity_on_comparar(unstated_db, monkeypatch):
     unstated = (cells["kind"] == "unstated").to_numpy()
     assert (n[unstated] == 3).sum() >= 2 and n[unstated].max() == 3  # before and after (their school, bins too)
     assert not len(attack(n, visible, relations))
-    table = means_chart("score_math", "ethnicity", "ladino").table  # what the page shows for one value
-    milab = table[table.iloc[:, 1] == "MiLab"]
-    assert milab.iloc[:, 3].isna().all() and (milab["n"] == "—").all()  # hidden with the 3 students
+    # what the page shows for each value: before and after, a sibling of the 3 students hidden with them
+    hidden = set()
+    for group in ("ladino", "maya"):
+        table = means_chart("score_math", "ethnicity", group).table
+        milab = table[table.iloc[:, 1] == "MiLab"]
+        hidden |= set(milab.loc[milab.iloc[:, 3].isna() & (milab["n"] == "—"), milab.columns[2]])
+    assert len(hidden) == 2
     # the rule before (no cell for the unstated students): ladino and maya shown, the 3 students recovered
     cols = ["panel", "program", "unit_id", "period", "value", "n"]
     monkeypatch.setattr(disclosure, "unstated", lambda frame, count, keys: frame.iloc[:0][[*keys, "value", count]])

@@ -114,6 +114,35 @@ def test_school_rates_are_a_school_level_ancova_with_hc1(trial, tmp_path_factory
     assert row["effect_size_kind"] == "pp" and row["effect_size"] == row["estimate"]
     assert row["attrition_rating"] == "not_applicable" and row["n_clusters"] == 40
     assert row["note"] == "windows on the start year 2025: pre < 2025 <= post"
+    from analysis import row_notes
+
+    assert row_notes.say(row["note"], "es") == ("ventanas alineadas en el año de inicio 2025: antes de 2025, después "
+                                                "desde 2025")
+
+
+def test_a_trial_without_start_year_reads_its_rates_on_its_baseline_and_endline_waves(tmp_path):
+    """No start year in the roster (a trial registered by assignment): a yearly indicator is read on the years
+    of the trial's own waves (docs/METHODS.md "Designs" 4: the waves, else the start year, else --pre/--post),
+    not refused; the same school-level ANCOVA as with a start year, on baseline 2024 against endline 2025."""
+    _students, roster = _trial_files(tmp_path)
+    roster.assign(start_year="").to_csv(tmp_path / "roster.csv", index=False)
+    db = tmp_path / "lablens.duckdb"
+    load(db, tmp_path / "students.csv", tmp_path / "rates.csv", tmp_path / "roster.csv")
+    row = compare(db, "dropout_rate", design="rct").iloc[0]
+    rates = pd.read_csv(tmp_path / "rates.csv", dtype={"school_code": str})
+    rates = rates[rates["year"].isin([2024, 2025])].assign(period=lambda r: np.where(r["year"] == 2025, "post", "pre"))
+    school = rates.pivot_table(index="school_code", columns="period", values="dropout_rate").reset_index()
+    school = school.merge(roster[["unit_code", "program", "stratum"]], left_on="school_code", right_on="unit_code")
+    ref = smf.ols("post ~ z + pre + C(stratum)", school.assign(z=(school["program"] == "MiLab") * 1.0)).fit(
+        cov_type="HC1")
+    assert row["estimate"] == pytest.approx(ref.params["z"], abs=1e-9)
+    assert row["se"] == pytest.approx(ref.bse["z"], abs=1e-9)
+    assert row["n_clusters"] == 40
+    assert row["note"] == "windows on the trial's baseline and endline waves: pre 2024, post 2025"
+    from analysis import row_notes
+
+    assert row_notes.say(row["note"], "es") == ("ventanas en los años de la línea de base y la línea final del "
+                                                "ensayo: antes 2024, después 2025")
 
 
 def test_a_suppressed_cell_shows_no_cace_either(trial):
