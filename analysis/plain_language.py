@@ -128,6 +128,12 @@ def scale_decimals(*values: float) -> int:
     return min(max(1, 1 - math.floor(math.log10(largest))), 4)
 
 
+def bound(value: float, decimals: int, number: Callable[[float, int], str]) -> str:
+    """An interval bound in words: one that rounds to zero is written 0,00 without a sign (−0,0046 as "−0,00"
+    reads as a negative bound), the rule of the pages' ``ui.format.signed`` and of the evidence brief."""
+    return number(0.0, decimals) if round(abs(value), decimals) == 0 else number(value, decimals)
+
+
 def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, int], str],
              names: Mapping[str, str]) -> str:
     """The finding in one sentence, with its number, its 95% interval and what it means.
@@ -158,7 +164,8 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
         value = ("+" if f.effect > 0 else "") + number(f.effect, decimals)
     if value.lstrip("+") == number(0.0, decimals):  # rounds to zero
         direction, value = templates["plain.unchanged"], ""
-    interval = (templates["plain.interval"].format(low=number(f.low, decimals), high=number(f.high, decimals))
+    interval = (templates["plain.interval"].format(low=bound(f.low, decimals, number),
+                                                   high=bound(f.high, decimals, number))
                 if not (math.isnan(f.low) or math.isnan(f.high))
                 else templates.get(f"plain.no_interval_text.{f.reason}", templates["plain.no_interval_text"]))
     months = ""

@@ -20,6 +20,7 @@ import pandas as pd
 
 import analysis
 from analysis import fields, figures, plain_language, reasons, row_notes
+from analysis.compare import CompareError, designs
 from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 from analysis.figure_text import plain_figure
@@ -61,6 +62,7 @@ _PLAIN_DID = {
         "plain.reason.no_variation": "los datos no varían, así que no hay inferencia",
         "versus.did": "frente a las escuelas de comparación",
         "versus.prepost": "entre antes y después (sin grupo de comparación)",
+        "versus.rct": "frente a las escuelas asignadas al azar a comparación",
     },
     "en": {
         "plain.who_group": "{program}, {group}",
@@ -98,6 +100,7 @@ _PLAIN_DID = {
         "plain.reason.no_variation": "the data do not vary, so there is no inference",
         "versus.did": "relative to comparison schools",
         "versus.prepost": "between before and after (no comparison group)",
+        "versus.rct": "relative to the schools randomly assigned to comparison",
     },
 }
 
@@ -176,8 +179,18 @@ def number(value: float, decimals: int, lang: str) -> str:
 
 def _templates(lang: str, design: str, min_cell: int) -> dict[str, str]:
     base = _PLAIN_DID[lang]
-    versus = base[f"versus.{'did' if design == 'did' else 'prepost'}"]
+    versus = base[f"versus.{design if design in ('did', 'rct') else 'prepost'}"]
     return {k: v.replace("{versus}", versus).replace("{k}", str(min_cell)) for k, v in base.items()}
+
+
+def design_label(design: str, lang: str) -> str:
+    """The design in words: the brief's own phrase for did and prepost, else the design's registered LABEL."""
+    if f"design.{design}" in TEXT[lang]:
+        return TEXT[lang][f"design.{design}"]
+    try:
+        return designs.get(design).LABEL[0 if lang == "es" else 1]
+    except CompareError:
+        return design
 
 
 def _inline(text: str) -> str:
@@ -280,7 +293,7 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
     labels = ", ".join(indicator_label(c, context, lang) for c in request.indicators)
     body += [f"<h2>{esc(text['request'])}</h2>", "<table>",
              f"<tr><th>{esc(text['indicators'])}</th><td>{esc(labels)}</td></tr>",
-             f"<tr><th>{esc(text['design'])}</th><td>{esc(text.get('design.' + request.design, request.design))}"
+             f"<tr><th>{esc(text['design'])}</th><td>{esc(design_label(request.design, lang))}"
              "</td></tr>",
              f"<tr><th>{esc(text['grouping'])}</th><td>{esc(_grouping(request.by, lang) or text['none'])}</td></tr>",
              "</table>"]
