@@ -14,6 +14,8 @@ are written once, in the analysis catalogue that owns them, and are not in ui/lo
   (analysis/reasons.py, the rejects report's), capitalised as headers;
 - ``verdict.<status>``: the verdict words of a result or a territory (analysis/plain_language.py ``VERDICTS``), shared
   by Logros, Regiones and the evidence pack's brief;
+- ``evidence.badge`` and ``evidence.<level>``: the design-strength badge (analysis/plain_language.py
+  ``DESIGN_STRENGTH``), on the pages and on every finding of the brief;
 - ``col.<column>``: the short name of each compare() output column (analysis/compare/columns.py ``LABELS``, the
   column registry).
 
@@ -42,4 +44,5 @@ def words(lang: str) -> dict[str, str]:
     out |= {key: _sentence(key, text) for key, text in reasons.TEXTS[lang].items() if key.startswith("col.")}
     out |= {f"col.{name}": label[lang == "en"] for name, label in LABELS.items()}
     out |= {f"verdict.{status}": text for status, text in plain_language.VERDICTS[lang].items()}
+    out |= {f"evidence.{key}": text for key, text in plain_language.DESIGN_STRENGTH[lang].items()}
     return out
