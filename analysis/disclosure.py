@@ -190,10 +190,25 @@ PUBLISHED_DECIMALS: dict[str, int] = {
                      "alpha"), 3),
     **dict.fromkeys(("p_value", "q_value", "wild_p_value", "p_value_naive", "p_value_icc_corrected",
                      "pretrend_p"), 4),
+    # a randomised trial's complier average causal effect (in the indicator's unit, as ``estimate``) and its
+    # first stage (a difference in shares, as the effect sizes)
+    **dict.fromkeys(("cace", "cace_se", "cace_ci_low", "cace_ci_high"), 2), "compliance": 3, "cace_p_value": 4,
+}
+#: the evidence pack's dose_response.csv (analysis/implementation/dose.py ``summary_row``): slopes per unit of dose
+#: (an hour of lab use moves a score by hundredths) at four decimals, its standardised slopes at five, points and
+#: doses at two, standardised contrasts at three, p-values as PROBABILITY_COLUMNS
+DOSE_RESPONSE_DECIMALS: dict[str, int] = {
+    **dict.fromkeys(("slope", "se", "ci_low", "ci_high"), 4),
+    **dict.fromkeys(("slope_sd", "ci_low_sd", "ci_high_sd"), 5),
+    **dict.fromkeys(("intercept", "df", "dose_min", "dose_max", "top_minus_bottom", "top_minus_bottom_ci_low",
+                     "top_minus_bottom_ci_high", "student_sd"), 2),
+    **dict.fromkeys(("top_minus_bottom_sd", "top_minus_bottom_ci_low_sd", "top_minus_bottom_ci_high_sd"), 3),
+    **dict.fromkeys(("p_value", "top_minus_bottom_p"), 4),
 }
 #: p- and q-values: a value under 10^-decimals keeps three significant digits instead (1.83e-11, never 0: a p
 #: rounded to 0 reads as certainty; docs/METHODS.md, "Disclosure avoidance", display rounding).
-PROBABILITY_COLUMNS = ("p_value", "q_value", "wild_p_value", "p_value_naive", "p_value_icc_corrected", "pretrend_p")
+PROBABILITY_COLUMNS = ("p_value", "q_value", "wild_p_value", "p_value_naive", "p_value_icc_corrected", "pretrend_p",
+                       "cace_p_value", "top_minus_bottom_p")
 SIGNIFICANT_DIGITS = 3
 
 

@@ -35,6 +35,22 @@ VERDICTS: dict[str, dict[str, str]] = {
     "es": {"achieved": "Logrado", "not_achieved": "No logrado", "not_enough": "Evidencia aún insuficiente"},
     "en": {"achieved": "Achieved", "not_achieved": "Not achieved", "not_enough": "Evidence not yet enough"},
 }
+#: the design-strength badge (the LabLens checks of the design, not the result; not a WWC rating), written once:
+#: the pages' badge (ui/analysis_words.py, keys ``evidence.badge`` and ``evidence.<level>``) and the brief's findings
+DESIGN_STRENGTH: dict[str, dict[str, str]] = {
+    "es": {"badge": "Solidez del diseño: {level}", "strong": "fuerte", "moderate": "moderada", "limited": "limitada",
+           "insufficient": "insuficiente"},
+    "en": {"badge": "Design strength: {level}", "strong": "strong", "moderate": "moderate", "limited": "limited",
+           "insufficient": "insufficient"},
+}
+
+
+def design_strength(level: object, lang: str) -> str:
+    """'Solidez del diseño: fuerte' for a row's ``evidence`` level (an unknown one reads as insufficient)."""
+    words = DESIGN_STRENGTH[lang if lang in DESIGN_STRENGTH else "en"]
+    return words["badge"].format(level=words[level if level in words and level != "badge" else "insufficient"])
+
+
 #: smallest improvement worth the name, per effect kind (see module docstring)
 # why a result has no estimate, in the order compare() checks them (analysis/compare/finish.py writes one into
 # ``evidence_reasons``; ui/locales: reason.<name>): no programme or no comparison school with data, no data
@@ -143,6 +159,20 @@ def scale_decimals(*values: float) -> int:
     return min(max(1, 1 - math.floor(math.log10(largest))), 4)
 
 
+def rounds_to_zero(value: float, decimals: int) -> bool:
+    """True when ``value`` shown at ``decimals`` is zero: at most half a unit of the last decimal, the half included,
+    so that a value already published at a finer precision (−0.0046 as −0.005 in the pack's table) is not rounded
+    a second time away from zero (−0.01). The one rule of the pages (``ui.format.signed``), the plain-language
+    sentences and the evidence brief."""
+    return abs(value) <= 0.5 * 10.0 ** -decimals * (1 + 1e-9)
+
+
+def bound(value: float, decimals: int, number: Callable[[float, int], str]) -> str:
+    """An interval bound in words: one that rounds to zero is written 0,00 without a sign (−0,0046 as "−0,00"
+    reads as a negative bound): :func:`rounds_to_zero`."""
+    return number(0.0, decimals) if rounds_to_zero(value, decimals) else number(value, decimals)
+
+
 def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, int], str],
              names: Mapping[str, str]) -> str:
     """The finding in one sentence, with its number, its 95% interval and what it means.
@@ -171,9 +201,10 @@ def sentence(f: Finding, templates: Mapping[str, str], number: Callable[[float, 
     if inconclusive:  # no direction words on a result that cannot say one
         direction = templates["plain.estimate"]
         value = ("+" if f.effect > 0 else "") + number(f.effect, decimals)
-    if value.lstrip("+") == number(0.0, decimals):  # rounds to zero
+    if rounds_to_zero(f.effect, decimals) or value.lstrip("+") == number(0.0, decimals):  # rounds to zero
         direction, value = templates["plain.unchanged"], ""
-    interval = (templates["plain.interval"].format(low=number(f.low, decimals), high=number(f.high, decimals))
+    interval = (templates["plain.interval"].format(low=bound(f.low, decimals, number),
+                                                   high=bound(f.high, decimals, number))
                 if not (math.isnan(f.low) or math.isnan(f.high))
                 else templates.get(f"plain.no_interval_text.{f.reason}", templates["plain.no_interval_text"]))
     months = ""

@@ -37,6 +37,8 @@ for status, icon in (("achieved", ":material/check_circle:"), ("not_achieved", "
     for item in chosen:
         with st.container(border=True):
             st.markdown(f"{icon} {item['sentence_md']}")
+            if item.get("trial"):  # the programme's randomised trial of the same indicator, labelled as the trial
+                st.markdown(f":material/shuffle: {item['trial']}")
             extra = [fmt.evidence_badge(item["evidence"])]
             mark = fmt.reliability(item["reliability"])
             if mark:

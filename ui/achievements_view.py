@@ -1,4 +1,5 @@
-"""Logros y pendientes: every programme x indicator result (DiD) put in words and sorted by status."""
+"""Logros y pendientes: every programme x indicator result (DiD) put in words and sorted by status; where the
+programme has a randomised trial of the indicator, the trial's result is said beside it (:func:`trial_line`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from analysis.periods import programme_order
 from ui import format as fmt
 from ui import territory_verdicts
 from ui.i18n import catalogue, current_language, t
-from ui.loaders import Outcome, indicators, programme_results
+from ui.loaders import Outcome, indicators, programme_results, trial_results
 
 DOMAINS = ("learning", "motivation", "retention")
 
@@ -22,6 +23,32 @@ def indicator_list() -> list[str]:
     order = {d: i for i, d in enumerate(DOMAINS)}
     keep = keep.assign(_o=keep["domain"].map(order)).sort_values(["_o", "code"])
     return list(keep["code"])
+
+
+def trial_rows(code: str) -> dict[tuple[str, str], dict]:
+    """(programme, country) -> the randomised trial's row of ``code`` (compare(design="rct")); {} without a trial."""
+    frame = trial_results(code)
+    if frame is None:
+        return {}
+    rows = frame[frame["program"] != "comparison"]
+    return {(r["program"], r["country"]): r for r in rows.to_dict("records")}
+
+
+def trial_line(row: dict, code: str, did_windows: tuple[str, str] | None = None) -> str:
+    """The trial's result in one Markdown line, labelled as the trial, with its verdict (the rules of Logros) and its
+    design strength, and why it can differ from the DiD shown beside it (another cohort, other years)."""
+    hib = indicators().set_index("code").loc[code, "higher_is_better"] if code in set(indicators()["code"]) else None
+    hib = None if fmt.is_missing(hib) else bool(hib)
+    f = plain_language.finding(row, code, hib)
+    d = fmt.decimals_for(f.kind)
+    pre, post = fmt.window(row.get("pre_window")), fmt.window(row.get("post_window"))
+    line = t("achievements.trial", pre=pre, post=post, effect=fmt.signed(f.effect, d), unit=fmt.unit(f.kind),
+             ci=t("fmt.ci95", interval=fmt.interval(f.low, f.high, d)), verdict=t(f"verdict.{f.status}"),
+             strength=t("evidence.badge", level=fmt.evidence_text(row.get("evidence"))))
+    if did_windows and all(did_windows) and (pre, post) != tuple(did_windows):
+        line += " " + t("achievements.trial_differs", trial=f"{pre} → {post}",
+                         did=f"{did_windows[0]} → {did_windows[1]}")
+    return line
 
 
 STATUSES = ("achieved", "not_achieved", "not_enough")
@@ -55,6 +82,7 @@ def findings(program: str | None = None) -> tuple[list[dict], list[str], int]:
         hib = info.loc[code, "higher_is_better"]
         hib = None if fmt.is_missing(hib) else bool(hib)
         label = fmt.indicator_label(code, indicators())
+        trials = trial_rows(code)
         for row in frame.to_dict("records"):
             f = plain_language.finding(row, code, hib)
             names = {"program": f"{row['program']} ({fmt.country(row['country'])})", "indicator": label}
@@ -69,6 +97,8 @@ def findings(program: str | None = None) -> tuple[list[dict], list[str], int]:
                 "flags": row.get("flags"), "reliability": row.get("reliability"),
                 "windows": (fmt.window(row.get("pre_window")), fmt.window(row.get("post_window"))),
             })
+            trial = trials.get((row["program"], row["country"]))
+            items[-1]["trial"] = trial_line(trial, code, items[-1]["windows"]) if trial else None
     order = {p: i for i, p in enumerate(programme_order(i["program"] for i in items))}
     items.sort(key=lambda i: (order.get(i["program"], 99), DOMAINS.index(i["domain"]), i["indicator"]))
     return items, list(dict.fromkeys(errors)), failed

@@ -16,6 +16,8 @@ are written once, in the analysis catalogue that owns them, and are not in ui/lo
   by Logros, Regiones and the evidence pack's brief;
 - ``plain.pretrend``: what a significant pre-trend check means, after a finding's sentence (analysis/plain_language.py
   ``PRETREND``), shared by Logros and the evidence pack's brief;
+- ``evidence.badge`` and ``evidence.<level>``: the design-strength badge (analysis/plain_language.py
+  ``DESIGN_STRENGTH``), on the pages and on every finding of the brief;
 - ``col.<column>``: the short name of each compare() output column (analysis/compare/columns.py ``LABELS``, the
   column registry).
 
@@ -45,4 +47,5 @@ def words(lang: str) -> dict[str, str]:
     out |= {f"col.{name}": label[lang == "en"] for name, label in LABELS.items()}
     out |= {f"verdict.{status}": text for status, text in plain_language.VERDICTS[lang].items()}
     out["plain.pretrend"] = plain_language.PRETREND[lang]
+    out |= {f"evidence.{key}": text for key, text in plain_language.DESIGN_STRENGTH[lang].items()}
     return out

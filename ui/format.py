@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from analysis import plain_language
 from analysis.disclosure import PROBABILITY_COLUMNS, round_published
 from analysis.plain_language import MISSING_REASONS
 from ui.i18n import current_language, has, number, t
@@ -67,7 +68,7 @@ def signed(value: object, decimals: int = 2) -> str:
     if is_missing(value):
         return "—"
     v = float(value)
-    if round(abs(v), decimals) == 0:
+    if plain_language.rounds_to_zero(v, decimals):
         return number(0.0, decimals)
     text = number(abs(v), decimals)
     return ("+" if v > 0 else "−" if v < 0 else "") + text

@@ -2,7 +2,8 @@
 
 Each domain takes the first indicator the database holds from a preference list, so an imported
 database without the demo's indicators still gets headlines. All come from compare(design="did")
-with the windows of :func:`ui.loaders.windows` (same calendar years for programme and comparison).
+with the windows of :func:`ui.loaders.windows` (same calendar years for programme and comparison); a programme
+with a randomised trial of the indicator gets the trial's result under it (``achievements_view.trial_line``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui import achievements_view
 from ui import format as fmt
 from ui.i18n import t
 from ui.loaders import indicators, programme_results, window_text, windows
@@ -69,6 +71,7 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
         st.caption(fmt.md(fmt.country(country)))
         for domain, (code, frame) in results.items():
             row = _row(frame, program, country)
+            trial = achievements_view.trial_rows(code).get((program, country))
             # a metric's label is one line, cut with "…" on a phone: the name without its parenthesis
             # ("Índice de motivación (media de los ítems)"), the whole name in the tooltip
             name = fmt.indicator_label(code, info)
@@ -80,6 +83,8 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
                 reason = fmt.reliability(row.get("reliability")) if row else ""
                 why = fmt.missing_reason(row.get("evidence_reasons")) if row else ""
                 st.caption(t("home.headline.none_why", reason=why) if why else (reason or t("home.headline.none")))
+                if trial:  # every programme school in the trial: no DiD, the trial's result still shown
+                    st.caption(achievements_view.trial_line(trial, code))
                 continue
             kind = row.get("effect_size_kind")
             d = fmt.decimals_for(kind)
@@ -105,3 +110,6 @@ def render_card(program: str, country: str, results: dict[str, tuple[str, pd.Dat
                 pre, post = _years(row.get("pre_years")), _years(row.get("post_years"))
             if pre and post:
                 st.caption(t("home.headline.windows", pre=pre, post=post))
+            if trial:  # the programme's randomised trial of this indicator, beside the DiD and labelled as such
+                st.caption(achievements_view.trial_line(
+                    trial, code, (fmt.window(row.get("pre_window")), fmt.window(row.get("post_window")))))

@@ -227,6 +227,15 @@ def programme_results(indicator: str, design: str = "did", by: str | list[str] |
     return Outcome(frame, errors, failed)
 
 
+def trial_results(indicator: str) -> pd.DataFrame | None:
+    """The randomised trial's rows of ``indicator`` (compare(design="rct"), the stored request
+    :func:`analysis.precompute.standard_results.trial_request`), or None when the database holds no trial of it."""
+    req = standard_results.trial_request(indicator)
+    res = compare_result(indicator, req.design, req.by, program=req.program, pre=req.pre, post=req.post,
+                         level=req.level)
+    return res.frame if res.frame is not None and not res.frame.empty else None
+
+
 def show_problem(outcome: Outcome) -> None:
     """Tell the user, in their language, why a result is missing (no traceback)."""
     for reason in dict.fromkeys(outcome.errors):

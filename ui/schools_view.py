@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import queries, unit_figures
+from analysis import plain_language, queries, unit_figures
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -112,7 +112,7 @@ def _signed(value: object, decimals: int, language: str) -> str:
     if fmt.is_missing(value):
         return "—"
     v = float(value)
-    if round(abs(v), decimals) == 0:  # as fmt.signed: no sign on a value that rounds to zero
+    if plain_language.rounds_to_zero(v, decimals):  # as fmt.signed: no sign on a value that rounds to zero
         return _number(0.0, decimals, language)
     return ("+" if v > 0 else "−" if v < 0 else "") + _number(abs(v), decimals, language)
 

@@ -57,8 +57,12 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "estimate": ("Estimación de diferencias en diferencias (unidad del indicador)",
                  "Difference-in-differences estimate (indicator's unit)"),
     "se": ("Error estándar agrupado por unidad", "Standard error clustered on the unit"),
-    "wild_p_value": ("Valor p del bootstrap salvaje por conglomerados (pocos conglomerados)",
-                     "Wild cluster bootstrap p-value (few clusters)"),
+    "wild_p_value": ("Valor p del bootstrap salvaje por conglomerados (pocos conglomerados); "
+                     "con 9.999 réplicas al azar, 0,0001 = 1/(B + 1) es su piso: una cota (p de 0,0001 o menos), "
+                     "no un valor",
+                     "Wild cluster bootstrap p-value (few clusters); "
+                     "with 9,999 random draws, 0.0001 = 1/(B + 1) is its floor: a bound (p of 0.0001 or less), "
+                     "not a value"),
     "n_clusters": ("Conglomerados (unidades) en total", "Clusters (units) in total"),
     "n_treated": ("Unidades del programa", "Programme units"),
     "n_comparison": ("Unidades de comparación", "Comparison units"),

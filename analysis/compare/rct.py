@@ -51,8 +51,12 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
                  "(unidad del indicador)",
                  "Effect of assignment (intention to treat), adjusted for baseline and blocks (indicator's unit)"),
     "se": ("Error estándar agrupado por escuela (CRV1)", "Standard error clustered by school (CRV1)"),
-    "wild_p_value": ("Valor p del bootstrap salvaje por conglomerados (menos de 30 escuelas en un grupo)",
-                     "Wild cluster bootstrap p-value (fewer than 30 schools in an arm)"),
+    "wild_p_value": ("Valor p del bootstrap salvaje por conglomerados (menos de 30 escuelas en un grupo); "
+                     "con 9.999 réplicas al azar, 0,0001 = 1/(B + 1) es su piso: una cota (p de 0,0001 o menos), "
+                     "no un valor",
+                     "Wild cluster bootstrap p-value (fewer than 30 schools in an arm); "
+                     "with 9,999 random draws, 0.0001 = 1/(B + 1) is its floor: a bound (p of 0.0001 or less), "
+                     "not a value"),
     "n_clusters": ("Escuelas del ensayo con datos después", "Trial schools with data after"),
     "n_treated": ("Escuelas asignadas al programa", "Schools assigned to the programme"),
     "n_comparison": ("Escuelas asignadas a comparación", "Schools assigned to comparison"),

@@ -20,6 +20,7 @@ import pandas as pd
 
 import analysis
 from analysis import fields, figures, plain_language, reasons, row_notes
+from analysis.compare import CompareError, designs
 from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
 from analysis.figure_text import plain_figure
@@ -61,6 +62,7 @@ _PLAIN_DID = {
         "plain.reason.no_variation": "los datos no varían, así que no hay inferencia",
         "versus.did": "frente a las escuelas de comparación",
         "versus.prepost": "entre antes y después (sin grupo de comparación)",
+        "versus.rct": "frente a las escuelas asignadas al azar a comparación",
     },
     "en": {
         "plain.who_group": "{program}, {group}",
@@ -98,6 +100,7 @@ _PLAIN_DID = {
         "plain.reason.no_variation": "the data do not vary, so there is no inference",
         "versus.did": "relative to comparison schools",
         "versus.prepost": "between before and after (no comparison group)",
+        "versus.rct": "relative to the schools randomly assigned to comparison",
     },
 }
 
@@ -129,6 +132,8 @@ TEXT = {
         "no_rows": "Sin resultados para este indicador: ninguna fila del análisis (compare()) lo incluye.",
         "no_rows_why": "Sin resultados para este indicador. Motivo: {reason}.",
         "asked": "Pedido como:", "cite": "Cómo citar",
+        "comparison_change": "Las escuelas de comparación de {country} cambiaron {effect} {unit} en las mismas "
+                             "ventanas (IC 95 %: {low} a {high}).",
     },
     "en": {
         "title": "Evidence brief", "generated": "Generated on {when} (UTC) with LabLens {version}.",
@@ -155,6 +160,8 @@ TEXT = {
         "no_rows": "No results for this indicator: no row of the analysis (compare()) includes it.",
         "no_rows_why": "No results for this indicator. Reason: {reason}.",
         "asked": "Asked as:", "cite": "How to cite",
+        "comparison_change": "The comparison schools of {country} changed {effect} {unit} over the same windows "
+                             "(95% CI: {low} to {high}).",
     },
 }
 COUNTRIES = {"CO": "Colombia", "GT": "Guatemala"}
@@ -176,8 +183,18 @@ def number(value: float, decimals: int, lang: str) -> str:
 
 def _templates(lang: str, design: str, min_cell: int) -> dict[str, str]:
     base = {**_PLAIN_DID[lang], "plain.pretrend": plain_language.PRETREND[lang]}
-    versus = base[f"versus.{'did' if design == 'did' else 'prepost'}"]
+    versus = base[f"versus.{design if design in ('did', 'rct') else 'prepost'}"]
     return {k: v.replace("{versus}", versus).replace("{k}", str(min_cell)) for k, v in base.items()}
+
+
+def design_label(design: str, lang: str) -> str:
+    """The design in words: the brief's own phrase for did and prepost, else the design's registered LABEL."""
+    if f"design.{design}" in TEXT[lang]:
+        return TEXT[lang][f"design.{design}"]
+    try:
+        return designs.get(design).LABEL[0 if lang == "es" else 1]
+    except CompareError:
+        return design
 
 
 def _inline(text: str) -> str:
@@ -280,7 +297,7 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
     labels = ", ".join(indicator_label(c, context, lang) for c in request.indicators)
     body += [f"<h2>{esc(text['request'])}</h2>", "<table>",
              f"<tr><th>{esc(text['indicators'])}</th><td>{esc(labels)}</td></tr>",
-             f"<tr><th>{esc(text['design'])}</th><td>{esc(text.get('design.' + request.design, request.design))}"
+             f"<tr><th>{esc(text['design'])}</th><td>{esc(design_label(request.design, lang))}"
              "</td></tr>",
              f"<tr><th>{esc(text['grouping'])}</th><td>{esc(_grouping(request.by, lang) or text['none'])}</td></tr>",
              "</table>"]
@@ -302,7 +319,7 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         fig = figures.effect_panels(chart_data(part, request.by, lang), chart_texts, lang)
         body.append(f"<div class=\"chart\" role=\"img\" aria-label=\"{esc(text['chart_alt'])}\">"
                     f"{_figure_html(fig, f'chart-{i + 1}')}</div>")
-        body.append(findings_html(part, code, request, context, lang, templates))
+        body.append(findings_html(part, code, request, context, lang, templates, table))
         # the rows' notes in words (e.g. a randomised trial's schools left out of the DiD: analysis/row_notes.py)
         notes = [n for n in dict.fromkeys(row_notes.say(v, lang) for v in part.get("note", pd.Series()).dropna()) if n]
         if notes:
@@ -322,22 +339,58 @@ def brief_html(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
         "</body>", "</html>", ""])
 
 
+def signed(value: float, decimals: int, lang: str) -> str:
+    """+0,16 / −0,98; a value that rounds to zero is 0,00 without a sign (the pages' rule, ui/format.py)."""
+    text = plain_language.bound(value, decimals, lambda v, d: number(v, d, lang))
+    return f"+{text}" if value > 0 and text.lstrip("−") != number(0.0, decimals, lang) else text
+
+
+def _comparison_key(row: Mapping, columns: list[str]) -> tuple:
+    return (row.get("country"), *(str(row.get(c)) for c in columns), row.get("pre_window"), row.get("post_window"))
+
+
+def comparison_change(row: Mapping | None, lang: str) -> str | None:
+    """A before/after brief: the comparison schools' own change on the same indicator, country, group and windows
+    (a programme's change alone mixes its effect with the trend every school shared)."""
+    if row is None:
+        return None
+    effect, low, high = (pd.to_numeric(row.get(c), errors="coerce") for c in ("effect_size", "es_ci_low", "es_ci_high"))
+    if any(pd.isna(v) for v in (effect, low, high)):
+        return None
+    kind = str(row.get("effect_size_kind") or "")
+    d = 2 if kind in ("hedges_g", "cox", "pp") else plain_language.scale_decimals(effect, low, high)
+
+    def say(value: float) -> str:
+        return plain_language.bound(float(value), d, lambda x, k: number(x, k, lang))
+
+    return TEXT[lang]["comparison_change"].format(
+        country=COUNTRIES.get(row["country"], str(row["country"])), effect=signed(float(effect), d, lang),
+        unit=_PLAIN_DID[lang].get(f"plain.unit.{kind}", ""), low=say(low), high=say(high))
+
+
 def findings_html(part: pd.DataFrame, code: str, request: EvidenceRequest, context: PackContext, lang: str,
-                  templates: Mapping[str, str] | None = None) -> str:
-    """The plain-language sentences of one indicator's rows, grouped by status (escaped HTML)."""
+                  templates: Mapping[str, str] | None = None, full: pd.DataFrame | None = None) -> str:
+    """The plain-language sentences of one indicator's rows, grouped by status (escaped HTML), each with its design
+    strength; in a before/after brief, with the comparison schools' change from ``full`` (the whole table)."""
     text = TEXT[lang]
     templates = templates or _templates(lang, request.design, request.min_cell)
     hib = _direction(code, context)
     label = indicator_label(code, context, lang)
     columns = _group_columns(part, request.by)
     by_status: dict[str, list[str]] = {s: [] for s in STATUS_ORDER}
+    comparison = {}
+    if request.design == "prepost" and full is not None and "program" in full:
+        rows = full[(full["indicator"] == code) & (full["program"] == "comparison")] if "indicator" in full else full
+        comparison = {_comparison_key(r, columns): r for r in rows.to_dict("records")}
     for row in part.to_dict("records"):
         group = _group_text(row, columns, lang)
         found = plain_language.finding(row, code, hib, group)
         names = {"program": f"{row['program']} ({COUNTRIES.get(row['country'], row['country'])})",
                  "indicator": label, **({"group": group} if group else {})}
         sentence = plain_language.sentence(found, templates, lambda v, d: number(v, d, lang), names)
-        by_status[found.status].append(sentence)
+        extra = [comparison_change(comparison.get(_comparison_key(row, columns)), lang),
+                 plain_language.design_strength(row.get("evidence"), lang) + "."]
+        by_status[found.status].append(" ".join([sentence, *(x for x in extra if x)]))
     out = [f"<h3>{html.escape(text['findings'])}</h3>"]
     for status in STATUS_ORDER:
         if by_status[status]:

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from analysis.catalog import INDICATOR_BY_CODE
+from analysis.disclosure import DOSE_RESPONSE_DECIMALS, round_published
 from analysis.implementation import cost, dose, monitor
 
 DOSE_KINDS = ("score", "likert")
@@ -42,7 +43,8 @@ def implementation_tables(con: duckdb.DuckDBPyConnection, indicators: tuple[str,
             for program in status["program"]:
                 rows.append(dose.dose_analysis(con, program, code).summary_row())
         if rows:
-            files["dose_response.csv"] = pd.DataFrame(rows)
+            # at display precision, as the evidence table (docs/METHODS.md, "Disclosure avoidance")
+            files["dose_response.csv"] = round_published(pd.DataFrame(rows), DOSE_RESPONSE_DECIMALS)
     if costs is not None and rates:
         score = next((c for c in indicators if getattr(INDICATOR_BY_CODE.get(c), "kind", None) == "score"), None)
         if score is not None:

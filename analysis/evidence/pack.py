@@ -27,6 +27,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 import analysis
+from analysis import row_notes
 from analysis.evidence import cite
 from analysis.evidence.brief import brief_html
 from analysis.evidence.columns import DICTIONARY_COLUMNS_DOCS, column_type, describe, dictionary
@@ -98,6 +99,14 @@ def _citable(context: PackContext | None) -> dict:
             **({"homepage": context.url} if context.url else {})}
 
 
+def notes_in(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``table`` with each row's ``note`` said in ``lang`` (analysis/row_notes.py): the Spanish CSV in Spanish;
+    compare() writes notes in English, which evidence.csv, the workbook and the Parquet file keep."""
+    if lang != "es" or "note" not in table:
+        return table
+    return table.assign(note=[row_notes.say(v, lang) if isinstance(v, str) else v for v in table["note"]])
+
+
 def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackContext, lang: str = "es",
                csv_locale: str | None = None) -> dict[str, bytes]:
     """The pack's files other than provenance.json and the brief; identical bytes for the same inputs."""
@@ -107,7 +116,7 @@ def data_files(table: pd.DataFrame, request: EvidenceRequest, context: PackConte
     dictionary_frame = dictionary(table)
     files = {"evidence.csv": csv_bytes(table)}
     if csv_locale == "es":
-        files["evidence_es.csv"] = csv_bytes(table, locale="es")
+        files["evidence_es.csv"] = csv_bytes(notes_in(table, "es"), locale="es")
     files["dictionary.csv"] = csv_bytes(dictionary_frame)
     files["evidence.xlsx"] = xlsx_bytes({"evidence": table, "dictionary": dictionary_frame,
                                          "methods": parameters(request, context, lang),
@@ -149,7 +158,7 @@ def export_bytes(fmt: str, table: pd.DataFrame, request: EvidenceRequest, contex
     if fmt == ".zip":
         return pack_bytes(table, request, context, lang, csv_locale)
     if fmt == ".csv":
-        return csv_bytes(table, locale=csv_locale or "en")
+        return csv_bytes(notes_in(table, csv_locale or "en"), locale=csv_locale or "en")
     if fmt == ".xlsx":
         return xlsx_bytes({"evidence": table})
     if fmt == ".parquet":

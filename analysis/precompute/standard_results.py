@@ -1,11 +1,12 @@
 """Standard compare() results, computed when a large snapshot is written (issue #6).
 
 A dashboard page's first view asks compare() for the same few results whatever the user does next:
-each indicator's difference-in-differences per programme (overall, by department and by zone) and its
-pre/post (overall and by school). At national scale each call costs 0.7-1.8 s even on the per-school
-derived tables (``analysis.precompute.derived``): a DiD on a yearly rate has one cell per school-year (400,000 at
-Colombia's scale) for the cluster-robust OLS, the pre-trend and the wild bootstrap. Four such calls made
-Regiones' first view take 5-7 s on the 10-million-row benchmark.
+each indicator's difference-in-differences per programme (overall, by department and by zone), its
+pre/post (overall and by school) and its randomised trial's result (design ``rct``, shown beside the DiD).
+At national scale each call costs 0.7-1.8 s even on the per-school derived tables
+(``analysis.precompute.derived``): a DiD on a yearly rate has one cell per school-year (400,000 at Colombia's
+scale) for the cluster-robust OLS, the pre-trend and the wild bootstrap. Four such calls made Regiones'
+first view take 5-7 s on the 10-million-row benchmark.
 
 So when a snapshot is written, :func:`refresh` runs those *standard requests* with compare() itself
 and stores each result (or its CompareError reason) in ``derived_results``; the dashboard reads a stored
@@ -143,7 +144,14 @@ def standard_requests(con: duckdb.DuckDBPyConnection, indicator: str) -> list[St
                                 con.execute(queries.PROGRAMME_STARTS_SQL).df())
     out = [r for by in DID_GROUPS for r in programme_requests(indicator, "did", by, uses_waves, windows)]
     out += [StandardRequest(indicator, "prepost", by) for by in PREPOST_GROUPS]
+    out.append(trial_request(indicator))
     return list(dict.fromkeys(out))
+
+
+def trial_request(indicator: str) -> StandardRequest:
+    """The randomised trial's result beside the DiD on Inicio and Logros (design ``rct``, no windows: the trial's
+    own years; a database without a trial stores compare()'s reason, read as "no trial line")."""
+    return StandardRequest(indicator, "rct")
 
 
 # --- what a stored result depends on ------------------------------------------------------------------------

@@ -80,10 +80,12 @@ def test_every_stored_result_is_the_live_compare_result(stored: Path) -> None:
             assert error is None
             _assert_same(found.frame, live)
             hits += 1
-    # 5 requests per wave indicator (3 DiD, 2 pre/post); a yearly rate has its DiDs once per programme (2)
-    assert len(keys) == 3 * 5 + 2 * 8
-    # the yes/no "enrolled next year" is observed at post only: its 5 CompareErrors are stored and served
-    assert errors == 5 and hits == len(keys) - 5
+    # 5 requests per wave indicator (3 DiD, 2 pre/post); a yearly rate has its DiDs once per programme (2); and
+    # every indicator its randomised trial's (1), shown beside the DiD on Inicio and Logros
+    assert len(keys) == 3 * 5 + 2 * 8 + 5
+    # the yes/no "enrolled next year" is observed at post only: its 5 CompareErrors are stored and served; the
+    # demo's trial measures mathematics only: the other four trial requests store compare()'s reason
+    assert errors == 5 + 4 and hits == len(keys) - 9
 
 
 def test_yearly_indicators_get_one_request_per_programme_window(stored: Path) -> None:
