@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import math
 import os
 import re
 import sys
-from functools import cache
-from pathlib import Path
 from typing import NoReturn
 
-from analysis import fields, reasons, row_notes
+from analysis import code_words, fields, plain_language, reasons, row_notes
 from analysis.compare.designs import DEFAULT, DESIGNS, get
 from analysis.disclosure import MIN_CELL_FLOOR
 from analysis.option_ranges import conf_level, icc, min_cell
@@ -273,16 +270,10 @@ TESTS: dict[str, dict[str, str]] = {
 }
 
 
-@cache
 def page_words(lang: str) -> dict[str, str]:
-    """The pages' catalogue of ``lang`` (ui/locales/LANG.json), read as data, never imported: the one place the
-    words of a reliability, a design strength, its checks, a context flag and an effect unit live. Empty when the
-    catalogue is not beside the analysis (the table then shows the codes)."""
-    path = Path(__file__).resolve().parents[1] / "ui" / "locales" / f"{lang}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    """The words of a reliability, a check of the design, a context flag and an effect unit
+    (analysis/code_words.py, which the pages read too) and of a design strength (analysis/plain_language.py)."""
+    return {**code_words.WORDS[lang], **{f"evidence.{k}": v for k, v in plain_language.DESIGN_STRENGTH[lang].items()}}
 
 
 def value_words(column: str, value: object, lang: str, min_cell: int = 10) -> object:

@@ -19,7 +19,8 @@ MAX_LINES = 600
 #: Layers from the bottom up: a module may import its own layer's modules (no cycles) and lower layers only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis.db", "analysis.catalog", "analysis.fields", "analysis.periods", "analysis.stats",
-     "analysis.disclosure", "analysis.privacy", "analysis.audit", "analysis.plain_language", "analysis.reasons",
+     "analysis.disclosure", "analysis.privacy", "analysis.audit", "analysis.plain_language", "analysis.code_words",
+     "analysis.reasons",
      "analysis.import_text", "analysis.read_reasons", "analysis.row_notes", "analysis.reject_reasons",
      "analysis.option_ranges", "analysis.forms.definitions",
      "analysis.safe_export", "analysis.throttle"),

@@ -18,6 +18,8 @@ are written once, in the analysis catalogue that owns them, and are not in ui/lo
   ``PRETREND``), shared by Logros and the evidence pack's brief;
 - ``evidence.badge`` and ``evidence.<level>``: the design-strength badge (analysis/plain_language.py
   ``DESIGN_STRENGTH``), on the pages and on every finding of the brief;
+- ``rel.*``, ``reason.*``, ``flag.*``, ``unit.*``: the words of compare()'s coded values (a reliability, a design
+  check, a context flag, an effect unit; analysis/code_words.py), also said by ``compare --format table``;
 - ``col.<column>``: the short name of each compare() output column (analysis/compare/columns.py ``LABELS``, the
   column registry).
 
@@ -26,7 +28,7 @@ tests/app/test_i18n.py checks that no key of ui/locales repeats one of these.
 
 from __future__ import annotations
 
-from analysis import catalog, cli_text, import_text, plain_language, reasons
+from analysis import catalog, cli_text, code_words, import_text, plain_language, reasons
 from analysis.compare.columns import LABELS
 
 
@@ -46,6 +48,7 @@ def words(lang: str) -> dict[str, str]:
     out |= {key: _sentence(key, text) for key, text in reasons.TEXTS[lang].items() if key.startswith("col.")}
     out |= {f"col.{name}": label[lang == "en"] for name, label in LABELS.items()}
     out |= {f"verdict.{status}": text for status, text in plain_language.VERDICTS[lang].items()}
+    out |= code_words.WORDS[lang]
     out["plain.pretrend"] = plain_language.PRETREND[lang]
     out |= {f"evidence.{key}": text for key, text in plain_language.DESIGN_STRENGTH[lang].items()}
     return out

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 import analysis
-from analysis import fields, figures, plain_language, reasons, row_notes
+from analysis import code_words, fields, figures, plain_language, reasons, row_notes
 from analysis.compare import CompareError, designs
 from analysis.evidence import cite
 from analysis.evidence.request import EvidenceRequest, PackContext
@@ -48,11 +48,6 @@ _PLAIN_DID = {
                                           "otra celda con menos de {k} estudiantes).",
         "plain.no_estimate": "**{who}** · {what}: todavía no hay estimación (faltan datos antes o después).",
         "plain.no_estimate_why": "**{who}** · {what}: todavía no hay estimación: {reason}.",
-        "reason.no_comparison_units": "no hay escuelas de comparación con datos (importe su lista y sus "
-                                      "resultados para estimar el efecto)",
-        "reason.no_programme_units": "no hay escuelas del programa con datos en estas ventanas",
-        "reason.no_pre_data": "no hay datos de antes del programa (de sus escuelas o de las de comparación)",
-        "reason.no_post_data": "no hay datos de después del programa (de sus escuelas o de las de comparación)",
         "plain.reason.wide": "el intervalo no distingue una mejora apreciable de ninguna",
         "plain.reason.no_interval": "muy pocas escuelas de un lado para una inferencia fiable",
         "plain.reason.low": "grupo pequeño (menos de 30 estudiantes o 5 escuelas)",
@@ -86,11 +81,6 @@ _PLAIN_DID = {
                                           "cell with fewer than {k} students).",
         "plain.no_estimate": "**{who}** · {what}: no estimate yet (data before or after are missing).",
         "plain.no_estimate_why": "**{who}** · {what}: no estimate yet: {reason}.",
-        "reason.no_comparison_units": "no comparison schools with data (import their roster and results to "
-                                      "estimate the effect)",
-        "reason.no_programme_units": "no programme schools with data in these windows",
-        "reason.no_pre_data": "no data from before the programme (from its schools or the comparison schools)",
-        "reason.no_post_data": "no data from after the programme (from its schools or the comparison schools)",
         "plain.reason.wide": "the interval cannot tell a meaningful improvement from none",
         "plain.reason.no_interval": "too few schools on one side for reliable inference",
         "plain.reason.low": "small group (fewer than 30 students or 5 schools)",
@@ -182,7 +172,7 @@ def number(value: float, decimals: int, lang: str) -> str:
 
 
 def _templates(lang: str, design: str, min_cell: int) -> dict[str, str]:
-    base = {**_PLAIN_DID[lang], "plain.pretrend": plain_language.PRETREND[lang]}
+    base = {**_PLAIN_DID[lang], **code_words.WORDS[lang], "plain.pretrend": plain_language.PRETREND[lang]}
     versus = base[f"versus.{design if design in ('did', 'rct') else 'prepost'}"]
     return {k: v.replace("{versus}", versus).replace("{k}", str(min_cell)) for k, v in base.items()}
 

@@ -108,7 +108,7 @@ def test_chart_data_tables_use_the_language_decimal_mark(lang):
     # the estimate tables and the chart data: every estimate within its shown interval
     assert sum(_intervals_within(frame, lang) for frame in at.dataframe) >= 6
     for i in floats:
-        probability = data.columns[i] in {catalogue(lang)[f"col.{c}"] for c in PROBABILITY_COLUMNS}
+        probability = data.columns[i] in {catalogue(lang).get(f"col.{c}") for c in PROBABILITY_COLUMNS}
         write = probability_formatter(lang) if probability else cell_formatter(data.iloc[:, i], lang)
         for raw, text in zip(data.iloc[:, i], shown.iloc[:, i], strict=True):
             assert text == write(raw)
