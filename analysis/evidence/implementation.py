@@ -29,7 +29,8 @@ def implementation_tables(con: duckdb.DuckDBPyConnection, indicators: tuple[str,
     if monitor.has_records(con):
         status = monitor.lab_status(con, "program")
         training = monitor.training_coverage(con, "program", min_hours=monitor.DEFAULT_MIN_TRAINING_HOURS)
-        keep = ["program", "country", "planned", "installed", "operating", "no_report"]
+        # operating_roster: of the operating labs, those a trial's roster reports with no use log (monitor.lab_status)
+        keep = ["program", "country", "planned", "installed", "operating", "operating_roster", "no_report"]
         facts = status[keep].merge(
             training[["program", "country", "teachers", "teachers_min_hours", "teachers_completed"]],
             on=["program", "country"], how="left")

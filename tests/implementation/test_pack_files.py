@@ -38,8 +38,8 @@ def test_the_pack_carries_implementation_dose_and_cost(implementation_db, tmp_pa
                                     "USD", "score_math", "did").iloc[0]
     facts = facts.set_index("program")
     for program in ("MiLab", "ValleLabs"):
-        assert facts.loc[program, ["planned", "operating", "no_report"]].tolist() == \
-            status.loc[program, ["planned", "operating", "no_report"]].tolist()
+        assert facts.loc[program, ["planned", "operating", "operating_roster", "no_report"]].tolist() == \
+            status.loc[program, ["planned", "operating", "operating_roster", "no_report"]].tolist()
     dose_rows = pd.read_csv(io.BytesIO(files["dose_response.csv"]), encoding="utf-8-sig").set_index("program")
     assert set(dose_rows["interpretation"]) == {"association"}
     # at display precision (analysis/disclosure.py DOSE_RESPONSE_DECIMALS: slopes per hour at four decimals)
