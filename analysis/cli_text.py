@@ -18,6 +18,7 @@ import math
 import os
 import re
 import sys
+from functools import cache
 from typing import NoReturn
 
 from analysis import code_words, fields, plain_language, reasons, row_notes
@@ -270,6 +271,7 @@ TESTS: dict[str, dict[str, str]] = {
 }
 
 
+@cache
 def page_words(lang: str) -> dict[str, str]:
     """The words of a reliability, a check of the design, a context flag and an effect unit
     (analysis/code_words.py, which the pages read too) and of a design strength (analysis/plain_language.py)."""

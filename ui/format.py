@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -62,15 +63,16 @@ def num(value: object, decimals: int = 2) -> str:
     return "—" if is_missing(value) else number(float(value), decimals)
 
 
-def signed(value: object, decimals: int = 2) -> str:
+def signed(value: object, decimals: int = 2, write: Callable[[float, int], str] = number) -> str:
     """+0,16 / −0,98 (a real minus sign); a value that rounds to zero is 0,00, without a sign (−0,0046 shown as
-    "−0,00" reads as a negative bound)."""
+    "−0,00" reads as a negative bound). ``write(value, decimals)``: the number in the session's convention, or a
+    writer that already knows the language (a loop over thousands of schools)."""
     if is_missing(value):
         return "—"
     v = float(value)
     if plain_language.rounds_to_zero(v, decimals):
-        return number(0.0, decimals)
-    text = number(abs(v), decimals)
+        return write(0.0, decimals)
+    text = write(abs(v), decimals)
     return ("+" if v > 0 else "−" if v < 0 else "") + text
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import plain_language, queries, unit_figures
+from analysis import queries, unit_figures
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -109,12 +109,8 @@ def _number(value: float, decimals: int, language: str) -> str:
 
 
 def _signed(value: object, decimals: int, language: str) -> str:
-    if fmt.is_missing(value):
-        return "—"
-    v = float(value)
-    if plain_language.rounds_to_zero(v, decimals):  # as fmt.signed: no sign on a value that rounds to zero
-        return _number(0.0, decimals, language)
-    return ("+" if v > 0 else "−" if v < 0 else "") + _number(abs(v), decimals, language)
+    """fmt.signed with the language known (no session lookup per school)."""
+    return fmt.signed(value, decimals, lambda v, d: _number(v, d, language))
 
 
 def hover_texts(rows: pd.DataFrame, kind: str | None, language: str) -> list[str]:

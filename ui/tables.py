@@ -239,7 +239,7 @@ def localised(frame: pd.DataFrame) -> pd.DataFrame | pd.io.formats.style.Styler:
                                    subset=(frame.index[decimals == d], [c]))
     if safe is not frame:  # the apostrophe is for a spreadsheet: the screen shows the text as it is
         for c in frame.columns.difference(numeric):
-            risky = frame[c].map(formula_like).astype(bool).to_numpy()
+            risky = (safe[c] != frame[c]).to_numpy()  # the cells spreadsheet_safe prefixed
             if risky.any():
                 styler = styler.format(lambda v: v[1:], subset=(frame.index[risky], [c]))
     return styler
