@@ -112,13 +112,13 @@ METHODS = {
           "them). Pre-trends: the difference in slopes within schools (school fixed effects, schools with two or "
           "more pre years); without such schools, not assessed.",
 }
-# the units of a randomised trial, programme or comparison (as analysis/compare/rct.py recognises them):
-# a randomisation block given by an import that assigned schools to a programme
 NO_COMPARISON = "no comparison units in this country"  # a row's note (analysis/row_notes.py says it in words)
 _ALONE = {"design": NAME, "n_comparison": 0, "note": NO_COMPARISON}  # a programme's one row without its cells
 # what a row says of an inference: left empty on a programme's rows without comparison schools (they have none)
 _INFERENCE_FACTS = frozenset(("inference_reliable", "note_inference", "icc", "icc_source", "design_effect",
                               "p_value_naive", "p_value_icc_corrected"))
+# the units of a randomised trial, programme or comparison (as analysis/compare/rct.py recognises them):
+# a randomisation block given by an import that assigned schools to a programme
 TRIAL_UNITS_SQL = f"""SELECT unit_id FROM unit_attributes WHERE name = '{STRATUM}'
     AND import_id IN (SELECT import_id FROM assignments WHERE program <> 'comparison')"""
 SUMMARY_COLUMNS = ("effect_size", "effect_size_kind", "es_ci_low", "es_ci_high", "months_progress", "estimate",
@@ -211,7 +211,7 @@ def _trial_counts(con, req: Request) -> pd.DataFrame:
 
 def _trial_note(trial: pd.DataFrame | None, prog: str, country: str) -> str:
     """How many trial schools with data a programme's DiD in a country leaves out (its own and the comparison
-    schools of any trial there; analysis/reasons.py says it in words), or "" when there are none."""
+    schools of any trial there; analysis/row_notes.py says it in words), or "" when there are none."""
     def n(program: str) -> int:
         if trial is None:
             return 0

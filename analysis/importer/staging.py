@@ -138,7 +138,7 @@ def _header(staged: Staged, i: int | None) -> str | None:
     return staged.source.headers[i] if i is not None else None
 
 
-def _stage_rows(staged: Staged, db_path: str | Path | None = None, year_now: int = 2100) -> None:
+def _stage_rows(staged: Staged, db_path: str | Path | None, year_now: int) -> None:
     """One row per source record with its unit resolved and row-level problems named."""
     con, lay = staged.con, staged.layout
     key_cols = list(lay.code_cols)

@@ -35,18 +35,15 @@ comparison schools. They live here so that the writer and the dashboard build th
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from analysis import queries
@@ -183,42 +180,15 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     run(con, f"CREATE TABLE IF NOT EXISTS {TABLE} ({', '.join(f'{c} {t}' for c, t in _COLUMNS.items())})")
 
 
-@functools.cache
-def _openblas() -> tuple | None:
-    """The (get, set) thread-count functions of the OpenBLAS bundled with numpy's wheels, or None (another
-    BLAS, or none found: nothing is changed then)."""
-    folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
-    for path in sorted(folder.glob("libscipy_openblas*.so*")):
-        try:
-            lib = ctypes.CDLL(str(path))  # the library numpy has already loaded (same file, same handle)
-        except OSError:
-            continue
-        for suffix in ("64_", ""):
-            get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
-            put = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None)
-            if get is not None and put is not None:
-                return get, put
-    return None
+def one_blas_thread() -> AbstractContextManager:
+    """numpy's BLAS on one thread within the block (threadpoolctl; restored on exit). The stored results' fits
+    are tall and four columns wide (N x 4: the SVD and products of ``analysis.stats.did.crv1_fit``, the wild
+    bootstrap's (4 x G)(G x B) blocks), where OpenBLAS' threads gain nothing and, waiting, cost about as much CPU
+    again: on one thread the eight first-view requests of a 448,000 school-year rate take 1.4 CPU s instead of
+    2.2 (bench/RESULTS.md, "Incremental refresh (session 8)")."""
+    from threadpoolctl import threadpool_limits  # imported only when results are computed
 
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """numpy's OpenBLAS on one thread within the block. The stored results' fits are tall and four columns
-    wide (N x 4: the SVD and products of ``analysis.stats.did.crv1_fit``, the wild bootstrap's (4 x G)(G x B)
-    blocks), where OpenBLAS' threads gain nothing and, waiting, cost about as much CPU again: on one
-    thread the eight first-view requests of a 448,000 school-year rate take 1.4 CPU s instead of 2.2
-    (bench/RESULTS.md, "Incremental refresh (session 8)"). Restored on exit."""
-    found = _openblas()
-    if found is None:
-        yield
-        return
-    get, put = found
-    before = int(get())
-    put(1)
-    try:
-        yield
-    finally:
-        put(before)
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:

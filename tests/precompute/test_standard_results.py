@@ -260,3 +260,18 @@ def test_nothing_is_stored_without_programme_units(copy: Path, monkeypatch) -> N
         con.execute("DELETE FROM assignments WHERE program <> 'comparison'")
     assert sr.refresh_file(copy) == sorted(KEPT)  # every stored indicator dropped
     assert _rows(copy, f"SELECT count(*) FROM {sr.TABLE}") == [(0,)]
+
+
+def test_the_results_are_computed_with_blas_on_one_thread_and_the_count_is_restored() -> None:
+    """one_blas_thread: inside the block numpy's BLAS runs one thread, after it the count it had before (two
+    here, set for the test: the suite's processes start with one, tests/conftest.py)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == {2}
+        with sr.one_blas_thread():
+            assert blas_threads() == {1}
+        assert blas_threads() == {2}
