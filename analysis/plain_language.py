@@ -159,6 +159,18 @@ def scale_decimals(*values: float) -> int:
     return min(max(1, 1 - math.floor(math.log10(largest))), 4)
 
 
+def number(value: float, decimals: int, lang: str) -> str:
+    """A number for a sentence in ``lang``: thousands points, a decimal comma and a real minus sign in Spanish
+    (−1.234,42), 1,234.42 in English (the pages' ui.i18n.number, with the language given)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "es":
+        text = text.translate(_SEPARATORS_ES)
+    return "\u2212" + text[1:] if text.startswith("-") else text
+
+
+_SEPARATORS_ES = str.maketrans({",": ".", ".": ","})
+
+
 def rounds_to_zero(value: float, decimals: int) -> bool:
     """True when ``value`` shown at ``decimals`` is zero: at most half a unit of the last decimal, the half included,
     so that a value already published at a finer precision (−0.0046 as −0.005 in the pack's table) is not rounded

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analysis import plain_language
 from ui import analysis_words
 
 LANGUAGES = ("es", "en")
@@ -69,12 +70,7 @@ def plural(key: str, count: object, **fmt: object) -> str:
 
 def number(value: float | int | None, decimals: int = 0) -> str:
     """A number in the session's convention: 1.234,5 in Spanish, 1,234.5 in English; −0,42 with U+2212."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    if current_language() == "es":
-        text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-    return "\u2212" + text[1:] if text.startswith("-") else text  # a real minus sign, as in the charts
+    return "—" if value is None else plain_language.number(value, decimals, current_language())
 
 
 def has(key: str) -> bool:

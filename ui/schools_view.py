@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import queries, unit_figures
+from analysis import plain_language, queries, unit_figures
 from ui import access
 from ui import format as fmt
 from ui.charts import Chart, lang
@@ -97,15 +97,8 @@ def _reference(indicator: str) -> dict[str, float]:
     return out
 
 
-_SEPARATORS_ES = str.maketrans({",": ".", ".": ","})
-
-
-def _number(value: float, decimals: int, language: str) -> str:
-    """ui.i18n.number without looking the language up (it reads the session per call: 60 µs x 40,000)."""
-    text = f"{value:,.{decimals}f}"
-    if language == "es":
-        text = text.translate(_SEPARATORS_ES)
-    return "\u2212" + text[1:] if text.startswith("-") else text
+# ui.i18n.number without looking the language up (it reads the session per call: 60 µs x 40,000)
+_number = plain_language.number
 
 
 def _signed(value: object, decimals: int, language: str) -> str:

@@ -163,12 +163,7 @@ border-bottom:1px solid #ddd}.chart{margin:1rem 0}.status{font-weight:600;margin
 padding:0 .2rem}"""
 
 
-def number(value: float, decimals: int, lang: str) -> str:
-    """A number for a sentence: decimal comma and a real minus sign in Spanish (−0,42), point in English."""
-    text = f"{value:,.{decimals}f}"
-    if lang == "es":
-        text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-    return text.replace("-", "−") if text.startswith("-") else text
+number = plain_language.number  # a number for a sentence (the brief's tests import it from here)
 
 
 def _templates(lang: str, design: str, min_cell: int) -> dict[str, str]:

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from analysis import plain_language
 from analysis.catalog import INDICATOR_BY_CODE, KIND_WORDS, UNIT_WORDS, Indicator, country_name
 from analysis.import_text import WORDS
 from analysis.pilot.power import PowerResult, mdes
@@ -212,11 +213,8 @@ def _direction(ind: Indicator, t: dict) -> str:
 
 
 def _num(x: float | None, digits: int, lang: str) -> str:
-    """1.234,5 in Spanish, 1,234.5 in English (the convention of ui/format.py and analysis/evidence/brief.py)."""
-    if x is None:
-        return "—"
-    text = f"{x:,.{digits}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".") if lang == "es" else text
+    """1.234,5 in Spanish, 1,234.5 in English (analysis.plain_language.number); "—" when missing."""
+    return "—" if x is None else plain_language.number(x, digits, lang)
 
 
 def _sig(x: float, lang: str) -> str:
