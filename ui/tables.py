@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from analysis import plain_language
 from analysis.disclosure import PROBABILITY_COLUMNS, PUBLISHED_DECIMALS
 from analysis.safe_export import FORMULA_STARTS, csv_bytes
 from ui import format as fmt
@@ -113,9 +114,7 @@ def write_number(value: object, decimals: int, language: str) -> str:
     """A number with ``decimals`` decimals in the language's convention, a real minus sign, '—' when missing."""
     if _missing(value):
         return MISSING
-    text = f"{abs(float(value)):,.{decimals}f}"
-    if language == "es":
-        text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    text = plain_language.number(abs(float(value)), decimals, language)
     zero = float(text.replace(",", "").replace(".", "")) == 0
     return ("\u2212" if float(value) < 0 and not zero else "") + text
 
