@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analysis import reasons
+from analysis import plain_language, reasons
 
 TEXTS: dict[str, dict[str, str]] = {
     "es": {
@@ -40,12 +40,8 @@ TEXTS: dict[str, dict[str, str]] = {
 Escape = Callable[[str], str]
 
 
-def _count(value: str, lang: str) -> str:
-    return f"{int(value):,}".replace(",", "." if lang == "es" else ",")
-
-
 def _counts(params: dict[str, str], lang: str, escape: Escape) -> dict[str, str]:
-    return {k: _count(v, lang) for k, v in params.items()}
+    return {k: plain_language.number(int(v), 0, lang) for k, v in params.items()}
 
 
 def _left_out(params: dict[str, str], lang: str, escape: Escape) -> dict[str, str]:
